@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export UV_PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+
+.PHONY: run test install lint messages check-messages e2e bench clean
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+install: .venv/.installed
+
+messages: install
+	$(PY) manage.py compilemessages --ignore .venv --ignore node_modules -v0
+
+run: install messages
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	PORT=$(PORT) scripts/run.sh
+
+lint: install
+	.venv/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	.venv/bin/mypy
+
+check-messages: install
+	$(PY) scripts/check_messages.py
+
+test: install node_modules/axe-core/axe.min.js messages lint check-messages
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .venv var node_modules test-results

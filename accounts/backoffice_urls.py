@@ -1,0 +1,11 @@
+"""URLs under /backoffice/: staff only, second factor required (accounts.middleware)."""
+
+from django.urls import path
+
+from accounts import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.backoffice_home, name="home"),
+]

@@ -1,0 +1,105 @@
+"""Session limits and the staff second-factor gate."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.selectors import user_is_staff_member
+from accounts.services import totp_device_confirmed
+
+SESSION_STARTED_KEY = "_anef_started_at"
+SESSION_SEEN_KEY = "_anef_seen_at"
+SESSION_STAFF_KEY = "_anef_staff"
+# Write the last-seen time at most once a minute: a session write per request would cost a query.
+SEEN_RESOLUTION_SECONDS = 60
+
+#: URL prefixes only staff with a verified second factor may reach.
+STAFF_PREFIXES = ("/backoffice/", "/admin/")
+
+
+class SessionLimitsMiddleware:
+    """Ends a signed-in session after its idle or absolute limit (DESIGN §2).
+
+    Applicants: 30 min idle, 12 h in all; staff: 15 min idle. The person is signed out, told why,
+    and sent to the login page, which brings them back where they were.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            expired = self._check(request)
+            if expired:
+                logout(request)
+                messages.warning(request, expired)
+                if request.method == "GET" and request.path != reverse(settings.LOGIN_URL):
+                    query = urlencode({"next": request.get_full_path()})
+                    return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+    @staticmethod
+    def _check(request: HttpRequest) -> str | None:
+        now = time.time()
+        session = request.session
+        started = session.setdefault(SESSION_STARTED_KEY, now)
+        seen = session.get(SESSION_SEEN_KEY, now)
+        staff = session.get(SESSION_STAFF_KEY)
+        if staff is None:  # decided once per session: one query saved on every request
+            staff = session[SESSION_STAFF_KEY] = user_is_staff_member(user=request.user)
+        idle = settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT_APPLICANT
+        if now - seen > idle.total_seconds():
+            minutes = int(idle.total_seconds() // 60)
+            return _(
+                "Votre session a expiré après %(minutes)s minutes d'inactivité. "
+                "Reconnectez-vous pour continuer."
+            ) % {"minutes": minutes}
+        if now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+            return _("Votre session a expiré. Reconnectez-vous pour continuer.")
+        if now - seen >= SEEN_RESOLUTION_SECONDS or SESSION_SEEN_KEY not in session:
+            session[SESSION_SEEN_KEY] = now
+        return None
+
+
+class StaffSecondFactorMiddleware:
+    """No staff page (back-office, Django admin) without a confirmed and verified second factor.
+
+    A staff member without an authenticator is sent to enrol one; with one, to enter a code.
+    People without a staff role are refused.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(STAFF_PREFIXES):
+            response = self._gate(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    @staticmethod
+    def _gate(request: HttpRequest) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
+        if not user_is_staff_member(user=user):
+            return render(request, "403.html", status=403)
+        if user.is_verified():
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        if totp_device_confirmed(user=user) is None:
+            return redirect(f"{reverse('accounts:totp_enrol')}?{query}")
+        return redirect(f"{reverse('accounts:totp_verify')}?{query}")

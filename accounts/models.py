@@ -1,0 +1,221 @@
+"""People and their roles.
+
+Every account holder is an applicant (usager) of the e-service. Staff roles come from memberships,
+each tying a person to a prefecture, a site, or to the whole country (DESIGN §2). A person may hold
+several memberships; staff must use a second factor (see accounts/middleware.py).
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from territory.models import Department, Prefecture, Site
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", "Français"
+    ENGLISH = "en", "English"
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("Usager")
+    AGENT = "agent", _("Agent instructeur")
+    SUPERVISOR = "supervisor", _("Chef de bureau")
+    SUPPORT = "support", _("Agent du centre de contact (CCC)")
+    MEDIATOR = "mediator", _("Médiateur numérique")
+    ADMINISTRATOR = "administrator", _("Administrateur (DGEF)")
+
+
+#: Roles scoped to one prefecture, one site, or national.
+PREFECTURE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+SITE_ROLES = frozenset({Role.MEDIATOR})
+NATIONAL_ROLES = frozenset({Role.SUPPORT, Role.ADMINISTRATOR})
+STAFF_ROLES = PREFECTURE_ROLES | SITE_ROLES | NATIONAL_ROLES
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("email_verified_at", timezone.now())
+        return self._create_user(email, password, **extra)
+
+
+foreigner_number_validator = RegexValidator(
+    r"^\d{10}$", _("Le numéro étranger comporte exactement 10 chiffres.")
+)
+phone_validator = RegexValidator(
+    r"^\+?[0-9 .]{10,20}$",
+    _("Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78."),
+)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    first_name = models.CharField(_("prénom(s)"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom de famille"), max_length=150, blank=True)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    birth_place = models.CharField(_("lieu de naissance"), max_length=150, blank=True)
+    nationality = models.CharField(_("nationalité"), max_length=80, blank=True)
+    foreigner_number = models.CharField(
+        _("numéro étranger"),
+        max_length=10,
+        blank=True,
+        validators=[foreigner_number_validator],
+        help_text=_("10 chiffres, inscrit sur votre titre de séjour. Laissez vide si vous ne l'avez pas."),
+    )
+    phone = models.CharField(_("téléphone mobile"), max_length=20, blank=True, validators=[phone_validator])
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("code postal"), max_length=5, blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("Le code postal comporte 5 chiffres."))],
+    )
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("département de résidence"),
+        help_text=_("Il détermine la préfecture compétente pour vos démarches."),
+    )
+    preferred_language = models.CharField(
+        _("langue préférée"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    notify_by_email = models.BooleanField(_("par e-mail"), default=True)
+    notify_by_sms = models.BooleanField(_("par SMS"), default=False)
+    notify_by_post = models.BooleanField(_("par courrier postal"), default=False)
+
+    email_verified_at = models.DateTimeField(_("adresse e-mail vérifiée le"), null=True, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(
+        _("accès à l'administration"), default=False,
+        help_text=_("Donne accès à l'interface d'administration Django (DGEF)."),
+    )
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["foreigner_number"],
+                condition=~Q(foreigner_number=""),
+                name="user_foreigner_number_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["email_verified_at", "date_joined"], name="user_unverified_idx")]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name.upper()) if part)
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def competent_prefecture(self) -> Prefecture | None:
+        return getattr(self.department, "prefecture", None) if self.department_id else None
+
+
+class Membership(models.Model):
+    """A staff role held by a person, scoped to a prefecture, a site, or national."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES]
+    )
+    prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships",
+        verbose_name=_("préfecture"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships",
+        verbose_name=_("site"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("habilitation")
+        verbose_name_plural = _("habilitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=[r.value for r in PREFECTURE_ROLES], prefecture__isnull=False, site__isnull=True)
+                    | Q(role__in=[r.value for r in SITE_ROLES], prefecture__isnull=True, site__isnull=False)
+                    | Q(role__in=[r.value for r in NATIONAL_ROLES], prefecture__isnull=True, site__isnull=True)
+                ),
+                name="membership_scope_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "prefecture"], condition=Q(prefecture__isnull=False),
+                name="membership_unique_per_prefecture",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "site"], condition=Q(site__isnull=False),
+                name="membership_unique_per_site",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(prefecture__isnull=True, site__isnull=True),
+                name="membership_unique_national",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.prefecture or self.site or _("national")
+        return f"{self.get_role_display()} – {scope}"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, on whose behalf: written in the same transaction as the change."""
+
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("auteur")
+    )
+    on_behalf_of = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("pour le compte de"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("type d'objet"), max_length=60)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=40)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,45 @@
+"""Reads about people and their roles."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import NATIONAL_ROLES, STAFF_ROLES, Membership, Role, User
+
+
+def user_memberships(*, user: User) -> list[Membership]:
+    """The person's staff memberships, with their scope, cached on the instance for the request."""
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user).select_related(
+                "prefecture__department", "site__prefecture"
+            ).order_by("role", "id")
+        )
+        user._memberships_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def user_roles(*, user: User) -> set[str]:
+    roles = {m.role for m in user_memberships(user=user)}
+    if user.is_superuser or user.is_staff:
+        roles.add(Role.ADMINISTRATOR)
+    return roles or {Role.APPLICANT}
+
+
+def user_is_staff_member(*, user: User) -> bool:
+    """Whether the person holds any staff role, and so must use a second factor."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_staff or user.is_superuser or user_roles(user=user) & STAFF_ROLES)
+
+
+def user_is_national(*, user: User) -> bool:
+    return bool(user_roles(user=user) & NATIONAL_ROLES)
+
+
+def users_unverified_before(*, cutoff) -> QuerySet[User]:
+    return User.objects.filter(
+        email_verified_at__isnull=True, date_joined__lt=cutoff, is_staff=False, is_superuser=False,
+        memberships__isnull=True,
+    )

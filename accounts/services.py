@@ -1,0 +1,221 @@
+"""Writes about people: sign-up, e-mail verification, profile, roles and the staff second factor."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import (
+    NATIONAL_ROLES,
+    PREFECTURE_ROLES,
+    SITE_ROLES,
+    AuditEvent,
+    Language,
+    Membership,
+    User,
+)
+from accounts.tokens import email_verification_token
+from territory.models import Prefecture, Site
+
+TOTP_DEVICE_NAME = "totp"
+BACKUP_DEVICE_NAME = "backup"
+
+
+def audit_record(
+    *, actor: User | None, action: str, obj: Any, data: dict | None = None,
+    on_behalf_of: User | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor, on_behalf_of=on_behalf_of, action=action,
+        object_type=obj._meta.label_lower, object_id=str(obj.pk), data=data or {},
+    )
+
+
+# --- E-mail -------------------------------------------------------------------------------------
+
+def account_email_send(*, user: User, template: str, context: dict[str, Any]) -> None:
+    """Render an account e-mail in the person's language and send it from a worker after commit."""
+    from accounts.tasks import deliver_email
+
+    with translation.override(user.preferred_language):
+        context = {"user": user, "site_url": settings.SITE_URL, **context}
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
+    transaction.on_commit(lambda: deliver_email.delay(to=user.email, subject=subject, body=body))
+
+
+def _verification_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token.make_token(user)
+    return settings.SITE_URL + reverse("accounts:verify_email", args=[uid, token])
+
+
+# --- Applicants ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def user_sign_up(
+    *, email: str, password: str, first_name: str, last_name: str, preferred_language: str
+) -> User:
+    if User.objects.filter(email__iexact=email).exists():
+        # The view never reveals this: it answers as for a new account and the owner gets an e-mail.
+        existing = User.objects.get(email__iexact=email)
+        if not existing.email_verified:
+            user_send_verification_email(user=existing)
+            return existing
+        account_email_send(user=existing, template="already_registered", context={
+            "login_url": settings.SITE_URL + reverse("accounts:login"),
+            "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+        })
+        return existing
+    if preferred_language not in Language.values:
+        preferred_language = Language.FRENCH
+    user = User.objects.create_user(
+        email=email, password=password, first_name=first_name.strip(), last_name=last_name.strip(),
+        preferred_language=preferred_language,
+    )
+    audit_record(actor=user, action="account.signed_up", obj=user)
+    user_send_verification_email(user=user)
+    return user
+
+
+def user_send_verification_email(*, user: User) -> None:
+    if user.email_verified:
+        return
+    account_email_send(user=user, template="verify_email", context={"verify_url": _verification_url(user)})
+
+
+@transaction.atomic
+def user_verify_email(*, user: User, token: str) -> bool:
+    """Marks the address verified if the token is valid; True when the address is (now) verified."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.email_verified:
+        return True
+    if not email_verification_token.check_token(user, token):
+        return False
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit_record(actor=user, action="account.email_verified", obj=user)
+    return True
+
+
+PROFILE_FIELDS = (
+    "first_name", "last_name", "birth_date", "birth_place", "nationality", "foreigner_number",
+    "phone", "address", "postal_code", "city", "department", "preferred_language",
+    "notify_by_email", "notify_by_sms", "notify_by_post",
+)
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
+    """Updates the person's identity, contact details and preferences.
+
+    Raises ``ValidationError`` (field -> message) when the channels chosen cannot reach the person.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)  # a form may have changed the instance
+    changes = {f: data[f] for f in PROFILE_FIELDS if f in data and getattr(user, f) != data[f]}
+    merged = {f: changes.get(f, getattr(user, f)) for f in PROFILE_FIELDS}
+    errors = {}
+    if merged["notify_by_sms"] and not merged["phone"]:
+        errors["phone"] = _("Indiquez un numéro de téléphone mobile pour recevoir des SMS.")
+    if merged["notify_by_post"] and not (merged["address"] and merged["postal_code"] and merged["city"]):
+        errors["address"] = _("Indiquez votre adresse complète pour recevoir des courriers.")
+    if not (merged["notify_by_email"] or merged["notify_by_sms"] or merged["notify_by_post"]):
+        errors["notify_by_email"] = _("Choisissez au moins un moyen d'être prévenu.")
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        return user
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.save(update_fields=list(changes))
+    audit_record(
+        actor=user, action="account.profile_updated", obj=user, data={"fields": sorted(changes)}
+    )
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if language in Language.values and user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
+# --- Staff --------------------------------------------------------------------------------------
+
+@transaction.atomic
+def membership_grant(
+    *, user: User, role: str, prefecture: Prefecture | None = None, site: Site | None = None,
+    by: User | None = None,
+) -> Membership:
+    if role in PREFECTURE_ROLES and (prefecture is None or site is not None):
+        raise ValidationError(_("Ce rôle s'exerce dans une préfecture."))
+    if role in SITE_ROLES and (site is None or prefecture is not None):
+        raise ValidationError(_("Ce rôle s'exerce dans un site d'accueil."))
+    if role in NATIONAL_ROLES and (site is not None or prefecture is not None):
+        raise ValidationError(_("Ce rôle est national."))
+    membership, created = Membership.objects.get_or_create(
+        user=user, role=role, prefecture=prefecture, site=site
+    )
+    if created:
+        audit_record(actor=by, action="membership.granted", obj=user,
+                     data={"role": role, "prefecture": getattr(prefecture, "pk", None),
+                           "site": getattr(site, "pk", None)})
+    return membership
+
+
+def totp_device_confirmed(*, user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def totp_device_start_enrolment(*, user: User) -> TOTPDevice:
+    """The pending (unconfirmed) authenticator of the person, created on first visit."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirms the authenticator when the code is right; returns fresh backup codes, or None."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+    if device.confirmed or not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    audit_record(actor=user, action="staff.totp_enrolled", obj=user)
+    return backup_codes_regenerate(user=user)
+
+
+@transaction.atomic
+def backup_codes_regenerate(*, user: User) -> list[str]:
+    """Replaces the person's backup codes; each works once. Returned once, to show them."""
+    device, _created = StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME)
+    device.token_set.all().delete()
+    codes = [_backup_code() for _i in range(settings.BACKUP_CODES_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    audit_record(actor=user, action="staff.backup_codes_regenerated", obj=user)
+    return codes
+
+
+def _backup_code() -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed by hand
+    return "".join(secrets.choice(alphabet) for _i in range(8))
+
+
+def backup_codes_remaining(*, user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__name=BACKUP_DEVICE_NAME).count()

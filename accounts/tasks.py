@@ -1,0 +1,28 @@
+from celery import shared_task
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from accounts.selectors import users_unverified_before
+
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def deliver_email(*, to: str, subject: str, body: str) -> None:
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+@shared_task(ignore_result=True)
+def purge_unverified_accounts() -> int:
+    """Deletes sign-ups whose address was never verified within the retention period."""
+    # idempotency: a second run finds nothing older than the cutoff.
+    cutoff = timezone.now() - settings.UNVERIFIED_ACCOUNT_RETENTION
+    deleted, _ = users_unverified_before(cutoff=cutoff).delete()
+    return deleted
+
+
+@shared_task(ignore_result=True)
+def clear_expired_sessions() -> int:
+    # idempotency: expired rows are gone after the first run.
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,290 @@
+"""Account pages: sign-up, e-mail verification, login, profile, and the staff second factor."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+
+from accounts import forms, services
+from accounts.selectors import user_is_staff_member, user_memberships, user_roles
+
+User = get_user_model()
+
+# Resend and sign-up mails: at most one per address a minute, against mail bombing.
+MAIL_THROTTLE_SECONDS = 60
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return default
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+def _mail_allowed(kind: str, email: str) -> bool:
+    return cache.add(f"accounts:mail:{kind}:{email.lower()}", 1, MAIL_THROTTLE_SECONDS)
+
+
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _mail_allowed("signup", data["email"]):
+            services.user_sign_up(
+                email=data["email"], password=data["password1"], first_name=data["first_name"],
+                last_name=data["last_name"], preferred_language=get_language(),
+            )
+        request.session["signup_email"] = data["email"]
+        return redirect("accounts:sign_up_done")
+    return render(request, "accounts/sign_up.html", {"form": form})
+
+
+def sign_up_done(request: HttpRequest) -> HttpResponse:
+    email = request.session.get("signup_email", "")
+    form = forms.ResendVerificationForm(initial={"email": email})
+    return render(request, "accounts/sign_up_done.html", {"email": email, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    form = forms.ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is not None and _mail_allowed("verify", email):
+            services.user_send_verification_email(user=user)
+        # Same answer whether or not the address has an account: no account enumeration.
+        messages.success(request, _(
+            "Si un compte non confirmé existe pour cette adresse, un nouveau lien vient d'y être "
+            "envoyé. Il est valable 24 heures."
+        ))
+        return redirect("accounts:login")
+    return render(request, "accounts/resend_verification.html", {"form": form})
+
+
+def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is not None and services.user_verify_email(user=user, token=token):
+        messages.success(request, _("Votre adresse e-mail est confirmée. Vous pouvez vous connecter."))
+        return redirect("accounts:login")
+    form = forms.ResendVerificationForm()
+    return render(request, "accounts/verify_email_failed.html", {"form": form}, status=400)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes lockout page: says what happened, for how long, and the way out."""
+    return render(request, "accounts/locked_out.html", {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }, status=429)
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = forms.LoginForm
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        # Speak the person's language from now on, on this device too.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE, max_age=365 * 24 * 3600,
+        )
+        if user_is_staff_member(user=user):
+            next_url = self.get_redirect_url() or reverse("backoffice:home")
+            step = "accounts:totp_verify" if services.totp_device_confirmed(user=user) else "accounts:totp_enrol"
+            response["Location"] = _with_next(step, next_url)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("Vous êtes déconnecté."))
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field, field_errors)
+        else:
+            messages.success(request, _("Vos informations sont enregistrées."))
+            response = redirect("accounts:profile")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["preferred_language"],
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE, max_age=365 * 24 * 3600,
+            )
+            return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    form_class = forms.PortalPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = forms.PortalSetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = forms.PortalPasswordChangeForm
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Votre mot de passe est modifié."))
+        return super().form_valid(form)
+
+
+# --- Staff second factor ------------------------------------------------------------------------
+
+def _staff_only(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect(_with_next(settings.LOGIN_URL, request.get_full_path()))
+    if not user_is_staff_member(user=request.user):
+        return render(request, "403.html", status=403)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def totp_enrol(request: HttpRequest) -> HttpResponse:
+    if (refused := _staff_only(request)) is not None:
+        return refused
+    next_url = _safe_next(request, reverse("backoffice:home"))
+    if services.totp_device_confirmed(user=request.user) is not None:
+        return redirect(_with_next("accounts:totp_verify", next_url))
+    device = services.totp_device_start_enrolment(user=request.user)
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.totp_device_confirm(user=request.user, device=device, token=form.cleaned_data["code"])
+        if codes is not None:
+            device.refresh_from_db()
+            otp_login(request, device)
+            request.session["backup_codes"] = codes
+            return redirect(_with_next("accounts:backup_codes", next_url))
+        form.add_error("code", _("Ce code est incorrect ou a expiré. Saisissez le code affiché "
+                                 "maintenant par votre application."))
+    return render(request, "accounts/totp_enrol.html", {
+        "form": form, "next": next_url, "qr_svg": _qr_svg(device.config_url),
+        "secret": _base32(device.bin_key),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def totp_verify(request: HttpRequest) -> HttpResponse:
+    if (refused := _staff_only(request)) is not None:
+        return refused
+    next_url = _safe_next(request, reverse("backoffice:home"))
+    if services.totp_device_confirmed(user=request.user) is None:
+        return redirect(_with_next("accounts:totp_enrol", next_url))
+    if request.user.is_verified():
+        return redirect(next_url)
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = _match_code(request.user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            return redirect(next_url)
+        form.add_error("code", _("Ce code est incorrect. Vérifiez l'heure de votre téléphone, "
+                                 "attendez le code suivant, ou utilisez un code de secours."))
+    return render(request, "accounts/totp_verify.html", {"form": form, "next": next_url})
+
+
+def _match_code(user, code: str):
+    # Every confirmed device gets a chance, each throttled by django-otp on failures.
+    for device in devices_for_user(user, confirmed=True):
+        allowed, _details = device.verify_is_allowed()
+        if allowed and device.verify_token(code):
+            return device
+    return None
+
+
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """Shows the backup codes once, right after they were made."""
+    if (refused := _staff_only(request)) is not None:
+        return refused
+    codes = request.session.pop("backup_codes", None)
+    if not codes or not request.user.is_verified():
+        return redirect("backoffice:home")
+    next_url = _safe_next(request, reverse("backoffice:home"))
+    return render(request, "accounts/backup_codes.html", {"codes": codes, "next": next_url})
+
+
+def _qr_svg(data: str) -> str:
+    import segno
+
+    return segno.make(data, error="m").svg_inline(scale=5, title=_("QR code à scanner"))
+
+
+def _base32(key: bytes) -> str:
+    from base64 import b32encode
+
+    return b32encode(key).decode()
+
+
+# --- Back-office home ---------------------------------------------------------------------------
+
+def backoffice_home(request: HttpRequest) -> HttpResponse:
+    # StaffSecondFactorMiddleware has already required a staff role and a verified second factor.
+    if request.method == "POST" and request.POST.get("action") == "regenerate_backup_codes":
+        request.session["backup_codes"] = services.backup_codes_regenerate(user=request.user)
+        return redirect("accounts:backup_codes")
+    return render(request, "accounts/backoffice_home.html", {
+        "memberships": user_memberships(user=request.user),
+        "roles": user_roles(user=request.user),
+        "backup_codes_remaining": services.backup_codes_remaining(user=request.user),
+    })

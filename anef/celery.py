@@ -1,0 +1,45 @@
+"""The Celery application and its beat schedule.
+
+The schedule lives here, in code, so that every environment runs the same jobs. With ``REDIS_URL``
+the broker is Redis; without it (``make run``), kombu's filesystem transport under ``var/broker/``.
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anef.settings.base")
+
+app = Celery("anef")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "accounts-purge-unverified": {
+        "task": "accounts.tasks.purge_unverified_accounts",
+        "schedule": crontab(minute=17, hour=3),
+    },
+    "accounts-clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=7),
+    },
+    "anef-heartbeat": {
+        # Lets /healthz tell an operator whether beat and a worker are alive.
+        "task": "anef.tasks.heartbeat",
+        "schedule": 60.0,
+    },
+}
+
+
+@app.on_after_configure.connect
+def _prepare_filesystem_broker(sender, **kwargs):
+    """The filesystem transport needs its folders to exist before the first message."""
+    if sender.conf.broker_url.startswith("filesystem://"):
+        options = sender.conf.broker_transport_options
+        for key in ("data_folder_in", "data_folder_out", "control_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
+        # The filesystem transport has no broadcast: no remote control, no events.
+        sender.conf.worker_enable_remote_control = False

@@ -1,0 +1,115 @@
+"""Demo data: prefectures with sites, one account per role, applicants with permits.
+
+Safe to run twice (everything is looked up before it is created); refused when DEBUG is off so it
+can never run against a production database.
+"""
+
+from __future__ import annotations
+
+from base64 import b32encode
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from accounts.services import TOTP_DEVICE_NAME, membership_grant
+from applications.models import Permit, PermitCategory
+from territory.models import Prefecture, Site
+
+#: A fixed TOTP key (hex) for every demo staff account, so a demo works with any authenticator app.
+DEMO_TOTP_KEY = "616e65662d64656d6f2d746f74702d6b65792121"  # b"anef-demo-totp-key!!"
+DEMO_PREFECTURES = ("69", "33", "93")
+DEMO_DOMAIN = "demo.anef.example"
+
+
+class Command(BaseCommand):
+    help = "Loads demo data (refused when DEBUG is off). Safe to run twice."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is refused when DEBUG is off: it creates known passwords.")
+        with transaction.atomic():
+            rows = self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at " + settings.SITE_URL + "/compte/connexion/"))
+        secret = b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+        widths = [max(len(r[i]) for r in rows + [("role", "e-mail", "password", "TOTP secret")]) for i in range(4)]
+        header = ("role", "e-mail", "password", "TOTP secret (base32)")
+        line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+        self.stdout.write(line)
+        self.stdout.write("-" * len(line))
+        for role, email, password, staff in rows:
+            cells = (role, email, password, secret if staff == "yes" else "")
+            self.stdout.write("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+
+    def _seed(self) -> list[tuple[str, str, str, str]]:
+        prefectures = {p.department.code: p for p in Prefecture.objects.filter(
+            department__code__in=DEMO_PREFECTURES).select_related("department")}
+        pan_sites = {}
+        for code, prefecture in prefectures.items():
+            pan_sites[code], _ = Site.objects.get_or_create(
+                prefecture=prefecture, name=f"Point d'accueil numérique – {prefecture.city}",
+                defaults={"kind": Site.Kind.PAN, "city": prefecture.city,
+                          "postal_code": prefecture.sites.first().postal_code},
+            )
+        rows: list[tuple[str, str, str, str]] = []
+
+        def account(email, password, first, last, *, staff=False, department=None, **extra):
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email, password=password, first_name=first, last_name=last,
+                    email_verified_at=timezone.now(), department=department, **extra,
+                )
+            if staff:
+                device, _ = TOTPDevice.objects.get_or_create(
+                    user=user, name=TOTP_DEVICE_NAME, defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+                )
+            return user
+
+        password = "Demo-Anef-2026!"
+        admin = account(f"admin@{DEMO_DOMAIN}", password, "Alix", "Admin", staff=True,
+                        is_staff=True, is_superuser=True)
+        membership_grant(user=admin, role=Role.ADMINISTRATOR)
+        rows.append((str(Role.ADMINISTRATOR.label), admin.email, password, "yes"))
+        support = account(f"ccc@{DEMO_DOMAIN}", password, "Camille", "Contact", staff=True)
+        membership_grant(user=support, role=Role.SUPPORT)
+        rows.append((str(Role.SUPPORT.label), support.email, password, "yes"))
+        for code, prefecture in prefectures.items():
+            agent = account(f"agent.{code}@{DEMO_DOMAIN}", password, "Ana", f"Agent {code}", staff=True)
+            membership_grant(user=agent, role=Role.AGENT, prefecture=prefecture)
+            rows.append((f"{Role.AGENT.label} ({prefecture.department.code})", agent.email, password, "yes"))
+            chief = account(f"chef.{code}@{DEMO_DOMAIN}", password, "Claude", f"Chef {code}", staff=True)
+            membership_grant(user=chief, role=Role.SUPERVISOR, prefecture=prefecture)
+            membership_grant(user=chief, role=Role.AGENT, prefecture=prefecture)
+            rows.append((f"{Role.SUPERVISOR.label} ({code})", chief.email, password, "yes"))
+            mediator = account(f"mediateur.{code}@{DEMO_DOMAIN}", password, "Maël", f"Médiateur {code}", staff=True)
+            membership_grant(user=mediator, role=Role.MEDIATOR, site=pan_sites[code])
+            rows.append((f"{Role.MEDIATOR.label} ({code})", mediator.email, password, "yes"))
+
+        today = timezone.localdate()
+        applicants = [
+            # e-mail, names, département, permits: (category, days until expiry, allows work)
+            ("amina.diallo", "Amina", "Diallo", "69", [(PermitCategory.EMPLOYEE, 95, True)]),
+            ("lucas.silva", "Lucas", "Silva", "33", [(PermitCategory.STUDENT, 45, False)]),
+            ("mei.chen", "Mei", "Chen", "93", [(PermitCategory.TALENT, 300, True)]),
+            ("youssef.benali", "Youssef", "Benali", "69",
+             [(PermitCategory.PRIVATE_FAMILY_LIFE, 10, True), (PermitCategory.STUDENT, -355, False)]),
+        ]
+        for n, (login, first, last, code, permits) in enumerate(applicants, start=1):
+            user = account(f"{login}@{DEMO_DOMAIN}", password, first, last,
+                           department=prefectures[code].department,
+                           birth_date=today.replace(year=today.year - 25 - n, month=3, day=n + 1),
+                           nationality="", city=prefectures[code].city)
+            for m, (category, days, work) in enumerate(permits, start=1):
+                until = today + timedelta(days=days)
+                Permit.objects.get_or_create(
+                    number=f"DEMO{n:03d}{m:02d}",
+                    defaults={"holder": user, "category": category, "allows_work": work,
+                              "valid_from": until - timedelta(days=365), "valid_until": until},
+                )
+            rows.append((str(Role.APPLICANT.label), user.email, password, "no"))
+        return rows

@@ -1,0 +1,25 @@
+from django import template
+from django.forms import BoundField
+
+register = template.Library()
+
+_WIDGET_CLASSES = {"select": "fr-select", "checkbox": "", "textarea": "fr-input"}
+
+
+@register.simple_tag
+def dsfr_widget(field: BoundField) -> str:
+    """Renders a field's widget with the DSFR class and with its help text and errors bound to it
+    (``aria-describedby``), so a screen reader announces them with the field."""
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+    css = _WIDGET_CLASSES.get(field.widget_type, "fr-input")
+    existing = field.field.widget.attrs.get("class", "")
+    attrs = {}
+    if css or existing:
+        attrs["class"] = " ".join(c for c in (css, existing) if c)
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django_otp.admin import OTPAdminSite
+
+from anef import views
+
+# The Django admin requires a verified second factor too (DESIGN §2), and signs in through the
+# portal's own login page, which runs the lockout and second-factor steps.
+admin.site.__class__ = OTPAdminSite
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("aide/", views.HelpView.as_view(), name="help"),
+    path("accessibilite/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("mentions-legales/", views.LegalNoticeView.as_view(), name="legal_notice"),
+    path("donnees-personnelles/", views.PersonalDataView.as_view(), name="personal_data"),
+    path("langue/", views.set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+    path("compte/", include("accounts.urls")),
+    path("backoffice/", include("accounts.backoffice_urls")),
+    path("", include("applications.urls")),
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+        name="admin-login-redirect",
+    ),
+    path("admin/", admin.site.urls),
+]

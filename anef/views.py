@@ -1,0 +1,64 @@
+"""Public pages of the portal and the operations probe."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+from django.views.i18n import set_language as django_set_language
+
+from anef import health
+
+
+class HomeView(TemplateView):
+    template_name = "pages/home.html"
+
+
+class HelpView(TemplateView):
+    template_name = "pages/help.html"
+
+
+class AccessibilityView(TemplateView):
+    template_name = "pages/accessibility.html"
+
+
+class LegalNoticeView(TemplateView):
+    template_name = "pages/legal_notice.html"
+
+
+class PersonalDataView(TemplateView):
+    template_name = "pages/personal_data.html"
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice on the person's profile."""
+    from accounts.services import user_set_language
+
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        request.POST = request.POST.copy()
+        request.POST["next"] = "/"
+    return django_set_language(request)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database = health.database_ok()
+    broker = health.broker_ok()
+    heartbeat_age = health.last_heartbeat_age()
+    status = 200 if database and broker else 503
+    return JsonResponse(
+        {
+            "status": "ok" if status == 200 else "error",
+            "database": "ok" if database else "error",
+            "broker": "ok" if broker else "error",
+            # Informational: seconds since beat last had a worker run its heartbeat job.
+            "scheduler_heartbeat_age_seconds": None if heartbeat_age is None else round(heartbeat_age),
+        },
+        status=status,
+    )
