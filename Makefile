@@ -7,7 +7,7 @@ export UV_PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: run test install lint messages check-messages e2e bench clean
+.PHONY: run test install lint messages messages-update check-messages bench clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -33,6 +33,10 @@ lint: install
 	.venv/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	.venv/bin/mypy
+
+messages-update: install
+	$(PY) manage.py makemessages --locale en --no-location --no-obsolete --ignore .venv \
+		--ignore node_modules --ignore var --ignore tests --ignore bench
 
 check-messages: install
 	$(PY) scripts/check_messages.py

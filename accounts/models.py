@@ -38,7 +38,7 @@ NATIONAL_ROLES = frozenset({Role.SUPPORT, Role.ADMINISTRATOR})
 STAFF_ROLES = PREFECTURE_ROLES | SITE_ROLES | NATIONAL_ROLES
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -114,7 +114,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # noqa: RUF012
 
     class Meta:
         verbose_name = _("utilisateur")

@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 )
             return user
 
-        password = "Demo-Anef-2026!"
+        password = "Demo-Anef-2026!"  # noqa: S105 - documented demo password, DEBUG only
         admin = account(f"admin@{DEMO_DOMAIN}", password, "Alix", "Admin", staff=True,
                         is_staff=True, is_superuser=True)
         membership_grant(user=admin, role=Role.ADMINISTRATOR)

@@ -1,0 +1,115 @@
+"""Staff cannot reach a staff page without a confirmed, verified second factor."""
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role
+from tests.factories import PASSWORD, StaffFactory, UserFactory, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, user):
+    return client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD})
+
+
+@pytest.mark.parametrize("path", ["/backoffice/", "/admin/"])
+def test_staff_without_a_device_is_sent_to_enrol(client, path):
+    agent = StaffFactory()
+    agent.is_staff = True  # would let them into the Django admin, but not without a second factor
+    agent.save()
+    _login(client, agent)
+
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:totp_enrol"))
+
+
+def test_password_login_of_staff_goes_to_the_code_page(client):
+    agent = StaffFactory(with_totp=True)
+    response = _login(client, agent)
+    assert response["Location"].startswith(reverse("accounts:totp_verify"))
+    # Not verified yet: the back-office stays closed.
+    assert client.get("/backoffice/")["Location"].startswith(reverse("accounts:totp_verify"))
+
+
+def test_a_wrong_code_is_refused_and_the_right_one_opens_the_back_office(client):
+    agent = StaffFactory(with_totp=True)
+    _login(client, agent)
+    wrong = f"{(int(totp_code()) + 1) % 1_000_000:06d}"
+    response = client.post(reverse("accounts:totp_verify"), {"code": wrong, "next": "/backoffice/"})
+    assert response.status_code == 200
+    assert "Ce code est incorrect" in response.content.decode()
+    assert client.get("/backoffice/").status_code == 302
+
+    # django-otp throttles after a failure: wait out the delay as a person would.
+    TOTPDevice.objects.filter(user=agent).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    response = client.post(reverse("accounts:totp_verify"), {"code": totp_code(), "next": "/backoffice/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/backoffice/"
+    assert "Espace agent" in client.get("/backoffice/").content.decode()
+
+
+def test_enrolment_confirms_the_device_and_shows_backup_codes_once(client):
+    agent = StaffFactory()
+    _login(client, agent)
+    response = client.get(reverse("accounts:totp_enrol"))
+    assert response.status_code == 200
+    assert "<svg" in response.content.decode()
+    device = TOTPDevice.objects.get(user=agent, confirmed=False)
+
+    response = client.post(reverse("accounts:totp_enrol"), {"code": "000000"})
+    assert "Ce code est incorrect" in response.content.decode()
+
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # failures slow down guessing (django-otp)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    response = client.post(reverse("accounts:totp_enrol"), {"code": totp_code(device.key), "next": "/backoffice/"})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    codes = StaticToken.objects.filter(device__user=agent).values_list("token", flat=True)
+    assert len(codes) == 10
+    assert all(code in page.content.decode() for code in codes)
+    # Shown once only.
+    assert client.get(reverse("accounts:backup_codes")).status_code == 302
+    assert client.get("/backoffice/").status_code == 200
+
+
+def test_a_backup_code_works_once(client):
+    agent = StaffFactory(with_totp=True)
+    from accounts.services import backup_codes_regenerate
+
+    code = backup_codes_regenerate(user=agent)[0]
+    _login(client, agent)
+    assert client.post(reverse("accounts:totp_verify"), {"code": code.upper()})["Location"] == reverse("backoffice:home")
+    client.post(reverse("accounts:logout"))
+    _login(client, agent)
+    response = client.post(reverse("accounts:totp_verify"), {"code": code})
+    assert response.status_code == 200
+
+
+def test_admin_needs_the_second_factor_too(client):
+    admin = StaffFactory(role=Role.ADMINISTRATOR, with_totp=True)
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    _login(client, admin)
+    assert client.get("/admin/").status_code == 302
+    client.post(reverse("accounts:totp_verify"), {"code": totp_code()})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_applicants_cannot_reach_staff_pages(client):
+    client.force_login(UserFactory())
+    assert client.get("/backoffice/").status_code == 403
+    assert client.get(reverse("accounts:totp_enrol")).status_code == 403
+    response = client.get("/admin/")
+    assert response.status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_portal_login(client):
+    for path in ("/backoffice/", "/admin/", "/admin/login/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))

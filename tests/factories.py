@@ -1,0 +1,80 @@
+"""Factories with one trait per state (``UserFactory(staff_agent=True)``)."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Membership, Role, User
+from applications.models import Permit, PermitCategory
+from territory.models import Prefecture
+
+PASSWORD = "Correct-Horse-Battery-9"
+#: A known TOTP key (hex) for staff factories; tests compute codes from it.
+TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def prefecture(code: str = "69") -> Prefecture:
+    return Prefecture.objects.select_related("department").get(department__code=code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = "Awa"
+    last_name = factory.Sequence(lambda n: f"Ndiaye{n}")
+    email_verified_at = factory.LazyFunction(timezone.now)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    class Params:
+        unverified = factory.Trait(email_verified_at=None)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffFactory(UserFactory):
+    """A prefecture agent (69 by default); ``with_totp=True`` gives them a confirmed device."""
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        role = extracted or Role.AGENT
+        if role in (Role.AGENT, Role.SUPERVISOR):
+            Membership.objects.create(user=obj, role=role, prefecture=prefecture(kwargs.get("code", "69")))
+        elif role == Role.MEDIATOR:
+            Membership.objects.create(user=obj, role=role, site=prefecture().sites.first())
+        else:
+            Membership.objects.create(user=obj, role=role)
+
+    @factory.post_generation
+    def with_totp(obj, create, extracted, **kwargs):
+        if extracted:
+            TOTPDevice.objects.create(user=obj, name="totp", key=TOTP_KEY, confirmed=True)
+
+
+class PermitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Permit
+
+    holder = factory.SubFactory(UserFactory)
+    category = PermitCategory.EMPLOYEE
+    number = factory.Sequence(lambda n: f"TS{n:08d}")
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=200))
+    valid_from = factory.LazyAttribute(lambda o: o.valid_until - timedelta(days=365))
+    allows_work = True
+
+
+def totp_code(key_hex: str = TOTP_KEY, at=None) -> str:
+    """The code an authenticator app shows now for this key (RFC 6238, 30 s, 6 digits)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(key_hex))
+    if at is not None:
+        totp.time = at
+    return f"{totp.token():06d}"
