@@ -7,7 +7,7 @@ export UV_PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: run test install lint messages messages-update check-messages bench clean
+.PHONY: run test install lint messages messages-update check-messages clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -43,9 +43,6 @@ check-messages: install
 
 test: install node_modules/axe-core/axe.min.js messages lint check-messages
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
-
-bench: install
-	$(PY) bench/run.py
 
 clean:
 	rm -rf .venv var node_modules test-results

@@ -9,15 +9,24 @@ from accounts.models import User
 
 EMAIL = "awa.ndiaye@example.org"
 PASSWORD = "Baobab-Tamarin-2024"
+# The label holds its hint ("Au moins 12 caractères…"), so match the start of the name.
+PASSWORD_LABEL = re.compile(r"^Mot de passe")
 
 # Reference data (départements) comes from a data migration; a transactional test flushes it,
 # so each journey reloads it first.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def open_language_menu(page: Page) -> None:
-    page.locator("button.fr-translate__btn").click()
-    expect(page.locator("#translate-menu")).to_be_visible()
+def language_button(page: Page):
+    # The DSFR script copies the header tools into the mobile "Menu" modal: take the desktop ones.
+    return page.locator(".fr-header__tools button.fr-translate__btn")
+
+
+def choose_language(page: Page, name: str) -> None:
+    language_button(page).click()
+    menu = page.locator("#translate-menu")
+    expect(menu).to_be_visible()
+    menu.get_by_role("button", name=name).click()
 
 
 def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
@@ -39,7 +48,7 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
     page.get_by_label("Prénom(s)").fill("Awa")
     page.get_by_label("Nom de famille").fill("Ndiaye")
     page.get_by_label("Adresse e-mail").fill(EMAIL)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(PASSWORD + "x")
     page.get_by_role("button", name="Créer mon compte").click()
 
@@ -58,7 +67,7 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
 
     # Second try: corrected (password fields come back empty, as they should).
     expect(page.get_by_label("Adresse e-mail")).to_have_value(EMAIL)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Créer mon compte").click()
 
@@ -83,7 +92,7 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
     visited(page, "login-confirmed")
 
     page.get_by_label("Adresse e-mail").fill(EMAIL)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Se connecter").click()
 
     expect(page).to_have_url(live_server.url + "/espace/")
@@ -91,19 +100,17 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
     expect(page.locator("main")).to_contain_text("Bonjour Awa.")
     visited(page, "dashboard")
 
-    open_language_menu(page)
-    page.get_by_role("button", name="EN – English").click()
+    choose_language(page, "EN – English")
     expect(page).to_have_url(live_server.url + "/espace/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("button.fr-translate__btn")).to_contain_text("EN")
+    expect(language_button(page)).to_contain_text("EN")
     assert User.objects.get(email=EMAIL).preferred_language == "en"  # remembered on the profile
     visited(page, "dashboard-en")
 
-    open_language_menu(page)
-    page.get_by_role("button", name="FR – Français").click()
+    choose_language(page, "FR – Français")
     expect(page).to_have_url(live_server.url + "/espace/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.locator("button.fr-translate__btn")).to_contain_text("FR")
+    expect(language_button(page)).to_contain_text("FR")
     expect(page.locator("h1")).to_have_text("Mon espace")
 
 
