@@ -199,11 +199,12 @@ class AuditEvent(models.Model):
     """Who did what, when, on whose behalf: written in the same transaction as the change."""
 
     at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    # SET_NULL: the trail outlives a deleted account (an unconfirmed sign-up purged after 7 days).
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("auteur")
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("auteur")
     )
     on_behalf_of = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("pour le compte de"),
     )
     action = models.CharField(_("action"), max_length=60)

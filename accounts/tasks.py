@@ -17,8 +17,8 @@ def purge_unverified_accounts() -> int:
     """Deletes sign-ups whose address was never verified within the retention period."""
     # idempotency: a second run finds nothing older than the cutoff.
     cutoff = timezone.now() - settings.UNVERIFIED_ACCOUNT_RETENTION
-    deleted, _ = users_unverified_before(cutoff=cutoff).delete()
-    return deleted
+    _total, per_model = users_unverified_before(cutoff=cutoff).delete()
+    return per_model.get("accounts.User", 0)
 
 
 @shared_task(ignore_result=True)

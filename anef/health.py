@@ -35,7 +35,10 @@ def broker_ok() -> bool:
         import redis
 
         client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-        return bool(client.ping())
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
     except Exception:
         return False
 

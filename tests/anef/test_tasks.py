@@ -53,6 +53,22 @@ def test_unverified_sign_ups_are_purged_after_the_retention_period(settings):
 
 
 @pytest.mark.django_db
+def test_purge_removes_a_sign_up_made_through_the_form_and_keeps_its_audit_trail(client):
+    # Regression: the sign-up's audit row used to block the purge (PROTECT) for every account.
+    from accounts.models import AuditEvent
+    from accounts.services import user_sign_up
+
+    user = user_sign_up(email="late@example.org", password="Un-mot-de-passe-solide-42",
+                        first_name="A", last_name="B", preferred_language="fr")
+    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=8))
+
+    assert purge_unverified_accounts() == 1
+    assert not User.objects.filter(pk=user.pk).exists()
+    event = AuditEvent.objects.get(action="account.signed_up", object_id=str(user.pk))
+    assert event.actor is None
+
+
+@pytest.mark.django_db
 def test_expired_sessions_are_cleared():
     from accounts.tasks import clear_expired_sessions
 

@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEvent, Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    # The database constraints (membership_scope_matches_role...) refuse a scope that does not
+    # match the role, so the admin cannot create an inconsistent membership.
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["prefecture", "site"]
+
+
+class UserCreationAdminForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email"]
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = ["email", "password"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "email_verified_at", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "memberships__role"]
+    search_fields = ["email", "first_name", "last_name", "foreigner_number"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Identité"), {"fields": ["first_name", "last_name", "birth_date", "birth_place",
+                                     "nationality", "foreigner_number"]}),
+        (_("Coordonnées"), {"fields": ["phone", "address", "postal_code", "city", "department"]}),
+        (_("Préférences"), {"fields": ["preferred_language", "notify_by_email", "notify_by_sms",
+                                        "notify_by_post"]}),
+        (_("Statut"), {"fields": ["email_verified_at", "is_active", "is_staff", "is_superuser",
+                                   "date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    readonly_fields = ["date_joined", "last_login"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "actor", "on_behalf_of", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor__email"]
+    list_select_related = ["actor", "on_behalf_of"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
