@@ -6,6 +6,8 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
+# manage.py outside the test suite runs with development settings.
+MANAGE := DEBUG=1 $(PY) manage.py
 
 .PHONY: run test install lint messages messages-update check-messages clean
 
@@ -22,24 +24,24 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 install: .venv/.installed
 
 messages: install
-	$(PY) manage.py compilemessages --ignore .venv --ignore node_modules -v0
+	$(MANAGE) compilemessages --ignore .venv --ignore node_modules -v0
 
 run: install messages
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
 	PORT=$(PORT) scripts/run.sh
 
 lint: install
 	.venv/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(MANAGE) makemigrations --check --dry-run
 	.venv/bin/mypy
 
 messages-update: install
-	$(PY) manage.py makemessages --locale en --no-location --no-obsolete --ignore .venv \
+	$(MANAGE) makemessages --locale en --no-location --no-obsolete --ignore .venv \
 		--ignore node_modules --ignore var --ignore tests --ignore bench
 
 check-messages: install
-	$(PY) scripts/check_messages.py
+	DEBUG=1 $(PY) scripts/check_messages.py
 
 test: install node_modules/axe-core/axe.min.js messages lint check-messages
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
