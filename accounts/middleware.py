@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.selectors import user_is_staff_member
 from accounts.services import totp_device_confirmed
@@ -61,9 +62,12 @@ class SessionLimitsMiddleware:
         idle = settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT_APPLICANT
         if now - seen > idle.total_seconds():
             minutes = int(idle.total_seconds() // 60)
-            return _(
+            return ngettext(
+                "Votre session a expiré après %(minutes)s minute d'inactivité. "
+                "Reconnectez-vous pour continuer.",
                 "Votre session a expiré après %(minutes)s minutes d'inactivité. "
-                "Reconnectez-vous pour continuer."
+                "Reconnectez-vous pour continuer.",
+                minutes,
             ) % {"minutes": minutes}
         if now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
             return _("Votre session a expiré. Reconnectez-vous pour continuer.")
