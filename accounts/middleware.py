@@ -16,10 +16,11 @@ from django.utils.translation import ngettext
 
 from accounts.selectors import user_is_staff_member
 from accounts.services import totp_device_confirmed
+from anef.context_processors import STAFF_SESSION_KEY
 
 SESSION_STARTED_KEY = "_anef_started_at"
 SESSION_SEEN_KEY = "_anef_seen_at"
-SESSION_STAFF_KEY = "_anef_staff"
+SESSION_STAFF_KEY = STAFF_SESSION_KEY
 # Write the last-seen time at most once a minute: a session write per request would cost a query.
 SEEN_RESOLUTION_SECONDS = 60
 

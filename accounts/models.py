@@ -170,9 +170,9 @@ class Membership(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in PREFECTURE_ROLES], prefecture__isnull=False, site__isnull=True)
-                    | Q(role__in=[r.value for r in SITE_ROLES], prefecture__isnull=True, site__isnull=False)
-                    | Q(role__in=[r.value for r in NATIONAL_ROLES], prefecture__isnull=True, site__isnull=True)
+                    Q(role__in=sorted(PREFECTURE_ROLES), prefecture__isnull=False, site__isnull=True)
+                    | Q(role__in=sorted(SITE_ROLES), prefecture__isnull=True, site__isnull=False)
+                    | Q(role__in=sorted(NATIONAL_ROLES), prefecture__isnull=True, site__isnull=True)
                 ),
                 name="membership_scope_matches_role",
             ),

@@ -1,6 +1,13 @@
 from django.conf import settings
 
+# Set once per session by accounts.middleware.SessionLimitsMiddleware; read here without a query.
+STAFF_SESSION_KEY = "_anef_staff"
+
 
 def portal(request):
     """What every page's layout needs; no database query here (it runs on every page)."""
-    return {"PORTAL_NAME": settings.PORTAL_NAME}
+    session = getattr(request, "session", None)
+    return {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "IS_STAFF": bool(session and session.get(STAFF_SESSION_KEY)),
+    }

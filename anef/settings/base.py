@@ -155,7 +155,7 @@ STORAGES = {
 # Uploaded and issued files are private: never served under a public URL, only through
 # access-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = None  # type: ignore[assignment]
+MEDIA_URL = "/media/"  # routed nowhere: no URL serves these files
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -6,6 +6,7 @@ with axe-core against WCAG 2.2 AA (the RGAA's technical basis).
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Callable
@@ -67,38 +68,40 @@ def browser_context_args(browser_context_args):
         **browser_context_args,
         "viewport": {"width": 1280, "height": 900},
         "locale": "fr-FR",
-        # The portal's CSP allows scripts by nonce only, which would block the inline <script>
-        # that add_script_tag() creates for axe-core. Only the test's own injection needs this.
-        "bypass_csp": True,
     }
 
 
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, started with a string MEDIA_URL.
+@pytest.fixture(autouse=True)
+def _no_console_errors(page: Page):
+    """A page that logs an error (a script blocked by the CSP, a failing asset) fails the journey."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert not errors, "Errors in the browser console:\n" + "\n".join(errors)
 
-    Django's LiveServerThread wraps the site in a media-files handler that calls
-    ``path.startswith(urlparse(settings.MEDIA_URL).path)``; with ``MEDIA_URL = None`` (base
-    settings: uploads are never served by URL) every page answered 500. The prefix below is
-    routed nowhere and only exists while the server starts.
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Every journey runs on a live server, hence in a transactional test, and those end with a
+    flush that also empties the départements, prefectures and sites of the data migration.
+    Re-run that migration's loader (idempotent, update_or_create) at the start of each journey.
+
+    Not ``serialized_rollback=True``: once Playwright's event loop runs in the main thread,
+    asgiref hands Django a fresh connection object for the test, one without the
+    ``_test_serialized_contents`` saved at database set-up, so nothing is restored whenever
+    another test had set up the database before the first journey.
     """
-    from django.conf import settings
-    from django.test import override_settings
-    from pytest_django.live_server_helper import LiveServer
+    from django.apps import apps
 
-    addr = (
-        request.config.getvalue("liveserver")
-        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    with override_settings(MEDIA_URL=settings.MEDIA_URL or "/__no-media__/"):
-        server = LiveServer(addr)  # the handler reads MEDIA_URL once, when the thread starts
-    yield server
-    server.stop()
+    migration = importlib.import_module("territory.migrations.0002_load_departements")
+    migration.load(apps, None)
 
 
 def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE_JS))
+    # Evaluated through the DevTools protocol, which the page's CSP (scripts by nonce only) does
+    # not govern, so the journeys run under the real policy.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         WCAG_TAGS,
@@ -123,7 +126,9 @@ def format_violations(url: str, violations: list[dict]) -> str:
 def axe_check() -> Callable[[Page], None]:
     """``axe_check(page)``: fails with every WCAG 2.x A/AA violation axe-core finds on the page."""
     if not AXE_JS.exists():
-        _missing_tool(f"axe-core is missing at {AXE_JS}: run `npm ci` (it is pinned in package.json)")
+        _missing_tool(
+            f"axe-core is missing at {AXE_JS}: run `npm ci` (it is pinned in package.json)"
+        )
 
     def check(page: Page) -> None:
         violations = axe_violations(page)
@@ -135,7 +140,7 @@ def axe_check() -> Callable[[Page], None]:
 @pytest.fixture
 def screenshot(request) -> Callable[[Page, str], Path]:
     """``screenshot(page, label)``: saves ``<NN>-<label>.png`` for this test, numbered in order."""
-    folder = SCREENSHOTS_DIR / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder = SCREENSHOTS_DIR / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):  # a rerun replaces the previous run's pictures
         old.unlink()

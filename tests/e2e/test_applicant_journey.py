@@ -12,9 +12,8 @@ PASSWORD = "Baobab-Tamarin-2024"
 # The label holds its hint ("Au moins 12 caractères…"), so match the start of the name.
 PASSWORD_LABEL = re.compile(r"^Mot de passe")
 
-# Reference data (départements) comes from a data migration; a transactional test flushes it,
-# so each journey reloads it first.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The browser talks to a live server in another thread: the data must be committed to be seen.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def language_button(page: Page):
@@ -73,7 +72,9 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
 
     expect(page).to_have_url(live_server.url + "/compte/inscription/envoyee/")
     expect(page.locator("h1")).to_have_text("Confirmez votre adresse e-mail")
-    expect(page.locator("main")).to_contain_text(f"Nous avons envoyé un lien de confirmation à {EMAIL}.")
+    expect(page.locator("main")).to_contain_text(
+        f"Nous avons envoyé un lien de confirmation à {EMAIL}."
+    )
     visited(page, "sign-up-done")
 
     assert len(mailoutbox) == 1
