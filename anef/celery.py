@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=7),
     },
+    "notifications-retry-pending": {
+        # E-mails and SMS whose task was lost or failed; each row is sent at most once.
+        "task": "notifications.tasks.retry_pending_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
     "anef-heartbeat": {
         # Lets /healthz tell an operator whether beat and a worker are alive.
         "task": "anef.tasks.heartbeat",

@@ -19,7 +19,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("compte/", include("accounts.urls")),
     path("backoffice/", include("accounts.backoffice_urls")),
+    path("messages/", include("notifications.urls")),
     path("", include("applications.urls")),
+    path("", include("documents.urls")),
     path(
         "admin/login/",
         RedirectView.as_view(pattern_name="accounts:login", query_string=True),

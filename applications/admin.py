@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import Permit
+from .models import (
+    Attachment,
+    DocumentType,
+    Dossier,
+    DossierEvent,
+    Permit,
+    Procedure,
+    ProcedureDocument,
+)
 
 
 @admin.register(Permit)
@@ -10,3 +18,61 @@ class PermitAdmin(admin.ModelAdmin):
     search_fields = ["number", "holder__email", "holder__last_name"]
     list_select_related = ["holder"]
     raw_id_fields = ["holder"]
+
+
+@admin.register(DocumentType)
+class DocumentTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "allowed_formats", "max_size_mb"]
+    search_fields = ["name", "code"]
+
+
+class ProcedureDocumentInline(admin.TabularInline):
+    model = ProcedureDocument
+    extra = 0
+    autocomplete_fields = ["document_type"]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "is_renewal", "fee_eur", "typical_delay_days", "is_active"]
+    list_filter = ["group", "is_renewal", "is_active"]
+    search_fields = ["name", "code"]
+    inlines = [ProcedureDocumentInline]
+
+
+class DossierEventInline(admin.TabularInline):
+    model = DossierEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "kind", "actor", "on_behalf_of", "from_status", "to_status", "data"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    # Read-only here: dossiers change only through the services (state machine, timeline, audit).
+    list_display = ["reference", "procedure", "applicant", "status", "prefecture", "submitted_at"]
+    list_filter = ["status", "channel", "procedure__group"]
+    search_fields = ["reference", "applicant__email", "applicant__last_name"]
+    list_select_related = ["procedure", "applicant", "prefecture"]
+    inlines = [DossierEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["dossier", "document_type", "original_name", "size", "review", "is_current"]
+    list_select_related = ["dossier", "document_type"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,9 +1,12 @@
-"""Residence permits held by applicants; dossiers arrive with the applicant e-service issue."""
+"""Permits, the procedure catalogue, and dossiers with their attachments and timeline."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from territory.models import Prefecture
 
 
 class PermitCategory(models.TextChoices):
@@ -44,3 +47,263 @@ class Permit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} n° {self.number}"
+
+
+# --- Catalogue ----------------------------------------------------------------------------------
+
+def all_formats() -> list[str]:
+    return ["pdf", "jpeg", "png"]
+
+
+class DocumentType(models.Model):
+    """A kind of supporting document (passport, proof of address...), with its upload rules."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        JPEG = "jpeg", "JPEG"
+        PNG = "png", "PNG"
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("nom"), max_length=160)
+    help_text = models.TextField(_("aide"), blank=True)
+    allowed_formats = models.JSONField(
+        _("formats acceptés"), default=all_formats,
+        help_text=_("Parmi « pdf », « jpeg », « png »."),
+    )
+    max_size_mb = models.PositiveSmallIntegerField(_("taille maximale (Mo)"), default=5)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("type de pièce justificative")
+        verbose_name_plural = _("types de pièces justificatives")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not self.allowed_formats or set(self.allowed_formats) - set(self.Format.values):
+            raise ValidationError({"allowed_formats": _("Choisissez parmi « pdf », « jpeg » et « png ».")})
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_size_mb * 1024 * 1024
+
+    @property
+    def formats_label(self) -> str:
+        return ", ".join(self.Format(f).label for f in self.allowed_formats)
+
+
+class Procedure(models.Model):
+    """One procedure of the catalogue (first request, renewal, duplicate...)."""
+
+    class Group(models.TextChoices):
+        FIRST_REQUEST = "first_request", _("Première demande")
+        RENEWAL = "renewal", _("Renouvellement")
+        CHANGE = "change", _("Changement de statut")
+        DUPLICATE = "duplicate", _("Duplicata")
+        TRAVEL = "travel", _("Document de voyage")
+        UPDATE = "update", _("Modification de situation")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("nom"), max_length=160)
+    group = models.CharField(_("groupe"), max_length=20, choices=Group.choices)
+    audience = models.TextField(_("pour qui"))
+    help = models.TextField(_("aide en langage simple"), blank=True)
+    permit_category = models.CharField(
+        _("catégorie de titre"), max_length=30, choices=PermitCategory.choices, blank=True
+    )
+    is_renewal = models.BooleanField(_("renouvellement"), default=False)
+    fee_eur = models.PositiveIntegerField(_("taxe (€, timbre fiscal)"), default=0)
+    needs_photo = models.BooleanField(_("photo d'identité (e-photo)"), default=False)
+    typical_delay_days = models.PositiveSmallIntegerField(_("délai habituel (jours)"), default=60)
+    eligibility = models.JSONField(
+        _("questions d'éligibilité"), default=list, blank=True,
+        help_text=_("Liste de {code, text, expected (oui/non), otherwise (code d'une autre démarche), "
+                    "message}."),
+    )
+    questions = models.JSONField(
+        _("questions propres à la démarche"), default=list, blank=True,
+        help_text=_("Liste de {code, label, kind (text, date, choice, boolean), required, choices}."),
+    )
+    documents = models.ManyToManyField(
+        DocumentType, through="ProcedureDocument", related_name="procedures",
+        verbose_name=_("pièces justificatives"),
+    )
+    is_active = models.BooleanField(_("ouverte"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+
+    class Meta:
+        ordering = ["group", "position", "name"]
+        verbose_name = _("démarche")
+        verbose_name_plural = _("démarches")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcedureDocument(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="requirements")
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
+    required = models.BooleanField(_("obligatoire"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("pièce demandée")
+        verbose_name_plural = _("pièces demandées")
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "document_type"], name="procedure_document_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure} – {self.document_type}"
+
+
+# --- Dossiers -----------------------------------------------------------------------------------
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposé")
+    UNDER_REVIEW = "under_review", _("En cours d'instruction")
+    COMPLEMENTS_REQUESTED = "complements_requested", _("Compléments demandés")
+    DECIDED_FAVOURABLE = "decided_favourable", _("Décision favorable")
+    DECIDED_UNFAVOURABLE = "decided_unfavourable", _("Décision défavorable")
+    CARD_IN_PRODUCTION = "card_in_production", _("Titre en fabrication")
+    CARD_READY = "card_ready", _("Titre disponible")
+    CARD_DELIVERED = "card_delivered", _("Titre remis")
+    WITHDRAWN = "withdrawn", _("Demande retirée")
+    CLOSED_WITHOUT_ACTION = "closed_without_action", _("Classée sans suite")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("En ligne")
+    PAPER = "paper", _("Papier")
+
+
+class Dossier(models.Model):
+    """A request for one procedure, from draft to decision (DESIGN §4)."""
+
+    reference = models.CharField(_("référence"), max_length=24, unique=True, null=True, blank=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers",
+        verbose_name=_("demandeur"),
+    )
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers",
+                                  verbose_name=_("démarche"))
+    prefecture = models.ForeignKey(Prefecture, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="dossiers", verbose_name=_("préfecture compétente"))
+    status = models.CharField(_("statut"), max_length=24, choices=Status.choices, default=Status.DRAFT)
+    resume_status = models.CharField(
+        _("statut à la réponse"), max_length=24, choices=Status.choices, blank=True,
+        help_text=_("Où revient le dossier quand le demandeur répond à une demande de compléments."),
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    answers = models.JSONField(_("réponses"), default=dict, blank=True)
+    current_step = models.CharField(_("étape en cours"), max_length=20, default="eligibility")
+    renewed_permit = models.ForeignKey(Permit, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="renewals", verbose_name=_("titre renouvelé"))
+    filed_on_time = models.BooleanField(_("déposé dans les délais"), null=True, blank=True)
+    tax_stamp_number = models.CharField(_("numéro de timbre fiscal"), max_length=16, blank=True)
+    ephoto_code = models.CharField(_("code e-photo"), max_length=22, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "procedure"], condition=Q(status="draft"),
+                name="dossier_one_open_draft_per_procedure",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(reference__isnull=False, submitted_at__isnull=False),
+                name="dossier_filed_has_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["applicant", "-updated_at"], name="dossier_applicant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"{self.procedure} ({self.get_status_display()})"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Storage names never come from the uploaded name (see applications/uploads.py).
+    return f"attachments/{instance.dossier_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class Attachment(models.Model):
+    class Review(models.TextChoices):
+        PENDING = "pending", _("À vérifier")
+        ACCEPTED = "accepted", _("Acceptée")
+        REJECTED = "rejected", _("Refusée")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("type de pièce"))
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier envoyé"), max_length=120)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_current = models.BooleanField(default=True)
+    review = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
+    review_reason = models.TextField(blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    added_after_submission = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "document_type"], condition=Q(is_current=True),
+                name="attachment_one_current_per_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_type} ({self.original_name})"
+
+
+class DossierEvent(models.Model):
+    """One line of the dossier's timeline, shown to the applicant and the agents."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Brouillon créé")
+        SUBMITTED = "submitted", _("Demande déposée")
+        RECEIPT_ISSUED = "receipt_issued", _("Attestation de dépôt délivrée")
+        DOCUMENT_ADDED = "document_added", _("Pièce ajoutée")
+        AMENDED = "amended", _("Réponse corrigée")
+        STATUS_CHANGED = "status_changed", _("Changement d'étape")
+        COMPLEMENTS_REQUESTED = "complements_requested", _("Compléments demandés")
+        COMPLEMENTS_ANSWERED = "complements_answered", _("Compléments envoyés")
+        WITHDRAWN = "withdrawn", _("Demande retirée")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
+    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

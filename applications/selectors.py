@@ -1,14 +1,17 @@
-"""Reads for the applicant's pages."""
+"""Reads for the applicant's pages. Views reach dossiers and attachments only through the
+access-checked getters here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Permit
+from applications.models import Attachment, Dossier, DossierEvent, Permit, Procedure
 from applications.rules import RenewalWindow, renewal_window
 
 
@@ -35,3 +38,62 @@ def permits_for_holder(*, user: User, today: date | None = None) -> list[PermitS
         )
         for permit in Permit.objects.filter(holder=user).order_by("-valid_until")
     ]
+
+
+def procedures_catalogue() -> QuerySet[Procedure]:
+    return Procedure.objects.filter(is_active=True).prefetch_related("requirements__document_type")
+
+
+def procedure_get_active(*, code: str) -> Procedure:
+    try:
+        return Procedure.objects.get(code=code, is_active=True)
+    except Procedure.DoesNotExist:
+        raise Http404 from None
+
+
+def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
+    """The applicant's dossiers for the dashboard, newest activity first (two queries in all)."""
+    return (
+        Dossier.objects.filter(applicant=user)
+        .select_related("procedure", "prefecture")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def dossier_get_for_user(*, user: User, pk: int) -> Dossier:
+    """The only way a view reaches a dossier: the applicant's own, else 404 (no hint it exists).
+
+    Staff access (back-office, mediators under a mandate) is added by their own getters.
+    """
+    try:
+        return Dossier.objects.select_related(
+            "procedure", "prefecture__department", "renewed_permit", "applicant"
+        ).get(pk=pk, applicant=user)
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+
+
+def dossier_page_data(*, dossier: Dossier) -> dict:
+    """Everything the dossier page shows, in a fixed number of queries."""
+    from documents.selectors import documents_for_subject
+
+    attachments = list(
+        Attachment.objects.filter(dossier=dossier).select_related("document_type").order_by("uploaded_at", "id")
+    )
+    events = list(DossierEvent.objects.filter(dossier=dossier).select_related("actor").order_by("at", "id"))
+    return {
+        "attachments": [a for a in attachments if a.is_current],
+        "previous_attachments": [a for a in attachments if not a.is_current],
+        "events": events,
+        "documents": list(documents_for_subject(subject=dossier).order_by("-issued_at")),
+        "requirements": list(dossier.procedure.requirements.select_related("document_type")),
+    }
+
+
+def attachment_get_for_user(*, user: User, dossier_pk: int, pk: int) -> Attachment:
+    try:
+        return Attachment.objects.select_related("dossier", "document_type").get(
+            pk=pk, dossier_id=dossier_pk, dossier__applicant=user
+        )
+    except Attachment.DoesNotExist:
+        raise Http404 from None

@@ -1,13 +1,300 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Applicant pages: catalogue, filing form, dashboard and dossier page. Thin: parse, call one
+service or selector, render."""
 
-from applications.selectors import permits_for_holder
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from applications import forms, selectors, services, steps
+from applications.models import DocumentType, Procedure, Status
+from applications.rules import LATE_RENEWAL_FEE_EUR, renewal_window
+from applications.services.submission import renewal_timing
+from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    procedures = list(selectors.procedures_catalogue())
+    groups = [(label, [p for p in procedures if p.group == code]) for code, label in Procedure.Group.choices]
+    return render(request, "applications/catalogue.html", {"groups": [g for g in groups if g[1]]})
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = selectors.procedure_get_active(code=code)
+    dossier, created = services.draft_start(applicant=request.user, procedure=procedure)
+    if not created:
+        messages.info(request, _("Vous aviez déjà commencé cette démarche : reprenez où vous en étiez."))
+    return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The applicant's space: their permits, with the renewal window of each."""
+    """The applicant's space: their requests with the current step and next action, and permits."""
+    dossiers = list(selectors.dossiers_for_applicant(user=request.user))
     return render(request, "applications/dashboard.html", {
-        "permits": permits_for_holder(user=request.user),
+        "permits": selectors.permits_for_holder(user=request.user),
+        "drafts": [d for d in dossiers if d.status == Status.DRAFT],
+        "filed": [(d, PLAIN_STATUS[d.status], NEXT_ACTION[d.status]) for d in dossiers if d.status != Status.DRAFT],
     })
+
+
+def _step_form(request, dossier, step, data=None):
+    procedure = dossier.procedure
+    saved = dossier.answers.get(step)
+    if step == "eligibility":
+        return forms.EligibilityForm(data, initial=saved, procedure=procedure)
+    if step == "identity":
+        user = request.user
+        initial = saved or {
+            "last_name": user.last_name, "first_name": user.first_name,
+            "birth_date": user.birth_date.isoformat() if user.birth_date else "",
+            "birth_place": user.birth_place, "nationality": user.nationality,
+            "foreigner_number": user.foreigner_number,
+        }
+        return forms.IdentityForm(data, initial=initial)
+    if step == "situation":
+        user = request.user
+        initial = saved or {
+            "address": user.address, "postal_code": user.postal_code, "city": user.city,
+            "department": user.department.code if user.department_id else None, "phone": user.phone,
+        }
+        permits = request.user.permits.order_by("-valid_until")
+        return forms.SituationForm(data, initial=initial, procedure=procedure, permits=permits)
+    if step == "questions":
+        return forms.QuestionsForm(data, initial=saved, procedure=procedure)
+    return None
+
+
+def _step_context(dossier, step):
+    order = steps.steps_for(dossier.procedure)
+    index = order.index(step)
+    return {
+        "dossier": dossier, "step": step, "step_label": steps.STEP_LABELS[step],
+        "step_number": index + 1, "step_count": len(order),
+        "next_label": steps.STEP_LABELS[order[index + 1]] if index + 1 < len(order) else None,
+        "previous": steps.previous_step(dossier.procedure, step),
+    }
+
+
+def _eligibility_mismatch(dossier, data):
+    for question in dossier.procedure.eligibility:
+        expected = "yes" if question.get("expected", True) else "no"
+        if data.get(question["code"]) and data[question["code"]] != expected:
+            other = Procedure.objects.filter(code=question.get("otherwise", ""), is_active=True).first()
+            return {"message": question.get("message", ""), "procedure": other}
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    if dossier.status != Status.DRAFT:
+        return redirect("applications:dossier", pk=dossier.pk)
+    if step not in steps.steps_for(dossier.procedure):
+        return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
+    if step == "documents":
+        return _documents_step(request, dossier)
+    if step == "review":
+        return _review_step(request, dossier)
+    form = _step_form(request, dossier, step, request.POST if request.method == "POST" else None)
+    mismatch = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_json() if hasattr(form, "cleaned_json") else dict(form.cleaned_data)
+        dossier = services.draft_save_step(dossier=dossier, step=step, data=data, by=request.user)
+        mismatch = _eligibility_mismatch(dossier, data) if step == "eligibility" else None
+        if mismatch is None:
+            return redirect("applications:step", pk=dossier.pk, step=steps.next_step(dossier.procedure, step))
+    return render(request, "applications/step.html", {
+        **_step_context(dossier, step), "form": form, "mismatch": mismatch,
+    })
+
+
+def _documents_step(request, dossier):
+    data = selectors.dossier_page_data(dossier=dossier)
+    current = {a.document_type_id: a for a in data["attachments"]}
+    rows = [(r, current.get(r.document_type_id), forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
+            for r in data["requirements"]]
+    if request.method == "POST":
+        services.draft_save_step(dossier=dossier, step="documents", data={"visited": True}, by=request.user)
+        return redirect("applications:step", pk=dossier.pk, step="review")
+    return render(request, "applications/step_documents.html", {**_step_context(dossier, "documents"), "rows": rows})
+
+
+def _review_step(request, dossier):
+    timing = renewal_timing(dossier=dossier)
+    form = forms.ReviewForm(request.POST if request.method == "POST" else None,
+                            procedure=dossier.procedure, late=timing == "closed")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_submit(
+                dossier=dossier, by=request.user,
+                tax_stamp_number=form.cleaned_data.get("tax_stamp_number", ""),
+                ephoto_code=form.cleaned_data.get("ephoto_code", ""),
+                accept_late=form.cleaned_data.get("accept_late", False),
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(None if field == "__all__" or field not in form.fields else field, field_errors)
+        else:
+            messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
+            return redirect("applications:dossier", pk=dossier.pk)
+    window = renewal_window(dossier.renewed_permit.valid_until) if dossier.renewed_permit else None
+    return render(request, "applications/step_review.html", {
+        **_step_context(dossier, "review"), "form": form,
+        "missing": services.dossier_missing_items(dossier=dossier),
+        "data": selectors.dossier_page_data(dossier=dossier), "timing": timing, "window": window,
+        "late_fee": LATE_RENEWAL_FEE_EUR,
+    })
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    requirement = dossier.procedure.requirements.select_related("document_type").filter(document_type_id=type_pk).first()
+    document_type = requirement.document_type if requirement else DocumentType.objects.filter(pk=type_pk).first()
+    back = (reverse("applications:step", args=[dossier.pk, "documents"]) if dossier.status == Status.DRAFT
+            else reverse("applications:dossier", args=[dossier.pk])) + f"#piece-{type_pk}"
+    if document_type is None:
+        messages.error(request, _("Ce type de pièce n'existe pas."))
+        return redirect(back)
+    form = forms.UploadForm(request.POST, request.FILES, document_type=document_type, prefix=f"t{type_pk}")
+    if not form.is_valid():
+        messages.error(request, _("%(type)s : %(error)s") % {"type": document_type.name, "error": " ".join(form.errors["file"])})
+        return redirect(back)
+    try:
+        services.attachment_add(dossier=dossier, document_type=document_type,
+                                uploaded_file=form.cleaned_data["file"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, _("%(type)s : fichier refusé. %(error)s") % {"type": document_type.name,
+                                                                              "error": " ".join(error.messages)})
+    else:
+        messages.success(request, _("%(type)s : fichier enregistré.") % {"type": document_type.name})
+    return redirect(back)
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = f'inline; filename="piece-{item.pk}{item.extension}"'
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
+    try:
+        services.attachment_remove(attachment=item, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Le fichier est retiré."))
+    return redirect(reverse("applications:step", args=[pk, "documents"]))
+
+
+@login_required
+def dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    if dossier.status == Status.DRAFT:
+        return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
+    data = selectors.dossier_page_data(dossier=dossier)
+    is_open = dossier.status in OPEN_STATUSES
+    upload_rows = []
+    if is_open:
+        upload_rows = [(r.document_type, forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
+                       for r in data["requirements"]]
+    return render(request, "applications/dossier.html", {
+        "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
+        "next_action": NEXT_ACTION[dossier.status], "is_open": is_open, "upload_rows": upload_rows,
+        "complements_form": forms.ComplementsAnswerForm() if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
+        "amendable": _amendable_fields() if is_open else [],
+        "today": timezone.localdate(),
+    })
+
+
+def _amendable_fields() -> list[tuple[str, str, str]]:
+    form_classes = {"identity": forms.IdentityForm, "situation": forms.SituationForm}
+    return [(section, field, form_classes[section].base_fields[field].label)
+            for section, fields in services.dossiers_module.AMENDABLE.items() for field in fields]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def abandon(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    if dossier.status != Status.DRAFT:
+        return redirect("applications:dossier", pk=dossier.pk)
+    if request.method == "POST":
+        services.draft_abandon(dossier=dossier, by=request.user)
+        messages.success(request, _("Le brouillon « %(name)s » est supprimé. Vous pouvez choisir une autre démarche.")
+                         % {"name": dossier.procedure.name})
+        return redirect("applications:catalogue")
+    return render(request, "applications/abandon.html", {"dossier": dossier})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    form = forms.WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_withdraw(dossier=dossier, by=request.user, reason=form.cleaned_data["reason"])
+        except TransitionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Votre demande est retirée."))
+        return redirect("applications:dossier", pk=dossier.pk)
+    return render(request, "applications/withdraw.html", {"dossier": dossier, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    current = dossier.answers.get(section, {}).get(field, "")
+    form = forms.AmendForm(request.POST or None, initial={"value": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_amend(dossier=dossier, by=request.user, step=section, field=field,
+                                   value=form.cleaned_data["value"])
+        except ValidationError as error:
+            form.add_error("value", error.messages)
+        else:
+            messages.success(request, _("Votre correction est enregistrée et apparaît dans l'historique."))
+            return redirect("applications:dossier", pk=dossier.pk)
+    labels = {(s, f): label for s, f, label in _amendable_fields()}
+    if (section, field) not in labels:
+        raise Http404
+    form.fields["value"].label = labels[(section, field)]
+    return render(request, "applications/amend.html", {"dossier": dossier, "form": form, "current": current,
+                                                       "field": labels[(section, field)]})
+
+
+@login_required
+@require_POST
+def complements(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    form = forms.ComplementsAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complements_answer(dossier=dossier, by=request.user, message=form.cleaned_data["message"])
+        except (ValidationError, TransitionNotAllowed) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("Votre réponse est envoyée à la préfecture."))
+    return redirect("applications:dossier", pk=dossier.pk)

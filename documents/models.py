@@ -1,1 +1,191 @@
-"""Models arrive with their issue; see docs/architecture.md for what this app will own."""
+"""Documents the administration issues: receipts, certificates and convocation letters (DESIGN §5).
+
+An ``IssuedDocument`` is written once, at issue time, with everything its PDF shows (``context``
+and the holder snapshot); the PDF is rendered from that row alone, stored, and never rendered again.
+Writes go through ``documents/services.py``, reads through ``documents/selectors.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+#: Verification codes use 32 symbols with no look-alikes (no 0/O, 1/I/L): read aloud, typed by hand.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+def format_code(code: str) -> str:
+    """``ABCDE23456`` -> ``ABCDE-23456``, the way a code is printed and shown."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def normalize_code(raw: str) -> str:
+    """What a person typed -> the stored form: upper case, without spaces or dashes."""
+    return re.sub(r"[\s\-\u2010-\u2015]", "", raw).upper()
+
+
+class DocumentKind(models.TextChoices):
+    FILING_RECEIPT = "filing_receipt", _("Attestation de dépôt")
+    EXTENSION_CERTIFICATE = "extension_certificate", _("Attestation de prolongation d'instruction")
+    FAVOURABLE_DECISION = "favourable_decision", _("Attestation de décision favorable")
+    CONVOCATION = "convocation", _("Convocation")
+
+
+#: The part of a document's number that says its kind: ANEF-ADD-2026-00000123.
+NUMBER_PREFIXES = {
+    DocumentKind.FILING_RECEIPT: "ADD",
+    DocumentKind.EXTENSION_CERTIFICATE: "API",
+    DocumentKind.FAVOURABLE_DECISION: "ADF",
+    DocumentKind.CONVOCATION: "CNV",
+}
+
+
+class DocumentStatus(models.TextChoices):
+    VALID = "valid", _("valide")
+    SUPERSEDED = "superseded", _("remplacé par un document plus récent")
+    REVOKED = "revoked", _("révoqué")
+
+
+class PublicStatus(models.TextChoices):
+    """What the verification page says: the stored status, refined by today's date."""
+
+    VALID = "valid", _("valide")
+    NOT_YET_VALID = "not_yet_valid", _("pas encore en vigueur")
+    EXPIRED = "expired", _("expiré")
+    SUPERSEDED = "superseded", _("remplacé par un document plus récent")
+    REVOKED = "revoked", _("révoqué")
+
+
+#: Allowed status changes; each is made by one service in documents/services.py.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    DocumentStatus.VALID: frozenset({DocumentStatus.SUPERSEDED, DocumentStatus.REVOKED}),
+    DocumentStatus.SUPERSEDED: frozenset({DocumentStatus.REVOKED}),
+    DocumentStatus.REVOKED: frozenset(),
+}
+
+
+class DocumentNumberSequence(models.Model):
+    """The last number given, per kind and year.
+
+    Why a counter row rather than the primary key: numbers stay contiguous per kind and per year
+    (ANEF-ADD-2026-00000001, 2, 3...), which is what people expect of an official register. Why it
+    is race-free: ``documents.services`` takes the row with ``select_for_update`` inside the
+    issuing transaction, so two issues of the same kind queue on that row lock (PostgreSQL) or on
+    the database write lock (SQLite, ``transaction_mode=IMMEDIATE``); a rolled-back issue gives its
+    number back. The lock is held only until the issuing transaction commits, and issues of
+    different kinds never wait on each other.
+    """
+
+    kind = models.CharField(max_length=30, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de numérotation")
+        verbose_name_plural = _("compteurs de numérotation")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="document_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_value}"
+
+
+class IssuedDocument(models.Model):
+    kind = models.CharField(_("type de document"), max_length=30, choices=DocumentKind.choices)
+    number = models.CharField(_("numéro"), max_length=32, unique=True)
+    verification_code = models.CharField(
+        _("code de vérification"), max_length=CODE_LENGTH, unique=True,
+        help_text=_("Stocké sans tiret, en majuscules."),
+    )
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents",
+        verbose_name=_("titulaire"),
+    )
+    # Snapshot at issue time: the verification page shows what the document says, even if the
+    # person later corrects their profile.
+    holder_name = models.CharField(_("nom du titulaire"), max_length=310)
+    holder_birth_date = models.DateField(_("date de naissance du titulaire"), null=True, blank=True)
+
+    # What the document is about (a dossier, a booking), like AuditEvent.object_type/object_id:
+    # this app sits below the apps whose objects it certifies and cannot point at them with a FK.
+    subject_type = models.CharField(_("type d'objet"), max_length=60)
+    subject_id = models.CharField(_("identifiant de l'objet"), max_length=40)
+
+    valid_from = models.DateField(_("valable à partir du"), null=True, blank=True)
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=DocumentStatus.choices, default=DocumentStatus.VALID
+    )
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes",
+        verbose_name=_("remplacé par"),
+    )
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revocation_reason = models.TextField(_("motif de la révocation"), blank=True)
+
+    # The data at issue time; the PDF is rendered from it only, never from live objects.
+    context = models.JSONField(_("contenu"), default=dict)
+    template = models.CharField(_("gabarit"), max_length=150)
+    # Under MEDIA_ROOT/documents/, which no URL serves: the download view streams the file after
+    # an access check. Its name is the number (documents.services), never user input.
+    file = models.FileField(_("fichier PDF"), upload_to="documents/%Y/%m/", max_length=200, blank=True)
+    language = models.CharField(_("langue du titulaire"), max_length=5, default="fr")
+
+    issued_at = models.DateTimeField(_("délivré le"), default=timezone.now)
+    rendered_at = models.DateTimeField(_("PDF produit le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("document délivré")
+        verbose_name_plural = _("documents délivrés")
+        # number and verification_code are unique, which already indexes them.
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "issued_at"], name="document_subject_idx"),
+            models.Index(fields=["holder", "issued_at"], name="document_holder_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_from__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="document_valid_range",
+            ),
+            models.CheckConstraint(
+                # A superseded document names its successor; a valid one has none; a revoked
+                # one keeps its successor if it had one.
+                condition=Q(status=DocumentStatus.SUPERSEDED, superseded_by__isnull=False)
+                | Q(status=DocumentStatus.VALID, superseded_by__isnull=True)
+                | Q(status=DocumentStatus.REVOKED),
+                name="document_superseded_has_successor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def verification_code_display(self) -> str:
+        return format_code(self.verification_code)
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.rendered_at is not None and bool(self.file)
+
+    def public_status(self, today: datetime.date | None = None) -> str:
+        """The status the verification page shows, given today's date (Europe/Paris)."""
+        if self.status != DocumentStatus.VALID:
+            return self.status
+        today = today or timezone.localdate()
+        if self.valid_until is not None and self.valid_until < today:
+            return PublicStatus.EXPIRED
+        if self.valid_from is not None and self.valid_from > today:
+            return PublicStatus.NOT_YET_VALID
+        return PublicStatus.VALID

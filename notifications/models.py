@@ -1,1 +1,66 @@
-"""Models arrive with their issue; see docs/architecture.md for what this app will own."""
+"""The outbox: one row per person, event, object and channel (DESIGN §9).
+
+The unique key is what makes sending safe to repeat: a retried task, a crashed worker or a second
+sweep finds the row already there (and already sent) instead of sending a second message.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    INBOX = "inbox", _("Messagerie de l'espace")
+    LETTER = "letter", _("Courrier")
+
+
+#: Channels a worker delivers; the inbox is delivered on creation, letters wait to be printed.
+DISPATCHED_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS})
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Échec")
+
+
+SUBJECT_MAX_LENGTH = 255
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("destinataire"),
+    )
+    event = models.CharField(_("événement"), max_length=80)
+    object_type = models.CharField(_("type d'objet"), max_length=60)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=40)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    subject = models.CharField(_("objet"), max_length=SUBJECT_MAX_LENGTH)
+    body = models.TextField(_("message"))
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives d'envoi"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    read_at = models.DateTimeField(_("lu le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event", "object_type", "object_id", "channel"],
+                name="notification_unique_per_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at", "id"], name="notification_pending_idx"),
+            models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.object_type}#{self.object_id} → {self.recipient_id} ({self.channel})"

@@ -78,3 +78,24 @@ def totp_code(key_hex: str = TOTP_KEY, at=None) -> str:
     if at is not None:
         totp.time = at
     return f"{totp.token():06d}"
+
+
+def procedure(code: str = "renouvellement-salarie"):
+    from applications.models import Procedure
+
+    return Procedure.objects.get(code=code)
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    """A dossier in any state: ``DossierFactory(status="under_review")`` gets what that state implies
+    (a reference and a filing date once filed)."""
+
+    class Meta:
+        model = "applications.Dossier"
+
+    applicant = factory.SubFactory(UserFactory)
+    procedure = factory.LazyFunction(procedure)
+    prefecture = factory.LazyFunction(prefecture)
+    status = "draft"
+    reference = factory.LazyAttributeSequence(lambda o, n: None if o.status == "draft" else f"TEST-69-{n:07d}")
+    submitted_at = factory.LazyAttribute(lambda o: None if o.status == "draft" else timezone.now())

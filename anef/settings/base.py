@@ -251,6 +251,12 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ANEF <ne-pas-repondre@anef.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications ----------------------------------------------------------------------------
+# SMS adapter (a dotted path to a notifications.channels.SmsBackend); the console one logs the text.
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.channels.ConsoleSmsBackend")
+# Tries to deliver one e-mail or SMS before it is marked failed.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+
 # --- Tasks (Celery) ---------------------------------------------------------------------------
 # With REDIS_URL, Redis is the broker. Without it (the embedded default of `make run`), kombu's
 # filesystem transport lets a real worker and beat run with no server to install.
@@ -298,7 +304,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Portal -----------------------------------------------------------------------------------

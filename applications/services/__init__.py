@@ -1,0 +1,34 @@
+"""Writes about dossiers. Each state change is one service that locks the row, checks the
+transition table (applications/workflow.py), saves, writes the timeline and the audit log, and
+queues its side effects after commit."""
+
+from applications.services import dossiers as dossiers_module
+from applications.services.dossiers import (
+    complements_answer,
+    dossier_amend,
+    dossier_transition,
+    dossier_withdraw,
+)
+from applications.services.drafts import (
+    attachment_add,
+    attachment_remove,
+    draft_abandon,
+    draft_save_step,
+    draft_start,
+)
+from applications.services.submission import dossier_missing_items, dossier_submit
+
+__all__ = [
+    "attachment_add",
+    "attachment_remove",
+    "complements_answer",
+    "dossier_amend",
+    "dossier_missing_items",
+    "dossier_submit",
+    "dossier_transition",
+    "dossier_withdraw",
+    "dossiers_module",
+    "draft_abandon",
+    "draft_save_step",
+    "draft_start",
+]

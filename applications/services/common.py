@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import audit_record
+from applications.models import Dossier, DossierEvent
+
+
+def event_record(
+    *, dossier: Dossier, kind: str, by: User | None, data: dict[str, Any] | None = None,
+    from_status: str = "", to_status: str = "", on_behalf_of: User | None = None,
+) -> DossierEvent:
+    """A timeline line and its audit twin, in the caller's transaction."""
+    event = DossierEvent.objects.create(
+        dossier=dossier, kind=kind, actor=by, on_behalf_of=on_behalf_of, data=data or {},
+        from_status=from_status, to_status=to_status,
+    )
+    audit_record(actor=by, on_behalf_of=on_behalf_of, action=f"dossier.{kind}", obj=dossier,
+                 data={"from": from_status, "to": to_status, **(data or {})})
+    return event
+
+
+def dossier_lock(dossier: Dossier) -> Dossier:
+    """Re-reads the dossier under a row lock: concurrent actions on one dossier run one at a time."""
+    return Dossier.objects.select_for_update().select_related("procedure", "applicant").get(pk=dossier.pk)
+
+
+def notify_applicant(
+    *, dossier: Dossier, event: str, about: DossierEvent, context: dict[str, Any] | None = None
+) -> None:
+    """Tells the applicant, in their language, by every channel they chose (sent after commit).
+
+    ``about`` is the timeline line: the outbox sends once per (person, event, object, channel), so
+    each change is its own object and a second status change is not mistaken for a retry.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    url = settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])
+    notify(recipient=dossier.applicant, event=event, obj=about,
+           context={"dossier": dossier, "url": url, **(context or {})})
+
+
+def on_commit(func) -> None:
+    transaction.on_commit(func)

@@ -1,0 +1,97 @@
+"""Changes to a filed dossier: withdrawal, amendments, answers to complement requests, and the
+generic transition the back-office actions build on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from applications.models import Dossier, DossierEvent, Status
+from applications.services.common import dossier_lock, event_record, notify_applicant
+from applications.workflow import FINAL_STATUSES, OPEN_STATUSES, transition_check
+
+#: Answers the applicant may correct after filing, per step (identity and contact details).
+AMENDABLE = {
+    "identity": ("first_name", "last_name", "birth_date", "birth_place", "nationality", "foreigner_number"),
+    "situation": ("address", "postal_code", "city", "phone", "occupation", "family_situation"),
+}
+
+
+@transaction.atomic
+def dossier_transition(
+    *, dossier: Dossier, to: str, by: User | None, data: dict[str, Any] | None = None,
+    kind: str = DossierEvent.Kind.STATUS_CHANGED,
+) -> Dossier:
+    """Moves the dossier along one edge of the state machine, with its timeline line and audit
+    event, and tells the applicant. Raises ``TransitionNotAllowed`` for any other move."""
+    dossier = dossier_lock(dossier)
+    from_status = dossier.status
+    transition_check(from_status, to)
+    dossier.status = to
+    fields = ["status", "updated_at"]
+    if to == Status.COMPLEMENTS_REQUESTED:
+        dossier.resume_status = from_status
+        fields.append("resume_status")
+    if to in FINAL_STATUSES:
+        dossier.closed_at = timezone.now()
+        fields.append("closed_at")
+    dossier.save(update_fields=fields)
+    event = event_record(dossier=dossier, kind=kind, by=by, from_status=from_status, to_status=to, data=data)
+    notify_applicant(dossier=dossier, event="dossier.status_changed", about=event, context={"data": data or {}})
+    return dossier
+
+
+def dossier_withdraw(*, dossier: Dossier, by: User, reason: str = "") -> Dossier:
+    """The applicant withdraws a request not yet decided."""
+    return dossier_transition(dossier=dossier, to=Status.WITHDRAWN, by=by, kind=DossierEvent.Kind.WITHDRAWN,
+                              data={"reason": reason.strip()[:500]})
+
+
+@transaction.atomic
+def dossier_amend(*, dossier: Dossier, by: User, step: str, field: str, value: str) -> Dossier:
+    """Corrects one answer after filing; the timeline keeps the old and the new value."""
+    dossier = dossier_lock(dossier)
+    if dossier.status not in OPEN_STATUSES:
+        raise ValidationError(_("Une fois la décision prise, les réponses ne peuvent plus être corrigées."))
+    if field not in AMENDABLE.get(step, ()):
+        raise ValidationError(_("Cette réponse ne peut pas être corrigée en ligne."))
+    value = (value or "").strip()
+    answers = dict(dossier.answers)
+    section = dict(answers.get(step, {}))
+    before = section.get(field, "")
+    if before == value:
+        return dossier
+    section[field] = value
+    answers[step] = section
+    dossier.answers = answers
+    dossier.save(update_fields=["answers", "updated_at"])
+    event_record(dossier=dossier, kind=DossierEvent.Kind.AMENDED, by=by,
+                 data={"step": step, "field": field, "before": before, "after": value})
+    return dossier
+
+
+@transaction.atomic
+def complements_answer(*, dossier: Dossier, by: User, message: str) -> Dossier:
+    """The applicant answers a complement request (documents sent beforehand with
+    ``attachment_add``); the dossier goes back where it was and the legal clock resumes."""
+    locked = dossier_lock(dossier)
+    if locked.status != Status.COMPLEMENTS_REQUESTED:
+        transition_check(locked.status, Status.UNDER_REVIEW)  # raises with a clear message
+    back_to = locked.resume_status or Status.SUBMITTED
+    message = (message or "").strip()
+    if not message and not locked.attachments.filter(added_after_submission=True, uploaded_at__gte=_last_request_at(locked)).exists():
+        raise ValidationError(_("Ajoutez les documents demandés ou écrivez une réponse avant d'envoyer."))
+    dossier = dossier_transition(dossier=locked, to=back_to, by=by,
+                                 kind=DossierEvent.Kind.COMPLEMENTS_ANSWERED,
+                                 data={"message": message[:2000]})
+    return dossier
+
+
+def _last_request_at(dossier: Dossier):
+    event = dossier.events.filter(to_status=Status.COMPLEMENTS_REQUESTED).order_by("-at").first()
+    return event.at if event else dossier.submitted_at

@@ -1,0 +1,82 @@
+"""The dossier state machine (DESIGN §4): every allowed transition, in one table.
+
+Each transition is performed by one service in applications/services.py, which calls
+``transition_check`` first; nothing else changes ``Dossier.status``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Status
+
+S = Status
+
+#: Statuses before a decision: the applicant may still withdraw, add documents or correct answers.
+OPEN_STATUSES = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.COMPLEMENTS_REQUESTED})
+FINAL_STATUSES = frozenset({S.DECIDED_UNFAVOURABLE, S.CARD_DELIVERED, S.WITHDRAWN, S.CLOSED_WITHOUT_ACTION})
+
+#: (from, to) -> who may perform it ("applicant", "agent" or "system").
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.DRAFT, S.SUBMITTED): "applicant",
+    (S.SUBMITTED, S.UNDER_REVIEW): "agent",
+    (S.SUBMITTED, S.COMPLEMENTS_REQUESTED): "agent",
+    (S.UNDER_REVIEW, S.COMPLEMENTS_REQUESTED): "agent",
+    (S.COMPLEMENTS_REQUESTED, S.SUBMITTED): "applicant",
+    (S.COMPLEMENTS_REQUESTED, S.UNDER_REVIEW): "applicant",
+    (S.UNDER_REVIEW, S.DECIDED_FAVOURABLE): "agent",
+    (S.UNDER_REVIEW, S.DECIDED_UNFAVOURABLE): "agent",
+    (S.DECIDED_FAVOURABLE, S.CARD_IN_PRODUCTION): "agent",
+    (S.CARD_IN_PRODUCTION, S.CARD_READY): "agent",
+    (S.CARD_READY, S.CARD_DELIVERED): "agent",
+    **{(status, S.WITHDRAWN): "applicant" for status in OPEN_STATUSES},
+    **{(status, S.CLOSED_WITHOUT_ACTION): "agent" for status in OPEN_STATUSES},
+}
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, from_status: str, to_status: str):
+        self.from_status, self.to_status = from_status, to_status
+        super().__init__(
+            _("Cette action n'est pas possible : le dossier est « %(status)s ».")
+            % {"status": Status(from_status).label}
+        )
+
+
+def transition_check(from_status: str, to_status: str) -> str:
+    """Returns who may perform the transition, or raises ``TransitionNotAllowed``."""
+    try:
+        return TRANSITIONS[(from_status, to_status)]
+    except KeyError:
+        raise TransitionNotAllowed(from_status, to_status) from None
+
+
+#: The current step in plain words, for the applicant.
+PLAIN_STATUS = {
+    S.DRAFT: _("Votre demande n'est pas encore envoyée."),
+    S.SUBMITTED: _("Votre demande est déposée. La préfecture va vérifier qu'elle est complète."),
+    S.UNDER_REVIEW: _("Votre demande est complète. Un agent de la préfecture l'étudie."),
+    S.COMPLEMENTS_REQUESTED: _("La préfecture vous demande des documents ou des informations."),
+    S.DECIDED_FAVOURABLE: _("Bonne nouvelle : votre titre de séjour est accordé."),
+    S.DECIDED_UNFAVOURABLE: _("Votre demande est refusée. La décision explique pourquoi et comment la contester."),
+    S.CARD_IN_PRODUCTION: _("Votre titre de séjour est en fabrication."),
+    S.CARD_READY: _("Votre titre de séjour est prêt : prenez rendez-vous pour le retirer."),
+    S.CARD_DELIVERED: _("Votre titre de séjour vous a été remis."),
+    S.WITHDRAWN: _("Vous avez retiré cette demande."),
+    S.CLOSED_WITHOUT_ACTION: _("Cette demande a été classée sans suite."),
+}
+
+#: What the applicant is expected to do now (empty: nothing, the administration acts).
+NEXT_ACTION = {
+    S.DRAFT: _("Terminez et envoyez votre demande."),
+    S.SUBMITTED: "",
+    S.UNDER_REVIEW: "",
+    S.COMPLEMENTS_REQUESTED: _("Envoyez les éléments demandés avant la date limite."),
+    S.DECIDED_FAVOURABLE: _("Gardez votre attestation de décision favorable : elle prouve votre droit au séjour."),
+    S.DECIDED_UNFAVOURABLE: _("Lisez la décision : elle indique les délais et voies de recours."),
+    S.CARD_IN_PRODUCTION: "",
+    S.CARD_READY: _("Prenez rendez-vous pour retirer votre titre."),
+    S.CARD_DELIVERED: "",
+    S.WITHDRAWN: "",
+    S.CLOSED_WITHOUT_ACTION: "",
+}

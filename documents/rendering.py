@@ -1,0 +1,87 @@
+"""The one PDF helper: a Django template rendered to PDF bytes with WeasyPrint.
+
+WeasyPrint takes 1.4 s to import, so it is imported here only, inside ``render_pdf`` (ruff bans a
+module-level import anywhere): web processes that never render a PDF never pay for it.
+
+A PDF may load nothing but the project's own static files. Templates refer to them with
+``{% static %}``; the URL fetcher resolves those URLs to files through the staticfiles finders
+(or the collected ``STATIC_ROOT``) and refuses every other URL, so rendering never touches the
+network or the file system outside the static files, whatever a template or the data in it says.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+#: Relative URLs in a PDF template (``/static/...``) resolve against this base. The ``.invalid``
+#: top-level domain never resolves (RFC 2606), so even a fetcher bug could not reach a host.
+PDF_BASE_URL = "https://pdf.invalid/"
+
+
+class RefusedURLError(ValueError):
+    """A PDF template asked for a resource that is not one of the project's static files."""
+
+
+def static_file_for_url(url: str) -> Path | None:
+    """The project static file a URL names, or None when the URL is anything else."""
+    static_prefix = urljoin(PDF_BASE_URL, settings.STATIC_URL)
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or not url.startswith(static_prefix):
+        return None
+    name = unquote(url[len(static_prefix):])
+    if not name or name.startswith("/") or ".." in name.split("/") or "\\" in name:
+        return None
+    try:
+        found = finders.find(name)
+        if found is None and staticfiles_storage.exists(name):
+            # With the manifest storage, {% static %} gives the hashed name of a collected file.
+            found = staticfiles_storage.path(name)
+    except (SuspiciousFileOperation, NotImplementedError):
+        return None
+    if not found:
+        return None
+    path = Path(found if isinstance(found, str) else found[0])
+    return path if path.is_file() else None
+
+
+def _static_only_url_fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # lazily: see the module docstring
+
+    class StaticOnlyURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = static_file_for_url(url)
+            if path is None:
+                logger.warning("PDF rendering refused to fetch %s", url[:200])
+                # WeasyPrint logs the failure and renders the rest of the document without it.
+                raise RefusedURLError(f"Only the project's static files may be used in a PDF: {url[:200]}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return StaticOnlyURLFetcher()
+
+
+def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """Renders a template to an A4 PDF (the page size is in the template's CSS) and returns it.
+
+    The template is rendered with Django's autoescaping like any page: applicant data in the
+    context is escaped; only values built by the caller as HTML (the QR code's SVG) are marked safe.
+    The active language is the caller's choice (``translation.override``).
+    """
+    from weasyprint import HTML  # lazily: see the module docstring
+
+    html = render_to_string(template_name, context)
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher())
+    # Tagged PDF (structure tree, language, title): screen readers read the document in order.
+    return document.write_pdf(pdf_tags=True)

@@ -1,0 +1,121 @@
+"""Reads of issued documents: the access-checked getter and the public verification lookups."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from documents.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    DocumentKind,
+    IssuedDocument,
+    PublicStatus,
+    normalize_code,
+)
+from documents.qr import qr_token_load
+
+#: Hooks through which apps higher up grant staff access to documents, without this app importing
+#: them. Each takes (user, document) and returns True to allow; the first True wins. Register at
+#: start-up, in the app's ``AppConfig.ready()``::
+#:
+#:     from documents.selectors import STAFF_ACCESS_CHECKS
+#:     STAFF_ACCESS_CHECKS.append(lambda user, document: agent_may_see_dossier(...))
+#:
+#: A check is called only for an authenticated user who is not the holder; it must not raise for
+#: documents it knows nothing about (return False).
+STAFF_ACCESS_CHECKS: list[Callable[[User, IssuedDocument], bool]] = []
+
+
+def document_get_for_user(*, user: User | AnonymousUser, pk: int) -> IssuedDocument:
+    """The only way a view reaches a document: the holder's own, or one a staff hook allows.
+
+    Anything else (another person's document, an unknown id, an anonymous user) is ``Http404``,
+    so that a person cannot even learn whether a document exists.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    document = IssuedDocument.objects.filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    if document.holder_id == user.pk:
+        return document
+    if any(check(user, document) for check in STAFF_ACCESS_CHECKS):
+        return document
+    raise Http404
+
+
+def documents_for_subject(*, subject: models.Model) -> QuerySet[IssuedDocument]:
+    """Every document issued about a dossier or a booking, newest first."""
+    return IssuedDocument.objects.filter(
+        subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
+    ).order_by("-issued_at", "-id")
+
+
+def documents_for_holder(*, holder: User) -> QuerySet[IssuedDocument]:
+    return IssuedDocument.objects.filter(holder=holder).order_by("-issued_at", "-id")
+
+
+def document_verify_code(*, code: str) -> IssuedDocument | None:
+    """The document a verification code (as typed: any case, with or without dash) names."""
+    code = normalize_code(code)
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return IssuedDocument.objects.filter(verification_code=code).first()
+
+
+def document_verify_token(*, token: str) -> IssuedDocument | None:
+    """The document a QR code's token names.
+
+    Raises ``django.core.signing.BadSignature`` when the token was not signed by this portal or was
+    altered; returns None for a well-signed token whose document no longer exists.
+    """
+    number, code = qr_token_load(token=token)
+    return IssuedDocument.objects.filter(number=number, verification_code=code).first()
+
+
+@dataclass(frozen=True)
+class VerificationFacts:
+    """Everything the public verification page may say about a document (DESIGN §5), and no more:
+    no address, nationality or foreigner number ever reaches its template."""
+
+    kind: str
+    kind_label: str
+    number: str
+    issued_on: datetime.date
+    valid_from: datetime.date | None
+    valid_until: datetime.date | None
+    status: str
+    status_label: str
+    holder_name: str
+    holder_birth_date: datetime.date | None
+
+    @property
+    def is_filing_receipt(self) -> bool:
+        return self.kind == DocumentKind.FILING_RECEIPT
+
+
+def document_verification_facts(
+    *, document: IssuedDocument, today: datetime.date | None = None
+) -> VerificationFacts:
+    status = PublicStatus(document.public_status(today))
+    return VerificationFacts(
+        kind=document.kind,
+        kind_label=document.get_kind_display(),
+        number=document.number,
+        issued_on=timezone.localdate(document.issued_at),
+        valid_from=document.valid_from,
+        valid_until=document.valid_until,
+        status=status.value,
+        status_label=str(status.label),
+        holder_name=document.holder_name,
+        holder_birth_date=document.holder_birth_date,
+    )

@@ -1,0 +1,255 @@
+"""Writes about issued documents: issue, render, revoke (DESIGN §5).
+
+A document is issued in the caller's transaction with everything its PDF will show; the PDF is
+rendered after commit by ``documents.tasks.render_document``, from the row alone, stored, and never
+rendered again.
+
+Context contracts, one per template (``context`` argument of ``document_issue``; JSON types only,
+since it is stored as issued and the PDF is rendered from it alone):
+
+``documents/pdf/filing_receipt.html`` (kind ``filing_receipt``)::
+
+    {
+        "reference": str,              # the dossier's reference
+        "filed_at": str,               # ISO 8601 datetime with its offset; printed in Europe/Paris
+        "procedure": str,              # the procedure's name, in French
+        "applicant": {
+            "name": str,
+            "birth_date": str,         # ISO 8601 date
+            "foreigner_number": str,   # may be "" (first request)
+        },
+        "documents": [str, ...],       # names of the documents filed
+        "on_time": bool | None,        # renewals only: filed within the renewal window
+        "channel": "online" | "paper",
+    }
+
+Every template also receives, from ``document_render``: ``document`` (number, verification code,
+issue date, validity, holder snapshot, language), ``qr_svg``, ``verification_url`` and
+``translation_language`` (used by ``{% bilingual %}``); see ``_pdf_context``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_record
+from documents.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    NUMBER_PREFIXES,
+    STATUS_TRANSITIONS,
+    DocumentKind,
+    DocumentNumberSequence,
+    DocumentStatus,
+    IssuedDocument,
+)
+from documents.qr import qr_svg, qr_url
+from documents.rendering import render_pdf
+
+#: Keys a context must have, per kind; checked at issue time so that a worker never fails on them.
+CONTEXT_CONTRACTS: dict[str, dict[str, Any]] = {
+    DocumentKind.FILING_RECEIPT: {
+        "required": {"reference", "filed_at", "procedure", "applicant", "documents", "channel"},
+        "applicant": {"name", "birth_date", "foreigner_number"},
+        "channel": {"online", "paper"},
+    },
+}
+
+
+def _check_context(kind: str, context: dict[str, Any]) -> dict[str, Any]:
+    try:
+        stored = json.loads(json.dumps(context))  # what the database will hold, exactly
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"A document's context must be JSON: {error}") from error
+    contract = CONTEXT_CONTRACTS.get(kind)
+    if contract is None:
+        return stored
+    missing = contract["required"] - stored.keys()
+    missing |= {f"applicant.{key}" for key in contract["applicant"] - stored.get("applicant", {}).keys()}
+    if missing:
+        raise ValueError(f"Context of a {kind} lacks: {', '.join(sorted(missing))}")
+    stored.setdefault("on_time", None)
+    if stored["on_time"] not in (True, False, None):
+        raise ValueError("'on_time' must be true, false or null")
+    if stored["channel"] not in contract["channel"]:
+        raise ValueError(f"Unknown channel {stored['channel']!r}")
+    if not isinstance(stored["documents"], list):
+        raise ValueError("'documents' must be a list of names")
+    return stored
+
+
+def _next_number(kind: str, year: int) -> str:
+    # Race-free: see DocumentNumberSequence. get_or_create copes with two first issues of the
+    # year racing (the loser's INSERT fails on the unique constraint and it reads the row).
+    DocumentNumberSequence.objects.get_or_create(kind=kind, year=year)
+    sequence = DocumentNumberSequence.objects.select_for_update().get(kind=kind, year=year)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return f"ANEF-{NUMBER_PREFIXES[DocumentKind(kind)]}-{year}-{sequence.last_value:08d}"
+
+
+def _new_verification_code() -> str:
+    # 31 symbols ** 10 = 8e14 codes: guessing one is hopeless under the page's rate limit. The
+    # unique constraint is the final guard against the (vanishing) chance of a repeat.
+    for _attempt in range(5):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+        if not IssuedDocument.objects.filter(verification_code=code).exists():
+            return code
+    raise RuntimeError("Could not draw an unused verification code.")
+
+
+def _check_transition(document: IssuedDocument, to: str) -> None:
+    if to not in STATUS_TRANSITIONS[DocumentStatus(document.status)]:
+        raise ValidationError(
+            _("Le document %(number)s est déjà %(status)s.")
+            % {"number": document.number, "status": document.get_status_display()}
+        )
+
+
+@transaction.atomic
+def document_issue(
+    *,
+    kind: str,
+    holder: User,
+    subject: models.Model,
+    template: str,
+    context: dict[str, Any],
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    supersedes: IssuedDocument | None = None,
+    by: User | None = None,
+) -> IssuedDocument:
+    """Issues a document to ``holder`` about ``subject`` (a dossier, a booking) and queues its PDF.
+
+    ``context`` follows the contract of ``template`` (module docstring). ``supersedes``, a valid
+    document of the same holder, is marked superseded by the new one in the same transaction.
+    ``by`` is the agent who issued it, if a person did (None for the system).
+
+    Raises ``ValueError`` for a caller's mistake (a context breaking its contract, an unknown kind,
+    superseding someone else's document), ``TemplateDoesNotExist`` for an unknown template, and
+    ``ValidationError`` when ``supersedes`` is no longer valid (superseded or revoked already).
+    """
+    from documents.tasks import render_document
+
+    kind = DocumentKind(kind)
+    stored_context = _check_context(kind, context)
+    get_template(template)  # a wrong template name fails here, not later in a worker
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValueError("valid_until is before valid_from")
+
+    previous = None
+    if supersedes is not None:
+        previous = IssuedDocument.objects.select_for_update().get(pk=supersedes.pk)
+        if previous.holder_id != holder.pk:
+            raise ValueError("A document can only supersede a document of the same holder.")
+        _check_transition(previous, DocumentStatus.SUPERSEDED)
+
+    issued_at = timezone.now()
+    document = IssuedDocument.objects.create(
+        kind=kind,
+        number=_next_number(kind, timezone.localdate(issued_at).year),
+        verification_code=_new_verification_code(),
+        holder=holder,
+        holder_name=holder.get_full_name(),
+        holder_birth_date=holder.birth_date,
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        context=stored_context,
+        template=template,
+        language=holder.preferred_language or "fr",
+        issued_at=issued_at,
+    )
+    audit_record(actor=by, action="document.issued", obj=document, data={
+        "kind": kind.value, "number": document.number,
+        "subject": f"{document.subject_type}#{document.subject_id}",
+        "supersedes": previous.number if previous else None,
+    })
+
+    if previous is not None:
+        previous.status = DocumentStatus.SUPERSEDED
+        previous.superseded_by = document
+        previous.save(update_fields=["status", "superseded_by"])
+        audit_record(actor=by, action="document.superseded", obj=previous,
+                     data={"number": previous.number, "superseded_by": document.number})
+
+    transaction.on_commit(lambda: render_document.delay(document.pk))
+    return document
+
+
+def _pdf_context(document: IssuedDocument) -> dict[str, Any]:
+    """What every PDF template gets: the data at issue time and the document's own marks."""
+    return {
+        "document": {
+            "kind": document.kind,
+            "number": document.number,
+            "verification_code": document.verification_code_display,
+            "issued_at": document.issued_at,
+            "valid_from": document.valid_from,
+            "valid_until": document.valid_until,
+            "holder_name": document.holder_name,
+            "holder_birth_date": document.holder_birth_date,
+            "language": document.language,
+        },
+        "data": document.context,
+        "qr_svg": qr_svg(data=qr_url(document=document), title=_("QR code de vérification")),
+        "verification_url": settings.SITE_URL + reverse("documents:verify"),
+        "translation_language": document.language if document.language != "fr" else None,
+    }
+
+
+def document_render(*, document: IssuedDocument) -> IssuedDocument:
+    """Renders and stores the document's PDF, once: a rendered document is returned as it is.
+
+    The row is locked while rendering, so two workers given the same document (a retried or
+    duplicated task) render it once; the second finds ``rendered_at`` set and returns.
+    """
+    if document.rendered_at is not None:
+        return document
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+        if document.rendered_at is not None:
+            return document
+        with translation.override("fr"):  # French first; {% bilingual %} adds the holder's language
+            pdf = render_pdf(document.template, _pdf_context(document))
+        document.file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
+        document.rendered_at = timezone.now()
+        document.save(update_fields=["file", "rendered_at"])
+    return document
+
+
+@transaction.atomic
+def document_revoke(*, document: IssuedDocument, by: User | None, reason: str) -> IssuedDocument:
+    """Revokes a document (issued in error, obtained by fraud): the verification page says so.
+
+    Revoking a revoked document changes nothing.
+    """
+    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if document.status == DocumentStatus.REVOKED:
+        return document
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif de la révocation."))
+    _check_transition(document, DocumentStatus.REVOKED)
+    before = document.status
+    document.status = DocumentStatus.REVOKED
+    document.revoked_at = timezone.now()
+    document.revocation_reason = reason
+    document.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    audit_record(actor=by, action="document.revoked", obj=document,
+                 data={"number": document.number, "before": before, "reason": reason})
+    return document

@@ -1,0 +1,25 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from documents.models import IssuedDocument
+from documents.services import document_render
+
+
+# Retried on what passes (storage or database unavailable, a lock timeout); a template error is a
+# bug, and retrying it would only fail again: it surfaces at once in the worker's log.
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def render_document(document_id: int) -> None:
+    """Renders and stores an issued document's PDF (queued by ``document_issue`` after commit)."""
+    # idempotency: a document rendered already is left as it is (rendered_at is set), here and,
+    # under a row lock, in document_render, so a retried or duplicated message renders it once.
+    document = IssuedDocument.objects.filter(pk=document_id).first()
+    if document is None or document.rendered_at is not None:
+        return
+    document_render(document=document)

@@ -1,0 +1,104 @@
+"""Issued documents: the holder's download, and the public verification page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.signing import BadSignature
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from documents.forms import VerificationCodeForm
+from documents.selectors import (
+    document_get_for_user,
+    document_verification_facts,
+    document_verify_code,
+    document_verify_token,
+)
+
+#: Code lookups allowed per client address and window, against enumeration of codes. Generous for
+#: a person or a desk checking documents; a QR link needs no limit (its signature is the guard).
+VERIFY_LOOKUP_LIMIT = 30
+VERIFY_LOOKUP_WINDOW_SECONDS = 10 * 60
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # Behind PROXY_COUNT trusted proxies (the setting django-axes reads too), the client is the
+    # address the outermost one saw: the PROXY_COUNT-th entry from the end of X-Forwarded-For.
+    # Entries further left are whatever the client sent and are never trusted.
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _lookup_allowed(request: HttpRequest) -> bool:
+    key = f"documents:verify:{_client_ip(request)}"
+    cache.add(key, 0, VERIFY_LOOKUP_WINDOW_SECONDS)  # a fixed window, opened by the first lookup
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window closed between add() and incr()
+        cache.set(key, 1, VERIFY_LOOKUP_WINDOW_SECONDS)
+        count = 1
+    return count <= VERIFY_LOOKUP_LIMIT
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    document = document_get_for_user(user=request.user, pk=pk)
+    if not document.is_rendered:
+        pending = render(request, "documents/preparing.html", {"document": document}, status=202)
+        pending["Cache-Control"] = "private, no-store"
+        return pending
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{document.number}.pdf",  # made by the portal, never from user input
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache  # a result names a person: no cache may keep it
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    # POST, so that codes stay out of addresses, history and server logs.
+    form = VerificationCodeForm(request.POST or None)
+    context: dict = {"form": form}
+    if request.method == "POST":
+        if not _lookup_allowed(request):
+            context["throttled_minutes"] = VERIFY_LOOKUP_WINDOW_SECONDS // 60
+            response = render(request, "documents/verify.html", context, status=429)
+            response["Retry-After"] = str(VERIFY_LOOKUP_WINDOW_SECONDS)
+            return response
+        if form.is_valid():
+            document = document_verify_code(code=form.cleaned_data["code"])
+            context["searched"] = True
+            if document is not None:
+                context["facts"] = document_verification_facts(document=document)
+                context["form"] = VerificationCodeForm()
+    return render(request, "documents/verify.html", context)
+
+
+@never_cache
+@require_GET
+def verify_token(request: HttpRequest, token: str) -> HttpResponse:
+    context: dict = {"form": VerificationCodeForm(), "searched": True}
+    try:
+        document = document_verify_token(token=token)
+    except BadSignature:
+        context["rejected"] = True
+        return render(request, "documents/verify.html", context, status=400)
+    if document is not None:
+        context["facts"] = document_verification_facts(document=document)
+    return render(request, "documents/verify.html", context)

@@ -1,0 +1,202 @@
+"""Writes about notifications: queuing them in the outbox, sending them, reading them in the inbox.
+
+Other apps call ``notify()`` inside their own transaction; the e-mails and SMS leave from a worker
+after that transaction commits, so a rolled-back change never tells anybody anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.shortcuts import resolve_url
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+
+from accounts.models import User
+from notifications import channels
+from notifications.models import (
+    DISPATCHED_CHANNELS,
+    SUBJECT_MAX_LENGTH,
+    Channel,
+    Notification,
+    Status,
+)
+
+logger = logging.getLogger(__name__)
+
+SMS_MAX_LENGTH = 160
+GENERIC_TEMPLATE = "generic"
+
+
+def notify(
+    *, recipient: User, event: str, obj: models.Model, context: dict[str, Any] | None = None,
+    template: str | None = None,
+) -> list[Notification]:
+    """Tells ``recipient`` that ``event`` happened to ``obj``, on every channel the person chose.
+
+    Subject and body come from ``templates/notifications/<name>_subject.txt`` and ``<name>.txt``,
+    where ``<name>`` is ``template`` or the event with dots as underscores ("dossier.submitted" ->
+    "dossier_submitted"); without them, the generic message. They are rendered in the person's
+    language with ``recipient``, ``site_url``, ``url`` (the person's space; pass your own to link
+    to the object) and ``context``.
+
+    One notification per (recipient, event, object, channel): calling this again for the same event
+    and object sends nothing more. An event that can rightly happen twice to the same object must
+    name the thing that differs as ``obj`` (the complement request, not the dossier).
+
+    Returns the rows this call created (none when they all existed already).
+    """
+    subject, body, url = _render(recipient=recipient, event=event, context=context, template=template)
+    key = {
+        "recipient": recipient, "event": event,
+        "object_type": obj._meta.label_lower, "object_id": str(obj.pk),
+    }
+    existing = set(Notification.objects.filter(**key).values_list("channel", flat=True))
+    now = timezone.now()
+    rows = [
+        Notification(
+            **key, channel=channel, subject=subject,
+            body=_sms_text(subject, url) if channel == Channel.SMS else body,
+            # The inbox row is delivered by being written; letters stay pending until printed.
+            status=Status.SENT if channel == Channel.INBOX else Status.PENDING,
+            sent_at=now if channel == Channel.INBOX else None,
+            created_at=now,
+        )
+        for channel in _channels_for(recipient)
+        if channel not in existing
+    ]
+    if not rows:
+        return []
+    # ignore_conflicts: a concurrent call may have inserted the same rows since the read above.
+    # It leaves the pks unset on most databases, so the rows are read back by their unique key.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(**key, channel__in=[row.channel for row in rows]).order_by("id")
+    )
+    from notifications.tasks import send_notification
+
+    for notification in created:
+        if notification.channel in DISPATCHED_CHANNELS:
+            # If a concurrent call won the race for this row, both queue it: harmless, since
+            # notification_send locks the row and skips it once sent.
+            transaction.on_commit(functools.partial(send_notification.delay, notification.pk))
+    return created
+
+
+def _channels_for(recipient: User) -> list[str]:
+    chosen: list[str] = [Channel.INBOX]
+    if recipient.notify_by_email and recipient.email:
+        chosen.append(Channel.EMAIL)
+    if recipient.notify_by_sms and recipient.phone:
+        chosen.append(Channel.SMS)
+    if recipient.notify_by_post:
+        chosen.append(Channel.LETTER)
+    return chosen
+
+
+def _render(
+    *, recipient: User, event: str, context: dict[str, Any] | None, template: str | None,
+) -> tuple[str, str, str]:
+    with translation.override(recipient.preferred_language):
+        ctx = {
+            "recipient": recipient,
+            "site_url": settings.SITE_URL,
+            "url": settings.SITE_URL + resolve_url(settings.LOGIN_REDIRECT_URL),
+            **(context or {}),
+        }
+        subject_template, body_template = _templates(template or event.replace(".", "_"),
+                                                     fallback=template is None)
+        # A subject is one line (a newline in a mail header is refused), and fits its column.
+        subject = " ".join(subject_template.render(ctx).split())
+        subject = Truncator(subject).chars(SUBJECT_MAX_LENGTH)
+        body = body_template.render(ctx).strip() + "\n"
+    return subject, body, ctx["url"]
+
+
+def _templates(name: str, *, fallback: bool):
+    try:
+        return (get_template(f"notifications/{name}_subject.txt"),
+                get_template(f"notifications/{name}.txt"))
+    except TemplateDoesNotExist:
+        if not fallback:
+            raise  # a template named explicitly by the caller must exist: that is a bug to see
+        return (get_template(f"notifications/{GENERIC_TEMPLATE}_subject.txt"),
+                get_template(f"notifications/{GENERIC_TEMPLATE}.txt"))
+
+
+def _sms_text(subject: str, url: str) -> str:
+    """The subject and the link, in one SMS (160 characters): the subject is shortened if needed."""
+    room = SMS_MAX_LENGTH - len(url) - 1
+    if room <= 0:
+        return Truncator(subject).chars(SMS_MAX_LENGTH)
+    return f"{Truncator(subject).chars(room)} {url}"
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+_DISPATCH: dict[str, Callable[[Notification], None]] = {
+    Channel.EMAIL: channels.send_email,
+    Channel.SMS: channels.send_sms,
+}
+
+
+def notification_send(*, notification: Notification) -> Notification:
+    """Delivers one e-mail or SMS of the outbox, once.
+
+    A failure is counted on the row (``attempts``, ``last_error``); the row is ``failed`` after
+    ``NOTIFICATION_MAX_ATTEMPTS`` and pending until then, for the task's retries and the sweep.
+    A transient failure (``OSError``: network, SMTP, provider down) is raised again once recorded,
+    so that the task retries it with backoff; any other is only recorded and logged.
+    """
+    # Not @transaction.atomic as a whole: the attempt must be committed before the error is raised.
+    error: Exception | None = None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",)).select_related("recipient")
+            .get(pk=notification.pk)
+        )
+        # idempotency: a row already sent (or given up on, or not for a worker) is left alone.
+        if notification.status != Status.PENDING or notification.channel not in _DISPATCH:
+            return notification
+        notification.attempts += 1
+        try:
+            _DISPATCH[notification.channel](notification)
+        except Exception as exc:
+            error = exc
+            notification.last_error = Truncator(f"{type(exc).__name__}: {exc}").chars(1000)
+            if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                notification.status = Status.FAILED
+            logger.warning(
+                "Notification %s (%s) failed, attempt %s: %s", notification.pk,
+                notification.channel, notification.attempts, notification.last_error,
+                exc_info=not isinstance(exc, OSError),
+            )
+        else:
+            notification.status = Status.SENT
+            notification.sent_at = timezone.now()
+        notification.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+    if isinstance(error, OSError) and notification.status == Status.PENDING:
+        raise error
+    return notification
+
+
+# --- Inbox --------------------------------------------------------------------------------------
+
+def inbox_mark_read(*, notification: Notification, user: User) -> Notification:
+    """Marks one of the person's inbox messages read; reading it again changes nothing."""
+    if notification.recipient_id != user.pk or notification.channel != Channel.INBOX:
+        raise PermissionDenied
+    if notification.read_at is None:
+        now = timezone.now()
+        # A conditional update: two tabs opening the message keep the first reading time.
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification

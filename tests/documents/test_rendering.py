@@ -1,0 +1,72 @@
+"""The PDF helper fetches nothing but the project's static files."""
+
+import logging
+import socket
+
+import pytest
+
+from documents.rendering import PDF_BASE_URL, render_pdf, static_file_for_url
+
+STATIC_IMAGE = "dsfr/dist/favicon/apple-touch-icon.png"
+
+
+@pytest.fixture
+def pdf_template(settings, tmp_path):
+    """A template directory of the test's own, first in the search path."""
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+    def write(source: str) -> str:
+        (tmp_path / "probe.html").write_text(source, encoding="utf-8")
+        return "probe.html"
+
+    return write
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise AssertionError("network access during PDF rendering")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
+
+
+def test_the_fetcher_refuses_external_and_local_urls_and_rendering_goes_on(pdf_template, no_network, caplog):
+    template = pdf_template(
+        "<p>Probe</p>"
+        '<img src="http://example.org/x.png">'
+        '<link rel="stylesheet" href="https://example.org/evil.css">'
+        '<img src="file:///etc/passwd">'
+        '<img src="/static/../../anef/settings/base.py">'
+    )
+
+    with caplog.at_level(logging.WARNING, logger="documents.rendering"):
+        pdf = render_pdf(template, {})
+
+    assert pdf.startswith(b"%PDF")
+    assert no_network == []
+    refused = [r.getMessage() for r in caplog.records if r.name == "documents.rendering"]
+    assert "PDF rendering refused to fetch http://example.org/x.png" in refused
+    assert "PDF rendering refused to fetch https://example.org/evil.css" in refused
+    assert "PDF rendering refused to fetch file:///etc/passwd" in refused
+    assert len(refused) == 4
+
+
+def test_the_fetcher_serves_the_project_static_files(pdf_template, no_network, caplog):
+    template = pdf_template('{% load static %}<img src="{% static "' + STATIC_IMAGE + '" %}" alt="">')
+
+    with caplog.at_level(logging.WARNING, logger="documents.rendering"):
+        pdf = render_pdf(template, {})
+
+    assert pdf.startswith(b"%PDF")
+    assert b"/Image" in pdf
+    assert not [r for r in caplog.records if r.name == "documents.rendering"]
+    assert static_file_for_url(f"{PDF_BASE_URL}static/{STATIC_IMAGE}").is_file()
+    assert static_file_for_url(f"{PDF_BASE_URL}static/../manage.py") is None
+    assert static_file_for_url(f"{PDF_BASE_URL}static/%2e%2e/manage.py") is None
+    assert static_file_for_url(f"{PDF_BASE_URL}media/documents/x.pdf") is None
+    assert static_file_for_url(f"http://example.org/static/{STATIC_IMAGE}") is None
