@@ -143,6 +143,7 @@ def measure_receipt(runs: int = 20) -> list[float]:
 def main() -> None:
     assert connection.vendor == "postgresql", "Run against PostgreSQL: set DATABASE_URL."
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # production static storage
     populate()
     pages = measure_pages()
     receipt = measure_receipt()

@@ -94,8 +94,8 @@ def reference_data(transactional_db):
     """
     from django.apps import apps
 
-    migration = importlib.import_module("territory.migrations.0002_load_departements")
-    migration.load(apps, None)
+    for module in ("territory.migrations.0002_load_departements", "applications.migrations.0002_load_catalogue"):
+        importlib.import_module(module).load(apps, None)
 
 
 def axe_violations(page: Page) -> list[dict]:
