@@ -26,6 +26,19 @@ DEMO_PREFECTURES = ("69", "33", "93")
 DEMO_DOMAIN = "demo.anef.example"
 
 
+def _demo_pdf(name: str):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile(f"{name}.pdf", buffer.getvalue(), content_type="application/pdf")
+
+
 class Command(BaseCommand):
     help = "Loads demo data (refused when DEBUG is off). Safe to run twice."
 
@@ -112,4 +125,53 @@ class Command(BaseCommand):
                               "valid_from": until - timedelta(days=365), "valid_until": until},
                 )
             rows.append((str(Role.APPLICANT.label), user.email, password, "no"))
+        self._seed_dossiers(agent=User.objects.get(email=f"agent.69@{DEMO_DOMAIN}"))
         return rows
+
+    def _seed_dossiers(self, *, agent: User) -> None:
+        """Dossiers in several states, made through the services as a person would make them."""
+        from applications.models import Dossier, Procedure, Status
+        from applications.services import (
+            attachment_add,
+            dossier_submit,
+            dossier_transition,
+            draft_save_step,
+            draft_start,
+        )
+
+        def filed(email: str, code: str, *, states=(), late=False, submit=True) -> None:
+            user = User.objects.get(email=f"{email}@{DEMO_DOMAIN}")
+            if Dossier.objects.filter(applicant=user).exists():
+                return
+            procedure = Procedure.objects.get(code=code)
+            permit = user.permits.order_by("-valid_until").first()
+            dossier, _ = draft_start(applicant=user, procedure=procedure)
+            answers = {
+                "eligibility": {q["code"]: "yes" if q.get("expected", True) else "no" for q in procedure.eligibility},
+                "identity": {"last_name": user.last_name, "first_name": user.first_name,
+                             "birth_date": user.birth_date.isoformat(), "birth_place": "Dakar, Sénégal",
+                             "nationality": "sénégalaise", "foreigner_number": ""},
+                "situation": {"address": "3 rue de la République", "postal_code": "69002", "city": user.city,
+                              "department": user.department.code, "phone": "", "family_situation": "single",
+                              "occupation": "salariée", "renewed_permit": permit.pk if permit else None},
+                "questions": {q["code"]: (q.get("choices") or ["oui"])[0] if q["kind"] != "boolean" else "yes"
+                              for q in procedure.questions},
+            }
+            for step, data in answers.items():
+                if step == "eligibility" and not procedure.eligibility or step == "questions" and not procedure.questions:
+                    continue
+                draft_save_step(dossier=dossier, step=step, data=data, by=user)
+            if not submit:
+                return
+            for requirement in procedure.requirements.select_related("document_type"):
+                attachment_add(dossier=dossier, document_type=requirement.document_type,
+                               uploaded_file=_demo_pdf(requirement.document_type.code), by=user)
+            dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number="1234567890123456",
+                                     ephoto_code="DEMO0000000000000000AB", accept_late=late)
+            for state in states:
+                dossier = dossier_transition(dossier=dossier, to=state, by=agent)
+
+        filed("amina.diallo", "renouvellement-salarie")
+        filed("lucas.silva", "renouvellement-etudiant", submit=False)
+        filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
+              states=[Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED])
