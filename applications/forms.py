@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import foreigner_number_validator, phone_validator
 from applications.models import Permit, Procedure
+from applications.rules import LATE_RENEWAL_FEE_EUR
 from territory.models import Department
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
@@ -27,7 +28,7 @@ class IdentityForm(forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     first_name = forms.CharField(label=_("Prénom(s)"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    birth_date = forms.DateField(label=_("Date de naissance"), help_text=_("Format : jj/mm/aaaa"),
+    birth_date = forms.DateField(label=_("Date de naissance"),
                                  widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"},
                                                         format="%Y-%m-%d"))
     birth_place = forms.CharField(label=_("Lieu de naissance (ville et pays)"), max_length=150)
@@ -136,7 +137,7 @@ class ReviewForm(forms.Form):
         if procedure.fee_eur:
             self.fields["tax_stamp_number"] = forms.CharField(
                 label=_("Numéro du timbre fiscal électronique"), max_length=24,
-                help_text=_("16 chiffres, achetés sur timbres.impots.gouv.fr ou chez un buraliste. Montant : %(fee)s €.")
+                help_text=_("16 chiffres. Achetez le timbre sur timbres.impots.gouv.fr ou chez un buraliste. Montant : %(fee)s €.")
                 % {"fee": procedure.fee_eur},
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             )
@@ -148,8 +149,9 @@ class ReviewForm(forms.Form):
             )
         if late:
             self.fields["accept_late"] = forms.BooleanField(
-                label=_("J'ai compris : ma demande est tardive, une taxe supplémentaire de 180 € est due "
-                        "et je ne recevrai pas automatiquement d'attestation de prolongation d'instruction."),
+                label=_("J'ai compris : ma demande est tardive, une taxe supplémentaire de %(fee)s € est due "
+                        "et je ne recevrai pas automatiquement d'attestation de prolongation d'instruction.")
+                % {"fee": LATE_RENEWAL_FEE_EUR},
                 required=False,
             )
 

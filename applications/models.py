@@ -120,7 +120,7 @@ class Procedure(models.Model):
     typical_delay_days = models.PositiveSmallIntegerField(_("délai habituel (jours)"), default=60)
     eligibility = models.JSONField(
         _("questions d'éligibilité"), default=list, blank=True,
-        help_text=_("Liste de {code, text, expected (oui/non), otherwise (code d'une autre démarche), "
+        help_text=_("Liste de {code, text, expected (true/false), otherwise (code d'une autre démarche), "
                     "message}."),
     )
     questions = models.JSONField(
