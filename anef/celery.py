@@ -30,6 +30,36 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.retry_pending_notifications",
         "schedule": crontab(minute="*/5"),
     },
+    # Crontab times are Europe/Paris (CELERY_TIMEZONE); neither falls in a DST gap (02:00-03:00).
+    "applications-refresh-queue-priorities": {
+        # The queue's order depends on the date (permits nearing their end, legal deadlines
+        # passed): recomputed once the day has changed, before agents start work.
+        "task": "applications.tasks.refresh_queue_priorities",
+        "schedule": crontab(minute=5, hour=0),
+    },
+    "applications-issue-extension-certificates": {
+        # Attestations de prolongation d'instruction, issued EXTENSION_CERTIFICATE_LEAD_DAYS ahead
+        # of each lapse: a missed night is caught up by the next ones. After the priorities, at a
+        # quiet hour; each issue refreshes its own dossier's priority.
+        "task": "applications.tasks.issue_extension_certificates",
+        "schedule": crontab(minute=30, hour=1),
+    },
+    "appointments-generate-slots": {
+        # Opens the slots of the coming SLOT_WEEKS_AHEAD weeks from the desks' rules. 02:00 is
+        # skipped or doubled on the two DST nights: harmless, it is idempotent and works weeks ahead.
+        "task": "appointments.tasks.generate_slots",
+        "schedule": crontab(minute=0, hour=2),
+    },
+    "appointments-send-reminders": {
+        # Reminders 48 h ahead: hourly, so an appointment is reminded 47 to 48 hours before.
+        "task": "appointments.tasks.send_reminders",
+        "schedule": crontab(minute=15),
+    },
+    "appointments-expire-offers": {
+        # Freed seats held for a waiting person go to the next one once the offer lapses.
+        "task": "appointments.tasks.expire_offers",
+        "schedule": crontab(minute="*/10"),
+    },
     "anef-heartbeat": {
         # Lets /healthz tell an operator whether beat and a worker are alive.
         "task": "anef.tasks.heartbeat",

@@ -19,7 +19,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("compte/", include("accounts.urls")),
     path("backoffice/", include("accounts.backoffice_urls")),
+    path("backoffice/", include("applications.backoffice.urls_reports")),
+    path("backoffice/", include("applications.backoffice.urls")),
+    path("backoffice/", include("appointments.backoffice_urls")),
     path("messages/", include("notifications.urls")),
+    path("rendez-vous/", include("appointments.urls")),
     path("", include("applications.urls")),
     path("", include("documents.urls")),
     path(

@@ -212,6 +212,29 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
 
+    # --- Instruction (back-office) -------------------------------------------------------------
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("agent en charge"),
+    )
+    completed_at = models.DateTimeField(_("déclaré complet le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decision_reasons = models.TextField(_("motifs de la décision"), blank=True)
+    appeal_routes = models.TextField(_("voies et délais de recours"), blank=True)
+    #: The legal clock (DESIGN §4): the target date, pushed back by the time spent waiting for the
+    #: applicant's complements; ``clock_paused_on`` is set while a complement request is open.
+    legal_deadline = models.DateField(_("échéance légale"), null=True, blank=True)
+    clock_paused_on = models.DateField(_("délai suspendu depuis le"), null=True, blank=True)
+    #: An agent may grant extension certificates to a late renewal (they are automatic only on time).
+    extension_granted = models.BooleanField(_("attestation de prolongation accordée"), default=False)
+    # Denormalised for the queue, kept up to date by the services and the daily sweep:
+    permit_expires_on = models.DateField(_("fin du titre actuel"), null=True, blank=True)
+    certificate_valid_until = models.DateField(_("attestation valable jusqu'au"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priorité"), default=9)
+    priority_date = models.DateField(_("date de priorité"), null=True, blank=True)
+    search_name = models.CharField(_("nom recherché"), max_length=300, blank=True)
+    search_foreigner_number = models.CharField(_("numéro étranger recherché"), max_length=10, blank=True)
+
     class Meta:
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
@@ -227,6 +250,13 @@ class Dossier(models.Model):
         ]
         indexes = [
             models.Index(fields=["applicant", "-updated_at"], name="dossier_applicant_idx"),
+            # The back-office queue: one prefecture, priority order, keyset pagination.
+            models.Index(fields=["prefecture", "priority", "priority_date", "id"], name="dossier_queue_idx"),
+            models.Index(fields=["prefecture", "status", "priority", "priority_date", "id"],
+                         name="dossier_queue_status_idx"),
+            models.Index(fields=["prefecture", "search_foreigner_number"], name="dossier_foreigner_idx"),
+            # Certificate sweep: open renewals by permit expiry.
+            models.Index(fields=["permit_expires_on", "id"], name="dossier_permit_expiry_idx"),
         ]
 
     def __str__(self) -> str:
@@ -276,6 +306,32 @@ class Attachment(models.Model):
         return f"{self.document_type} ({self.original_name})"
 
 
+class ComplementRequest(models.Model):
+    """What the prefecture asked the applicant to provide, and by when."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="complement_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    document_types = models.ManyToManyField(DocumentType, blank=True, related_name="+",
+                                            verbose_name=_("pièces demandées"))
+    message = models.TextField(_("précisions"), blank=True)
+    due_on = models.DateField(_("à fournir avant le"))
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("demande de compléments")
+        verbose_name_plural = _("demandes de compléments")
+        constraints = [
+            models.UniqueConstraint(fields=["dossier"], condition=Q(answered_at__isnull=True),
+                                    name="complement_one_open_per_dossier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} – {self.due_on}"
+
+
 class DossierEvent(models.Model):
     """One line of the dossier's timeline, shown to the applicant and the agents."""
 
@@ -289,6 +345,12 @@ class DossierEvent(models.Model):
         COMPLEMENTS_REQUESTED = "complements_requested", _("Compléments demandés")
         COMPLEMENTS_ANSWERED = "complements_answered", _("Compléments envoyés")
         WITHDRAWN = "withdrawn", _("Demande retirée")
+        ASSIGNED = "assigned", _("Dossier attribué")
+        ATTACHMENT_REVIEWED = "attachment_reviewed", _("Pièce vérifiée")
+        BIOMETRICS_REQUESTED = "biometrics_requested", _("Relevé d'empreintes demandé")
+        DECIDED = "decided", _("Décision prise")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Attestation délivrée")
+        EXTENSION_GRANTED = "extension_granted", _("Attestation de prolongation accordée")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
@@ -307,3 +369,49 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+# --- Back-office exports ------------------------------------------------------------------------
+
+def queue_export_path(instance: "QueueExport", filename: str) -> str:
+    # Under MEDIA_ROOT/exports/, which no URL serves: the download view checks the requester first.
+    # The name is made here, never from user input.
+    return f"exports/{timezone.localdate():%Y/%m}/export-{instance.pk}.csv"
+
+
+class QueueExport(models.Model):
+    """A CSV of a filtered back-office queue, written by a Celery task (applications/export_tasks.py).
+
+    The filters are those of the queue's URL at request time; the rows are read when the task runs,
+    through ``queue_base`` with the requester's memberships of that moment. Only the requester may
+    download the file (applications/backoffice/exports.py).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En préparation")
+        READY = "ready", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_exports",
+        verbose_name=_("demandé par"),
+    )
+    prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("préfecture"), help_text=_("Vide : toutes les préfectures de l'agent."),
+    )
+    filters = models.JSONField(_("filtres"), default=dict, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("fichier"), upload_to=queue_export_path, max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("nombre de lignes"), null=True, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export de la file")
+        verbose_name_plural = _("exports de la file")
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="queue_export_requester_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.requested_by} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

@@ -14,10 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import forms, selectors, services, steps
+from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.models import DocumentType, Procedure, Status
 from applications.rules import LATE_RENEWAL_FEE_EUR, renewal_window
 from applications.services.submission import renewal_timing
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
+from appointments.models import Motive
+from appointments.selectors import bookings_for_subject
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -217,8 +220,12 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
     if is_open:
         upload_rows = [(r.document_type, forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
                        for r in data["requirements"]]
+    bookings = list(bookings_for_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE,
+                                         subject_id=str(dossier.pk)))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
+        "bookings": bookings,
+        "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
         "next_action": NEXT_ACTION[dossier.status], "is_open": is_open, "upload_rows": upload_rows,
         "complements_form": forms.ComplementsAnswerForm() if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
         "amendable": _amendable_fields() if is_open else [],
@@ -255,7 +262,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.dossier_withdraw(dossier=dossier, by=request.user, reason=form.cleaned_data["reason"])
         except TransitionNotAllowed as error:
-            messages.error(request, str(error))
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Votre demande est retirée."))
         return redirect("applications:dossier", pk=dossier.pk)
@@ -293,8 +300,8 @@ def complements(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.complements_answer(dossier=dossier, by=request.user, message=form.cleaned_data["message"])
-        except (ValidationError, TransitionNotAllowed) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        except ValidationError as error:  # TransitionNotAllowed included
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Votre réponse est envoyée à la préfecture."))
     return redirect("applications:dossier", pk=dossier.pk)

@@ -6,6 +6,7 @@ Each transition is performed by one service in applications/services.py, which c
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Status
@@ -34,12 +35,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(ValidationError):
+    """A move the state machine does not allow; a ValidationError, so views show it like any other."""
+
     def __init__(self, from_status: str, to_status: str):
         self.from_status, self.to_status = from_status, to_status
         super().__init__(
             _("Cette action n'est pas possible : le dossier est « %(status)s ».")
-            % {"status": Status(from_status).label}
+            % {"status": Status(from_status).label},
+            code="transition_not_allowed",
         )
 
 

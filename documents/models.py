@@ -166,6 +166,15 @@ class IssuedDocument(models.Model):
                 | Q(status=DocumentStatus.REVOKED),
                 name="document_superseded_has_successor",
             ),
+            models.UniqueConstraint(
+                # One extension certificate per dossier and start date: a sweep run twice, or two
+                # workers racing, cannot issue the same certificate twice (the sweep also re-checks
+                # under a row lock: applications/services/certificates.py). A revoked one does not
+                # count, so that a certificate issued in error can be replaced.
+                fields=["subject_type", "subject_id", "valid_from"],
+                condition=Q(kind=DocumentKind.EXTENSION_CERTIFICATE) & ~Q(status=DocumentStatus.REVOKED),
+                name="document_one_extension_per_subject_start",
+            ),
         ]
 
     def __str__(self) -> str:

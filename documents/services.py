@@ -23,6 +23,49 @@ since it is stored as issued and the PDF is rendered from it alone):
         "channel": "online" | "paper",
     }
 
+``documents/pdf/extension_certificate.html`` (kind ``extension_certificate``, attestation de
+prolongation d'instruction; issued by ``applications.services.certificates``)::
+
+    {
+        "reference": str, "procedure": str,
+        "filed_at": str,               # ISO 8601 datetime with its offset
+        "prefecture": str,             # may be ""
+        "applicant": {"name": str, "birth_date": str, "foreigner_number": str},
+        "permit": {                    # the permit being renewed, which the certificate extends
+            "number": str,
+            "category": str,           # its label, in French
+            "valid_until": str,        # ISO 8601 date
+        },
+        "allows_work": bool,           # that permit allowed work: "autorisé à travailler"
+        "on_time": bool,               # False: a late renewal an agent granted the certificate to
+    }
+
+``documents/pdf/favourable_decision.html`` (kind ``favourable_decision``)::
+
+    {
+        "reference": str, "procedure": str, "filed_at": str, "prefecture": str,
+        "applicant": {"name": str, "birth_date": str, "foreigner_number": str},
+        "decided_at": str,             # ISO 8601 datetime with its offset
+        "permit_category": str,        # label of the permit granted, in French; "" if none
+        "work": "yes" | "accessory" | "no" | "unknown",
+        "allows_work": bool,           # work is "yes" or "accessory"
+    }
+
+``documents/pdf/convocation.html`` (kind ``convocation``; issued by
+``appointments.services.bookings`` for every convocation and every card collection)::
+
+    {
+        "person": str,                 # the name on the booking: personal, not transferable
+        "motive": str,                 # the motive's label, in French
+        "starts_at": str,              # ISO 8601 datetime with its offset; printed in Europe/Paris
+        "duration_minutes": int,
+        "site": str, "address": str,   # where; the address may be ""
+        "desk": str,
+        "documents_to_bring": str,     # may be "" (free text, one or more sentences)
+        "file_reference": str,         # the dossier's reference; "" when the booking is for no file
+        "booking": int,                # the booking's id, for the links to move or cancel it
+    }
+
 Every template also receives, from ``document_render``: ``document`` (number, verification code,
 issue date, validity, holder snapshot, language), ``qr_svg``, ``verification_url`` and
 ``translation_language`` (used by ``{% bilingual %}``); see ``_pdf_context``.
@@ -66,6 +109,19 @@ CONTEXT_CONTRACTS: dict[str, dict[str, Any]] = {
         "applicant": {"name", "birth_date", "foreigner_number"},
         "channel": {"online", "paper"},
     },
+    DocumentKind.EXTENSION_CERTIFICATE: {
+        "required": {"reference", "procedure", "applicant", "permit", "allows_work"},
+        "applicant": {"name", "birth_date", "foreigner_number"},
+    },
+    DocumentKind.CONVOCATION: {
+        "required": {"person", "motive", "starts_at", "duration_minutes", "site", "address", "desk",
+                     "documents_to_bring", "file_reference", "booking"},
+    },
+    DocumentKind.FAVOURABLE_DECISION: {
+        "required": {"reference", "procedure", "applicant", "decided_at", "permit_category", "work",
+                     "allows_work"},
+        "applicant": {"name", "birth_date", "foreigner_number"},
+    },
 }
 
 
@@ -78,9 +134,11 @@ def _check_context(kind: str, context: dict[str, Any]) -> dict[str, Any]:
     if contract is None:
         return stored
     missing = contract["required"] - stored.keys()
-    missing |= {f"applicant.{key}" for key in contract["applicant"] - stored.get("applicant", {}).keys()}
+    missing |= {f"applicant.{key}" for key in contract.get("applicant", set()) - stored.get("applicant", {}).keys()}
     if missing:
         raise ValueError(f"Context of a {kind} lacks: {', '.join(sorted(missing))}")
+    if kind != DocumentKind.FILING_RECEIPT:  # the checks below are the receipt's own
+        return stored
     stored.setdefault("on_time", None)
     if stored["on_time"] not in (True, False, None):
         raise ValueError("'on_time' must be true, false or null")

@@ -1,4 +1,32 @@
+import importlib
+
 import pytest
+
+#: Data migrations whose rows the suite relies on; their loaders are idempotent (update_or_create).
+REFERENCE_DATA = (
+    "territory.migrations.0002_load_departements",
+    "applications.migrations.0002_load_catalogue",
+    "appointments.migrations.0002_load_motives",
+)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (live server, real worker, threads) ends with a flush that also empties
+    the reference data the migrations loaded, and the next transactional test would find no
+    prefecture. Such tests reload it first. Not ``serialized_rollback``: once Playwright's event
+    loop runs, asgiref hands the test a fresh connection without the serialized contents."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module in REFERENCE_DATA:
+        importlib.import_module(module).load(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -312,5 +312,15 @@ LOGGING = {
 }
 
 # --- Portal -----------------------------------------------------------------------------------
+# Instruction (DESIGN §4-§6): legal targets, rights at risk, extension certificates.
+LEGAL_TARGET_DAYS_FIRST = env.int("LEGAL_TARGET_DAYS_FIRST", default=90)
+LEGAL_TARGET_DAYS_RENEWAL = env.int("LEGAL_TARGET_DAYS_RENEWAL", default=30)
+RIGHTS_AT_RISK_DAYS = env.int("RIGHTS_AT_RISK_DAYS", default=30)
+EXTENSION_CERTIFICATE_LEAD_DAYS = env.int("EXTENSION_CERTIFICATE_LEAD_DAYS", default=7)
+EXTENSION_CERTIFICATE_MONTHS = env.int("EXTENSION_CERTIFICATE_MONTHS", default=3)
+# Appointments (DESIGN §7).
+SLOT_WEEKS_AHEAD = env.int("SLOT_WEEKS_AHEAD", default=8)
+BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=10)  # self-service attempts per 10 minutes
+SLOT_OFFER_HOURS = env.int("SLOT_OFFER_HOURS", default=12)
 PORTAL_NAME = _("Étrangers en France")
 UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=env.int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 7))

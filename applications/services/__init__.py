@@ -16,9 +16,27 @@ from applications.services.drafts import (
     draft_save_step,
     draft_start,
 )
+from applications.services.instruction import (
+    attachment_review,
+    biometrics_request,
+    card_mark,
+    complements_request,
+    dossier_assign,
+    dossier_decide,
+    dossier_mark_complete,
+    extension_grant,
+)
 from applications.services.submission import dossier_missing_items, dossier_submit
 
 __all__ = [
+    "attachment_review",
+    "biometrics_request",
+    "card_mark",
+    "complements_request",
+    "dossier_assign",
+    "dossier_decide",
+    "dossier_mark_complete",
+    "extension_grant",
     "attachment_add",
     "attachment_remove",
     "complements_answer",

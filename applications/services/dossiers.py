@@ -11,8 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications.models import Dossier, DossierEvent, Status
-from applications.services.common import dossier_lock, event_record, notify_applicant
+from applications.models import ComplementRequest, Dossier, DossierEvent, Status
+from applications.services.common import (
+    dossier_lock,
+    dossier_refresh_priority,
+    event_record,
+    notify_applicant,
+)
 from applications.workflow import FINAL_STATUSES, OPEN_STATUSES, transition_check
 
 #: Answers the applicant may correct after filing, per step (identity and contact details).
@@ -32,15 +37,30 @@ def dossier_transition(
     dossier = dossier_lock(dossier)
     from_status = dossier.status
     transition_check(from_status, to)
+    now, today = timezone.now(), timezone.localdate()
     dossier.status = to
     fields = ["status", "updated_at"]
     if to == Status.COMPLEMENTS_REQUESTED:
+        # The legal clock stops while the applicant gathers what is asked.
         dossier.resume_status = from_status
-        fields.append("resume_status")
+        dossier.clock_paused_on = today
+        fields += ["resume_status", "clock_paused_on"]
+    elif from_status == Status.COMPLEMENTS_REQUESTED:
+        if dossier.clock_paused_on and dossier.legal_deadline:
+            dossier.legal_deadline += today - dossier.clock_paused_on
+        dossier.clock_paused_on = None
+        fields += ["legal_deadline", "clock_paused_on"]
+    if from_status == Status.SUBMITTED and to == Status.UNDER_REVIEW:
+        dossier.completed_at = now
+        fields.append("completed_at")
+    if to in (Status.DECIDED_FAVOURABLE, Status.DECIDED_UNFAVOURABLE, Status.CLOSED_WITHOUT_ACTION):
+        dossier.decided_at = now
+        fields.append("decided_at")
     if to in FINAL_STATUSES:
-        dossier.closed_at = timezone.now()
+        dossier.closed_at = now
         fields.append("closed_at")
     dossier.save(update_fields=fields)
+    dossier_refresh_priority(dossier, today)
     event = event_record(dossier=dossier, kind=kind, by=by, from_status=from_status, to_status=to, data=data)
     notify_applicant(dossier=dossier, event="dossier.status_changed", about=event, context={"data": data or {}})
     return dossier
@@ -89,6 +109,7 @@ def complements_answer(*, dossier: Dossier, by: User, message: str) -> Dossier:
     dossier = dossier_transition(dossier=locked, to=back_to, by=by,
                                  kind=DossierEvent.Kind.COMPLEMENTS_ANSWERED,
                                  data={"message": message[:2000]})
+    ComplementRequest.objects.filter(dossier=dossier, answered_at__isnull=True).update(answered_at=timezone.now())
     return dossier
 
 

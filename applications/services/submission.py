@@ -9,8 +9,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications import rules
+from applications.clock import initial_deadline
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Status
-from applications.services.common import dossier_lock, event_record, notify_applicant
+from applications.services.common import (
+    dossier_lock,
+    dossier_refresh_priority,
+    event_record,
+    notify_applicant,
+    search_name,
+)
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import transition_check
 
@@ -92,8 +99,16 @@ def dossier_submit(
     dossier.tax_stamp_number = stamp if procedure.fee_eur else ""
     dossier.ephoto_code = photo if procedure.needs_photo else ""
     dossier.reference = _reference(dossier, now)
+    dossier.legal_deadline = initial_deadline(filed_on=timezone.localdate(now), is_renewal=procedure.is_renewal)
+    dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit_id else None
+    identity = dossier.answers.get("identity", {})
+    dossier.search_name = search_name(identity.get("last_name") or dossier.applicant.last_name,
+                                      identity.get("first_name") or dossier.applicant.first_name)
+    dossier.search_foreigner_number = identity.get("foreigner_number") or dossier.applicant.foreigner_number
     dossier.save(update_fields=["status", "submitted_at", "filed_on_time", "tax_stamp_number",
-                                "ephoto_code", "reference", "updated_at"])
+                                "ephoto_code", "reference", "legal_deadline", "permit_expires_on",
+                                "search_name", "search_foreigner_number", "updated_at"])
+    dossier_refresh_priority(dossier)
     submitted = event_record(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED, by=by,
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
                              data={"on_time": dossier.filed_on_time})

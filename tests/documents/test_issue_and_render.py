@@ -125,7 +125,9 @@ def test_documents_of_a_kind_get_distinct_increasing_numbers_per_year(holder, is
     second = issue_receipt(holder)
     convocation = document_issue(
         kind=DocumentKind.CONVOCATION, holder=holder, subject=holder, template=RECEIPT_TEMPLATE,
-        context={},
+        context={"person": "Awa NDIAYE", "motive": "Relevé d'empreintes", "starts_at": "2026-12-01T09:00:00+01:00",
+                 "duration_minutes": 15, "site": "Préfecture du Rhône", "address": "Lyon", "desk": "Guichet 1",
+                 "documents_to_bring": "", "file_reference": "", "booking": 1},
     )
 
     assert re.fullmatch(rf"ANEF-ADD-{year}-\d{{8}}", first.number)

@@ -158,14 +158,16 @@ def test_revoked_expired_and_future_documents_are_shown_as_such(client, holder, 
     today = timezone.localdate()
     revoked = issue_receipt(holder)
     document_revoke(document=revoked, by=None, reason="Fraude")
+    certificate = receipt_context(
+        permit={"number": "TS1", "category": "Salarié", "valid_until": "2026-01-01"}, allows_work=True)
     expired = document_issue(
         kind=DocumentKind.EXTENSION_CERTIFICATE, holder=holder, subject=holder,
-        template=RECEIPT_TEMPLATE, context=receipt_context(),
+        template=RECEIPT_TEMPLATE, context=certificate,
         valid_from=today - datetime.timedelta(days=100), valid_until=today - datetime.timedelta(days=10),
     )
     future = document_issue(
         kind=DocumentKind.EXTENSION_CERTIFICATE, holder=holder, subject=holder,
-        template=RECEIPT_TEMPLATE, context=receipt_context(),
+        template=RECEIPT_TEMPLATE, context=certificate,
         valid_from=today + datetime.timedelta(days=5), valid_until=today + datetime.timedelta(days=95),
     )
 

@@ -6,7 +6,6 @@ with axe-core against WCAG 2.2 AA (the RGAA's technical basis).
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Callable
@@ -79,23 +78,6 @@ def _no_console_errors(page: Page):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield
     assert not errors, "Errors in the browser console:\n" + "\n".join(errors)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """Every journey runs on a live server, hence in a transactional test, and those end with a
-    flush that also empties the départements, prefectures and sites of the data migration.
-    Re-run that migration's loader (idempotent, update_or_create) at the start of each journey.
-
-    Not ``serialized_rollback=True``: once Playwright's event loop runs in the main thread,
-    asgiref hands Django a fresh connection object for the test, one without the
-    ``_test_serialized_contents`` saved at database set-up, so nothing is restored whenever
-    another test had set up the database before the first journey.
-    """
-    from django.apps import apps
-
-    for module in ("territory.migrations.0002_load_departements", "applications.migrations.0002_load_catalogue"):
-        importlib.import_module(module).load(apps, None)
 
 
 def axe_violations(page: Page) -> list[dict]:

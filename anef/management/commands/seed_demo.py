@@ -126,23 +126,67 @@ class Command(BaseCommand):
                 )
             rows.append((str(Role.APPLICANT.label), user.email, password, "no"))
         self._seed_dossiers(agent=User.objects.get(email=f"agent.69@{DEMO_DOMAIN}"))
+        self._seed_desks(prefectures=prefectures, pan_sites=pan_sites)
         return rows
+
+    def _seed_desks(self, *, prefectures, pan_sites) -> None:
+        """Desks with weekly hours at each demo prefecture and its digital help point, then eight
+        weeks of slots (slots_generate creates only what is missing)."""
+        from datetime import time
+
+        from appointments.models import Desk, Motive, OpeningRule
+        from appointments.slots import slots_generate
+
+        motives = {m.code: m for m in Motive.objects.all()}
+        weekdays = range(5)  # Monday to Friday
+        morning, afternoon = (time(9), time(12)), (time(13, 30), time(16, 30))
+        # desk name, motive, [(weekdays, (opens, closes), capacity)]
+        prefecture_desks = [
+            ("Guichet 1 – Empreintes et photo", Motive.Code.BIOMETRICS,
+             [(weekdays, morning, 2), (weekdays, afternoon, 2)]),
+            ("Guichet 2 – Remise des titres", Motive.Code.CARD_COLLECTION,
+             [(weekdays, morning, 2), ((1, 3), afternoon, 2)]),
+            ("Guichet 3 – Dépôt sur papier", Motive.Code.PAPER_FILING, [((0, 2, 4), morning, 1)]),
+        ]
+        pan_desks = [
+            ("Accueil numérique", Motive.Code.PAN_ASSISTANCE,
+             [(weekdays, (time(9, 30), time(12, 30)), 1), ((0, 2), (time(14), time(17)), 1)]),
+        ]
+        today = timezone.localdate()
+        for code, prefecture in prefectures.items():
+            site = prefecture.sites.filter(kind=Site.Kind.PREFECTURE).first()
+            for place, desks in ((site, prefecture_desks), (pan_sites[code], pan_desks)):
+                for name, motive_code, rules in desks:
+                    desk, created = Desk.objects.get_or_create(site=place, name=name)
+                    if not created:
+                        continue
+                    desk.motives.add(motives[motive_code])
+                    OpeningRule.objects.bulk_create([
+                        OpeningRule(desk=desk, motive=motives[motive_code], weekday=day, opens_at=opens,
+                                    closes_at=closes, capacity=capacity, valid_from=today)
+                        for days, (opens, closes), capacity in rules for day in days
+                    ])
+        slots_generate(start=today, weeks=settings.SLOT_WEEKS_AHEAD)
+
 
     def _seed_dossiers(self, *, agent: User) -> None:
         """Dossiers in several states, made through the services as a person would make them."""
         from applications.models import Dossier, Procedure, Status
         from applications.services import (
             attachment_add,
+            card_mark,
+            dossier_decide,
+            dossier_mark_complete,
             dossier_submit,
             dossier_transition,
             draft_save_step,
             draft_start,
         )
 
-        def filed(email: str, code: str, *, states=(), late=False, submit=True) -> None:
+        def filed(email: str, code: str, *, states=(), late=False, submit=True) -> Dossier | None:
             user = User.objects.get(email=f"{email}@{DEMO_DOMAIN}")
             if Dossier.objects.filter(applicant=user).exists():
-                return
+                return None
             procedure = Procedure.objects.get(code=code)
             permit = user.permits.order_by("-valid_until").first()
             dossier, _ = draft_start(applicant=user, procedure=procedure)
@@ -162,7 +206,7 @@ class Command(BaseCommand):
                     continue
                 draft_save_step(dossier=dossier, step=step, data=data, by=user)
             if not submit:
-                return
+                return None
             for requirement in procedure.requirements.select_related("document_type"):
                 attachment_add(dossier=dossier, document_type=requirement.document_type,
                                uploaded_file=_demo_pdf(requirement.document_type.code), by=user)
@@ -170,8 +214,18 @@ class Command(BaseCommand):
                                      ephoto_code="DEMO0000000000000000AB", accept_late=late)
             for state in states:
                 dossier = dossier_transition(dossier=dossier, to=state, by=agent)
+            return dossier
 
         filed("amina.diallo", "renouvellement-salarie")
         filed("lucas.silva", "renouvellement-etudiant", submit=False)
         filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
               states=[Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED])
+        # Mei Chen lost her card: the duplicate is granted and ready, for the card-collection
+        # journey (appointments). Decided and marked by an agent of her prefecture (93).
+        lost = filed("mei.chen", "duplicata-perte-vol")
+        if lost is not None:
+            agent_93 = User.objects.get(email=f"agent.93@{DEMO_DOMAIN}")
+            lost = dossier_mark_complete(dossier=lost, by=agent_93)
+            lost = dossier_decide(dossier=lost, by=agent_93, outcome=Status.DECIDED_FAVOURABLE)
+            lost = card_mark(dossier=lost, by=agent_93, to=Status.CARD_IN_PRODUCTION)
+            card_mark(dossier=lost, by=agent_93, to=Status.CARD_READY)

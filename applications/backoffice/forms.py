@@ -1,0 +1,199 @@
+"""Input parsing for the back-office. Rules (required reasons, allowed states, who may assign)
+live in applications/services/instruction.py; these forms only turn the request into values."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from applications.clock import QUEUE_STATUSES
+from applications.models import Channel, DocumentType, Procedure, Status
+
+CHECKBOXES_TEMPLATE = "backoffice/forms/checkboxes.html"
+CHECKBOXES_INLINE_TEMPLATE = "backoffice/forms/checkboxes_inline.html"
+RADIOS_TEMPLATE = "backoffice/forms/radios.html"
+
+DEADLINE_CHOICES = [
+    ("", _("Toutes les échéances")),
+    ("at_risk", _("Droits menacés")),
+    ("overdue", _("Hors délai")),
+    ("due_soon", _("Échéance dans les 7 jours")),
+    ("paused", _("Délai suspendu")),
+]
+
+
+def _agent_label(user: User) -> str:
+    return user.get_full_name() or user.email
+
+
+def _dossier_label(dossier) -> str:
+    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
+    name = " ".join(p for p in ((identity.get("last_name") or "").upper(), identity.get("first_name") or "") if p)
+    return " – ".join(p for p in (dossier.reference, name or str(dossier.applicant), dossier.procedure.name) if p)
+
+
+# --- The queue ------------------------------------------------------------------------------------
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET filters. Invalid values are dropped (a stale bookmark still opens the queue)."""
+
+    prefecture = forms.TypedChoiceField(label=_("Préfecture"), coerce=int, required=False, empty_value=None)
+    q = forms.CharField(
+        label=_("Rechercher"), required=False, max_length=100,
+        help_text=_("Référence (ex. 2026-69-0000123), nom de famille ou numéro étranger (10 chiffres)."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    procedure = forms.ModelChoiceField(
+        label=_("Démarche"), queryset=Procedure.objects.order_by("group", "position", "name"), required=False,
+        empty_label=_("Toutes les démarches"),
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Statut"), required=False, choices=[(s.value, s.label) for s in QUEUE_STATUSES],
+        widget=forms.CheckboxSelectMultiple, template_name=CHECKBOXES_INLINE_TEMPLATE,
+    )
+    channel = forms.ChoiceField(label=_("Canal"), required=False,
+                                choices=[("", _("Tous les canaux")), *Channel.choices])
+    assigned = forms.ChoiceField(label=_("Agent en charge"), required=False)
+    deadline = forms.ChoiceField(label=_("Échéance"), required=False, choices=DEADLINE_CHOICES)
+
+    def __init__(self, *args, prefectures, agents, **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(prefectures) > 1:
+            self.fields["prefecture"].choices = [("", _("Toutes mes préfectures"))] + [
+                (p.pk, f"{p.name} ({p.department.code})") for p in prefectures
+            ]
+        else:
+            del self.fields["prefecture"]
+        several = len(prefectures) > 1
+        self.fields["assigned"].choices = [
+            ("", _("Tous")), ("me", _("Moi")), ("none", _("Personne (non attribués)")),
+            *[(str(m.user_id), _agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
+              for m in agents],
+        ]
+
+    @property
+    def cleaned(self) -> dict:
+        """The valid values only: each invalid one falls back to 'no filter'."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {})
+
+
+# --- Actions on a file ----------------------------------------------------------------------------
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        label=_("Attribuer à"), queryset=User.objects.none(), required=False,
+        empty_label=_("Personne (retirer l'attribution)"),
+    )
+
+    def __init__(self, *args, agents, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only agents of the dossier's prefecture can be chosen (the service checks it too).
+        self.fields["agent"].queryset = User.objects.filter(pk__in=[m.user_id for m in agents])
+        self.fields["agent"].label_from_instance = _agent_label
+
+
+class ComplementsForm(forms.Form):
+    document_types = forms.ModelMultipleChoiceField(
+        label=_("Pièces à fournir"), queryset=DocumentType.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, template_name=CHECKBOXES_TEMPLATE,
+    )
+    message = forms.CharField(
+        label=_("Précisions pour le demandeur"), required=False, max_length=2000,
+        help_text=_("Le demandeur lira ce texte : écrivez simplement ce qui manque et pourquoi."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    due_on = forms.DateField(
+        label=_("À fournir avant le"),
+        error_messages={"required": _("Indiquez la date limite."), "invalid": _("Saisissez une date valide.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, procedure: Procedure, **kwargs):
+        kwargs.setdefault("initial", {"due_on": timezone.localdate() + timedelta(days=30)})
+        super().__init__(*args, **kwargs)
+        self.fields["document_types"].queryset = DocumentType.objects.filter(procedures=procedure).order_by(
+            "name")
+
+
+class AttachmentReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Vérification"), choices=[("accept", _("Accepter")), ("reject", _("Refuser"))],
+        widget=forms.RadioSelect, template_name=RADIOS_TEMPLATE,
+        error_messages={"required": _("Choisissez d'accepter ou de refuser la pièce.")},
+    )
+    reason = forms.CharField(
+        label=_("Motif du refus"), required=False, max_length=1000,
+        help_text=_("Obligatoire en cas de refus : le demandeur le lira."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Sens de la décision"), widget=forms.RadioSelect, template_name=RADIOS_TEMPLATE,
+                                error_messages={"required": _("Choisissez une décision.")})
+    reasons = forms.CharField(
+        label=_("Motifs"), required=False, max_length=5000,
+        help_text=_("Obligatoires pour un refus ou un classement sans suite."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    appeal_routes = forms.CharField(
+        label=_("Voies et délais de recours"), required=False, max_length=5000,
+        help_text=_("Obligatoires pour un refus : recours gracieux, hiérarchique et contentieux, avec leurs délais."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    OUTCOMES = {
+        Status.DECIDED_FAVOURABLE: _("Favorable"),
+        Status.DECIDED_UNFAVOURABLE: _("Défavorable (refus motivé)"),
+        Status.CLOSED_WITHOUT_ACTION: _("Classer sans suite"),
+    }
+
+    def __init__(self, *args, outcomes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        outcomes = outcomes or list(self.OUTCOMES)
+        self.fields["outcome"].choices = [(o.value, self.OUTCOMES[o]) for o in outcomes]
+
+
+class CardForm(forms.Form):
+    to = forms.ChoiceField(choices=[(s.value, s.label) for s in (
+        Status.CARD_IN_PRODUCTION, Status.CARD_READY, Status.CARD_DELIVERED)])
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif"), required=False, max_length=1000,
+        help_text=_("Pourquoi ce renouvellement tardif bénéficie d'attestations de prolongation."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EmptyForm(forms.Form):
+    """Actions that take no input (take the file, mark complete, request biometrics)."""
+
+
+# --- Supervision ----------------------------------------------------------------------------------
+
+class ReassignForm(forms.Form):
+    dossiers = forms.ModelMultipleChoiceField(
+        label=_("Dossiers à réattribuer"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        template_name=CHECKBOXES_TEMPLATE,
+        error_messages={"required": _("Cochez au moins un dossier.")},
+    )
+    to_agent = forms.ModelChoiceField(
+        label=_("Nouvel agent"), queryset=User.objects.none(), empty_label=_("Choisissez un agent"),
+        error_messages={"required": _("Choisissez l'agent qui reprend ces dossiers.")},
+    )
+
+    def __init__(self, *args, dossiers, agents, exclude_agent: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dossiers"].queryset = dossiers
+        self.fields["dossiers"].label_from_instance = _dossier_label
+        self.fields["to_agent"].queryset = User.objects.filter(
+            pk__in=[m.user_id for m in agents if m.user_id != exclude_agent]
+        ).order_by("last_name", "first_name")
+        self.fields["to_agent"].label_from_instance = _agent_label

@@ -1,0 +1,573 @@
+"""Back-office instruction pages (DESIGN §6): the queue, the file with its actions, the audit
+journal and supervision. Thin: parse the input, call one selector or one service, render.
+
+StaffSecondFactorMiddleware already keeps out anyone without a staff role and a verified second
+factor; the decorators below also keep out staff who do not instruct (mediators, support agents),
+and every dossier is reached through an access-checked getter (404 outside one's prefectures).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+from urllib.parse import urlencode
+
+from csp.constants import SELF
+from csp.decorators import csp_update
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.selectors import user_memberships
+from applications import forms as applicant_forms
+from applications import services
+from applications.backoffice import forms, selectors
+from applications.backoffice.selectors import Cursor, QueueFilters
+from applications.clock import QUEUE_STATUSES, clock_for
+from applications.models import Attachment, Dossier, DossierEvent, Status
+from applications.staff import (
+    INSTRUCTING_ROLES,
+    agent_prefecture_ids,
+    is_supervisor_of,
+    supervised_prefecture_ids,
+)
+from applications.steps import STEP_LABELS
+from applications.workflow import OPEN_STATUSES
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+JOURNAL_PAGE_SIZE = 25
+CARD_STEPS = {
+    Status.DECIDED_FAVOURABLE: Status.CARD_IN_PRODUCTION,
+    Status.CARD_IN_PRODUCTION: Status.CARD_READY,
+    Status.CARD_READY: Status.CARD_DELIVERED,
+}
+
+
+# --- Access ---------------------------------------------------------------------------------------
+
+def instructing_staff_required(view):
+    """Agents and supervisors of a prefecture only; other staff (mediators, support) get a 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not agent_prefecture_ids(user=request.user):
+            raise PermissionDenied(_("Seuls les agents instructeurs et les chefs de bureau ont accès à cette page."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def supervisor_required(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not supervised_prefecture_ids(user=request.user):
+            raise PermissionDenied(_("Seuls les chefs de bureau ont accès à cette page."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _instructing_prefectures(user) -> list:
+    return sorted({m.prefecture for m in user_memberships(user=user) if m.role in INSTRUCTING_ROLES and m.prefecture_id},
+                  key=lambda p: p.department.code)
+
+
+# --- The queue ------------------------------------------------------------------------------------
+
+@require_GET
+@instructing_staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    prefectures = _instructing_prefectures(user)
+    agents = selectors.prefecture_agents(prefecture_ids={p.pk for p in prefectures})
+    params = request.GET.copy()
+    for key in ("after", "limit"):
+        params.pop(key, None)
+    form = forms.QueueFilterForm(params or None, prefectures=prefectures, agents=agents)
+    cleaned = form.cleaned if params else {}
+    filters = QueueFilters(
+        prefecture=cleaned.get("prefecture"),
+        procedure=cleaned["procedure"].pk if cleaned.get("procedure") else None,
+        statuses=tuple(cleaned.get("status") or ()),
+        channel=cleaned.get("channel", ""),
+        assigned=cleaned.get("assigned", ""),
+        deadline=cleaned.get("deadline", ""),
+        q=cleaned.get("q", ""),
+    )
+    limit = _page_size(request.GET.get("limit"))
+    after = Cursor.decode(request.GET.get("after", ""))
+    rows, next_cursor = selectors.queue_page(user=user, filters=filters, after=after, limit=limit)
+    counts = selectors.queue_status_counts(user=user, filters=filters)
+    today = timezone.localdate()
+
+    kept = params.copy()
+    if limit != DEFAULT_PAGE_SIZE:
+        kept["limit"] = str(limit)
+    return render(request, "backoffice/queue.html", {
+        "form": form,
+        "rows": [(dossier, clock_for(dossier, today), _display_name(dossier)) for dossier in rows],
+        "today": today,
+        "after": after,
+        "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
+        "first_url": f"?{kept.urlencode()}",
+        "export_query": params.urlencode(),
+        "status_tabs": _status_tabs(kept, counts, filters.statuses),
+        "total": sum(counts.values()),
+        "filtered": bool(params),
+        "several_prefectures": len(prefectures) > 1,
+    })
+
+
+def _page_size(raw: str | None) -> int:
+    try:
+        return max(1, min(MAX_PAGE_SIZE, int(raw or DEFAULT_PAGE_SIZE)))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+
+
+def _with(query: QueryDict, **changes) -> str:
+    query = query.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, ...]) -> list[dict]:
+    without_status = kept.copy()
+    without_status.pop("status", None)
+    tabs = [{"label": _("Tous"), "count": sum(counts.values()), "url": f"?{without_status.urlencode()}",
+             "current": not selected}]
+    for status in QUEUE_STATUSES:
+        tabs.append({
+            "label": status.label, "count": counts.get(status.value, 0),
+            "url": f"?{_with(without_status, status=status.value)}",
+            "current": selected == (status.value,),
+        })
+    return tabs
+
+
+def _display_name(dossier: Dossier) -> str:
+    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
+    last, first = identity.get("last_name", ""), identity.get("first_name", "")
+    if last or first:
+        return " ".join(p for p in (last.upper(), first) if p)
+    return dossier.applicant.get_full_name() or dossier.applicant.email
+
+
+# --- The file -------------------------------------------------------------------------------------
+
+@require_GET
+@instructing_staff_required
+@csp_update({"frame-src": [SELF]})
+def dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
+    return _file_page(request, dossier)
+
+
+def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    """The file page, with the forms of the actions possible in the current state. ``bound`` holds
+    a form that came back with errors ({name: form}), shown in place of the blank one."""
+    user = request.user
+    bound = bound or {}
+    data = selectors.dossier_file_data(dossier=dossier)
+    today = timezone.localdate()
+    supervisor = is_supervisor_of(user=user, prefecture_id=dossier.prefecture_id)
+    agents = selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id}) if supervisor else []
+    actions = _available_actions(dossier, user, supervisor)
+    blank = {
+        "assign": lambda: forms.AssignForm(prefix="assign", agents=agents,
+                                           initial={"agent": dossier.assigned_to_id}),
+        "complements": lambda: forms.ComplementsForm(prefix="complements", procedure=dossier.procedure),
+        "decide": lambda: forms.DecisionForm(prefix="decision", outcomes=actions["decide"]),
+        "extension": lambda: forms.ExtensionForm(prefix="extension"),
+    }
+    action_forms = {name: bound.get(name) or make() for name, make in blank.items() if actions.get(name)}
+    review_forms = {}
+    if actions["review"]:
+        for attachment in data["attachments"]:
+            review_forms[attachment.pk] = bound.get(f"review-{attachment.pk}") or forms.AttachmentReviewForm(
+                prefix=f"att{attachment.pk}")
+    # A form of an action this state no longer offers: say why at the top of the page.
+    shown = {*action_forms, *(f"review-{pk}" for pk in review_forms)}
+    for name, form in bound.items():
+        if name not in shown:
+            for error in form.non_field_errors():
+                messages.error(request, error)
+    attachments = [(a, review_forms.get(a.pk), _preview_kind(a)) for a in data["attachments"]]
+    labels = _amendable_labels()
+    for event in data["events"]:
+        if event.kind == "amended":
+            event.field_label = labels.get(event.data.get("field"), event.data.get("field", ""))
+        elif event.kind == "complements_requested" and event.data.get("due_on"):
+            event.due_on = _french_date(event.data["due_on"])
+    response = render(request, "backoffice/dossier.html", {
+        "dossier": dossier,
+        "clock": clock_for(dossier, today),
+        "today": today,
+        "answer_sections": _answer_sections(dossier),
+        "applicant_name": _display_name(dossier),
+        **data,
+        "attachments": attachments,
+        "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
+        "actions": actions,
+        "action_forms": action_forms,
+        "is_supervisor": supervisor,
+        "card_next": CARD_STEPS.get(dossier.status),
+    }, status=status)
+    return response
+
+
+def _available_actions(dossier: Dossier, user, supervisor: bool) -> dict:
+    status = dossier.status
+    in_queue = status in QUEUE_STATUSES
+    outcomes = []
+    if status == Status.UNDER_REVIEW:
+        outcomes = [Status.DECIDED_FAVOURABLE, Status.DECIDED_UNFAVOURABLE]
+    if status in OPEN_STATUSES:
+        outcomes.append(Status.CLOSED_WITHOUT_ACTION)
+    return {
+        "take": in_queue and dossier.assigned_to_id != user.pk and (supervisor or dossier.assigned_to_id is None),
+        "assign": in_queue and supervisor,
+        "complete": status == Status.SUBMITTED,
+        "complements": status in (Status.SUBMITTED, Status.UNDER_REVIEW),
+        "review": status in OPEN_STATUSES,
+        "biometrics": status == Status.UNDER_REVIEW,
+        "decide": outcomes,
+        "card": status in CARD_STEPS,
+        "extension": (dossier.procedure.is_renewal and status in OPEN_STATUSES and not dossier.filed_on_time
+                      and not dossier.extension_granted),
+    }
+
+
+def _preview_kind(attachment: Attachment) -> str:
+    if attachment.content_type.startswith("image/"):
+        return "image"
+    if attachment.content_type == "application/pdf":
+        return "pdf"
+    return ""
+
+
+def _amendable_labels() -> dict[str, str]:
+    labels = {}
+    for form_class in (applicant_forms.IdentityForm, applicant_forms.SituationForm):
+        labels.update({name: str(field.label) for name, field in form_class.base_fields.items()})
+    return labels
+
+
+def _answer_sections(dossier: Dossier) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The applicant's answers, step by step, as (label, value) pairs in the form's own words."""
+    answers = dossier.answers if isinstance(dossier.answers, dict) else {}
+    procedure = dossier.procedure
+    yes_no = dict(applicant_forms.YES_NO)
+    family = dict(applicant_forms.FAMILY)
+    sections = []
+    if procedure.eligibility and "eligibility" in answers:
+        rows = [(q["text"], str(yes_no.get(answers["eligibility"].get(q["code"]), "–")))
+                for q in procedure.eligibility]
+        sections.append((STEP_LABELS["eligibility"], rows))
+    for step, form_class in (("identity", applicant_forms.IdentityForm), ("situation", applicant_forms.SituationForm)):
+        values = answers.get(step)
+        if not values:
+            continue
+        rows = []
+        for name, field in form_class.base_fields.items():
+            value = values.get(name, "")
+            if name == "family_situation":
+                value = family.get(value, value)
+            elif name == "birth_date" and value:
+                value = _french_date(value)
+            rows.append((str(field.label), str(value) if value not in (None, "") else "–"))
+        if step == "situation" and procedure.is_renewal:
+            rows.append((_("Titre renouvelé"), str(dossier.renewed_permit) if dossier.renewed_permit else "–"))
+        sections.append((STEP_LABELS[step], rows))
+    if procedure.questions and "questions" in answers:
+        rows = []
+        for question in procedure.questions:
+            value = answers["questions"].get(question["code"], "")
+            if question.get("kind") == "boolean":
+                value = yes_no.get(value, value)
+            elif question.get("kind") == "date" and value:
+                value = _french_date(value)
+            rows.append((question["label"], str(value) if value not in (None, "") else "–"))
+        sections.append((STEP_LABELS["questions"], rows))
+    return sections
+
+
+def _french_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        return value
+
+
+@require_GET
+@instructing_staff_required
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """The file of an attachment, for the inline preview on the file page (and only there: it may
+    be framed by this site alone, and runs sandboxed with nothing allowed to load)."""
+    item = selectors.attachment_get_for_staff(user=request.user, dossier_pk=pk, pk=attachment_pk)
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = f'inline; filename="piece-{item.pk}{item.extension}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Set here, so neither the CSP middleware nor the clickjacking middleware replaces them.
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+    )
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+# --- Actions: one POST, one service ---------------------------------------------------------------
+
+def _run(request, dossier, *, name, form, call, success, status=200):
+    """Runs the service when the form parses; on a ValidationError the file page comes back with
+    the form bound and the messages next to their fields; otherwise a redirect with a message."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as error:  # TransitionNotAllowed included
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("backoffice_instruction:dossier", pk=dossier.pk)
+    dossier = selectors.dossier_get_for_staff(user=request.user, pk=dossier.pk)  # as it is now
+    return _file_page(request, dossier, bound={name: form}, status=status)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _action(view):
+    """POST only, instructing staff only, and the dossier through the access-checked getter."""
+
+    @require_POST
+    @instructing_staff_required
+    @csp_update({"frame-src": [SELF]})  # the file page may come back, with its previews
+    @wraps(view)
+    def wrapped(request, pk, *args, **kwargs):
+        dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
+        return view(request, dossier, *args, **kwargs)
+
+    return wrapped
+
+
+@_action
+def take(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    return _run(request, dossier, name="take", form=forms.EmptyForm(request.POST),
+                call=lambda _data: services.dossier_assign(dossier=dossier, agent=request.user, by=request.user),
+                success=_("Le dossier vous est attribué."))
+
+
+@_action
+def assign(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    agents = selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id})
+    form = forms.AssignForm(request.POST, prefix="assign", agents=agents)
+
+    def call(data):
+        services.dossier_assign(dossier=dossier, agent=data["agent"], by=request.user)
+
+    return _run(request, dossier, name="assign", form=form, call=call, success=_("L'attribution est enregistrée."))
+
+
+@_action
+def complete(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    return _run(request, dossier, name="complete", form=forms.EmptyForm(request.POST),
+                call=lambda _data: services.dossier_mark_complete(dossier=dossier, by=request.user),
+                success=_("Le dossier est déclaré complet : l'instruction commence."))
+
+
+@_action
+def complements(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    form = forms.ComplementsForm(request.POST, prefix="complements", procedure=dossier.procedure)
+
+    def call(data):
+        services.complements_request(dossier=dossier, by=request.user, document_types=list(data["document_types"]),
+                                     message=data["message"], due_on=data["due_on"])
+
+    return _run(request, dossier, name="complements", form=form, call=call,
+                success=_("La demande de compléments est envoyée au demandeur. Le délai d'instruction est suspendu."))
+
+
+@_action
+def attachment_review(request: HttpRequest, dossier: Dossier, attachment_pk: int) -> HttpResponse:
+    item = selectors.attachment_get_for_staff(user=request.user, dossier_pk=dossier.pk, pk=attachment_pk)
+    form = forms.AttachmentReviewForm(request.POST, prefix=f"att{item.pk}")
+
+    def call(data):
+        services.attachment_review(attachment=item, by=request.user, accepted=data["decision"] == "accept",
+                                   reason=data["reason"])
+
+    return _run(request, dossier, name=f"review-{item.pk}", form=form, call=call,
+                success=_("%(name)s : vérification enregistrée.") % {"name": item.document_type.name})
+
+
+@_action
+def biometrics(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    return _run(request, dossier, name="biometrics", form=forms.EmptyForm(request.POST),
+                call=lambda _data: services.biometrics_request(dossier=dossier, by=request.user),
+                success=_("Le relevé d'empreintes est demandé ; le demandeur en est informé."))
+
+
+@_action
+def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    form = forms.DecisionForm(request.POST, prefix="decision")
+
+    def call(data):
+        services.dossier_decide(dossier=dossier, by=request.user, outcome=data["outcome"],
+                                reasons=data["reasons"], appeal_routes=data["appeal_routes"])
+
+    return _run(request, dossier, name="decide", form=form, call=call, success=_("La décision est enregistrée."))
+
+
+@_action
+def card(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    form = forms.CardForm(request.POST)
+    return _run(request, dossier, name="card", form=form,
+                call=lambda data: services.card_mark(dossier=dossier, by=request.user, to=data["to"]),
+                success=_("L'étape du titre est enregistrée."))
+
+
+@_action
+def extension(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    form = forms.ExtensionForm(request.POST, prefix="extension")
+    return _run(request, dossier, name="extension", form=form,
+                call=lambda data: services.extension_grant(dossier=dossier, by=request.user, reason=data["reason"]),
+                success=_("Les attestations de prolongation sont accordées à ce renouvellement."))
+
+
+# --- Audit journal --------------------------------------------------------------------------------
+
+@require_GET
+@instructing_staff_required
+def journal(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
+    page = Paginator(selectors.dossier_audit_events(dossier=dossier), JOURNAL_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "backoffice/journal.html", {
+        "dossier": dossier, "page": page,
+        "rows": [(event, _audit_label(event.action), _audit_details(event.data)) for event in page],
+    })
+
+
+def _audit_label(action: str) -> str:
+    kind = action.removeprefix("dossier.")
+    return str(DossierEvent.Kind(kind).label) if kind in DossierEvent.Kind.values else action
+
+
+#: How the journal names the keys of an audit event's details (unknown keys are shown as they are).
+AUDIT_KEYS = {
+    "from": _lazy("Avant"), "to": _lazy("Après"), "outcome": _lazy("Décision"), "reasons": _lazy("Motifs"),
+    "reason": _lazy("Motif"), "message": _lazy("Message"), "documents": _lazy("Pièces demandées"),
+    "due_on": _lazy("À fournir avant le"), "document_type": _lazy("Pièce"), "replaces": _lazy("Remplace une version"),
+    "accepted": _lazy("Acceptée"), "kind": _lazy("Type de document"), "number": _lazy("Numéro"),
+    "document": _lazy("Document (identifiant)"), "on_time": _lazy("Dans les délais"), "step": _lazy("Étape"),
+    "field": _lazy("Réponse"), "before": _lazy("Avant"), "after": _lazy("Après"), "valid_from": _lazy("Valable du"),
+    "valid_until": _lazy("Valable jusqu'au"), "at": _lazy("Date"), "site": _lazy("Lieu"),
+}
+
+
+def _audit_details(data) -> list[tuple[str, str]]:
+    if not isinstance(data, dict):
+        return [("", str(data))]
+    statuses = dict(Status.choices)
+    rows = []
+    for key, value in data.items():
+        if value in ("", None, [], {}):
+            continue
+        if key in ("from", "to", "outcome") and value in statuses:
+            value = statuses[value]
+        elif isinstance(value, bool):
+            value = _("oui") if value else _("non")
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+            value = _french_date(value)
+        rows.append((str(AUDIT_KEYS.get(key, key)), str(value)))
+    return rows
+
+
+# --- Supervision ----------------------------------------------------------------------------------
+
+@require_GET
+@supervisor_required
+def workload(request: HttpRequest) -> HttpResponse:
+    loads, unassigned = selectors.workload_for_supervisor(user=request.user)
+    return _workload_page(request, loads, unassigned)
+
+
+def _workload_page(request, loads, unassigned, *, form=None, agent_id=None, status=200):
+    prefectures = [p for p in _instructing_prefectures(request.user)
+                   if p.pk in supervised_prefecture_ids(user=request.user)]
+    if agent_id is None and request.GET.get("agent", "").isdigit():
+        agent_id = int(request.GET["agent"])
+    selected = next((load.membership for load in loads if load.membership.user_id == agent_id), None)
+    if selected is not None and form is None:
+        form = forms.ReassignForm(
+            dossiers=selectors.open_dossiers_of_agent(supervisor=request.user, agent_id=selected.user_id),
+            agents=[load.membership for load in loads if load.membership.prefecture_id == selected.prefecture_id],
+            exclude_agent=selected.user_id,
+        )
+    return render(request, "backoffice/workload.html", {
+        "prefectures": [(p, [load for load in loads if load.membership.prefecture_id == p.pk], unassigned.get(p.pk, 0))
+                        for p in prefectures],
+        "selected": selected, "form": form,
+    }, status=status)
+
+
+@require_POST
+@supervisor_required
+def reassign(request: HttpRequest) -> HttpResponse:
+    loads, unassigned = selectors.workload_for_supervisor(user=request.user)
+    raw_agent = request.POST.get("from_agent", "")
+    selected = next((load.membership for load in loads if str(load.membership.user_id) == raw_agent), None)
+    if selected is None:
+        messages.error(request, _("Choisissez l'agent dont vous réattribuez les dossiers."))
+        return redirect("backoffice_instruction:workload")
+    form = forms.ReassignForm(
+        request.POST,
+        dossiers=selectors.open_dossiers_of_agent(supervisor=request.user, agent_id=selected.user_id),
+        agents=[load.membership for load in loads if load.membership.prefecture_id == selected.prefecture_id],
+        exclude_agent=selected.user_id,
+    )
+    if form.is_valid():
+        moved, refused = 0, []
+        for dossier in form.cleaned_data["dossiers"]:
+            try:
+                services.dossier_assign(dossier=dossier, agent=form.cleaned_data["to_agent"], by=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                refused.append(f"{dossier.reference} : {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                moved += 1
+        if moved:
+            messages.success(request, _("%(count)s dossier(s) réattribué(s) à %(name)s.") % {
+                "count": moved, "name": form.cleaned_data["to_agent"].get_full_name()})
+        for line in refused:
+            messages.error(request, line)
+        return redirect(f"{_workload_url()}?{urlencode({'agent': selected.user_id})}")
+    return _workload_page(request, loads, unassigned, form=form, agent_id=selected.user_id)
+
+
+def _workload_url() -> str:
+    return reverse("backoffice_instruction:workload")

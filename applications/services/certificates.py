@@ -1,0 +1,317 @@
+"""Certificates that keep a person's rights alive while, and after, the prefecture decides
+(DESIGN §5, §9; the flow and the legal references are in docs/certificates.md).
+
+- The extension certificate (attestation de prolongation d'instruction, CESEDA R. 431-15-1): for a
+  complete renewal filed on time (or one an agent granted it to) and still undecided when the current
+  permit ends. Issued ``EXTENSION_CERTIFICATE_LEAD_DAYS`` ahead, for ``EXTENSION_CERTIFICATE_MONTHS``
+  calendar months, then re-issued ahead of each lapse until the decision, each one starting the day
+  after the previous one ends and superseding it. A nightly sweep does this (applications/tasks.py).
+- The favourable-decision certificate (attestation de décision favorable): issued with a favourable
+  decision, valid until the card is delivered, when it is revoked.
+
+``Dossier.certificate_valid_until`` mirrors the end of the extension certificate that covers the
+person, for the queue priority (applications/clock.py) and the sweep's query. It is None when no
+extension certificate covers them, and after a favourable decision: from then on the person is covered
+by the favourable-decision certificate, which has no end date, and by the dossier's status, which
+takes it out of the "rights at risk" rule.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from applications.clock import PENDING_STATUSES
+from applications.models import Dossier, DossierEvent, PermitCategory, Status
+from applications.services.common import (
+    dossier_lock,
+    dossier_refresh_priority,
+    event_record,
+    notify_applicant,
+)
+from documents.models import DocumentKind, DocumentStatus, IssuedDocument
+from documents.selectors import documents_for_subject
+from documents.services import document_issue, document_revoke
+
+logger = logging.getLogger(__name__)
+
+EXTENSION_TEMPLATE = "documents/pdf/extension_certificate.html"
+FAVOURABLE_TEMPLATE = "documents/pdf/favourable_decision.html"
+
+
+# --- Rules --------------------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later, or the month's last day when it has none
+    (30 Nov + 3 months = 28 Feb, or 29 Feb in a leap year; 31 Jan + 1 month = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+#: What the permit a favourable decision grants lets its holder do, by category. In plain words:
+#: "salarié", "travailleur temporaire", "passeport talent", "vie privée et familiale" and the
+#: resident card allow work; the "étudiant" card allows it only alongside the studies, within 60 % of
+#: the legal annual working time, i.e. 964 hours a year (CESEDA L. 422-1);
+#: the "visiteur" card is given to a person who undertakes not to work, and allows none.
+WORK_YES, WORK_ACCESSORY, WORK_NO, WORK_UNKNOWN = "yes", "accessory", "no", "unknown"
+_WORK_BY_CATEGORY = {
+    PermitCategory.EMPLOYEE: WORK_YES,
+    PermitCategory.TEMPORARY_WORKER: WORK_YES,
+    PermitCategory.TALENT: WORK_YES,
+    PermitCategory.PRIVATE_FAMILY_LIFE: WORK_YES,
+    PermitCategory.RESIDENT: WORK_YES,
+    PermitCategory.STUDENT: WORK_ACCESSORY,
+    PermitCategory.VISITOR: WORK_NO,
+}
+
+
+def work_right_for_category(category: str) -> str:
+    """``yes``, ``accessory`` (students), ``no`` (visitors) or ``unknown`` (a procedure that names
+    no category, such as a duplicate: the PDF then says the right is the card's own)."""
+    return _WORK_BY_CATEGORY.get(category, WORK_UNKNOWN)
+
+
+def _horizon(today: date) -> date:
+    return today + timedelta(days=settings.EXTENSION_CERTIFICATE_LEAD_DAYS)
+
+
+def extension_certificates_due_filter(today: date) -> Q:
+    """The dossiers that need an extension certificate now, as SQL. Same rule as
+    ``extension_certificate_due``, which re-checks it under the row lock."""
+    horizon = _horizon(today)
+    return (
+        Q(procedure__is_renewal=True, status__in=PENDING_STATUSES, renewed_permit__isnull=False,
+          permit_expires_on__isnull=False, permit_expires_on__lte=horizon)
+        & (Q(filed_on_time=True) | Q(extension_granted=True))
+        & (Q(certificate_valid_until__isnull=True) | Q(certificate_valid_until__lte=horizon))
+    )
+
+
+def extension_certificate_due(dossier: Dossier, today: date) -> bool:
+    """A renewal, not decided yet (a complement request does not cut the person's rights), filed
+    on time or granted the certificate by an agent, whose permit ends within the lead days, and that
+    no certificate covers beyond them."""
+    horizon = _horizon(today)
+    return bool(
+        dossier.procedure.is_renewal
+        and dossier.status in PENDING_STATUSES
+        and dossier.renewed_permit_id is not None
+        and (dossier.filed_on_time is True or dossier.extension_granted)
+        and dossier.permit_expires_on is not None and dossier.permit_expires_on <= horizon
+        and (dossier.certificate_valid_until is None or dossier.certificate_valid_until <= horizon)
+    )
+
+
+# --- Context ------------------------------------------------------------------------------------
+
+def _applicant(dossier: Dossier) -> dict[str, str]:
+    """The holder as the dossier's identity step gives them, else as their account does."""
+    user, identity = dossier.applicant, dossier.answers.get("identity", {})
+    last_name = (identity.get("last_name") or "").upper()
+    name = " ".join(p for p in (identity.get("first_name"), last_name) if p) or user.get_full_name()
+    birth_date = identity.get("birth_date") or (user.birth_date.isoformat() if user.birth_date else "")
+    return {
+        "name": name,
+        "birth_date": birth_date,
+        "foreigner_number": identity.get("foreigner_number") or user.foreigner_number or "",
+    }
+
+
+def _dossier_facts(dossier: Dossier) -> dict[str, Any]:
+    return {
+        "reference": dossier.reference,
+        "procedure": dossier.procedure.name,
+        "filed_at": dossier.submitted_at.isoformat() if dossier.submitted_at else "",
+        "prefecture": dossier.prefecture.name if dossier.prefecture_id else "",
+        "applicant": _applicant(dossier),
+    }
+
+
+def _valid_documents(dossier: Dossier, kind: str):
+    return documents_for_subject(subject=dossier).filter(kind=kind, status=DocumentStatus.VALID)
+
+
+# --- Favourable decision ------------------------------------------------------------------------
+
+@transaction.atomic
+def favourable_decision_certificate_issue(*, dossier: Dossier, by: User | None) -> IssuedDocument:
+    """Issues the favourable-decision certificate, in the decision's transaction
+    (``instruction.dossier_decide``): valid from today until the card is delivered.
+
+    It replaces the extension certificate that covered the person, if any (shown "replaced" on
+    /verifier/), and clears ``certificate_valid_until`` (module docstring). Issuing it again for the
+    same dossier returns the certificate already issued.
+    """
+    dossier = dossier_lock(dossier)
+    if dossier.status != Status.DECIDED_FAVOURABLE:
+        raise ValueError(f"Dossier {dossier.pk} is {dossier.status}, not decided favourably.")
+    existing = _valid_documents(dossier, DocumentKind.FAVOURABLE_DECISION).first()
+    if existing is not None:
+        return existing  # idempotency: one favourable-decision certificate per decision
+
+    extensions = list(_valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE))
+    category = dossier.procedure.permit_category
+    work = work_right_for_category(category)
+    with translation.override("fr"):  # stored as issued: French, whoever triggers it
+        context = {
+            **_dossier_facts(dossier),
+            "decided_at": (dossier.decided_at or timezone.now()).isoformat(),
+            "permit_category": str(PermitCategory(category).label) if category else "",
+            "work": work,
+            "allows_work": work in (WORK_YES, WORK_ACCESSORY),
+        }
+        document = document_issue(
+            kind=DocumentKind.FAVOURABLE_DECISION, holder=dossier.applicant, subject=dossier,
+            template=FAVOURABLE_TEMPLATE, context=context, valid_from=timezone.localdate(),
+            valid_until=None, supersedes=extensions[0] if extensions else None, by=by,
+        )
+        # There is at most one valid extension certificate (each supersedes the previous one);
+        # should there be more, the others cannot name a successor through document_issue, and
+        # are revoked, saying why.
+        for other in extensions[1:]:
+            document_revoke(document=other, by=by, reason=_(
+                "Remplacée par l'attestation de décision favorable n° %(number)s."
+            ) % {"number": document.number})
+
+    if dossier.certificate_valid_until is not None:
+        dossier.certificate_valid_until = None
+        dossier.save(update_fields=["certificate_valid_until", "updated_at"])
+        dossier_refresh_priority(dossier)
+    event_record(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, by=by, data={
+        "kind": document.kind, "number": document.number, "document": document.pk,
+    })
+    # No separate message: the decision's own notification (dossier.status_changed) tells the
+    # applicant, and the dossier page lists the certificate.
+    return document
+
+
+@transaction.atomic
+def favourable_decision_certificate_end(*, dossier: Dossier, by: User | None) -> IssuedDocument | None:
+    """At card delivery, the favourable-decision certificate stops proving anything: it is revoked
+    with the delivery date as the reason, so /verifier/ shows it is no longer in force. (It cannot
+    be "superseded": the card is not a document this portal issues.) Returns it, or None if the
+    dossier had none valid; ending it twice changes nothing."""
+    ended = None
+    with translation.override("fr"):
+        reason = _("Titre de séjour remis le %(date)s.") % {
+            "date": timezone.localdate().strftime("%d/%m/%Y")
+        }
+    for document in _valid_documents(dossier, DocumentKind.FAVOURABLE_DECISION):
+        ended = document_revoke(document=document, by=by, reason=reason)
+    return ended
+
+
+# --- Extension certificates ---------------------------------------------------------------------
+
+@transaction.atomic
+def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | None = None) -> IssuedDocument | None:
+    """Issues the dossier's next extension certificate if it needs one today (``extension_certificate_due``),
+    else returns None.
+
+    The dossier is locked and re-read first: a decision taken meanwhile wins, and a second call
+    the same day finds the person covered already. The certificate runs from the day after the
+    permit ends, or after the previous certificate ends, or today, whichever is latest, for
+    ``EXTENSION_CERTIFICATE_MONTHS`` calendar months; it supersedes the previous one. "Autorisé à
+    travailler" iff the permit being renewed allowed work (R. 431-15-1: the same rights).
+    """
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "applicant", "renewed_permit", "prefecture")
+        .get(pk=dossier.pk)
+    )
+    if not extension_certificate_due(dossier, today):
+        return None
+    previous = _valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE).first()
+    if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
+        # The denormalised date lagged behind the documents: trust the documents, fix the date.
+        Dossier.objects.filter(pk=dossier.pk).update(certificate_valid_until=previous.valid_until)
+        return None
+
+    starts = max(
+        day for day in (
+            dossier.permit_expires_on + timedelta(days=1),
+            previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
+            today,
+        ) if day is not None
+    )
+    ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
+    permit = dossier.renewed_permit
+    with translation.override("fr"):
+        context = {
+            **_dossier_facts(dossier),
+            "permit": {
+                "number": permit.number,
+                "category": str(permit.get_category_display()),
+                "valid_until": permit.valid_until.isoformat(),
+            },
+            "allows_work": bool(permit.allows_work),
+            "on_time": bool(dossier.filed_on_time),
+        }
+    document = document_issue(
+        kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
+        template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
+        supersedes=previous, by=by,
+    )
+    dossier.certificate_valid_until = ends
+    dossier.save(update_fields=["certificate_valid_until", "updated_at"])
+    dossier_refresh_priority(dossier, today)
+    event = event_record(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, by=by, data={
+        "kind": document.kind, "number": document.number, "document": document.pk,
+        "valid_from": starts.isoformat(), "valid_until": ends.isoformat(),
+    })
+    notify_applicant(dossier=dossier, event="dossier.certificate_issued", about=event,
+                     context={"document": document})
+    return document
+
+
+#: Errors that stop the sweep (the task retries it later, and it resumes where it is needed):
+#: the database is unavailable, or the worker's time is up. Anything else is one dossier's problem.
+_SWEEP_ABORTS = (OperationalError, InterfaceError, SoftTimeLimitExceeded)
+
+
+def extension_certificates_sweep(*, today: date, batch_size: int = 2000) -> int:
+    """Issues every extension certificate due today; returns how many it issued.
+
+    Idempotent: a dossier given its certificate no longer matches the query, and each issue
+    re-checks under the row lock (plus a unique constraint on the documents, see IssuedDocument).
+    Batched: keyset over (permit_expires_on, id), ``batch_size`` ids per read, each dossier in its
+    own short transaction so that a decision on one dossier waits at most for that dossier.
+    """
+    issued = failed = 0
+    candidates = (
+        Dossier.objects.filter(extension_certificates_due_filter(today))
+        .order_by("permit_expires_on", "id").values_list("permit_expires_on", "id")
+    )
+    last: tuple[date, int] | None = None
+    while True:
+        batch = candidates
+        if last is not None:
+            batch = batch.filter(Q(permit_expires_on__gt=last[0]) | Q(permit_expires_on=last[0], id__gt=last[1]))
+        keys = list(batch[:batch_size])
+        for _expires_on, pk in keys:
+            try:
+                if extension_certificate_issue(dossier=Dossier(pk=pk), today=today) is not None:
+                    issued += 1
+            except _SWEEP_ABORTS:
+                raise
+            except Exception:
+                # One broken dossier must not cost everyone else their certificate tonight.
+                failed += 1
+                logger.exception("Extension certificate for dossier %s failed", pk)
+        if len(keys) < batch_size:
+            break
+        last = keys[-1]
+    if failed:
+        logger.error("Extension certificates sweep of %s: %s issued, %s failed", today, issued, failed)
+    return issued

@@ -1,0 +1,209 @@
+"""Back-office actions on a dossier (DESIGN §6). Each is one service: it checks the actor's right
+and the dossier's state, saves, writes the timeline and the audit log, and tells the applicant."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from applications.models import (
+    Attachment,
+    ComplementRequest,
+    DocumentType,
+    Dossier,
+    DossierEvent,
+    Status,
+)
+from applications.services.common import dossier_lock, event_record, notify_applicant
+from applications.services.dossiers import dossier_transition
+from applications.staff import agent_prefecture_ids, is_supervisor_of, staff_can_instruct
+from applications.workflow import OPEN_STATUSES
+
+
+def _require_agent(user: User, dossier: Dossier) -> None:
+    if not staff_can_instruct(user=user, dossier=dossier):
+        raise PermissionDenied(_("Ce dossier ne relève pas de votre préfecture."))
+
+
+@transaction.atomic
+def dossier_assign(*, dossier: Dossier, agent: User | None, by: User) -> Dossier:
+    """A supervisor assigns the dossier to an agent of the prefecture (or unassigns it); an agent
+    may take an unassigned dossier for themselves."""
+    dossier = dossier_lock(dossier)
+    _require_agent(by, dossier)
+    supervisor = is_supervisor_of(user=by, prefecture_id=dossier.prefecture_id)
+    if not supervisor and (agent != by or dossier.assigned_to_id not in (None, by.pk)):
+        raise PermissionDenied(_("Seul un chef de bureau peut attribuer un dossier à un autre agent."))
+    if agent is not None and dossier.prefecture_id not in agent_prefecture_ids(user=agent):
+        raise ValidationError(_("Cet agent n'est pas habilité dans la préfecture du dossier."))
+    if dossier.assigned_to_id == (agent.pk if agent else None):
+        return dossier
+    previous = dossier.assigned_to
+    dossier.assigned_to = agent
+    dossier.save(update_fields=["assigned_to", "updated_at"])
+    event_record(dossier=dossier, kind=DossierEvent.Kind.ASSIGNED, by=by, data={
+        "to": agent.get_full_name() if agent else "", "from": previous.get_full_name() if previous else "",
+    })
+    return dossier
+
+
+def dossier_mark_complete(*, dossier: Dossier, by: User) -> Dossier:
+    _require_agent(by, dossier)
+    return dossier_transition(dossier=dossier, to=Status.UNDER_REVIEW, by=by)
+
+
+@transaction.atomic
+def complements_request(
+    *, dossier: Dossier, by: User, document_types: list[DocumentType], message: str, due_on: date
+) -> ComplementRequest:
+    """Asks the applicant for missing pieces (chosen among the procedure's document types, and/or
+    explained in free text) by a date; the legal clock stops until they answer."""
+    _require_agent(by, dossier)
+    message = (message or "").strip()
+    errors = {}
+    if not document_types and not message:
+        errors["document_types"] = [_("Choisissez au moins une pièce ou précisez ce qui manque.")]
+    if due_on <= timezone.localdate():
+        errors["due_on"] = [_("La date limite doit être dans le futur.")]
+    if errors:
+        raise ValidationError(errors)
+    dossier = dossier_transition(
+        dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=by, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED,
+        data={"documents": [d.name for d in document_types], "message": message[:2000],
+              "due_on": due_on.isoformat()},
+    )
+    request = ComplementRequest.objects.create(dossier=dossier, requested_by=by, message=message, due_on=due_on)
+    request.document_types.set(document_types)
+    return request
+
+
+@transaction.atomic
+def attachment_review(*, attachment: Attachment, by: User, accepted: bool, reason: str = "") -> Attachment:
+    dossier = dossier_lock(attachment.dossier)
+    _require_agent(by, dossier)
+    if dossier.status not in OPEN_STATUSES:
+        raise ValidationError(_("Les pièces ne se vérifient que pendant l'instruction."))
+    reason = (reason or "").strip()
+    if not accepted and not reason:
+        raise ValidationError({"reason": [_("Indiquez pourquoi la pièce est refusée : le demandeur le lira.")]})
+    attachment.review = Attachment.Review.ACCEPTED if accepted else Attachment.Review.REJECTED
+    attachment.review_reason = "" if accepted else reason[:1000]
+    attachment.save(update_fields=["review", "review_reason"])
+    event = event_record(dossier=dossier, kind=DossierEvent.Kind.ATTACHMENT_REVIEWED, by=by, data={
+        "document_type": attachment.document_type.name, "accepted": accepted, "reason": attachment.review_reason,
+    })
+    if not accepted:
+        notify_applicant(dossier=dossier, event="dossier.attachment_rejected", about=event,
+                         context={"attachment": attachment})
+    return attachment
+
+
+@transaction.atomic
+def biometrics_request(*, dossier: Dossier, by: User, slot=None):
+    """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
+    at the sites of the dossier's prefecture; the applicant may move it within 30 days. Issues the
+    convocation letter. Returns the booking."""
+    from datetime import timedelta
+
+    from appointments.models import Booking, Motive
+    from appointments.selectors import free_slots
+    from appointments.services import AlreadyBooked, BookingError, booking_create
+    from appointments.services.bookings import Subject
+
+    dossier = dossier_lock(dossier)
+    _require_agent(by, dossier)
+    if dossier.status != Status.UNDER_REVIEW:
+        raise ValidationError(_("Le relevé d'empreintes se demande pendant l'instruction."))
+    motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
+    if slot is None:
+        sites = list(dossier.prefecture.sites.values_list("id", flat=True))
+        slot = free_slots(motive=motive, site_ids=sites).first()
+    if slot is None:
+        raise ValidationError(_("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture : "
+                                "ouvrez des créneaux dans la gestion des guichets."))
+    try:
+        booking = booking_create(
+            person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
+            subject=Subject("applications.dossier", str(dossier.pk), dossier.reference or ""),
+            movable_until=timezone.localdate() + timedelta(days=30),
+        )
+    except AlreadyBooked:
+        raise ValidationError(_("Le demandeur est déjà convoqué pour le relevé d'empreintes.")) from None
+    except BookingError as error:
+        raise ValidationError(str(error)) from None
+    event = event_record(dossier=dossier, kind=DossierEvent.Kind.BIOMETRICS_REQUESTED, by=by,
+                         data={"at": timezone.localtime(slot.starts_at).isoformat(), "site": slot.desk.site.name})
+    notify_applicant(dossier=dossier, event="dossier.biometrics_requested", about=event)
+    return booking
+
+
+def dossier_decide(
+    *, dossier: Dossier, by: User, outcome: str, reasons: str = "", appeal_routes: str = ""
+) -> Dossier:
+    """Favourable (issues the favourable-decision certificate), unfavourable (reasons and appeal
+    routes required) or closed without action (reason required)."""
+    _require_agent(by, dossier)
+    reasons, appeal_routes = (reasons or "").strip(), (appeal_routes or "").strip()
+    errors = {}
+    if outcome == Status.DECIDED_UNFAVOURABLE:
+        if not reasons:
+            errors["reasons"] = [_("Une décision défavorable doit être motivée.")]
+        if not appeal_routes:
+            errors["appeal_routes"] = [_("Indiquez les voies et délais de recours.")]
+    elif outcome == Status.CLOSED_WITHOUT_ACTION:
+        if not reasons:
+            errors["reasons"] = [_("Indiquez pourquoi le dossier est classé sans suite.")]
+    elif outcome != Status.DECIDED_FAVOURABLE:
+        errors["outcome"] = [_("Choisissez une décision.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Dossier.objects.filter(pk=dossier.pk).update(decision_reasons=reasons, appeal_routes=appeal_routes)
+        dossier = dossier_transition(dossier=dossier, to=outcome, by=by, kind=DossierEvent.Kind.DECIDED,
+                                     data={"outcome": outcome, "reasons": reasons[:2000]})
+        if outcome == Status.DECIDED_FAVOURABLE:
+            from applications.services.certificates import favourable_decision_certificate_issue
+
+            favourable_decision_certificate_issue(dossier=dossier, by=by)
+    return dossier
+
+
+def card_mark(*, dossier: Dossier, by: User, to: str) -> Dossier:
+    """The card's life after a favourable decision: produced, ready for collection, delivered."""
+    _require_agent(by, dossier)
+    if to not in (Status.CARD_IN_PRODUCTION, Status.CARD_READY, Status.CARD_DELIVERED):
+        raise ValidationError(_("Étape de fabrication inconnue."))
+    with transaction.atomic():
+        dossier = dossier_transition(dossier=dossier, to=to, by=by)
+        if to == Status.CARD_DELIVERED:
+            from applications.services.certificates import favourable_decision_certificate_end
+
+            favourable_decision_certificate_end(dossier=dossier, by=by)
+    return dossier
+
+
+@transaction.atomic
+def extension_grant(*, dossier: Dossier, by: User, reason: str) -> Dossier:
+    """An agent grants extension certificates to a late renewal (automatic only when on time)."""
+    dossier = dossier_lock(dossier)
+    _require_agent(by, dossier)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Indiquez pourquoi l'attestation est accordée.")]})
+    if not dossier.procedure.is_renewal or dossier.status not in OPEN_STATUSES:
+        raise ValidationError(_("Seul un renouvellement en cours d'instruction peut en bénéficier."))
+    if dossier.filed_on_time:
+        raise ValidationError(_("Ce renouvellement a été déposé à temps : l'attestation est déjà automatique."))
+    if dossier.extension_granted:
+        return dossier
+    dossier.extension_granted = True
+    dossier.save(update_fields=["extension_granted", "updated_at"])
+    event_record(dossier=dossier, kind=DossierEvent.Kind.EXTENSION_GRANTED, by=by, data={"reason": reason[:1000]})
+    return dossier
+
+

@@ -1,0 +1,59 @@
+"""What appointments know about the files they serve, without importing the apps that own them.
+
+Higher apps register a provider per subject type in their ``AppConfig.ready()``: applications
+says, for a dossier, which motives its holder may book online (card collection once the card is
+ready) and how to name it on a letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    type: str
+    id: str
+    label: str
+    prefecture_id: int | None
+    self_bookable_motives: frozenset[str]
+
+
+#: subject type -> (user, subject id) -> SubjectInfo for that user's own subject, or None.
+PROVIDERS: dict[str, Callable[[object, str], SubjectInfo | None]] = {}
+#: subject type -> subject id -> label (for letters and staff pages).
+LABELS: dict[str, Callable[[str], str]] = {}
+#: subject type -> subject ids -> {id: label}, for pages listing many bookings (one query, not one each).
+BULK_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
+
+
+def register(subject_type: str, *, provider, label, labels=None) -> None:
+    PROVIDERS[subject_type] = provider
+    LABELS[subject_type] = label
+    if labels is not None:
+        BULK_LABELS[subject_type] = labels
+
+
+def subject_for(user, subject_type: str, subject_id: str) -> SubjectInfo | None:
+    provider = PROVIDERS.get(subject_type)
+    return provider(user, subject_id) if provider else None
+
+
+def subject_label(subject_type: str, subject_id: str) -> str:
+    label = LABELS.get(subject_type)
+    return label(subject_id) if label else subject_id
+
+
+def subject_labels(subjects: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Labels of many subjects at once: ``{(type, id): label}``; unknown types keep their id."""
+    by_type: dict[str, set[str]] = {}
+    for subject_type, subject_id in subjects:
+        if subject_id:
+            by_type.setdefault(subject_type, set()).add(subject_id)
+    labels: dict[tuple[str, str], str] = {}
+    for subject_type, ids in by_type.items():
+        bulk = BULK_LABELS.get(subject_type)
+        found = bulk(sorted(ids)) if bulk else {i: subject_label(subject_type, i) for i in ids}
+        labels.update({(subject_type, i): found.get(i, i) for i in ids})
+    return labels

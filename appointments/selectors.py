@@ -1,0 +1,180 @@
+"""Reads about appointments. Views reach bookings, desks and offers only through the
+access-checked getters here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import user_memberships
+from appointments.models import (
+    Booking,
+    Closure,
+    Desk,
+    Motive,
+    OpeningRule,
+    Slot,
+    SlotOffer,
+    WaitlistEntry,
+)
+from appointments.slots import local_instant
+from territory.models import Site
+
+
+def free_slots(*, motive: Motive, site_ids: list[int], after: datetime | None = None,
+               until: date | None = None) -> QuerySet[Slot]:
+    rows = Slot.objects.filter(
+        motive=motive, desk__site_id__in=site_ids, desk__is_active=True, is_cancelled=False,
+        starts_at__gt=after or timezone.now(), booked__lt=F("capacity"),
+    ).select_related("desk__site").order_by("starts_at", "id")
+    if until is not None:
+        rows = rows.filter(starts_at__lt=local_instant(until + timedelta(days=1), datetime.min.time()))
+    return rows
+
+
+def sites_for_person(*, user: User, motive: Motive, prefecture_id: int | None = None) -> QuerySet[Site]:
+    """Where the person may book: the sites of their prefecture with a desk for that motive. A
+    booking about a file goes to the file's prefecture (``prefecture_id``): a card is collected
+    where it was made, even after a move."""
+    if prefecture_id is None:
+        prefecture = user.competent_prefecture
+        prefecture_id = prefecture.pk if prefecture is not None else None
+    if prefecture_id is None:
+        return Site.objects.none()
+    return Site.objects.filter(prefecture_id=prefecture_id, is_active=True, desks__motives=motive,
+                               desks__is_active=True).distinct().order_by("kind", "name")
+
+
+def motive_get_self_bookable(*, code: str) -> Motive:
+    """A motive the applicant may book online; any other code (or an agent-only motive) is 404."""
+    try:
+        return Motive.objects.get(code=code, self_bookable=True)
+    except Motive.DoesNotExist:
+        raise Http404 from None
+
+
+def slot_get_bookable(*, pk: int, motive: Motive, site_ids: list[int]) -> Slot | None:
+    """A future, open slot of that motive at one of those sites (it may be full: booking says so
+    with the alternatives); None for anything else, whatever the id."""
+    return Slot.objects.select_related("desk__site", "motive").filter(
+        pk=pk, motive=motive, desk__site_id__in=site_ids, desk__is_active=True, is_cancelled=False,
+        starts_at__gt=timezone.now(),
+    ).first()
+
+
+def bookings_for_subject(*, user: User, subject_type: str, subject_id: str) -> QuerySet[Booking]:
+    """The person's bookings about one file (a dossier), soonest first."""
+    return Booking.objects.filter(person=user, subject_type=subject_type, subject_id=str(subject_id)).select_related(
+        "slot__desk__site", "motive").order_by("slot__starts_at", "id")
+
+
+def waitlist_entry_active(*, user: User, motive: Motive, site: Site) -> WaitlistEntry | None:
+    return WaitlistEntry.objects.filter(person=user, motive=motive, site=site, is_active=True).first()
+
+
+def bookings_for_person(*, user: User) -> QuerySet[Booking]:
+    return Booking.objects.filter(person=user).select_related("slot__desk__site", "motive").order_by(
+        "-slot__starts_at", "-id")
+
+
+def offers_for_person(*, user: User) -> QuerySet[SlotOffer]:
+    return SlotOffer.objects.filter(entry__person=user, status=SlotOffer.Status.PENDING,
+                                    expires_at__gt=timezone.now()).select_related("slot__desk__site", "slot__motive")
+
+
+def booking_get_for_user(*, user: User, pk: int) -> Booking:
+    try:
+        return Booking.objects.select_related("slot__desk__site", "motive").get(pk=pk, person=user)
+    except Booking.DoesNotExist:
+        raise Http404 from None
+
+
+def offer_get_for_user(*, user: User, pk: int) -> SlotOffer:
+    try:
+        return SlotOffer.objects.select_related("slot__desk__site", "entry").get(pk=pk, entry__person=user)
+    except SlotOffer.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Staff --------------------------------------------------------------------------------------
+
+def staff_site_ids(*, user: User) -> set[int]:
+    """Sites whose desks the person runs: every site of their prefectures (agents, supervisors),
+    or their own site (mediators, for PAN assistance)."""
+    ids: set[int] = set()
+    prefecture_ids = {m.prefecture_id for m in user_memberships(user=user)
+                      if m.role in (Role.AGENT, Role.SUPERVISOR) and m.prefecture_id}
+    if prefecture_ids:
+        ids |= set(Site.objects.filter(prefecture_id__in=prefecture_ids).values_list("id", flat=True))
+    ids |= {m.site_id for m in user_memberships(user=user) if m.role == Role.MEDIATOR and m.site_id}
+    return ids
+
+
+def desks_for_staff(*, user: User) -> QuerySet[Desk]:
+    return Desk.objects.filter(site_id__in=staff_site_ids(user=user)).select_related("site").prefetch_related(
+        "motives").order_by("site__name", "name")
+
+
+def desk_get_for_staff(*, user: User, pk: int) -> Desk:
+    try:
+        return Desk.objects.select_related("site").get(pk=pk, site_id__in=staff_site_ids(user=user))
+    except Desk.DoesNotExist:
+        raise Http404 from None
+
+
+def desk_supervised_by(*, user: User, desk: Desk) -> bool:
+    """Supervisors of the site's prefecture set the desk's hours and closures."""
+    return any(m.role == Role.SUPERVISOR and m.prefecture_id == desk.site.prefecture_id
+               for m in user_memberships(user=user))
+
+
+def rule_get_for_desk(*, desk: Desk, pk: int) -> OpeningRule:
+    try:
+        return OpeningRule.objects.select_related("motive").get(pk=pk, desk=desk)
+    except OpeningRule.DoesNotExist:
+        raise Http404 from None
+
+
+def desk_rules(*, desk: Desk) -> QuerySet[OpeningRule]:
+    return OpeningRule.objects.filter(desk=desk).select_related("motive").order_by("weekday", "opens_at", "id")
+
+
+def desk_closures(*, desk: Desk, since: date | None = None) -> QuerySet[Closure]:
+    """Closures of the desk or of its whole site that end on ``since`` (today) or later."""
+    return Closure.objects.filter(site_id=desk.site_id, ends_on__gte=since or timezone.localdate()).filter(
+        Q(desk__isnull=True) | Q(desk=desk)).select_related("desk").order_by("starts_on", "id")
+
+
+def desk_day(*, desk: Desk, day: date) -> list[Booking]:
+    start = local_instant(day, datetime.min.time())
+    return list(
+        Booking.objects.filter(slot__desk=desk, slot__starts_at__gte=start,
+                               slot__starts_at__lt=start + timedelta(days=1))
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("slot", "motive", "person").order_by("slot__starts_at", "id")
+    )
+
+
+def files_booked_again(*, bookings: list[Booking]) -> set[tuple[str, str, int]]:
+    """Of these bookings, the missed ones whose file has an active booking for the same motive
+    again (a new convocation): ``{(subject_type, subject_id, motive_id)}``, in one query."""
+    missed = [b for b in bookings if b.status == Booking.Status.NO_SHOW and b.subject_id]
+    if not missed:
+        return set()
+    rows = Booking.objects.filter(
+        status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
+        subject_id__in={b.subject_id for b in missed}, motive_id__in={b.motive_id for b in missed},
+    ).values_list("subject_type", "subject_id", "motive_id")
+    return set(rows)
+
+
+def booking_get_for_staff(*, user: User, pk: int) -> Booking:
+    try:
+        return Booking.objects.select_related("slot__desk__site", "motive", "person").get(
+            pk=pk, slot__desk__site_id__in=staff_site_ids(user=user))
+    except Booking.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,281 @@
+"""Booking, convocation, cancellation, rescheduling and the desk's day.
+
+Race-free by construction: a seat is taken by one conditional UPDATE (``booked < capacity``), which
+PostgreSQL serialises on the slot's row; the CHECK constraint ``slot_never_over_capacity`` is the
+last word; a second active booking for the same file and motive hits a partial unique index. Every
+refusal is an exception carrying what the person needs to choose again (the next free slots).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_record
+from appointments.models import Booking, Motive, Slot
+
+
+class BookingError(Exception):
+    """A booking refused for a reason the person can act on; ``alternatives`` are free slots."""
+
+    def __init__(self, message: str, alternatives: list[Slot] | None = None):
+        super().__init__(message)
+        self.alternatives = alternatives or []
+
+
+class SlotTaken(BookingError):
+    pass
+
+
+class AlreadyBooked(BookingError):
+    pass
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The file a booking is for (a dossier, a blocking report), named without importing its app."""
+
+    type: str
+    id: str
+    label: str = ""
+
+
+def _next_free(slot_or_motive, site_id: int, after: datetime, limit: int = 5) -> list[Slot]:
+    from appointments.selectors import free_slots
+
+    motive = slot_or_motive.motive if isinstance(slot_or_motive, Slot) else slot_or_motive
+    return list(free_slots(motive=motive, site_ids=[site_id], after=after)[:limit])
+
+
+def _rate_limited(person: User) -> bool:
+    """At most ``BOOKING_RATE_LIMIT`` self-service booking attempts per person per 10 minutes
+    (against slot-reselling bots; agents' convocations are not limited)."""
+    key = f"appointments:attempts:{person.pk}"
+    cache.add(key, 0, 600)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 600)
+        attempts = 1
+    return attempts > settings.BOOKING_RATE_LIMIT
+
+
+def booking_create(
+    *, person: User, slot: Slot, by: User, kind: str = Booking.Kind.SELF, subject: Subject | None = None,
+    movable_until: date | None = None,
+) -> Booking:
+    """Takes one seat of ``slot`` for ``person``. Raises SlotTaken (with the next free slots),
+    AlreadyBooked, or BookingError."""
+    now = timezone.now()
+    motive = slot.motive
+    if kind == Booking.Kind.SELF:
+        if not motive.self_bookable:
+            raise BookingError(_("Ce rendez-vous ne se prend pas en ligne : la préfecture vous convoquera."))
+        if _rate_limited(person):
+            raise BookingError(_("Trop de tentatives de réservation en peu de temps. Réessayez dans quelques minutes."))
+    try:
+        with transaction.atomic():
+            booking = _book(person=person, slot=slot, by=by, kind=kind, subject=subject,
+                            movable_until=movable_until, now=now)
+    except IntegrityError:
+        raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif. Vous pouvez le déplacer ou l'annuler.")) from None
+    except SlotTaken as refusal:
+        refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
+        raise
+    transaction.on_commit(lambda: _after_booking(booking.pk, "appointment.booked"))
+    return booking
+
+
+def _book(*, person, slot, by, kind, subject, movable_until, now, seat_held: bool = False,
+          rescheduled_from: Booking | None = None) -> Booking:
+    if not seat_held:
+        taken = Slot.objects.filter(
+            pk=slot.pk, is_cancelled=False, starts_at__gt=now, booked__lt=F("capacity")
+        ).update(booked=F("booked") + 1)
+        if not taken:
+            # The caller lists the next free slots once this transaction is rolled back: read here, a
+            # reschedule's released seat would be proposed as free.
+            raise SlotTaken(_("Ce créneau vient d'être pris. Voici les prochains créneaux libres."))
+    booking = Booking.objects.create(
+        slot=slot, motive=slot.motive, person=person, person_name=person.get_full_name() or person.email,
+        subject_type=subject.type if subject else "", subject_id=subject.id if subject else "",
+        kind=kind, movable_until=movable_until, created_by=by, rescheduled_from=rescheduled_from,
+    )
+    audit_record(actor=by, on_behalf_of=person if by != person else None, action=f"booking.{kind}",
+                 obj=booking, data={"slot": slot.pk, "subject": subject.id if subject else ""})
+    # The letter (DESIGN §5): every convocation, and every card collection, however booked (the
+    # desk checks the name on it against the identity document before handing over the card).
+    if kind == Booking.Kind.CONVOCATION or slot.motive.code == Motive.Code.CARD_COLLECTION:
+        _issue_convocation_letter(booking)
+    return booking
+
+
+def _issue_convocation_letter(booking: Booking):
+    from documents.models import DocumentStatus
+    from documents.selectors import documents_for_subject
+    from documents.services import document_issue
+
+    slot = booking.slot
+    site = slot.desk.site
+    starts = timezone.localtime(slot.starts_at)
+    # A moved appointment's new letter replaces the old one (the verification page says so).
+    previous = booking.rescheduled_from and documents_for_subject(subject=booking.rescheduled_from).filter(
+        kind="convocation", status=DocumentStatus.VALID, holder=booking.person).first()
+    return document_issue(
+        kind="convocation", holder=booking.person, subject=booking, template="documents/pdf/convocation.html",
+        valid_from=starts.date(), valid_until=starts.date(), supersedes=previous or None,
+        context={
+            "person": booking.person_name, "motive": slot.motive.get_code_display(),
+            "starts_at": starts.isoformat(), "duration_minutes": slot.motive.duration_minutes,
+            "site": site.name, "address": f"{site.address}, {site.postal_code} {site.city}".strip(", "),
+            "desk": slot.desk.name, "documents_to_bring": slot.motive.documents_to_bring,
+            "file_reference": booking.subject_id and _subject_label(booking), "booking": booking.pk,
+        },
+    )
+
+
+def _subject_label(booking: Booking) -> str:
+    from appointments.registry import subject_label
+
+    return subject_label(booking.subject_type, booking.subject_id)
+
+
+def _after_booking(booking_id: int, event: str) -> None:
+    from notifications.services import notify
+
+    booking = Booking.objects.select_related("slot__desk__site", "motive", "person").get(pk=booking_id)
+    notify(recipient=booking.person, event=event, obj=booking, context={"booking": booking})
+
+
+def booking_cancel(*, booking: Booking, by: User) -> Booking:
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+        if booking.status != Booking.Status.BOOKED:
+            raise BookingError(_("Ce rendez-vous n'est plus annulable."))
+        if booking.slot.starts_at <= timezone.now():
+            raise BookingError(_("Ce rendez-vous est passé."))
+        _release(booking, by)
+        _revoke_letters(booking, by)
+    transaction.on_commit(lambda: _after_cancel(booking.pk, booking.slot_id))
+    return booking
+
+
+def _revoke_letters(booking: Booking, by: User) -> None:
+    """A cancelled appointment's letter must not pass for a valid convocation on /verifier/."""
+    from documents.models import DocumentStatus
+    from documents.selectors import documents_for_subject
+    from documents.services import document_revoke
+
+    for letter in documents_for_subject(subject=booking).filter(status=DocumentStatus.VALID):
+        document_revoke(document=letter, by=by, reason=_("Rendez-vous annulé."))
+
+
+def _release(booking: Booking, by: User) -> None:
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.save(update_fields=["status", "cancelled_at"])
+    Slot.objects.filter(pk=booking.slot_id).update(booked=F("booked") - 1)
+    audit_record(actor=by, action="booking.cancelled", obj=booking)
+
+
+def _after_cancel(booking_id: int, slot_id: int) -> None:
+    from appointments.tasks import offer_freed_seat_task
+
+    _after_booking(booking_id, "appointment.cancelled")
+    offer_freed_seat_task.delay(slot_id)
+
+
+def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
+    """Moves a booking to another slot of the same motive, atomically: if the new slot is taken,
+    the old booking is kept as it was."""
+    if slot.motive_id != booking.motive_id:
+        raise BookingError(_("Choisissez un créneau pour le même motif."))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            old = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+            if old.status != Booking.Status.BOOKED or old.slot.starts_at <= now:
+                raise BookingError(_("Ce rendez-vous ne peut plus être déplacé."))
+            if old.kind == Booking.Kind.CONVOCATION and by == old.person:
+                limit = old.movable_until
+                if limit is None or timezone.localtime(slot.starts_at).date() > limit:
+                    raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date antérieure au %(date)s.")
+                                       % {"date": (limit or timezone.localdate()).strftime("%d/%m/%Y")})
+            _release(old, by)
+            new = _book(person=old.person, slot=slot, by=by, kind=old.kind,
+                        subject=Subject(old.subject_type, old.subject_id) if old.subject_id else None,
+                        movable_until=old.movable_until, now=now, rescheduled_from=old)
+    except IntegrityError:
+        raise AlreadyBooked(_("Un autre rendez-vous pour ce motif existe déjà.")) from None
+    except SlotTaken as refusal:
+        refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
+        raise
+    from appointments.tasks import offer_freed_seat_task
+
+    transaction.on_commit(lambda: _after_booking(new.pk, "appointment.changed"))
+    transaction.on_commit(lambda: offer_freed_seat_task.delay(old.slot_id))
+    return new
+
+
+def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
+    """At the desk: the person has arrived, has been received, or did not come."""
+    allowed = {
+        Booking.Status.CHECKED_IN: (Booking.Status.BOOKED,),
+        Booking.Status.DONE: (Booking.Status.BOOKED, Booking.Status.CHECKED_IN),
+        Booking.Status.NO_SHOW: (Booking.Status.BOOKED,),
+    }
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+        if booking.status not in allowed.get(status, ()):
+            raise BookingError(_("Action impossible : le rendez-vous est « %(status)s ».")
+                               % {"status": booking.get_status_display()})
+        if status == Booking.Status.NO_SHOW and booking.slot.starts_at > timezone.now():
+            raise BookingError(_("On ne peut déclarer une absence qu'après l'heure du rendez-vous."))
+        booking.status = status
+        fields = ["status"]
+        if status == Booking.Status.CHECKED_IN:
+            booking.checked_in_at = timezone.now()
+            fields.append("checked_in_at")
+        booking.save(update_fields=fields)
+        audit_record(actor=by, action=f"booking.{status}", obj=booking)
+    return booking
+
+
+def booking_reminders_send(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+    """Reminds every person of an appointment in the next 48 hours, once (``reminder_sent_at`` and
+    the outbox's unique key); never for a cancelled or past appointment."""
+    from notifications.services import notify
+
+    now = now or timezone.now()
+    sent = 0
+    last_id = 0
+    while True:
+        batch = list(
+            Booking.objects.filter(
+                status=Booking.Status.BOOKED, reminder_sent_at__isnull=True, id__gt=last_id,
+                slot__starts_at__gt=now, slot__starts_at__lte=now + timedelta(hours=48),
+            ).select_related("slot__desk__site", "motive", "person").order_by("id")[:batch_size]
+        )
+        if not batch:
+            return sent
+        for booking in batch:
+            with transaction.atomic():
+                claimed = Booking.objects.filter(pk=booking.pk, reminder_sent_at__isnull=True,
+                                                 status=Booking.Status.BOOKED).update(reminder_sent_at=now)
+                if claimed:
+                    notify(recipient=booking.person, event="appointment.reminder", obj=booking,
+                           context={"booking": booking})
+                    sent += 1
+        last_id = batch[-1].id
+
+
+def motive_get(code: str) -> Motive:
+    return Motive.objects.get(code=code)

@@ -1,0 +1,354 @@
+"""Certificates that keep rights alive: the extension certificate sweep (attestation de prolongation
+d'instruction) and the favourable-decision certificate, through the services."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.clock import PRIORITY_NORMAL, PRIORITY_RIGHTS_AT_RISK
+from applications.models import DossierEvent, PermitCategory, Status
+from applications.services import card_mark, dossier_decide, dossier_transition, extension_grant
+from applications.services.certificates import (
+    add_months,
+    extension_certificate_issue,
+    extension_certificates_sweep,
+    work_right_for_category,
+)
+from applications.tasks import issue_extension_certificates, refresh_queue_priorities
+from documents.models import DocumentKind, DocumentStatus, IssuedDocument
+from documents.qr import qr_token_make
+from documents.selectors import document_verification_facts
+from tests.documents.support import pdf_text
+from tests.factories import DossierFactory, PermitFactory, StaffFactory, UserFactory, procedure
+
+pytestmark = pytest.mark.django_db
+
+LEAD = settings.EXTENSION_CERTIFICATE_LEAD_DAYS
+
+
+def pending_renewal(*, days_left=5, status="under_review", on_time=True, allows_work=True,
+                    code="renouvellement-salarie", **extra):
+    """A renewal filed and waiting for its decision, whose permit ends in ``days_left`` days."""
+    applicant = UserFactory(first_name="Amina", last_name="Diallo", birth_date=date(1990, 3, 2))
+    permit = PermitFactory(holder=applicant, allows_work=allows_work,
+                           valid_until=timezone.localdate() + timedelta(days=days_left))
+    return DossierFactory(
+        applicant=applicant, procedure=procedure(code), status=status, renewed_permit=permit,
+        permit_expires_on=permit.valid_until, filed_on_time=on_time,
+        legal_deadline=timezone.localdate() + timedelta(days=30), **extra,
+    )
+
+
+def certificates(dossier, kind=DocumentKind.EXTENSION_CERTIFICATE):
+    return list(IssuedDocument.objects.filter(subject_type="applications.dossier", subject_id=str(dossier.pk),
+                                              kind=kind).order_by("valid_from", "id"))
+
+
+def travel_to(day: date):
+    return time_machine.travel(timezone.make_aware(datetime.combine(day, datetime.min.time())).replace(hour=1, minute=30),
+                               tick=False)
+
+
+# --- Calendar months ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("start", "months", "expected"), [
+    (date(2026, 11, 30), 3, date(2027, 2, 28)),
+    (date(2027, 11, 30), 3, date(2028, 2, 29)),
+    (date(2026, 1, 31), 1, date(2026, 2, 28)),
+    (date(2026, 10, 15), 3, date(2027, 1, 15)),
+    (date(2026, 3, 1), 12, date(2027, 3, 1)),
+])
+def test_months_are_calendar_months_clamped_at_the_month_end(start, months, expected):
+    assert add_months(start, months) == expected
+
+
+# --- The sweep ----------------------------------------------------------------------------------
+
+def test_a_pending_renewal_gets_one_certificate_however_often_the_sweep_runs(mails):
+    dossier = pending_renewal(days_left=5)
+    today = timezone.localdate()
+    with mails():
+        assert extension_certificates_sweep(today=today) == 1
+        assert extension_certificates_sweep(today=today) == 0
+        assert issue_extension_certificates() == 0  # the beat task: same sweep, same day
+    [certificate] = certificates(dossier)
+    starts = dossier.permit_expires_on + timedelta(days=1)
+    assert certificate.valid_from == starts
+    assert certificate.valid_until == add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
+    assert certificate.holder == dossier.applicant and certificate.rendered_at is not None
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until == certificate.valid_until
+    assert dossier.priority == PRIORITY_NORMAL  # covered: no longer "rights at risk"
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert event.data["kind"] == "extension_certificate" and event.data["number"] == certificate.number
+    assert [m.subject for m in mail.outbox if "prolongation" in m.subject] == [
+        f"Votre attestation de prolongation d'instruction (demande n° {dossier.reference})"
+    ]
+    assert certificate.number in mail.outbox[-1].body
+
+
+def test_the_database_refuses_a_second_certificate_with_the_same_start(mails):
+    dossier = pending_renewal(days_left=5)
+    with mails():
+        certificate = extension_certificate_issue(dossier=dossier, today=timezone.localdate())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IssuedDocument.objects.create(
+            kind=certificate.kind, number="ANEF-API-2099-00000001", verification_code="ABCDEFGHJK",
+            holder=certificate.holder, holder_name="x", subject_type=certificate.subject_type,
+            subject_id=certificate.subject_id, valid_from=certificate.valid_from, template=certificate.template,
+        )
+
+
+def test_nothing_before_the_lead_days_and_then_the_day_they_start(mails):
+    dossier = pending_renewal(days_left=LEAD + 1)
+    with mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 0
+    with travel_to(timezone.localdate() + timedelta(days=1)), mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 1
+    assert len(certificates(dossier)) == 1
+
+
+def test_the_certificate_is_re_issued_before_it_lapses_and_replaces_the_previous_one(client, mails):
+    dossier = pending_renewal(days_left=3)
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [first] = certificates(dossier)
+
+    # Nothing new until LEAD days before the first one ends...
+    with travel_to(first.valid_until - timedelta(days=LEAD + 1)), mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 0
+    # ...then the next one, starting the day after.
+    with travel_to(first.valid_until - timedelta(days=LEAD)), mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 1
+        assert extension_certificates_sweep(today=timezone.localdate()) == 0
+        first.refresh_from_db()
+        _, second = certificates(dossier)
+        assert second.valid_from == first.valid_until + timedelta(days=1)
+        assert (first.status, first.superseded_by) == (DocumentStatus.SUPERSEDED, second)
+        assert document_verification_facts(document=first).status == "superseded"
+        assert document_verification_facts(document=second).status == "not_yet_valid"
+        response = client.get(reverse("documents:verify_token", args=[qr_token_make(document=first)]))
+        assert "remplacé par un document plus récent" in response.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until == second.valid_until
+    assert DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED).count() == 2
+
+
+def test_a_late_renewal_gets_none_unless_an_agent_grants_it(mails):
+    late = pending_renewal(days_left=2, on_time=False)
+    today = timezone.localdate()
+    with mails():
+        assert extension_certificates_sweep(today=today) == 0
+        extension_grant(dossier=late, by=StaffFactory(), reason="Retard dû à une hospitalisation.")
+        assert extension_certificates_sweep(today=today) == 1
+    [certificate] = certificates(late)
+    assert certificate.context["on_time"] is False
+
+
+def test_a_renewal_being_completed_keeps_its_rights(mails):
+    dossier = pending_renewal(days_left=5, status="complements_requested")
+    with mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 1
+    assert len(certificates(dossier)) == 1
+
+
+@pytest.mark.parametrize("status", ["decided_favourable", "decided_unfavourable", "withdrawn",
+                                    "closed_without_action", "card_ready"])
+def test_a_dossier_no_longer_pending_gets_none(status, mails):
+    dossier = pending_renewal(days_left=5, status=status)
+    with mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 0
+    assert certificates(dossier) == []
+
+
+def test_a_first_request_gets_none(mails):
+    dossier = pending_renewal(days_left=5, code="premiere-demande-salarie")
+    with mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 0
+    assert certificates(dossier) == []
+
+
+def test_a_decision_stops_the_re_issue(mails):
+    dossier = pending_renewal(days_left=3)
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [first] = certificates(dossier)
+    with mails():
+        dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_unfavourable",
+                       reasons="Ressources insuffisantes.", appeal_routes="Recours sous deux mois.")
+    with travel_to(first.valid_until - timedelta(days=1)), mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 0
+    assert certificates(dossier) == [first]
+
+
+def test_an_expired_permit_without_certificate_is_covered_from_today(mails):
+    # A late renewal granted the certificate after its permit ended: no certificate back-dated.
+    dossier = pending_renewal(days_left=-10, on_time=False, extension_granted=True)
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [certificate] = certificates(dossier)
+    assert certificate.valid_from == timezone.localdate()
+
+
+@pytest.mark.parametrize(("allows_work", "said", "not_said"), [
+    (True, "Le titulaire est autorisé à travailler.", "n'autorise pas"),
+    (False, "Cette attestation n'autorise pas son titulaire à travailler.", "est autorisé à travailler"),
+])
+def test_the_work_mention_follows_the_permit_being_renewed(allows_work, said, not_said, mails):
+    dossier = pending_renewal(days_left=5, allows_work=allows_work)
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [certificate] = certificates(dossier)
+    assert certificate.context["allows_work"] is allows_work
+    text = pdf_text(certificate)
+    assert "Attestation de prolongation d'instruction" in text
+    assert said in text and not_said not in text
+    assert dossier.renewed_permit.number in text and dossier.reference in text
+    valid_until = certificate.valid_until.strftime("%d/%m/%Y")
+    assert f"au {valid_until} inclus" in text
+    assert "R. 431-15-1" in text
+
+
+def test_a_holder_reading_english_gets_both_languages(mails):
+    dossier = pending_renewal(days_left=5)
+    dossier.applicant.preferred_language = "en"
+    dossier.applicant.save(update_fields=["preferred_language"])
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [certificate] = certificates(dossier)
+    assert certificate.language == "en"
+    assert "Le titulaire est autorisé à travailler." in pdf_text(certificate)
+
+
+def test_batches_cover_every_dossier():
+    dossiers = [pending_renewal(days_left=days) for days in (1, 2, 2, 3, 6)]
+    pending_renewal(days_left=5, on_time=False)  # not eligible, in the middle of the keyset
+    assert extension_certificates_sweep(today=timezone.localdate(), batch_size=2) == 5
+    assert all(len(certificates(d)) == 1 for d in dossiers)
+    assert extension_certificates_sweep(today=timezone.localdate(), batch_size=2) == 0
+
+
+def test_the_sweep_costs_a_constant_number_of_queries_per_dossier():
+    today = timezone.localdate()
+
+    def queries_for(count):
+        for _ in range(count):
+            pending_renewal(days_left=4)
+        with CaptureQueriesContext(connection) as queries:
+            assert extension_certificates_sweep(today=today) == count
+        return len(queries)
+
+    queries_for(1)  # warm-up: the first issue of the year creates the numbering row
+    one, three, five = queries_for(1), queries_for(3), queries_for(5)
+    assert five - three == three - one
+    assert (three - one) / 2 <= 30
+
+
+def test_one_broken_dossier_does_not_stop_the_others(caplog):
+    broken = pending_renewal(days_left=2)
+    fine = pending_renewal(days_left=3)
+    # A certificate of someone else filed under this dossier: document_issue refuses to supersede
+    # it (another holder), so this dossier fails, and the sweep goes on with the next one.
+    IssuedDocument.objects.create(
+        kind=DocumentKind.EXTENSION_CERTIFICATE, number="ANEF-API-2000-00000001", verification_code="ABCDEFGHJK",
+        holder=UserFactory(), holder_name="Quelqu'un d'autre", subject_type="applications.dossier",
+        subject_id=str(broken.pk), valid_from=timezone.localdate() - timedelta(days=80),
+        valid_until=timezone.localdate() + timedelta(days=1), template="documents/pdf/extension_certificate.html",
+    )
+    assert extension_certificates_sweep(today=timezone.localdate()) == 1
+    assert len(certificates(fine)) == 1
+    assert "Extension certificate for dossier" in caplog.text
+
+
+# --- Favourable decision ------------------------------------------------------------------------
+
+def test_the_favourable_decision_issues_its_certificate_and_card_delivery_ends_it(client, mails):
+    dossier = pending_renewal(days_left=3)
+    agent = StaffFactory()
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [extension] = certificates(dossier)
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+    extension.refresh_from_db()
+    assert (extension.status, extension.superseded_by) == (DocumentStatus.SUPERSEDED, favourable)
+    assert (favourable.valid_from, favourable.valid_until) == (timezone.localdate(), None)
+    assert favourable.context["allows_work"] is True and favourable.context["work"] == "yes"
+    # No identity step in this dossier: the account's name and birth date.
+    assert favourable.context["applicant"] == {"name": dossier.applicant.get_full_name(),
+                                               "birth_date": "1990-03-02", "foreigner_number": ""}
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until is None
+    assert DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED,
+                                       data__kind="favourable_decision").count() == 1
+    text = pdf_text(favourable)
+    assert "Attestation de décision favorable" in text
+    assert "jusqu'à la remise de son titre de séjour" in text
+    assert "Le titulaire est autorisé à travailler." in text
+    assert document_verification_facts(document=favourable).status == "valid"
+
+    with mails():
+        for step in (Status.CARD_IN_PRODUCTION, Status.CARD_READY):
+            card_mark(dossier=dossier, by=agent, to=step)
+    favourable.refresh_from_db()
+    assert favourable.status == DocumentStatus.VALID  # still the person's proof until they have the card
+    with mails():
+        card_mark(dossier=dossier, by=agent, to=Status.CARD_DELIVERED)
+    favourable.refresh_from_db()
+    assert favourable.status == DocumentStatus.REVOKED
+    assert favourable.revocation_reason == f"Titre de séjour remis le {timezone.localdate():%d/%m/%Y}."
+    response = client.get(reverse("documents:verify_token", args=[qr_token_make(document=favourable)]))
+    assert "plus en vigueur" in response.content.decode()
+
+
+@pytest.mark.parametrize(("code", "work", "sentence"), [
+    ("renouvellement-etudiant", "accessory", "à titre accessoire, dans la limite de 60 %"),
+    ("renouvellement-visiteur", "no", "Cette attestation n'autorise pas son titulaire à travailler."),
+    ("renouvellement-passeport-talent", "yes", "Le titulaire est autorisé à travailler."),
+])
+def test_the_favourable_certificate_states_the_right_to_work_of_the_permit_granted(code, work, sentence, mails):
+    dossier = pending_renewal(days_left=60, code=code,
+                              answers={"identity": {"first_name": "Amina", "last_name": "Diallo",
+                                                    "birth_date": "1991-05-06", "foreigner_number": "1234567890"}})
+    with mails():
+        dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+    assert favourable.context["work"] == work
+    assert favourable.context["applicant"] == {"name": "Amina DIALLO", "birth_date": "1991-05-06",
+                                               "foreigner_number": "1234567890"}
+    assert sentence in pdf_text(favourable)
+
+
+def test_the_work_rule_covers_every_category():
+    assert {work_right_for_category(c) for c in PermitCategory.values} == {"yes", "accessory", "no"}
+    assert work_right_for_category(PermitCategory.STUDENT) == "accessory"
+    assert work_right_for_category(PermitCategory.VISITOR) == "no"
+    assert work_right_for_category("") == "unknown"
+
+
+def test_a_decision_taken_while_the_sweep_waits_wins(mails):
+    # The sweep read the dossier as eligible; by the time it holds the row lock it is decided.
+    dossier = pending_renewal(days_left=3)
+    with mails():
+        dossier_transition(dossier=dossier, to=Status.DECIDED_UNFAVOURABLE, by=None)
+        assert extension_certificate_issue(dossier=dossier, today=timezone.localdate()) is None
+    assert certificates(dossier) == []
+
+
+# --- Priorities ---------------------------------------------------------------------------------
+
+def test_the_nightly_priority_refresh_puts_uncovered_permits_first():
+    dossier = pending_renewal(days_left=20)
+    dossier.priority = PRIORITY_NORMAL
+    dossier.save(update_fields=["priority"])
+    assert refresh_queue_priorities() >= 1
+    dossier.refresh_from_db()
+    assert dossier.priority == PRIORITY_RIGHTS_AT_RISK

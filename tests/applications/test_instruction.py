@@ -1,0 +1,129 @@
+"""Back-office actions through the services: rights, state guards and required reasons."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accounts.models import Role
+from applications.models import Attachment, ComplementRequest, DossierEvent, Status
+from applications.services import (
+    attachment_add,
+    attachment_review,
+    biometrics_request,
+    card_mark,
+    complements_request,
+    dossier_assign,
+    dossier_decide,
+    dossier_mark_complete,
+    extension_grant,
+)
+from applications.workflow import TransitionNotAllowed
+from tests.applications.helpers import pdf_file
+from tests.factories import DossierFactory, StaffFactory, prefecture, procedure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_agent_of_another_prefecture_can_do_nothing():
+    dossier = DossierFactory(status="submitted", prefecture=prefecture("33"))
+    agent = StaffFactory()  # Rhône
+    for action in (
+        lambda: dossier_mark_complete(dossier=dossier, by=agent),
+        lambda: dossier_assign(dossier=dossier, agent=agent, by=agent),
+        lambda: biometrics_request(dossier=dossier, by=agent),
+        lambda: dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable"),
+        lambda: complements_request(dossier=dossier, by=agent, document_types=[], message="x",
+                                    due_on=timezone.localdate() + timedelta(days=5)),
+    ):
+        with pytest.raises(PermissionDenied):
+            action()
+    assert DossierEvent.objects.filter(dossier=dossier).count() == 0
+
+
+def test_an_agent_takes_a_file_but_only_a_supervisor_assigns_it_to_someone_else():
+    dossier = DossierFactory(status="submitted")
+    agent, colleague = StaffFactory(), StaffFactory()
+    supervisor = StaffFactory(role=Role.SUPERVISOR)
+    dossier_assign(dossier=dossier, agent=agent, by=agent)
+    with pytest.raises(PermissionDenied):
+        dossier_assign(dossier=dossier, agent=colleague, by=agent)
+    with pytest.raises(PermissionDenied):
+        dossier_assign(dossier=dossier, agent=colleague, by=colleague)  # taken already
+    dossier_assign(dossier=dossier, agent=colleague, by=supervisor)
+    dossier.refresh_from_db()
+    assert dossier.assigned_to == colleague
+    with pytest.raises(ValidationError):
+        dossier_assign(dossier=dossier, agent=StaffFactory(role__code="33"), by=supervisor)
+
+
+def test_wrong_states_are_refused():
+    agent = StaffFactory()
+    with pytest.raises(TransitionNotAllowed):
+        dossier_mark_complete(dossier=DossierFactory(status="under_review"), by=agent)
+    with pytest.raises(TransitionNotAllowed):
+        dossier_decide(dossier=DossierFactory(status="submitted"), by=agent, outcome="decided_favourable")
+    with pytest.raises(TransitionNotAllowed):
+        card_mark(dossier=DossierFactory(status="decided_favourable"), by=agent, to="card_ready")
+    with pytest.raises(ValidationError):
+        biometrics_request(dossier=DossierFactory(status="submitted"), by=agent)
+
+
+def test_decisions_need_their_reasons(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", reasons="", appeal_routes="")
+    assert set(error.value.message_dict) == {"reasons", "appeal_routes"}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action")
+    assert set(error.value.message_dict) == {"reasons"}
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable",
+                       reasons="Ressources insuffisantes.", appeal_routes="Recours gracieux ou contentieux sous deux mois.")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.DECIDED_UNFAVOURABLE and dossier.decided_at and dossier.closed_at
+    assert dossier.decision_reasons == "Ressources insuffisantes."
+
+
+def test_complements_need_something_and_a_future_date(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    with pytest.raises(ValidationError) as error:
+        complements_request(dossier=dossier, by=agent, document_types=[], message=" ", due_on=timezone.localdate())
+    assert set(error.value.message_dict) == {"document_types", "due_on"}
+    passport = dossier.procedure.requirements.first().document_type
+    with mails():
+        request = complements_request(dossier=dossier, by=agent, document_types=[passport], message="",
+                                      due_on=timezone.localdate() + timedelta(days=10))
+    assert list(request.document_types.all()) == [passport]
+    assert ComplementRequest.objects.filter(dossier=dossier, answered_at__isnull=True).count() == 1
+
+
+def test_a_rejected_attachment_needs_a_reason_the_applicant_will_read(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    document_type = dossier.procedure.requirements.first().document_type
+    with mails():
+        attachment = attachment_add(dossier=dossier, document_type=document_type, uploaded_file=pdf_file(),
+                                    by=dossier.applicant)
+    with pytest.raises(ValidationError):
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="")
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="Illisible")
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.REJECTED, "Illisible")
+
+
+def test_only_a_late_renewal_under_instruction_can_be_granted_an_extension():
+    agent = StaffFactory()
+    late = DossierFactory(status="under_review", filed_on_time=False)
+    with pytest.raises(ValidationError):
+        extension_grant(dossier=late, by=agent, reason="")
+    extension_grant(dossier=late, by=agent, reason="Retard dû à une panne du service en ligne")
+    late.refresh_from_db()
+    assert late.extension_granted
+    with pytest.raises(ValidationError):
+        first_request = DossierFactory(status="under_review", procedure=procedure("premiere-demande-salarie"))
+        extension_grant(dossier=first_request, by=agent, reason="x")

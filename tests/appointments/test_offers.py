@@ -1,0 +1,176 @@
+"""Freed seats: offered in turn to the people waiting for an earlier appointment, held while they
+answer, at most three offers each."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from appointments.models import Booking, SlotOffer, WaitlistEntry
+from appointments.services import (
+    BookingError,
+    booking_cancel,
+    booking_create,
+    offer_accept,
+    offer_decline,
+    offers_expire,
+    waitlist_join,
+)
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def book(person, slot) -> Booking:
+    return booking_create(person=person, slot=slot, by=person)
+
+
+@pytest.fixture
+def waiting(applicant_69, pan_assistance, site_69):
+    """Puts people on the waiting list of desk_69's site, in order: ``waiting(3)``."""
+
+    def make(count: int):
+        people = [applicant_69() for _ in range(count)]
+        for person in people:
+            waitlist_join(person=person, motive=pan_assistance, site=site_69)
+        return people
+
+    return make
+
+
+@pytest.fixture
+def free_a_seat(applicant_69, mails):
+    """Someone books ``slot`` then cancels, after commit as in real use: the freed-seat job runs."""
+
+    def free(slot):
+        person = applicant_69()
+        booking = book(person, slot)
+        with mails():
+            booking_cancel(booking=booking, by=person)
+
+    return free
+
+
+def pending(person) -> SlotOffer | None:
+    return SlotOffer.objects.filter(entry__person=person, status=SlotOffer.Status.PENDING).first()
+
+
+def test_a_freed_seat_is_held_for_the_earliest_waiting_person(slot_69, waiting, free_a_seat):
+    slot = slot_69(in_hours=24)
+    first, second = waiting(2)
+
+    free_a_seat(slot)
+
+    offer = pending(first)
+    assert offer is not None and offer.slot == slot
+    assert offer.expires_at > timezone.now()
+    assert pending(second) is None
+    slot.refresh_from_db()
+    assert slot.booked == 1  # held: nobody else can take it meanwhile
+    assert Notification.objects.filter(recipient=first, event="appointment.offer", object_id=str(offer.pk)).exists()
+
+
+def test_accepting_books_the_seat_and_moves_the_later_booking(slot_69, applicant_69, waiting, free_a_seat, mails):
+    slot = slot_69(in_hours=24)
+    first, second = waiting(2)
+    later_slot = slot_69(in_hours=96)
+    later = book(first, later_slot)
+    free_a_seat(slot)
+
+    with mails():
+        booking = offer_accept(offer=pending(first), person=first)
+
+    later.refresh_from_db()
+    assert later.status == Booking.Status.CANCELLED
+    assert booking.slot == slot and booking.status == Booking.Status.BOOKED and booking.rescheduled_from == later
+    slot.refresh_from_db()
+    assert slot.booked == 1  # the held seat became the booking: not counted twice
+    assert not WaitlistEntry.objects.get(person=first).is_active
+    assert Notification.objects.filter(recipient=first, event="appointment.changed", object_id=str(booking.pk)).exists()
+    # Regression: the seat the move freed was never offered; now it goes to the next one waiting.
+    assert pending(second).slot == later_slot
+    later_slot.refresh_from_db()
+    assert later_slot.booked == 1
+
+
+def test_declining_offers_the_seat_to_the_next_person(slot_69, waiting, free_a_seat, mails):
+    slot = slot_69(in_hours=24)
+    first, second = waiting(2)
+    free_a_seat(slot)
+
+    with mails():
+        offer_decline(offer=pending(first), person=first)
+
+    # Regression: the seat went straight back to the person who had just declined it.
+    assert pending(first) is None
+    assert pending(second).slot == slot
+    assert SlotOffer.objects.get(entry__person=first).status == SlotOffer.Status.DECLINED
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert WaitlistEntry.objects.get(person=first).is_active  # still waiting for another seat
+
+
+def test_an_unanswered_offer_expires_and_goes_to_the_next_person(settings, slot_69, waiting, free_a_seat):
+    slot = slot_69(in_hours=48)
+    first, second = waiting(2)
+    free_a_seat(slot)
+    offer = pending(first)
+
+    assert offers_expire() == 0
+    with time_machine.travel(offer.expires_at + timedelta(minutes=1)):
+        with pytest.raises(BookingError):
+            offer_accept(offer=offer, person=first)  # too late, even before the job ran
+        assert offers_expire() == 1
+        assert offers_expire() == 0
+
+    offer.refresh_from_db()
+    assert offer.status == SlotOffer.Status.EXPIRED
+    assert pending(second).slot == slot
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def test_nobody_waiting_leaves_the_seat_free(slot_69, free_a_seat):
+    slot = slot_69(in_hours=24)
+    free_a_seat(slot)
+    slot.refresh_from_db()
+    assert slot.booked == 0 and not SlotOffer.objects.exists()
+
+
+def test_a_person_gets_at_most_three_offers(slot_69, waiting, free_a_seat, mails):
+    first, second = waiting(2)
+    slots = [slot_69(in_hours=24 + 2 * n) for n in range(4)]
+
+    for slot in slots[:3]:
+        free_a_seat(slot)  # offered to the first, who declines; then to the second, who declines too
+        with mails():
+            offer_decline(offer=pending(first), person=first)
+        offer_decline(offer=pending(second), person=second)
+
+    entry = WaitlistEntry.objects.get(person=first)
+    assert entry.offers_made == 3 and not entry.is_active
+    free_a_seat(slots[3])
+    assert pending(first) is None
+    assert SlotOffer.objects.filter(entry__person=first).count() == 3
+
+
+def test_a_seat_later_than_the_persons_own_booking_is_not_offered_to_them(slot_69, waiting, free_a_seat):
+    first, second = waiting(2)
+    book(first, slot_69(in_hours=20))  # already earlier than the seat about to be freed
+    slot = slot_69(in_hours=30)
+
+    free_a_seat(slot)
+
+    assert pending(first) is None
+    assert pending(second).slot == slot
+
+
+def test_an_offer_is_accepted_only_by_its_person(slot_69, waiting, free_a_seat):
+    slot = slot_69(in_hours=24)
+    first, second = waiting(2)
+    free_a_seat(slot)
+
+    with pytest.raises(BookingError):
+        offer_accept(offer=pending(first), person=second)
+    assert pending(first) is not None

@@ -1,0 +1,352 @@
+"""Every action of the file page through HTTP: its happy path, its guards (wrong state, required
+reasons), errors shown next to their field with what was typed kept, and PermissionDenied as 403."""
+
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Role
+from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
+from applications.services import dossier_assign, dossier_decide, dossier_mark_complete
+from tests.backoffice.conftest import file_renewal, sign_in
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, dossier, *args):
+    return reverse(f"backoffice_instruction:{name}", args=[dossier.pk, *args])
+
+
+def html(response) -> str:
+    return unescape(response.content.decode())
+
+
+def under_review(agent, **kwargs):
+    dossier = file_renewal(**kwargs)
+    return dossier_mark_complete(dossier=dossier, by=agent)
+
+
+def status_of(dossier) -> str:
+    return Dossier.objects.values_list("status", flat=True).get(pk=dossier.pk)
+
+
+# --- Attribution ----------------------------------------------------------------------------------
+
+def test_an_agent_takes_an_unassigned_file_but_not_a_colleagues(agent_client, instructor):
+    dossier = file_renewal()
+    response = agent_client.post(url("take", dossier), follow=True)
+    assert response.redirect_chain[-1][0] == url("dossier", dossier)
+    assert "Le dossier vous est attribué." in html(response)
+    dossier.refresh_from_db()
+    assert dossier.assigned_to == instructor
+
+    colleague_file = file_renewal(last_name="Roux")
+    dossier_assign(dossier=colleague_file, agent=colleague_file_owner(), by=supervisor_of_lyon())
+    page = html(agent_client.get(url("dossier", colleague_file)))
+    assert "Prendre le dossier" not in page
+    assert agent_client.post(url("take", colleague_file)).status_code == 403
+    assert agent_client.post(url("assign", colleague_file), {"assign-agent": instructor.pk}).status_code == 403
+
+
+def colleague_file_owner():
+    return StaffFactory(first_name="Luc", last_name="Moreau")
+
+
+def supervisor_of_lyon():
+    return StaffFactory(role=Role.SUPERVISOR)
+
+
+def test_a_supervisor_assigns_to_an_agent_of_the_prefecture_only(client, supervisor, instructor):
+    sign_in(client, supervisor)
+    dossier = file_renewal()
+    page = html(client.get(url("dossier", dossier)))
+    assert 'name="assign-agent"' in page and instructor.get_full_name() in page
+
+    response = client.post(url("assign", dossier), {"assign-agent": instructor.pk})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.assigned_to == instructor
+    assert DossierEvent.objects.filter(dossier=dossier, kind="assigned", actor=supervisor).exists()
+
+    bordeaux_agent = StaffFactory(role__code="33")
+    response = client.post(url("assign", dossier), {"assign-agent": bordeaux_agent.pk})
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in html(response)
+    dossier.refresh_from_db()
+    assert dossier.assigned_to == instructor
+
+    response = client.post(url("assign", dossier), {"assign-agent": ""})  # unassign
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.assigned_to is None
+
+
+# --- Completeness and complements -----------------------------------------------------------------
+
+def test_mark_complete_only_once(agent_client):
+    dossier = file_renewal()
+    response = agent_client.post(url("complete", dossier), follow=True)
+    assert "l'instruction commence" in html(response)
+    assert status_of(dossier) == Status.UNDER_REVIEW
+
+    response = agent_client.post(url("complete", dossier))
+    assert response.status_code == 200
+    assert "Cette action n'est pas possible : le dossier est « En cours d'instruction »." in html(response)
+    assert status_of(dossier) == Status.UNDER_REVIEW
+
+
+def test_complements_need_a_piece_or_a_message_and_a_future_date(agent_client):
+    dossier = file_renewal()
+    response = agent_client.post(url("complements", dossier), {
+        "complements-message": "", "complements-due_on": (timezone.localdate() + timedelta(days=15)).isoformat(),
+    })
+    assert response.status_code == 200
+    page = html(response)
+    assert 'id="id_complements-document_types_error"' in page
+    assert "Choisissez au moins une pièce ou précisez ce qui manque." in page
+    assert 'id="error-summary"' in page
+
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = agent_client.post(url("complements", dossier), {
+        "complements-message": "Le justificatif de domicile date de plus de trois mois.",
+        "complements-due_on": past,
+    })
+    page = html(response)
+    assert 'id="id_complements-due_on_error"' in page
+    assert "La date limite doit être dans le futur." in page
+    # Nothing typed is lost.
+    assert "Le justificatif de domicile date de plus de trois mois.</textarea>" in page
+    assert f'value="{past}"' in page
+    assert status_of(dossier) == Status.SUBMITTED
+
+
+def test_complements_request_pauses_the_clock(agent_client, instructor):
+    dossier = file_renewal()
+    address = dossier.procedure.requirements.get(document_type__code="justificatif-domicile").document_type
+    due = timezone.localdate() + timedelta(days=15)
+    response = agent_client.post(url("complements", dossier), {
+        "complements-document_types": [address.pk], "complements-message": "Moins de trois mois, s'il vous plaît.",
+        "complements-due_on": due.isoformat(),
+    }, follow=True)
+    assert "La demande de compléments est envoyée" in html(response)
+    dossier.refresh_from_db()
+    assert dossier.status == Status.COMPLEMENTS_REQUESTED
+    assert dossier.clock_paused_on == timezone.localdate()
+    request = ComplementRequest.objects.get(dossier=dossier)
+    assert list(request.document_types.all()) == [address] and request.due_on == due
+    assert request.requested_by == instructor
+    page = html(response)
+    assert "Suspendu" in page and "Compléments demandés, attendus avant le" in page
+    # No second request while one is open.
+    response = agent_client.post(url("complements", dossier), {
+        "complements-message": "Encore", "complements-due_on": due.isoformat()})
+    assert response.status_code == 200
+    assert "Cette action n'est pas possible" in html(response)
+
+
+# --- Attachments ----------------------------------------------------------------------------------
+
+def test_rejecting_a_piece_needs_a_reason(agent_client):
+    dossier = file_renewal()
+    attachment = dossier.attachments.filter(is_current=True).first()
+    prefix = f"att{attachment.pk}"
+    response = agent_client.post(url("attachment_review", dossier, attachment.pk), {f"{prefix}-decision": "reject"})
+    assert response.status_code == 200
+    page = html(response)
+    assert f'id="id_{prefix}-reason_error"' in page
+    assert "Indiquez pourquoi la pièce est refusée" in page
+    assert f'aria-expanded="true" aria-controls="piece-{attachment.pk}"' in page  # its panel is open
+    assert Attachment.objects.get(pk=attachment.pk).review == Attachment.Review.PENDING
+
+    response = agent_client.post(url("attachment_review", dossier, attachment.pk), {
+        f"{prefix}-decision": "reject", f"{prefix}-reason": "Page illisible."})
+    assert response.status_code == 302
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.REJECTED, "Page illisible.")
+
+    response = agent_client.post(url("attachment_review", dossier, attachment.pk), {f"{prefix}-decision": "accept"})
+    assert response.status_code == 302
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.ACCEPTED, "")
+
+
+def test_pieces_are_not_reviewed_after_the_decision(agent_client, instructor):
+    dossier = under_review(instructor)
+    dossier_decide(dossier=dossier, by=instructor, outcome=Status.CLOSED_WITHOUT_ACTION, reasons="Doublon.")
+    attachment = dossier.attachments.first()
+    response = agent_client.post(url("attachment_review", dossier, attachment.pk),
+                                 {f"att{attachment.pk}-decision": "accept"})
+    assert response.status_code == 200
+    assert "Les pièces ne se vérifient que pendant l'instruction." in html(response)
+    assert f'name="att{attachment.pk}-decision"' not in html(response)
+
+
+# --- Biometrics -----------------------------------------------------------------------------------
+
+def test_biometrics_are_requested_during_the_review_only(agent_client, instructor):
+    dossier = file_renewal()
+    response = agent_client.post(url("biometrics", dossier))
+    assert response.status_code == 200
+    assert "Le relevé d'empreintes se demande pendant l'instruction." in html(response)
+
+    dossier_mark_complete(dossier=dossier, by=instructor)
+    response = agent_client.post(url("biometrics", dossier))  # no slot open at the prefecture
+    assert response.status_code == 200
+    assert "Aucun créneau libre pour le relevé d'empreintes" in html(response)
+
+    starts = biometrics_slot(dossier)
+    response = agent_client.post(url("biometrics", dossier), follow=True)
+    assert response.redirect_chain
+    assert DossierEvent.objects.filter(dossier=dossier, kind="biometrics_requested").exists()
+    # The convocation appears with the file's appointments.
+    assert timezone.localtime(starts).strftime("%H:%M") in html(response)
+    assert "Convocation" in html(response)
+
+
+def biometrics_slot(dossier):
+    from appointments.models import Desk, Motive, Slot
+
+    motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
+    desk = Desk.objects.create(site=dossier.prefecture.sites.first(), name="Guichet 3")
+    desk.motives.add(motive)
+    starts = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
+    Slot.objects.create(desk=desk, motive=motive, starts_at=starts, ends_at=starts + timedelta(minutes=15),
+                        capacity=1)
+    return starts
+
+
+# --- Decision -------------------------------------------------------------------------------------
+
+def test_an_unfavourable_decision_needs_reasons_and_appeal_routes(agent_client, instructor):
+    dossier = under_review(instructor)
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_unfavourable"})
+    assert response.status_code == 200
+    page = html(response)
+    assert 'id="id_decision-reasons_error"' in page and "Une décision défavorable doit être motivée." in page
+    assert 'id="id_decision-appeal_routes_error"' in page and "Indiquez les voies et délais de recours." in page
+    assert status_of(dossier) == Status.UNDER_REVIEW
+
+    response = agent_client.post(url("decide", dossier), {
+        "decision-outcome": "decided_unfavourable", "decision-reasons": "Contrat de travail non produit.",
+        "decision-appeal_routes": "Recours contentieux devant le tribunal administratif dans les deux mois.",
+    })
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.DECIDED_UNFAVOURABLE
+    assert dossier.decision_reasons == "Contrat de travail non produit."
+    assert dossier.appeal_routes.startswith("Recours contentieux")
+
+
+def test_closing_without_action_needs_a_reason(agent_client):
+    dossier = file_renewal()
+    response = agent_client.post(url("decide", dossier), {
+        "decision-outcome": "closed_without_action", "decision-appeal_routes": "gardé"})
+    assert response.status_code == 200
+    assert "Indiquez pourquoi le dossier est classé sans suite." in html(response)
+    assert "gardé</textarea>" in html(response)
+    response = agent_client.post(url("decide", dossier), {
+        "decision-outcome": "closed_without_action", "decision-reasons": "Demande en double."})
+    assert response.status_code == 302
+    assert status_of(dossier) == Status.CLOSED_WITHOUT_ACTION
+
+
+def test_no_decision_before_the_file_is_complete(agent_client):
+    dossier = file_renewal()
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert 'value="closed_without_action"' in page and 'value="decided_favourable"' not in page
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable"})
+    assert response.status_code == 200
+    assert "Cette action n'est pas possible : le dossier est « Déposé »." in html(response)
+    response = agent_client.post(url("decide", dossier), {})
+    assert "Choisissez une décision." in html(response)
+    assert status_of(dossier) == Status.SUBMITTED
+
+
+def test_a_favourable_decision_issues_the_certificate(agent_client, instructor):
+    dossier = under_review(instructor)
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable"}, follow=True)
+    assert "La décision est enregistrée." in html(response)
+    assert status_of(dossier) == Status.DECIDED_FAVOURABLE
+    assert "Attestation de décision favorable" in html(response)
+
+
+# --- The card -------------------------------------------------------------------------------------
+
+def test_the_card_goes_through_production_ready_delivered_in_order(agent_client, instructor):
+    dossier = under_review(instructor)
+    response = agent_client.post(url("card", dossier), {"to": "card_in_production"})
+    assert response.status_code == 200
+    assert "Cette action n'est pas possible" in html(response)
+
+    dossier_decide(dossier=dossier, by=instructor, outcome=Status.DECIDED_FAVOURABLE)
+    response = agent_client.post(url("card", dossier), {"to": "card_ready"})
+    assert response.status_code == 200  # production comes first
+    for step in ("card_in_production", "card_ready", "card_delivered"):
+        page = html(agent_client.get(url("dossier", dossier)))
+        assert f'name="to" value="{step}"' in page
+        assert agent_client.post(url("card", dossier), {"to": step}).status_code == 302
+        assert status_of(dossier) == step
+    assert "Aucune action possible" in html(agent_client.get(url("dossier", dossier)))
+
+
+# --- Extension certificates for a late renewal ----------------------------------------------------
+
+def test_an_extension_is_granted_to_a_late_renewal_with_a_reason(agent_client):
+    dossier = file_renewal(days_left=30)  # filed late
+    assert dossier.filed_on_time is False
+    response = agent_client.post(url("extension", dossier), {"extension-reason": ""})
+    assert response.status_code == 200
+    assert "Indiquez pourquoi l'attestation est accordée." in html(response)
+    response = agent_client.post(url("extension", dossier), {"extension-reason": "Hospitalisation attestée."})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.extension_granted is True
+    assert "Accorder les attestations" not in html(agent_client.get(url("dossier", dossier)))
+
+
+def test_an_on_time_renewal_is_not_offered_an_extension(agent_client):
+    dossier = file_renewal()
+    assert "Accorder les attestations" not in html(agent_client.get(url("dossier", dossier)))
+
+
+# --- The record -----------------------------------------------------------------------------------
+
+def test_each_action_is_in_the_timeline_and_the_audit_journal(agent_client, instructor):
+    dossier = file_renewal()
+    agent_client.post(url("take", dossier))
+    agent_client.post(url("complete", dossier))
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert "Dossier attribué" in page and "Déposé → En cours d'instruction" in page
+
+    journal = agent_client.get(url("journal", dossier))
+    assert journal.status_code == 200
+    rows = [(event.action, event.actor) for event, *_ in journal.context["rows"]]
+    assert rows[0] == ("dossier.status_changed", instructor)  # newest first
+    assert ("dossier.assigned", instructor) in rows
+    assert AuditEvent.objects.filter(object_type="applications.dossier", object_id=str(dossier.pk)).count() == len(rows)
+
+
+def test_the_journal_is_paginated(agent_client, instructor):
+    dossier = file_renewal()
+    for _ in range(30):
+        AuditEvent.objects.create(actor=instructor, action="dossier.viewed", object_type="applications.dossier",
+                                  object_id=str(dossier.pk))
+    first = agent_client.get(url("journal", dossier))
+    assert len(first.context["rows"]) == 25
+    assert "Page suivante" in html(first)
+    second = agent_client.get(url("journal", dossier), {"page": 2})
+    assert len(second.context["rows"]) == first.context["page"].paginator.count - 25
+
+
+def test_an_amendment_by_the_applicant_is_highlighted_with_before_and_after(agent_client):
+    from applications.services import dossier_amend
+
+    dossier = file_renewal()
+    dossier_amend(dossier=dossier, by=dossier.applicant, step="situation", field="phone", value="06 01 02 03 04")
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert "anef-timeline__amended" in page and "Modification par le demandeur" in page
+    assert "Téléphone mobile (facultatif) : « – » → « 06 01 02 03 04 »" in page

@@ -1,0 +1,190 @@
+"""The queue: priority order, badges, filters, search, keyset pagination, and a constant number of
+queries whatever the number of dossiers."""
+
+import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from applications.clock import priorities_refresh
+from applications.models import Dossier, Status
+from tests.backoffice.conftest import file_renewal, listed, queued, sign_in
+from tests.factories import StaffFactory, prefecture, procedure
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("backoffice_instruction:queue")
+
+
+def test_rights_at_risk_first_then_overdue_then_by_age(agent_client):
+    newest = queued(name="Blanc Anne", filed_days_ago=2)
+    oldest = queued(name="Noir Marc", filed_days_ago=20)
+    overdue = queued(name="Vert Paul", filed_days_ago=40, deadline_in=-10)
+    at_risk = queued(name="Rouge Lina", filed_days_ago=1, permit_in=10)
+    decided = queued(name="Gris Tom", status=Status.DECIDED_FAVOURABLE, filed_days_ago=60)  # still open (card)
+    queued(name="Brun Léa", status=Status.WITHDRAWN)  # closed: not in the queue
+
+    response = agent_client.get(QUEUE)
+    assert listed(response) == [at_risk.reference, overdue.reference, decided.reference, oldest.reference,
+                                newest.reference]
+    page = unescape(response.content.decode())
+    expiry = (timezone.localdate() + timedelta(days=10)).strftime("%d/%m/%Y")
+    assert f"Droits menacés ·<span class=\"fr-sr-only\"> titre valable jusqu'au</span> {expiry}" in page
+    assert "Hors délai · 10 jours" in page
+    assert "28 jours restants" in page  # the newest: filed 2 days ago, 30-day target
+
+
+def test_the_badges_say_when_the_clock_is_paused(agent_client):
+    queued(name="Blanc Anne", status=Status.COMPLEMENTS_REQUESTED, clock_paused_on=timezone.localdate())
+    page = unescape(agent_client.get(QUEUE).content.decode())
+    assert ">Suspendu<" in page
+
+
+def test_filters_by_status_procedure_channel_agent_and_deadline(agent_client, instructor):
+    colleague = StaffFactory(first_name="Luc", last_name="Moreau")
+    submitted = queued(name="Blanc Anne")
+    reviewing = queued(name="Noir Marc", status=Status.UNDER_REVIEW, assigned_to=instructor)
+    waiting = queued(name="Vert Paul", status=Status.COMPLEMENTS_REQUESTED, clock_paused_on=timezone.localdate(),
+                     assigned_to=colleague)
+    paper = queued(name="Rouge Lina", channel="paper", kind="premiere-demande-salarie", deadline_in=3)
+    overdue = queued(name="Gris Tom", deadline_in=-1)
+    at_risk = queued(name="Brun Léa", permit_in=5)
+
+    def refs(**params):
+        return set(listed(agent_client.get(QUEUE, params)))
+
+    assert refs(status=["under_review", "complements_requested"]) == {reviewing.reference, waiting.reference}
+    assert refs(procedure=procedure("premiere-demande-salarie").pk) == {paper.reference}
+    assert refs(channel="paper") == {paper.reference}
+    assert refs(assigned="me") == {reviewing.reference}
+    assert refs(assigned=str(colleague.pk)) == {waiting.reference}
+    assert refs(assigned="none") == {submitted.reference, paper.reference, overdue.reference, at_risk.reference}
+    assert refs(deadline="paused") == {waiting.reference}
+    assert refs(deadline="overdue") == {overdue.reference}
+    assert refs(deadline="due_soon") == {paper.reference}
+    assert refs(deadline="at_risk") == {at_risk.reference}
+    # Filters combine; an unknown value is ignored rather than emptying the queue.
+    assert refs(channel="paper", deadline="overdue") == set()
+    assert refs(deadline="whenever") == refs()
+    assert len(refs()) == 6
+
+
+def test_the_filters_stay_in_the_url_and_the_form(agent_client, instructor):
+    queued(name="Blanc Anne", status=Status.UNDER_REVIEW, assigned_to=instructor)
+    response = agent_client.get(QUEUE, {"status": "under_review", "assigned": "me", "q": "blanc"})
+    page = response.content.decode()
+    assert re.search(r'<input type="checkbox" name="status" value="under_review"[^>]* checked', page)
+    assert not re.search(r'<input type="checkbox" name="status" value="submitted"[^>]* checked', page)
+    assert '<option value="me" selected>' in page
+    assert 'value="blanc"' in page
+
+
+def test_status_counts_ignore_the_status_filter_and_respect_the_others(agent_client):
+    queued(name="Blanc Anne")
+    queued(name="Blanc Paul")
+    queued(name="Noir Marc", status=Status.UNDER_REVIEW)
+    queued(name="Blanche Zoé", status=Status.COMPLEMENTS_REQUESTED, clock_paused_on=timezone.localdate())
+
+    response = agent_client.get(QUEUE, {"q": "blanc", "status": "submitted"})
+    tabs = {tab["label"]: tab["count"] for tab in response.context["status_tabs"]}
+    assert tabs["Tous"] == 3
+    assert tabs["Déposé"] == 2 and tabs["Compléments demandés"] == 1 and tabs["En cours d'instruction"] == 0
+    current = [tab for tab in response.context["status_tabs"] if tab["current"]]
+    assert [tab["label"] for tab in current] == ["Déposé"]
+    assert "Déposé (2)" in unescape(response.content.decode())
+
+
+def test_search_by_reference_name_prefix_and_foreigner_number(agent_client):
+    diallo = file_renewal(last_name="Diallo", first_name="Amina", foreigner_number="1234567890")
+    eloise = file_renewal(last_name="Éloïse-Durand", first_name="Marie", foreigner_number="")
+    queued(name="Dupont Jean")
+
+    def refs(query):
+        return listed(agent_client.get(QUEUE, {"q": query}))
+
+    assert refs(diallo.reference) == [diallo.reference]
+    assert refs(diallo.reference.lower()) == [diallo.reference]
+    assert refs("diall") == [diallo.reference]
+    assert refs("DIALLO amina") == [diallo.reference]
+    assert refs("eloise") == [eloise.reference]  # accents and case ignored
+    assert refs("ÉLOÏSE durand") == [eloise.reference]
+    assert refs("1234567890") == [diallo.reference]
+    assert refs("12 34 56 78 90") == [diallo.reference]
+    assert refs("amina") == []  # a prefix of the family name, not any word
+    assert refs("2099-69-0000001") == []
+
+
+def test_keyset_pagination_walks_the_whole_queue_once(agent_client):
+    dossiers = [queued(name=f"Nom{i:02d} Prénom", filed_days_ago=i % 7) for i in range(12)]
+    queued(name="Rouge Lina", permit_in=3)  # a priority-0 row at the top
+    seen = []
+    response = agent_client.get(QUEUE, {"limit": 5, "channel": "online"})
+    pages = 0
+    while True:
+        pages += 1
+        seen += listed(response)
+        next_url = response.context["next_url"]
+        if not next_url:
+            break
+        query = parse_qs(urlsplit(next_url).query)
+        assert query["channel"] == ["online"] and query["limit"] == ["5"]  # the filters travel along
+        assert "Page suivante" in response.content.decode()
+        response = agent_client.get(QUEUE + next_url)
+        assert "Retour au début" in response.content.decode()
+        first = parse_qs(urlsplit(response.context["first_url"]).query)
+        assert "after" not in first and first["channel"] == ["online"]
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 13
+    expected = list(Dossier.objects.order_by("priority", "priority_date", "id").values_list("reference", flat=True))
+    assert seen == expected
+    assert seen[0] not in {d.reference for d in dossiers}  # the rights at risk came first
+
+
+def test_fifty_five_dossiers_make_two_pages_of_fifty_and_five(agent_client):
+    for i in range(55):
+        queued(name=f"Nom{i:02d} X", filed_days_ago=1)
+    first = agent_client.get(QUEUE)
+    assert len(listed(first)) == 50
+    second = agent_client.get(QUEUE + first.context["next_url"])
+    assert len(listed(second)) == 5 and not second.context["next_url"]
+
+
+def test_a_bad_cursor_starts_from_the_top(agent_client):
+    one = queued(name="Blanc Anne")
+    assert listed(agent_client.get(QUEUE, {"after": "nonsense"})) == [one.reference]
+
+
+def test_an_agent_of_two_prefectures_chooses_one(client, instructor):
+    Membership.objects.create(user=instructor, role=Role.AGENT, prefecture=prefecture("33"))
+    sign_in(client, instructor)
+    lyon, bordeaux = queued(name="Blanc Anne"), queued(name="Noir Marc", department="33")
+    assert set(listed(client.get(QUEUE))) == {lyon.reference, bordeaux.reference}
+    assert listed(client.get(QUEUE, {"prefecture": prefecture("33").pk})) == [bordeaux.reference]
+    assert 'name="prefecture"' in client.get(QUEUE).content.decode()
+
+
+def test_the_query_count_does_not_grow_with_the_queue(agent_client, instructor):
+    colleague = StaffFactory(first_name="Luc", last_name="Moreau")
+
+    def fill(n):
+        for i in range(n):
+            queued(name=f"Nom{i:02d} X", filed_days_ago=i % 20, assigned_to=colleague if i % 2 else instructor,
+                   permit_in=10 if i % 5 == 0 else None, deadline_in=-2 if i % 7 == 0 else None)
+        priorities_refresh(today=timezone.localdate())
+
+    fill(3)
+    agent_client.get(QUEUE)  # warm-up: session and per-process caches
+    with CaptureQueriesContext(connection) as few:
+        assert len(listed(agent_client.get(QUEUE))) == 3
+    fill(27)
+    with CaptureQueriesContext(connection) as many:
+        assert len(listed(agent_client.get(QUEUE))) == 30
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    assert len(few) <= 10, len(few)
