@@ -36,3 +36,7 @@ def refresh_queue_priorities() -> int:
     (permits coming close to their end, files passing their legal deadline)."""
     # idempotency: a pure function of the dossier and the date; running it again writes the same.
     return priorities_refresh(today=timezone.localdate())
+
+
+# Celery discovers ``<app>.tasks`` only: the export task lives in its own module.
+from applications.export_tasks import export_queue  # noqa: E402, F401

@@ -151,6 +151,8 @@ class IssuedDocument(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "issued_at"], name="document_subject_idx"),
             models.Index(fields=["holder", "issued_at"], name="document_holder_idx"),
+            # Statistics: certificates issued per kind over a period.
+            models.Index(fields=["kind", "issued_at"], name="document_kind_issued_idx"),
         ]
         constraints = [
             models.CheckConstraint(

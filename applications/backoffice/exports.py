@@ -267,9 +267,13 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     export = export_get_for_user(user=request.user, pk=pk)
+    try:
+        content = export.file.open("rb")
+    except FileNotFoundError:  # purged, or lost with a volume
+        raise Http404 from None
     audit_record(actor=request.user, action="queue.export_downloaded", obj=export)
     response = FileResponse(
-        export.file.open("rb"), as_attachment=True,
+        content, as_attachment=True,
         filename=f"file-{timezone.localtime(export.created_at):%Y-%m-%d}-{export.pk}.csv",
         content_type="text/csv; charset=utf-8",
     )

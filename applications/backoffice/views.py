@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import user_memberships
@@ -561,8 +562,9 @@ def reassign(request: HttpRequest) -> HttpResponse:
             else:
                 moved += 1
         if moved:
-            messages.success(request, _("%(count)s dossier(s) réattribué(s) à %(name)s.") % {
-                "count": moved, "name": form.cleaned_data["to_agent"].get_full_name()})
+            messages.success(request, ngettext(
+                "%(count)s dossier réattribué à %(name)s.", "%(count)s dossiers réattribués à %(name)s.", moved,
+            ) % {"count": moved, "name": form.cleaned_data["to_agent"].get_full_name()})
         for line in refused:
             messages.error(request, line)
         return redirect(f"{_workload_url()}?{urlencode({'agent': selected.user_id})}")

@@ -207,7 +207,7 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
             if old.kind == Booking.Kind.CONVOCATION and by == old.person:
                 limit = old.movable_until
                 if limit is None or timezone.localtime(slot.starts_at).date() > limit:
-                    raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date antérieure au %(date)s.")
+                    raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date allant jusqu'au %(date)s au plus tard.")
                                        % {"date": (limit or timezone.localdate()).strftime("%d/%m/%Y")})
             _release(old, by)
             new = _book(person=old.person, slot=slot, by=by, kind=old.kind,

@@ -158,6 +158,15 @@ def test_only_the_requester_may_download_it(client, mails, queue):
 
 
 @pytest.mark.django_db
+def test_a_purged_file_is_not_found(client, mails, queue):
+    agent = StaffFactory(with_totp=True)
+    sign_in(client, agent)
+    export = request_export(client, mails)
+    export.file.storage.delete(export.file.name)
+    assert client.get(reverse("backoffice_reports:export_download", args=[export.pk])).status_code == 404
+
+
+@pytest.mark.django_db
 def test_the_list_shows_the_requester_exports_with_their_state(client, mails, queue):
     agent = StaffFactory(with_totp=True)
     sign_in(client, agent)

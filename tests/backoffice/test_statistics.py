@@ -166,6 +166,7 @@ def test_the_page_shows_the_figures_in_accessible_tables(client, dataset):
     assert "<caption>" in page and '<th scope="row">Renouvellements</th>' in page
     assert "35,0" in page and "75,0" in page and "83 %" in page  # French number format
     assert 'name="prefecture"' not in page  # one prefecture: no selector
+    assert f'href="{reverse("backoffice_instruction:queue")}?deadline=at_risk"' in page
 
 
 def test_the_query_count_does_not_grow_with_the_data(client, dataset):

@@ -61,7 +61,7 @@ def test_a_supervisor_reassigns_some_files_of_an_agent_to_another(client, team, 
 
     response = client.post(REASSIGN, {"from_agent": anne.pk, "dossiers": [first.pk, third.pk], "to_agent": marc.pk},
                            follow=True)
-    assert "2 dossier(s) réattribué(s) à Marc PETIT." in unescape(response.content.decode())
+    assert "2 dossiers réattribués à Marc PETIT." in unescape(response.content.decode())
     assigned = dict(Dossier.objects.values_list("reference", "assigned_to"))
     assert assigned[first.reference] == marc.pk and assigned[third.reference] == marc.pk
     assert assigned[second.reference] == anne.pk

@@ -177,6 +177,6 @@ def test_a_supervisor_sees_the_workload_and_reassigns_files(page: Page, live_ser
     form.get_by_label("Nouvel agent").select_option(label="Marc PETIT")
     visited(page, "reassign")
     form.get_by_role("button", name="Réattribuer").click()
-    expect(page.locator(".fr-alert--success")).to_contain_text("1 dossier(s) réattribué(s) à Marc PETIT.")
+    expect(page.locator(".fr-alert--success")).to_contain_text("1 dossier réattribué à Marc PETIT.")
     assert Dossier.objects.get(pk=first.pk).assigned_to == marc
     assert Dossier.objects.get(pk=second.pk).assigned_to == anne
