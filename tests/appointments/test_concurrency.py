@@ -22,9 +22,9 @@ from tests.factories import DossierFactory, StaffFactory
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race needs PostgreSQL (CI runs it)"),
-    # Committed transactions, as in production; the reference data (départements, motives) is
-    # restored for each test because a transactional test empties the tables after it.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Committed transactions, as in production; tests/conftest.py reloads the reference data
+    # (départements, motives) that the flush after a transactional test empties.
+    pytest.mark.django_db(transaction=True),
 ]
 
 
