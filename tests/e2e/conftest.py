@@ -74,7 +74,8 @@ def browser_context_args(browser_context_args):
 def _no_console_errors(page: Page):
     """A page that logs an error (a script blocked by the CSP, a failing asset) fails the journey."""
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: errors.append(f"{message.location.get('url')}: {message.text}")
+            if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield
     assert not errors, "Errors in the browser console:\n" + "\n".join(errors)

@@ -60,7 +60,7 @@ def test_a_card_holder_books_the_collection_moves_it_and_is_checked_in(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.location.get('url')}: {m.text}") if m.type == "error" else None)
 
     sign_in(page, live_server, person.email)
     expect(page.locator("h1")).to_have_text("Mon espace")
@@ -138,7 +138,7 @@ def test_a_card_holder_books_the_collection_moves_it_and_is_checked_in(
     Slot.objects.filter(pk=moved.slot_id).update(starts_at=start, ends_at=start + timedelta(minutes=10))
     staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = staff.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.location.get('url')}: {m.text}") if m.type == "error" else None)
     sign_in(page, live_server, agent.email)
     page.get_by_label("Code de vérification").fill(totp_code())
     page.get_by_role("button", name="Valider").click()
@@ -179,7 +179,7 @@ def test_a_supervisor_sets_hours_closes_a_day_and_reconvokes_a_no_show(browser: 
                             by=supervisor, kind=Booking.Kind.CONVOCATION)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.location.get('url')}: {m.text}") if m.type == "error" else None)
     sign_in(page, live_server, supervisor.email)
     page.get_by_label("Code de vérification").fill(totp_code())
     page.get_by_role("button", name="Valider").click()

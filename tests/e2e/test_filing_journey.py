@@ -36,7 +36,7 @@ def test_applicant_files_a_renewal_and_gets_a_verifiable_receipt(
     context = browser.new_context(viewport=VIEWPORTS[screen], locale="fr-FR", accept_downloads=True)
     page: Page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.location.get('url')}: {m.text}") if m.type == "error" else None)
 
     page.goto(live_server.url + "/compte/connexion/")
     page.get_by_label("Adresse e-mail").fill(user.email)
