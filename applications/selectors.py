@@ -51,6 +51,18 @@ def procedure_get_active(*, code: str) -> Procedure:
         raise Http404 from None
 
 
+def eligibility_mismatch(*, procedure: Procedure, answers: dict) -> dict | None:
+    """The first eligibility answer that rules this procedure out, with the message to show and
+    the procedure to suggest instead (None when every answer fits)."""
+    for question in procedure.eligibility:
+        expected = "yes" if question.get("expected", True) else "no"
+        answer = answers.get(question["code"])
+        if answer and answer != expected:
+            other = Procedure.objects.filter(code=question.get("otherwise", ""), is_active=True).first()
+            return {"message": question.get("message", ""), "procedure": other}
+    return None
+
+
 def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
     """The applicant's dossiers for the dashboard, newest activity first (two queries in all)."""
     return (

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
-from applications.models import DocumentType, Procedure, Status
+from applications.models import Procedure, Status
 from applications.rules import LATE_RENEWAL_FEE_EUR, renewal_window
 from applications.services.submission import renewal_timing
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
@@ -88,15 +88,6 @@ def _step_context(dossier, step):
     }
 
 
-def _eligibility_mismatch(dossier, data):
-    for question in dossier.procedure.eligibility:
-        expected = "yes" if question.get("expected", True) else "no"
-        if data.get(question["code"]) and data[question["code"]] != expected:
-            other = Procedure.objects.filter(code=question.get("otherwise", ""), is_active=True).first()
-            return {"message": question.get("message", ""), "procedure": other}
-    return None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
@@ -114,7 +105,7 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_json() if hasattr(form, "cleaned_json") else dict(form.cleaned_data)
         dossier = services.draft_save_step(dossier=dossier, step=step, data=data, by=request.user)
-        mismatch = _eligibility_mismatch(dossier, data) if step == "eligibility" else None
+        mismatch = selectors.eligibility_mismatch(procedure=dossier.procedure, answers=data) if step == "eligibility" else None
         if mismatch is None:
             return redirect("applications:step", pk=dossier.pk, step=steps.next_step(dossier.procedure, step))
     return render(request, "applications/step.html", {
@@ -164,13 +155,13 @@ def _review_step(request, dossier):
 @require_POST
 def upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    # Only the document types this procedure asks for (complement requests choose among them too).
     requirement = dossier.procedure.requirements.select_related("document_type").filter(document_type_id=type_pk).first()
-    document_type = requirement.document_type if requirement else DocumentType.objects.filter(pk=type_pk).first()
+    document_type = requirement.document_type if requirement else None
     back = (reverse("applications:step", args=[dossier.pk, "documents"]) if dossier.status == Status.DRAFT
             else reverse("applications:dossier", args=[dossier.pk])) + f"#piece-{type_pk}"
     if document_type is None:
-        messages.error(request, _("Ce type de pièce n'existe pas."))
-        return redirect(back)
+        raise Http404
     form = forms.UploadForm(request.POST, request.FILES, document_type=document_type, prefix=f"t{type_pk}")
     if not form.is_valid():
         messages.error(request, _("%(type)s : %(error)s") % {"type": document_type.name, "error": " ".join(form.errors["file"])})

@@ -104,3 +104,17 @@ def test_withdrawal_asks_for_confirmation(client, mails):
     with mails():
         client.post(url, {"reason": "Je pars", "confirm": "on"})
     assert Dossier.objects.get(pk=dossier.pk).status == Status.WITHDRAWN
+
+
+def test_an_upload_for_a_document_type_the_procedure_does_not_ask_for_is_refused(client):
+    # Regression: the upload view used to accept any document type id from the URL.
+    from applications.models import DocumentType
+
+    user = UserFactory()
+    client.force_login(user)
+    dossier, _ = draft_start(applicant=user, procedure=procedure("changement-adresse"))
+    foreign = DocumentType.objects.exclude(pk__in=dossier.procedure.requirements.values("document_type")).first()
+    response = client.post(reverse("applications:upload", args=[dossier.pk, foreign.pk]),
+                           {f"t{foreign.pk}-file": pdf_file()})
+    assert response.status_code == 404
+    assert not Attachment.objects.exists()
