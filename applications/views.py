@@ -21,6 +21,7 @@ from applications.services.submission import renewal_timing
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
 from appointments.selectors import bookings_for_subject
+from documents.selectors import documents_in_force_for_holder
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -45,6 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     dossiers = list(selectors.dossiers_for_applicant(user=request.user))
     return render(request, "applications/dashboard.html", {
         "permits": selectors.permits_for_holder(user=request.user),
+        "certificates": documents_in_force_for_holder(holder=request.user),
         "drafts": [d for d in dossiers if d.status == Status.DRAFT],
         "filed": [(d, PLAIN_STATUS[d.status], NEXT_ACTION[d.status]) for d in dossiers if d.status != Status.DRAFT],
     })

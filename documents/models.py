@@ -47,7 +47,19 @@ NUMBER_PREFIXES = {
 }
 
 
+#: Documents that prove a right (to stay, to work) while they are in force. When one of them is
+#: replaced, the replacement takes effect only on the day its successor starts: until then the old
+#: one stays in force, so that a person is never left a day without a valid document (DESIGN §5,
+#: "continuity is the rule"). Any other document (a receipt, a convocation letter for a moved
+#: appointment) is replaced on the day its successor is issued.
+CONTINUITY_KINDS = frozenset({DocumentKind.EXTENSION_CERTIFICATE, DocumentKind.FAVOURABLE_DECISION})
+
+
 class DocumentStatus(models.TextChoices):
+    """The register's state of a document. A SUPERSEDED document names its successor and the day
+    the replacement takes effect (``superseded_on``); what it means on a given day is
+    ``IssuedDocument.public_status``."""
+
     VALID = "valid", _("valide")
     SUPERSEDED = "superseded", _("remplacé par un document plus récent")
     REVOKED = "revoked", _("révoqué")
@@ -129,6 +141,9 @@ class IssuedDocument(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes",
         verbose_name=_("remplacé par"),
     )
+    # The first day on which the successor replaces this document; until then this one stays in
+    # force (CONTINUITY_KINDS). Set with superseded_by, by documents.services.document_issue.
+    superseded_on = models.DateField(_("remplacé à compter du"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     revocation_reason = models.TextField(_("motif de la révocation"), blank=True)
 
@@ -161,10 +176,11 @@ class IssuedDocument(models.Model):
                 name="document_valid_range",
             ),
             models.CheckConstraint(
-                # A superseded document names its successor; a valid one has none; a revoked
-                # one keeps its successor if it had one.
-                condition=Q(status=DocumentStatus.SUPERSEDED, superseded_by__isnull=False)
-                | Q(status=DocumentStatus.VALID, superseded_by__isnull=True)
+                # A superseded document names its successor and the day it takes over; a valid
+                # one has none; a revoked one keeps its successor if it had one.
+                condition=Q(status=DocumentStatus.SUPERSEDED, superseded_by__isnull=False,
+                            superseded_on__isnull=False)
+                | Q(status=DocumentStatus.VALID, superseded_by__isnull=True, superseded_on__isnull=True)
                 | Q(status=DocumentStatus.REVOKED),
                 name="document_superseded_has_successor",
             ),
@@ -190,11 +206,25 @@ class IssuedDocument(models.Model):
     def is_rendered(self) -> bool:
         return self.rendered_at is not None and bool(self.file)
 
-    def public_status(self, today: datetime.date | None = None) -> str:
-        """The status the verification page shows, given today's date (Europe/Paris)."""
-        if self.status != DocumentStatus.VALID:
-            return self.status
+    @property
+    def proves_rights(self) -> bool:
+        return self.kind in CONTINUITY_KINDS
+
+    def replacement_pending(self, today: datetime.date | None = None) -> bool:
+        """Replaced by a successor that has not taken over yet: this one is still in force."""
         today = today or timezone.localdate()
+        return (self.status == DocumentStatus.SUPERSEDED and self.superseded_on is not None
+                and self.superseded_on > today)
+
+    def public_status(self, today: datetime.date | None = None) -> PublicStatus:
+        """The status the verification page shows, given today's date (Europe/Paris).
+
+        A superseded document is "superseded" only from the day its successor takes over; until
+        then its own validity dates decide.
+        """
+        today = today or timezone.localdate()
+        if self.status != DocumentStatus.VALID and not self.replacement_pending(today):
+            return PublicStatus(self.status)
         if self.valid_until is not None and self.valid_until < today:
             return PublicStatus.EXPIRED
         if self.valid_from is not None and self.valid_from > today:

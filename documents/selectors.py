@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,9 +16,10 @@ from accounts.models import User
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    CONTINUITY_KINDS,
     DocumentKind,
+    DocumentStatus,
     IssuedDocument,
-    PublicStatus,
     normalize_code,
 )
 from documents.qr import qr_token_load
@@ -64,12 +65,27 @@ def documents_for_holder(*, holder: User) -> QuerySet[IssuedDocument]:
     return IssuedDocument.objects.filter(holder=holder).order_by("-issued_at", "-id")
 
 
+def documents_in_force_for_holder(
+    *, holder: User, today: datetime.date | None = None
+) -> list[IssuedDocument]:
+    """The holder's documents that prove a right today or will from a later day: the certificate
+    in force and, when one was re-issued ahead of its lapse, the next one; oldest start first."""
+    today = today or timezone.localdate()
+    candidates = (
+        IssuedDocument.objects.filter(holder=holder, kind__in=CONTINUITY_KINDS)
+        .filter(Q(status=DocumentStatus.VALID) | Q(status=DocumentStatus.SUPERSEDED, superseded_on__gt=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("valid_from", "id")
+    )
+    return list(candidates)
+
+
 def document_verify_code(*, code: str) -> IssuedDocument | None:
     """The document a verification code (as typed: any case, with or without dash) names."""
     code = normalize_code(code)
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return None
-    return IssuedDocument.objects.filter(verification_code=code).first()
+    return IssuedDocument.objects.filter(verification_code=code).select_related("superseded_by").first()
 
 
 def document_verify_token(*, token: str) -> IssuedDocument | None:
@@ -79,7 +95,8 @@ def document_verify_token(*, token: str) -> IssuedDocument | None:
     altered; returns None for a well-signed token whose document no longer exists.
     """
     number, code = qr_token_load(token=token)
-    return IssuedDocument.objects.filter(number=number, verification_code=code).first()
+    return (IssuedDocument.objects.filter(number=number, verification_code=code)
+            .select_related("superseded_by").first())
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,11 @@ class VerificationFacts:
     status_label: str
     holder_name: str
     holder_birth_date: datetime.date | None
+    # Its successor: the number that replaces it and the day it does, once known. While the
+    # successor has not taken over (``status`` still "valid"), a checker learns that the holder
+    # has the next document ready; afterwards, which document to ask for.
+    successor_number: str = ""
+    successor_from: datetime.date | None = None
 
     @property
     def is_filing_receipt(self) -> bool:
@@ -106,7 +128,8 @@ class VerificationFacts:
 def document_verification_facts(
     *, document: IssuedDocument, today: datetime.date | None = None
 ) -> VerificationFacts:
-    status = PublicStatus(document.public_status(today))
+    status = document.public_status(today)
+    successor = document.superseded_by if document.status == DocumentStatus.SUPERSEDED else None
     return VerificationFacts(
         kind=document.kind,
         kind_label=document.get_kind_display(),
@@ -118,4 +141,6 @@ def document_verification_facts(
         status_label=str(status.label),
         holder_name=document.holder_name,
         holder_birth_date=document.holder_birth_date,
+        successor_number=successor.number if successor else "",
+        successor_from=document.superseded_on if successor else None,
     )

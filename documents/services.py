@@ -92,6 +92,7 @@ from accounts.services import audit_record
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    CONTINUITY_KINDS,
     NUMBER_PREFIXES,
     STATUS_TRANSITIONS,
     DocumentKind,
@@ -193,7 +194,9 @@ def document_issue(
     """Issues a document to ``holder`` about ``subject`` (a dossier, a booking) and queues its PDF.
 
     ``context`` follows the contract of ``template`` (module docstring). ``supersedes``, a valid
-    document of the same holder, is marked superseded by the new one in the same transaction.
+    document of the same holder, is marked superseded by the new one in the same transaction; the
+    replacement takes effect the day the new one starts when the old one proves a right
+    (``CONTINUITY_KINDS``: it stays in force until then), else at once.
     ``by`` is the agent who issued it, if a person did (None for the system).
 
     Raises ``ValueError`` for a caller's mistake (a context breaking its contract, an unknown kind,
@@ -241,12 +244,24 @@ def document_issue(
     if previous is not None:
         previous.status = DocumentStatus.SUPERSEDED
         previous.superseded_by = document
-        previous.save(update_fields=["status", "superseded_by"])
-        audit_record(actor=by, action="document.superseded", obj=previous,
-                     data={"number": previous.number, "superseded_by": document.number})
+        previous.superseded_on = _takes_over_on(previous=previous, successor=document)
+        previous.save(update_fields=["status", "superseded_by", "superseded_on"])
+        audit_record(actor=by, action="document.superseded", obj=previous, data={
+            "number": previous.number, "superseded_by": document.number,
+            "superseded_on": previous.superseded_on.isoformat(),
+        })
 
     transaction.on_commit(lambda: render_document.delay(document.pk))
     return document
+
+
+def _takes_over_on(*, previous: IssuedDocument, successor: IssuedDocument) -> date:
+    """The first day the successor replaces ``previous``: its start for a document that proves a
+    right (continuity: the old one stays in force until the new one is), today for any other."""
+    today = timezone.localdate(successor.issued_at)
+    if previous.kind in CONTINUITY_KINDS and successor.valid_from is not None:
+        return max(today, successor.valid_from)
+    return today
 
 
 def _pdf_context(document: IssuedDocument) -> dict[str, Any]:

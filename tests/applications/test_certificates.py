@@ -1,6 +1,7 @@
 """Certificates that keep rights alive: the extension certificate sweep (attestation de prolongation
 d'instruction) and the favourable-decision certificate, through the services."""
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,7 +15,14 @@ from django.utils import timezone
 
 from applications.clock import PRIORITY_NORMAL, PRIORITY_RIGHTS_AT_RISK
 from applications.models import DossierEvent, PermitCategory, Status
-from applications.services import card_mark, dossier_decide, dossier_transition, extension_grant
+from applications.services import (
+    card_mark,
+    complements_answer,
+    complements_request,
+    dossier_decide,
+    dossier_transition,
+    extension_grant,
+)
 from applications.services.certificates import (
     add_months,
     extension_certificate_issue,
@@ -25,6 +33,7 @@ from applications.tasks import issue_extension_certificates, refresh_queue_prior
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.qr import qr_token_make
 from documents.selectors import document_verification_facts
+from documents.services import document_issue
 from tests.documents.support import pdf_text
 from tests.factories import DossierFactory, PermitFactory, StaffFactory, UserFactory, procedure
 
@@ -132,10 +141,10 @@ def test_the_certificate_is_re_issued_before_it_lapses_and_replaces_the_previous
         _, second = certificates(dossier)
         assert second.valid_from == first.valid_until + timedelta(days=1)
         assert (first.status, first.superseded_by) == (DocumentStatus.SUPERSEDED, second)
-        assert document_verification_facts(document=first).status == "superseded"
+        # Replaced, but only from the day the second one starts: until then the first is in force.
+        assert first.superseded_on == second.valid_from
+        assert document_verification_facts(document=first).status == "valid"
         assert document_verification_facts(document=second).status == "not_yet_valid"
-        response = client.get(reverse("documents:verify_token", args=[qr_token_make(document=first)]))
-        assert "remplacé par un document plus récent" in response.content.decode()
     dossier.refresh_from_db()
     assert dossier.certificate_valid_until == second.valid_until
     assert DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED).count() == 2
@@ -352,3 +361,129 @@ def test_the_nightly_priority_refresh_puts_uncovered_permits_first():
     assert refresh_queue_priorities() >= 1
     dossier.refresh_from_db()
     assert dossier.priority == PRIORITY_RIGHTS_AT_RISK
+
+
+# --- Continuity of rights, day by day -----------------------------------------------------------
+
+def documents_in_force(holder, day):
+    """The holder's documents that /verifier/ would call valid on ``day``."""
+    return [d for d in IssuedDocument.objects.filter(holder=holder).select_related("superseded_by")
+            if document_verification_facts(document=d, today=day).status == "valid"]
+
+
+def test_every_day_of_a_long_instruction_the_person_holds_a_document_in_force():
+    # Regression (outside review): a certificate re-issued ahead of its lapse replaced the one in
+    # force on the day of issue, leaving people a week with no valid document at each re-issue.
+    # A renewal filed on time, instructed for 11 months with a complement request on the way,
+    # decided favourably, its card delivered 6 weeks later; the nightly jobs run every day.
+    filed_on = date(2027, 1, 11)
+    with travel_to(filed_on):
+        dossier = pending_renewal(days_left=90)
+    agent = StaffFactory()
+    expires_on = dossier.permit_expires_on
+    decided_on = expires_on + timedelta(days=300)
+    delivered_on = decided_on + timedelta(days=42)
+    complements_on = expires_on + timedelta(days=100)
+
+    gaps = []
+    day = filed_on
+    while day < delivered_on:
+        with travel_to(day):
+            issue_extension_certificates()
+            refresh_queue_priorities()
+            if day == complements_on:
+                complements_request(dossier=dossier, by=agent, document_types=[],
+                                    message="Justificatif de domicile récent.", due_on=day + timedelta(days=15))
+            elif day == complements_on + timedelta(days=10):
+                complements_answer(dossier=dossier, by=dossier.applicant, message="Voici le justificatif.")
+            elif day == decided_on:
+                dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+            elif day == decided_on + timedelta(days=20):
+                card_mark(dossier=dossier, by=agent, to=Status.CARD_IN_PRODUCTION)
+            elif day == decided_on + timedelta(days=35):
+                card_mark(dossier=dossier, by=agent, to=Status.CARD_READY)
+            # The permit itself covers the person up to its last day.
+            if day > expires_on and not documents_in_force(dossier.applicant, day):
+                gaps.append(day)
+        day += timedelta(days=1)
+
+    assert gaps == []
+    extensions = certificates(dossier)
+    assert len(extensions) >= 4  # 300 days of instruction: re-issued every 3 months
+    # Each one starts the day after the previous one ends.
+    assert all(b.valid_from == a.valid_until + timedelta(days=1) for a, b in itertools.pairwise(extensions))
+
+
+def test_a_certificate_re_issued_ahead_stays_in_force_until_its_successor_starts(client):
+    dossier = pending_renewal(days_left=3)
+    extension_certificates_sweep(today=timezone.localdate())
+    [first] = certificates(dossier)
+    reissued_on = first.valid_until - timedelta(days=LEAD)
+    with travel_to(reissued_on):
+        extension_certificates_sweep(today=reissued_on)
+    _, second = certificates(dossier)
+    first.refresh_from_db()
+    assert (first.superseded_by, first.superseded_on) == (second, second.valid_from)
+
+    # From the re-issue to its own last day, the first one is valid, and says who takes over.
+    for day in (reissued_on, first.valid_until):
+        assert document_verification_facts(document=first, today=day).status == "valid"
+        assert document_verification_facts(document=second, today=day).status == "not_yet_valid"
+    with travel_to(reissued_on):
+        page = client.get(reverse("documents:verify_token", args=[qr_token_make(document=first)])).content.decode()
+        assert "Document authentique" in page and "plus en vigueur" not in page
+        assert f"le document n° {second.number} prendra le relais" in page
+        # The applicant's space shows both: the one in force and the next one.
+        client.force_login(dossier.applicant)
+        space = client.get(reverse("applications:dashboard")).content.decode()
+        assert "Mes attestations en vigueur" in space
+        assert first.number in space and second.number in space
+        assert "En vigueur à partir du" in space and "La suivante prend le relais le" in space
+
+    # The day the second one starts, the first one is replaced by it.
+    takeover = second.valid_from
+    assert document_verification_facts(document=first, today=takeover).status == "superseded"
+    assert document_verification_facts(document=second, today=takeover).status == "valid"
+    with travel_to(takeover):
+        page = client.get(reverse("documents:verify_token", args=[qr_token_make(document=first)])).content.decode()
+        assert "plus en vigueur" in page
+        assert f"Remplacé par le document n° {second.number}" in page
+        client.force_login(dossier.applicant)  # months later: a new session
+        space = client.get(reverse("applications:dashboard")).content.decode()
+        assert second.number in space and first.number not in space
+
+
+def test_a_favourable_decision_replaces_the_next_certificate_at_once_and_the_current_one_runs_out():
+    dossier = pending_renewal(days_left=3)
+    extension_certificates_sweep(today=timezone.localdate())
+    [first] = certificates(dossier)
+    decided_on = first.valid_until - timedelta(days=LEAD - 1)
+    with travel_to(decided_on):
+        extension_certificates_sweep(today=decided_on)
+        dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
+    first, second = (IssuedDocument.objects.get(pk=d.pk) for d in certificates(dossier))
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+    assert (second.superseded_by, second.superseded_on) == (favourable, decided_on)
+    assert document_verification_facts(document=second, today=decided_on).status == "superseded"
+    assert document_verification_facts(document=first, today=decided_on).status == "valid"
+    assert document_verification_facts(document=favourable, today=decided_on).status == "valid"
+
+
+def test_a_document_that_proves_no_right_is_replaced_at_once():
+    # Documents that prove no right (a receipt, a convocation) are replaced the day the successor is
+    # issued, even if the successor's own validity starts later.
+    holder = UserFactory()
+    today = timezone.localdate()
+    letter = dict(person="A", motive="Biométrie", starts_at="2030-01-01T09:00:00+01:00", duration_minutes=15,
+                  site="Préfecture", address="", desk="Guichet 1", documents_to_bring="", file_reference="",
+                  booking=1)
+    old = document_issue(kind=DocumentKind.CONVOCATION, holder=holder, subject=holder,
+                         template="documents/pdf/convocation.html", context=letter,
+                         valid_from=today + timedelta(days=3), valid_until=today + timedelta(days=3))
+    new = document_issue(kind=DocumentKind.CONVOCATION, holder=holder, subject=holder,
+                         template="documents/pdf/convocation.html", context=letter,
+                         valid_from=today + timedelta(days=9), valid_until=today + timedelta(days=9),
+                         supersedes=old)
+    old.refresh_from_db()
+    assert (old.superseded_by, old.superseded_on) == (new, today)
+    assert document_verification_facts(document=old, today=today).status == "superseded"
