@@ -119,6 +119,10 @@ class VerificationFacts:
     # has the next document ready; afterwards, which document to ask for.
     successor_number: str = ""
     successor_from: datetime.date | None = None
+    # For a certificate that proves a right, what an employer or a police officer checks: the
+    # category of the permit it stands for and whether the holder may work (as printed on it).
+    permit_category: str = ""
+    work: str = ""  # "yes", "accessory" (students, 60 %), "no", or "" when the document says nothing
 
     @property
     def is_filing_receipt(self) -> bool:
@@ -130,6 +134,7 @@ def document_verification_facts(
 ) -> VerificationFacts:
     status = document.public_status(today)
     successor = document.superseded_by if document.status == DocumentStatus.SUPERSEDED else None
+    permit_category, work = _rights_stated(document)
     return VerificationFacts(
         kind=document.kind,
         kind_label=document.get_kind_display(),
@@ -143,4 +148,19 @@ def document_verification_facts(
         holder_birth_date=document.holder_birth_date,
         successor_number=successor.number if successor else "",
         successor_from=document.superseded_on if successor else None,
+        permit_category=permit_category,
+        work=work,
     )
+
+
+def _rights_stated(document: IssuedDocument) -> tuple[str, str]:
+    """The permit category and right to work a certificate states, read from its context as issued
+    (the contracts of documents/services.py)."""
+    context = document.context or {}
+    if document.kind == DocumentKind.EXTENSION_CERTIFICATE:
+        category = (context.get("permit") or {}).get("category", "")
+        return category, ("yes" if context.get("allows_work") else "no")
+    if document.kind == DocumentKind.FAVOURABLE_DECISION:
+        work = context.get("work", "")
+        return context.get("permit_category", ""), ("" if work == "unknown" else work)
+    return "", ""

@@ -487,3 +487,40 @@ def test_a_document_that_proves_no_right_is_replaced_at_once():
     old.refresh_from_db()
     assert (old.superseded_by, old.superseded_on) == (new, today)
     assert document_verification_facts(document=old, today=today).status == "superseded"
+
+
+@pytest.mark.parametrize(("allows_work", "said"), [(True, "Autorisé à travailler"), (False, "Non autorisé à travailler")])
+def test_the_verifier_shows_an_employer_the_permit_category_and_the_right_to_work(client, allows_work, said):
+    dossier = pending_renewal(days_left=5, allows_work=allows_work)
+    extension_certificates_sweep(today=timezone.localdate())
+    [certificate] = certificates(dossier)
+
+    page = " ".join(client.post(reverse("documents:verify"), {"code": certificate.verification_code})
+                    .content.decode().split())
+
+    assert f"Catégorie du titre</th><td>{dossier.renewed_permit.get_category_display()}</td>" in page
+    assert f"Droit au travail</th><td> {said} </td>" in page
+    # Still nothing more than the design allows: no foreigner number, no address.
+    assert dossier.renewed_permit.number not in page
+
+
+def test_the_verifier_shows_a_student_s_accessory_right_to_work_on_the_favourable_certificate(client):
+    dossier = pending_renewal(days_left=60, code="renouvellement-etudiant")
+    dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+
+    page = client.post(reverse("documents:verify"), {"code": favourable.verification_code}).content.decode()
+
+    assert "Étudiant" in page
+    assert "à titre accessoire, dans la limite de 60 %" in page
+
+
+def test_the_verifier_speaks_english_to_an_english_reader(client):
+    dossier = pending_renewal(days_left=60, code="renouvellement-etudiant")
+    dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+
+    page = client.post(reverse("documents:verify"), {"code": favourable.verification_code},
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Right to work" in page and "up to 60% of the legal annual working time" in page
