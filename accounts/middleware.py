@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.permissions import staff_verified
 from accounts.selectors import user_is_staff_member
 from accounts.services import totp_device_confirmed
 from anef.context_processors import STAFF_SESSION_KEY
@@ -102,7 +103,7 @@ class StaffSecondFactorMiddleware:
             return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
         if not user_is_staff_member(user=user):
             return render(request, "403.html", status=403)
-        if user.is_verified():
+        if staff_verified(user=user):
             return None
         query = urlencode({"next": request.get_full_path()})
         if totp_device_confirmed(user=user) is None:

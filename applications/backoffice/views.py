@@ -35,7 +35,6 @@ from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Attachment, Dossier, DossierEvent, Status
 from applications.staff import (
-    INSTRUCTING_ROLES,
     agent_prefecture_ids,
     is_supervisor_of,
     supervised_prefecture_ids,
@@ -82,7 +81,8 @@ def supervisor_required(view):
 
 
 def _instructing_prefectures(user) -> list:
-    return sorted({m.prefecture for m in user_memberships(user=user) if m.role in INSTRUCTING_ROLES and m.prefecture_id},
+    allowed = agent_prefecture_ids(user=user)
+    return sorted({m.prefecture for m in user_memberships(user=user) if m.prefecture_id in allowed},
                   key=lambda p: p.department.code)
 
 
