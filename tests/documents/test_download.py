@@ -6,8 +6,8 @@ from django.urls import reverse
 from documents import selectors
 from documents.models import DocumentKind
 from documents.services import document_issue
-from tests.documents.support import RECEIPT_TEMPLATE, receipt_context
 from tests.backoffice.conftest import sign_in
+from tests.documents.support import RECEIPT_TEMPLATE, receipt_context
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,12 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from accounts.permissions import is_verified_agent_of, staff_prefecture_ids, staff_site_ids, staff_verified
+from accounts.permissions import (
+    is_verified_agent_of,
+    staff_prefecture_ids,
+    staff_site_ids,
+    staff_verified,
+)
 from documents.models import IssuedDocument
 from tests.backoffice.conftest import file_renewal, sign_in
 from tests.factories import PASSWORD, StaffFactory, prefecture
