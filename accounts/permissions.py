@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 
-from accounts.models import PREFECTURE_ROLES, SITE_ROLES, User
-from accounts.selectors import user_is_staff_member, user_memberships
+from accounts.models import PREFECTURE_ROLES, SITE_ROLES, Role, User
+from accounts.selectors import user_is_staff_member, user_memberships, user_roles
 
 
 def second_factor_verified(*, user: User | AnonymousUser) -> bool:
@@ -69,3 +70,22 @@ def staff_site_ids(*, user: User | AnonymousUser, roles: Iterable[str] = SITE_RO
         return set()
     roles = set(roles)
     return {m.site_id for m in user_memberships(user=user) if m.role in roles and m.site_id}  # type: ignore[arg-type]
+
+
+def may_unblock_second_factor(*, by: User | AnonymousUser, person: User) -> bool:
+    """Who may end a staff member's wait after wrong codes: the administrator, or a supervisor of
+    a prefecture where the person works (for a mediator, the prefecture of their site)."""
+    if not staff_verified(user=by) or by.pk == person.pk:
+        return False
+    if Role.ADMINISTRATOR in user_roles(user=by):  # type: ignore[arg-type]
+        return True
+    theirs = {m.prefecture_id or (m.site.prefecture_id if m.site_id else None) for m in user_memberships(user=person)}
+    return any(is_verified_agent_of(user=by, prefecture_id=p, roles=(Role.SUPERVISOR,)) for p in theirs if p)
+
+
+def second_factor_person_get(*, by: User | AnonymousUser, pk: int) -> User:
+    """The staff member whose second factor ``by`` may unblock; 404 for anyone else."""
+    person = User.objects.filter(pk=pk).first()
+    if person is None or not may_unblock_second_factor(by=by, person=person):
+        raise Http404
+    return person

@@ -199,7 +199,12 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ANEF")
+# After each wrong code, django-otp makes the person wait OTP_TOTP_THROTTLE_FACTOR seconds, doubled
+# at each failure; the doubling stops before the wait passes OTP_THROTTLE_MAX_SECONDS (256 s with
+# these defaults), so that a stranger with the password cannot keep an agent out for hours.
 OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_THROTTLE_MAX_SECONDS = env.int("OTP_THROTTLE_MAX_SECONDS", default=300)
 BACKUP_CODES_COUNT = 10
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

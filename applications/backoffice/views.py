@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import user_memberships
+from accounts.services import second_factor_failures
 from applications import forms as applicant_forms
 from applications import services
 from applications.backoffice import forms, selectors
@@ -534,6 +535,8 @@ def _workload_page(request, loads, unassigned, *, form=None, agent_id=None, stat
         "prefectures": [(p, [load for load in loads if load.membership.prefecture_id == p.pk], unassigned.get(p.pk, 0))
                         for p in prefectures],
         "selected": selected, "form": form,
+        # Agents who typed wrong codes in a row: the supervisor may end their wait.
+        "code_failures": second_factor_failures(user_ids=[load.membership.user_id for load in loads]),
     }, status=status)
 
 
