@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import secrets
 from dataclasses import dataclass
@@ -102,10 +103,16 @@ def user_send_verification_email(*, user: User) -> None:
 
 @transaction.atomic
 def user_verify_email(*, user: User, token: str) -> bool:
-    """Marks the address verified if the token is valid; True when the address is (now) verified."""
+    """Marks the address verified if the token is valid; True when the address is (now) verified
+    by this token."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.email_verified:
-        return True
+        # Only the genuine link, followed again, says so: checked against the account as it was
+        # when the link was sent. Any other token gets the answer an unknown account gets, so that
+        # a link cannot be used to learn which accounts exist.
+        as_sent = copy.copy(user)
+        as_sent.email_verified_at = None
+        return email_verification_token.check_token(as_sent, token)
     if not email_verification_token.check_token(user, token):
         return False
     user.email_verified_at = timezone.now()
