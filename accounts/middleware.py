@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,6 +28,25 @@ SEEN_RESOLUTION_SECONDS = 60
 
 #: URL prefixes only staff with a verified second factor may reach.
 STAFF_PREFIXES = ("/backoffice/", "/admin/")
+
+
+class PrivatePagesMiddleware:
+    """Every page answered to a signed-in person says ``Cache-Control: private, no-store``.
+
+    Their pages show personal data (a file, a dossier, messages), and help-desk computers are
+    shared: neither a proxy nor the browser's history and back button may keep a copy once the
+    person has signed out. Anonymous pages keep their own caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class SessionLimitsMiddleware:
