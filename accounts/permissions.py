@@ -79,8 +79,13 @@ def may_unblock_second_factor(*, by: User | AnonymousUser, person: User) -> bool
         return False
     if Role.ADMINISTRATOR in user_roles(user=by):  # type: ignore[arg-type]
         return True
-    theirs = {m.prefecture_id or (m.site.prefecture_id if m.site_id else None) for m in user_memberships(user=person)}
-    return any(is_verified_agent_of(user=by, prefecture_id=p, roles=(Role.SUPERVISOR,)) for p in theirs if p)
+    theirs: set[int] = set()
+    for membership in user_memberships(user=person):
+        if membership.prefecture_id:
+            theirs.add(membership.prefecture_id)
+        elif membership.site is not None:
+            theirs.add(membership.site.prefecture_id)
+    return bool(theirs & staff_prefecture_ids(user=by, roles=(Role.SUPERVISOR,)))
 
 
 def second_factor_person_get(*, by: User | AnonymousUser, pk: int) -> User:
