@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts import services
 from accounts.models import AuditEvent, Membership, User
 
 
@@ -48,6 +51,19 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     readonly_fields = ["date_joined", "last_login"]
     autocomplete_fields = ["department"]
+    actions = ["unblock_second_factor"]
+
+    @admin.action(description=_("Débloquer la double authentification (après des codes erronés)"))
+    def unblock_second_factor(self, request, queryset):
+        done = 0
+        for person in queryset:
+            try:
+                services.second_factor_unblock(user=person, by=request.user)
+            except PermissionDenied:
+                continue
+            done += 1
+        self.message_user(request, ngettext(
+            "%(count)s compte débloqué.", "%(count)s comptes débloqués.", done) % {"count": done})
 
 
 @admin.register(AuditEvent)

@@ -8,4 +8,6 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.backoffice_home, name="home"),
+    path("agents/<int:pk>/debloquer-double-authentification/", views.second_factor_unblock,
+         name="second_factor_unblock"),
 ]

@@ -11,9 +11,11 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.permissions import staff_verified
 from accounts.selectors import user_is_staff_member
 from accounts.services import totp_device_confirmed
 from anef.context_processors import STAFF_SESSION_KEY
@@ -26,6 +28,25 @@ SEEN_RESOLUTION_SECONDS = 60
 
 #: URL prefixes only staff with a verified second factor may reach.
 STAFF_PREFIXES = ("/backoffice/", "/admin/")
+
+
+class PrivatePagesMiddleware:
+    """Every page answered to a signed-in person says ``Cache-Control: private, no-store``.
+
+    Their pages show personal data (a file, a dossier, messages), and help-desk computers are
+    shared: neither a proxy nor the browser's history and back button may keep a copy once the
+    person has signed out. Anonymous pages keep their own caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class SessionLimitsMiddleware:
@@ -102,7 +123,7 @@ class StaffSecondFactorMiddleware:
             return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
         if not user_is_staff_member(user=user):
             return render(request, "403.html", status=403)
-        if user.is_verified():
+        if staff_verified(user=user):
             return None
         query = urlencode({"next": request.get_full_path()})
         if totp_device_confirmed(user=user) is None:

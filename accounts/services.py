@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import math
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.models import ThrottlingMixin
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +30,7 @@ from accounts.models import (
     Membership,
     User,
 )
+from accounts.permissions import may_unblock_second_factor
 from accounts.tokens import email_verification_token
 from territory.models import Prefecture, Site
 
@@ -98,10 +103,16 @@ def user_send_verification_email(*, user: User) -> None:
 
 @transaction.atomic
 def user_verify_email(*, user: User, token: str) -> bool:
-    """Marks the address verified if the token is valid; True when the address is (now) verified."""
+    """Marks the address verified if the token is valid; True when the address is (now) verified
+    by this token."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.email_verified:
-        return True
+        # Only the genuine link, followed again, says so: checked against the account as it was
+        # when the link was sent. Any other token gets the answer an unknown account gets, so that
+        # a link cannot be used to learn which accounts exist.
+        as_sent = copy.copy(user)
+        as_sent.email_verified_at = None
+        return email_verification_token.check_token(as_sent, token)
     if not email_verification_token.check_token(user, token):
         return False
     user.email_verified_at = timezone.now()
@@ -219,3 +230,110 @@ def _backup_code() -> str:
 
 def backup_codes_remaining(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__name=BACKUP_DEVICE_NAME).count()
+
+
+# --- Second-factor codes and their throttling ----------------------------------------------------
+#
+# django-otp makes a person wait after each wrong code, OTP_TOTP_THROTTLE_FACTOR seconds doubled at
+# each failure (1, 2, 4, 8 s...). Left alone the wait grows without end, so that whoever knows a
+# password could keep the agent out for hours by typing wrong codes. Here the failure count stops
+# growing once the wait would pass OTP_THROTTLE_MAX_SECONDS; a right backup code gets in even
+# during a wait (and ends it); a supervisor or the administrator can end it too.
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """What came of a code: the device it proved, or a refusal; ``wait_seconds`` > 0 when the
+    code was not even looked at, because the person must first wait that long."""
+
+    device: Any = None
+    wait_seconds: int = 0
+
+
+def _is_totp_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()  # backup codes have 8 characters
+
+
+def _max_failure_count(device: ThrottlingMixin) -> int:
+    """The most failures counted: waiting ``factor * 2 ** (count - 1)`` seconds, at most the cap."""
+    factor, cap = device.get_throttle_factor(), settings.OTP_THROTTLE_MAX_SECONDS
+    if factor <= 0 or cap < factor:
+        return 1
+    return 1 + int(math.log2(cap / factor))
+
+
+def _wait_seconds(device: ThrottlingMixin) -> int:
+    allowed, details = device.verify_is_allowed()
+    if allowed or not details or "locked_until" not in details:
+        return 0
+    return max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
+
+
+def _record_failure(*, user: User, device: ThrottlingMixin, kind: str) -> None:
+    """Caps the failure count django-otp has just raised, and records the wait it causes."""
+    limit = _max_failure_count(device)
+    if device.throttling_failure_count > limit:
+        device.throttling_failure_count = limit
+        device.save(update_fields=["throttling_failure_count"])
+    audit_record(actor=user, action="staff.second_factor_throttled", obj=user, data={
+        "device": kind, "failures": device.throttling_failure_count, "wait_seconds": _wait_seconds(device),
+    })
+
+
+@transaction.atomic
+def second_factor_check(*, user: User, code: str) -> CodeCheck:
+    """Checks a code typed at the second-factor step: a 6-digit authenticator code or a backup code.
+
+    Each kind has its own throttle, so wrong authenticator codes never block the backup codes: a
+    right backup code gets in during an authenticator wait, and ends that wait.
+    """
+    if _is_totp_code(code):
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is None:
+            return CodeCheck()
+        if wait := _wait_seconds(device):
+            return CodeCheck(wait_seconds=wait)
+        if device.verify_token(code):
+            return CodeCheck(device=device)
+        _record_failure(user=user, device=device, kind="totp")
+        return CodeCheck()
+
+    backup = StaticDevice.objects.select_for_update().filter(user=user, name=BACKUP_DEVICE_NAME).first()
+    if backup is None:
+        return CodeCheck()
+    if wait := _wait_seconds(backup):
+        return CodeCheck(wait_seconds=wait)
+    if not backup.verify_token(code):
+        _record_failure(user=user, device=backup, kind="backup")
+        return CodeCheck()
+    ended = TOTPDevice.objects.filter(user=user, throttling_failure_count__gt=0).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    audit_record(actor=user, action="staff.backup_code_used", obj=user, data={
+        "remaining": backup.token_set.count(), "ended_wait": bool(ended),
+    })
+    return CodeCheck(device=backup)
+
+
+def second_factor_failures(*, user_ids: list[int]) -> dict[int, int]:
+    """Wrong codes typed in a row, per person who has typed some since their last right one."""
+    failures: dict[int, int] = {}
+    for model in (TOTPDevice, StaticDevice):
+        rows = model.objects.filter(user_id__in=user_ids, throttling_failure_count__gt=0).values_list(
+            "user_id", "throttling_failure_count")
+        for user_id, count in rows:
+            failures[user_id] = max(count, failures.get(user_id, 0))
+    return failures
+
+
+@transaction.atomic
+def second_factor_unblock(*, user: User, by: User) -> int:
+    """Ends the person's wait after wrong codes (a supervisor of their prefecture, or the
+    administrator, both with a verified second factor). Returns the failures forgotten."""
+    if not may_unblock_second_factor(by=by, person=user):
+        raise PermissionDenied(_("Vous ne pouvez pas débloquer la double authentification de cette personne."))
+    failures = max(second_factor_failures(user_ids=[user.pk]).values(), default=0)
+    for model in (TOTPDevice, StaticDevice):
+        model.objects.filter(user=user).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    audit_record(actor=by, action="staff.second_factor_unblocked", obj=user, data={"failures": failures})
+    return failures

@@ -15,14 +15,14 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
-from django_otp import devices_for_user
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import forms, services
+from accounts.permissions import second_factor_person_get
 from accounts.selectors import user_is_staff_member, user_memberships, user_roles
 
 User = get_user_model()
@@ -234,23 +234,33 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
         return redirect(next_url)
     form = forms.CodeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        device = _match_code(request.user, form.cleaned_data["code"])
-        if device is not None:
-            otp_login(request, device)
+        check = services.second_factor_check(user=request.user, code=form.cleaned_data["code"])
+        if check.device is not None:
+            otp_login(request, check.device)
             return redirect(next_url)
-        form.add_error("code", _("Ce code est incorrect. Vérifiez l'heure de votre téléphone, "
-                                 "attendez le code suivant, ou utilisez un code de secours."))
-    return render(request, "accounts/totp_verify.html", {"form": form, "next": next_url})
+        if check.wait_seconds:
+            form.add_error("code", _wait_message(check.wait_seconds))
+            status = 429
+        else:
+            form.add_error("code", _("Ce code est incorrect. Vérifiez l'heure de votre téléphone, "
+                                     "attendez le code suivant, ou utilisez un code de secours."))
+    response = render(request, "accounts/totp_verify.html", {"form": form, "next": next_url}, status=status)
+    if status == 429:
+        response["Retry-After"] = str(check.wait_seconds)
+    return response
 
 
-def _match_code(user, code: str):
-    # Every confirmed device gets a chance, each throttled by django-otp on failures.
-    for device in devices_for_user(user, confirmed=True):
-        allowed, _details = device.verify_is_allowed()
-        if allowed and device.verify_token(code):
-            return device
-    return None
+def _wait_message(seconds: int) -> str:
+    """"Wait N seconds/minutes": rounded up, so that a person who waits that long gets in."""
+    if seconds < 60:
+        wait = ngettext("%(count)s seconde", "%(count)s secondes", seconds) % {"count": seconds}
+    else:
+        minutes = -(-seconds // 60)
+        wait = ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+    return _("Trop d'essais : attendez %(wait)s avant de saisir un nouveau code de votre application, "
+             "ou utilisez un code de secours.") % {"wait": wait}
 
 
 def backup_codes(request: HttpRequest) -> HttpResponse:
@@ -274,6 +284,16 @@ def _base32(key: bytes) -> str:
     from base64 import b32encode
 
     return b32encode(key).decode()
+
+
+@require_POST
+def second_factor_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor (or the administrator) ends an agent's wait after wrong codes."""
+    person = second_factor_person_get(by=request.user, pk=pk)
+    services.second_factor_unblock(user=person, by=request.user)
+    messages.success(request, _("La double authentification de %(name)s est débloquée : cette personne "
+                                "peut saisir un nouveau code dès maintenant.") % {"name": person})
+    return redirect(_safe_next(request, reverse("backoffice:home")))
 
 
 # --- Back-office home ---------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import permissions
 from accounts.models import Role, User
-from accounts.selectors import user_memberships
 from appointments.models import (
     Booking,
     Closure,
@@ -104,13 +104,12 @@ def offer_get_for_user(*, user: User, pk: int) -> SlotOffer:
 
 def staff_site_ids(*, user: User) -> set[int]:
     """Sites whose desks the person runs: every site of their prefectures (agents, supervisors),
-    or their own site (mediators, for PAN assistance)."""
+    or their own site (mediators, for PAN assistance). None without a verified second factor."""
     ids: set[int] = set()
-    prefecture_ids = {m.prefecture_id for m in user_memberships(user=user)
-                      if m.role in (Role.AGENT, Role.SUPERVISOR) and m.prefecture_id}
+    prefecture_ids = permissions.staff_prefecture_ids(user=user, roles=(Role.AGENT, Role.SUPERVISOR))
     if prefecture_ids:
         ids |= set(Site.objects.filter(prefecture_id__in=prefecture_ids).values_list("id", flat=True))
-    ids |= {m.site_id for m in user_memberships(user=user) if m.role == Role.MEDIATOR and m.site_id}
+    ids |= permissions.staff_site_ids(user=user, roles=(Role.MEDIATOR,))
     return ids
 
 
@@ -128,8 +127,7 @@ def desk_get_for_staff(*, user: User, pk: int) -> Desk:
 
 def desk_supervised_by(*, user: User, desk: Desk) -> bool:
     """Supervisors of the site's prefecture set the desk's hours and closures."""
-    return any(m.role == Role.SUPERVISOR and m.prefecture_id == desk.site.prefecture_id
-               for m in user_memberships(user=user))
+    return permissions.is_verified_agent_of(user=user, prefecture_id=desk.site.prefecture_id, roles=(Role.SUPERVISOR,))
 
 
 def rule_get_for_desk(*, desk: Desk, pk: int) -> OpeningRule:

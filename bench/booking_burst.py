@@ -244,7 +244,7 @@ def prepare():
         for i, email in enumerate(emails) if email not in existing
     )
     people = list(User.objects.filter(email__in=emails).order_by("id"))
-    cache.delete_many([f"appointments:attempts:{p.pk}" for p in people])  # the per-person rate limit
+    cache.delete_many([f"ratelimit:appointments:attempts:{p.pk}" for p in people])  # the per-person rate limit
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
     now = time.time()
     sessions = []

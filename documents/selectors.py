@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import staff_verified
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -31,8 +32,9 @@ from documents.qr import qr_token_load
 #:     from documents.selectors import STAFF_ACCESS_CHECKS
 #:     STAFF_ACCESS_CHECKS.append(lambda user, document: agent_may_see_dossier(...))
 #:
-#: A check is called only for an authenticated user who is not the holder; it must not raise for
-#: documents it knows nothing about (return False).
+#: A check is called only for a staff member with a verified second factor
+#: (``accounts.permissions.staff_verified``) who is not the holder; it must not raise for documents
+#: it knows nothing about (return False), and should ask its own scope of ``accounts.permissions``.
 STAFF_ACCESS_CHECKS: list[Callable[[User, IssuedDocument], bool]] = []
 
 
@@ -49,7 +51,8 @@ def document_get_for_user(*, user: User | AnonymousUser, pk: int) -> IssuedDocum
         raise Http404
     if document.holder_id == user.pk:
         return document
-    if any(check(user, document) for check in STAFF_ACCESS_CHECKS):
+    # A password alone never opens another person's document: staff power needs the second factor.
+    if staff_verified(user=user) and any(check(user, document) for check in STAFF_ACCESS_CHECKS):
         return document
     raise Http404
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -12,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from anef.http import client_ip, rate_limit_allow
 from documents.forms import VerificationCodeForm
 from documents.selectors import (
     document_get_for_user,
@@ -26,28 +25,9 @@ VERIFY_LOOKUP_LIMIT = 30
 VERIFY_LOOKUP_WINDOW_SECONDS = 10 * 60
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # Behind PROXY_COUNT trusted proxies (the setting django-axes reads too), the client is the
-    # address the outermost one saw: the PROXY_COUNT-th entry from the end of X-Forwarded-For.
-    # Entries further left are whatever the client sent and are never trusted.
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _lookup_allowed(request: HttpRequest) -> bool:
-    key = f"documents:verify:{_client_ip(request)}"
-    cache.add(key, 0, VERIFY_LOOKUP_WINDOW_SECONDS)  # a fixed window, opened by the first lookup
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window closed between add() and incr()
-        cache.set(key, 1, VERIFY_LOOKUP_WINDOW_SECONDS)
-        count = 1
-    return count <= VERIFY_LOOKUP_LIMIT
+    return rate_limit_allow(scope="documents:verify", key=client_ip(request), limit=VERIFY_LOOKUP_LIMIT,
+                            window_seconds=VERIFY_LOOKUP_WINDOW_SECONDS)
 
 
 @login_required

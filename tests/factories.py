@@ -40,7 +40,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """A prefecture agent (69 by default); ``with_totp=True`` gives them a confirmed device."""
+    """A prefecture agent (69 by default); ``with_totp=True`` gives them a confirmed device.
+
+    The instance stands for the agent acting in a session whose second factor was verified (what
+    the services are given as ``by=request.user``); ``verified=False`` for one who typed only a
+    password. A test client signed in with ``force_login`` is never verified: use the real login
+    and code pages (``tests.backoffice.conftest.sign_in``).
+    """
 
     @factory.post_generation
     def role(obj, create, extracted, **kwargs):
@@ -56,6 +62,14 @@ class StaffFactory(UserFactory):
     def with_totp(obj, create, extracted, **kwargs):
         if extracted:
             TOTPDevice.objects.create(user=obj, name="totp", key=TOTP_KEY, confirmed=True)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if extracted is False:
+            return
+        # What django-otp's OTPMiddleware sets on request.user once a code was accepted.
+        obj.otp_device = TOTPDevice.objects.filter(user=obj, confirmed=True).first() or TOTPDevice(
+            user=obj, name="totp", key=TOTP_KEY, confirmed=True)
 
 
 class PermitFactory(factory.django.DjangoModelFactory):

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.PrivatePagesMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -196,17 +197,25 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Reverse proxies in front of the app: anef.http.client_ip reads the client's address from
+# X-Forwarded-For behind them (django-ipware), for the lockout, its access rows and every limit.
+CLIENT_IP_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "anef.http.client_ip"
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ANEF")
+# After each wrong code, django-otp makes the person wait OTP_TOTP_THROTTLE_FACTOR seconds, doubled
+# at each failure; the doubling stops before the wait passes OTP_THROTTLE_MAX_SECONDS (256 s with
+# these defaults), so that a stranger with the password cannot keep an agent out for hours.
 OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_THROTTLE_MAX_SECONDS = env.int("OTP_THROTTLE_MAX_SECONDS", default=300)
 BACKUP_CODES_COUNT = 10
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if AXES_IPWARE_PROXY_COUNT:
+if CLIENT_IP_PROXY_COUNT:
     # Trust X-Forwarded-Proto only behind a proxy that sets it; otherwise a client could claim HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -38,11 +38,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from accounts.permissions import role_prefecture_ids
 from accounts.services import audit_record
 from applications.backoffice.selectors import DEADLINE_STATES, QueueFilters, queue_base
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Channel, QueueExport, Status
-from applications.staff import agent_prefecture_ids
+from applications.staff import INSTRUCTING_ROLES, agent_prefecture_ids
 
 BATCH_SIZE = 2_000
 #: Exports being prepared at once for one person; more waits until one is done.
@@ -139,9 +140,9 @@ def _after(row) -> Q:
     )
 
 
-def _export_rows(*, user: User, filters: QueueFilters) -> QuerySet:
+def _export_rows(*, user: User, filters: QueueFilters, prefecture_ids: set[int] | None) -> QuerySet:
     return (
-        queue_base(user=user, filters=filters)
+        queue_base(user=user, filters=filters, prefecture_ids=prefecture_ids)
         .order_by("priority", F("priority_date").asc(nulls_last=True), "id")
         .annotate(
             procedure_name=F("procedure__name"), prefecture_name=F("prefecture__name"),
@@ -160,10 +161,12 @@ def _export_rows(*, user: User, filters: QueueFilters) -> QuerySet:
     )
 
 
-def queue_rows(*, user: User, filters: QueueFilters, batch_size: int | None = None) -> Iterator:
+def queue_rows(
+    *, user: User, filters: QueueFilters, batch_size: int | None = None, prefecture_ids: set[int] | None = None
+) -> Iterator:
     """The queue's rows in priority order, read in keyset batches (never one long cursor)."""
     batch_size = batch_size or BATCH_SIZE
-    rows = _export_rows(user=user, filters=filters)
+    rows = _export_rows(user=user, filters=filters, prefecture_ids=prefecture_ids)
     batch = list(rows[:batch_size])
     while batch:
         yield from batch
@@ -198,13 +201,16 @@ def queue_export_write(*, export: QueueExport, today: date | None = None) -> Que
     """Writes the export's CSV, stores it and marks the export ready."""
     today = today or timezone.localdate()
     user, filters = export.requested_by, filters_from_json(export.filters)
+    # The worker has no session: the second factor was required when the export was requested
+    # (queue_export_request); here only the roles are read again, in case one was withdrawn since.
+    prefectures = role_prefecture_ids(user=user, roles=INSTRUCTING_ROLES)
     count = 0
     with tempfile.TemporaryFile() as raw, translation.override("fr"):
         # Semicolons and a byte order mark: what French Excel expects to open a CSV in columns.
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         writer = csv.writer(text, delimiter=";")
         writer.writerow(_header())
-        for row in queue_rows(user=user, filters=filters):
+        for row in queue_rows(user=user, filters=filters, prefecture_ids=prefectures):
             writer.writerow(_line(row, today))
             count += 1
         text.flush()

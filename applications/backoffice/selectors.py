@@ -82,9 +82,13 @@ def paused_q() -> Q:
 
 # --- The queue ------------------------------------------------------------------------------------
 
-def queue_base(*, user: User, filters: QueueFilters, today: date | None = None) -> QuerySet[Dossier]:
+def queue_base(
+    *, user: User, filters: QueueFilters, today: date | None = None, prefecture_ids: set[int] | None = None
+) -> QuerySet[Dossier]:
+    """The person's queue; ``prefecture_ids`` only for a worker acting on a request that was
+    checked when it was made (an export), since a worker has no session and no second factor."""
     today = today or timezone.localdate()
-    prefectures = agent_prefecture_ids(user=user)
+    prefectures = set(agent_prefecture_ids(user=user) if prefecture_ids is None else prefecture_ids)
     if filters.prefecture is not None:
         prefectures &= {filters.prefecture}
     rows = Dossier.objects.filter(prefecture_id__in=prefectures)

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import user_memberships
+from accounts.services import second_factor_failures
 from applications import forms as applicant_forms
 from applications import services
 from applications.backoffice import forms, selectors
@@ -35,7 +36,6 @@ from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Attachment, Dossier, DossierEvent, Status
 from applications.staff import (
-    INSTRUCTING_ROLES,
     agent_prefecture_ids,
     is_supervisor_of,
     supervised_prefecture_ids,
@@ -82,7 +82,8 @@ def supervisor_required(view):
 
 
 def _instructing_prefectures(user) -> list:
-    return sorted({m.prefecture for m in user_memberships(user=user) if m.role in INSTRUCTING_ROLES and m.prefecture_id},
+    allowed = agent_prefecture_ids(user=user)
+    return sorted({m.prefecture for m in user_memberships(user=user) if m.prefecture_id in allowed},
                   key=lambda p: p.department.code)
 
 
@@ -534,6 +535,8 @@ def _workload_page(request, loads, unassigned, *, form=None, agent_id=None, stat
         "prefectures": [(p, [load for load in loads if load.membership.prefecture_id == p.pk], unassigned.get(p.pk, 0))
                         for p in prefectures],
         "selected": selected, "form": form,
+        # Agents who typed wrong codes in a row: the supervisor may end their wait.
+        "code_failures": second_factor_failures(user_ids=[load.membership.user_id for load in loads]),
     }, status=status)
 
 

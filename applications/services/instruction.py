@@ -21,7 +21,7 @@ from applications.models import (
 )
 from applications.services.common import dossier_lock, event_record, notify_applicant
 from applications.services.dossiers import dossier_transition
-from applications.staff import agent_prefecture_ids, is_supervisor_of, staff_can_instruct
+from applications.staff import is_supervisor_of, may_be_assigned, staff_can_instruct
 from applications.workflow import OPEN_STATUSES
 
 
@@ -39,7 +39,7 @@ def dossier_assign(*, dossier: Dossier, agent: User | None, by: User) -> Dossier
     supervisor = is_supervisor_of(user=by, prefecture_id=dossier.prefecture_id)
     if not supervisor and (agent != by or dossier.assigned_to_id not in (None, by.pk)):
         raise PermissionDenied(_("Seul un chef de bureau peut attribuer un dossier à un autre agent."))
-    if agent is not None and dossier.prefecture_id not in agent_prefecture_ids(user=agent):
+    if agent is not None and not may_be_assigned(agent=agent, prefecture_id=dossier.prefecture_id):
         raise ValidationError(_("Cet agent n'est pas habilité dans la préfecture du dossier."))
     if dossier.assigned_to_id == (agent.pk if agent else None):
         return dossier

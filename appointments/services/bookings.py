@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
+from anef.http import rate_limit_allow
 from appointments.models import Booking, Motive, Slot
 
 
@@ -55,17 +55,15 @@ def _next_free(slot_or_motive, site_id: int, after: datetime, limit: int = 5) ->
     return list(free_slots(motive=motive, site_ids=[site_id], after=after)[:limit])
 
 
+BOOKING_RATE_WINDOW_SECONDS = 10 * 60
+
+
 def _rate_limited(person: User) -> bool:
     """At most ``BOOKING_RATE_LIMIT`` self-service booking attempts per person per 10 minutes
-    (against slot-reselling bots; agents' convocations are not limited)."""
-    key = f"appointments:attempts:{person.pk}"
-    cache.add(key, 0, 600)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 600)
-        attempts = 1
-    return attempts > settings.BOOKING_RATE_LIMIT
+    (against slot-reselling bots; agents' convocations are not limited). Per person, not per
+    address: a digital help point puts many people behind one address."""
+    return not rate_limit_allow(scope="appointments:attempts", key=str(person.pk),
+                                limit=settings.BOOKING_RATE_LIMIT, window_seconds=BOOKING_RATE_WINDOW_SECONDS)
 
 
 def booking_create(

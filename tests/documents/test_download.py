@@ -6,8 +6,9 @@ from django.urls import reverse
 from documents import selectors
 from documents.models import DocumentKind
 from documents.services import document_issue
+from tests.backoffice.conftest import sign_in
 from tests.documents.support import RECEIPT_TEMPLATE, receipt_context
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +64,8 @@ def test_a_document_not_yet_rendered_shows_a_page_to_come_back_to(client, holder
 
 def test_staff_access_comes_only_from_registered_checks(client, holder, issue_receipt, monkeypatch):
     document = issue_receipt(holder)
-    agent = UserFactory()
-    client.force_login(agent)
+    agent = StaffFactory(with_totp=True)
+    sign_in(client, agent)  # password and code: staff power needs the second factor
     url = reverse("documents:download", args=[document.pk])
     assert client.get(url).status_code == 404
 

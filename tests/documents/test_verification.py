@@ -129,7 +129,7 @@ def test_lookups_are_limited_per_address(client, holder, issue_receipt):
 
 
 def test_behind_a_proxy_the_limit_applies_to_the_client_address(client, settings, holder, issue_receipt):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.CLIENT_IP_PROXY_COUNT = 1
     document = issue_receipt(holder)
     for _ in range(VERIFY_LOOKUP_LIMIT):
         client.post(VERIFY, {"code": "ABCDE-23456"}, HTTP_X_FORWARDED_FOR="198.51.100.1")

@@ -125,7 +125,7 @@ class Command(BaseCommand):
                               "valid_from": until - timedelta(days=365), "valid_until": until},
                 )
             rows.append((str(Role.APPLICANT.label), user.email, password, "no"))
-        self._seed_dossiers(agent=User.objects.get(email=f"agent.69@{DEMO_DOMAIN}"))
+        self._seed_dossiers(agent=_signed_in(User.objects.get(email=f"agent.69@{DEMO_DOMAIN}")))
         self._seed_desks(prefectures=prefectures, pan_sites=pan_sites)
         return rows
 
@@ -224,8 +224,16 @@ class Command(BaseCommand):
         # journey (appointments). Decided and marked by an agent of her prefecture (93).
         lost = filed("mei.chen", "duplicata-perte-vol")
         if lost is not None:
-            agent_93 = User.objects.get(email=f"agent.93@{DEMO_DOMAIN}")
+            agent_93 = _signed_in(User.objects.get(email=f"agent.93@{DEMO_DOMAIN}"))
             lost = dossier_mark_complete(dossier=lost, by=agent_93)
             lost = dossier_decide(dossier=lost, by=agent_93, outcome=Status.DECIDED_FAVOURABLE)
             lost = card_mark(dossier=lost, by=agent_93, to=Status.CARD_IN_PRODUCTION)
             card_mark(dossier=lost, by=agent_93, to=Status.CARD_READY)
+
+
+def _signed_in(agent: User) -> User:
+    """The demo agent as after their authenticator code: staff services act only for a person
+    whose second factor was verified (accounts.permissions), which is what django-otp's middleware
+    records on ``request.user``."""
+    agent.otp_device = TOTPDevice.objects.get(user=agent, confirmed=True)  # type: ignore[attr-defined]
+    return agent
