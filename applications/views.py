@@ -93,6 +93,8 @@ def _step_context(dossier, step):
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     if dossier.status != Status.DRAFT:
+        if request.method == "POST":  # sent again (back button, second tab): say where it stands
+            messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
         return redirect("applications:dossier", pk=dossier.pk)
     if step not in steps.steps_for(dossier.procedure):
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
@@ -136,6 +138,10 @@ def _review_step(request, dossier):
                 ephoto_code=form.cleaned_data.get("ephoto_code", ""),
                 accept_late=form.cleaned_data.get("accept_late", False),
             )
+        except TransitionNotAllowed:
+            # Filed meanwhile (a double click, two tabs): the first request did the work.
+            messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
+            return redirect("applications:dossier", pk=dossier.pk)
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
                 form.add_error(None if field == "__all__" or field not in form.fields else field, field_errors)

@@ -197,3 +197,26 @@ def test_dashboard_and_dossier_page_queries_do_not_grow(client, django_assert_ma
             dossier_amend(dossier=dossier, by=user, step="situation", field="city", value=f"Lyon {_}")
     assert count(dashboard) == few_dashboard
     assert count(page) == few_page
+
+
+def review_post(client, dossier):
+    return client.post(reverse("applications:step", args=[dossier.pk, "review"]),
+                       {"certify": "on", "tax_stamp_number": STAMP, "ephoto_code": EPHOTO})
+
+
+def test_sending_the_filing_form_twice_lands_on_the_dossier_page_saying_it_is_already_filed(client, mails):
+    user = UserFactory()
+    dossier = filled_renewal(user)
+    client.force_login(user)
+    with mails():
+        first = review_post(client, dossier)
+    page = reverse("applications:dossier", args=[dossier.pk])
+    assert first.status_code == 302 and first["Location"] == page
+
+    again = review_post(client, dossier)
+
+    assert again.status_code == 302 and again["Location"] == page
+    html = client.get(page).content.decode().replace("&#x27;", "'")
+    assert "Cette demande est déjà envoyée : voici son suivi." in html
+    assert DossierEvent.objects.filter(dossier=dossier, kind="submitted").count() == 1
+    assert IssuedDocument.objects.filter(subject_id=str(dossier.pk), kind="filing_receipt").count() == 1
