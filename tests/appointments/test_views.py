@@ -153,6 +153,15 @@ def test_an_applicant_books_pan_help_page_by_page(client, desk, motives, applica
     assert "Télécharger la convocation" not in html  # PAN help: no letter
 
 
+@pytest.mark.parametrize("after", ["2026-13-45T99:99", "0001-01-01T00:00:00", "9999-12-31T23:59:59", "demain"])
+def test_a_bad_apres_on_the_free_slot_pages_is_a_404_not_a_500(client, desk, motives, applicant, after):
+    client.force_login(applicant)
+    booking = book(applicant, motives["pan_assistance"], desk)
+
+    assert client.get(reverse("appointments:book", args=["pan_assistance"]), {"apres": after}).status_code == 404
+    assert client.get(reverse("appointments:reschedule", args=[booking.pk]), {"apres": after}).status_code == 404
+
+
 def test_booking_a_slot_just_taken_shows_the_next_free_slots_not_an_error_page(client, desk, motives, applicant):
     taken = first_free(motives["pan_assistance"], desk)
     booking_create(person=UserFactory(), slot=taken, by=UserFactory())  # capacity 1: now full
@@ -416,6 +425,13 @@ def test_an_agent_sees_only_the_desks_of_their_prefecture(client, desk, motives,
                        {"status": "checked_in"}).status_code == 404
     assert client.get(reverse("appointments_backoffice:rules", args=[desk.pk])).status_code == 403
     assert client.get(f"/backoffice/guichets/{desk.pk}/2026-02-30/").status_code == 404
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30"])
+def test_a_desk_day_outside_the_calendar_is_a_404_not_a_500(client, desk, agent, day):
+    sign_in_staff(client, agent)
+
+    assert client.get(f"/backoffice/guichets/{desk.pk}/{day}/").status_code == 404
 
 
 def test_staff_without_a_site_and_applicants_are_refused(client, desk):
