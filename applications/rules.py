@@ -12,6 +12,10 @@ RENEWAL_WINDOW_CLOSES_DAYS = 60
 #: A renewal filed after the window costs an extra fee and gets no automatic extension certificate.
 LATE_RENEWAL_FEE_EUR = 180
 
+#: A filed dossier keeps every version of a piece the agents may have seen; an applicant sends at
+#: most this many versions of one document type (the first one included), then asks the prefecture.
+MAX_PIECE_VERSIONS = 10
+
 TAX_STAMP_RE = re.compile(r"^\d{16}$")
 #: The e-photo code printed by an approved photo booth ("code e-photo", ANTS): 22 characters.
 EPHOTO_RE = re.compile(r"^[A-Z0-9]{22}$")
