@@ -9,14 +9,17 @@ raise ``OverflowError`` deep in a query.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 #: The years appointment pages can show; nothing is ever scheduled outside them.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+#: Opening rules and closures are set from a year back to the end of the year this many years ahead.
+SCHEDULE_YEARS_AHEAD = 5
 
 
 def _in_range(day: date) -> None:
@@ -39,3 +42,13 @@ def parse_instant(value: str) -> datetime:
         raise ValueError(f"not a date and time: {value!r}")
     _in_range(parsed.date())
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def schedule_day_error(day: date, *, today: date) -> str | None:
+    """The message for a day an opening rule or a closure cannot use (a typing error such as
+    9999-12-31, which would also overflow the slot arithmetic), or None."""
+    earliest, latest = today - timedelta(days=365), date(today.year + SCHEDULE_YEARS_AHEAD, 12, 31)
+    if earliest <= day <= latest:
+        return None
+    return _("Indiquez une date comprise entre le %(earliest)s et le %(latest)s.") % {
+        "earliest": earliest.strftime("%d/%m/%Y"), "latest": latest.strftime("%d/%m/%Y")}

@@ -3,7 +3,7 @@ and the dossier's state, saves, writes the timeline and the audit log, and tells
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from applications import rules
 from applications.models import (
     Attachment,
     ComplementRequest,
@@ -70,6 +71,8 @@ def complements_request(
         errors["document_types"] = [_("Choisissez au moins une pièce ou précisez ce qui manque.")]
     if due_on <= timezone.localdate():
         errors["due_on"] = [_("La date limite doit être dans le futur.")]
+    elif due_on > timezone.localdate() + timedelta(days=rules.COMPLEMENTS_MAX_DAYS):
+        errors["due_on"] = [_("La date limite ne peut pas dépasser un an.")]
     if errors:
         raise ValidationError(errors)
     dossier = dossier_transition(

@@ -608,3 +608,21 @@ def test_a_supervisor_deletes_a_rule_and_its_free_slots_close(client, desk, moti
     assert not OpeningRule.objects.filter(pk=rule.pk).exists()
     remaining = free_slots(motive=motives["biometrics"], site_ids=[desk.site_id])
     assert remaining and all(timezone.localtime(s.starts_at).weekday() != weekday for s in remaining)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_opening_rules_and_closures_refuse_dates_out_of_range(client, desk, motives, supervisor, day):
+    sign_in_staff(client, supervisor)
+    today = timezone.localdate().isoformat()
+
+    response = client.post(reverse("appointments_backoffice:rule_add", args=[desk.pk]), {
+        "rule-motive": motives["card_collection"].pk, "rule-weekday": 0, "rule-opens_at": "14:00",
+        "rule-closes_at": "15:00", "rule-capacity": 2, "rule-valid_from": today, "rule-valid_until": day})
+    assert response.status_code == 200
+    assert "Indiquez une date comprise entre le" in response.content.decode()
+    assert not OpeningRule.objects.filter(desk=desk, opens_at=time(14)).exists()
+
+    response = client.post(reverse("appointments_backoffice:closure_add", args=[desk.pk]), {
+        "closure-starts_on": today, "closure-ends_on": day, "closure-reason": "Travaux"})
+    assert response.status_code == 200
+    assert not Closure.objects.filter(site=desk.site).exists()
