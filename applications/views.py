@@ -270,6 +270,9 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    labels = {(s, f): label for s, f, label in _amendable_fields()}
+    if (section, field) not in labels:  # before anything is saved (the service refuses it too)
+        raise Http404
     current = dossier.answers.get(section, {}).get(field, "")
     form = forms.AmendForm(request.POST or None, initial={"value": current})
     if request.method == "POST" and form.is_valid():
@@ -281,9 +284,6 @@ def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpRespon
         else:
             messages.success(request, _("Votre correction est enregistrée et apparaît dans l'historique."))
             return redirect("applications:dossier", pk=dossier.pk)
-    labels = {(s, f): label for s, f, label in _amendable_fields()}
-    if (section, field) not in labels:
-        raise Http404
     form.fields["value"].label = labels[(section, field)]
     return render(request, "applications/amend.html", {"dossier": dossier, "form": form, "current": current,
                                                        "field": labels[(section, field)]})
