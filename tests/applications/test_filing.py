@@ -1,5 +1,7 @@
 """From the catalogue to the filing receipt, through the services and HTTP."""
 
+import os
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -135,17 +137,22 @@ def test_after_filing_the_applicant_adds_amends_answers_and_withdraws(mails):
         dossier_amend(dossier=dossier, by=user, step="situation", field="phone", value="07")
 
 
-def test_abandoning_a_draft_deletes_it_and_its_files(tmp_path):
+def test_abandoning_a_draft_deletes_it_and_its_files(django_capture_on_commit_callbacks):
     user = UserFactory()
     dossier, _ = draft_start(applicant=user, procedure=procedure(RENEWAL))
     attachment = attachment_add(dossier=dossier, document_type=dossier.procedure.requirements.first().document_type,
                                 uploaded_file=pdf_file(), by=user)
     path = attachment.file.path
-    draft_abandon(dossier=dossier, by=user)
+    assert os.path.exists(path)
+    with django_capture_on_commit_callbacks(execute=True):  # files go after commit, as in production
+        draft_abandon(dossier=dossier, by=user)
     assert not Dossier.objects.filter(pk=dossier.pk).exists()
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert not os.path.exists(path)
+    filed = DossierFactory(status="submitted")
     with pytest.raises(ValidationError):
-        draft_abandon(dossier=DossierFactory(status="submitted"), by=user)
-    del path  # files go after commit; the test transaction never commits
+        draft_abandon(dossier=filed, by=user)
+    assert Dossier.objects.filter(pk=filed.pk).exists()
 
 
 def test_another_applicants_dossier_attachment_and_receipt_answer_404(client, mails):
