@@ -143,7 +143,8 @@ def _review_step(request, dossier):
             messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
             return redirect("applications:dossier", pk=dossier.pk)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
+            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            for field, field_errors in errors.items():
                 form.add_error(None if field == "__all__" or field not in form.fields else field, field_errors)
         else:
             messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
