@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import foreigner_number_validator, phone_validator
 from applications.models import Permit, Procedure
-from applications.rules import LATE_RENEWAL_FEE_EUR
+from applications.rules import LATE_RENEWAL_FEE_EUR, birth_date_check, question_date_check
 from territory.models import Department
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
@@ -42,6 +43,7 @@ class IdentityForm(forms.Form):
 
     def clean_birth_date(self):
         value = self.cleaned_data["birth_date"]
+        birth_date_check(value, today=timezone.localdate())
         return value.isoformat()
 
 
@@ -88,6 +90,10 @@ class SituationForm(forms.Form):
         return data
 
 
+def _question_date(value) -> None:
+    question_date_check(value, today=timezone.localdate())
+
+
 class QuestionsForm(forms.Form):
     def __init__(self, *args, procedure: Procedure, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +107,7 @@ class QuestionsForm(forms.Form):
                 field = forms.ChoiceField(label=label, choices=[(c, c) for c in question.get("choices", [])],
                                           required=required)
             elif kind == "date":
-                field = forms.DateField(label=label, required=required,
+                field = forms.DateField(label=label, required=required, validators=[_question_date],
                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
             else:
                 field = forms.CharField(label=label, required=required, max_length=500)

@@ -6,11 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 #: R.431-5: a renewal is filed between the 120th and the 60th day before the permit expires.
 RENEWAL_WINDOW_OPENS_DAYS = 120
 RENEWAL_WINDOW_CLOSES_DAYS = 60
 #: A renewal filed after the window costs an extra fee and gets no automatic extension certificate.
 LATE_RENEWAL_FEE_EUR = 180
+
+#: A filed dossier keeps every version of a piece the agents may have seen; an applicant sends at
+#: most this many versions of one document type (the first one included), then asks the prefecture.
+MAX_PIECE_VERSIONS = 10
 
 TAX_STAMP_RE = re.compile(r"^\d{16}$")
 #: The e-photo code printed by an approved photo booth ("code e-photo", ANTS): 22 characters.
@@ -49,3 +56,43 @@ def normalise_tax_stamp(value: str) -> str:
 
 def normalise_ephoto(value: str) -> str:
     return re.sub(r"[\s-]", "", value or "").upper()
+
+
+# --- Bounds of the dates people type ------------------------------------------------------------
+# A date far outside these is a typing error (0001-01-01, 9999-12-31), never a real answer; the
+# form says so next to the field instead of storing it.
+
+#: No applicant was born before 1 January 1900.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+#: Dates answered in the filing form's questions: from 1900 to the end of the year this many years ahead.
+QUESTION_DATE_YEARS_AHEAD = 10
+#: A complement request's deadline is at most this many days away.
+COMPLEMENTS_MAX_DAYS = 365
+
+
+def _french(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def birth_date_check(value: date, *, today: date) -> None:
+    """Raises ``ValidationError`` unless the birth date lies between 1900 and today."""
+    if not EARLIEST_BIRTH_DATE <= value <= today:
+        raise ValidationError(
+            _("Indiquez une date de naissance comprise entre le %(earliest)s et aujourd'hui."),
+            code="birth_date_out_of_range", params={"earliest": _french(EARLIEST_BIRTH_DATE)},
+        )
+
+
+def date_window_check(value: date, *, earliest: date, latest: date) -> None:
+    """Raises ``ValidationError`` unless ``earliest <= value <= latest``."""
+    if not earliest <= value <= latest:
+        raise ValidationError(
+            _("Indiquez une date comprise entre le %(earliest)s et le %(latest)s."),
+            code="date_out_of_range", params={"earliest": _french(earliest), "latest": _french(latest)},
+        )
+
+
+def question_date_check(value: date, *, today: date) -> None:
+    """Raises ``ValidationError`` for a date answer outside 1900 .. the end of the year ten years ahead."""
+    date_window_check(value, earliest=EARLIEST_BIRTH_DATE,
+                      latest=date(today.year + QUESTION_DATE_YEARS_AHEAD, 12, 31))

@@ -57,7 +57,10 @@ NAME_EXTENSIONS: dict[str, frozenset[str]] = {
     "png": frozenset({".png"}),
 }
 
-MAX_NAME_LENGTH = 255
+#: Below 255 on purpose: Django cuts longer names to 255 characters when it reads the upload
+#: (UploadedFile.name), so a limit of 255 would never be seen as exceeded and the person would not
+#: be told their name is too long.
+MAX_NAME_LENGTH = 200
 MAX_PDF_PAGES = 50
 #: Decompression-bomb guard: a 40-megapixel picture is already larger than any phone photo or
 #: 600 dpi A4 scan (about 35 megapixels); decoding it takes 120-160 MB of memory.

@@ -95,6 +95,8 @@ def _step_context(dossier, step):
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     if dossier.status != Status.DRAFT:
+        if request.method == "POST":  # sent again (back button, second tab): say where it stands
+            messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
         return redirect("applications:dossier", pk=dossier.pk)
     if step not in steps.steps_for(dossier.procedure):
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
@@ -138,8 +140,13 @@ def _review_step(request, dossier):
                 ephoto_code=form.cleaned_data.get("ephoto_code", ""),
                 accept_late=form.cleaned_data.get("accept_late", False),
             )
+        except TransitionNotAllowed:
+            # Filed meanwhile (a double click, two tabs): the first request did the work.
+            messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
+            return redirect("applications:dossier", pk=dossier.pk)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
+            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            for field, field_errors in errors.items():
                 form.add_error(None if field == "__all__" or field not in form.fields else field, field_errors)
         else:
             messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
@@ -266,6 +273,9 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    labels = {(s, f): label for s, f, label in _amendable_fields()}
+    if (section, field) not in labels:  # before anything is saved (the service refuses it too)
+        raise Http404
     current = dossier.answers.get(section, {}).get(field, "")
     form = forms.AmendForm(request.POST or None, initial={"value": current})
     if request.method == "POST" and form.is_valid():
@@ -277,9 +287,6 @@ def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpRespon
         else:
             messages.success(request, _("Votre correction est enregistrée et apparaît dans l'historique."))
             return redirect("applications:dossier", pk=dossier.pk)
-    labels = {(s, f): label for s, f, label in _amendable_fields()}
-    if (section, field) not in labels:
-        raise Http404
     form.fields["value"].label = labels[(section, field)]
     return render(request, "applications/amend.html", {"dossier": dossier, "form": form, "current": current,
                                                        "field": labels[(section, field)]})

@@ -7,15 +7,17 @@ from datetime import date
 from django.urls import path, register_converter
 
 from appointments import views
+from appointments.dates import parse_day
 
 
 class IsoDateConverter:
-    """``2026-03-14`` <-> ``date(2026, 3, 14)``; an impossible date does not match (404)."""
+    """``2026-03-14`` <-> ``date(2026, 3, 14)``; an impossible date, or one outside the years the
+    portal schedules (appointments/dates.py), does not match (404)."""
 
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> date:
-        return date.fromisoformat(value)  # ValueError: no match
+        return parse_day(value)  # ValueError: no match
 
     def to_url(self, value) -> str:
         return value.isoformat() if isinstance(value, date) else str(value)

@@ -18,16 +18,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appointments import registry, selectors
+from appointments.dates import parse_instant
 from appointments.forms import ClosureForm, MarkForm, OpeningRuleForm, SlotChoiceForm
 from appointments.ics import calendar_event
 from appointments.models import Booking, Motive, Slot
@@ -66,10 +66,13 @@ RECONVOCATION_MOVABLE_DAYS = 30
 # --- Helpers ------------------------------------------------------------------------------------
 
 def _after(value: str | None) -> datetime | None:
-    parsed = parse_datetime(value or "")
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    """The ``apres`` cursor of a free-slot page (absent: from now); a bad one is a 404."""
+    if not value:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise Http404 from None
 
 
 def _by_day(slots: list[Slot], next_after: datetime | None = None) -> dict:

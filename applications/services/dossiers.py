@@ -3,6 +3,7 @@ generic transition the back-office actions build on."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from applications import rules
 from applications.models import ComplementRequest, Dossier, DossierEvent, Status
 from applications.services.common import (
     dossier_lock,
@@ -81,6 +83,8 @@ def dossier_amend(*, dossier: Dossier, by: User, step: str, field: str, value: s
     if field not in AMENDABLE.get(step, ()):
         raise ValidationError(_("Cette réponse ne peut pas être corrigée en ligne."))
     value = (value or "").strip()
+    if (step, field) == ("identity", "birth_date"):
+        value = _birth_date(value)
     answers = dict(dossier.answers)
     section = dict(answers.get(step, {}))
     before = section.get(field, "")
@@ -93,6 +97,18 @@ def dossier_amend(*, dossier: Dossier, by: User, step: str, field: str, value: s
     event_record(dossier=dossier, kind=DossierEvent.Kind.AMENDED, by=by,
                  data={"step": step, "field": field, "before": before, "after": value})
     return dossier
+
+
+def _birth_date(value: str) -> str:
+    """A corrected birth date, typed 02/03/1990 or 1990-03-02, stored as the filing form stores it."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a date, no time zone)
+        except ValueError:
+            continue
+        rules.birth_date_check(day, today=timezone.localdate())
+        return day.isoformat()
+    raise ValidationError(_("Saisissez une date au format jj/mm/aaaa, par exemple 02/03/1990."), code="invalid_date")
 
 
 @transaction.atomic

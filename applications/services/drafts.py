@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications import steps
+from applications import rules, steps
 from applications.models import Attachment, DocumentType, Dossier, DossierEvent, Procedure, Status
 from applications.services.common import dossier_lock, event_record
 from applications.uploads import validate_upload
@@ -82,6 +82,13 @@ def attachment_add(
     if dossier.status != Status.DRAFT and dossier.status not in OPEN_STATUSES:
         raise ValidationError(_("Ce dossier est clos : vous ne pouvez plus y ajouter de pièce."))
     after_submission = dossier.status != Status.DRAFT
+    if after_submission and (Attachment.objects.filter(dossier=dossier, document_type=document_type).count()
+                             >= rules.MAX_PIECE_VERSIONS):
+        raise ValidationError(
+            _("Vous avez déjà envoyé %(max)s versions de cette pièce, le maximum. Si vous devez en envoyer "
+              "une autre, contactez la préfecture."),
+            code="too_many_versions", params={"max": rules.MAX_PIECE_VERSIONS},
+        )
     previous = list(Attachment.objects.filter(dossier=dossier, document_type=document_type, is_current=True))
     for old in previous:
         if after_submission:  # a filed dossier keeps every version the agents may have seen

@@ -3,7 +3,7 @@ and the dossier's state, saves, writes the timeline and the audit log, and tells
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from applications import rules
 from applications.models import (
     Attachment,
     ComplementRequest,
@@ -70,6 +71,8 @@ def complements_request(
         errors["document_types"] = [_("Choisissez au moins une pièce ou précisez ce qui manque.")]
     if due_on <= timezone.localdate():
         errors["due_on"] = [_("La date limite doit être dans le futur.")]
+    elif due_on > timezone.localdate() + timedelta(days=rules.COMPLEMENTS_MAX_DAYS):
+        errors["due_on"] = [_("La date limite ne peut pas dépasser un an.")]
     if errors:
         raise ValidationError(errors)
     dossier = dossier_transition(
@@ -118,14 +121,14 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     dossier = dossier_lock(dossier)
     _require_agent(by, dossier)
     if dossier.status != Status.UNDER_REVIEW:
-        raise ValidationError(_("Le relevé d'empreintes se demande pendant l'instruction."))
+        raise ValidationError(_("Le relevé d'empreintes se demande pendant l'instruction."), code="not_under_review")
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     if slot is None:
         sites = list(dossier.prefecture.sites.values_list("id", flat=True))
         slot = free_slots(motive=motive, site_ids=sites).first()
     if slot is None:
         raise ValidationError(_("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture : "
-                                "ouvrez des créneaux dans la gestion des guichets."))
+                                "ouvrez des créneaux dans la gestion des guichets."), code="no_free_slot")
     try:
         booking = booking_create(
             person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
@@ -133,7 +136,8 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
             movable_until=timezone.localdate() + timedelta(days=30),
         )
     except AlreadyBooked:
-        raise ValidationError(_("Le demandeur est déjà convoqué pour le relevé d'empreintes.")) from None
+        raise ValidationError(_("Le demandeur est déjà convoqué pour le relevé d'empreintes."),
+                              code="already_convoked") from None
     except BookingError as error:
         raise ValidationError(str(error)) from None
     event = event_record(dossier=dossier, kind=DossierEvent.Kind.BIOMETRICS_REQUESTED, by=by,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
+from appointments.dates import schedule_day_error
 from appointments.models import Booking, Closure, Desk, Motive, OpeningRule, Slot
 from appointments.selectors import desk_supervised_by
 from appointments.slots import PARIS, local_instant, slots_generate
@@ -53,6 +54,10 @@ def rule_create(
         errors["capacity"] = [_("Au moins une personne par créneau.")]
     if valid_until is not None and valid_until < valid_from:
         errors["valid_until"] = [_("La fin de validité doit suivre son début.")]
+    today = timezone.localdate()
+    for field, day in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if day is not None and (message := schedule_day_error(day, today=today)):
+            errors[field] = [message]
     if errors:
         raise ValidationError(errors)
     rule = OpeningRule.objects.create(
@@ -116,6 +121,9 @@ def closure_create(
         errors["starts_on"] = [_("Une fermeture ne peut commencer dans le passé.")]
     if ends_on < starts_on:
         errors["ends_on"] = [_("La date de fin doit suivre la date de début.")]
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if field not in errors and (message := schedule_day_error(day, today=timezone.localdate())):
+            errors[field] = [message]
     if errors:
         raise ValidationError(errors)
     closure = Closure.objects.create(site=desk.site, desk=None if whole_site else desk, starts_on=starts_on,

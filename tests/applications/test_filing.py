@@ -1,5 +1,7 @@
 """From the catalogue to the filing receipt, through the services and HTTP."""
 
+import os
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -135,17 +137,22 @@ def test_after_filing_the_applicant_adds_amends_answers_and_withdraws(mails):
         dossier_amend(dossier=dossier, by=user, step="situation", field="phone", value="07")
 
 
-def test_abandoning_a_draft_deletes_it_and_its_files(tmp_path):
+def test_abandoning_a_draft_deletes_it_and_its_files(django_capture_on_commit_callbacks):
     user = UserFactory()
     dossier, _ = draft_start(applicant=user, procedure=procedure(RENEWAL))
     attachment = attachment_add(dossier=dossier, document_type=dossier.procedure.requirements.first().document_type,
                                 uploaded_file=pdf_file(), by=user)
     path = attachment.file.path
-    draft_abandon(dossier=dossier, by=user)
+    assert os.path.exists(path)
+    with django_capture_on_commit_callbacks(execute=True):  # files go after commit, as in production
+        draft_abandon(dossier=dossier, by=user)
     assert not Dossier.objects.filter(pk=dossier.pk).exists()
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert not os.path.exists(path)
+    filed = DossierFactory(status="submitted")
     with pytest.raises(ValidationError):
-        draft_abandon(dossier=DossierFactory(status="submitted"), by=user)
-    del path  # files go after commit; the test transaction never commits
+        draft_abandon(dossier=filed, by=user)
+    assert Dossier.objects.filter(pk=filed.pk).exists()
 
 
 def test_another_applicants_dossier_attachment_and_receipt_answer_404(client, mails):
@@ -197,3 +204,26 @@ def test_dashboard_and_dossier_page_queries_do_not_grow(client, django_assert_ma
             dossier_amend(dossier=dossier, by=user, step="situation", field="city", value=f"Lyon {_}")
     assert count(dashboard) == few_dashboard
     assert count(page) == few_page
+
+
+def review_post(client, dossier):
+    return client.post(reverse("applications:step", args=[dossier.pk, "review"]),
+                       {"certify": "on", "tax_stamp_number": STAMP, "ephoto_code": EPHOTO})
+
+
+def test_sending_the_filing_form_twice_lands_on_the_dossier_page_saying_it_is_already_filed(client, mails):
+    user = UserFactory()
+    dossier = filled_renewal(user)
+    client.force_login(user)
+    with mails():
+        first = review_post(client, dossier)
+    page = reverse("applications:dossier", args=[dossier.pk])
+    assert first.status_code == 302 and first["Location"] == page
+
+    again = review_post(client, dossier)
+
+    assert again.status_code == 302 and again["Location"] == page
+    html = client.get(page).content.decode().replace("&#x27;", "'")
+    assert "Cette demande est déjà envoyée : voici son suivi." in html
+    assert DossierEvent.objects.filter(dossier=dossier, kind="submitted").count() == 1
+    assert IssuedDocument.objects.filter(subject_id=str(dossier.pk), kind="filing_receipt").count() == 1

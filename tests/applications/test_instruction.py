@@ -66,8 +66,10 @@ def test_wrong_states_are_refused():
         dossier_decide(dossier=DossierFactory(status="submitted"), by=agent, outcome="decided_favourable")
     with pytest.raises(TransitionNotAllowed):
         card_mark(dossier=DossierFactory(status="decided_favourable"), by=agent, to="card_ready")
-    with pytest.raises(ValidationError):
-        biometrics_request(dossier=DossierFactory(status="submitted"), by=agent)
+    submitted = DossierFactory(status="submitted")
+    with pytest.raises(ValidationError) as error:
+        biometrics_request(dossier=submitted, by=agent)
+    assert error.value.code == "not_under_review"  # not "no_free_slot", which a ValidationError also is
 
 
 def test_decisions_need_their_reasons(mails):
@@ -119,11 +121,15 @@ def test_a_rejected_attachment_needs_a_reason_the_applicant_will_read(mails):
 def test_only_a_late_renewal_under_instruction_can_be_granted_an_extension():
     agent = StaffFactory()
     late = DossierFactory(status="under_review", filed_on_time=False)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         extension_grant(dossier=late, by=agent, reason="")
+    assert set(error.value.message_dict) == {"reason"}
     extension_grant(dossier=late, by=agent, reason="Retard dû à une panne du service en ligne")
     late.refresh_from_db()
     assert late.extension_granted
-    with pytest.raises(ValidationError):
-        first_request = DossierFactory(status="under_review", procedure=procedure("premiere-demande-salarie"))
+    first_request = DossierFactory(status="under_review", procedure=procedure("premiere-demande-salarie"))
+    with pytest.raises(ValidationError) as error:
         extension_grant(dossier=first_request, by=agent, reason="x")
+    assert error.value.messages == ["Seul un renouvellement en cours d'instruction peut en bénéficier."]
+    first_request.refresh_from_db()
+    assert first_request.extension_granted is False

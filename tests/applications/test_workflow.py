@@ -7,7 +7,7 @@ import pytest
 from applications.models import DossierEvent, Status
 from applications.services import dossier_transition
 from applications.workflow import TRANSITIONS, TransitionNotAllowed
-from tests.factories import DossierFactory
+from tests.factories import DossierFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +25,22 @@ def test_the_table_matches_the_design():
         assert (status, "withdrawn") not in TRANSITIONS
 
 
+def actor(dossier, role: str):
+    """Who the table says performs the move: the applicant, or an agent of the dossier's prefecture."""
+    return dossier.applicant if role == "applicant" else StaffFactory(role__code=dossier.prefecture.department.code)
+
+
 @pytest.mark.parametrize(("from_status", "to_status"), [t for t in ALLOWED if t[0] != "draft"])
 def test_allowed_transition(from_status, to_status, mails):
     dossier = DossierFactory(status=from_status)
+    by = actor(dossier, TRANSITIONS[(from_status, to_status)])
     with mails():
-        dossier = dossier_transition(dossier=dossier, to=to_status, by=dossier.applicant)
+        dossier = dossier_transition(dossier=dossier, to=to_status, by=by)
     dossier.refresh_from_db()
     assert dossier.status == to_status
     event = DossierEvent.objects.get(dossier=dossier)
     assert (event.from_status, event.to_status) == (from_status, to_status)
+    assert event.actor == by
     if to_status == "complements_requested":
         assert dossier.resume_status == from_status
     if to_status in ("withdrawn", "closed_without_action", "decided_unfavourable", "card_delivered"):

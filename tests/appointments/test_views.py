@@ -153,6 +153,15 @@ def test_an_applicant_books_pan_help_page_by_page(client, desk, motives, applica
     assert "Télécharger la convocation" not in html  # PAN help: no letter
 
 
+@pytest.mark.parametrize("after", ["2026-13-45T99:99", "0001-01-01T00:00:00", "9999-12-31T23:59:59", "demain"])
+def test_a_bad_apres_on_the_free_slot_pages_is_a_404_not_a_500(client, desk, motives, applicant, after):
+    client.force_login(applicant)
+    booking = book(applicant, motives["pan_assistance"], desk)
+
+    assert client.get(reverse("appointments:book", args=["pan_assistance"]), {"apres": after}).status_code == 404
+    assert client.get(reverse("appointments:reschedule", args=[booking.pk]), {"apres": after}).status_code == 404
+
+
 def test_booking_a_slot_just_taken_shows_the_next_free_slots_not_an_error_page(client, desk, motives, applicant):
     taken = first_free(motives["pan_assistance"], desk)
     booking_create(person=UserFactory(), slot=taken, by=UserFactory())  # capacity 1: now full
@@ -418,6 +427,13 @@ def test_an_agent_sees_only_the_desks_of_their_prefecture(client, desk, motives,
     assert client.get(f"/backoffice/guichets/{desk.pk}/2026-02-30/").status_code == 404
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30"])
+def test_a_desk_day_outside_the_calendar_is_a_404_not_a_500(client, desk, agent, day):
+    sign_in_staff(client, agent)
+
+    assert client.get(f"/backoffice/guichets/{desk.pk}/{day}/").status_code == 404
+
+
 def test_staff_without_a_site_and_applicants_are_refused(client, desk):
     support = StaffFactory(role=Role.SUPPORT, with_totp=True)
     sign_in_staff(client, support)
@@ -592,3 +608,21 @@ def test_a_supervisor_deletes_a_rule_and_its_free_slots_close(client, desk, moti
     assert not OpeningRule.objects.filter(pk=rule.pk).exists()
     remaining = free_slots(motive=motives["biometrics"], site_ids=[desk.site_id])
     assert remaining and all(timezone.localtime(s.starts_at).weekday() != weekday for s in remaining)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_opening_rules_and_closures_refuse_dates_out_of_range(client, desk, motives, supervisor, day):
+    sign_in_staff(client, supervisor)
+    today = timezone.localdate().isoformat()
+
+    response = client.post(reverse("appointments_backoffice:rule_add", args=[desk.pk]), {
+        "rule-motive": motives["card_collection"].pk, "rule-weekday": 0, "rule-opens_at": "14:00",
+        "rule-closes_at": "15:00", "rule-capacity": 2, "rule-valid_from": today, "rule-valid_until": day})
+    assert response.status_code == 200
+    assert "Indiquez une date comprise entre le" in response.content.decode()
+    assert not OpeningRule.objects.filter(desk=desk, opens_at=time(14)).exists()
+
+    response = client.post(reverse("appointments_backoffice:closure_add", args=[desk.pk]), {
+        "closure-starts_on": today, "closure-ends_on": day, "closure-reason": "Travaux"})
+    assert response.status_code == 200
+    assert not Closure.objects.filter(site=desk.site).exists()

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.models import Role
 from applications.models import Dossier, Status
 from documents.models import IssuedDocument
+from documents.services import document_render
 from tests.backoffice.conftest import file_renewal, listed, queued, sign_in
 from tests.factories import PASSWORD, StaffFactory, UserFactory, prefecture, procedure
 
@@ -75,8 +76,13 @@ def test_the_agents_of_the_prefecture_see_the_file_its_pieces_and_its_documents(
     assert client.get(reverse("backoffice_instruction:dossier", args=[dossier.pk])).status_code == 200
     assert client.get(reverse("backoffice_instruction:journal", args=[dossier.pk])).status_code == 200
     assert client.get(reverse("backoffice_instruction:attachment", args=[dossier.pk, attachment.pk])).status_code == 200
-    # The receipt is not rendered in this test (its worker runs after a commit): 202 "being prepared".
-    assert client.get(reverse("documents:download", args=[receipt.pk])).status_code in (200, 202)
+    # Its worker runs after a commit, which this test never makes: 202 "being prepared", then the PDF.
+    download = reverse("documents:download", args=[receipt.pk])
+    assert client.get(download).status_code == 202
+    document_render(document=receipt)
+    response = client.get(download)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
 
 
 def test_drafts_never_reach_the_back_office(agent_client):

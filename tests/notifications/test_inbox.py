@@ -137,3 +137,20 @@ def test_the_inbox_query_count_does_not_grow_with_the_messages(client, django_as
 def test_the_inbox_is_read_only(client):
     client.force_login(UserFactory())
     assert client.post(INBOX).status_code == 405
+
+
+def test_marking_another_person_message_read_is_refused_by_the_service():
+    from django.core.exceptions import PermissionDenied
+
+    from notifications.services import inbox_mark_read
+
+    person, other = UserFactory(), UserFactory()
+    [theirs] = _messages(other, 1)
+    _messages(person, 1)
+    own_email = Notification.objects.get(recipient=person, channel=Channel.EMAIL)  # not an inbox message
+
+    for notification in (theirs, own_email):
+        with pytest.raises(PermissionDenied):
+            inbox_mark_read(notification=notification, user=person)
+        notification.refresh_from_db()
+        assert notification.read_at is None

@@ -1,0 +1,54 @@
+"""Days and instants read from addresses: the day of a desk page (``/2026-03-14/``) and the
+``apres`` cursor of the free-slot pages.
+
+One rule for both: a value that is not a date, or lies outside the years the portal schedules,
+is refused with ``ValueError``, and the page answers 404 (a page that cannot exist). The bounds
+also keep arithmetic safe: a day after ``date.max`` or a Paris time before year 1 in UTC would
+raise ``OverflowError`` deep in a query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+#: The years appointment pages can show; nothing is ever scheduled outside them.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+#: Opening rules and closures are set from a year back to the end of the year this many years ahead.
+SCHEDULE_YEARS_AHEAD = 5
+
+
+def _in_range(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}")
+
+
+def parse_day(value: str) -> date:
+    """``2026-03-14`` -> ``date(2026, 3, 14)``; raises ``ValueError`` for anything else."""
+    day = date.fromisoformat(value)
+    _in_range(day)
+    return day
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO date and time (a naive one is Paris time) -> an aware datetime; raises ``ValueError``
+    for anything else."""
+    parsed = parse_datetime(value)  # None when it does not look like one, ValueError when impossible
+    if parsed is None:
+        raise ValueError(f"not a date and time: {value!r}")
+    _in_range(parsed.date())
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def schedule_day_error(day: date, *, today: date) -> str | None:
+    """The message for a day an opening rule or a closure cannot use (a typing error such as
+    9999-12-31, which would also overflow the slot arithmetic), or None."""
+    earliest, latest = today - timedelta(days=365), date(today.year + SCHEDULE_YEARS_AHEAD, 12, 31)
+    if earliest <= day <= latest:
+        return None
+    return _("Indiquez une date comprise entre le %(earliest)s et le %(latest)s.") % {
+        "earliest": earliest.strftime("%d/%m/%Y"), "latest": latest.strftime("%d/%m/%Y")}
