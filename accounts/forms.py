@@ -9,9 +9,11 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User
+from accounts.validators import birth_date_check
 from territory.models import Department
 
 
@@ -117,6 +119,12 @@ class ProfileForm(forms.ModelForm):
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "foreigner_number": forms.TextInput(attrs={"inputmode": "numeric"}),
         }
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        if value is not None:
+            birth_date_check(value, today=timezone.localdate())
+        return value
 
     def save(self, commit: bool = True):  # pragma: no cover - the view calls the service instead
         raise NotImplementedError("Use accounts.services.user_update_profile")

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import foreigner_number_validator, phone_validator
+from accounts.validators import birth_date_check
 from applications.models import Permit, Procedure
-from applications.rules import LATE_RENEWAL_FEE_EUR, birth_date_check, question_date_check
+from applications.rules import LATE_RENEWAL_FEE_EUR, question_date_check
 from territory.models import Department
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]

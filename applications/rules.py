@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import EARLIEST_BIRTH_DATE
+
 #: R.431-5: a renewal is filed between the 120th and the 60th day before the permit expires.
 RENEWAL_WINDOW_OPENS_DAYS = 120
 RENEWAL_WINDOW_CLOSES_DAYS = 60
@@ -62,8 +64,6 @@ def normalise_ephoto(value: str) -> str:
 # A date far outside these is a typing error (0001-01-01, 9999-12-31), never a real answer; the
 # form says so next to the field instead of storing it.
 
-#: No applicant was born before 1 January 1900.
-EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 #: Dates answered in the filing form's questions: from 1900 to the end of the year this many years ahead.
 QUESTION_DATE_YEARS_AHEAD = 10
 #: A complement request's deadline is at most this many days away.
@@ -72,15 +72,6 @@ COMPLEMENTS_MAX_DAYS = 365
 
 def _french(day: date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def birth_date_check(value: date, *, today: date) -> None:
-    """Raises ``ValidationError`` unless the birth date lies between 1900 and today."""
-    if not EARLIEST_BIRTH_DATE <= value <= today:
-        raise ValidationError(
-            _("Indiquez une date de naissance comprise entre le %(earliest)s et aujourd'hui."),
-            code="birth_date_out_of_range", params={"earliest": _french(EARLIEST_BIRTH_DATE)},
-        )
 
 
 def date_window_check(value: date, *, earliest: date, latest: date) -> None:

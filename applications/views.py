@@ -214,6 +214,11 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     if dossier.status == Status.DRAFT:
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
+    return _dossier_page(request, dossier)
+
+
+def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, status: int = 200) -> HttpResponse:
+    """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
     data = selectors.dossier_page_data(dossier=dossier)
     is_open = dossier.status in OPEN_STATUSES
     upload_rows = []
@@ -227,10 +232,11 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
         "bookings": bookings,
         "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
         "next_action": NEXT_ACTION[dossier.status], "is_open": is_open, "upload_rows": upload_rows,
-        "complements_form": forms.ComplementsAnswerForm() if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
+        "complements_form": (complements_form or forms.ComplementsAnswerForm())
+        if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
         "amendable": _amendable_fields() if is_open else [],
         "today": timezone.localdate(),
-    })
+    }, status=status)
 
 
 def _amendable_fields() -> list[tuple[str, str, str]]:
@@ -297,11 +303,12 @@ def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpRespon
 def complements(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     form = forms.ComplementsAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complements_answer(dossier=dossier, by=request.user, message=form.cleaned_data["message"])
-        except ValidationError as error:  # TransitionNotAllowed included
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Votre réponse est envoyée à la préfecture."))
+    if not form.is_valid():  # too long: shown again with the message, nothing typed is lost
+        return _dossier_page(request, dossier, complements_form=form, status=400)
+    try:
+        services.complements_answer(dossier=dossier, by=request.user, message=form.cleaned_data["message"])
+    except ValidationError as error:  # TransitionNotAllowed included
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Votre réponse est envoyée à la préfecture."))
     return redirect("applications:dossier", pk=dossier.pk)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from anef.http import client_ip, rate_limit_allow
+from accounts.http import client_ip, rate_limit_allow
 from documents.forms import VerificationCodeForm
 from documents.selectors import (
     document_get_for_user,

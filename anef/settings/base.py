@@ -197,10 +197,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
-# Reverse proxies in front of the app: anef.http.client_ip reads the client's address from
+# Reverse proxies in front of the app: accounts.http.client_ip reads the client's address from
 # X-Forwarded-For behind them (django-ipware), for the lockout, its access rows and every limit.
 CLIENT_IP_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "anef.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.http.client_ip"
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ANEF")
 # After each wrong code, django-otp makes the person wait OTP_TOTP_THROTTLE_FACTOR seconds, doubled

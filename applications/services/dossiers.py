@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications import rules
+from accounts.validators import birth_date_check
 from applications.models import ComplementRequest, Dossier, DossierEvent, Status
 from applications.services.common import (
     dossier_lock,
@@ -106,7 +106,7 @@ def _birth_date(value: str) -> str:
             day = datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a date, no time zone)
         except ValueError:
             continue
-        rules.birth_date_check(day, today=timezone.localdate())
+        birth_date_check(day, today=timezone.localdate())
         return day.isoformat()
     raise ValidationError(_("Saisissez une date au format jj/mm/aaaa, par exemple 02/03/1990."), code="invalid_date")
 

@@ -17,9 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.http import rate_limit_allow
 from accounts.models import User
 from accounts.services import audit_record
-from anef.http import rate_limit_allow
 from appointments.models import Booking, Motive, Slot
 
 

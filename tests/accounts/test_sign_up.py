@@ -177,3 +177,19 @@ def test_profile_update_keeps_input_on_error_and_saves_when_valid(client):
     user.refresh_from_db()
     assert (user.foreigner_number, user.phone, user.notify_by_sms) == ("1234567890", "06 12 34 56 78", True)
     assert AuditEvent.objects.filter(action="account.profile_updated").exists()
+
+
+@pytest.mark.parametrize("birth_date", ["0001-01-01", "9999-12-31", "1899-12-31"])
+def test_an_impossible_birth_date_is_refused_on_the_profile(client, birth_date):
+    user = UserFactory(birth_date=None)
+    client.force_login(user)
+    data = {"first_name": "Awa", "last_name": "Ndiaye", "preferred_language": "fr", "notify_by_email": "on",
+            "birth_date": birth_date, "phone": "06 12 34 56 78"}
+
+    response = client.post(reverse("accounts:profile"), data)
+
+    assert response.status_code == 200
+    assert "Indiquez une date de naissance comprise entre le 01/01/1900 et aujourd" in response.content.decode()
+    assert 'value="06 12 34 56 78"' in response.content.decode()  # nothing typed is lost
+    user.refresh_from_db()
+    assert user.birth_date is None

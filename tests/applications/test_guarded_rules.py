@@ -76,6 +76,22 @@ def test_an_empty_answer_to_a_complement_request_is_refused_on_the_page(client, 
     assert not DossierEvent.objects.filter(dossier=dossier, kind="complements_answered").exists()
 
 
+def test_a_too_long_answer_is_shown_again_with_its_message_and_nothing_is_lost(client, mails):
+    # Regression: a form error here redirected to the dossier page silently, losing the text.
+    dossier = complements_requested(mails)
+    client.force_login(dossier.applicant)
+    text = "Voici mes explications. " * 100  # 2,400 characters
+
+    response = client.post(reverse("applications:complements", args=[dossier.pk]), {"message": text})
+
+    assert response.status_code == 400
+    page = html(response)
+    assert "2000 caractères" in page
+    assert text.strip() in page
+    dossier.refresh_from_db()
+    assert dossier.status == Status.COMPLEMENTS_REQUESTED
+
+
 def test_a_piece_sent_after_the_request_is_an_answer_without_a_message(mails):
     dossier = complements_requested(mails)
     with mails():

@@ -6,7 +6,7 @@ from axes.models import AccessAttempt, AccessLog
 from django.test import RequestFactory
 from django.urls import reverse
 
-from anef.http import client_ip, rate_limit_allow
+from accounts.http import client_ip, rate_limit_allow
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

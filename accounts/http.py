@@ -1,7 +1,8 @@
 """Who is asking, and how often: the client address and one rate limiter for the whole project.
 
-Nothing domain-specific here. Every use of the client's address (django-axes' lockout and its
-access rows, the verification-code limit) asks ``client_ip``; every fixed-window limit
+It sits in the lowest app so that every app may ask it (DESIGN §11: nothing imports upward, and
+``anef`` is the project above them all). Every use of the client's address (django-axes' lockout
+and its access rows, the verification-code limit) asks ``client_ip``; every fixed-window limit
 (verification codes per address, self-service bookings per person) asks ``rate_limit_allow``.
 """
 
