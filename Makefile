@@ -33,6 +33,7 @@ run: install messages
 
 lint: install
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 	.venv/bin/mypy
 

@@ -18,11 +18,12 @@ from django.utils.translation import ngettext
 from accounts.permissions import staff_verified
 from accounts.selectors import user_is_staff_member
 from accounts.services import totp_device_confirmed
-from anef.context_processors import STAFF_SESSION_KEY
 
 SESSION_STARTED_KEY = "_anef_started_at"
 SESSION_SEEN_KEY = "_anef_seen_at"
-SESSION_STAFF_KEY = STAFF_SESSION_KEY
+#: Whether the person holds a staff role, set once per session here; the layout reads it
+#: (anef.context_processors) without a query.
+SESSION_STAFF_KEY = "_anef_staff"
 # Write the last-seen time at most once a minute: a session write per request would cost a query.
 SEEN_RESOLUTION_SECONDS = 60
 

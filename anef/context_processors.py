@@ -1,7 +1,7 @@
 from django.conf import settings
 
 # Set once per session by accounts.middleware.SessionLimitsMiddleware; read here without a query.
-STAFF_SESSION_KEY = "_anef_staff"
+from accounts.middleware import SESSION_STAFF_KEY as STAFF_SESSION_KEY
 
 
 def portal(request):
