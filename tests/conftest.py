@@ -52,6 +52,23 @@ def _media_and_cache(settings, tmp_path):
 
 
 @pytest.fixture
+def celery_worker():
+    """A real worker thread consuming from the broker the settings name (Redis in CI, kombu's
+    filesystem transport otherwise), for tests about tasks: they need ``transaction=True`` so that
+    the worker's own connection sees what the test wrote."""
+    from celery.contrib.testing.worker import start_worker
+
+    from anef.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
 def mails(django_capture_on_commit_callbacks):
     """Runs the after-commit side effects of each block (the e-mails a view queued), as a real
     commit would: ``with mails(): client.post(...)``, then read ``django.core.mail.outbox``."""

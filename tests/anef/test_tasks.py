@@ -4,7 +4,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -14,17 +13,6 @@ from anef import health
 from anef.celery import app
 from anef.tasks import heartbeat
 from tests.factories import StaffFactory, UserFactory
-
-
-@pytest.fixture
-def celery_worker(settings):
-    """A real worker thread consuming from the broker the settings name (Redis in CI)."""
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

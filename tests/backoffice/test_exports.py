@@ -6,7 +6,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +13,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, Role
-from anef.celery import app
 from applications.backoffice import exports
 from applications.backoffice.exports import filters_from_querydict
 from applications.backoffice.selectors import QueueFilters
@@ -258,16 +256,6 @@ def test_filters_are_parsed_like_the_queue_and_junk_is_dropped():
     assert filters_from_querydict(QueryDict("assigned=someone&q=" + "x" * 300)).assigned == ""
     assert len(filters_from_querydict(QueryDict("q=" + "x" * 300)).q) == 100
 
-
-@pytest.fixture
-def celery_worker(settings):
-    """A real worker thread consuming from the broker the settings name (as in tests/anef)."""
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

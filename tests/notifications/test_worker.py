@@ -3,25 +3,12 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from accounts.models import AuditEvent
-from anef.celery import app
 from notifications.models import Channel, Notification, Status
 from notifications.tasks import send_notification
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def celery_worker():
-    """A real worker thread consuming from the broker the settings name (Redis in CI)."""
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)
