@@ -72,6 +72,18 @@ def bookings_for_subject(*, user: User, subject_type: str, subject_id: str) -> Q
         "slot__desk__site", "motive").order_by("slot__starts_at", "id")
 
 
+def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, list[Booking]]:
+    """The person's active bookings (booked or checked in) about their files of one type, by file
+    id, soonest first: one query for a whole dashboard."""
+    rows = Booking.objects.filter(
+        person=user, subject_type=subject_type, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
+    ).select_related("slot__desk__site", "motive").order_by("slot__starts_at", "id")
+    found: dict[str, list[Booking]] = {}
+    for booking in rows:
+        found.setdefault(booking.subject_id, []).append(booking)
+    return found
+
+
 def waitlist_entry_active(*, user: User, motive: Motive, site: Site) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(person=user, motive=motive, site=site, is_active=True).first()
 

@@ -221,10 +221,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ics(request: HttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     slot, site = booking.slot, booking.slot.desk.site
-    address = ", ".join(part for part in (site.address, f"{site.postal_code} {site.city}".strip()) if part)
+    address = site.full_address
     description = [
         _("Motif : %(motive)s") % {"motive": booking.motive.get_code_display()},
         _("Guichet : %(desk)s") % {"desk": slot.desk.name},
+    ]
+    if site.access_notes:
+        description.append(_("Accès : %(notes)s") % {"notes": site.access_notes})
+    if site.opening_hours:
+        description.append(_("Horaires : %(hours)s") % {"hours": site.opening_hours})
+    description += [
+        _("Plan : %(url)s") % {"url": site.map_url},
         _("Rendez-vous personnel : présentez une pièce d'identité au nom de %(name)s.") % {"name": booking.person_name},
     ]
     if booking.motive.documents_to_bring:

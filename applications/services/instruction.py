@@ -109,12 +109,18 @@ def attachment_review(*, attachment: Attachment, by: User, accepted: bool, reaso
 @transaction.atomic
 def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
-    at the sites of the dossier's prefecture; the applicant may move it within 30 days. Issues the
-    convocation letter. Returns the booking."""
-    from datetime import timedelta
+    at the sites of the dossier's prefecture that leaves the minimum notice
+    (``CONVOCATION_MIN_NOTICE_WORKING_DAYS`` working days: a request made at 22:30 is not booked at
+    09:00 the next morning); the applicant may move it within 30 days, to an earlier free slot too.
+    Issues the convocation letter. Returns the booking."""
+    from datetime import datetime, timedelta
 
+    from django.conf import settings
+
+    from appointments.holidays import working_days_after
     from appointments.models import Booking, Motive
     from appointments.selectors import free_slots
+    from appointments.slots import local_instant
     from appointments.services import AlreadyBooked, BookingError, booking_create
     from appointments.services.bookings import Subject
 
@@ -125,10 +131,13 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     if slot is None:
         sites = list(dossier.prefecture.sites.values_list("id", flat=True))
-        slot = free_slots(motive=motive, site_ids=sites).first()
-    if slot is None:
-        raise ValidationError(_("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture : "
-                                "ouvrez des créneaux dans la gestion des guichets."), code="no_free_slot")
+        earliest = working_days_after(timezone.localdate(), settings.CONVOCATION_MIN_NOTICE_WORKING_DAYS)
+        slot = free_slots(motive=motive, site_ids=sites, after=local_instant(earliest, datetime.min.time())).first()
+        if slot is None:
+            raise ValidationError(
+                _("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture à partir du %(date)s : "
+                  "ouvrez des créneaux dans la gestion des guichets.") % {"date": earliest.strftime("%d/%m/%Y")},
+                code="no_free_slot")
     try:
         booking = booking_create(
             person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,

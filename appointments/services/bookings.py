@@ -134,7 +134,8 @@ def _issue_convocation_letter(booking: Booking):
         context={
             "person": booking.person_name, "motive": slot.motive.get_code_display(),
             "starts_at": starts.isoformat(), "duration_minutes": slot.motive.duration_minutes,
-            "site": site.name, "address": f"{site.address}, {site.postal_code} {site.city}".strip(", "),
+            "site": site.name, "address": site.full_address, "access_notes": site.access_notes,
+            "opening_hours": site.opening_hours, "map_url": site.map_url,
             "desk": slot.desk.name, "documents_to_bring": slot.motive.documents_to_bring,
             "file_reference": booking.subject_id and _subject_label(booking), "booking": booking.pk,
         },

@@ -213,7 +213,8 @@ def biometrics_slot(dossier):
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     desk = Desk.objects.create(site=dossier.prefecture.sites.first(), name="Guichet 3")
     desk.motives.add(motive)
-    starts = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
+    # Ten days ahead: beyond the minimum notice of an automatic convocation (3 working days).
+    starts = (timezone.now() + timedelta(days=10)).replace(hour=9, minute=30, second=0, microsecond=0)
     Slot.objects.create(desk=desk, motive=motive, starts_at=starts, ends_at=starts + timedelta(minutes=15),
                         capacity=1)
     return starts
