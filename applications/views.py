@@ -53,9 +53,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A card ready whose collection is booked: the next step is that appointment, not booking one.
         action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
         filed.append((d, PLAIN_STATUS[d.status], action, booked))
+    certificates = documents_in_force_for_holder(holder=request.user)
     return render(request, "applications/dashboard.html", {
-        "permits": selectors.permits_for_holder(user=request.user),
-        "certificates": documents_in_force_for_holder(holder=request.user),
+        "permits": selectors.permits_for_holder(user=request.user, dossiers=dossiers, certificates=certificates,
+                                                bookings=appointments),
+        "certificates": certificates,
         "drafts": [d for d in dossiers if d.status == Status.DRAFT],
         "filed": filed,
     })

@@ -275,6 +275,37 @@ def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
     return booking
 
 
+def booking_close_for_subject(*, subject: Subject, motive_code: str, by: User) -> Booking | None:
+    """What the appointment of a file becomes when the service it was for is given at the desk (a
+    card handed over): the active booking of that motive, if it is today's, is closed as received
+    (``done``) and returned. A booking of another day was not this visit: a later one is cancelled
+    (its seat freed for someone else), and None is returned, the caller recording that the service
+    was given without an appointment. Called in the caller's transaction."""
+    booking = (
+        Booking.objects.select_for_update().select_related("slot")
+        .filter(subject_type=subject.type, subject_id=subject.id, motive__code=motive_code,
+                status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+        .first()
+    )
+    if booking is None:
+        return None
+    if timezone.localdate(booking.slot.starts_at) == timezone.localdate():
+        before = booking.status
+        booking.status = Booking.Status.DONE
+        booking.save(update_fields=["status"])
+        audit_record(actor=by, action="booking.done", obj=booking, data={"from": before, "by_service": True})
+        return booking
+    if booking.status == Booking.Status.BOOKED and booking.slot.starts_at > timezone.now():
+        from appointments.tasks import offer_freed_seat_task
+
+        _release(booking, by)
+        _revoke_letters(booking, by)
+        slot_id = booking.slot_id
+        # No "cancelled" message: the person has just been given what they were coming for.
+        transaction.on_commit(lambda: offer_freed_seat_task.delay(slot_id))
+    return None
+
+
 def desk_supervisor(*, user: User, site) -> bool:
     """A verified supervisor of the site's prefecture (who may correct a past day at the desk)."""
     return permissions.is_verified_agent_of(user=user, prefecture_id=site.prefecture_id, roles=(Role.SUPERVISOR,))

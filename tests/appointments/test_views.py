@@ -279,7 +279,8 @@ def test_the_calendar_file(client, desk, motives, applicant):
     assert fields["LOCATION"].startswith(desk.site.name.replace(",", "\\,"))
     # TEXT values escape commas, semicolons and line breaks.
     description = fields["DESCRIPTION"]
-    assert "Guichet : Guichet A\\nRendez-vous personnel" in description
+    assert "Guichet : Guichet A\\nAccès : " in description  # then hours and map (issue 9, item 5)
+    assert "\\nRendez-vous personnel" in description
     assert "Vos documents d'identité\\, votre titre de séjour\\," in description
 
 
