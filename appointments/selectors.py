@@ -84,6 +84,14 @@ def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, li
     return found
 
 
+def booking_active_exists(*, user: User, motive: Motive, subject_type: str = "", subject_id: str = "") -> bool:
+    """Has the person (or their file) an active booking of this motive?"""
+    rows = Booking.objects.filter(motive=motive, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+    if subject_id:
+        return rows.filter(subject_type=subject_type, subject_id=subject_id).exists()
+    return rows.filter(person=user, subject_id="").exists()
+
+
 def waitlist_entry_active(*, user: User, motive: Motive, site: Site) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(person=user, motive=motive, site=site, is_active=True).first()
 

@@ -301,7 +301,7 @@ def test_cancel_then_book_again_then_reschedule(client, desk, motives, applicant
     assert "Voulez-vous vraiment annuler" in client.get(cancel_url).content.decode()
     with mails():
         response = client.post(cancel_url)
-    assert response["Location"] == reverse("appointments:list")
+    assert response["Location"] == reverse("appointments:detail", args=[booking.pk])  # with a way to book again
     booking.refresh_from_db()
     booking.slot.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED and booking.slot.booked == 0
