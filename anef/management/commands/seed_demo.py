@@ -178,13 +178,13 @@ class Command(BaseCommand):
         from applications.services import (
             attachment_add,
             card_mark,
-            extension_grant,
             dossier_decide,
             dossier_mark_complete,
             dossier_submit,
             dossier_transition,
             draft_save_step,
             draft_start,
+            extension_grant,
         )
 
         def filed(email: str, code: str, *, states=(), late=False, submit=True) -> Dossier | None:
