@@ -31,6 +31,17 @@ class Permit(models.Model):
     valid_from = models.DateField(_("valable du"))
     valid_until = models.DateField(_("valable jusqu'au"))
     allows_work = models.BooleanField(_("autorise à travailler"), default=False)
+    #: The request whose card this is (recorded when the card is handed over); empty for a permit
+    #: the person held before using the portal. One card per request: a unique key.
+    dossier = models.OneToOneField(
+        "Dossier", on_delete=models.PROTECT, null=True, blank=True, related_name="issued_permit",
+        verbose_name=_("demande"),
+    )
+    #: The card that replaced this one (a renewal's or a duplicate's new card, from its delivery).
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces",
+        verbose_name=_("remplacé par"),
+    )
 
     class Meta:
         ordering = ["-valid_until"]
@@ -39,6 +50,7 @@ class Permit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number"], name="permit_number_unique"),
             models.CheckConstraint(condition=Q(valid_until__gt=F("valid_from")), name="permit_valid_range"),
+            models.CheckConstraint(condition=~Q(replaced_by=F("pk")), name="permit_not_replaced_by_itself"),
         ]
         indexes = [
             # Reminder and certificate sweeps walk permits by expiry in keyset batches.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Attachment, Dossier, DossierEvent, Permit, Procedure
+from applications.models import Attachment, Dossier, DossierEvent, Permit, Procedure, Status
 from applications.rules import RenewalWindow, renewal_window
 
 
@@ -21,23 +22,71 @@ class PermitStatus:
     days_left: int
     window: RenewalWindow
     window_state: str
+    #: The request that renews or replaces this card, while it matters to the card (None: none).
+    renewal: Dossier | None = None
+    #: Where that request stands, for the card: "" (no request), "filed", "certificate" (the
+    #: holder is covered by an extension certificate), "decided", "refused", "card_ready",
+    #: "delivered", or "replaced" (the new card was handed over: ``permit.replaced_by``).
+    stage: str = ""
+    #: The extension certificate covering the holder now ("certificate" stage).
+    certificate: Any = None
+    #: The booked collection of the new card ("card_ready" stage), if any.
+    collection: Any = None
 
     @property
     def expired(self) -> bool:
         return self.days_left < 0
 
 
-def permits_for_holder(*, user: User, today: date | None = None) -> list[PermitStatus]:
+#: Dossier statuses -> the stage a renewal shows on the card it renews.
+RENEWAL_STAGES: dict[str, str] = {
+    Status.SUBMITTED: "filed", Status.UNDER_REVIEW: "filed", Status.COMPLEMENTS_REQUESTED: "filed",
+    Status.DECIDED_FAVOURABLE: "decided", Status.CARD_IN_PRODUCTION: "decided",
+    Status.DECIDED_UNFAVOURABLE: "refused", Status.CARD_READY: "card_ready", Status.CARD_DELIVERED: "delivered",
+}
+
+
+def permits_for_holder(
+    *, user: User, today: date | None = None, dossiers: list[Dossier] | None = None,
+    certificates: list | None = None, bookings: dict[str, list] | None = None,
+) -> list[PermitStatus]:
+    """The holder's permits, newest first, each with its renewal window and, when a request renews
+    or replaces it, the stage of that request (filed, covered by a certificate, decided, card
+    ready, replaced by the new card).
+
+    ``dossiers`` (the holder's, as the dashboard reads them), ``certificates`` (documents in force)
+    and ``bookings`` (active bookings by dossier id) are what the page has already read: given,
+    they cost no query; the permits themselves are one query.
+    """
     today = today or timezone.localdate()
-    return [
-        PermitStatus(
-            permit=permit,
-            days_left=(permit.valid_until - today).days,
-            window=(window := renewal_window(permit.valid_until)),
-            window_state=window.state(today),
-        )
-        for permit in Permit.objects.filter(holder=user).order_by("-valid_until")
-    ]
+    renewals: dict[int, Dossier] = {}
+    for dossier in sorted(dossiers or [], key=lambda d: (d.submitted_at is not None, d.submitted_at, d.pk)):
+        if dossier.renewed_permit_id and dossier.status in RENEWAL_STAGES:
+            renewals[dossier.renewed_permit_id] = dossier  # the latest filed one wins
+    covering = {
+        str(document.subject_id): document for document in certificates or []
+        if document.kind == "extension_certificate" and document.valid_from and document.valid_from <= today
+    }
+    rows = []
+    for permit in Permit.objects.filter(holder=user).select_related("replaced_by").order_by("-valid_until", "-id"):
+        renewal, stage, certificate, collection = renewals.get(permit.pk), "", None, None
+        if permit.replaced_by_id:
+            stage = "replaced"
+        elif renewal is not None:
+            stage = RENEWAL_STAGES[renewal.status]
+            certificate = covering.get(str(renewal.pk)) if stage == "filed" else None
+            if certificate is not None:
+                stage = "certificate"
+            if stage == "card_ready":
+                collection = next((b for b in (bookings or {}).get(str(renewal.pk), [])
+                                   if b.motive.code == "card_collection"), None)
+        window = renewal_window(permit.valid_until)
+        rows.append(PermitStatus(
+            permit=permit, days_left=(permit.valid_until - today).days, window=window,
+            window_state=window.state(today), renewal=renewal, stage=stage, certificate=certificate,
+            collection=collection,
+        ))
+    return rows
 
 
 def procedures_catalogue() -> QuerySet[Procedure]:

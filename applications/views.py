@@ -20,7 +20,7 @@ from applications.rules import LATE_RENEWAL_FEE_EUR, renewal_window
 from applications.services.submission import renewal_timing
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
-from appointments.selectors import bookings_for_subject
+from appointments.selectors import active_bookings_by_subject, bookings_for_subject
 from documents.selectors import documents_in_force_for_holder
 
 
@@ -44,11 +44,22 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The applicant's space: their requests with the current step and next action, and permits."""
     dossiers = list(selectors.dossiers_for_applicant(user=request.user))
+    appointments = active_bookings_by_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE)
+    filed = []
+    for d in dossiers:
+        if d.status == Status.DRAFT:
+            continue
+        booked = appointments.get(str(d.pk), [])
+        # A card ready whose collection is booked: the next step is that appointment, not booking one.
+        action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
+        filed.append((d, PLAIN_STATUS[d.status], action, booked))
+    certificates = documents_in_force_for_holder(holder=request.user)
     return render(request, "applications/dashboard.html", {
-        "permits": selectors.permits_for_holder(user=request.user),
-        "certificates": documents_in_force_for_holder(holder=request.user),
+        "permits": selectors.permits_for_holder(user=request.user, dossiers=dossiers, certificates=certificates,
+                                                bookings=appointments),
+        "certificates": certificates,
         "drafts": [d for d in dossiers if d.status == Status.DRAFT],
-        "filed": [(d, PLAIN_STATUS[d.status], NEXT_ACTION[d.status]) for d in dossiers if d.status != Status.DRAFT],
+        "filed": filed,
     })
 
 

@@ -41,3 +41,18 @@ def public_holidays(year: int) -> frozenset[date]:
 
 def is_public_holiday(day: date) -> bool:
     return day in public_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, and not a public holiday (jour ouvré)."""
+    return day.weekday() < 5 and not is_public_holiday(day)
+
+
+def working_days_after(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day``: Friday + 3 is the next Wednesday, and a public
+    holiday in between is skipped like a weekend. ``count`` 0 is ``day`` itself."""
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day

@@ -72,6 +72,26 @@ def bookings_for_subject(*, user: User, subject_type: str, subject_id: str) -> Q
         "slot__desk__site", "motive").order_by("slot__starts_at", "id")
 
 
+def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, list[Booking]]:
+    """The person's active bookings (booked or checked in) about their files of one type, by file
+    id, soonest first: one query for a whole dashboard."""
+    rows = Booking.objects.filter(
+        person=user, subject_type=subject_type, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
+    ).select_related("slot__desk__site", "motive").order_by("slot__starts_at", "id")
+    found: dict[str, list[Booking]] = {}
+    for booking in rows:
+        found.setdefault(booking.subject_id, []).append(booking)
+    return found
+
+
+def booking_active_exists(*, user: User, motive: Motive, subject_type: str = "", subject_id: str = "") -> bool:
+    """Has the person (or their file) an active booking of this motive?"""
+    rows = Booking.objects.filter(motive=motive, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+    if subject_id:
+        return rows.filter(subject_type=subject_type, subject_id=subject_id).exists()
+    return rows.filter(person=user, subject_id="").exists()
+
+
 def waitlist_entry_active(*, user: User, motive: Motive, site: Site) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(person=user, motive=motive, site=site, is_active=True).first()
 

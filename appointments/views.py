@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appointments import registry, selectors
-from appointments.dates import parse_instant
+from appointments.dates import parse_day, parse_instant
 from appointments.forms import ClosureForm, MarkForm, OpeningRuleForm, SlotChoiceForm
 from appointments.ics import calendar_event
 from appointments.models import Booking, Motive, Slot
@@ -49,6 +49,7 @@ from appointments.services.settings import (
     rule_create,
     rule_delete,
 )
+from appointments.slots import local_instant
 from documents.models import DocumentKind
 from documents.selectors import documents_for_subject
 
@@ -73,6 +74,31 @@ def _after(value: str | None) -> datetime | None:
         return parse_instant(value)
     except ValueError:
         raise Http404 from None
+
+
+def _picked_day(request: HttpRequest, params: dict) -> tuple[datetime | None, dict]:
+    """The day picker above the free slots (``?jour=2026-03-14``): the ``apres`` cursor it stands
+    for (the start of that day, never before now), and what the picker shows: the bounds, the day
+    typed, a message for a day it cannot show (the slots then start from now), and the other
+    parameters of the page to keep (``params``)."""
+    today = timezone.localdate()
+    latest = today + timedelta(weeks=settings.SLOT_WEEKS_AHEAD)
+    raw = request.GET.get("jour", "").strip()
+    picker = {"day_min": today, "day_max": latest, "day_value": raw, "day_error": "",
+              "day_params": [(key, value) for key, value in params.items() if value not in (None, "")]}
+    if not raw:
+        return None, picker
+    try:
+        day = parse_day(raw)
+    except ValueError:
+        picker["day_error"] = _("Saisissez une date valide, par exemple 14/03/2026.")
+        return None, picker
+    if not today <= day <= latest:
+        picker["day_error"] = _("Choisissez un jour entre le %(earliest)s et le %(latest)s.") % {
+            "earliest": today.strftime("%d/%m/%Y"), "latest": latest.strftime("%d/%m/%Y")}
+        return None, picker
+    start = local_instant(day, datetime.min.time()) or timezone.now()
+    return max(start, timezone.now()), picker
 
 
 def _by_day(slots: list[Slot], next_after: datetime | None = None) -> dict:
@@ -165,7 +191,9 @@ def book(request: HttpRequest, motive: str) -> HttpResponse:
         site = sites[0]
     pour = request.GET.get("pour", "")
     after = _after(request.GET.get("apres"))
-    context = {
+    picked, picker = _picked_day(request, {"pour": pour, "site": site.pk if site else None})
+    after = picked or after
+    context = {**picker,
         "motive": motive_obj, "subject": subject, "sites": sites, "site": site, "pour": pour,
         "after": after, "error": "", "alternatives": None,
         "action": reverse("appointments:book", args=[motive_obj.code]) + _query(pour=pour),
@@ -208,6 +236,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = documents_for_subject(subject=booking).filter(kind=DocumentKind.CONVOCATION).first()
     upcoming = _upcoming(booking)
     return render(request, "appointments/detail.html", {
+        "book_again_url": _book_again_url(request, booking),
         "booking": booking, "site": booking.slot.desk.site, "letter": letter, "upcoming": upcoming,
         "may_reschedule": _may_reschedule(booking), "movable_until": _movable_until(booking),
         "waiting": upcoming and selectors.waitlist_entry_active(
@@ -216,15 +245,40 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _book_again_url(request: HttpRequest, booking: Booking) -> str:
+    """Where a cancelled appointment can be booked again online: the same motive, for the same file
+    if the file still allows it, unless another appointment of that motive is already active; ""
+    otherwise (a convocation: the prefecture convokes again)."""
+    if booking.status != Booking.Status.CANCELLED or not booking.motive.self_bookable:
+        return ""
+    pour = ""
+    if booking.subject_id:
+        info = registry.subject_for(request.user, booking.subject_type, booking.subject_id)
+        if info is None or booking.motive.code not in info.self_bookable_motives:
+            return ""
+        pour = f"{booking.subject_type}:{booking.subject_id}"
+    if selectors.booking_active_exists(user=request.user, motive=booking.motive, subject_type=booking.subject_type,
+                                       subject_id=booking.subject_id):
+        return ""
+    return reverse("appointments:book", args=[booking.motive.code]) + _query(pour=pour, site=booking.slot.desk.site_id)
+
+
 @login_required
 @require_GET
 def ics(request: HttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     slot, site = booking.slot, booking.slot.desk.site
-    address = ", ".join(part for part in (site.address, f"{site.postal_code} {site.city}".strip()) if part)
+    address = site.full_address
     description = [
         _("Motif : %(motive)s") % {"motive": booking.motive.get_code_display()},
         _("Guichet : %(desk)s") % {"desk": slot.desk.name},
+    ]
+    if site.access_notes:
+        description.append(_("Accès : %(notes)s") % {"notes": site.access_notes})
+    if site.opening_hours:
+        description.append(_("Horaires : %(hours)s") % {"hours": site.opening_hours})
+    description += [
+        _("Plan : %(url)s") % {"url": site.map_url},
         _("Rendez-vous personnel : présentez une pièce d'identité au nom de %(name)s.") % {"name": booking.person_name},
     ]
     if booking.motive.documents_to_bring:
@@ -255,7 +309,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("appointments:detail", pk=booking.pk)
         messages.success(request, _("Votre rendez-vous est annulé. Le créneau est proposé à une autre personne."))
-        return redirect("appointments:list")
+        return redirect("appointments:detail", pk=booking.pk)  # which offers to book again
     if not _upcoming(booking):
         messages.error(request, _("Ce rendez-vous n'est plus annulable."))
         return redirect("appointments:detail", pk=booking.pk)
@@ -271,7 +325,9 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("appointments:detail", pk=booking.pk)
     site_ids, until = [booking.slot.desk.site_id], _movable_until(booking)
     action = reverse("appointments:reschedule", args=[booking.pk])
-    context = {"booking": booking, "until": until, "action": action, "error": "", "alternatives": None}
+    picked, picker = _picked_day(request, {})
+    context = {**picker, "booking": booking, "until": until, "action": action, "error": "", "alternatives": None,
+               "after": picked}
     if request.method == "POST":
         form = SlotChoiceForm(request.POST)
         slot = form.is_valid() and selectors.slot_get_bookable(pk=form.cleaned_data["slot"], motive=booking.motive,
@@ -291,8 +347,8 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     if context["alternatives"]:
         context.update(_by_day(context["alternatives"]))
     else:
-        rows = selectors.free_slots(motive=booking.motive, site_ids=site_ids, after=_after(request.GET.get("apres")),
-                                    until=until).exclude(pk=booking.slot_id)
+        rows = selectors.free_slots(motive=booking.motive, site_ids=site_ids,
+                                    after=picked or _after(request.GET.get("apres")), until=until).exclude(pk=booking.slot_id)
         context.update(_slot_page(rows))
     context["next_url"] = action + _query(apres=context["next_after"] and context["next_after"].isoformat())
     context["first_url"] = action
@@ -404,8 +460,9 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
     site_ids = [booking.slot.desk.site_id]
     action = reverse("appointments_backoffice:reconvoke", args=[booking.pk])
     label = registry.subject_label(booking.subject_type, booking.subject_id) if booking.subject_id else ""
-    context = {"booking": booking, "label": label, "action": action, "day_url": day_url, "error": "",
-               "alternatives": None}
+    picked, picker = _picked_day(request, {})
+    context = {**picker, "booking": booking, "label": label, "action": action, "day_url": day_url, "error": "",
+               "alternatives": None, "after": picked}
     if request.method == "POST":
         form = SlotChoiceForm(request.POST)
         slot = form.is_valid() and selectors.slot_get_bookable(pk=form.cleaned_data["slot"], motive=booking.motive,
@@ -431,7 +488,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(_by_day(context["alternatives"]))
     else:
         context.update(_slot_page(selectors.free_slots(
-            motive=booking.motive, site_ids=site_ids, after=_after(request.GET.get("apres")))))
+            motive=booking.motive, site_ids=site_ids, after=picked or _after(request.GET.get("apres")))))
     context["next_url"] = action + _query(apres=context["next_after"] and context["next_after"].isoformat())
     context["first_url"] = action
     return render(request, "appointments/backoffice/reconvoke.html", context)

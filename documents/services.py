@@ -60,6 +60,10 @@ prolongation d'instruction; issued by ``applications.services.certificates``)::
         "starts_at": str,              # ISO 8601 datetime with its offset; printed in Europe/Paris
         "duration_minutes": int,
         "site": str, "address": str,   # where; the address may be ""
+        # Since issue 9 (optional: letters issued before have none, and render without them):
+        "access_notes": str,           # entrance, transport, accessibility; may be ""
+        "opening_hours": str,          # the site's public opening hours; may be ""
+        "map_url": str,                # a plain OpenStreetMap search link for the address
         "desk": str,
         "documents_to_bring": str,     # may be "" (free text, one or more sentences)
         "file_reference": str,         # the dossier's reference; "" when the booking is for no file

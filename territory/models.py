@@ -4,6 +4,8 @@ This app sits below ``accounts`` (staff memberships point at a prefecture or a s
 docs/adr/0002-territory-app.md.
 """
 
+from urllib.parse import urlencode
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,14 @@ class Site(models.Model):
     address = models.CharField(_("adresse"), max_length=200, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5)
     city = models.CharField(_("ville"), max_length=80)
+    access_notes = models.TextField(
+        _("accès"), blank=True,
+        help_text=_("Entrée à utiliser, transports, accessibilité : ce que la personne lit sur sa convocation."),
+    )
+    opening_hours = models.TextField(
+        _("horaires d'ouverture au public"), blank=True,
+        help_text=_("Par exemple : du lundi au vendredi, de 9 h à 16 h, sur rendez-vous."),
+    )
     is_active = models.BooleanField(_("ouvert"), default=True)
 
     class Meta:
@@ -68,3 +78,16 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def full_address(self) -> str:
+        """Street, postal code and town on one line ("1 esplanade Jean Moulin, 93000 Bobigny")."""
+        town = f"{self.postal_code} {self.city}".strip()
+        return ", ".join(part for part in (self.address.strip(), town) if part)
+
+    @property
+    def map_url(self) -> str:
+        """A plain OpenStreetMap search link for the address: nothing is fetched when a page or a
+        letter is rendered, and the person's map app opens it."""
+        query = self.full_address if self.address.strip() else f"{self.name}, {self.full_address}"
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": query})

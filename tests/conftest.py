@@ -5,6 +5,7 @@ import pytest
 #: Data migrations whose rows the suite relies on; their loaders are idempotent (update_or_create).
 REFERENCE_DATA = (
     "territory.migrations.0002_load_departements",
+    "territory.migrations.0004_fill_demo_site_addresses",
     "applications.migrations.0002_load_catalogue",
     "appointments.migrations.0002_load_motives",
 )

@@ -334,5 +334,8 @@ EXTENSION_CERTIFICATE_MONTHS = env.int("EXTENSION_CERTIFICATE_MONTHS", default=3
 SLOT_WEEKS_AHEAD = env.int("SLOT_WEEKS_AHEAD", default=8)
 BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=10)  # self-service attempts per 10 minutes
 SLOT_OFFER_HOURS = env.int("SLOT_OFFER_HOURS", default=12)
+# A convocation the portal books by itself is at least this many working days away (weekends and
+# public holidays skipped); the person may still move it to an earlier free slot.
+CONVOCATION_MIN_NOTICE_WORKING_DAYS = env.int("CONVOCATION_MIN_NOTICE_WORKING_DAYS", default=3)
 PORTAL_NAME = _("Étrangers en France")
 UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=env.int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 7))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from applications.clock import QUEUE_STATUSES
-from applications.models import Channel, DocumentType, Procedure, Status
+from applications.models import Channel, DocumentType, PermitCategory, Procedure, Status
 
 CHECKBOXES_TEMPLATE = "backoffice/forms/checkboxes.html"
 CHECKBOXES_INLINE_TEMPLATE = "backoffice/forms/checkboxes_inline.html"
@@ -160,8 +160,29 @@ class DecisionForm(forms.Form):
 
 
 class CardForm(forms.Form):
+    """The card's next step; at delivery, what the card says (the service checks the bounds and
+    records it as the holder's new permit)."""
+
     to = forms.ChoiceField(choices=[(s.value, s.label) for s in (
         Status.CARD_IN_PRODUCTION, Status.CARD_READY, Status.CARD_DELIVERED)])
+    number = forms.CharField(
+        label=_("Numéro du titre remis"), required=False, max_length=40,
+        help_text=_("Tel qu'imprimé sur la carte : lettres et chiffres."),
+    )
+    valid_from = forms.DateField(
+        label=_("Valable à partir du"), required=False,
+        error_messages={"invalid": _("Saisissez une date valide.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    valid_until = forms.DateField(
+        label=_("Valable jusqu'au"), required=False,
+        error_messages={"invalid": _("Saisissez une date valide.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    category = forms.ChoiceField(
+        label=_("Catégorie du titre"), required=False,
+        choices=[("", _("Celle de la démarche"))] + list(PermitCategory.choices),
+    )
 
 
 class ExtensionForm(forms.Form):

@@ -198,6 +198,8 @@ def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = N
         "complements": lambda: forms.ComplementsForm(prefix="complements", procedure=dossier.procedure),
         "decide": lambda: forms.DecisionForm(prefix="decision", outcomes=actions["decide"]),
         "extension": lambda: forms.ExtensionForm(prefix="extension"),
+        # Issue 9 (item 3): at delivery the agent types what the card says.
+        "card": lambda: forms.CardForm(initial={"category": dossier.procedure.permit_category}),
     }
     action_forms = {name: bound.get(name) or make() for name, make in blank.items() if actions.get(name)}
     review_forms = {}
@@ -446,9 +448,12 @@ def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 @_action
 def card(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     form = forms.CardForm(request.POST)
-    return _run(request, dossier, name="card", form=form,
-                call=lambda data: services.card_mark(dossier=dossier, by=request.user, to=data["to"]),
-                success=_("L'étape du titre est enregistrée."))
+
+    def call(data):
+        services.card_mark(dossier=dossier, by=request.user, to=data["to"], number=data["number"],
+                           valid_from=data["valid_from"], valid_until=data["valid_until"], category=data["category"])
+
+    return _run(request, dossier, name="card", form=form, call=call, success=_("L'étape du titre est enregistrée."))
 
 
 @_action

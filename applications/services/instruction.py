@@ -3,6 +3,7 @@ and the dossier's state, saves, writes the timeline and the audit log, and tells
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,12 +19,14 @@ from applications.models import (
     DocumentType,
     Dossier,
     DossierEvent,
+    Permit,
+    PermitCategory,
     Status,
 )
 from applications.services.common import dossier_lock, event_record, notify_applicant
 from applications.services.dossiers import dossier_transition
 from applications.staff import is_supervisor_of, may_be_assigned, staff_can_instruct
-from applications.workflow import OPEN_STATUSES
+from applications.workflow import OPEN_STATUSES, transition_check
 
 
 def _require_agent(user: User, dossier: Dossier) -> None:
@@ -109,14 +112,20 @@ def attachment_review(*, attachment: Attachment, by: User, accepted: bool, reaso
 @transaction.atomic
 def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
-    at the sites of the dossier's prefecture; the applicant may move it within 30 days. Issues the
-    convocation letter. Returns the booking."""
-    from datetime import timedelta
+    at the sites of the dossier's prefecture that leaves the minimum notice
+    (``CONVOCATION_MIN_NOTICE_WORKING_DAYS`` working days: a request made at 22:30 is not booked at
+    09:00 the next morning); the applicant may move it within 30 days, to an earlier free slot too.
+    Issues the convocation letter. Returns the booking."""
+    from datetime import datetime, timedelta
 
+    from django.conf import settings
+
+    from appointments.holidays import working_days_after
     from appointments.models import Booking, Motive
     from appointments.selectors import free_slots
     from appointments.services import AlreadyBooked, BookingError, booking_create
     from appointments.services.bookings import Subject
+    from appointments.slots import local_instant
 
     dossier = dossier_lock(dossier)
     _require_agent(by, dossier)
@@ -125,10 +134,13 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     if slot is None:
         sites = list(dossier.prefecture.sites.values_list("id", flat=True))
-        slot = free_slots(motive=motive, site_ids=sites).first()
-    if slot is None:
-        raise ValidationError(_("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture : "
-                                "ouvrez des créneaux dans la gestion des guichets."), code="no_free_slot")
+        earliest = working_days_after(timezone.localdate(), settings.CONVOCATION_MIN_NOTICE_WORKING_DAYS)
+        slot = free_slots(motive=motive, site_ids=sites, after=local_instant(earliest, datetime.min.time())).first()
+        if slot is None:
+            raise ValidationError(
+                _("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture à partir du %(date)s : "
+                  "ouvrez des créneaux dans la gestion des guichets.") % {"date": earliest.strftime("%d/%m/%Y")},
+                code="no_free_slot")
     try:
         booking = booking_create(
             person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
@@ -177,18 +189,114 @@ def dossier_decide(
     return dossier
 
 
-def card_mark(*, dossier: Dossier, by: User, to: str) -> Dossier:
-    """The card's life after a favourable decision: produced, ready for collection, delivered."""
+#: What an agent may type as a card's number: the number printed on it, letters and digits.
+CARD_NUMBER_RE = re.compile(r"^[A-Z0-9]{6,20}$")
+#: The longest validity of a residence permit (the resident card: 10 years).
+CARD_MAX_YEARS = 10
+
+
+def card_mark(
+    *, dossier: Dossier, by: User, to: str, number: str = "", valid_from: date | None = None,
+    valid_until: date | None = None, category: str = "",
+) -> Dossier:
+    """The card's life after a favourable decision: produced, ready for collection, delivered.
+
+    At delivery the agent types what the card says (number, validity; the category is the
+    procedure's, or the renewed card's, unless the agent names it): the card is recorded as the
+    holder's new ``Permit``, the card it renews or replaces is shown replaced from then on, and the
+    card-collection appointment is closed as received when it is today's. A card handed over
+    without an appointment today is allowed, and the timeline and the audit log say so.
+    """
     _require_agent(by, dossier)
     if to not in (Status.CARD_IN_PRODUCTION, Status.CARD_READY, Status.CARD_DELIVERED):
         raise ValidationError(_("Étape de fabrication inconnue."))
     with transaction.atomic():
-        dossier = dossier_transition(dossier=dossier, to=to, by=by)
-        if to == Status.CARD_DELIVERED:
-            from applications.services.certificates import favourable_decision_certificate_end
+        if to != Status.CARD_DELIVERED:
+            return dossier_transition(dossier=dossier, to=to, by=by)
+        dossier = dossier_lock(dossier)
+        transition_check(dossier.status, to)  # before asking about the card: say the real reason
+        category = _card_check(dossier=dossier, number=number, valid_from=valid_from, valid_until=valid_until,
+                               category=category)
+        permit = _card_record(dossier=dossier, number=number.strip().upper().replace(" ", ""),
+                              valid_from=valid_from, valid_until=valid_until, category=category)
+        booking = _collection_close(dossier=dossier, by=by)
+        dossier = dossier_transition(dossier=dossier, to=to, by=by, data={
+            "permit": permit.number, "permit_id": permit.pk,
+            "valid_from": permit.valid_from.isoformat(), "valid_until": permit.valid_until.isoformat(),
+            "replaces": dossier.renewed_permit.number if dossier.renewed_permit_id else "",
+            "appointment": booking.pk if booking else None, "without_appointment": booking is None,
+        })
+        from applications.services.certificates import favourable_decision_certificate_end
 
-            favourable_decision_certificate_end(dossier=dossier, by=by)
+        favourable_decision_certificate_end(dossier=dossier, by=by)
     return dossier
+
+
+def _card_check(*, dossier: Dossier, number: str, valid_from: date | None, valid_until: date | None,
+                category: str) -> str:
+    """The card's facts as typed, with a message per field; returns the category to record."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    number = (number or "").strip().upper().replace(" ", "")
+    if not CARD_NUMBER_RE.match(number):
+        errors["number"] = [_("Indiquez le numéro imprimé sur le titre : 6 à 20 lettres ou chiffres, sans espace.")]
+    elif Permit.objects.filter(number=number).exists():
+        errors["number"] = [_("Ce numéro est déjà celui d'un autre titre enregistré : vérifiez-le sur la carte.")]
+    earliest, latest = today - timedelta(days=365), today + timedelta(days=365)
+    if valid_from is None:
+        errors["valid_from"] = [_("Indiquez la date de début de validité imprimée sur le titre.")]
+    elif not earliest <= valid_from <= latest:
+        errors["valid_from"] = [_("La date de début de validité doit être comprise entre le %(earliest)s et le "
+                                  "%(latest)s.") % {"earliest": earliest.strftime("%d/%m/%Y"),
+                                                    "latest": latest.strftime("%d/%m/%Y")}]
+    if valid_until is None:
+        errors["valid_until"] = [_("Indiquez la date de fin de validité imprimée sur le titre.")]
+    elif valid_until <= today:
+        errors["valid_until"] = [_("Cette date de fin de validité est passée : un titre remis aujourd'hui ne peut "
+                                   "pas être déjà expiré.")]
+    elif valid_from is not None and "valid_from" not in errors and not (
+        valid_from < valid_until <= _years_later(valid_from, CARD_MAX_YEARS)
+    ):
+        errors["valid_until"] = [_("La fin de validité doit être après le début, et au plus %(years)s ans après.")
+                                 % {"years": CARD_MAX_YEARS}]
+    category = (category or dossier.procedure.permit_category
+                or (dossier.renewed_permit.category if dossier.renewed_permit_id else ""))
+    if category not in PermitCategory.values:
+        errors["category"] = [_("Indiquez la catégorie du titre remis.")]
+    if errors:
+        raise ValidationError(errors)
+    return category
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _card_record(*, dossier: Dossier, number: str, valid_from: date, valid_until: date, category: str) -> Permit:
+    from applications.services.certificates import WORK_ACCESSORY, WORK_YES, work_right_for_category
+
+    work = work_right_for_category(category)
+    replaced = dossier.renewed_permit
+    allows_work = work in (WORK_YES, WORK_ACCESSORY) if work != "unknown" else bool(replaced and replaced.allows_work)
+    permit = Permit.objects.create(holder=dossier.applicant, category=category, number=number, valid_from=valid_from,
+                                   valid_until=valid_until, allows_work=allows_work, dossier=dossier)
+    if replaced is not None and replaced.replaced_by_id is None:
+        replaced.replaced_by = permit
+        replaced.save(update_fields=["replaced_by"])
+    return permit
+
+
+def _collection_close(*, dossier: Dossier, by: User):
+    """The card-collection appointment, closed as received when it is today's; None otherwise."""
+    from applications.apps import DOSSIER_SUBJECT_TYPE
+    from appointments.models import Motive
+    from appointments.services.bookings import Subject, booking_close_for_subject
+
+    return booking_close_for_subject(subject=Subject(DOSSIER_SUBJECT_TYPE, str(dossier.pk)),
+                                     motive_code=Motive.Code.CARD_COLLECTION, by=by)
 
 
 @transaction.atomic

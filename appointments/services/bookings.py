@@ -17,8 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.http import rate_limit_allow
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.services import audit_record
 from appointments.models import Booking, Motive, Slot
 
@@ -133,7 +134,8 @@ def _issue_convocation_letter(booking: Booking):
         context={
             "person": booking.person_name, "motive": slot.motive.get_code_display(),
             "starts_at": starts.isoformat(), "duration_minutes": slot.motive.duration_minutes,
-            "site": site.name, "address": f"{site.address}, {site.postal_code} {site.city}".strip(", "),
+            "site": site.name, "address": site.full_address, "access_notes": site.access_notes,
+            "opening_hours": site.opening_hours, "map_url": site.map_url,
             "desk": slot.desk.name, "documents_to_bring": slot.motive.documents_to_bring,
             "file_reference": booking.subject_id and _subject_label(booking), "booking": booking.pk,
         },
@@ -224,27 +226,89 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
 
 
 def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
-    """At the desk: the person has arrived, has been received, or did not come."""
+    """At the desk: the person has arrived, has been received, or did not come.
+
+    Arrived and received are recorded on the appointment's own day (Paris time): not before, since
+    nobody can have come yet, and not after, when the desk's day is over. Afterwards, a supervisor
+    of the site's prefecture may correct the record; the audit log says it was a correction, by
+    whom and for which day.
+    """
     allowed = {
         Booking.Status.CHECKED_IN: (Booking.Status.BOOKED,),
         Booking.Status.DONE: (Booking.Status.BOOKED, Booking.Status.CHECKED_IN),
         Booking.Status.NO_SHOW: (Booking.Status.BOOKED,),
     }
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+        booking = Booking.objects.select_for_update().select_related("slot__desk__site").get(pk=booking.pk)
         if booking.status not in allowed.get(status, ()):
             raise BookingError(_("Action impossible : le rendez-vous est « %(status)s ».")
                                % {"status": booking.get_status_display()})
         if status == Booking.Status.NO_SHOW and booking.slot.starts_at > timezone.now():
             raise BookingError(_("On ne peut déclarer une absence qu'après l'heure du rendez-vous."))
+        correction = False
+        if status in (Booking.Status.CHECKED_IN, Booking.Status.DONE):
+            day, today = timezone.localdate(booking.slot.starts_at), timezone.localdate()
+            if day > today:
+                raise BookingError(_("Ce rendez-vous est prévu le %(date)s : on ne peut enregistrer l'arrivée "
+                                     "ou la réception de la personne que ce jour-là.")
+                                   % {"date": day.strftime("%d/%m/%Y")})
+            if day < today:
+                if not desk_supervisor(user=by, site=booking.slot.desk.site):
+                    raise BookingError(_("Ce rendez-vous était le %(date)s : seul un chef de bureau peut "
+                                         "corriger ce qui s'est passé ce jour-là.")
+                                       % {"date": day.strftime("%d/%m/%Y")})
+                correction = True
+        before = booking.status
         booking.status = status
         fields = ["status"]
         if status == Booking.Status.CHECKED_IN:
             booking.checked_in_at = timezone.now()
             fields.append("checked_in_at")
         booking.save(update_fields=fields)
-        audit_record(actor=by, action=f"booking.{status}", obj=booking)
+        if correction:
+            audit_record(actor=by, action=f"booking.{status}.correction", obj=booking, data={
+                "correction": True, "from": before, "to": status,
+                "day": timezone.localdate(booking.slot.starts_at).isoformat(),
+            })
+        else:
+            audit_record(actor=by, action=f"booking.{status}", obj=booking)
     return booking
+
+
+def booking_close_for_subject(*, subject: Subject, motive_code: str, by: User) -> Booking | None:
+    """What the appointment of a file becomes when the service it was for is given at the desk (a
+    card handed over): the active booking of that motive, if it is today's, is closed as received
+    (``done``) and returned. A booking of another day was not this visit: a later one is cancelled
+    (its seat freed for someone else), and None is returned, the caller recording that the service
+    was given without an appointment. Called in the caller's transaction."""
+    booking = (
+        Booking.objects.select_for_update().select_related("slot")
+        .filter(subject_type=subject.type, subject_id=subject.id, motive__code=motive_code,
+                status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+        .first()
+    )
+    if booking is None:
+        return None
+    if timezone.localdate(booking.slot.starts_at) == timezone.localdate():
+        before = booking.status
+        booking.status = Booking.Status.DONE
+        booking.save(update_fields=["status"])
+        audit_record(actor=by, action="booking.done", obj=booking, data={"from": before, "by_service": True})
+        return booking
+    if booking.status == Booking.Status.BOOKED and booking.slot.starts_at > timezone.now():
+        from appointments.tasks import offer_freed_seat_task
+
+        _release(booking, by)
+        _revoke_letters(booking, by)
+        slot_id = booking.slot_id
+        # No "cancelled" message: the person has just been given what they were coming for.
+        transaction.on_commit(lambda: offer_freed_seat_task.delay(slot_id))
+    return None
+
+
+def desk_supervisor(*, user: User, site) -> bool:
+    """A verified supervisor of the site's prefecture (who may correct a past day at the desk)."""
+    return permissions.is_verified_agent_of(user=user, prefecture_id=site.prefecture_id, roles=(Role.SUPERVISOR,))
 
 
 def booking_reminders_send(*, now: datetime | None = None, batch_size: int = 1000) -> int:

@@ -89,6 +89,19 @@ def test_seed_demo_runs_twice_and_prints_the_logins(settings, capsys):
 
 
 @pytest.mark.django_db
+def test_the_demo_has_a_renewal_whose_holder_an_extension_certificate_covers(settings, client):
+    from html import unescape
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    client.force_login(User.objects.get(email="fatou.sow@demo.anef.example"))
+
+    html = unescape(client.get(reverse("applications:dashboard")).content.decode())
+    assert "Mes attestations en vigueur" in html
+    assert "Pendant l'examen, vous êtes en situation régulière grâce à l'attestation de prolongation" in html
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ["home", "help", "accessibility", "legal_notice", "personal_data"])
 def test_public_pages_answer_in_french_and_english(client, name):
     response = client.get(reverse(name))

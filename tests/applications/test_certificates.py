@@ -310,7 +310,8 @@ def test_the_favourable_decision_issues_its_certificate_and_card_delivery_ends_i
     favourable.refresh_from_db()
     assert favourable.status == DocumentStatus.VALID  # still the person's proof until they have the card
     with mails():
-        card_mark(dossier=dossier, by=agent, to=Status.CARD_DELIVERED)
+        card_mark(dossier=dossier, by=agent, to=Status.CARD_DELIVERED, number="R0000000001",
+                  valid_from=timezone.localdate(), valid_until=timezone.localdate() + timedelta(days=365))
     favourable.refresh_from_db()
     assert favourable.status == DocumentStatus.REVOKED
     assert favourable.revocation_reason == f"Titre de séjour remis le {timezone.localdate():%d/%m/%Y}."

@@ -283,7 +283,8 @@ def biometrics_slots(dossier, count=2):
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     desk = Desk.objects.create(site=dossier.prefecture.sites.first(), name="Guichet biométrie")
     desk.motives.add(motive)
-    first = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    # Ten days ahead: beyond the minimum notice of an automatic convocation (3 working days).
+    first = (timezone.now() + timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
     return [Slot.objects.create(desk=desk, motive=motive, starts_at=first + timedelta(minutes=15 * n),
                                 ends_at=first + timedelta(minutes=15 * (n + 1)), capacity=1)
             for n in range(count)]

@@ -279,7 +279,8 @@ def test_the_calendar_file(client, desk, motives, applicant):
     assert fields["LOCATION"].startswith(desk.site.name.replace(",", "\\,"))
     # TEXT values escape commas, semicolons and line breaks.
     description = fields["DESCRIPTION"]
-    assert "Guichet : Guichet A\\nRendez-vous personnel" in description
+    assert "Guichet : Guichet A\\nAccès : " in description  # then hours and map (issue 9, item 5)
+    assert "\\nRendez-vous personnel" in description
     assert "Vos documents d'identité\\, votre titre de séjour\\," in description
 
 
@@ -300,7 +301,7 @@ def test_cancel_then_book_again_then_reschedule(client, desk, motives, applicant
     assert "Voulez-vous vraiment annuler" in client.get(cancel_url).content.decode()
     with mails():
         response = client.post(cancel_url)
-    assert response["Location"] == reverse("appointments:list")
+    assert response["Location"] == reverse("appointments:detail", args=[booking.pk])  # with a way to book again
     booking.refresh_from_db()
     booking.slot.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED and booking.slot.booked == 0

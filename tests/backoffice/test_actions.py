@@ -213,7 +213,8 @@ def biometrics_slot(dossier):
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     desk = Desk.objects.create(site=dossier.prefecture.sites.first(), name="Guichet 3")
     desk.motives.add(motive)
-    starts = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
+    # Ten days ahead: beyond the minimum notice of an automatic convocation (3 working days).
+    starts = (timezone.now() + timedelta(days=10)).replace(hour=9, minute=30, second=0, microsecond=0)
     Slot.objects.create(desk=desk, motive=motive, starts_at=starts, ends_at=starts + timedelta(minutes=15),
                         capacity=1)
     return starts
@@ -288,7 +289,10 @@ def test_the_card_goes_through_production_ready_delivered_in_order(agent_client,
     for step in ("card_in_production", "card_ready", "card_delivered"):
         page = html(agent_client.get(url("dossier", dossier)))
         assert f'name="to" value="{step}"' in page
-        assert agent_client.post(url("card", dossier), {"to": step}).status_code == 302
+        # At delivery, what the card says (issue 9: it becomes the holder's permit).
+        facts = {"number": "R0000000001", "valid_from": timezone.localdate().isoformat(),
+                 "valid_until": (timezone.localdate() + timedelta(days=365)).isoformat()} if step == "card_delivered" else {}
+        assert agent_client.post(url("card", dossier), {"to": step, **facts}).status_code == 302
         assert status_of(dossier) == step
     assert "Aucune action possible" in html(agent_client.get(url("dossier", dossier)))
 

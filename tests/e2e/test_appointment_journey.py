@@ -8,8 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from appointments.models import Booking, Desk, Motive, OpeningRule, Slot
+from appointments.selectors import free_slots
 from appointments.services import booking_create
-from appointments.slots import slots_generate
+from appointments.slots import local_instant, slots_generate
 from tests.factories import (
     PASSWORD,
     DossierFactory,
@@ -77,6 +78,16 @@ def test_a_card_holder_books_the_collection_moves_it_and_is_checked_in(
     page.get_by_role("link", name="Créneaux suivants").click()
     expect(page.get_by_role("link", name="Premiers créneaux libres")).to_be_visible()
     visited(page, "book-next-slots")
+
+    # Or straight to a day with the day picker (issue 9): the slots start on that day.
+    day = timezone.localdate() + timedelta(days=9)
+    expected = free_slots(motive=desk.motives.get(), site_ids=[desk.site_id],
+                          after=local_instant(day, time(0))).first()
+    page.get_by_label("Voir les créneaux libres à partir du").fill(day.isoformat())
+    page.get_by_role("button", name="Afficher les créneaux de ce jour").click()
+    expect(page.locator("input[name=slot]").first).to_have_value(str(expected.pk))
+    expect(page.locator("main")).to_contain_text("106 rue Pierre Corneille, 69003 Lyon")
+    visited(page, "book-day-picker")
     page.get_by_role("link", name="Premiers créneaux libres").click()
     first = page.locator("input[name=slot]").first
     first.check(force=True)  # DSFR draws its own radio over the input
@@ -164,7 +175,6 @@ def test_a_card_holder_books_the_collection_moves_it_and_is_checked_in(
 def test_a_supervisor_sets_hours_closes_a_day_and_reconvokes_a_no_show(browser: Browser, live_server, settings,
                                                                         visited):
     from accounts.models import Role
-    from appointments.selectors import free_slots
     from appointments.services.bookings import Subject
 
     settings.SITE_URL = live_server.url

@@ -111,6 +111,9 @@ class Command(BaseCommand):
             ("mei.chen", "Mei", "Chen", "93", [(PermitCategory.TALENT, 300, True)]),
             ("youssef.benali", "Youssef", "Benali", "69",
              [(PermitCategory.PRIVATE_FAMILY_LIFE, 10, True), (PermitCategory.STUDENT, -355, False)]),
+            # Her card ended yesterday; her renewal is still being examined: an extension certificate
+            # covers her (issue 9: /espace/'s "Mes attestations en vigueur" and the card's stage).
+            ("fatou.sow", "Fatou", "Sow", "69", [(PermitCategory.EMPLOYEE, -1, True)]),
         ]
         for n, (login, first, last, code, permits) in enumerate(applicants, start=1):
             user = account(f"{login}@{DEMO_DOMAIN}", password, first, last,
@@ -181,6 +184,7 @@ class Command(BaseCommand):
             dossier_transition,
             draft_save_step,
             draft_start,
+            extension_grant,
         )
 
         def filed(email: str, code: str, *, states=(), late=False, submit=True) -> Dossier | None:
@@ -220,6 +224,15 @@ class Command(BaseCommand):
         filed("lucas.silva", "renouvellement-etudiant", submit=False)
         filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
               states=[Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED])
+        # Fatou Sow filed late (her card ended yesterday); an agent granted her the extension
+        # certificates, and the first one covers her from today while the renewal is examined.
+        covered = filed("fatou.sow", "renouvellement-salarie", late=True, states=[Status.UNDER_REVIEW])
+        if covered is not None:
+            from applications.services.certificates import extension_certificate_issue
+
+            covered = extension_grant(dossier=covered, by=agent, reason="Démonstration : hospitalisation attestée "
+                                                                      "pendant la période de renouvellement.")
+            extension_certificate_issue(dossier=covered, today=timezone.localdate(), by=agent)
         # Mei Chen lost her card: the duplicate is granted and ready, for the card-collection
         # journey (appointments). Decided and marked by an agent of her prefecture (93).
         lost = filed("mei.chen", "duplicata-perte-vol")
