@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications.models import Attachment, Dossier, DossierEvent, Permit, Procedure
 from applications.rules import RenewalWindow, renewal_window
+from applications.workflow import IN_PROGRESS_STATUSES
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,19 @@ def dossier_page_data(*, dossier: Dossier) -> dict:
         "documents": list(documents_for_subject(subject=dossier).order_by("-issued_at")),
         "requirements": list(dossier.procedure.requirements.select_related("document_type")),
     }
+
+
+def request_in_progress_for_permit(*, dossier: Dossier) -> Dossier | None:
+    """Another request of the same family for the permit this dossier renews, filed and not final
+    (the database allows only one: ``dossier_one_request_in_progress_per_permit_and_family``)."""
+    if dossier.renewed_permit_id is None:
+        return None
+    return (
+        Dossier.objects.filter(renewed_permit_id=dossier.renewed_permit_id,
+                               family=dossier.family or dossier.procedure.group,
+                               status__in=IN_PROGRESS_STATUSES)
+        .exclude(pk=dossier.pk).order_by("submitted_at", "id").first()
+    )
 
 
 def attachment_get_for_user(*, user: User, dossier_pk: int, pk: int) -> Attachment:

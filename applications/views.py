@@ -132,32 +132,44 @@ def _review_step(request, dossier):
     timing = renewal_timing(dossier=dossier)
     form = forms.ReviewForm(request.POST if request.method == "POST" else None,
                             procedure=dossier.procedure, late=timing == "closed")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dossier_submit(
-                dossier=dossier, by=request.user,
-                tax_stamp_number=form.cleaned_data.get("tax_stamp_number", ""),
-                ephoto_code=form.cleaned_data.get("ephoto_code", ""),
-                accept_late=form.cleaned_data.get("accept_late", False),
-            )
-        except TransitionNotAllowed:
-            # Filed meanwhile (a double click, two tabs): the first request did the work.
-            messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
-            return redirect("applications:dossier", pk=dossier.pk)
-        except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-            for field, field_errors in errors.items():
-                form.add_error(None if field == "__all__" or field not in form.fields else field, field_errors)
-        else:
-            messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
-            return redirect("applications:dossier", pk=dossier.pk)
+    if request.method == "POST":
+        inputs = {
+            "tax_stamp_number": request.POST.get("tax_stamp_number", ""),
+            "ephoto_code": request.POST.get("ephoto_code", ""),
+            "accept_late": bool(request.POST.get("accept_late")),
+        }
+        if form.is_valid():
+            try:
+                services.dossier_submit(dossier=dossier, by=request.user, **inputs)
+            except TransitionNotAllowed:
+                # Filed meanwhile (a double click, two tabs): the first request did the work.
+                messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
+                return redirect("applications:dossier", pk=dossier.pk)
+            except ValidationError as error:
+                _add_submit_errors(form, error.error_dict if hasattr(error, "error_dict") else {"__all__": [error]})
+            else:
+                messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
+                return redirect("applications:dossier", pk=dossier.pk)
+        else:  # the form's own errors and the dossier's, in one round
+            _add_submit_errors(form, services.dossier_submit_check(dossier=dossier, **inputs))
     window = renewal_window(dossier.renewed_permit.valid_until) if dossier.renewed_permit else None
     return render(request, "applications/step_review.html", {
         **_step_context(dossier, "review"), "form": form,
         "missing": services.dossier_missing_items(dossier=dossier),
+        "in_progress": selectors.request_in_progress_for_permit(dossier=dossier),
         "data": selectors.dossier_page_data(dossier=dossier), "timing": timing, "window": window,
         "late_fee": LATE_RENEWAL_FEE_EUR,
     })
+
+
+def _add_submit_errors(form, errors: dict) -> None:
+    """The service's errors on the review form; a field the form already faults keeps its message,
+    and the request already in progress is shown by the page itself, with its link."""
+    for field, field_errors in errors.items():
+        if field == "renewed_permit" or field in form.errors:
+            continue
+        form.add_error(field if field in form.fields else None,
+                       [message for error in field_errors for message in ValidationError(error).messages])
 
 
 @login_required

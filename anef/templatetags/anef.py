@@ -23,3 +23,17 @@ def dsfr_widget(field: BoundField) -> str:
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def iso_date(value):
+    """A date stored as text in the answers ("2000-03-02") as a date, for the ``date`` filter to show
+    in the reader's format; anything else is returned unchanged."""
+    from datetime import date
+
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

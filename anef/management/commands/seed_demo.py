@@ -210,7 +210,8 @@ class Command(BaseCommand):
             for requirement in procedure.requirements.select_related("document_type"):
                 attachment_add(dossier=dossier, document_type=requirement.document_type,
                                uploaded_file=_demo_pdf(requirement.document_type.code), by=user)
-            dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number="1234567890123456",
+            # A tax stamp pays for one request: each demo file has its own number.
+            dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number=f"{4200_0000_0000_0000 + dossier.pk}",
                                      ephoto_code="DEMO0000000000000000AB", accept_late=late)
             for state in states:
                 dossier = dossier_transition(dossier=dossier, to=state, by=agent)
