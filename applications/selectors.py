@@ -11,7 +11,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Attachment, Dossier, DossierEvent, Permit, Procedure
+from applications.models import (
+    Attachment,
+    ComplementRequest,
+    Dossier,
+    DossierEvent,
+    Permit,
+    Procedure,
+)
 from applications.rules import RenewalWindow, renewal_window
 from applications.workflow import IN_PROGRESS_STATUSES
 
@@ -100,7 +107,17 @@ def dossier_page_data(*, dossier: Dossier) -> dict:
         "events": events,
         "documents": list(documents_for_subject(subject=dossier).order_by("-issued_at")),
         "requirements": list(dossier.procedure.requirements.select_related("document_type")),
+        "complement_request": complement_request_open(dossier=dossier),
     }
+
+
+def complement_request_open(*, dossier: Dossier) -> ComplementRequest | None:
+    """The prefecture's unanswered complement request, with the pieces it asks for (None when the
+    dossier is not waiting for the applicant)."""
+    if dossier.status != "complements_requested":
+        return None
+    return (ComplementRequest.objects.filter(dossier=dossier, answered_at__isnull=True)
+            .prefetch_related("document_types").first())
 
 
 def request_in_progress_for_permit(*, dossier: Dossier) -> Dossier | None:

@@ -233,10 +233,23 @@ def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, statu
     """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
     data = selectors.dossier_page_data(dossier=dossier)
     is_open = dossier.status in OPEN_STATUSES
+    today = timezone.localdate()
+    complement = data["complement_request"]
+    requested_rows = []
     upload_rows = []
     if is_open:
-        upload_rows = [(r.document_type, forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
-                       for r in data["requirements"]]
+        requested = {t.pk for t in complement.document_types.all()} if complement else set()
+        current = {a.document_type_id: a for a in data["attachments"]}
+        for requirement in data["requirements"]:
+            document_type = requirement.document_type
+            form = forms.UploadForm(document_type=document_type, prefix=f"t{document_type.pk}")
+            if document_type.pk in requested:
+                # Sent since the request: the piece the prefecture asked for is there.
+                sent = current.get(document_type.pk)
+                requested_rows.append((document_type, form, sent if sent and complement
+                                       and sent.uploaded_at >= complement.requested_at else None))
+            else:
+                upload_rows.append((document_type, form))
     bookings = list(bookings_for_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE,
                                          subject_id=str(dossier.pk)))
     return render(request, "applications/dossier.html", {
@@ -244,10 +257,13 @@ def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, statu
         "bookings": bookings,
         "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
         "next_action": NEXT_ACTION[dossier.status], "is_open": is_open, "upload_rows": upload_rows,
+        "requested_rows": requested_rows,
+        "complement_days_left": (complement.due_on - today).days if complement else None,
+        "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
         "amendable": _amendable_fields() if is_open else [],
-        "today": timezone.localdate(),
+        "today": today,
     }, status=status)
 
 

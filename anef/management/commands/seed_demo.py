@@ -171,10 +171,11 @@ class Command(BaseCommand):
 
     def _seed_dossiers(self, *, agent: User) -> None:
         """Dossiers in several states, made through the services as a person would make them."""
-        from applications.models import Dossier, Procedure, Status
+        from applications.models import DocumentType, Dossier, Procedure, Status
         from applications.services import (
             attachment_add,
             card_mark,
+            complements_request,
             dossier_decide,
             dossier_mark_complete,
             dossier_submit,
@@ -219,8 +220,15 @@ class Command(BaseCommand):
 
         filed("amina.diallo", "renouvellement-salarie")
         filed("lucas.silva", "renouvellement-etudiant", submit=False)
-        filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
-              states=[Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED])
+        waiting = filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
+                        states=[Status.UNDER_REVIEW])
+        if waiting is not None:  # the prefecture asks for a piece, with a message and a deadline
+            complements_request(
+                dossier=waiting, by=agent,
+                document_types=[DocumentType.objects.get(code="justificatif-domicile")],
+                message="Le justificatif de domicile envoyé date de plus de six mois : envoyez-en un plus récent.",
+                due_on=timezone.localdate() + timedelta(days=21),
+            )
         # Mei Chen lost her card: the duplicate is granted and ready, for the card-collection
         # journey (appointments). Decided and marked by an agent of her prefecture (93).
         lost = filed("mei.chen", "duplicata-perte-vol")
