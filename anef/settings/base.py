@@ -255,6 +255,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Our date formats per language (anef/formats/<lang>/formats.py), over Django's: English dates read
+# day first with a 24-hour clock, as on French documents.
+FORMAT_MODULE_PATH = ["anef.formats"]
 USE_TZ = True
 
 # --- E-mail -----------------------------------------------------------------------------------
