@@ -57,7 +57,7 @@ def all_formats() -> list[str]:
     return ["pdf", "jpeg", "png"]
 
 
-class DocumentType(models.Model):
+class DocumentType(models.Model):  # type: ignore[django-manager-missing]  # manager patched by modeltranslation
     """A kind of supporting document (passport, proof of address...), with its upload rules."""
 
     class Format(models.TextChoices):
@@ -97,7 +97,7 @@ class DocumentType(models.Model):
         return ", ".join(self.Format(f).label for f in self.allowed_formats)
 
 
-class Procedure(models.Model):
+class Procedure(models.Model):  # type: ignore[django-manager-missing]  # manager patched by modeltranslation
     """One procedure of the catalogue (first request, renewal, duplicate...)."""
 
     class Group(models.TextChoices):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from applications.catalogue_i18n import catalogue_text
 from applications.models import (
     Attachment,
     ComplementRequest,
@@ -67,7 +68,7 @@ def eligibility_mismatch(*, procedure: Procedure, answers: dict) -> dict | None:
         answer = answers.get(question["code"])
         if answer and answer != expected:
             other = Procedure.objects.filter(code=question.get("otherwise", ""), is_active=True).first()
-            return {"message": question.get("message", ""), "procedure": other}
+            return {"message": catalogue_text(question, "message"), "procedure": other}
     return None
 
 

@@ -37,3 +37,11 @@ def iso_date(value):
         except ValueError:
             return value
     return value
+
+
+@register.filter
+def catalogue_text(item: dict, key: str):
+    """A catalogue question's ``key`` in the reader's language (``{{ question|catalogue_text:"text" }}``)."""
+    from applications.catalogue_i18n import catalogue_text as text
+
+    return text(item, key)

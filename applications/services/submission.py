@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications import rules
+from applications.catalogue_i18n import catalogue_text
 from applications.clock import initial_deadline
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Status
 from applications.selectors import request_in_progress_for_permit
@@ -37,7 +38,7 @@ def dossier_missing_items(*, dossier: Dossier) -> list[str]:
     for question in dossier.procedure.questions:
         answer = dossier.answers.get("questions", {}).get(question["code"])
         if question.get("required") and answer in (None, "") and "questions" in dossier.answers:
-            missing.append(_("Réponse manquante : %(label)s") % {"label": question["label"]})
+            missing.append(_("Réponse manquante : %(label)s") % {"label": catalogue_text(question, "label")})
     present = set(
         Attachment.objects.filter(dossier=dossier, is_current=True).values_list("document_type_id", flat=True)
     )
@@ -190,14 +191,18 @@ def _issue_receipt(*, dossier: Dossier, by: User):
 
     applicant = dossier.applicant
     identity = dossier.answers.get("identity", {})
-    documents = [
-        a.document_type.name
-        for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
-    ]
+    # The receipt is French first (its template adds the holder's language beside): the catalogue's
+    # names are taken in French, whatever language the person filed in.
+    with translation.override("fr"):
+        documents = [
+            a.document_type.name
+            for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
+        ]
+        procedure_name = dossier.procedure.name
     context = {
         "reference": dossier.reference,
         "filed_at": dossier.submitted_at.isoformat(),
-        "procedure": dossier.procedure.name,
+        "procedure": procedure_name,
         "applicant": {
             "name": " ".join(p for p in (identity.get("first_name"), (identity.get("last_name") or "").upper()) if p)
             or applicant.get_full_name(),
