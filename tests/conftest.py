@@ -6,6 +6,7 @@ import pytest
 REFERENCE_DATA = (
     "territory.migrations.0002_load_departements",
     "applications.migrations.0002_load_catalogue",
+    "applications.migrations.0008_catalogue_english",
     "appointments.migrations.0002_load_motives",
 )
 
