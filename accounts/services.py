@@ -157,6 +157,11 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
+#: The language a visitor chose with the language switch before signing in: the login keeps it and
+#: stores it on the profile (issue 9: it was replaced by the profile's language at login).
+LANGUAGE_CHOSEN_SESSION_KEY = "language_chosen"
+
+
 def user_set_language(*, user: User, language: str) -> None:
     if language in Language.values and user.preferred_language != language:
         user.preferred_language = language

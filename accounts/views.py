@@ -114,8 +114,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = False
 
     def form_valid(self, form):
+        chosen = self.request.session.get(services.LANGUAGE_CHOSEN_SESSION_KEY)
         response = super().form_valid(form)
         user = form.get_user()
+        if chosen:  # picked on this device just before signing in: it wins, and is remembered
+            services.user_set_language(user=user, language=chosen)
+            self.request.session.pop(services.LANGUAGE_CHOSEN_SESSION_KEY, None)
         # Speak the person's language from now on, on this device too.
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, user.preferred_language,

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
@@ -33,11 +34,14 @@ class PersonalDataView(TemplateView):
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, which also remembers the choice on the person's profile."""
-    from accounts.services import user_set_language
+    from accounts.services import LANGUAGE_CHOSEN_SESSION_KEY, user_set_language
 
     language = request.POST.get("language", "")
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language)
+    elif check_for_language(language):
+        # Before signing in: the login keeps this choice (and stores it on the profile).
+        request.session[LANGUAGE_CHOSEN_SESSION_KEY] = language
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         request.POST = request.POST.copy()

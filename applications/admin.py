@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from .models import (
     Attachment,
@@ -21,7 +22,7 @@ class PermitAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(TranslationAdmin):  # a French and an English tab per text
     list_display = ["name", "code", "allowed_formats", "max_size_mb"]
     search_fields = ["name", "code"]
 
@@ -33,7 +34,7 @@ class ProcedureDocumentInline(admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(TranslationAdmin):  # the questions' English is inside their JSON (ADR 0004)
     list_display = ["name", "group", "is_renewal", "fee_eur", "typical_delay_days", "is_active"]
     list_filter = ["group", "is_renewal", "is_active"]
     search_fields = ["name", "code"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import foreigner_number_validator, phone_validator
 from accounts.validators import birth_date_check
+from applications.catalogue_i18n import catalogue_choices, catalogue_text
 from applications.models import Permit, Procedure
 from applications.rules import LATE_RENEWAL_FEE_EUR, question_date_check
 from territory.models import Department
@@ -20,7 +21,7 @@ class EligibilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         for question in procedure.eligibility:
             self.fields[question["code"]] = forms.ChoiceField(
-                label=question["text"], choices=YES_NO, widget=forms.RadioSelect,
+                label=catalogue_text(question, "text"), choices=YES_NO, widget=forms.RadioSelect,
                 error_messages={"required": _("Répondez par oui ou par non.")},
             )
 
@@ -101,11 +102,11 @@ class QuestionsForm(forms.Form):
         for question in procedure.questions:
             required = bool(question.get("required"))
             kind = question.get("kind", "text")
-            label = question["label"]
+            label = catalogue_text(question, "label")
             if kind == "boolean":
                 field = forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect, required=required)
             elif kind == "choice":
-                field = forms.ChoiceField(label=label, choices=[(c, c) for c in question.get("choices", [])],
+                field = forms.ChoiceField(label=label, choices=catalogue_choices(question),
                                           required=required)
             elif kind == "date":
                 field = forms.DateField(label=label, required=required, validators=[_question_date],

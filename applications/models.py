@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Status is defined with the state machine and imported from here by most of the code.
+from applications.workflow import IN_PROGRESS_STATUSES, Status
 from territory.models import Prefecture
 
 
@@ -67,7 +69,7 @@ def all_formats() -> list[str]:
     return ["pdf", "jpeg", "png"]
 
 
-class DocumentType(models.Model):
+class DocumentType(models.Model):  # type: ignore[django-manager-missing]  # manager patched by modeltranslation
     """A kind of supporting document (passport, proof of address...), with its upload rules."""
 
     class Format(models.TextChoices):
@@ -107,7 +109,7 @@ class DocumentType(models.Model):
         return ", ".join(self.Format(f).label for f in self.allowed_formats)
 
 
-class Procedure(models.Model):
+class Procedure(models.Model):  # type: ignore[django-manager-missing]  # manager patched by modeltranslation
     """One procedure of the catalogue (first request, renewal, duplicate...)."""
 
     class Group(models.TextChoices):
@@ -175,20 +177,6 @@ class ProcedureDocument(models.Model):
 
 # --- Dossiers -----------------------------------------------------------------------------------
 
-class Status(models.TextChoices):
-    DRAFT = "draft", _("Brouillon")
-    SUBMITTED = "submitted", _("Déposé")
-    UNDER_REVIEW = "under_review", _("En cours d'instruction")
-    COMPLEMENTS_REQUESTED = "complements_requested", _("Compléments demandés")
-    DECIDED_FAVOURABLE = "decided_favourable", _("Décision favorable")
-    DECIDED_UNFAVOURABLE = "decided_unfavourable", _("Décision défavorable")
-    CARD_IN_PRODUCTION = "card_in_production", _("Titre en fabrication")
-    CARD_READY = "card_ready", _("Titre disponible")
-    CARD_DELIVERED = "card_delivered", _("Titre remis")
-    WITHDRAWN = "withdrawn", _("Demande retirée")
-    CLOSED_WITHOUT_ACTION = "closed_without_action", _("Classée sans suite")
-
-
 class Channel(models.TextChoices):
     ONLINE = "online", _("En ligne")
     PAPER = "paper", _("Papier")
@@ -216,6 +204,10 @@ class Dossier(models.Model):
     current_step = models.CharField(_("étape en cours"), max_length=20, default="eligibility")
     renewed_permit = models.ForeignKey(Permit, on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="renewals", verbose_name=_("titre renouvelé"))
+    #: The procedure's group, copied when the draft starts: the one-request-per-permit constraint
+    #: below cannot reach through the foreign key.
+    family = models.CharField(_("famille de démarche"), max_length=20, choices=Procedure.Group.choices,
+                              blank=True)
     filed_on_time = models.BooleanField(_("déposé dans les délais"), null=True, blank=True)
     tax_stamp_number = models.CharField(_("numéro de timbre fiscal"), max_length=16, blank=True)
     ephoto_code = models.CharField(_("code e-photo"), max_length=22, blank=True)
@@ -258,6 +250,17 @@ class Dossier(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(reference__isnull=False, submitted_at__isnull=False),
                 name="dossier_filed_has_reference",
+            ),
+            # Issue 9: two renewals of one permit were both filed and instructed.
+            models.UniqueConstraint(
+                fields=["renewed_permit", "family"],
+                condition=Q(renewed_permit__isnull=False, status__in=sorted(IN_PROGRESS_STATUSES)),
+                name="dossier_one_request_in_progress_per_permit_and_family",
+            ),
+            # A tax stamp pays for one request: once filed with it, no other file may use it.
+            models.UniqueConstraint(
+                fields=["tax_stamp_number"], condition=~Q(status="draft") & ~Q(tax_stamp_number=""),
+                name="dossier_tax_stamp_used_once",
             ),
         ]
         indexes = [

@@ -12,8 +12,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Attachment, Dossier, DossierEvent, Permit, Procedure, Status
+from applications.catalogue_i18n import catalogue_text
+from applications.models import (
+    Attachment,
+    ComplementRequest,
+    Dossier,
+    DossierEvent,
+    Permit,
+    Procedure,
+    Status,
+)
 from applications.rules import RenewalWindow, renewal_window
+from applications.workflow import IN_PROGRESS_STATUSES
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,7 @@ def eligibility_mismatch(*, procedure: Procedure, answers: dict) -> dict | None:
         answer = answers.get(question["code"])
         if answer and answer != expected:
             other = Procedure.objects.filter(code=question.get("otherwise", ""), is_active=True).first()
-            return {"message": question.get("message", ""), "procedure": other}
+            return {"message": catalogue_text(question, "message"), "procedure": other}
     return None
 
 
@@ -148,7 +158,30 @@ def dossier_page_data(*, dossier: Dossier) -> dict:
         "events": events,
         "documents": list(documents_for_subject(subject=dossier).order_by("-issued_at")),
         "requirements": list(dossier.procedure.requirements.select_related("document_type")),
+        "complement_request": complement_request_open(dossier=dossier),
     }
+
+
+def complement_request_open(*, dossier: Dossier) -> ComplementRequest | None:
+    """The prefecture's unanswered complement request, with the pieces it asks for (None when the
+    dossier is not waiting for the applicant)."""
+    if dossier.status != "complements_requested":
+        return None
+    return (ComplementRequest.objects.filter(dossier=dossier, answered_at__isnull=True)
+            .prefetch_related("document_types").first())
+
+
+def request_in_progress_for_permit(*, dossier: Dossier) -> Dossier | None:
+    """Another request of the same family for the permit this dossier renews, filed and not final
+    (the database allows only one: ``dossier_one_request_in_progress_per_permit_and_family``)."""
+    if dossier.renewed_permit_id is None:
+        return None
+    return (
+        Dossier.objects.filter(renewed_permit_id=dossier.renewed_permit_id,
+                               family=dossier.family or dossier.procedure.group,
+                               status__in=IN_PROGRESS_STATUSES)
+        .exclude(pk=dossier.pk).order_by("submitted_at", "id").first()
+    )
 
 
 def attachment_get_for_user(*, user: User, dossier_pk: int, pk: int) -> Attachment:

@@ -143,32 +143,44 @@ def _review_step(request, dossier):
     timing = renewal_timing(dossier=dossier)
     form = forms.ReviewForm(request.POST if request.method == "POST" else None,
                             procedure=dossier.procedure, late=timing == "closed")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dossier_submit(
-                dossier=dossier, by=request.user,
-                tax_stamp_number=form.cleaned_data.get("tax_stamp_number", ""),
-                ephoto_code=form.cleaned_data.get("ephoto_code", ""),
-                accept_late=form.cleaned_data.get("accept_late", False),
-            )
-        except TransitionNotAllowed:
-            # Filed meanwhile (a double click, two tabs): the first request did the work.
-            messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
-            return redirect("applications:dossier", pk=dossier.pk)
-        except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-            for field, field_errors in errors.items():
-                form.add_error(None if field == "__all__" or field not in form.fields else field, field_errors)
-        else:
-            messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
-            return redirect("applications:dossier", pk=dossier.pk)
+    if request.method == "POST":
+        inputs = {
+            "tax_stamp_number": request.POST.get("tax_stamp_number", ""),
+            "ephoto_code": request.POST.get("ephoto_code", ""),
+            "accept_late": bool(request.POST.get("accept_late")),
+        }
+        if form.is_valid():
+            try:
+                services.dossier_submit(dossier=dossier, by=request.user, **inputs)
+            except TransitionNotAllowed:
+                # Filed meanwhile (a double click, two tabs): the first request did the work.
+                messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
+                return redirect("applications:dossier", pk=dossier.pk)
+            except ValidationError as error:
+                _add_submit_errors(form, error.error_dict if hasattr(error, "error_dict") else {"__all__": [error]})
+            else:
+                messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
+                return redirect("applications:dossier", pk=dossier.pk)
+        else:  # the form's own errors and the dossier's, in one round
+            _add_submit_errors(form, services.dossier_submit_check(dossier=dossier, **inputs))
     window = renewal_window(dossier.renewed_permit.valid_until) if dossier.renewed_permit else None
     return render(request, "applications/step_review.html", {
         **_step_context(dossier, "review"), "form": form,
         "missing": services.dossier_missing_items(dossier=dossier),
+        "in_progress": selectors.request_in_progress_for_permit(dossier=dossier),
         "data": selectors.dossier_page_data(dossier=dossier), "timing": timing, "window": window,
         "late_fee": LATE_RENEWAL_FEE_EUR,
     })
+
+
+def _add_submit_errors(form, errors: dict) -> None:
+    """The service's errors on the review form; a field the form already faults keeps its message,
+    and the request already in progress is shown by the page itself, with its link."""
+    for field, field_errors in errors.items():
+        if field == "renewed_permit" or field in form.errors:
+            continue
+        form.add_error(field if field in form.fields else None,
+                       [message for error in field_errors for message in ValidationError(error).messages])
 
 
 @login_required
@@ -232,10 +244,23 @@ def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, statu
     """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
     data = selectors.dossier_page_data(dossier=dossier)
     is_open = dossier.status in OPEN_STATUSES
+    today = timezone.localdate()
+    complement = data["complement_request"]
+    requested_rows = []
     upload_rows = []
     if is_open:
-        upload_rows = [(r.document_type, forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
-                       for r in data["requirements"]]
+        requested = {t.pk for t in complement.document_types.all()} if complement else set()
+        current = {a.document_type_id: a for a in data["attachments"]}
+        for requirement in data["requirements"]:
+            document_type = requirement.document_type
+            form = forms.UploadForm(document_type=document_type, prefix=f"t{document_type.pk}")
+            if document_type.pk in requested:
+                # Sent since the request: the piece the prefecture asked for is there.
+                sent = current.get(document_type.pk)
+                requested_rows.append((document_type, form, sent if sent and complement
+                                       and sent.uploaded_at >= complement.requested_at else None))
+            else:
+                upload_rows.append((document_type, form))
     bookings = list(bookings_for_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE,
                                          subject_id=str(dossier.pk)))
     return render(request, "applications/dossier.html", {
@@ -243,10 +268,13 @@ def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, statu
         "bookings": bookings,
         "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
         "next_action": NEXT_ACTION[dossier.status], "is_open": is_open, "upload_rows": upload_rows,
+        "requested_rows": requested_rows,
+        "complement_days_left": (complement.due_on - today).days if complement else None,
+        "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
         "amendable": _amendable_fields() if is_open else [],
-        "today": timezone.localdate(),
+        "today": today,
     }, status=status)
 
 

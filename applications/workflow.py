@@ -7,15 +7,35 @@ Each transition is performed by one service in applications/services.py, which c
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Status
+# The statuses live here, with the transitions, so that the models can build their database
+# constraints from the sets below (applications/models.py imports this module, never the reverse).
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposé")
+    UNDER_REVIEW = "under_review", _("En cours d'instruction")
+    COMPLEMENTS_REQUESTED = "complements_requested", _("Compléments demandés")
+    DECIDED_FAVOURABLE = "decided_favourable", _("Décision favorable")
+    DECIDED_UNFAVOURABLE = "decided_unfavourable", _("Décision défavorable")
+    CARD_IN_PRODUCTION = "card_in_production", _("Titre en fabrication")
+    CARD_READY = "card_ready", _("Titre disponible")
+    CARD_DELIVERED = "card_delivered", _("Titre remis")
+    WITHDRAWN = "withdrawn", _("Demande retirée")
+    CLOSED_WITHOUT_ACTION = "closed_without_action", _("Classée sans suite")
+
 
 S = Status
 
 #: Statuses before a decision: the applicant may still withdraw, add documents or correct answers.
 OPEN_STATUSES = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.COMPLEMENTS_REQUESTED})
 FINAL_STATUSES = frozenset({S.DECIDED_UNFAVOURABLE, S.CARD_DELIVERED, S.WITHDRAWN, S.CLOSED_WITHOUT_ACTION})
+#: Filed and not final: still under instruction, or granted with its card still to come. A second request of the same family for the same permit is refused meanwhile (a partial
+#: unique index on the dossier, applications/models.py).
+IN_PROGRESS_STATUSES = frozenset(set(S) - {S.DRAFT} - FINAL_STATUSES)
 
 #: (from, to) -> who may perform it ("applicant", "agent" or "system").
 TRANSITIONS: dict[tuple[str, str], str] = {

@@ -7,6 +7,7 @@ REFERENCE_DATA = (
     "territory.migrations.0002_load_departements",
     "territory.migrations.0004_fill_demo_site_addresses",
     "applications.migrations.0002_load_catalogue",
+    "applications.migrations.0008_catalogue_english",
     "appointments.migrations.0002_load_motives",
 )
 

@@ -1,5 +1,6 @@
 """Factories with one trait per state (``UserFactory(staff_agent=True)``)."""
 
+import itertools
 from datetime import timedelta
 
 import factory
@@ -94,6 +95,14 @@ def totp_code(key_hex: str = TOTP_KEY, at=None) -> str:
     return f"{totp.token():06d}"
 
 
+_stamps = itertools.count(1)
+
+
+def tax_stamp() -> str:
+    """A tax stamp number not used yet in this test run (a stamp pays for one request only)."""
+    return f"{9_000_0000_0000_0000 + next(_stamps)}"
+
+
 def procedure(code: str = "renouvellement-salarie"):
     from applications.models import Procedure
 
@@ -109,6 +118,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
 
     applicant = factory.SubFactory(UserFactory)
     procedure = factory.LazyFunction(procedure)
+    family = factory.LazyAttribute(lambda o: o.procedure.group)
     prefecture = factory.LazyFunction(prefecture)
     status = "draft"
     reference = factory.LazyAttributeSequence(lambda o, n: None if o.status == "draft" else f"TEST-69-{n:07d}")

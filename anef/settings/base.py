@@ -32,6 +32,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, as it requires: per-language fields of the catalogue
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -255,6 +256,14 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Our date formats per language (anef/formats/<lang>/formats.py), over Django's: English dates read
+# day first with a 24-hour clock, as on French documents.
+FORMAT_MODULE_PATH = ["anef.formats"]
+# The catalogue's texts in each language (applications/translation.py, ADR 0004): French is the
+# reference; an English text left empty falls back to the French one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_LANGUAGES = ("fr", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
 USE_TZ = True
 
 # --- E-mail -----------------------------------------------------------------------------------

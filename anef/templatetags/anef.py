@@ -23,3 +23,25 @@ def dsfr_widget(field: BoundField) -> str:
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def iso_date(value):
+    """A date stored as text in the answers ("2000-03-02") as a date, for the ``date`` filter to show
+    in the reader's format; anything else is returned unchanged."""
+    from datetime import date
+
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+@register.filter
+def catalogue_text(item: dict, key: str):
+    """A catalogue question's ``key`` in the reader's language (``{{ question|catalogue_text:"text" }}``)."""
+    from applications.catalogue_i18n import catalogue_text as text
+
+    return text(item, key)

@@ -17,6 +17,7 @@ from applications.clock import PENDING_STATUSES, QUEUE_STATUSES
 from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services.common import search_name
 from applications.staff import INSTRUCTING_ROLES, agent_prefecture_ids, supervised_prefecture_ids
+from applications.workflow import IN_PROGRESS_STATUSES
 from documents.models import IssuedDocument
 
 DEADLINE_STATES = ("at_risk", "overdue", "due_soon", "paused")
@@ -233,6 +234,11 @@ def dossier_file_data(*, dossier: Dossier) -> dict[str, Any]:
         "bookings": list(bookings_for_subject(user=dossier.applicant, subject_type=Dossier._meta.label_lower,
                                               subject_id=str(dossier.pk))),
         "requirements": list(dossier.procedure.requirements.select_related("document_type")),
+        # Issue 9: another request of the same person for the same permit, still in progress.
+        "same_permit_requests": list(
+            Dossier.objects.filter(renewed_permit_id=dossier.renewed_permit_id, status__in=IN_PROGRESS_STATUSES)
+            .exclude(pk=dossier.pk).select_related("procedure").order_by("submitted_at", "id")
+        ) if dossier.renewed_permit_id else [],
     }
 
 

@@ -26,7 +26,11 @@ from applications.services.instruction import (
     dossier_mark_complete,
     extension_grant,
 )
-from applications.services.submission import dossier_missing_items, dossier_submit
+from applications.services.submission import (
+    dossier_missing_items,
+    dossier_submit,
+    dossier_submit_check,
+)
 
 __all__ = [
     "attachment_review",
@@ -43,6 +47,7 @@ __all__ = [
     "dossier_amend",
     "dossier_missing_items",
     "dossier_submit",
+    "dossier_submit_check",
     "dossier_transition",
     "dossier_withdraw",
     "dossiers_module",

@@ -24,8 +24,13 @@ def event_record(
 
 
 def dossier_lock(dossier: Dossier) -> Dossier:
-    """Re-reads the dossier under a row lock: concurrent actions on one dossier run one at a time."""
-    return Dossier.objects.select_for_update().select_related("procedure", "applicant").get(pk=dossier.pk)
+    """Re-reads the dossier under a row lock: concurrent actions on one dossier run one at a time.
+
+    Only the dossier's row (``of=("self",)``): without it PostgreSQL also locks the joined procedure
+    and applicant rows, and every filing of one procedure in the country waited for the previous one.
+    """
+    return (Dossier.objects.select_for_update(of=("self",)).select_related("procedure", "applicant")
+            .get(pk=dossier.pk))
 
 
 def notify_applicant(

@@ -32,10 +32,11 @@ AMENDABLE = {
 @transaction.atomic
 def dossier_transition(
     *, dossier: Dossier, to: str, by: User | None, data: dict[str, Any] | None = None,
-    kind: str = DossierEvent.Kind.STATUS_CHANGED,
+    kind: str = DossierEvent.Kind.STATUS_CHANGED, notify_context: dict[str, Any] | None = None,
 ) -> Dossier:
     """Moves the dossier along one edge of the state machine, with its timeline line and audit
-    event, and tells the applicant. Raises ``TransitionNotAllowed`` for any other move."""
+    event, and tells the applicant (``notify_context``: more for the message, e.g. what is asked).
+    Raises ``TransitionNotAllowed`` for any other move."""
     dossier = dossier_lock(dossier)
     from_status = dossier.status
     transition_check(from_status, to)
@@ -64,7 +65,8 @@ def dossier_transition(
     dossier.save(update_fields=fields)
     dossier_refresh_priority(dossier, today)
     event = event_record(dossier=dossier, kind=kind, by=by, from_status=from_status, to_status=to, data=data)
-    notify_applicant(dossier=dossier, event="dossier.status_changed", about=event, context={"data": data or {}})
+    notify_applicant(dossier=dossier, event="dossier.status_changed", about=event,
+                     context={"data": data or {}, **(notify_context or {})})
     return dossier
 
 

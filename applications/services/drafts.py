@@ -28,7 +28,7 @@ def draft_start(*, applicant: User, procedure: Procedure) -> tuple[Dossier, bool
         with transaction.atomic():
             dossier = Dossier.objects.create(
                 applicant=applicant, procedure=procedure, current_step=steps.steps_for(procedure)[0],
-                prefecture=applicant.competent_prefecture,
+                prefecture=applicant.competent_prefecture, family=procedure.group,
             )
             event_record(dossier=dossier, kind=DossierEvent.Kind.CREATED, by=applicant,
                          to_status=Status.DRAFT)

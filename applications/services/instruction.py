@@ -82,6 +82,9 @@ def complements_request(
         dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=by, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED,
         data={"documents": [d.name for d in document_types], "message": message[:2000],
               "due_on": due_on.isoformat()},
+        # The message says what is asked and by when (issue 9), in the applicant's language.
+        notify_context={"complement": {"documents": list(document_types), "message": message[:2000],
+                                       "due_on": due_on}},
     )
     request = ComplementRequest.objects.create(dossier=dossier, requested_by=by, message=message, due_on=due_on)
     request.document_types.set(document_types)

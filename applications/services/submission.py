@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications import rules
+from applications.catalogue_i18n import catalogue_text
 from applications.clock import initial_deadline
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Status
+from applications.selectors import request_in_progress_for_permit
 from applications.services.common import (
     dossier_lock,
     dossier_refresh_priority,
@@ -35,7 +38,7 @@ def dossier_missing_items(*, dossier: Dossier) -> list[str]:
     for question in dossier.procedure.questions:
         answer = dossier.answers.get("questions", {}).get(question["code"])
         if question.get("required") and answer in (None, "") and "questions" in dossier.answers:
-            missing.append(_("Réponse manquante : %(label)s") % {"label": question["label"]})
+            missing.append(_("Réponse manquante : %(label)s") % {"label": catalogue_text(question, "label")})
     present = set(
         Attachment.objects.filter(dossier=dossier, is_current=True).values_list("document_type_id", flat=True)
     )
@@ -57,6 +60,39 @@ def renewal_timing(*, dossier: Dossier, today=None) -> str | None:
     return rules.renewal_window(dossier.renewed_permit.valid_until).state(today)
 
 
+def dossier_submit_check(
+    *, dossier: Dossier, tax_stamp_number: str = "", ephoto_code: str = "", accept_late: bool = False,
+) -> dict[str, list[ValidationError]]:
+    """Everything that keeps the dossier from being filed with these inputs, by field ("__all__":
+    the dossier as a whole); empty when it can be filed. The filing form shows it all at once."""
+    procedure = dossier.procedure
+    errors: dict[str, list[ValidationError]] = {}
+    missing = dossier_missing_items(dossier=dossier)
+    if missing:
+        errors["__all__"] = [ValidationError(item) for item in missing]
+    stamp = rules.normalise_tax_stamp(tax_stamp_number)
+    if procedure.fee_eur and not rules.TAX_STAMP_RE.match(stamp):
+        errors["tax_stamp_number"] = [ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))]
+    elif procedure.fee_eur and _stamp_used(stamp, dossier):
+        errors["tax_stamp_number"] = [_stamp_used_error()]
+    photo = rules.normalise_ephoto(ephoto_code)
+    if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
+        errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé sur la planche de photos."))]
+    timing = renewal_timing(dossier=dossier)
+    if timing == "not_yet":
+        window = rules.renewal_window(dossier.renewed_permit.valid_until)
+        errors.setdefault("__all__", []).append(ValidationError(
+            _("Vous pourrez demander le renouvellement à partir du %(date)s.")
+            % {"date": date_format(window.opens, "DATE_FORMAT")}
+        ))
+    elif timing == "closed" and not accept_late:
+        errors["accept_late"] = [ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))]
+    other = request_in_progress_for_permit(dossier=dossier)
+    if other is not None:
+        errors["renewed_permit"] = [_request_in_progress_error(other)]
+    return errors
+
+
 @transaction.atomic
 def dossier_submit(
     *, dossier: Dossier, by: User, tax_stamp_number: str = "", ephoto_code: str = "",
@@ -65,32 +101,19 @@ def dossier_submit(
     """Files the dossier: checks it is complete, records whether a renewal is on time, assigns the
     reference, and issues the filing receipt at once (its PDF is rendered by a worker).
 
-    Raises ``ValidationError`` (field -> messages) listing what is missing or wrong.
+    Raises ``ValidationError`` (field -> messages) listing what is missing or wrong
+    (``dossier_submit_check``), also when another filing took the permit or the tax stamp meanwhile.
     """
     dossier = dossier_lock(dossier)
     transition_check(dossier.status, Status.SUBMITTED)
     procedure = dossier.procedure
-    errors: dict[str, list[str]] = {}
-    missing = dossier_missing_items(dossier=dossier)
-    if missing:
-        errors["__all__"] = missing
-    stamp = rules.normalise_tax_stamp(tax_stamp_number)
-    if procedure.fee_eur and not rules.TAX_STAMP_RE.match(stamp):
-        errors["tax_stamp_number"] = [_("Le numéro de timbre fiscal électronique comporte 16 chiffres.")]
-    photo = rules.normalise_ephoto(ephoto_code)
-    if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
-        errors["ephoto_code"] = [_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé sur la planche de photos.")]
-    timing = renewal_timing(dossier=dossier)
-    if timing == "not_yet":
-        window = rules.renewal_window(dossier.renewed_permit.valid_until)
-        errors.setdefault("__all__", []).append(
-            _("Vous pourrez demander le renouvellement à partir du %(date)s.")
-            % {"date": window.opens.strftime("%d/%m/%Y")}
-        )
-    elif timing == "closed" and not accept_late:
-        errors["accept_late"] = [_("Confirmez que vous avez compris les conséquences d'une demande tardive.")]
+    errors = dossier_submit_check(dossier=dossier, tax_stamp_number=tax_stamp_number,
+                                  ephoto_code=ephoto_code, accept_late=accept_late)
     if errors:
         raise ValidationError(errors)
+    stamp = rules.normalise_tax_stamp(tax_stamp_number)
+    photo = rules.normalise_ephoto(ephoto_code)
+    timing = renewal_timing(dossier=dossier)
 
     now = timezone.now()
     dossier.status = Status.SUBMITTED
@@ -105,9 +128,14 @@ def dossier_submit(
     dossier.search_name = search_name(identity.get("last_name") or dossier.applicant.last_name,
                                       identity.get("first_name") or dossier.applicant.first_name)
     dossier.search_foreigner_number = identity.get("foreigner_number") or dossier.applicant.foreigner_number
-    dossier.save(update_fields=["status", "submitted_at", "filed_on_time", "tax_stamp_number",
-                                "ephoto_code", "reference", "legal_deadline", "permit_expires_on",
-                                "search_name", "search_foreigner_number", "updated_at"])
+    dossier.family = procedure.group
+    try:
+        with transaction.atomic():  # a savepoint: the checks above can lose a race with another filing
+            dossier.save(update_fields=["status", "submitted_at", "filed_on_time", "tax_stamp_number",
+                                        "ephoto_code", "reference", "legal_deadline", "permit_expires_on",
+                                        "search_name", "search_foreigner_number", "family", "updated_at"])
+    except IntegrityError as error:
+        raise _filing_conflict(error, dossier) from error
     dossier_refresh_priority(dossier)
     submitted = event_record(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED, by=by,
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
@@ -117,6 +145,39 @@ def dossier_submit(
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
     return dossier
+
+
+def _stamp_used(stamp: str, dossier: Dossier) -> bool:
+    return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exclude(pk=dossier.pk).exists()
+
+
+def _stamp_used_error() -> ValidationError:
+    # Which request used it is not said: it may be someone else's.
+    return ValidationError(
+        _("Ce numéro de timbre fiscal a déjà servi pour une autre demande. Un timbre ne sert qu'une fois : "
+          "vérifiez le numéro, ou achetez un nouveau timbre."),
+        code="tax_stamp_used",
+    )
+
+
+def _request_in_progress_error(other: Dossier) -> ValidationError:
+    """The message names the request in progress; the page links to it (``params["pk"]``)."""
+    return ValidationError(
+        _("Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° %(reference)s. "
+          "Suivez cette demande, ou retirez-la avant d'en déposer une autre."),
+        code="request_in_progress", params={"reference": other.reference, "pk": other.pk},
+    )
+
+
+def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError:
+    """Another filing won the race between the checks and the save: the same message as the checks."""
+    if "dossier_tax_stamp_used_once" in str(error):
+        return ValidationError({"tax_stamp_number": [_stamp_used_error()]})
+    if "dossier_one_request_in_progress_per_permit_and_family" in str(error):
+        other = request_in_progress_for_permit(dossier=dossier)  # committed by the winner: visible now
+        if other is not None:
+            return ValidationError({"renewed_permit": [_request_in_progress_error(other)]})
+    raise error
 
 
 def _reference(dossier: Dossier, now) -> str:
@@ -130,14 +191,18 @@ def _issue_receipt(*, dossier: Dossier, by: User):
 
     applicant = dossier.applicant
     identity = dossier.answers.get("identity", {})
-    documents = [
-        a.document_type.name
-        for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
-    ]
+    # The receipt is French first (its template adds the holder's language beside): the catalogue's
+    # names are taken in French, whatever language the person filed in.
+    with translation.override("fr"):
+        documents = [
+            a.document_type.name
+            for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
+        ]
+        procedure_name = dossier.procedure.name
     context = {
         "reference": dossier.reference,
         "filed_at": dossier.submitted_at.isoformat(),
-        "procedure": dossier.procedure.name,
+        "procedure": procedure_name,
         "applicant": {
             "name": " ".join(p for p in (identity.get("first_name"), (identity.get("last_name") or "").upper()) if p)
             or applicant.get_full_name(),

@@ -15,8 +15,8 @@ from applications.services import (
     dossier_mark_complete,
     dossier_submit,
 )
-from tests.applications.test_filing import EPHOTO, STAMP, filled_renewal
-from tests.factories import DossierFactory, StaffFactory, UserFactory, procedure
+from tests.applications.test_filing import EPHOTO, filled_renewal
+from tests.factories import DossierFactory, StaffFactory, UserFactory, procedure, tax_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_the_clock_pauses_while_complements_are_awaited(mails):
     user, agent = UserFactory(), StaffFactory()
     start = timezone.now().replace(hour=10)
     with time_machine.travel(start, tick=False) as traveller, mails():
-        dossier = dossier_submit(dossier=filled_renewal(user), by=user, tax_stamp_number=STAMP, ephoto_code=EPHOTO)
+        dossier = dossier_submit(dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
         filed_on = timezone.localdate()
         assert dossier.legal_deadline == filed_on + timedelta(days=30)  # a renewal
         traveller.shift(timedelta(days=10))

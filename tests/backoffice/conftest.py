@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     prefecture,
     procedure,
+    tax_stamp,
     totp_code,
 )
 
@@ -83,7 +84,7 @@ def file_renewal(*, department="69", days_left=90, last_name="Diallo", first_nam
     for requirement in dossier.procedure.requirements.select_related("document_type"):
         attachment_add(dossier=dossier, document_type=requirement.document_type, uploaded_file=pdf_file(), by=user)
     dossier.refresh_from_db()
-    dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number=STAMP, ephoto_code=EPHOTO,
+    dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO,
                              accept_late=days_left < 60)
     dossier.refresh_from_db()
     return dossier

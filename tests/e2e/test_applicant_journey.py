@@ -92,18 +92,18 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
     )
     visited(page, "login-confirmed")
 
-    page.get_by_label("Adresse e-mail").fill(EMAIL)
-    page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Se connecter").click()
-
-    expect(page).to_have_url(live_server.url + "/espace/")
-    expect(page.locator("h1")).to_have_text("Mon espace")
-    expect(page.locator("main")).to_contain_text("Bonjour Awa.")
-    visited(page, "dashboard")
-
+    # Issue 9: English chosen on the login page was lost once signed in. It is kept, and stored.
     choose_language(page, "EN – English")
+    expect(page).to_have_url(live_server.url + "/compte/connexion/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    visited(page, "login-en")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+
     expect(page).to_have_url(live_server.url + "/espace/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("main")).to_contain_text("Hello Awa.")
     expect(language_button(page)).to_contain_text("EN")
     assert User.objects.get(email=EMAIL).preferred_language == "en"  # remembered on the profile
     visited(page, "dashboard-en")

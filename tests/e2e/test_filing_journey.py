@@ -15,6 +15,11 @@ from tests.factories import PASSWORD, PermitFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+#: The page itself or a box inside it that scrolls sideways (its content is wider than it is).
+SIDEWAYS_SCROLLERS = """() => [document.documentElement, ...document.querySelectorAll("main *")]
+  .filter(e => e.scrollWidth > e.clientWidth + 1
+          && (e === document.documentElement || ["auto", "scroll"].includes(getComputedStyle(e).overflowX)))
+  .map(e => e.tagName + "." + e.className)"""
 
 
 def _pdf(path) -> str:
@@ -123,6 +128,8 @@ def test_applicant_files_a_renewal_and_gets_a_verifiable_receipt(
     expect(page.locator(".anef-timeline")).to_contain_text("Demande déposée")
     expect(page.locator(".anef-timeline")).to_contain_text("Attestation de dépôt délivrée")
     visited(page, "dossier")
+    # Issue 9: on a phone the table of pieces scrolled sideways. Nothing on the page may.
+    assert page.evaluate(SIDEWAYS_SCROLLERS) == []
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Attestation de dépôt").click()
     download = download_info.value

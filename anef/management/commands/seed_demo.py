@@ -174,10 +174,11 @@ class Command(BaseCommand):
 
     def _seed_dossiers(self, *, agent: User) -> None:
         """Dossiers in several states, made through the services as a person would make them."""
-        from applications.models import Dossier, Procedure, Status
+        from applications.models import DocumentType, Dossier, Procedure, Status
         from applications.services import (
             attachment_add,
             card_mark,
+            complements_request,
             dossier_decide,
             dossier_mark_complete,
             dossier_submit,
@@ -214,7 +215,8 @@ class Command(BaseCommand):
             for requirement in procedure.requirements.select_related("document_type"):
                 attachment_add(dossier=dossier, document_type=requirement.document_type,
                                uploaded_file=_demo_pdf(requirement.document_type.code), by=user)
-            dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number="1234567890123456",
+            # A tax stamp pays for one request: each demo file has its own number.
+            dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number=f"{4200_0000_0000_0000 + dossier.pk}",
                                      ephoto_code="DEMO0000000000000000AB", accept_late=late)
             for state in states:
                 dossier = dossier_transition(dossier=dossier, to=state, by=agent)
@@ -222,8 +224,15 @@ class Command(BaseCommand):
 
         filed("amina.diallo", "renouvellement-salarie")
         filed("lucas.silva", "renouvellement-etudiant", submit=False)
-        filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
-              states=[Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED])
+        waiting = filed("youssef.benali", "renouvellement-vie-privee-familiale", late=True,
+                        states=[Status.UNDER_REVIEW])
+        if waiting is not None:  # the prefecture asks for a piece, with a message and a deadline
+            complements_request(
+                dossier=waiting, by=agent,
+                document_types=[DocumentType.objects.get(code="justificatif-domicile")],
+                message="Le justificatif de domicile envoyé date de plus de six mois : envoyez-en un plus récent.",
+                due_on=timezone.localdate() + timedelta(days=21),
+            )
         # Fatou Sow filed late (her card ended yesterday); an agent granted her the extension
         # certificates, and the first one covers her from today while the renewal is examined.
         covered = filed("fatou.sow", "renouvellement-salarie", late=True, states=[Status.UNDER_REVIEW])

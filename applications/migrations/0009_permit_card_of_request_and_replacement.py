@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0004_queue_exports'),
+        ('applications', '0008_catalogue_english'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
