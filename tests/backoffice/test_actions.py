@@ -424,3 +424,15 @@ def test_an_amendment_by_the_applicant_is_highlighted_with_before_and_after(agen
     page = html(agent_client.get(url("dossier", dossier)))
     assert "anef-timeline__amended" in page and "Modification par le demandeur" in page
     assert "Téléphone mobile (facultatif) : « – » → « 06 01 02 03 04 »" in page
+
+
+# --- Accessibility of the file page ---------------------------------------------------------------
+
+def test_the_file_page_tables_can_be_scrolled_with_the_keyboard(agent_client, instructor):
+    """Regression: axe's scrollable-region-focusable on the appointments table of the file page."""
+    dossier = under_review(instructor)
+    biometrics_taken(dossier, status="booked")
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Rendez-vous liés au dossier">' in page
+    assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Identité">' in page
+    assert page.count('class="fr-table__container"') == page.count('class="fr-table__container" tabindex="0"')
