@@ -49,3 +49,28 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   window.setTimeout(poll, delay);
 });
+
+// Previews of a file's pieces (iframe[data-src]) get their address only when their accordion
+// opens: loaded all at once, hidden, they cost one request and one PDF viewer each on every visit.
+(function () {
+  function loadPreviews(container) {
+    if (!container) {
+      return;
+    }
+    container.querySelectorAll("iframe[data-src]").forEach(function (frame) {
+      frame.setAttribute("src", frame.getAttribute("data-src"));
+      frame.removeAttribute("data-src");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[aria-controls]");
+    if (button) {
+      loadPreviews(document.getElementById(button.getAttribute("aria-controls")));
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll('button[aria-controls][aria-expanded="true"]').forEach(function (button) {
+      loadPreviews(document.getElementById(button.getAttribute("aria-controls")));
+    });
+  });
+})();
