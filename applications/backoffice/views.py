@@ -429,7 +429,7 @@ def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
         "dossier": dossier,
         "applicant_name": _display_name(dossier),
         "form": form,
-        "outcome": Status(data["outcome"]),
+        "outcome": forms.DecisionForm.OUTCOMES[Status(data["outcome"])],
         "reasons": data["reasons"].strip(),
         "appeal_routes": data["appeal_routes"].strip(),
         "certificate": (favourable_decision_certificate_facts(dossier=dossier)

@@ -274,6 +274,7 @@ def test_a_favourable_decision_is_confirmed_then_issues_the_certificate(agent_cl
     page = html(response)
     assert response.status_code == 200
     assert f"Confirmer la décision – dossier {dossier.reference}" in page
+    assert "Décision : Favorable" in page
     assert "une attestation de décision favorable au nom de Amina DIALLO" in page
     assert "titre accordé : « Salarié »" in page
     assert "Le titulaire est autorisé à travailler." in page
@@ -295,6 +296,7 @@ def test_changing_the_decision_on_the_confirmation_page_keeps_what_was_typed(age
              "decision-appeal_routes": "Recours gracieux sous deux mois."}
     page = html(agent_client.post(url("decide", dossier), typed))
     assert "Ressources insuffisantes." in page and "Recours gracieux sous deux mois." in page
+    assert "Décision : Défavorable (refus motivé)" in page
     assert 'name="confirm"' in page
     page = html(agent_client.post(url("decide", dossier), {**typed, "edit": "1"}))
     assert "Ressources insuffisantes.</textarea>" in page
