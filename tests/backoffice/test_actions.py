@@ -305,7 +305,7 @@ def test_changing_the_decision_on_the_confirmation_page_keeps_what_was_typed(age
     assert status_of(dossier) == Status.UNDER_REVIEW
 
 
-def test_favourable_is_offered_before_the_fingerprints_are_taken(agent_client, instructor):
+def test_favourable_is_not_offered_before_the_fingerprints_are_taken(agent_client, instructor):
     """Regression: "Favorable" was offered as soon as the file was complete, before fingerprints."""
     dossier = under_review(instructor)
     page = html(agent_client.get(url("dossier", dossier)))
