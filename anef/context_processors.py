@@ -1,13 +1,15 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 # Set once per session by accounts.middleware.SessionLimitsMiddleware; read here without a query.
-from accounts.middleware import SESSION_STAFF_KEY as STAFF_SESSION_KEY
 
 
 def portal(request):
-    """What every page's layout needs; no database query here (it runs on every page)."""
-    session = getattr(request, "session", None)
+    """What every page's layout needs; no database query here (it runs on every page): the menu
+    is computed only when a page draws it (``anef.menus``)."""
+    from anef.menus import main_menu
+
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
-        "IS_STAFF": bool(session and session.get(STAFF_SESSION_KEY)),
+        "MAIN_MENU": SimpleLazyObject(lambda: main_menu(request)),
     }

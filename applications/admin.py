@@ -35,7 +35,7 @@ class ProcedureDocumentInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(TranslationAdmin):  # the questions' English is inside their JSON (ADR 0004)
-    list_display = ["name", "group", "is_renewal", "fee_eur", "typical_delay_days", "is_active"]
+    list_display = ["name", "group", "is_renewal", "needs_biometrics", "fee_eur", "typical_delay_days", "is_active"]
     list_filter = ["group", "is_renewal", "is_active"]
     search_fields = ["name", "code"]
     inlines = [ProcedureDocumentInline]

@@ -131,6 +131,12 @@ class Procedure(models.Model):  # type: ignore[django-manager-missing]  # manage
     is_renewal = models.BooleanField(_("renouvellement"), default=False)
     fee_eur = models.PositiveIntegerField(_("taxe (€, timbre fiscal)"), default=0)
     needs_photo = models.BooleanField(_("photo d'identité (e-photo)"), default=False)
+    #: Whether the card this procedure leads to needs the applicant's fingerprints, taken at a desk
+    #: of the prefecture before a favourable decision (applications/workflow.py).
+    needs_biometrics = models.BooleanField(
+        _("relevé d'empreintes avant la décision"), default=True,
+        help_text=_("Une décision favorable n'est possible qu'une fois les empreintes relevées au guichet."),
+    )
     typical_delay_days = models.PositiveSmallIntegerField(_("délai habituel (jours)"), default=60)
     eligibility = models.JSONField(
         _("questions d'éligibilité"), default=list, blank=True,

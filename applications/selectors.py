@@ -191,3 +191,24 @@ def attachment_get_for_user(*, user: User, dossier_pk: int, pk: int) -> Attachme
         )
     except Attachment.DoesNotExist:
         raise Http404 from None
+
+
+# --- Biometrics (back-office decision) -------------------------------------------------------------
+
+BIOMETRICS_NONE, BIOMETRICS_CONVOKED, BIOMETRICS_DONE = "none", "convoked", "done"
+
+
+def dossier_biometrics_state(*, dossier: Dossier) -> str:
+    """Where the dossier's fingerprints stand: ``done`` once a desk marked a biometrics appointment
+    of this file as received, ``convoked`` while one is booked (or the person is at the desk),
+    else ``none`` (never convoked, or absent, or cancelled: a new convocation is needed)."""
+    from appointments.models import Booking, Motive
+
+    statuses = set(Booking.objects.filter(
+        subject_type=Dossier._meta.label_lower, subject_id=str(dossier.pk), motive__code=Motive.Code.BIOMETRICS,
+    ).values_list("status", flat=True))
+    if Booking.Status.DONE in statuses:
+        return BIOMETRICS_DONE
+    if statuses & {Booking.Status.BOOKED, Booking.Status.CHECKED_IN}:
+        return BIOMETRICS_CONVOKED
+    return BIOMETRICS_NONE

@@ -75,6 +75,14 @@ def transition_check(from_status: str, to_status: str) -> str:
         raise TransitionNotAllowed(from_status, to_status) from None
 
 
+#: The card's life after a favourable decision, one step at a time.
+CARD_STEPS = {
+    S.DECIDED_FAVOURABLE: S.CARD_IN_PRODUCTION,
+    S.CARD_IN_PRODUCTION: S.CARD_READY,
+    S.CARD_READY: S.CARD_DELIVERED,
+}
+
+
 #: The current step in plain words, for the applicant.
 PLAIN_STATUS = {
     S.DRAFT: _("Votre demande n'est pas encore envoyée."),

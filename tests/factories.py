@@ -123,3 +123,22 @@ class DossierFactory(factory.django.DjangoModelFactory):
     status = "draft"
     reference = factory.LazyAttributeSequence(lambda o, n: None if o.status == "draft" else f"TEST-69-{n:07d}")
     submitted_at = factory.LazyAttribute(lambda o: None if o.status == "draft" else timezone.now())
+
+
+def biometrics_taken(dossier, *, status: str = "done"):
+    """The dossier's applicant was convoked for fingerprints and the desk marked the appointment
+    (``done`` by default: received, the fingerprints are taken). Returns the booking."""
+    from appointments.models import Booking, Desk, Motive, Slot
+
+    motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
+    desk, _ = Desk.objects.get_or_create(site=dossier.prefecture.sites.first(), name="Guichet biométrie")
+    desk.motives.add(motive)
+    starts = (timezone.now() - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    slot, _ = Slot.objects.get_or_create(desk=desk, motive=motive, starts_at=starts,
+                                         defaults={"ends_at": starts + timedelta(minutes=15), "capacity": 5})
+    Slot.objects.filter(pk=slot.pk).update(booked=slot.booked + 1)
+    return Booking.objects.create(
+        slot=slot, motive=motive, person=dossier.applicant, person_name=dossier.applicant.get_full_name(),
+        subject_type="applications.dossier", subject_id=str(dossier.pk), kind=Booking.Kind.CONVOCATION,
+        status=status,
+    )

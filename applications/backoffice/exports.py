@@ -265,7 +265,12 @@ def exports_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Votre export est en préparation. Il apparaîtra ici dès qu'il sera prêt."))
         return redirect("backoffice_reports:exports")
-    response = render(request, "backoffice/exports.html", {"exports": exports_for_user(user=request.user)})
+    rows = exports_for_user(user=request.user)
+    # ?fragment=table: the table alone, which the page's script asks for while an export is pending.
+    template = "backoffice/_exports_table.html" if request.GET.get("fragment") == "table" else "backoffice/exports.html"
+    response = render(request, template, {
+        "exports": rows, "exports_pending": any(e.status == QueueExport.Status.PENDING for e in rows),
+    })
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -31,26 +31,18 @@ from accounts.selectors import user_memberships
 from accounts.services import second_factor_failures
 from applications import forms as applicant_forms
 from applications import services
+from applications.actions import staff_actions
 from applications.backoffice import forms, selectors
 from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Attachment, Dossier, DossierEvent, Status
-from applications.staff import (
-    agent_prefecture_ids,
-    is_supervisor_of,
-    supervised_prefecture_ids,
-)
+from applications.services.certificates import favourable_decision_certificate_facts
+from applications.staff import agent_prefecture_ids, supervised_prefecture_ids
 from applications.steps import STEP_LABELS
-from applications.workflow import OPEN_STATUSES
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 JOURNAL_PAGE_SIZE = 25
-CARD_STEPS = {
-    Status.DECIDED_FAVOURABLE: Status.CARD_IN_PRODUCTION,
-    Status.CARD_IN_PRODUCTION: Status.CARD_READY,
-    Status.CARD_READY: Status.CARD_DELIVERED,
-}
 
 
 # --- Access ---------------------------------------------------------------------------------------
@@ -189,21 +181,20 @@ def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = N
     bound = bound or {}
     data = selectors.dossier_file_data(dossier=dossier)
     today = timezone.localdate()
-    supervisor = is_supervisor_of(user=user, prefecture_id=dossier.prefecture_id)
-    agents = selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id}) if supervisor else []
-    actions = _available_actions(dossier, user, supervisor)
+    actions = staff_actions(dossier=dossier, user=user)
+    agents = selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id}) if actions.assign else []
     blank = {
         "assign": lambda: forms.AssignForm(prefix="assign", agents=agents,
                                            initial={"agent": dossier.assigned_to_id}),
         "complements": lambda: forms.ComplementsForm(prefix="complements", procedure=dossier.procedure),
-        "decide": lambda: forms.DecisionForm(prefix="decision", outcomes=actions["decide"]),
+        "decide": lambda: forms.DecisionForm(prefix="decision", outcomes=actions.decide),
         "extension": lambda: forms.ExtensionForm(prefix="extension"),
         # Issue 9 (item 3): at delivery the agent types what the card says.
         "card": lambda: forms.CardForm(initial={"category": dossier.procedure.permit_category}),
     }
-    action_forms = {name: bound.get(name) or make() for name, make in blank.items() if actions.get(name)}
+    action_forms = {name: bound.get(name) or make() for name, make in blank.items() if getattr(actions, name)}
     review_forms = {}
-    if actions["review"]:
+    if actions.review:
         for attachment in data["attachments"]:
             review_forms[attachment.pk] = bound.get(f"review-{attachment.pk}") or forms.AttachmentReviewForm(
                 prefix=f"att{attachment.pk}")
@@ -231,32 +222,9 @@ def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = N
         "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
         "actions": actions,
         "action_forms": action_forms,
-        "is_supervisor": supervisor,
-        "card_next": CARD_STEPS.get(dossier.status),
+        "card_next": Status(actions.card_next) if actions.card_next else None,
     }, status=status)
     return response
-
-
-def _available_actions(dossier: Dossier, user, supervisor: bool) -> dict:
-    status = dossier.status
-    in_queue = status in QUEUE_STATUSES
-    outcomes = []
-    if status == Status.UNDER_REVIEW:
-        outcomes = [Status.DECIDED_FAVOURABLE, Status.DECIDED_UNFAVOURABLE]
-    if status in OPEN_STATUSES:
-        outcomes.append(Status.CLOSED_WITHOUT_ACTION)
-    return {
-        "take": in_queue and dossier.assigned_to_id != user.pk and (supervisor or dossier.assigned_to_id is None),
-        "assign": in_queue and supervisor,
-        "complete": status == Status.SUBMITTED,
-        "complements": status in (Status.SUBMITTED, Status.UNDER_REVIEW),
-        "review": status in OPEN_STATUSES,
-        "biometrics": status == Status.UNDER_REVIEW,
-        "decide": outcomes,
-        "card": status in CARD_STEPS,
-        "extension": (dossier.procedure.is_renewal and status in OPEN_STATUSES and not dossier.filed_on_time
-                      and not dossier.extension_granted),
-    }
 
 
 def _preview_kind(attachment: Attachment) -> str:
@@ -436,13 +404,39 @@ def biometrics(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 @_action
 def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    """Two steps: the chosen decision comes back as a confirmation page saying what will be issued
+    and told to the applicant; only its "Confirm" button records it. "Change" goes back to the file
+    page with what was typed."""
     form = forms.DecisionForm(request.POST, prefix="decision")
+    if "edit" in request.POST:
+        form.is_valid()
+        return _file_page(request, dossier, bound={"decide": form})
+    if "confirm" in request.POST or not form.is_valid():
+        def call(data):
+            services.dossier_decide(dossier=dossier, by=request.user, outcome=data["outcome"],
+                                    reasons=data["reasons"], appeal_routes=data["appeal_routes"])
 
-    def call(data):
-        services.dossier_decide(dossier=dossier, by=request.user, outcome=data["outcome"],
-                                reasons=data["reasons"], appeal_routes=data["appeal_routes"])
-
-    return _run(request, dossier, name="decide", form=form, call=call, success=_("La décision est enregistrée."))
+        favourable = form.is_valid() and form.cleaned_data["outcome"] == Status.DECIDED_FAVOURABLE
+        return _run(request, dossier, name="decide", form=form, call=call, success=_(
+            "La décision est enregistrée. L'attestation de décision favorable est en cours de préparation : "
+            "elle sera téléchargeable dans quelques instants.") if favourable else _("La décision est enregistrée."))
+    data = form.cleaned_data
+    try:
+        services.dossier_decision_check(dossier=dossier, by=request.user, outcome=data["outcome"],
+                                        reasons=data["reasons"], appeal_routes=data["appeal_routes"])
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _file_page(request, dossier, bound={"decide": form})
+    return render(request, "backoffice/decision_confirm.html", {
+        "dossier": dossier,
+        "applicant_name": _display_name(dossier),
+        "form": form,
+        "outcome": forms.DecisionForm.OUTCOMES[Status(data["outcome"])],
+        "reasons": data["reasons"].strip(),
+        "appeal_routes": data["appeal_routes"].strip(),
+        "certificate": (favourable_decision_certificate_facts(dossier=dossier)
+                        if data["outcome"] == Status.DECIDED_FAVOURABLE else None),
+    })
 
 
 @_action

@@ -23,6 +23,7 @@ from applications.services.instruction import (
     complements_request,
     dossier_assign,
     dossier_decide,
+    dossier_decision_check,
     dossier_mark_complete,
     extension_grant,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "complements_request",
     "dossier_assign",
     "dossier_decide",
+    "dossier_decision_check",
     "dossier_mark_complete",
     "extension_grant",
     "attachment_add",

@@ -144,6 +144,18 @@ def _valid_documents(dossier: Dossier, kind: str):
 
 # --- Favourable decision ------------------------------------------------------------------------
 
+def favourable_decision_certificate_facts(*, dossier: Dossier) -> dict[str, Any]:
+    """What the favourable-decision certificate of this dossier would say (holder, permit category,
+    right to work), from the same rules as ``favourable_decision_certificate_issue``: the agent
+    sees it before confirming the decision."""
+    category = dossier.procedure.permit_category
+    return {
+        "holder": _applicant(dossier),
+        "permit_category": str(PermitCategory(category).label) if category else "",
+        "work": work_right_for_category(category),
+    }
+
+
 @transaction.atomic
 def favourable_decision_certificate_issue(*, dossier: Dossier, by: User | None) -> IssuedDocument:
     """Issues the favourable-decision certificate, in the decision's transaction

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications import rules
+from applications.actions import favourable_decision_blocked
 from applications.models import (
     Attachment,
     ComplementRequest,
@@ -23,6 +24,7 @@ from applications.models import (
     PermitCategory,
     Status,
 )
+from applications.selectors import BIOMETRICS_DONE, dossier_biometrics_state
 from applications.services.common import dossier_lock, event_record, notify_applicant
 from applications.services.dossiers import dossier_transition
 from applications.staff import is_supervisor_of, may_be_assigned, staff_can_instruct
@@ -134,6 +136,10 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     _require_agent(by, dossier)
     if dossier.status != Status.UNDER_REVIEW:
         raise ValidationError(_("Le relevé d'empreintes se demande pendant l'instruction."), code="not_under_review")
+    if not dossier.procedure.needs_biometrics:
+        raise ValidationError(_("Cette démarche ne demande pas de relevé d'empreintes."), code="not_needed")
+    if dossier_biometrics_state(dossier=dossier) == BIOMETRICS_DONE:
+        raise ValidationError(_("Les empreintes du demandeur sont déjà relevées."), code="already_done")
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     if slot is None:
         sites = list(dossier.prefecture.sites.values_list("id", flat=True))
@@ -161,11 +167,12 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     return booking
 
 
-def dossier_decide(
+def dossier_decision_check(
     *, dossier: Dossier, by: User, outcome: str, reasons: str = "", appeal_routes: str = ""
-) -> Dossier:
-    """Favourable (issues the favourable-decision certificate), unfavourable (reasons and appeal
-    routes required) or closed without action (reason required)."""
+) -> None:
+    """Raises the ValidationError ``dossier_decide`` would raise, without deciding: the file page
+    asks it before showing the confirmation step, so a decision that cannot be recorded is never
+    offered for confirmation."""
     _require_agent(by, dossier)
     reasons, appeal_routes = (reasons or "").strip(), (appeal_routes or "").strip()
     errors = {}
@@ -181,7 +188,24 @@ def dossier_decide(
         errors["outcome"] = [_("Choisissez une décision.")]
     if errors:
         raise ValidationError(errors)
+    transition_check(dossier.status, outcome)
+    if outcome == Status.DECIDED_FAVOURABLE and favourable_decision_blocked(
+            dossier=dossier, biometrics=dossier_biometrics_state(dossier=dossier)):
+        raise ValidationError({"outcome": [_(
+            "Une décision favorable n'est possible qu'une fois les empreintes du demandeur relevées au guichet."
+        )]}, code="biometrics_missing")
+
+
+def dossier_decide(
+    *, dossier: Dossier, by: User, outcome: str, reasons: str = "", appeal_routes: str = ""
+) -> Dossier:
+    """Favourable (issues the favourable-decision certificate; only once the fingerprints are
+    taken, when the procedure needs them), unfavourable (reasons and appeal routes required) or
+    closed without action (reason required)."""
+    reasons, appeal_routes = (reasons or "").strip(), (appeal_routes or "").strip()
     with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        dossier_decision_check(dossier=dossier, by=by, outcome=outcome, reasons=reasons, appeal_routes=appeal_routes)
         Dossier.objects.filter(pk=dossier.pk).update(decision_reasons=reasons, appeal_routes=appeal_routes)
         dossier = dossier_transition(dossier=dossier, to=outcome, by=by, kind=DossierEvent.Kind.DECIDED,
                                      data={"outcome": outcome, "reasons": reasons[:2000]})

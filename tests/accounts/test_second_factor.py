@@ -113,3 +113,26 @@ def test_anonymous_visitors_are_sent_to_the_portal_login(client):
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_staff_home_says_what_to_do_when_backup_codes_run_out(client):
+    """Regression: the staff home said "0 code de secours" and nothing else."""
+    from accounts.services import backup_codes_regenerate
+    from tests.backoffice.conftest import sign_in
+
+    staff = StaffFactory(with_totp=True)
+    sign_in(client, staff)
+    page = client.get(reverse("backoffice:home")).content.decode()
+    assert "Vous n'avez aucun code de secours : sans votre téléphone" in page
+    assert "Il vous reste 0" not in page
+
+    backup_codes_regenerate(user=staff)
+    page = client.get(reverse("backoffice:home")).content.decode()
+    assert "Il vous reste 10 codes de secours." in page
+    assert "aucun code de secours" not in page and "Il vous en reste peu" not in page
+
+    StaticToken.objects.filter(device__user=staff).exclude(
+        pk__in=StaticToken.objects.filter(device__user=staff).values("pk")[:2]).delete()
+    page = client.get(reverse("backoffice:home")).content.decode()
+    assert "Il vous reste 2 codes de secours." in page
+    assert "Il vous en reste peu : générez-en de nouveaux" in page

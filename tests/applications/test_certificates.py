@@ -35,7 +35,14 @@ from documents.qr import qr_token_make
 from documents.selectors import document_verification_facts
 from documents.services import document_issue
 from tests.documents.support import pdf_text
-from tests.factories import DossierFactory, PermitFactory, StaffFactory, UserFactory, procedure
+from tests.factories import (
+    DossierFactory,
+    PermitFactory,
+    StaffFactory,
+    UserFactory,
+    biometrics_taken,
+    procedure,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -285,6 +292,7 @@ def test_the_favourable_decision_issues_its_certificate_and_card_delivery_ends_i
         extension_certificates_sweep(today=timezone.localdate())
     [extension] = certificates(dossier)
     with mails():
+        biometrics_taken(dossier)
         dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
     [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
     extension.refresh_from_db()
@@ -329,6 +337,7 @@ def test_the_favourable_certificate_states_the_right_to_work_of_the_permit_grant
                               answers={"identity": {"first_name": "Amina", "last_name": "Diallo",
                                                     "birth_date": "1991-05-06", "foreigner_number": "1234567890"}})
     with mails():
+        biometrics_taken(dossier)
         dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
     [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
     assert favourable.context["work"] == work
@@ -398,6 +407,7 @@ def test_every_day_of_a_long_instruction_the_person_holds_a_document_in_force():
             elif day == complements_on + timedelta(days=10):
                 complements_answer(dossier=dossier, by=dossier.applicant, message="Voici le justificatif.")
             elif day == decided_on:
+                biometrics_taken(dossier)
                 dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
             elif day == decided_on + timedelta(days=20):
                 card_mark(dossier=dossier, by=agent, to=Status.CARD_IN_PRODUCTION)
@@ -461,6 +471,7 @@ def test_a_favourable_decision_replaces_the_next_certificate_at_once_and_the_cur
     decided_on = first.valid_until - timedelta(days=LEAD - 1)
     with travel_to(decided_on):
         extension_certificates_sweep(today=decided_on)
+        biometrics_taken(dossier)
         dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
     first, second = (IssuedDocument.objects.get(pk=d.pk) for d in certificates(dossier))
     [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
@@ -507,6 +518,7 @@ def test_the_verifier_shows_an_employer_the_permit_category_and_the_right_to_wor
 
 def test_the_verifier_shows_a_student_s_accessory_right_to_work_on_the_favourable_certificate(client):
     dossier = pending_renewal(days_left=60, code="renouvellement-etudiant")
+    biometrics_taken(dossier)
     dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
     [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
 
@@ -518,6 +530,7 @@ def test_the_verifier_shows_a_student_s_accessory_right_to_work_on_the_favourabl
 
 def test_the_verifier_speaks_english_to_an_english_reader(client):
     dossier = pending_renewal(days_left=60, code="renouvellement-etudiant")
+    biometrics_taken(dossier)
     dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
     [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
 

@@ -21,7 +21,7 @@ from applications.services import (
 )
 from applications.workflow import TransitionNotAllowed
 from tests.applications.helpers import pdf_file
-from tests.factories import DossierFactory, StaffFactory, prefecture, procedure
+from tests.factories import DossierFactory, StaffFactory, biometrics_taken, prefecture, procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,51 @@ def test_decisions_need_their_reasons(mails):
     dossier.refresh_from_db()
     assert dossier.status == Status.DECIDED_UNFAVOURABLE and dossier.decided_at and dossier.closed_at
     assert dossier.decision_reasons == "Ressources insuffisantes."
+
+
+def test_a_favourable_decision_waits_for_the_fingerprints_when_the_procedure_needs_them(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    assert dossier.procedure.needs_biometrics
+    for state in (None, "booked", "checked_in", "no_show", "cancelled"):
+        if state:
+            booking = biometrics_taken(dossier, status=state)
+        with pytest.raises(ValidationError) as error:
+            dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+        assert error.value.message_dict == {"outcome": [
+            "Une décision favorable n'est possible qu'une fois les empreintes du demandeur relevées au guichet."]}
+        if state:
+            type(booking).objects.filter(pk=booking.pk).update(status="cancelled")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.UNDER_REVIEW and not dossier.decided_at
+
+    biometrics_taken(dossier)  # the desk received the applicant
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.DECIDED_FAVOURABLE
+
+
+def test_a_procedure_without_fingerprints_is_decided_without_a_convocation(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review", procedure=procedure("changement-adresse"))
+    assert not dossier.procedure.needs_biometrics  # the demo catalogue says so
+    with pytest.raises(ValidationError) as error:
+        biometrics_request(dossier=dossier, by=agent)
+    assert error.value.code == "not_needed"
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.DECIDED_FAVOURABLE
+
+
+def test_fingerprints_taken_are_not_requested_again():
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    biometrics_taken(dossier)
+    with pytest.raises(ValidationError) as error:
+        biometrics_request(dossier=dossier, by=agent)
+    assert error.value.code == "already_done"
 
 
 def test_complements_need_something_and_a_future_date(mails):

@@ -12,7 +12,7 @@ from accounts.models import AuditEvent, Role
 from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services import dossier_assign, dossier_decide, dossier_mark_complete
 from tests.backoffice.conftest import file_renewal, sign_in
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, biometrics_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +234,7 @@ def test_an_unfavourable_decision_needs_reasons_and_appeal_routes(agent_client, 
     response = agent_client.post(url("decide", dossier), {
         "decision-outcome": "decided_unfavourable", "decision-reasons": "Contrat de travail non produit.",
         "decision-appeal_routes": "Recours contentieux devant le tribunal administratif dans les deux mois.",
+        "confirm": "1",
     })
     assert response.status_code == 302
     dossier.refresh_from_db()
@@ -250,7 +251,7 @@ def test_closing_without_action_needs_a_reason(agent_client):
     assert "Indiquez pourquoi le dossier est classé sans suite." in html(response)
     assert "gardé</textarea>" in html(response)
     response = agent_client.post(url("decide", dossier), {
-        "decision-outcome": "closed_without_action", "decision-reasons": "Demande en double."})
+        "decision-outcome": "closed_without_action", "decision-reasons": "Demande en double.", "confirm": "1"})
     assert response.status_code == 302
     assert status_of(dossier) == Status.CLOSED_WITHOUT_ACTION
 
@@ -267,12 +268,86 @@ def test_no_decision_before_the_file_is_complete(agent_client):
     assert status_of(dossier) == Status.SUBMITTED
 
 
-def test_a_favourable_decision_issues_the_certificate(agent_client, instructor):
+def test_a_favourable_decision_is_confirmed_then_issues_the_certificate(agent_client, instructor):
     dossier = under_review(instructor)
-    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable"}, follow=True)
-    assert "La décision est enregistrée." in html(response)
+    biometrics_taken(dossier)
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable"})
+    page = html(response)
+    assert response.status_code == 200
+    assert f"Confirmer la décision – dossier {dossier.reference}" in page
+    assert "Décision : Favorable" in page
+    assert "une attestation de décision favorable au nom de Amina DIALLO" in page
+    assert "titre accordé : « Salarié »" in page
+    assert "Le titulaire est autorisé à travailler." in page
+    assert status_of(dossier) == Status.UNDER_REVIEW  # nothing recorded before the confirmation
+
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable", "confirm": "1"},
+                                 follow=True)
+    assert "La décision est enregistrée. L'attestation de décision favorable est en cours de préparation" in html(
+        response)
     assert status_of(dossier) == Status.DECIDED_FAVOURABLE
     assert "Attestation de décision favorable" in html(response)
+    # Its PDF is rendered after the commit, by the worker, not in this request: the page says so.
+    assert "PDF en cours de préparation" in html(response)
+
+
+def test_changing_the_decision_on_the_confirmation_page_keeps_what_was_typed(agent_client, instructor):
+    dossier = under_review(instructor)
+    typed = {"decision-outcome": "decided_unfavourable", "decision-reasons": "Ressources insuffisantes.",
+             "decision-appeal_routes": "Recours gracieux sous deux mois."}
+    page = html(agent_client.post(url("decide", dossier), typed))
+    assert "Ressources insuffisantes." in page and "Recours gracieux sous deux mois." in page
+    assert "Décision : Défavorable (refus motivé)" in page
+    assert 'name="confirm"' in page
+    page = html(agent_client.post(url("decide", dossier), {**typed, "edit": "1"}))
+    assert "Ressources insuffisantes.</textarea>" in page
+    assert "Recours gracieux sous deux mois.</textarea>" in page
+    assert 'value="decided_unfavourable"' in page and "checked" in page
+    assert status_of(dossier) == Status.UNDER_REVIEW
+
+
+def test_favourable_is_not_offered_before_the_fingerprints_are_taken(agent_client, instructor):
+    """Regression: "Favorable" was offered as soon as the file was complete, before fingerprints."""
+    dossier = under_review(instructor)
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert 'value="decided_favourable"' not in page
+    assert 'value="decided_unfavourable"' in page  # a refusal needs no fingerprints
+    assert "Décision favorable possible après le relevé des empreintes." in page
+    assert "Demander le relevé d'empreintes" in page
+
+    # Even posted by hand, it is refused, next to the choice, on the first step already.
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable"})
+    assert "Une décision favorable n'est possible qu'une fois les empreintes du demandeur relevées au guichet." in (
+        html(response))
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable", "confirm": "1"})
+    assert "Une décision favorable n'est possible qu'une fois les empreintes" in html(response)
+    assert status_of(dossier) == Status.UNDER_REVIEW
+
+    convocation = biometrics_taken(dossier, status="booked")  # convoked, not yet received
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert 'value="decided_favourable"' not in page
+    assert "Demander le relevé d'empreintes" not in page
+    assert "Le demandeur est convoqué" in page
+
+    type(convocation).objects.filter(pk=convocation.pk).update(status="done")  # the desk received them
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert 'value="decided_favourable"' in page
+    assert "Empreintes relevées au guichet." in page
+    assert "Décision favorable possible après" not in page
+
+
+def test_favourable_is_offered_at_once_when_the_procedure_needs_no_fingerprints(agent_client, instructor):
+    dossier = under_review(instructor)
+    dossier.procedure.needs_biometrics = False
+    dossier.procedure.save(update_fields=["needs_biometrics"])
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert 'value="decided_favourable"' in page
+    assert "Demander le relevé d'empreintes" not in page
+    assert agent_client.post(url("biometrics", dossier)).status_code == 200
+    assert not DossierEvent.objects.filter(dossier=dossier, kind="biometrics_requested").exists()
+    response = agent_client.post(url("decide", dossier), {"decision-outcome": "decided_favourable", "confirm": "1"})
+    assert response.status_code == 302
+    assert status_of(dossier) == Status.DECIDED_FAVOURABLE
 
 
 # --- The card -------------------------------------------------------------------------------------
@@ -283,6 +358,7 @@ def test_the_card_goes_through_production_ready_delivered_in_order(agent_client,
     assert response.status_code == 200
     assert "Cette action n'est pas possible" in html(response)
 
+    biometrics_taken(dossier)
     dossier_decide(dossier=dossier, by=instructor, outcome=Status.DECIDED_FAVOURABLE)
     response = agent_client.post(url("card", dossier), {"to": "card_ready"})
     assert response.status_code == 200  # production comes first
@@ -354,3 +430,15 @@ def test_an_amendment_by_the_applicant_is_highlighted_with_before_and_after(agen
     page = html(agent_client.get(url("dossier", dossier)))
     assert "anef-timeline__amended" in page and "Modification par le demandeur" in page
     assert "Téléphone mobile (facultatif) : « – » → « 06 01 02 03 04 »" in page
+
+
+# --- Accessibility of the file page ---------------------------------------------------------------
+
+def test_the_file_page_tables_can_be_scrolled_with_the_keyboard(agent_client, instructor):
+    """Regression: axe's scrollable-region-focusable on the appointments table of the file page."""
+    dossier = under_review(instructor)
+    biometrics_taken(dossier, status="booked")
+    page = html(agent_client.get(url("dossier", dossier)))
+    assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Rendez-vous liés au dossier">' in page
+    assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Identité">' in page
+    assert page.count('class="fr-table__container"') == page.count('class="fr-table__container" tabindex="0"')

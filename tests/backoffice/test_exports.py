@@ -179,6 +179,27 @@ def test_the_list_shows_the_requester_exports_with_their_state(client, mails, qu
 
 
 @pytest.mark.django_db
+def test_a_pending_export_appears_without_a_manual_refresh(client):
+    """Regression: an export needed a manual refresh to appear. While one is pending, the table
+    asks to be fetched again (static/js/portal.js) from a fragment of this page; once none is, it
+    stops asking."""
+    agent = StaffFactory(with_totp=True)
+    sign_in(client, agent)
+    export = QueueExport.objects.create(requested_by=agent)  # pending: the worker has not run yet
+    html = client.get(EXPORTS).content.decode()
+    assert f'<div id="exports" data-poll-url="{EXPORTS}?fragment=table">' in html
+    assert "En préparation : cette page se met à jour toute seule." in html
+    assert f'<a class="fr-link fr-text--sm" href="{EXPORTS}">Actualiser</a>' in html  # without JavaScript
+
+    QueueExport.objects.filter(pk=export.pk).update(status=QueueExport.Status.FAILED)
+    fragment = client.get(f"{EXPORTS}?fragment=table")
+    assert fragment["Cache-Control"] == "private, no-store"
+    html = fragment.content.decode()
+    assert html.lstrip().startswith('<div id="exports">') and "<html" not in html
+    assert "data-poll-url" not in html and "L'export a échoué" in html
+
+
+@pytest.mark.django_db
 def test_a_formula_in_a_name_is_not_evaluated_by_the_spreadsheet(client, mails):
     filed(last_name="=HYPERLINK(\"http://evil.example\")", first_name="@x")
     agent = StaffFactory(with_totp=True)

@@ -4,9 +4,11 @@ the applicant downloads the favourable-decision certificate."""
 
 import re
 from datetime import timedelta
+from importlib import import_module
 from io import BytesIO
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
@@ -15,7 +17,7 @@ from accounts.models import Role
 from applications.models import Dossier, Status
 from documents.models import DocumentKind, IssuedDocument
 from tests.backoffice.conftest import file_renewal, queued
-from tests.factories import PASSWORD, StaffFactory, UserFactory, totp_code
+from tests.factories import PASSWORD, StaffFactory, UserFactory, biometrics_taken, totp_code
 
 # The browser talks to a live server in another thread: the data must be committed to be seen.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +60,7 @@ def test_an_agent_instructs_a_renewal_with_a_complement_and_a_favourable_decisio
     expect(page.locator("h1")).to_have_text("Espace agent")
     visited(page, "backoffice-home")
 
-    page.get_by_role("link", name="Dossiers à instruire").click()
+    page.locator("main").get_by_role("link", name="Dossiers à instruire").click()
     expect(page.locator("h1")).to_have_text("Dossiers à instruire")
     rows = page.locator("#queue-table tbody tr")
     expect(rows).to_have_count(4)
@@ -124,14 +126,20 @@ def test_an_agent_instructs_a_renewal_with_a_complement_and_a_favourable_decisio
     expect(page.locator("main")).to_contain_text("Voici une facture d'électricité du mois dernier.")
     page.get_by_role("button", name="Déclarer le dossier complet").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("l'instruction commence")
-    decision = page.locator("form", has=page.get_by_role("button", name="Enregistrer la décision"))
-    decision.get_by_role("button", name="Enregistrer la décision").click()  # nothing chosen
+    decision = page.locator("form", has=page.get_by_role("button", name="Vérifier la décision"))
+    decision.get_by_role("button", name="Vérifier la décision").click()  # nothing chosen
     expect(page.locator("#error-summary")).to_be_focused()
     expect(page.locator("#id_decision-outcome_error")).to_contain_text("Choisissez une décision.")
     visited(page, "decision-error")
-    decision = page.locator("form", has=page.get_by_role("button", name="Enregistrer la décision"))
+    # The fingerprints are taken at the desk (the lifecycle journey walks that part).
+    import_module("appointments.migrations.0002_load_motives").load(apps, None)
+    biometrics_taken(Dossier.objects.get(pk=dossier.pk))
+    page.reload()
+    decision = page.locator("form", has=page.get_by_role("button", name="Vérifier la décision"))
     decision.get_by_label("Favorable", exact=True).check(force=True)
-    decision.get_by_role("button", name="Enregistrer la décision").click()
+    decision.get_by_role("button", name="Vérifier la décision").click()
+    expect(page.locator("h1")).to_have_text(f"Confirmer la décision – dossier {dossier.reference}")
+    page.get_by_role("button", name="Confirmer la décision").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("La décision est enregistrée.")
     expect(page.locator("main")).to_contain_text("Attestation de décision favorable")
     visited(page, "decided")

@@ -128,8 +128,9 @@ class Command(BaseCommand):
                               "valid_from": until - timedelta(days=365), "valid_until": until},
                 )
             rows.append((str(Role.APPLICANT.label), user.email, password, "no"))
-        self._seed_dossiers(agent=_signed_in(User.objects.get(email=f"agent.69@{DEMO_DOMAIN}")))
+        # Desks first: a favourable decision waits for fingerprints taken at one of them.
         self._seed_desks(prefectures=prefectures, pan_sites=pan_sites)
+        self._seed_dossiers(agent=_signed_in(User.objects.get(email=f"agent.69@{DEMO_DOMAIN}")))
         return rows
 
     def _seed_desks(self, *, prefectures, pan_sites) -> None:
@@ -177,6 +178,7 @@ class Command(BaseCommand):
         from applications.models import DocumentType, Dossier, Procedure, Status
         from applications.services import (
             attachment_add,
+            biometrics_request,
             card_mark,
             complements_request,
             dossier_decide,
@@ -187,6 +189,8 @@ class Command(BaseCommand):
             draft_start,
             extension_grant,
         )
+        from appointments.models import Booking
+        from appointments.services import booking_mark
 
         def filed(email: str, code: str, *, states=(), late=False, submit=True) -> Dossier | None:
             user = User.objects.get(email=f"{email}@{DEMO_DOMAIN}")
@@ -248,6 +252,9 @@ class Command(BaseCommand):
         if lost is not None:
             agent_93 = _signed_in(User.objects.get(email=f"agent.93@{DEMO_DOMAIN}"))
             lost = dossier_mark_complete(dossier=lost, by=agent_93)
+            # Convoked for fingerprints, and received at the desk (marked ahead of the slot: demo data).
+            convocation = biometrics_request(dossier=lost, by=agent_93)
+            booking_mark(booking=convocation, by=agent_93, status=Booking.Status.DONE)
             lost = dossier_decide(dossier=lost, by=agent_93, outcome=Status.DECIDED_FAVOURABLE)
             lost = card_mark(dossier=lost, by=agent_93, to=Status.CARD_IN_PRODUCTION)
             card_mark(dossier=lost, by=agent_93, to=Status.CARD_READY)

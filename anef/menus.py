@@ -1,0 +1,53 @@
+"""The one place that decides which entries of the main menu a person sees (issue 9, item 11).
+
+An entry is shown only when its page would open for this person: staff entries ask the same
+questions as the views behind them, through ``accounts.permissions`` (so none appears without a
+verified second factor). Anonymous visitors and applicants get fixed entries and cost no query;
+a member of staff costs the queries of those checks, and only on pages that draw the menu.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import staff_verified
+from anef.context_processors import STAFF_SESSION_KEY
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url: str
+    current: bool
+
+
+def main_menu(request: HttpRequest) -> list[MenuEntry]:
+    """The main menu's entries for this request, in order."""
+    from applications.staff import agent_prefecture_ids
+    from appointments.selectors import staff_site_ids
+
+    user = request.user
+    session = getattr(request, "session", None)
+    # Whether the session is a staff one is decided once per session (SessionLimitsMiddleware).
+    staff_session = bool(session and session.get(STAFF_SESSION_KEY))
+    entries: list[tuple[str, str]] = [(_("Accueil"), reverse("home"))]
+    if user.is_authenticated and staff_session:
+        # Before the second factor, the back-office home is where the code is asked: nothing else.
+        entries.append((_("Espace agent"), reverse("backoffice:home")))
+        if staff_verified(user=user):
+            if agent_prefecture_ids(user=user):  # type: ignore[arg-type]
+                entries.append((_("Dossiers à instruire"), reverse("backoffice_instruction:queue")))
+            if staff_site_ids(user=user):  # type: ignore[arg-type]
+                entries.append((_("Guichets"), reverse("appointments_backoffice:desks")))
+    elif user.is_authenticated:
+        entries += [
+            (_("Mon espace"), reverse("applications:dashboard")),
+            (_("Mes rendez-vous"), reverse("appointments:list")),
+            (_("Mes messages"), reverse("notifications:inbox")),
+        ]
+    entries += [(_("Les démarches"), reverse("applications:catalogue")), (_("Aide et contact"), reverse("help"))]
+    return [MenuEntry(label=str(label), url=url, current=request.path == url) for label, url in entries]

@@ -1,0 +1,75 @@
+"""The main menu shows each person only what they may open (issue 9, item 11): every link of every
+role's menu answers, and the pages a role may not open are not in it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from tests.backoffice.conftest import sign_in
+from tests.factories import PASSWORD, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DESKS = "/backoffice/guichets/"
+QUEUE = "/backoffice/dossiers/"
+
+
+def menu_links(client, path="/") -> list[str]:
+    page = client.get(path).content.decode()
+    nav = re.search(r'<nav class="fr-nav" id="navigation".*?</nav>', page, re.S).group(0)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+def staff_client(client, role):
+    return sign_in(client, StaffFactory(role=role, with_totp=True))
+
+
+@pytest.mark.parametrize("role, expected, hidden", [
+    (Role.AGENT, {"/backoffice/", QUEUE, DESKS}, set()),
+    (Role.SUPERVISOR, {"/backoffice/", QUEUE, DESKS}, set()),
+    (Role.MEDIATOR, {"/backoffice/", DESKS}, {QUEUE}),
+    (Role.SUPPORT, {"/backoffice/"}, {QUEUE, DESKS}),
+    (Role.ADMINISTRATOR, {"/backoffice/"}, {QUEUE, DESKS}),
+])
+def test_every_link_of_a_staff_menu_opens(client, role, expected, hidden):
+    """Regression: the contact-centre agent's "Guichets" menu link answered 403."""
+    staff_client(client, role)
+    for path in ("/", "/backoffice/"):
+        links = menu_links(client, path)
+        assert expected <= set(links)
+        assert not hidden & set(links)
+        for link in links:
+            assert client.get(link).status_code == 200, f"{role}: {link}"
+    # What is hidden is indeed closed to the role: the menu and the views agree.
+    for path in hidden:
+        assert client.get(path).status_code == 403
+
+
+def test_every_link_of_an_applicant_and_a_visitor_menu_opens(client):
+    links = menu_links(client)
+    assert "/backoffice/" not in links and reverse("applications:dashboard") not in links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+    client.force_login(UserFactory())
+    links = menu_links(client)
+    assert reverse("applications:dashboard") in links and reverse("appointments:list") in links
+    assert not [link for link in links if link.startswith("/backoffice/")]
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_staff_before_the_second_factor_see_only_the_way_in(client):
+    staff = StaffFactory(with_totp=True)
+    client.post(reverse("accounts:login"), {"username": staff.email, "password": PASSWORD})
+    links = menu_links(client, reverse("help"))
+    assert "/backoffice/" in links
+    assert QUEUE not in links and DESKS not in links
+
+
+def test_the_current_page_is_marked_in_the_menu(client):
+    staff_client(client, Role.AGENT)
+    page = client.get(DESKS).content.decode()
+    assert f'href="{DESKS}" aria-current="page"' in page
