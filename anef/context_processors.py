@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-# Set once per session by accounts.middleware.SessionLimitsMiddleware; read here without a query.
-
 
 def portal(request):
     """What every page's layout needs; no database query here (it runs on every page): the menu

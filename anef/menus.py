@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.middleware import SESSION_STAFF_KEY
 from accounts.permissions import staff_verified
-from anef.context_processors import STAFF_SESSION_KEY
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
     user = request.user
     session = getattr(request, "session", None)
     # Whether the session is a staff one is decided once per session (SessionLimitsMiddleware).
-    staff_session = bool(session and session.get(STAFF_SESSION_KEY))
+    staff_session = bool(session and session.get(SESSION_STAFF_KEY))
     entries: list[tuple[str, str]] = [(_("Accueil"), reverse("home"))]
     if user.is_authenticated and staff_session:
         # Before the second factor, the back-office home is where the code is asked: nothing else.
