@@ -42,6 +42,11 @@ class StaffActions:
     biometrics_state: str = ""
 
     @property
+    def card(self) -> bool:
+        """A step of the card can be recorded now (the next one is ``card_next``)."""
+        return self.card_next is not None
+
+    @property
     def any(self) -> bool:
         return any((self.take, self.assign, self.complete, self.complements, self.review, self.biometrics,
                     self.decide, self.card_next, self.extension))

@@ -26,7 +26,7 @@ from appointments.services import booking_create
 from appointments.services.bookings import Subject
 from appointments.slots import local_instant
 from tests.backoffice.conftest import file_renewal, sign_in
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, biometrics_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,7 @@ def deliver(dossier, agent, **overrides):
 
 def ready(dossier, agent):
     dossier = dossier_mark_complete(dossier=dossier, by=agent)
+    biometrics_taken(dossier)
     dossier = dossier_decide(dossier=dossier, by=agent, outcome=Status.DECIDED_FAVOURABLE)
     dossier = card_mark(dossier=dossier, by=agent, to=Status.CARD_IN_PRODUCTION)
     return card_mark(dossier=dossier, by=agent, to=Status.CARD_READY)
@@ -122,6 +123,7 @@ def test_the_permit_card_shows_the_extension_certificate_that_covers_the_holder(
 def test_the_decided_and_refused_stages(client):
     agent = StaffFactory()
     dossier = dossier_mark_complete(dossier=file_renewal(days_left=90), by=agent)
+    biometrics_taken(dossier)
     dossier_decide(dossier=dossier, by=agent, outcome=Status.DECIDED_FAVOURABLE)
     html = card_of(dashboard(client, dossier.applicant), dossier.renewed_permit)
     assert "Renouvellement accordé : votre nouveau titre est en fabrication." in html

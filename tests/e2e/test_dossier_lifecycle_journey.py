@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pypdf import PdfWriter
 
-from applications.models import Dossier, Status
+from applications.models import DocumentType, Dossier, Status
 from appointments.holidays import is_public_holiday
 from appointments.models import Booking, Desk, Motive, OpeningRule
 from appointments.slots import slots_generate
@@ -141,7 +141,9 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
 
         due = timezone.localdate() + timedelta(days=15)
         form = page.locator("form", has=page.get_by_role("button", name=t("Envoyer la demande de compléments")))
-        form.get_by_label("Justificatif de domicile de moins de 6 mois").check(force=True)  # catalogue: French
+        with translation.override(lang):  # catalogue content: the agent reads it in their language
+            proof_of_address = DocumentType.objects.get(code="justificatif-domicile").name
+        form.get_by_label(proof_of_address).check(force=True)
         form.get_by_label(t("Précisions pour le demandeur")).fill("Votre justificatif de domicile a plus de trois mois.")
         form.get_by_label(t("À fournir avant le")).fill(due.isoformat())
         form.get_by_role("button", name=t("Envoyer la demande de compléments")).click()
@@ -156,7 +158,9 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
         home.sign_in(live_server, applicant.email)
         expect(person.locator("h1")).to_have_text(pt("Mon espace"))
         visited(person, "applicant-dashboard")
-        person.get_by_role("link", name=dossier.procedure.name).click()
+        with translation.override(lang):  # catalogue content, in the reader's language
+            procedure_name = dossier.procedure.name
+        person.get_by_role("link", name=procedure_name).click()
         expect(person.locator(".fr-callout__title")).to_have_text(pt("Compléments demandés"))
         expect(person.locator("main")).to_contain_text("Votre justificatif de domicile a plus de trois mois.")
         visited(person, "applicant-complements")
@@ -276,6 +280,11 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
         expect(desk_page.locator(f"#rdv-{collection.pk}")).to_contain_text(str(dt("Reçu")))
         visited(desk_page, "desk-day-collection-done")
         desk_page.goto(f"{live_server.url}/backoffice/dossiers/{dossier.pk}/")
+        # What the card says becomes the holder's new permit.
+        card_until = timezone.localdate() + timedelta(days=4 * 365)
+        desk_page.get_by_label(dt("Numéro du titre remis")).fill("R4455667788")
+        desk_page.get_by_label(dt("Valable à partir du")).fill(timezone.localdate().isoformat())
+        desk_page.get_by_label(dt("Valable jusqu'au")).fill(card_until.isoformat())
         desk_page.get_by_role("button", name=dt("Marquer : %(step)s",
                                                 step=tr(lang, Status.CARD_DELIVERED.label))).click()
         expect(desk_page.locator(".fr-alert--success")).to_contain_text(dt("L'étape du titre est enregistrée."))
@@ -286,6 +295,10 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
         person.goto(f"{live_server.url}/dossiers/{dossier.pk}/")
         expect(person.locator(".fr-callout__title")).to_have_text(pt("Titre remis"))
         visited(person, "applicant-card-delivered")
+        # Their space now shows the new permit, and the old one as replaced by it.
+        person.goto(f"{live_server.url}/espace/")
+        expect(person.locator("main")).to_contain_text("R4455667788")
+        visited(person, "applicant-new-permit")
 
         for someone in (office, home, counter):
             someone.context.close()

@@ -178,7 +178,6 @@ class Command(BaseCommand):
         from applications.models import DocumentType, Dossier, Procedure, Status
         from applications.services import (
             attachment_add,
-            biometrics_request,
             card_mark,
             complements_request,
             dossier_decide,
@@ -189,8 +188,6 @@ class Command(BaseCommand):
             draft_start,
             extension_grant,
         )
-        from appointments.models import Booking
-        from appointments.services import booking_mark
 
         def filed(email: str, code: str, *, states=(), late=False, submit=True) -> Dossier | None:
             user = User.objects.get(email=f"{email}@{DEMO_DOMAIN}")
@@ -252,9 +249,9 @@ class Command(BaseCommand):
         if lost is not None:
             agent_93 = _signed_in(User.objects.get(email=f"agent.93@{DEMO_DOMAIN}"))
             lost = dossier_mark_complete(dossier=lost, by=agent_93)
-            # Convoked for fingerprints, and received at the desk (marked ahead of the slot: demo data).
-            convocation = biometrics_request(dossier=lost, by=agent_93)
-            booking_mark(booking=convocation, by=agent_93, status=Booking.Status.DONE)
+            # Her fingerprints were taken at the desk last week. The services record a desk's day
+            # only on that day, so this bit of history is written as it would stand today.
+            _fingerprints_taken_last_week(lost)
             lost = dossier_decide(dossier=lost, by=agent_93, outcome=Status.DECIDED_FAVOURABLE)
             lost = card_mark(dossier=lost, by=agent_93, to=Status.CARD_IN_PRODUCTION)
             card_mark(dossier=lost, by=agent_93, to=Status.CARD_READY)
@@ -266,3 +263,23 @@ def _signed_in(agent: User) -> User:
     records on ``request.user``."""
     agent.otp_device = TOTPDevice.objects.get(user=agent, confirmed=True)  # type: ignore[attr-defined]
     return agent
+
+
+def _fingerprints_taken_last_week(dossier) -> None:
+    """A past fingerprint appointment of the dossier's applicant, received at the prefecture's
+    fingerprint desk: demo history, which no service can write after the day it happened."""
+    from appointments.models import Booking, Desk, Motive, Slot
+
+    motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
+    desk = Desk.objects.filter(site__prefecture=dossier.prefecture, motives=motive).first()
+    starts = (timezone.now() - timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    slot, _ = Slot.objects.get_or_create(
+        desk=desk, motive=motive, starts_at=starts,
+        defaults={"ends_at": starts + timedelta(minutes=motive.duration_minutes), "capacity": 1, "booked": 1},
+    )
+    Booking.objects.get_or_create(
+        slot=slot, motive=motive, person=dossier.applicant, subject_type="applications.dossier",
+        subject_id=str(dossier.pk),
+        defaults={"person_name": dossier.applicant.get_full_name(), "kind": Booking.Kind.CONVOCATION,
+                  "status": Booking.Status.DONE},
+    )
