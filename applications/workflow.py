@@ -37,7 +37,8 @@ FINAL_STATUSES = frozenset({S.DECIDED_UNFAVOURABLE, S.CARD_DELIVERED, S.WITHDRAW
 #: unique index on the dossier, applications/models.py).
 IN_PROGRESS_STATUSES = frozenset(set(S) - {S.DRAFT} - FINAL_STATUSES)
 
-#: (from, to) -> who may perform it ("applicant", "agent" or "system").
+#: (from, to) -> who may perform it ("applicant", "agent" or "system"); ``dossier_transition`` enforces it
+#: (``applications.services.dossiers.transition_actor_check``).
 TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DRAFT, S.SUBMITTED): "applicant",
     (S.SUBMITTED, S.UNDER_REVIEW): "agent",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from applications.services.common import (
     event_record,
     notify_applicant,
 )
+from applications.staff import staff_can_instruct
 from applications.workflow import FINAL_STATUSES, OPEN_STATUSES, transition_check
 
 #: Answers the applicant may correct after filing, per step (identity and contact details).
@@ -36,10 +37,11 @@ def dossier_transition(
 ) -> Dossier:
     """Moves the dossier along one edge of the state machine, with its timeline line and audit
     event, and tells the applicant (``notify_context``: more for the message, e.g. what is asked).
-    Raises ``TransitionNotAllowed`` for any other move."""
+    Raises ``TransitionNotAllowed`` for any other move, and ``PermissionDenied`` when ``by`` is not
+    who the table names for this one (``transition_actor_check``)."""
     dossier = dossier_lock(dossier)
     from_status = dossier.status
-    transition_check(from_status, to)
+    transition_actor_check(dossier=dossier, who=transition_check(from_status, to), by=by)
     now, today = timezone.now(), timezone.localdate()
     dossier.status = to
     fields = ["status", "updated_at"]
@@ -68,6 +70,20 @@ def dossier_transition(
     notify_applicant(dossier=dossier, event="dossier.status_changed", about=event,
                      context={"data": data or {}, **(notify_context or {})})
     return dossier
+
+
+def transition_actor_check(*, dossier: Dossier, who: str, by: User | None) -> None:
+    """Enforces the "who" column of the transition table: "applicant" is the dossier's applicant,
+    "agent" a verified agent (or supervisor) of the dossier's prefecture, "system" the portal
+    itself (``by=None``). Raises ``PermissionDenied`` with a message for anyone else."""
+    if who == "applicant":
+        if by is None or by.pk != dossier.applicant_id:
+            raise PermissionDenied(_("Seul le demandeur peut faire cette démarche sur son dossier."))
+    elif who == "agent":
+        if by is None or not staff_can_instruct(user=by, dossier=dossier):
+            raise PermissionDenied(_("Seul un agent de la préfecture du dossier peut faire cette action."))
+    elif by is not None:
+        raise PermissionDenied(_("Cette étape est faite par le portail, pas par une personne."))
 
 
 def dossier_withdraw(*, dossier: Dossier, by: User, reason: str = "") -> Dossier:

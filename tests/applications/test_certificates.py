@@ -357,7 +357,8 @@ def test_a_decision_taken_while_the_sweep_waits_wins(mails):
     # The sweep read the dossier as eligible; by the time it holds the row lock it is decided.
     dossier = pending_renewal(days_left=3)
     with mails():
-        dossier_transition(dossier=dossier, to=Status.DECIDED_UNFAVOURABLE, by=None)
+        dossier_transition(dossier=dossier, to=Status.DECIDED_UNFAVOURABLE,
+                           by=StaffFactory(role__code=dossier.prefecture.department.code))
         assert extension_certificate_issue(dossier=dossier, today=timezone.localdate()) is None
     assert certificates(dossier) == []
 

@@ -22,7 +22,7 @@ from applications.services import (
 )
 from documents.models import IssuedDocument
 from tests.applications.helpers import IDENTITY, pdf_file, renewable_permit, situation
-from tests.factories import DossierFactory, UserFactory, procedure, tax_stamp
+from tests.factories import DossierFactory, StaffFactory, UserFactory, procedure, tax_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,8 @@ def test_after_filing_the_applicant_adds_amends_answers_and_withdraws(mails):
         passport = dossier.procedure.requirements.first().document_type
         attachment_add(dossier=dossier, document_type=passport, uploaded_file=pdf_file("nouveau.pdf"), by=user)
         dossier_amend(dossier=dossier, by=user, step="situation", field="phone", value="06 01 02 03 04")
-        dossier_transition(dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=None)
+        dossier_transition(dossier=dossier, to=Status.COMPLEMENTS_REQUESTED,
+                           by=StaffFactory(role__code=dossier.prefecture.department.code))
         attachment_add(dossier=dossier, document_type=passport, uploaded_file=pdf_file("encore.pdf"), by=user)
         complements_answer(dossier=dossier, by=user, message="Voici la pièce.")
         dossier_withdraw(dossier=dossier, by=user, reason="Je quitte la France.")
