@@ -37,6 +37,7 @@ from appointments.services import (
     booking_cancel,
     booking_create,
     booking_mark,
+    booking_reconvoke,
     booking_reschedule,
     offer_accept,
     offer_decline,
@@ -60,8 +61,6 @@ PAGE_SIZE = 10
 PAGE_TIES = 20
 #: Motives booked online only for a file whose state allows it (the registry says which).
 SUBJECT_REQUIRED = frozenset({Motive.Code.CARD_COLLECTION})
-#: How long after a no-show the new convocation may be moved by the applicant.
-RECONVOCATION_MOVABLE_DAYS = 30
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -455,6 +454,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
     day_url = reverse("appointments_backoffice:day", kwargs={
         "desk": booking.slot.desk_id, "day": timezone.localdate(booking.slot.starts_at).isoformat()})
     if booking.status != Booking.Status.NO_SHOW or booking.kind != Booking.Kind.CONVOCATION:
+        # Only a missed convocation has this page; booking_reconvoke refuses anything else too.
         messages.error(request, _("Seule une convocation manquée peut être renouvelée."))
         return redirect(day_url)
     site_ids = [booking.slot.desk.site_id]
@@ -471,11 +471,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
             context["error"] = _("Choisissez un créneau dans la liste.")
         else:
             try:
-                new = booking_create(
-                    person=booking.person, slot=slot, by=request.user, kind=Booking.Kind.CONVOCATION,
-                    subject=Subject(booking.subject_type, booking.subject_id, label) if booking.subject_id else None,
-                    movable_until=timezone.localdate() + timedelta(days=RECONVOCATION_MOVABLE_DAYS),
-                )
+                new = booking_reconvoke(booking=booking, slot=slot, by=request.user, label=label)
             except BookingError as error:
                 context["error"] = str(error)
                 context["alternatives"] = error.alternatives

@@ -5,6 +5,7 @@ from appointments.services.bookings import (
     booking_cancel,
     booking_create,
     booking_mark,
+    booking_reconvoke,
     booking_reminders_send,
     booking_reschedule,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "booking_cancel",
     "booking_create",
     "booking_mark",
+    "booking_reconvoke",
     "booking_reminders_send",
     "booking_reschedule",
     "offer_accept",

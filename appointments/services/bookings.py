@@ -275,6 +275,33 @@ def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
     return booking
 
 
+#: A new convocation after a no-show may be moved by the person for this many days.
+RECONVOCATION_MOVABLE_DAYS = 30
+
+
+def booking_reconvoke(*, booking: Booking, slot: Slot, by: User, label: str = "") -> Booking:
+    """After a no-show on a convocation: a new convocation for the same person, file and motive, at
+    the same site, movable for ``RECONVOCATION_MOVABLE_DAYS`` days, with its letter. Only staff who
+    run the site's desks may do it (``label``: the file's name for the letter). Raises
+    PermissionDenied, or BookingError (SlotTaken with the next free slots)."""
+    from django.core.exceptions import PermissionDenied
+
+    from appointments.selectors import staff_site_ids
+
+    site_id = booking.slot.desk.site_id
+    if site_id not in staff_site_ids(user=by):
+        raise PermissionDenied(_("Ce rendez-vous n'a pas lieu dans un de vos sites."))
+    if booking.status != Booking.Status.NO_SHOW or booking.kind != Booking.Kind.CONVOCATION:
+        raise BookingError(_("Seule une convocation manquée peut être renouvelée."))
+    if slot.motive_id != booking.motive_id or slot.desk.site_id != site_id:
+        raise BookingError(_("Choisissez un créneau dans la liste."))
+    return booking_create(
+        person=booking.person, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
+        subject=Subject(booking.subject_type, booking.subject_id, label) if booking.subject_id else None,
+        movable_until=timezone.localdate() + timedelta(days=RECONVOCATION_MOVABLE_DAYS),
+    )
+
+
 def booking_close_for_subject(*, subject: Subject, motive_code: str, by: User) -> Booking | None:
     """What the appointment of a file becomes when the service it was for is given at the desk (a
     card handed over): the active booking of that motive, if it is today's, is closed as received
