@@ -555,19 +555,14 @@ def reassign(request: HttpRequest) -> HttpResponse:
         exclude_agent=selected.user_id,
     )
     if form.is_valid():
-        moved, refused = 0, []
-        for dossier in form.cleaned_data["dossiers"]:
-            try:
-                services.dossier_assign(dossier=dossier, agent=form.cleaned_data["to_agent"], by=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                refused.append(f"{dossier.reference} : {' '.join(getattr(error, 'messages', [str(error)]))}")
-            else:
-                moved += 1
+        done = services.dossiers_reassign(dossiers=form.cleaned_data["dossiers"], from_agent=selected.user,
+                                          to_agent=form.cleaned_data["to_agent"], by=request.user)
+        moved = done.moved
         if moved:
             messages.success(request, ngettext(
                 "%(count)s dossier réattribué à %(name)s.", "%(count)s dossiers réattribués à %(name)s.", moved,
             ) % {"count": moved, "name": form.cleaned_data["to_agent"].get_full_name()})
-        for line in refused:
+        for line in done.refused:
             messages.error(request, line)
         return redirect(f"{_workload_url()}?{urlencode({'agent': selected.user_id})}")
     return _workload_page(request, loads, unassigned, form=form, agent_id=selected.user_id)

@@ -25,6 +25,7 @@ from applications.services.instruction import (
     dossier_decide,
     dossier_decision_check,
     dossier_mark_complete,
+    dossiers_reassign,
     extension_grant,
 )
 from applications.services.submission import (
@@ -42,6 +43,7 @@ __all__ = [
     "dossier_decide",
     "dossier_decision_check",
     "dossier_mark_complete",
+    "dossiers_reassign",
     "extension_grant",
     "attachment_add",
     "attachment_remove",

@@ -4,6 +4,8 @@ and the dossier's state, saves, writes the timeline and the audit log, and tells
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +29,12 @@ from applications.models import (
 from applications.selectors import BIOMETRICS_DONE, dossier_biometrics_state
 from applications.services.common import dossier_lock, event_record, notify_applicant
 from applications.services.dossiers import dossier_transition
-from applications.staff import is_supervisor_of, may_be_assigned, staff_can_instruct
+from applications.staff import (
+    is_supervisor_of,
+    may_be_assigned,
+    staff_can_instruct,
+    supervised_prefecture_ids,
+)
 from applications.workflow import OPEN_STATUSES, transition_check
 
 
@@ -56,6 +63,39 @@ def dossier_assign(*, dossier: Dossier, agent: User | None, by: User) -> Dossier
         "to": agent.get_full_name() if agent else "", "from": previous.get_full_name() if previous else "",
     })
     return dossier
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """What ``dossiers_reassign`` did: how many files moved, and one line per file it refused."""
+
+    moved: int
+    refused: list[str]
+
+
+def dossiers_reassign(*, dossiers: Iterable[Dossier], from_agent: User, to_agent: User, by: User) -> Reassignment:
+    """A supervisor gives some of one agent's files to another agent of the same prefecture. Each
+    file is moved on its own (``dossier_assign``: row lock, checks, timeline): one that is no longer
+    the first agent's, or that the supervisor does not supervise, is refused with a line saying why,
+    and the others still move. Raises PermissionDenied when ``by`` supervises nowhere."""
+    if not supervised_prefecture_ids(user=by):
+        raise PermissionDenied(_("Seul un chef de bureau peut réattribuer des dossiers."))
+    moved, refused = 0, []
+    for dossier in dossiers:
+        try:
+            with transaction.atomic():
+                locked = dossier_lock(dossier)
+                if not is_supervisor_of(user=by, prefecture_id=locked.prefecture_id):
+                    raise PermissionDenied(_("Ce dossier ne relève pas d'une préfecture que vous encadrez."))
+                if locked.assigned_to_id != from_agent.pk:
+                    raise ValidationError(_("Ce dossier n'est plus attribué à %(name)s.")
+                                          % {"name": from_agent.get_full_name()})
+                dossier_assign(dossier=locked, agent=to_agent, by=by)
+        except (ValidationError, PermissionDenied) as error:
+            refused.append(f"{dossier.reference} : {' '.join(getattr(error, 'messages', [str(error)]))}")
+        else:
+            moved += 1
+    return Reassignment(moved=moved, refused=refused)
 
 
 def dossier_mark_complete(*, dossier: Dossier, by: User) -> Dossier:

@@ -3,11 +3,13 @@
 from html import unescape
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from applications.models import Dossier, DossierEvent, Status
+from applications.services import dossiers_reassign
 from tests.backoffice.conftest import queued, sign_in
 from tests.factories import StaffFactory
 
@@ -88,3 +90,45 @@ def test_reassignment_needs_files_and_an_agent_and_keeps_to_the_prefecture(clien
 def test_only_supervisors_reach_supervision(client):
     sign_in(client, StaffFactory(role=Role.AGENT, with_totp=True))
     assert client.get(WORKLOAD).status_code == 403
+
+
+# --- Reassignment through its service -------------------------------------------------------------
+
+def test_reassignment_moves_only_the_files_still_held_by_the_first_agent(supervisor):
+    anne, marc, julie = StaffFactory(last_name="Roux"), StaffFactory(last_name="Petit"), StaffFactory()
+    kept, taken_meanwhile = queued(name="Blanc A", assigned_to=anne), queued(name="Blanc B", assigned_to=anne)
+    Dossier.objects.filter(pk=taken_meanwhile.pk).update(assigned_to=julie)  # between the page and the post
+
+    done = dossiers_reassign(dossiers=[kept, taken_meanwhile], from_agent=anne, to_agent=marc, by=supervisor)
+
+    assert done.moved == 1
+    assert done.refused == [f"{taken_meanwhile.reference} : Ce dossier n'est plus attribué à {anne.get_full_name()}."]
+    assert Dossier.objects.get(pk=kept.pk).assigned_to == marc
+    assert Dossier.objects.get(pk=taken_meanwhile.pk).assigned_to == julie
+
+
+def test_reassignment_refuses_files_of_a_prefecture_the_supervisor_does_not_supervise(supervisor):
+    anne, marc = StaffFactory(), StaffFactory()
+    bordeaux = queued(name="Noir B", department="33", assigned_to=anne)
+    done = dossiers_reassign(dossiers=[bordeaux], from_agent=anne, to_agent=marc, by=supervisor)
+    assert done.moved == 0 and "préfecture que vous encadrez" in done.refused[0]
+    assert Dossier.objects.get(pk=bordeaux.pk).assigned_to == anne
+
+
+def test_reassignment_refuses_an_agent_of_another_prefecture_as_the_new_one(supervisor):
+    anne = StaffFactory()
+    mine = queued(name="Blanc A", assigned_to=anne)
+    done = dossiers_reassign(dossiers=[mine], from_agent=anne, to_agent=StaffFactory(role__code="33"), by=supervisor)
+    assert done.moved == 0 and "habilité" in done.refused[0]
+    assert Dossier.objects.get(pk=mine.pk).assigned_to == anne
+
+
+@pytest.mark.parametrize("by", [lambda: StaffFactory(role=Role.AGENT),
+                                lambda: StaffFactory(role=Role.SUPERVISOR, verified=False)],
+                         ids=["an_agent", "a_password_only_supervisor"])
+def test_only_a_verified_supervisor_reassigns(by):
+    anne, marc = StaffFactory(), StaffFactory()
+    mine = queued(name="Blanc A", assigned_to=anne)
+    with pytest.raises(PermissionDenied):
+        dossiers_reassign(dossiers=[mine], from_agent=anne, to_agent=marc, by=by())
+    assert Dossier.objects.get(pk=mine.pk).assigned_to == anne
