@@ -187,7 +187,7 @@ def _add_submit_errors(form, errors: dict) -> None:
 @require_POST
 def upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
-    # Only the document types this procedure asks for (complement requests choose among them too).
+    # The URL names one of this procedure's document types, or nothing (404); attachment_add refuses any other.
     requirement = dossier.procedure.requirements.select_related("document_type").filter(document_type_id=type_pk).first()
     document_type = requirement.document_type if requirement else None
     back = (reverse("applications:step", args=[dossier.pk, "documents"]) if dossier.status == Status.DRAFT

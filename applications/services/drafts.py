@@ -74,8 +74,12 @@ def attachment_add(
 ) -> Attachment:
     """Checks the file (applications/uploads.py) and makes it the current one of its type.
 
-    Raises ``ValidationError`` with the reason for the person; nothing else of the dossier changes.
+    Only a document type the dossier's procedure asks for (complement requests choose among them
+    too). Raises ``ValidationError`` with the reason for the person; nothing else of the dossier
+    changes.
     """
+    if not dossier.procedure.requirements.filter(document_type=document_type).exists():
+        raise ValidationError(_("Cette pièce n'est pas demandée pour cette démarche."), code="document_type_not_asked")
     clean = validate_upload(uploaded_file, allowed_formats=document_type.allowed_formats,
                             max_bytes=document_type.max_bytes)
     dossier = dossier_lock(dossier)

@@ -108,12 +108,16 @@ def complements_request(
     *, dossier: Dossier, by: User, document_types: list[DocumentType], message: str, due_on: date
 ) -> ComplementRequest:
     """Asks the applicant for missing pieces (chosen among the procedure's document types, and/or
-    explained in free text) by a date; the legal clock stops until they answer."""
+    explained in free text) by a date; the legal clock stops until they answer. Any other document
+    type is refused: the applicant could not send it (``attachment_add``)."""
     _require_agent(by, dossier)
     message = (message or "").strip()
     errors = {}
     if not document_types and not message:
         errors["document_types"] = [_("Choisissez au moins une pièce ou précisez ce qui manque.")]
+    elif {d.pk for d in document_types} - set(
+            dossier.procedure.requirements.values_list("document_type_id", flat=True)):
+        errors["document_types"] = [_("Choisissez les pièces parmi celles que demande cette démarche.")]
     if due_on <= timezone.localdate():
         errors["due_on"] = [_("La date limite doit être dans le futur.")]
     elif due_on > timezone.localdate() + timedelta(days=rules.COMPLEMENTS_MAX_DAYS):

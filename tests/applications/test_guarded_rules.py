@@ -320,3 +320,38 @@ def test_a_second_biometrics_convocation_is_refused_on_the_file_page(client, mai
     assert response.status_code == 200
     assert "Le demandeur est déjà convoqué pour le relevé d'empreintes." in html(response)
     assert DossierEvent.objects.filter(dossier=dossier, kind="biometrics_requested").count() == 1
+
+
+# --- Document types: only those the procedure asks for (issue 10: the check moved into services) --
+
+def not_asked_of(dossier):
+    """A document type of the catalogue that this dossier's procedure does not ask for."""
+    from applications.models import DocumentType
+
+    return DocumentType.objects.exclude(procedures=dossier.procedure).first()
+
+
+def test_a_file_of_a_document_type_the_procedure_does_not_ask_for_is_refused(mails):
+    dossier = DossierFactory(status="under_review")
+    with pytest.raises(ValidationError) as error, mails():
+        attachment_add(dossier=dossier, document_type=not_asked_of(dossier), uploaded_file=pdf_file(),
+                       by=dossier.applicant)
+    assert error.value.messages == ["Cette pièce n'est pas demandée pour cette démarche."]
+    assert not Attachment.objects.filter(dossier=dossier).exists()
+    assert not DossierEvent.objects.filter(dossier=dossier).exists()
+
+
+def test_complements_ask_only_for_document_types_of_the_procedure(mails):
+    from applications.models import ComplementRequest
+    from applications.services import complements_request
+
+    dossier = DossierFactory(status="under_review")
+    agent = StaffFactory(role__code=dossier.prefecture.department.code)
+    with pytest.raises(ValidationError) as error, mails():
+        complements_request(dossier=dossier, by=agent, document_types=[passport_of(dossier), not_asked_of(dossier)],
+                            message="", due_on=timezone.localdate() + timedelta(days=10))
+    assert error.value.message_dict == {
+        "document_types": ["Choisissez les pièces parmi celles que demande cette démarche."]}
+    dossier.refresh_from_db()
+    assert dossier.status == Status.UNDER_REVIEW
+    assert not ComplementRequest.objects.filter(dossier=dossier).exists()
