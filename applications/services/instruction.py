@@ -250,6 +250,8 @@ def dossier_decide(
     with transaction.atomic():
         dossier = dossier_lock(dossier)
         dossier_decision_check(dossier=dossier, by=by, outcome=outcome, reasons=reasons, appeal_routes=appeal_routes)
+        # Only now, the row held and the state checked: a refused decision never touches the reasons
+        # of one already taken (tests/applications/test_decision_concurrency.py).
         Dossier.objects.filter(pk=dossier.pk).update(decision_reasons=reasons, appeal_routes=appeal_routes)
         dossier = dossier_transition(dossier=dossier, to=outcome, by=by, kind=DossierEvent.Kind.DECIDED,
                                      data={"outcome": outcome, "reasons": reasons[:2000]})

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
-from applications.models import Attachment, ComplementRequest, DossierEvent, Status
+from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services import (
     attachment_add,
     attachment_review,
@@ -178,3 +178,23 @@ def test_only_a_late_renewal_under_instruction_can_be_granted_an_extension():
     assert error.value.messages == ["Seul un renouvellement en cours d'instruction peut en bénéficier."]
     first_request.refresh_from_db()
     assert first_request.extension_granted is False
+
+
+def test_a_refused_decision_leaves_the_recorded_reasons_alone(mails):
+    """The reasons were once written before the row was locked and the state checked: a decision
+    refused for the dossier's state overwrote the reasons of the decision already taken."""
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", reasons="Ressources insuffisantes.",
+                       appeal_routes="Recours gracieux sous deux mois.")
+    with pytest.raises(TransitionNotAllowed):
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons="Doublon.")
+    with pytest.raises(PermissionDenied):
+        dossier_decide(dossier=DossierFactory(status="under_review"), by=StaffFactory(role__code="13"),
+                       outcome="closed_without_action", reasons="Doublon.")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.DECIDED_UNFAVOURABLE
+    assert (dossier.decision_reasons, dossier.appeal_routes) == ("Ressources insuffisantes.",
+                                                                 "Recours gracieux sous deux mois.")
+    assert not Dossier.objects.filter(decision_reasons="Doublon.").exists()
