@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications.catalogue_i18n import catalogue_text
@@ -23,6 +24,7 @@ from applications.models import (
     Status,
 )
 from applications.rules import RenewalWindow, renewal_window
+from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
 
 
@@ -212,3 +214,55 @@ def dossier_biometrics_state(*, dossier: Dossier) -> str:
     if statuses & {Booking.Status.BOOKED, Booking.Status.CHECKED_IN}:
         return BIOMETRICS_CONVOKED
     return BIOMETRICS_NONE
+
+
+# --- Before filing --------------------------------------------------------------------------------
+
+def dossier_missing_items(*, dossier: Dossier) -> list[str]:
+    """What the applicant still has to provide before sending, in plain words (empty: complete)."""
+    missing: list[str] = []
+    for step in steps_for(dossier.procedure):
+        if step in ("documents", "review"):
+            continue
+        if step not in dossier.answers:
+            missing.append(_("Étape « %(step)s » à compléter.") % {"step": STEP_LABELS[step]})
+    for question in dossier.procedure.questions:
+        answer = dossier.answers.get("questions", {}).get(question["code"])
+        if question.get("required") and answer in (None, "") and "questions" in dossier.answers:
+            missing.append(_("Réponse manquante : %(label)s") % {"label": catalogue_text(question, "label")})
+    present = set(
+        Attachment.objects.filter(dossier=dossier, is_current=True).values_list("document_type_id", flat=True)
+    )
+    for requirement in dossier.procedure.requirements.select_related("document_type"):
+        if requirement.required and requirement.document_type_id not in present:
+            missing.append(_("Pièce manquante : %(name)s") % {"name": requirement.document_type.name})
+    if dossier.procedure.is_renewal and dossier.renewed_permit_id is None and "situation" in dossier.answers:
+        missing.append(_("Indiquez le titre de séjour que vous renouvelez."))
+    if "situation" in dossier.answers and dossier.prefecture_id is None:
+        missing.append(_("Indiquez votre département de résidence."))
+    return missing
+
+
+@dataclass(frozen=True)
+class SubmissionReadiness:
+    """What stands between a draft and its filing, read once: the review page shows it and
+    ``dossier_submit_check`` turns it into errors."""
+
+    #: What the applicant still has to provide, in plain words (empty: complete).
+    missing: list[str]
+    #: For a renewal: 'not_yet', 'open' or 'closed' (late) today; None for other procedures.
+    timing: str | None
+    #: The renewed permit's renewal window (None when there is no renewed permit).
+    window: RenewalWindow | None
+    #: Another request of the same family for the same permit, filed and not final.
+    in_progress: Dossier | None
+
+
+def dossier_submission_readiness(*, dossier: Dossier, today: date | None = None) -> SubmissionReadiness:
+    permit = dossier.renewed_permit if dossier.renewed_permit_id else None
+    window = renewal_window(permit.valid_until) if permit is not None else None
+    timing = None
+    if dossier.procedure.is_renewal and window is not None:
+        timing = window.state(today or timezone.localdate())
+    return SubmissionReadiness(missing=dossier_missing_items(dossier=dossier), timing=timing, window=window,
+                               in_progress=request_in_progress_for_permit(dossier=dossier))

@@ -16,8 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.models import Procedure, Status
-from applications.rules import LATE_RENEWAL_FEE_EUR, renewal_window
-from applications.services.submission import renewal_timing
+from applications.rules import LATE_RENEWAL_FEE_EUR
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
@@ -140,9 +139,9 @@ def _documents_step(request, dossier):
 
 
 def _review_step(request, dossier):
-    timing = renewal_timing(dossier=dossier)
+    readiness = selectors.dossier_submission_readiness(dossier=dossier)
     form = forms.ReviewForm(request.POST if request.method == "POST" else None,
-                            procedure=dossier.procedure, late=timing == "closed")
+                            procedure=dossier.procedure, late=readiness.timing == "closed")
     if request.method == "POST":
         inputs = {
             "tax_stamp_number": request.POST.get("tax_stamp_number", ""),
@@ -162,13 +161,11 @@ def _review_step(request, dossier):
                 messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
                 return redirect("applications:dossier", pk=dossier.pk)
         else:  # the form's own errors and the dossier's, in one round
-            _add_submit_errors(form, services.dossier_submit_check(dossier=dossier, **inputs))
-    window = renewal_window(dossier.renewed_permit.valid_until) if dossier.renewed_permit else None
+            _add_submit_errors(form, services.dossier_submit_check(dossier=dossier, readiness=readiness, **inputs))
     return render(request, "applications/step_review.html", {
         **_step_context(dossier, "review"), "form": form,
-        "missing": services.dossier_missing_items(dossier=dossier),
-        "in_progress": selectors.request_in_progress_for_permit(dossier=dossier),
-        "data": selectors.dossier_page_data(dossier=dossier), "timing": timing, "window": window,
+        "missing": readiness.missing, "in_progress": readiness.in_progress,
+        "data": selectors.dossier_page_data(dossier=dossier), "timing": readiness.timing, "window": readiness.window,
         "late_fee": LATE_RENEWAL_FEE_EUR,
     })
 

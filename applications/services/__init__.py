@@ -29,7 +29,6 @@ from applications.services.instruction import (
     extension_grant,
 )
 from applications.services.submission import (
-    dossier_missing_items,
     dossier_submit,
     dossier_submit_check,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "attachment_remove",
     "complements_answer",
     "dossier_amend",
-    "dossier_missing_items",
     "dossier_submit",
     "dossier_submit_check",
     "dossier_transition",

@@ -10,10 +10,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications import rules
-from applications.catalogue_i18n import catalogue_text
 from applications.clock import initial_deadline
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Status
-from applications.selectors import request_in_progress_for_permit
+from applications.selectors import (
+    SubmissionReadiness,
+    dossier_submission_readiness,
+    request_in_progress_for_permit,
+)
 from applications.services.common import (
     dossier_lock,
     dossier_refresh_priority,
@@ -21,55 +24,23 @@ from applications.services.common import (
     notify_applicant,
     search_name,
 )
-from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import transition_check
 
 RECEIPT_TEMPLATE = "documents/pdf/filing_receipt.html"
 
 
-def dossier_missing_items(*, dossier: Dossier) -> list[str]:
-    """What the applicant still has to provide before sending, in plain words (empty: complete)."""
-    missing: list[str] = []
-    for step in steps_for(dossier.procedure):
-        if step in ("documents", "review"):
-            continue
-        if step not in dossier.answers:
-            missing.append(_("Étape « %(step)s » à compléter.") % {"step": STEP_LABELS[step]})
-    for question in dossier.procedure.questions:
-        answer = dossier.answers.get("questions", {}).get(question["code"])
-        if question.get("required") and answer in (None, "") and "questions" in dossier.answers:
-            missing.append(_("Réponse manquante : %(label)s") % {"label": catalogue_text(question, "label")})
-    present = set(
-        Attachment.objects.filter(dossier=dossier, is_current=True).values_list("document_type_id", flat=True)
-    )
-    for requirement in dossier.procedure.requirements.select_related("document_type"):
-        if requirement.required and requirement.document_type_id not in present:
-            missing.append(_("Pièce manquante : %(name)s") % {"name": requirement.document_type.name})
-    if dossier.procedure.is_renewal and dossier.renewed_permit_id is None and "situation" in dossier.answers:
-        missing.append(_("Indiquez le titre de séjour que vous renouvelez."))
-    if "situation" in dossier.answers and dossier.prefecture_id is None:
-        missing.append(_("Indiquez votre département de résidence."))
-    return missing
-
-
-def renewal_timing(*, dossier: Dossier, today=None) -> str | None:
-    """'not_yet', 'open' or 'closed' for a renewal, None for other procedures."""
-    if not dossier.procedure.is_renewal or dossier.renewed_permit is None:
-        return None
-    today = today or timezone.localdate()
-    return rules.renewal_window(dossier.renewed_permit.valid_until).state(today)
-
-
 def dossier_submit_check(
     *, dossier: Dossier, tax_stamp_number: str = "", ephoto_code: str = "", accept_late: bool = False,
+    readiness: SubmissionReadiness | None = None,
 ) -> dict[str, list[ValidationError]]:
     """Everything that keeps the dossier from being filed with these inputs, by field ("__all__":
-    the dossier as a whole); empty when it can be filed. The filing form shows it all at once."""
+    the dossier as a whole); empty when it can be filed. The filing form shows it all at once.
+    ``readiness``: the dossier's, when the caller has read it already (the review page shows it)."""
     procedure = dossier.procedure
+    readiness = readiness or dossier_submission_readiness(dossier=dossier)
     errors: dict[str, list[ValidationError]] = {}
-    missing = dossier_missing_items(dossier=dossier)
-    if missing:
-        errors["__all__"] = [ValidationError(item) for item in missing]
+    if readiness.missing:
+        errors["__all__"] = [ValidationError(item) for item in readiness.missing]
     stamp = rules.normalise_tax_stamp(tax_stamp_number)
     if procedure.fee_eur and not rules.TAX_STAMP_RE.match(stamp):
         errors["tax_stamp_number"] = [ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))]
@@ -78,18 +49,15 @@ def dossier_submit_check(
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
         errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé sur la planche de photos."))]
-    timing = renewal_timing(dossier=dossier)
-    if timing == "not_yet":
-        window = rules.renewal_window(dossier.renewed_permit.valid_until)
+    if readiness.timing == "not_yet" and readiness.window is not None:  # a timing comes with its window
         errors.setdefault("__all__", []).append(ValidationError(
             _("Vous pourrez demander le renouvellement à partir du %(date)s.")
-            % {"date": date_format(window.opens, "DATE_FORMAT")}
+            % {"date": date_format(readiness.window.opens, "DATE_FORMAT")}
         ))
-    elif timing == "closed" and not accept_late:
+    elif readiness.timing == "closed" and not accept_late:
         errors["accept_late"] = [ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))]
-    other = request_in_progress_for_permit(dossier=dossier)
-    if other is not None:
-        errors["renewed_permit"] = [_request_in_progress_error(other)]
+    if readiness.in_progress is not None:
+        errors["renewed_permit"] = [_request_in_progress_error(readiness.in_progress)]
     return errors
 
 
@@ -107,13 +75,14 @@ def dossier_submit(
     dossier = dossier_lock(dossier)
     transition_check(dossier.status, Status.SUBMITTED)
     procedure = dossier.procedure
+    readiness = dossier_submission_readiness(dossier=dossier)
     errors = dossier_submit_check(dossier=dossier, tax_stamp_number=tax_stamp_number,
-                                  ephoto_code=ephoto_code, accept_late=accept_late)
+                                  ephoto_code=ephoto_code, accept_late=accept_late, readiness=readiness)
     if errors:
         raise ValidationError(errors)
     stamp = rules.normalise_tax_stamp(tax_stamp_number)
     photo = rules.normalise_ephoto(ephoto_code)
-    timing = renewal_timing(dossier=dossier)
+    timing = readiness.timing
 
     now = timezone.now()
     dossier.status = Status.SUBMITTED

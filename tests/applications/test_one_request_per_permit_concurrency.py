@@ -63,7 +63,7 @@ def test_two_renewals_of_one_permit_filed_at_once_end_in_one_filed_and_one_clear
     first = filled_renewal(user)
     second = second_renewal(user, first.renewed_permit, code="renouvellement-etudiant")
 
-    results = file_at_once([first, second], [tax_stamp(), tax_stamp()], check_name="request_in_progress_for_permit")
+    results = file_at_once([first, second], [tax_stamp(), tax_stamp()], check_name="dossier_submission_readiness")
 
     filed = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, Exception)]
