@@ -37,6 +37,7 @@ from appointments.services import (
     booking_cancel,
     booking_create,
     booking_mark,
+    booking_reconvocable,
     booking_reconvoke,
     booking_reschedule,
     offer_accept,
@@ -421,7 +422,8 @@ def day(request: HttpRequest, desk: int, day: date) -> HttpResponse:
         "desk": desk_obj, "day": on, "today": timezone.localdate(),
         "previous": on - timedelta(days=1), "next": on + timedelta(days=1),
         "rows": [(b, labels.get((b.subject_type, b.subject_id), ""), b.slot.starts_at <= now,
-                  (b.subject_type, b.subject_id, b.motive_id) in again) for b in bookings],
+                  (b.subject_type, b.subject_id, b.motive_id) in again, booking_reconvocable(booking=b))
+                 for b in bookings],
         "supervisor": selectors.desk_supervised_by(user=request.user, desk=desk_obj),
     })
 
@@ -453,8 +455,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_staff(user=request.user, pk=pk)
     day_url = reverse("appointments_backoffice:day", kwargs={
         "desk": booking.slot.desk_id, "day": timezone.localdate(booking.slot.starts_at).isoformat()})
-    if booking.status != Booking.Status.NO_SHOW or booking.kind != Booking.Kind.CONVOCATION:
-        # Only a missed convocation has this page; booking_reconvoke refuses anything else too.
+    if not booking_reconvocable(booking=booking):
         messages.error(request, _("Seule une convocation manquée peut être renouvelée."))
         return redirect(day_url)
     site_ids = [booking.slot.desk.site_id]

@@ -279,6 +279,12 @@ def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
 RECONVOCATION_MOVABLE_DAYS = 30
 
 
+def booking_reconvocable(*, booking: Booking) -> bool:
+    """Whether a new convocation may replace this booking: a convocation the person missed. The
+    desk's day offers "Reconvoquer" exactly then, and ``booking_reconvoke`` refuses anything else."""
+    return booking.status == Booking.Status.NO_SHOW and booking.kind == Booking.Kind.CONVOCATION
+
+
 def booking_reconvoke(*, booking: Booking, slot: Slot, by: User, label: str = "") -> Booking:
     """After a no-show on a convocation: a new convocation for the same person, file and motive, at
     the same site, movable for ``RECONVOCATION_MOVABLE_DAYS`` days, with its letter. Only staff who
@@ -291,7 +297,7 @@ def booking_reconvoke(*, booking: Booking, slot: Slot, by: User, label: str = ""
     site_id = booking.slot.desk.site_id
     if site_id not in staff_site_ids(user=by):
         raise PermissionDenied(_("Ce rendez-vous n'a pas lieu dans un de vos sites."))
-    if booking.status != Booking.Status.NO_SHOW or booking.kind != Booking.Kind.CONVOCATION:
+    if not booking_reconvocable(booking=booking):
         raise BookingError(_("Seule une convocation manquée peut être renouvelée."))
     if slot.motive_id != booking.motive_id or slot.desk.site_id != site_id:
         raise BookingError(_("Choisissez un créneau dans la liste."))
