@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from applications.clock import PENDING_STATUSES
 from applications.models import Dossier, DossierEvent, PermitCategory, Status
+from applications.selectors import applicant_snapshot
 from applications.services.common import (
     dossier_lock,
     dossier_refresh_priority,
@@ -115,26 +116,13 @@ def extension_certificate_due(dossier: Dossier, today: date) -> bool:
 
 # --- Context ------------------------------------------------------------------------------------
 
-def _applicant(dossier: Dossier) -> dict[str, str]:
-    """The holder as the dossier's identity step gives them, else as their account does."""
-    user, identity = dossier.applicant, dossier.answers.get("identity", {})
-    last_name = (identity.get("last_name") or "").upper()
-    name = " ".join(p for p in (identity.get("first_name"), last_name) if p) or user.get_full_name()
-    birth_date = identity.get("birth_date") or (user.birth_date.isoformat() if user.birth_date else "")
-    return {
-        "name": name,
-        "birth_date": birth_date,
-        "foreigner_number": identity.get("foreigner_number") or user.foreigner_number or "",
-    }
-
-
 def _dossier_facts(dossier: Dossier) -> dict[str, Any]:
     return {
         "reference": dossier.reference,
         "procedure": dossier.procedure.name,
         "filed_at": dossier.submitted_at.isoformat() if dossier.submitted_at else "",
         "prefecture": dossier.prefecture.name if dossier.prefecture_id else "",
-        "applicant": _applicant(dossier),
+        "applicant": applicant_snapshot(dossier=dossier),
     }
 
 
@@ -150,7 +138,7 @@ def favourable_decision_certificate_facts(*, dossier: Dossier) -> dict[str, Any]
     sees it before confirming the decision."""
     category = dossier.procedure.permit_category
     return {
-        "holder": _applicant(dossier),
+        "holder": applicant_snapshot(dossier=dossier),
         "permit_category": str(PermitCategory(category).label) if category else "",
         "work": work_right_for_category(category),
     }
