@@ -31,7 +31,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications.clock import PENDING_STATUSES
 from applications.models import Dossier, DossierEvent, PermitCategory, Status
 from applications.selectors import applicant_snapshot
 from applications.services.common import (
@@ -40,6 +39,7 @@ from applications.services.common import (
     event_record,
     notify_applicant,
 )
+from applications.workflow import OPEN_STATUSES
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.selectors import documents_for_subject
 from documents.services import document_issue, document_revoke
@@ -92,7 +92,7 @@ def extension_certificates_due_filter(today: date) -> Q:
     ``extension_certificate_due``, which re-checks it under the row lock."""
     horizon = _horizon(today)
     return (
-        Q(procedure__is_renewal=True, status__in=PENDING_STATUSES, renewed_permit__isnull=False,
+        Q(procedure__is_renewal=True, status__in=OPEN_STATUSES, renewed_permit__isnull=False,
           permit_expires_on__isnull=False, permit_expires_on__lte=horizon)
         & (Q(filed_on_time=True) | Q(extension_granted=True))
         & (Q(certificate_valid_until__isnull=True) | Q(certificate_valid_until__lte=horizon))
@@ -106,7 +106,7 @@ def extension_certificate_due(dossier: Dossier, today: date) -> bool:
     horizon = _horizon(today)
     return bool(
         dossier.procedure.is_renewal
-        and dossier.status in PENDING_STATUSES
+        and dossier.status in OPEN_STATUSES
         and dossier.renewed_permit_id is not None
         and (dossier.filed_on_time is True or dossier.extension_granted)
         and dossier.permit_expires_on is not None and dossier.permit_expires_on <= horizon
