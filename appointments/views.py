@@ -60,8 +60,6 @@ PAGE_SIZE = 10
 PAGE_TIES = 20
 #: Motives booked online only for a file whose state allows it (the registry says which).
 SUBJECT_REQUIRED = frozenset({Motive.Code.CARD_COLLECTION})
-#: How long after a no-show the new convocation may be moved by the applicant.
-RECONVOCATION_MOVABLE_DAYS = 30
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -462,7 +460,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
     label = registry.subject_label(booking.subject_type, booking.subject_id) if booking.subject_id else ""
     picked, picker = _picked_day(request, {})
     context = {**picker, "booking": booking, "label": label, "action": action, "day_url": day_url, "error": "",
-               "alternatives": None, "after": picked}
+               "alternatives": None, "after": picked, "movable_days": settings.CONVOCATION_MOVABLE_DAYS}
     if request.method == "POST":
         form = SlotChoiceForm(request.POST)
         slot = form.is_valid() and selectors.slot_get_bookable(pk=form.cleaned_data["slot"], motive=booking.motive,
@@ -474,7 +472,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
                 new = booking_create(
                     person=booking.person, slot=slot, by=request.user, kind=Booking.Kind.CONVOCATION,
                     subject=Subject(booking.subject_type, booking.subject_id, label) if booking.subject_id else None,
-                    movable_until=timezone.localdate() + timedelta(days=RECONVOCATION_MOVABLE_DAYS),
+                    movable_until=timezone.localdate() + timedelta(days=settings.CONVOCATION_MOVABLE_DAYS),
                 )
             except BookingError as error:
                 context["error"] = str(error)

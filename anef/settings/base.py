@@ -346,5 +346,8 @@ SLOT_OFFER_HOURS = env.int("SLOT_OFFER_HOURS", default=12)
 # A convocation the portal books by itself is at least this many working days away (weekends and
 # public holidays skipped); the person may still move it to an earlier free slot.
 CONVOCATION_MIN_NOTICE_WORKING_DAYS = env.int("CONVOCATION_MIN_NOTICE_WORKING_DAYS", default=3)
+# How many days from the day it is sent the person may move a convocation online (fingerprints,
+# and the new convocation after a missed one).
+CONVOCATION_MOVABLE_DAYS = env.int("CONVOCATION_MOVABLE_DAYS", default=30)
 PORTAL_NAME = _("Étrangers en France")
 UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=env.int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 7))
