@@ -3,6 +3,7 @@ service or selector, render."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.models import Procedure, Status
-from applications.rules import LATE_RENEWAL_FEE_EUR, renewal_window
+from applications.rules import renewal_window
 from applications.services.submission import renewal_timing
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
@@ -58,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "permits": selectors.permits_for_holder(user=request.user, dossiers=dossiers, certificates=certificates,
                                                 bookings=appointments),
         "certificates": certificates,
+        "late_fee": settings.LATE_RENEWAL_FEE_EUR,
         "drafts": [d for d in dossiers if d.status == Status.DRAFT],
         "filed": filed,
     })
@@ -169,7 +171,7 @@ def _review_step(request, dossier):
         "missing": services.dossier_missing_items(dossier=dossier),
         "in_progress": selectors.request_in_progress_for_permit(dossier=dossier),
         "data": selectors.dossier_page_data(dossier=dossier), "timing": timing, "window": window,
-        "late_fee": LATE_RENEWAL_FEE_EUR,
+        "late_fee": settings.LATE_RENEWAL_FEE_EUR,
     })
 
 

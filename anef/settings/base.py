@@ -339,6 +339,9 @@ LEGAL_TARGET_DAYS_RENEWAL = env.int("LEGAL_TARGET_DAYS_RENEWAL", default=30)
 RIGHTS_AT_RISK_DAYS = env.int("RIGHTS_AT_RISK_DAYS", default=30)
 EXTENSION_CERTIFICATE_LEAD_DAYS = env.int("EXTENSION_CERTIFICATE_LEAD_DAYS", default=7)
 EXTENSION_CERTIFICATE_MONTHS = env.int("EXTENSION_CERTIFICATE_MONTHS", default=3)
+# The extra fee of a renewal filed after the window of R.431-5, in euros (set by the finance law:
+# a change needs no release).
+LATE_RENEWAL_FEE_EUR = env.int("LATE_RENEWAL_FEE_EUR", default=180)
 # Appointments (DESIGN §7).
 SLOT_WEEKS_AHEAD = env.int("SLOT_WEEKS_AHEAD", default=8)
 BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=10)  # self-service attempts per 10 minutes
