@@ -47,11 +47,6 @@ def renewal_window(valid_until: date) -> RenewalWindow:
     )
 
 
-def renewal_on_time(valid_until: date, filed_on: date) -> bool:
-    """Filed on time: inside the window (submission before it opens is refused altogether)."""
-    return renewal_window(valid_until).state(filed_on) == "open"
-
-
 def normalise_tax_stamp(value: str) -> str:
     return re.sub(r"[\s-]", "", value or "")
 

@@ -338,6 +338,3 @@ def booking_reminders_send(*, now: datetime | None = None, batch_size: int = 100
                     sent += 1
         last_id = batch[-1].id
 
-
-def motive_get(code: str) -> Motive:
-    return Motive.objects.get(code=code)
