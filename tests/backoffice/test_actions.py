@@ -453,3 +453,10 @@ def test_the_file_page_tables_can_be_scrolled_with_the_keyboard(agent_client, in
     assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Rendez-vous liés au dossier">' in page
     assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Identité">' in page
     assert page.count('class="fr-table__container"') == page.count('class="fr-table__container" tabindex="0"')
+
+
+def test_the_file_page_does_not_claim_there_are_no_blocking_reports(agent_client, instructor):
+    """Regression: a "Signalements: none so far" block stood on every file while blocking reports
+    could not be made at all (the substitution app has no models yet)."""
+    page = html(agent_client.get(url("dossier", under_review(instructor))))
+    assert "Signalements" not in page
