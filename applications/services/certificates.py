@@ -175,6 +175,7 @@ def favourable_decision_certificate_issue(*, dossier: Dossier, by: User | None) 
             kind=DocumentKind.FAVOURABLE_DECISION, holder=dossier.applicant, subject=dossier,
             template=FAVOURABLE_TEMPLATE, context=context, valid_from=timezone.localdate(),
             valid_until=None, supersedes=extensions[0] if extensions else None, by=by,
+            holder_as=context["applicant"],
         )
         # There is at most one valid extension certificate (each supersedes the previous one);
         # should there be more, the others cannot name a successor through document_issue, and
@@ -261,7 +262,7 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
     document = document_issue(
         kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
         template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
-        supersedes=previous, by=by,
+        supersedes=previous, by=by, holder_as=context["applicant"],
     )
     dossier.certificate_valid_until = ends
     dossier.save(update_fields=["certificate_valid_until", "updated_at"])

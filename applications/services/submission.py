@@ -208,4 +208,4 @@ def _issue_receipt(*, dossier: Dossier, by: User):
         "channel": dossier.channel if dossier.channel in Channel.values else "online",
     }
     return document_issue(kind="filing_receipt", holder=applicant, subject=dossier,
-                          template=RECEIPT_TEMPLATE, context=context)
+                          template=RECEIPT_TEMPLATE, context=context, holder_as=context["applicant"])

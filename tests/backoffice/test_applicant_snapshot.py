@@ -1,11 +1,14 @@
-"""One applicant snapshot: the filing receipt, the certificate and the back-office name the same
-person the same way (``applications.selectors.applicant_snapshot``)."""
+"""One applicant snapshot: the filing receipt, the certificate, their /verifier/ page and the
+back-office name the same person the same way (``applications.selectors.applicant_snapshot``)."""
+
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
 from applications.services import dossier_decide
 from documents.models import DocumentKind, IssuedDocument
+from documents.selectors import document_verification_facts
 from tests.backoffice.conftest import file_renewal
 from tests.factories import StaffFactory, UserFactory, biometrics_taken
 
@@ -27,10 +30,15 @@ def test_receipt_certificate_and_file_page_name_the_applicant_alike(agent_client
         biometrics_taken(dossier)
         dossier_decide(dossier=dossier, by=StaffFactory(), outcome="decided_favourable")
 
-    receipt = issued(dossier, DocumentKind.FILING_RECEIPT).context["applicant"]
-    certificate = issued(dossier, DocumentKind.FAVOURABLE_DECISION).context["applicant"]
+    receipt_document = issued(dossier, DocumentKind.FILING_RECEIPT)
+    certificate_document = issued(dossier, DocumentKind.FAVOURABLE_DECISION)
+    receipt, certificate = receipt_document.context["applicant"], certificate_document.context["applicant"]
     page = agent_client.get(reverse("backoffice_instruction:dossier", args=[dossier.pk])).content.decode()
 
     expected = {"name": "Amina DIALLO", "birth_date": "1990-03-02", "foreigner_number": "9876543210"}
     assert receipt == certificate == expected
     assert "Amina DIALLO – " in page
+    # /verifier/ names the holder as the paper does, not as the account does ("Awa NDIAYE").
+    for document in (receipt_document, certificate_document):
+        facts = document_verification_facts(document=document)
+        assert (facts.holder_name, facts.holder_birth_date) == ("Amina DIALLO", date(1990, 3, 2))
