@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import NATIONAL_ROLES, STAFF_ROLES, Membership, Role, User
+from accounts.models import STAFF_ROLES, Membership, Role, User
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -32,10 +32,6 @@ def user_is_staff_member(*, user: User) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_staff or user.is_superuser or user_roles(user=user) & STAFF_ROLES)
-
-
-def user_is_national(*, user: User) -> bool:
-    return bool(user_roles(user=user) & NATIONAL_ROLES)
 
 
 def users_unverified_before(*, cutoff) -> QuerySet[User]:

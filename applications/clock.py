@@ -16,6 +16,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import TruncDate
 
 from applications.models import Dossier, Status
+from applications.workflow import OPEN_STATUSES
 
 PRIORITY_RIGHTS_AT_RISK = 0
 PRIORITY_OVERDUE = 1
@@ -24,8 +25,6 @@ PRIORITY_NONE = 9
 #: Statuses whose dossiers wait for the prefecture (or the applicant) and sit in the queue.
 QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED,
                   Status.DECIDED_FAVOURABLE, Status.CARD_IN_PRODUCTION, Status.CARD_READY)
-#: Statuses in which the person's right to stay hangs on the file (before a decision).
-PENDING_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.COMPLEMENTS_REQUESTED)
 
 
 def target_days(*, is_renewal: bool) -> int:
@@ -46,7 +45,7 @@ class Clock:
 
 
 def clock_for(dossier: Dossier, today: date) -> Clock:
-    if dossier.legal_deadline is None or dossier.status not in PENDING_STATUSES:
+    if dossier.legal_deadline is None or dossier.status not in OPEN_STATUSES:
         return Clock(dossier.legal_deadline, None, False, False, rights_at_risk(dossier, today))
     reference = dossier.clock_paused_on or today
     days_left = (dossier.legal_deadline - reference).days
@@ -56,7 +55,7 @@ def clock_for(dossier: Dossier, today: date) -> Clock:
 
 
 def rights_at_risk(dossier: Dossier, today: date) -> bool:
-    if dossier.status not in PENDING_STATUSES or dossier.permit_expires_on is None:
+    if dossier.status not in OPEN_STATUSES or dossier.permit_expires_on is None:
         return False
     covered = dossier.certificate_valid_until is not None and dossier.certificate_valid_until >= today
     return not covered and dossier.permit_expires_on <= today + timedelta(days=settings.RIGHTS_AT_RISK_DAYS)
@@ -76,11 +75,11 @@ def priority_for(dossier: Dossier, today: date) -> tuple[int, date | None]:
 def priority_expressions(today: date) -> dict:
     """The same rule as ``priority_for``, as SQL, to refresh many rows in one UPDATE."""
     at_risk = (
-        Q(status__in=PENDING_STATUSES, permit_expires_on__isnull=False,
+        Q(status__in=OPEN_STATUSES, permit_expires_on__isnull=False,
           permit_expires_on__lte=today + timedelta(days=settings.RIGHTS_AT_RISK_DAYS))
         & (Q(certificate_valid_until__isnull=True) | Q(certificate_valid_until__lt=today))
     )
-    overdue = Q(status__in=PENDING_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
+    overdue = Q(status__in=OPEN_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
     in_queue = Q(status__in=QUEUE_STATUSES)
     return {
         "priority": Case(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +11,7 @@ from accounts.models import foreigner_number_validator, phone_validator
 from accounts.validators import birth_date_check
 from applications.catalogue_i18n import catalogue_choices, catalogue_text
 from applications.models import Permit, Procedure
-from applications.rules import LATE_RENEWAL_FEE_EUR, question_date_check
+from applications.rules import question_date_check
 from territory.models import Department
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
@@ -159,7 +160,7 @@ class ReviewForm(forms.Form):
             self.fields["accept_late"] = forms.BooleanField(
                 label=_("J'ai compris : ma demande est tardive, une taxe supplémentaire de %(fee)s € est due "
                         "et je ne recevrai pas automatiquement d'attestation de prolongation d'instruction.")
-                % {"fee": LATE_RENEWAL_FEE_EUR},
+                % {"fee": settings.LATE_RENEWAL_FEE_EUR},
                 required=False,
             )
 

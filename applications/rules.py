@@ -14,8 +14,8 @@ from accounts.validators import EARLIEST_BIRTH_DATE
 #: R.431-5: a renewal is filed between the 120th and the 60th day before the permit expires.
 RENEWAL_WINDOW_OPENS_DAYS = 120
 RENEWAL_WINDOW_CLOSES_DAYS = 60
-#: A renewal filed after the window costs an extra fee and gets no automatic extension certificate.
-LATE_RENEWAL_FEE_EUR = 180
+#: A renewal filed after the window costs an extra fee (``settings.LATE_RENEWAL_FEE_EUR``) and gets no
+#: automatic extension certificate.
 
 #: A filed dossier keeps every version of a piece the agents may have seen; an applicant sends at
 #: most this many versions of one document type (the first one included), then asks the prefecture.
@@ -45,11 +45,6 @@ def renewal_window(valid_until: date) -> RenewalWindow:
         opens=valid_until - timedelta(days=RENEWAL_WINDOW_OPENS_DAYS),
         closes=valid_until - timedelta(days=RENEWAL_WINDOW_CLOSES_DAYS),
     )
-
-
-def renewal_on_time(valid_until: date, filed_on: date) -> bool:
-    """Filed on time: inside the window (submission before it opens is refused altogether)."""
-    return renewal_window(valid_until).state(filed_on) == "open"
 
 
 def normalise_tax_stamp(value: str) -> str:

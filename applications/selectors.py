@@ -186,6 +186,30 @@ def request_in_progress_for_permit(*, dossier: Dossier) -> Dossier | None:
     )
 
 
+def person_name(*, first: str | None, last: str | None) -> str:
+    """A person as the portal names them everywhere: "First LAST" (as ``User.get_full_name``)."""
+    return " ".join(part for part in (first, (last or "").upper()) if part)
+
+
+def applicant_snapshot(*, dossier: Dossier) -> dict[str, str]:
+    """Who the dossier is about, as every document and page names them: the filing receipt, the
+    certificates and the back-office. Each fact comes from the dossier's identity step, else from
+    the account (an answer left blank there does not blank out what the account knows).
+
+    ``name`` is "First LAST" (as ``User.get_full_name``); ``birth_date`` is ISO (``YYYY-MM-DD``) or "".
+    No query beyond ``dossier.applicant`` (select it with the dossier on list pages).
+    """
+    user = dossier.applicant
+    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
+    name = person_name(first=identity.get("first_name") or user.first_name,
+                       last=identity.get("last_name") or user.last_name)
+    return {
+        "name": name or user.email,
+        "birth_date": identity.get("birth_date") or (user.birth_date.isoformat() if user.birth_date else ""),
+        "foreigner_number": identity.get("foreigner_number") or user.foreigner_number or "",
+    }
+
+
 def attachment_get_for_user(*, user: User, dossier_pk: int, pk: int) -> Attachment:
     try:
         return Attachment.objects.select_related("dossier", "document_type").get(

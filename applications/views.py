@@ -3,6 +3,7 @@ service or selector, render."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.models import Procedure, Status
-from applications.rules import LATE_RENEWAL_FEE_EUR
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
@@ -57,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "permits": selectors.permits_for_holder(user=request.user, dossiers=dossiers, certificates=certificates,
                                                 bookings=appointments),
         "certificates": certificates,
+        "late_fee": settings.LATE_RENEWAL_FEE_EUR,
         "drafts": [d for d in dossiers if d.status == Status.DRAFT],
         "filed": filed,
     })
@@ -166,7 +167,7 @@ def _review_step(request, dossier):
         **_step_context(dossier, "review"), "form": form,
         "missing": readiness.missing, "in_progress": readiness.in_progress,
         "data": selectors.dossier_page_data(dossier=dossier), "timing": readiness.timing, "window": readiness.window,
-        "late_fee": LATE_RENEWAL_FEE_EUR,
+        "late_fee": settings.LATE_RENEWAL_FEE_EUR,
     })
 
 

@@ -1,7 +1,11 @@
-"""The dossier state machine (DESIGN §4): every allowed transition, in one table.
+"""The dossier state machine (DESIGN §4): the statuses, their sets and every allowed transition,
+in one table.
 
-Each transition is performed by one service in applications/services.py, which calls
-``transition_check`` first; nothing else changes ``Dossier.status``.
+Two services change ``Dossier.status``, both in the ``applications/services/`` package and both
+calling ``transition_check`` first: ``dossier_submit`` (``submission.py``) files a draft, and
+``dossier_transition`` (``dossiers.py``) makes every other move; the instruction services
+(``instruction.py``) call the latter. The table's value names who performs a transition;
+``applications/actions.py`` reads it to offer staff the actions of the current state.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ class Status(models.TextChoices):
 
 S = Status
 
-#: Statuses before a decision: the applicant may still withdraw, add documents or correct answers.
+#: Statuses before a decision: the applicant may still withdraw, add documents or correct answers;
+#: the legal clock runs and the person's right to stay hangs on the file (extension certificates,
+#: "rights at risk" in the queue). The one set of "open" statuses: ``applications/clock.py`` uses it too.
 OPEN_STATUSES = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.COMPLEMENTS_REQUESTED})
 FINAL_STATUSES = frozenset({S.DECIDED_UNFAVOURABLE, S.CARD_DELIVERED, S.WITHDRAWN, S.CLOSED_WITHOUT_ACTION})
 #: Filed and not final: still under instruction, or granted with its card still to come. A second request of the same family for the same permit is refused meanwhile (a partial

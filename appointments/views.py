@@ -463,7 +463,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
     label = registry.subject_label(booking.subject_type, booking.subject_id) if booking.subject_id else ""
     picked, picker = _picked_day(request, {})
     context = {**picker, "booking": booking, "label": label, "action": action, "day_url": day_url, "error": "",
-               "alternatives": None, "after": picked}
+               "alternatives": None, "after": picked, "movable_days": settings.CONVOCATION_MOVABLE_DAYS}
     if request.method == "POST":
         form = SlotChoiceForm(request.POST)
         slot = form.is_valid() and selectors.slot_get_bookable(pk=form.cleaned_data["slot"], motive=booking.motive,

@@ -64,10 +64,6 @@ def documents_for_subject(*, subject: models.Model) -> QuerySet[IssuedDocument]:
     ).order_by("-issued_at", "-id")
 
 
-def documents_for_holder(*, holder: User) -> QuerySet[IssuedDocument]:
-    return IssuedDocument.objects.filter(holder=holder).order_by("-issued_at", "-id")
-
-
 def documents_in_force_for_holder(
     *, holder: User, today: datetime.date | None = None
 ) -> list[IssuedDocument]:

@@ -194,8 +194,13 @@ def document_issue(
     valid_until: date | None = None,
     supersedes: IssuedDocument | None = None,
     by: User | None = None,
+    holder_as: dict[str, str] | None = None,
 ) -> IssuedDocument:
     """Issues a document to ``holder`` about ``subject`` (a dossier, a booking) and queues its PDF.
+
+    ``holder_as`` ({"name", "birth_date" (ISO or "")}) is the holder as the PDF names them, when
+    that is not the account (a dossier's identity step): ``/verifier/`` then shows the same name
+    and birth date as the paper. Default: the account's.
 
     ``context`` follows the contract of ``template`` (module docstring). ``supersedes``, a valid
     document of the same holder, is marked superseded by the new one in the same transaction; the
@@ -228,8 +233,9 @@ def document_issue(
         number=_next_number(kind, timezone.localdate(issued_at).year),
         verification_code=_new_verification_code(),
         holder=holder,
-        holder_name=holder.get_full_name(),
-        holder_birth_date=holder.birth_date,
+        holder_name=holder_as["name"] if holder_as else holder.get_full_name(),
+        holder_birth_date=(date.fromisoformat(holder_as["birth_date"]) if holder_as["birth_date"] else None)
+        if holder_as else holder.birth_date,
         subject_type=subject._meta.label_lower,
         subject_id=str(subject.pk),
         valid_from=valid_from,

@@ -1,4 +1,14 @@
-"""Factories with one trait per state (``UserFactory(staff_agent=True)``)."""
+"""Test factories and the small helpers that go with them.
+
+- ``UserFactory``: an applicant whose e-mail address is verified (``unverified=True``: not yet).
+- ``StaffFactory``: a member of staff with a verified second factor, agent of the Rhône (69) by
+  default: ``role=Role.SUPERVISOR`` (or any role), ``role__code="33"`` for another prefecture,
+  ``with_totp=True`` for a confirmed device, ``verified=False`` for a password-only session.
+- ``PermitFactory``: a permit valid 200 more days.
+- ``DossierFactory(status=...)``: a dossier in that status, with a reference and a filing date once
+  filed; the state is set directly, not through the services (``tests.backoffice.conftest.file_renewal``
+  files one as the applicant would).
+"""
 
 import itertools
 from datetime import timedelta

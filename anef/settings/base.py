@@ -339,6 +339,9 @@ LEGAL_TARGET_DAYS_RENEWAL = env.int("LEGAL_TARGET_DAYS_RENEWAL", default=30)
 RIGHTS_AT_RISK_DAYS = env.int("RIGHTS_AT_RISK_DAYS", default=30)
 EXTENSION_CERTIFICATE_LEAD_DAYS = env.int("EXTENSION_CERTIFICATE_LEAD_DAYS", default=7)
 EXTENSION_CERTIFICATE_MONTHS = env.int("EXTENSION_CERTIFICATE_MONTHS", default=3)
+# The extra fee of a renewal filed after the window of R.431-5, in euros (set by the finance law:
+# a change needs no release).
+LATE_RENEWAL_FEE_EUR = env.int("LATE_RENEWAL_FEE_EUR", default=180)
 # Appointments (DESIGN §7).
 SLOT_WEEKS_AHEAD = env.int("SLOT_WEEKS_AHEAD", default=8)
 BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=10)  # self-service attempts per 10 minutes
@@ -346,5 +349,8 @@ SLOT_OFFER_HOURS = env.int("SLOT_OFFER_HOURS", default=12)
 # A convocation the portal books by itself is at least this many working days away (weekends and
 # public holidays skipped); the person may still move it to an earlier free slot.
 CONVOCATION_MIN_NOTICE_WORKING_DAYS = env.int("CONVOCATION_MIN_NOTICE_WORKING_DAYS", default=3)
+# How many days from the day it is sent the person may move a convocation online (fingerprints,
+# and the new convocation after a missed one).
+CONVOCATION_MOVABLE_DAYS = env.int("CONVOCATION_MOVABLE_DAYS", default=30)
 PORTAL_NAME = _("Étrangers en France")
 UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=env.int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 7))

@@ -43,6 +43,7 @@ from accounts.services import audit_record
 from applications.backoffice.selectors import DEADLINE_STATES, QueueFilters, queue_base
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Channel, QueueExport, Status
+from applications.selectors import person_name
 from applications.staff import INSTRUCTING_ROLES, agent_prefecture_ids
 
 BATCH_SIZE = 2_000
@@ -182,10 +183,11 @@ def _header() -> list[str]:
 
 def _line(row, today: date) -> list[str]:
     clock = clock_for(row, today)  # the row has the attributes the clock reads
-    last = row.identity_last_name or row.applicant_last_name or ""
-    first = row.identity_first_name or row.applicant_first_name or ""
-    # The way the portal shows people: User.get_full_name for the agent, the queue's for the applicant.
-    agent = " ".join(n for n in (row.agent_first_name, (row.agent_last_name or "").upper()) if n)
+    # The way the portal names people everywhere (``person_name``); the applicant as in
+    # ``applicant_snapshot``: each part from the identity step, else from the account.
+    applicant = person_name(first=row.identity_first_name or row.applicant_first_name,
+                            last=row.identity_last_name or row.applicant_last_name)
+    agent = person_name(first=row.agent_first_name, last=row.agent_last_name)
     return [
         _cell(row.reference), _cell(row.procedure_name), _cell(Status(row.status).label),
         _cell(row.prefecture_name),
@@ -193,7 +195,7 @@ def _line(row, today: date) -> list[str]:
         _day(row.legal_deadline),
         "" if clock.days_left is None else str(clock.days_left),
         _("oui") if clock.rights_at_risk else _("non"),
-        _cell(agent), _cell(f"{last.upper()} {first}".strip()),
+        _cell(agent), _cell(applicant),
     ]
 
 

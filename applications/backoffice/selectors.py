@@ -13,11 +13,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, User
-from applications.clock import PENDING_STATUSES, QUEUE_STATUSES
+from applications.clock import QUEUE_STATUSES
 from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services.common import search_name
 from applications.staff import INSTRUCTING_ROLES, agent_prefecture_ids, supervised_prefecture_ids
-from applications.workflow import IN_PROGRESS_STATUSES
+from applications.workflow import IN_PROGRESS_STATUSES, OPEN_STATUSES
 from documents.models import IssuedDocument
 
 DEADLINE_STATES = ("at_risk", "overdue", "due_soon", "paused")
@@ -63,22 +63,22 @@ class Cursor:
 def rights_at_risk_q(today: date) -> Q:
     """The current permit ends soon and no valid certificate covers the person (clock.rights_at_risk)."""
     return Q(
-        status__in=PENDING_STATUSES, permit_expires_on__isnull=False,
+        status__in=OPEN_STATUSES, permit_expires_on__isnull=False,
         permit_expires_on__lte=today + timedelta(days=settings.RIGHTS_AT_RISK_DAYS),
     ) & (Q(certificate_valid_until__isnull=True) | Q(certificate_valid_until__lt=today))
 
 
 def overdue_q(today: date) -> Q:
-    return Q(status__in=PENDING_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
+    return Q(status__in=OPEN_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
 
 
 def due_soon_q(today: date) -> Q:
-    return Q(status__in=PENDING_STATUSES, clock_paused_on__isnull=True, legal_deadline__gte=today,
+    return Q(status__in=OPEN_STATUSES, clock_paused_on__isnull=True, legal_deadline__gte=today,
              legal_deadline__lte=today + timedelta(days=DUE_SOON_DAYS))
 
 
 def paused_q() -> Q:
-    return Q(status__in=PENDING_STATUSES, clock_paused_on__isnull=False)
+    return Q(status__in=OPEN_STATUSES, clock_paused_on__isnull=False)
 
 
 # --- The queue ------------------------------------------------------------------------------------

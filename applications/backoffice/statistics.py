@@ -44,9 +44,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.selectors import user_memberships
-from applications.clock import PENDING_STATUSES, QUEUE_STATUSES, target_days
+from applications.clock import QUEUE_STATUSES, target_days
 from applications.models import Dossier, Status
 from applications.staff import agent_prefecture_ids
+from applications.workflow import OPEN_STATUSES
 from documents.models import DocumentKind, IssuedDocument
 from territory.models import Prefecture
 
@@ -162,7 +163,7 @@ def _volumes(prefecture_id: int, today: date, since) -> tuple[list[StatusVolume]
     """Volumes by status and by procedure, files at risk and overdue files: one pass over the
     prefecture's dossiers grouped by (status, procedure), summed here both ways. The at-risk and
     overdue definitions are the queue filters' (applications/backoffice/selectors.py)."""
-    overdue = Q(status__in=PENDING_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
+    overdue = Q(status__in=OPEN_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
     rows = (
         _dossiers(prefecture_id).order_by().values("status", "procedure_id", "procedure__name")
         .annotate(

@@ -36,6 +36,7 @@ from applications.backoffice import forms, selectors
 from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Attachment, Dossier, DossierEvent, Status
+from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
 from applications.staff import agent_prefecture_ids, supervised_prefecture_ids
 from applications.steps import STEP_LABELS
@@ -112,7 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         kept["limit"] = str(limit)
     return render(request, "backoffice/queue.html", {
         "form": form,
-        "rows": [(dossier, clock_for(dossier, today), _display_name(dossier)) for dossier in rows],
+        "rows": [(dossier, clock_for(dossier, today), applicant_snapshot(dossier=dossier)["name"]) for dossier in rows],
         "today": today,
         "after": after,
         "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
@@ -154,14 +155,6 @@ def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, .
             "current": selected == (status.value,),
         })
     return tabs
-
-
-def _display_name(dossier: Dossier) -> str:
-    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
-    last, first = identity.get("last_name", ""), identity.get("first_name", "")
-    if last or first:
-        return " ".join(p for p in (last.upper(), first) if p)
-    return dossier.applicant.get_full_name() or dossier.applicant.email
 
 
 # --- The file -------------------------------------------------------------------------------------
@@ -216,7 +209,7 @@ def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = N
         "clock": clock_for(dossier, today),
         "today": today,
         "answer_sections": _answer_sections(dossier),
-        "applicant_name": _display_name(dossier),
+        "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         **data,
         "attachments": attachments,
         "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
@@ -429,7 +422,7 @@ def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
         return _file_page(request, dossier, bound={"decide": form})
     return render(request, "backoffice/decision_confirm.html", {
         "dossier": dossier,
-        "applicant_name": _display_name(dossier),
+        "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         "form": form,
         "outcome": forms.DecisionForm.OUTCOMES[Status(data["outcome"])],
         "reasons": data["reasons"].strip(),

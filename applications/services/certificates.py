@@ -31,14 +31,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications.clock import PENDING_STATUSES
 from applications.models import Dossier, DossierEvent, PermitCategory, Status
+from applications.selectors import applicant_snapshot
 from applications.services.common import (
     dossier_lock,
     dossier_refresh_priority,
     event_record,
     notify_applicant,
 )
+from applications.workflow import OPEN_STATUSES
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.selectors import documents_for_subject
 from documents.services import document_issue, document_revoke
@@ -91,7 +92,7 @@ def extension_certificates_due_filter(today: date) -> Q:
     ``extension_certificate_due``, which re-checks it under the row lock."""
     horizon = _horizon(today)
     return (
-        Q(procedure__is_renewal=True, status__in=PENDING_STATUSES, renewed_permit__isnull=False,
+        Q(procedure__is_renewal=True, status__in=OPEN_STATUSES, renewed_permit__isnull=False,
           permit_expires_on__isnull=False, permit_expires_on__lte=horizon)
         & (Q(filed_on_time=True) | Q(extension_granted=True))
         & (Q(certificate_valid_until__isnull=True) | Q(certificate_valid_until__lte=horizon))
@@ -105,7 +106,7 @@ def extension_certificate_due(dossier: Dossier, today: date) -> bool:
     horizon = _horizon(today)
     return bool(
         dossier.procedure.is_renewal
-        and dossier.status in PENDING_STATUSES
+        and dossier.status in OPEN_STATUSES
         and dossier.renewed_permit_id is not None
         and (dossier.filed_on_time is True or dossier.extension_granted)
         and dossier.permit_expires_on is not None and dossier.permit_expires_on <= horizon
@@ -115,26 +116,13 @@ def extension_certificate_due(dossier: Dossier, today: date) -> bool:
 
 # --- Context ------------------------------------------------------------------------------------
 
-def _applicant(dossier: Dossier) -> dict[str, str]:
-    """The holder as the dossier's identity step gives them, else as their account does."""
-    user, identity = dossier.applicant, dossier.answers.get("identity", {})
-    last_name = (identity.get("last_name") or "").upper()
-    name = " ".join(p for p in (identity.get("first_name"), last_name) if p) or user.get_full_name()
-    birth_date = identity.get("birth_date") or (user.birth_date.isoformat() if user.birth_date else "")
-    return {
-        "name": name,
-        "birth_date": birth_date,
-        "foreigner_number": identity.get("foreigner_number") or user.foreigner_number or "",
-    }
-
-
 def _dossier_facts(dossier: Dossier) -> dict[str, Any]:
     return {
         "reference": dossier.reference,
         "procedure": dossier.procedure.name,
         "filed_at": dossier.submitted_at.isoformat() if dossier.submitted_at else "",
         "prefecture": dossier.prefecture.name if dossier.prefecture_id else "",
-        "applicant": _applicant(dossier),
+        "applicant": applicant_snapshot(dossier=dossier),
     }
 
 
@@ -150,7 +138,7 @@ def favourable_decision_certificate_facts(*, dossier: Dossier) -> dict[str, Any]
     sees it before confirming the decision."""
     category = dossier.procedure.permit_category
     return {
-        "holder": _applicant(dossier),
+        "holder": applicant_snapshot(dossier=dossier),
         "permit_category": str(PermitCategory(category).label) if category else "",
         "work": work_right_for_category(category),
     }
@@ -187,6 +175,7 @@ def favourable_decision_certificate_issue(*, dossier: Dossier, by: User | None) 
             kind=DocumentKind.FAVOURABLE_DECISION, holder=dossier.applicant, subject=dossier,
             template=FAVOURABLE_TEMPLATE, context=context, valid_from=timezone.localdate(),
             valid_until=None, supersedes=extensions[0] if extensions else None, by=by,
+            holder_as=context["applicant"],
         )
         # There is at most one valid extension certificate (each supersedes the previous one);
         # should there be more, the others cannot name a successor through document_issue, and
@@ -273,7 +262,7 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
     document = document_issue(
         kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
         template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
-        supersedes=previous, by=by,
+        supersedes=previous, by=by, holder_as=context["applicant"],
     )
     dossier.certificate_valid_until = ends
     dossier.save(update_fields=["certificate_valid_until", "updated_at"])

@@ -163,7 +163,7 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
     at the sites of the dossier's prefecture that leaves the minimum notice
     (``CONVOCATION_MIN_NOTICE_WORKING_DAYS`` working days: a request made at 22:30 is not booked at
-    09:00 the next morning); the applicant may move it within 30 days, to an earlier free slot too.
+    09:00 the next morning); the applicant may move it within ``CONVOCATION_MOVABLE_DAYS`` days, to an earlier free slot too.
     Issues the convocation letter. Returns the booking."""
     from datetime import datetime, timedelta
 
@@ -198,7 +198,7 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
         booking = booking_create(
             person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
             subject=Subject("applications.dossier", str(dossier.pk), dossier.reference or ""),
-            movable_until=timezone.localdate() + timedelta(days=30),
+            movable_until=timezone.localdate() + timedelta(days=settings.CONVOCATION_MOVABLE_DAYS),
         )
     except AlreadyBooked:
         raise ValidationError(_("Le demandeur est déjà convoqué pour le relevé d'empreintes."),

@@ -14,6 +14,7 @@ from applications.clock import initial_deadline
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Status
 from applications.selectors import (
     SubmissionReadiness,
+    applicant_snapshot,
     dossier_submission_readiness,
     request_in_progress_for_permit,
 )
@@ -159,7 +160,6 @@ def _issue_receipt(*, dossier: Dossier, by: User):
     from documents.services import document_issue
 
     applicant = dossier.applicant
-    identity = dossier.answers.get("identity", {})
     # The receipt is French first (its template adds the holder's language beside): the catalogue's
     # names are taken in French, whatever language the person filed in.
     with translation.override("fr"):
@@ -172,15 +172,10 @@ def _issue_receipt(*, dossier: Dossier, by: User):
         "reference": dossier.reference,
         "filed_at": dossier.submitted_at.isoformat(),
         "procedure": procedure_name,
-        "applicant": {
-            "name": " ".join(p for p in (identity.get("first_name"), (identity.get("last_name") or "").upper()) if p)
-            or applicant.get_full_name(),
-            "birth_date": identity.get("birth_date") or (applicant.birth_date.isoformat() if applicant.birth_date else ""),
-            "foreigner_number": identity.get("foreigner_number", applicant.foreigner_number),
-        },
+        "applicant": applicant_snapshot(dossier=dossier),
         "documents": documents,
         "on_time": dossier.filed_on_time,
         "channel": dossier.channel if dossier.channel in Channel.values else "online",
     }
     return document_issue(kind="filing_receipt", holder=applicant, subject=dossier,
-                          template=RECEIPT_TEMPLATE, context=context)
+                          template=RECEIPT_TEMPLATE, context=context, holder_as=context["applicant"])

@@ -275,10 +275,6 @@ def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
     return booking
 
 
-#: A new convocation after a no-show may be moved by the person for this many days.
-RECONVOCATION_MOVABLE_DAYS = 30
-
-
 def booking_reconvocable(*, booking: Booking) -> bool:
     """Whether a new convocation may replace this booking: a convocation the person missed. The
     desk's day offers "Reconvoquer" exactly then, and ``booking_reconvoke`` refuses anything else."""
@@ -287,7 +283,7 @@ def booking_reconvocable(*, booking: Booking) -> bool:
 
 def booking_reconvoke(*, booking: Booking, slot: Slot, by: User, label: str = "") -> Booking:
     """After a no-show on a convocation: a new convocation for the same person, file and motive, at
-    the same site, movable for ``RECONVOCATION_MOVABLE_DAYS`` days, with its letter. Only staff who
+    the same site, movable for ``CONVOCATION_MOVABLE_DAYS`` days (a setting), with its letter. Only staff who
     run the site's desks may do it (``label``: the file's name for the letter). Raises
     PermissionDenied, or BookingError (SlotTaken with the next free slots)."""
     from django.core.exceptions import PermissionDenied
@@ -304,7 +300,7 @@ def booking_reconvoke(*, booking: Booking, slot: Slot, by: User, label: str = ""
     return booking_create(
         person=booking.person, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
         subject=Subject(booking.subject_type, booking.subject_id, label) if booking.subject_id else None,
-        movable_until=timezone.localdate() + timedelta(days=RECONVOCATION_MOVABLE_DAYS),
+        movable_until=timezone.localdate() + timedelta(days=settings.CONVOCATION_MOVABLE_DAYS),
     )
 
 
@@ -371,6 +367,3 @@ def booking_reminders_send(*, now: datetime | None = None, batch_size: int = 100
                     sent += 1
         last_id = batch[-1].id
 
-
-def motive_get(code: str) -> Motive:
-    return Motive.objects.get(code=code)

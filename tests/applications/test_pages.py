@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from applications.forms import ReviewForm
 from applications.models import Attachment, Dossier, Status
 from applications.services import draft_start
-from tests.applications.helpers import pdf_file
+from tests.applications.helpers import pdf_file, renewable_permit
 from tests.factories import DossierFactory, UserFactory, procedure
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,15 @@ def test_an_upload_for_a_document_type_the_procedure_does_not_ask_for_is_refused
                            {f"t{foreign.pk}-file": pdf_file()})
     assert response.status_code == 404
     assert not Attachment.objects.exists()
+
+
+def test_the_late_renewal_fee_is_the_configured_one_on_the_dashboard_and_the_filing_form(client, settings):
+    """The dashboard said "180 €" in its text whatever the fee was set to."""
+    settings.LATE_RENEWAL_FEE_EUR = 225
+    user = UserFactory()
+    renewable_permit(user, days_left=30)  # the window closed 30 days ago: a late renewal
+    client.force_login(user)
+    dashboard = client.get(reverse("applications:dashboard")).content.decode()
+    assert "une taxe de 225 €" in dashboard and "180 €" not in dashboard
+    form = ReviewForm(procedure=procedure("renouvellement-salarie"), late=True)
+    assert "une taxe supplémentaire de 225 € est due" in str(form.fields["accept_late"].label)

@@ -497,6 +497,24 @@ def test_check_in_done_and_no_show_at_the_desk(client, desk, motives, agent, app
     assert "Reconvoqué(e)" in html and reconvoke not in html
 
 
+def test_the_new_convocation_after_a_no_show_is_movable_for_the_configured_days(
+        client, desk, motives, agent, settings, mails):
+    settings.CONVOCATION_MOVABLE_DAYS = 12
+    person = UserFactory(first_name="Youssef", last_name="Benali")
+    with mails():
+        missed = booking_create(person=person, slot=first_free(motives["biometrics"], desk), by=agent,
+                                kind=Booking.Kind.CONVOCATION, movable_until=timezone.localdate())
+    Booking.objects.filter(pk=missed.pk).update(status=Booking.Status.NO_SHOW)
+    sign_in_staff(client, agent)
+    reconvoke = reverse("appointments_backoffice:reconvoke", args=[missed.pk])
+    page = client.get(reconvoke).content.decode()
+    assert "pendant 12 jours." in page
+    with mails():
+        client.post(reconvoke, {"slot": first_free(motives["biometrics"], desk, skip=1).pk})
+    new = Booking.objects.get(person=person, status=Booking.Status.BOOKED)
+    assert new.movable_until == timezone.localdate() + timedelta(days=12)
+
+
 def test_a_day_page_queries_do_not_grow_with_bookings(client, desk, motives, agent):
     sign_in_staff(client, agent)
     slot = first_free(motives["biometrics"], desk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Role
 from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services import dossier_assign, dossier_decide, dossier_mark_complete
+from appointments.models import Booking
 from tests.backoffice.conftest import file_renewal, sign_in
 from tests.factories import StaffFactory, biometrics_taken
 
@@ -205,6 +206,16 @@ def test_biometrics_are_requested_during_the_review_only(agent_client, instructo
     # The convocation appears with the file's appointments.
     assert timezone.localtime(starts).strftime("%H:%M") in html(response)
     assert "Convocation" in html(response)
+
+
+def test_the_fingerprints_convocation_is_movable_for_the_configured_days(agent_client, instructor, settings):
+    settings.CONVOCATION_MOVABLE_DAYS = 12
+    dossier = file_renewal()
+    dossier_mark_complete(dossier=dossier, by=instructor)
+    biometrics_slot(dossier)
+    agent_client.post(url("biometrics", dossier))
+    booking = Booking.objects.get(subject_id=str(dossier.pk), kind=Booking.Kind.CONVOCATION)
+    assert booking.movable_until == timezone.localdate() + timedelta(days=12)
 
 
 def biometrics_slot(dossier):
@@ -442,3 +453,10 @@ def test_the_file_page_tables_can_be_scrolled_with_the_keyboard(agent_client, in
     assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Rendez-vous liés au dossier">' in page
     assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Identité">' in page
     assert page.count('class="fr-table__container"') == page.count('class="fr-table__container" tabindex="0"')
+
+
+def test_the_file_page_does_not_claim_there_are_no_blocking_reports(agent_client, instructor):
+    """Regression: a "Signalements: none so far" block stood on every file while blocking reports
+    could not be made at all (the substitution app has no models yet)."""
+    page = html(agent_client.get(url("dossier", under_review(instructor))))
+    assert "Signalements" not in page

@@ -102,7 +102,7 @@ def test_the_export_is_a_french_excel_csv_of_the_queue_in_priority_order(client,
     assert at_risk[1:4] == [procedure(RENEWAL).name, "Déposé", prefecture("69").name]
     assert at_risk[4] == today.strftime("%d/%m/%Y")
     assert at_risk[5:8] == [(today + timedelta(days=12)).strftime("%d/%m/%Y"), "12", "oui"]
-    assert at_risk[9] == "MARTIN Léa"
+    assert at_risk[9] == "Léa MARTIN"  # as the file page and the PDFs name her
     assert overdue[6:9] == ["-4", "non", agent.get_full_name()]
     assert paused[6] == "12"  # the clock stopped two days ago, with 12 days left then
     assert "Secret" not in raw.decode("utf-8-sig")  # another prefecture's file
@@ -206,7 +206,7 @@ def test_a_formula_in_a_name_is_not_evaluated_by_the_spreadsheet(client, mails):
     sign_in(client, agent)
     export = request_export(client, mails)
     _, rows = read_csv(client.get(reverse("backoffice_reports:export_download", args=[export.pk])))
-    assert rows[1][9] == "'=HYPERLINK(\"HTTP://EVIL.EXAMPLE\") @x"
+    assert rows[1][9] == "'@x =HYPERLINK(\"HTTP://EVIL.EXAMPLE\")"  # a leading @ is a formula too
 
 
 @pytest.mark.django_db

@@ -79,7 +79,7 @@ def test_an_agent_instructs_a_renewal_with_a_complement_and_a_favourable_decisio
 
     page.get_by_role("link", name=dossier.reference).click()
     expect(page.locator("h1")).to_have_text(f"Dossier {dossier.reference}")
-    expect(page.locator("main")).to_contain_text("DIALLO Amina")
+    expect(page.locator("main")).to_contain_text("Amina DIALLO")
     page.get_by_role("button", name="Passeport (pages").click()  # opens its preview
     expect(page.get_by_title("Aperçu de la pièce : Passeport (pages d'identité et de validité)")).to_be_visible()
     page.wait_for_timeout(3_000)  # for the picture only: the browser's PDF viewer draws the page
