@@ -150,3 +150,17 @@ def visited(axe_check, screenshot) -> Callable[[Page, str], None]:
         axe_check(page)
 
     return record
+
+
+def blank_pdf(path) -> str:
+    """A one-page blank PDF at ``path`` (a valid piece to upload); returns the path as a string."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = BytesIO()
+    writer.write(buffer)
+    path.write_bytes(buffer.getvalue())
+    return str(path)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 from importlib import import_module
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +24,6 @@ import time_machine
 from django.apps import apps
 from django.utils import timezone, translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from pypdf import PdfWriter
 
 from applications.models import DocumentType, Dossier, Status
 from appointments.holidays import is_public_holiday
@@ -33,6 +31,7 @@ from appointments.models import Booking, Desk, Motive, OpeningRule
 from appointments.slots import slots_generate
 from documents.models import DocumentKind, IssuedDocument
 from tests.backoffice.conftest import file_renewal
+from tests.e2e.conftest import blank_pdf
 from tests.factories import PASSWORD, StaffFactory, UserFactory, prefecture, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,13 +76,6 @@ def open_prefecture_desk() -> Desk:
     return desk
 
 
-def _pdf(path) -> str:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
-    return str(path)
 
 
 class Person:
@@ -167,7 +159,7 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
         person.get_by_text(pt("Ajouter ou remplacer une pièce")).click()
         address = dossier.procedure.requirements.get(document_type__code="justificatif-domicile").document_type
         upload = person.locator(f"#piece-{address.pk}")
-        upload.locator("input[type=file]").set_input_files(_pdf(tmp_path / "domicile.pdf"))
+        upload.locator("input[type=file]").set_input_files(blank_pdf(tmp_path / "domicile.pdf"))
         upload.get_by_role("button", name=re.compile("^" + re.escape(pt("Envoyer : %(name)s", name="")))).click()
         expect(person.locator(".fr-alert--success")).to_be_visible()
         person.get_by_label(pt("Votre réponse")).fill("Voici une facture d'électricité du mois dernier.")

@@ -2,14 +2,13 @@
 upload refused then accepted, submission, the receipt downloaded, the timeline."""
 
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
 
 from applications.models import Dossier
+from tests.e2e.conftest import blank_pdf
 from tests.factories import PASSWORD, PermitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,13 +21,6 @@ SIDEWAYS_SCROLLERS = """() => [document.documentElement, ...document.querySelect
   .map(e => e.tagName + "." + e.className)"""
 
 
-def _pdf(path) -> str:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
-    return str(path)
 
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
@@ -104,7 +96,7 @@ def test_applicant_files_a_renewal_and_gets_a_verifiable_receipt(
     for index, name in enumerate(["Passeport (pages", "Titre de séjour actuel", "Justificatif de domicile",
                                   "Contrat de travail", "Trois derniers bulletins"]):
         section = page.locator("section").filter(has_text=name)
-        section.locator("input[type=file]").set_input_files(_pdf(tmp_path / f"piece-{index}.pdf"))
+        section.locator("input[type=file]").set_input_files(blank_pdf(tmp_path / f"piece-{index}.pdf"))
         section.get_by_role("button", name="Envoyer").click()
         expect(page.locator(".fr-alert--success")).to_contain_text("fichier enregistré")
     expect(page.locator(".fr-badge", has_text="Reçu")).to_have_count(5)

@@ -5,31 +5,23 @@ the applicant downloads the favourable-decision certificate."""
 import re
 from datetime import timedelta
 from importlib import import_module
-from io import BytesIO
 
 import pytest
 from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
 
 from accounts.models import Role
 from applications.models import Dossier, Status
 from documents.models import DocumentKind, IssuedDocument
 from tests.backoffice.conftest import file_renewal, queued
+from tests.e2e.conftest import blank_pdf
 from tests.factories import PASSWORD, StaffFactory, UserFactory, biometrics_taken, totp_code
 
 # The browser talks to a live server in another thread: the data must be committed to be seen.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _pdf(path) -> str:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
-    return str(path)
 
 
 def sign_in(page: Page, live_server, email: str) -> None:
@@ -113,7 +105,7 @@ def test_an_agent_instructs_a_renewal_with_a_complement_and_a_favourable_decisio
 
     person.get_by_text("Ajouter ou remplacer une pièce").click()
     upload = person.locator(f"#piece-{dossier.procedure.requirements.get(document_type__code='justificatif-domicile').document_type_id}")
-    upload.locator("input[type=file]").set_input_files(_pdf(tmp_path / "domicile.pdf"))
+    upload.locator("input[type=file]").set_input_files(blank_pdf(tmp_path / "domicile.pdf"))
     upload.get_by_role("button", name=re.compile("^Envoyer")).click()
     expect(person.locator(".fr-alert--success")).to_contain_text("fichier enregistré")
     person.get_by_label("Votre réponse").fill("Voici une facture d'électricité du mois dernier.")
