@@ -3,7 +3,7 @@
 - ``UserFactory``: an applicant whose e-mail address is verified (``unverified=True``: not yet).
 - ``StaffFactory``: a member of staff with a verified second factor, agent of the Rhône (69) by
   default. One trait per role, each with its membership: ``supervisor=True``, ``mediator=True``
-  (on a site of the Rhône), ``support=True`` (national); ``role=Role.ADMINISTRATOR`` for any other
+  (on a site of the Rhône, ``role__site=`` for another), ``support=True`` (national); ``role=Role.ADMINISTRATOR`` for any other
   role, ``role__code="33"`` for another prefecture, ``with_totp=True`` for a confirmed device,
   ``verified=False`` for a password-only session.
 - ``PermitFactory``: a permit valid 200 more days.
@@ -58,20 +58,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def _membership(obj, role, code="69"):
+def _membership(obj, role, code="69", site=None):
     if role in (Role.AGENT, Role.SUPERVISOR):
         Membership.objects.create(user=obj, role=role, prefecture=prefecture(code))
     elif role == Role.MEDIATOR:
-        Membership.objects.create(user=obj, role=role, site=prefecture(code).sites.first())
+        Membership.objects.create(user=obj, role=role, site=site or prefecture(code).sites.first())
     else:
         Membership.objects.create(user=obj, role=role)
 
 
 def _role(role):
-    """A ``role`` declaration giving the member of staff this role (``role__code`` still applies)."""
+    """A ``role`` declaration giving the member of staff this role (``role__code`` and, for a
+    mediator, ``role__site`` still apply)."""
 
     def give(obj, create, extracted, **kwargs):
-        _membership(obj, extracted or role, kwargs.get("code", "69"))
+        _membership(obj, extracted or role, kwargs.get("code", "69"), kwargs.get("site"))
 
     return factory.PostGeneration(give)
 
@@ -168,17 +169,22 @@ def _queue_priority(obj, create, extracted, **kwargs):
 
 
 def _open_complement_request(obj, create, extracted, **kwargs):
-    """What the agent asked: the procedure's first required document, due in 30 days."""
-    from applications.models import ComplementRequest
+    """What the agent asked the day the clock stopped (the procedure's first required document, due in
+    30 days), with its line on the timeline: ``complements_answer`` counts pieces sent after it."""
+    from applications.models import ComplementRequest, DossierEvent
 
     if not create:
         return
+    asked_at = timezone.now() - timedelta(days=(timezone.localdate() - obj.clock_paused_on).days)
     request = ComplementRequest.objects.create(
-        dossier=obj, requested_at=obj.completed_at or obj.submitted_at, message="Votre dernier bulletin de salaire.",
+        dossier=obj, requested_at=asked_at, message="Votre dernier bulletin de salaire.",
         due_on=timezone.localdate() + timedelta(days=30))
     first = obj.procedure.requirements.order_by("position").first()
     if first is not None:
         request.document_types.add(first.document_type)
+    DossierEvent.objects.create(dossier=obj, at=asked_at, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED,
+                                from_status=obj.resume_status, to_status=obj.status,
+                                data={"message": request.message, "due_on": request.due_on.isoformat()})
 
 
 def _new_card(obj, create, extracted, **kwargs):

@@ -60,6 +60,8 @@ def test_a_dossier_awaiting_complements_has_one_open_request_and_a_paused_clock(
     assert request.due_on > timezone.localdate()
     assert request.document_types.count() == 1
     assert clock_for(dossier, timezone.localdate()).paused
+    asked = dossier.events.get(to_status="complements_requested")
+    assert timezone.localdate(asked.at) == timezone.localdate(request.requested_at) == dossier.clock_paused_on
 
 
 def test_a_decided_dossier_is_favourable_by_default_and_a_refusal_is_closed():
@@ -109,6 +111,8 @@ def test_a_mediator_works_at_a_site_and_instructs_no_prefecture():
 
     assert staff_site_ids(user=mediator) == {prefecture("69").sites.first().pk}
     assert staff_prefecture_ids(user=mediator) == set()
+    other_site = prefecture("33").sites.first()
+    assert staff_site_ids(user=StaffFactory(mediator=True, role__site=other_site)) == {other_site.pk}
 
 
 def test_a_contact_centre_agent_is_national():
