@@ -1,15 +1,22 @@
-"""Test factories and the small helpers that go with them.
+"""Test factories and the small helpers that go with them. A test states its situation in one line.
 
 - ``UserFactory``: an applicant whose e-mail address is verified (``unverified=True``: not yet).
 - ``StaffFactory``: a member of staff with a verified second factor, agent of the Rhône (69) by
-  default: ``role=Role.SUPERVISOR`` (or any role), ``role__code="33"`` for another prefecture,
-  ``with_totp=True`` for a confirmed device, ``verified=False`` for a password-only session.
+  default. One trait per role, each with its membership: ``supervisor=True``, ``mediator=True``
+  (on a site of the Rhône, ``role__site=`` for another), ``support=True`` (national); ``role=Role.ADMINISTRATOR`` for any other
+  role, ``role__code="33"`` for another prefecture, ``with_totp=True`` for a confirmed device,
+  ``verified=False`` for a password-only session.
 - ``PermitFactory``: a permit valid 200 more days.
-- ``DossierFactory(status=...)``: a dossier in that status, with a reference and a filing date once
-  filed; the state is set directly, not through the services (``tests.backoffice.conftest.file_renewal``
-  files one as the applicant would).
+- ``DossierFactory``: one trait per step of the dossier's life, each a consistent situation
+  (``tests/test_factories.py`` checks each one): ``draft=True`` (the default), ``filed=True``
+  (filed 10 days ago: reference, filing date, legal deadline, searchable name, queue priority),
+  ``under_review=True`` (declared complete), ``complements=True`` (an open ``ComplementRequest``,
+  the legal clock paused), ``decided=True`` (favourable; ``status="decided_unfavourable"`` for a
+  refusal), ``card_ready=True``, ``delivered=True`` (the new card recorded as a ``Permit``).
+  ``DossierFactory(status=...)`` alone sets only the status, a reference and a filing date. The state is
+  set directly, not through the services (``tests.backoffice.conftest.file_renewal`` files one as the
+  applicant would).
 """
-
 import itertools
 from datetime import timedelta
 
@@ -19,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, Role, User
 from applications.models import Permit, PermitCategory
+from applications.workflow import FINAL_STATUSES
 from territory.models import Prefecture
 
 PASSWORD = "Correct-Horse-Battery-9"
@@ -50,8 +58,28 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def _membership(obj, role, code="69", site=None):
+    if role in (Role.AGENT, Role.SUPERVISOR):
+        Membership.objects.create(user=obj, role=role, prefecture=prefecture(code))
+    elif role == Role.MEDIATOR:
+        Membership.objects.create(user=obj, role=role, site=site or prefecture(code).sites.first())
+    else:
+        Membership.objects.create(user=obj, role=role)
+
+
+def _role(role):
+    """A ``role`` declaration giving the member of staff this role (``role__code`` and, for a
+    mediator, ``role__site`` still apply)."""
+
+    def give(obj, create, extracted, **kwargs):
+        _membership(obj, extracted or role, kwargs.get("code", "69"), kwargs.get("site"))
+
+    return factory.PostGeneration(give)
+
+
 class StaffFactory(UserFactory):
-    """A prefecture agent (69 by default); ``with_totp=True`` gives them a confirmed device.
+    """A prefecture agent (69 by default); ``supervisor=True``, ``mediator=True``, ``support=True`` for
+    those roles; ``with_totp=True`` gives them a confirmed device.
 
     The instance stands for the agent acting in a session whose second factor was verified (what
     the services are given as ``by=request.user``); ``verified=False`` for one who typed only a
@@ -59,15 +87,12 @@ class StaffFactory(UserFactory):
     and code pages (``tests.backoffice.conftest.sign_in``).
     """
 
-    @factory.post_generation
-    def role(obj, create, extracted, **kwargs):
-        role = extracted or Role.AGENT
-        if role in (Role.AGENT, Role.SUPERVISOR):
-            Membership.objects.create(user=obj, role=role, prefecture=prefecture(kwargs.get("code", "69")))
-        elif role == Role.MEDIATOR:
-            Membership.objects.create(user=obj, role=role, site=prefecture().sites.first())
-        else:
-            Membership.objects.create(user=obj, role=role)
+    class Params:
+        supervisor = factory.Trait(role=_role(Role.SUPERVISOR))
+        mediator = factory.Trait(role=_role(Role.MEDIATOR))
+        support = factory.Trait(role=_role(Role.SUPPORT))
+
+    role = _role(Role.AGENT)
 
     @factory.post_generation
     def with_totp(obj, create, extracted, **kwargs):
@@ -119,12 +144,70 @@ def procedure(code: str = "renouvellement-salarie"):
     return Procedure.objects.get(code=code)
 
 
+def _days_ago(days: int):
+    return factory.LazyFunction(lambda: timezone.now() - timedelta(days=days))
+
+
+def _deadline(o):
+    from applications.clock import initial_deadline
+
+    return initial_deadline(filed_on=timezone.localdate(o.submitted_at), is_renewal=o.procedure.is_renewal)
+
+
+def _search_name(o):
+    from applications.services.common import search_name
+
+    return search_name(o.applicant.last_name, o.applicant.first_name)
+
+
+def _queue_priority(obj, create, extracted, **kwargs):
+    """The stored queue priority, as the services keep it (``applications/clock.py``)."""
+    from applications.services.common import dossier_refresh_priority
+
+    if create:
+        dossier_refresh_priority(obj)
+
+
+def _open_complement_request(obj, create, extracted, **kwargs):
+    """What the agent asked the day the clock stopped (the procedure's first required document, due in
+    30 days), with its line on the timeline: ``complements_answer`` counts pieces sent after it."""
+    from applications.models import ComplementRequest, DossierEvent
+
+    if not create:
+        return
+    asked_at = timezone.now() - timedelta(days=(timezone.localdate() - obj.clock_paused_on).days)
+    request = ComplementRequest.objects.create(
+        dossier=obj, requested_at=asked_at, message="Votre dernier bulletin de salaire.",
+        due_on=timezone.localdate() + timedelta(days=30))
+    first = obj.procedure.requirements.order_by("position").first()
+    if first is not None:
+        request.document_types.add(first.document_type)
+    DossierEvent.objects.create(dossier=obj, at=asked_at, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED,
+                                from_status=obj.resume_status, to_status=obj.status,
+                                data={"message": request.message, "due_on": request.due_on.isoformat()})
+
+
+def _new_card(obj, create, extracted, **kwargs):
+    """The card handed over, recorded as the holder's new permit (replacing the renewed one)."""
+    if not create:
+        return
+    today = timezone.localdate()
+    permit = PermitFactory(holder=obj.applicant, dossier=obj, valid_from=today - timedelta(days=5),
+                           valid_until=today + timedelta(days=4 * 365),
+                           category=obj.procedure.permit_category or PermitCategory.EMPLOYEE)
+    if obj.renewed_permit_id and obj.renewed_permit.replaced_by_id is None:
+        obj.renewed_permit.replaced_by = permit
+        obj.renewed_permit.save(update_fields=["replaced_by"])
+
+
 class DossierFactory(factory.django.DjangoModelFactory):
-    """A dossier in any state: ``DossierFactory(status="under_review")`` gets what that state implies
-    (a reference and a filing date once filed)."""
+    """A dossier at any step of its life, one trait per step (``filed=True``, ``under_review=True``,
+    ``complements=True``, ``decided=True``, ``card_ready=True``, ``delivered=True``), each with what
+    that step implies; ``DossierFactory(status=...)`` sets only the status, a reference and a filing date."""
 
     class Meta:
         model = "applications.Dossier"
+        skip_postgeneration_save = True  # the hooks write what they add themselves
 
     applicant = factory.SubFactory(UserFactory)
     procedure = factory.LazyFunction(procedure)
@@ -133,6 +216,30 @@ class DossierFactory(factory.django.DjangoModelFactory):
     status = "draft"
     reference = factory.LazyAttributeSequence(lambda o, n: None if o.status == "draft" else f"TEST-69-{n:07d}")
     submitted_at = factory.LazyAttribute(lambda o: None if o.status == "draft" else timezone.now())
+
+    class Params:
+        draft = factory.Trait(status="draft")
+        filed = factory.Trait(
+            status="submitted",
+            submitted_at=_days_ago(10),
+            filed_on_time=True,
+            legal_deadline=factory.LazyAttribute(_deadline),
+            search_name=factory.LazyAttribute(_search_name),
+            search_foreigner_number=factory.LazyAttribute(lambda o: o.applicant.foreigner_number),
+            queue_priority=factory.PostGeneration(_queue_priority),
+        )
+        under_review = factory.Trait(filed=True, status="under_review", completed_at=_days_ago(8))
+        complements = factory.Trait(
+            under_review=True, status="complements_requested", resume_status="under_review",
+            clock_paused_on=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=2)),
+            complement_request=factory.PostGeneration(_open_complement_request),
+        )
+        decided = factory.Trait(under_review=True, status="decided_favourable", decided_at=_days_ago(5),
+                                closed_at=factory.LazyAttribute(
+                                    lambda o: o.decided_at if o.status in FINAL_STATUSES else None))
+        card_ready = factory.Trait(decided=True, status="card_ready")
+        delivered = factory.Trait(card_ready=True, status="card_delivered", closed_at=_days_ago(1),
+                                  new_card=factory.PostGeneration(_new_card))
 
 
 def biometrics_taken(dossier, *, status: str = "done"):

@@ -17,7 +17,6 @@ from applications.services import (
     biometrics_request,
     complements_answer,
     dossier_amend,
-    dossier_transition,
     dossier_withdraw,
     draft_abandon,
     draft_start,
@@ -47,14 +46,8 @@ def draft_with_a_piece(user=None):
 
 # --- An empty answer to a complement request ------------------------------------------------------
 
-def complements_requested(mails):
-    dossier = DossierFactory(status="under_review")
-    with mails():
-        return dossier_transition(dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=StaffFactory())
-
-
-def test_an_empty_answer_to_a_complement_request_is_refused(mails):
-    dossier = complements_requested(mails)
+def test_an_empty_answer_to_a_complement_request_is_refused():
+    dossier = DossierFactory(complements=True)
 
     with pytest.raises(ValidationError) as error:
         complements_answer(dossier=dossier, by=dossier.applicant, message="   ")
@@ -64,8 +57,8 @@ def test_an_empty_answer_to_a_complement_request_is_refused(mails):
     assert dossier.status == Status.COMPLEMENTS_REQUESTED
 
 
-def test_an_empty_answer_to_a_complement_request_is_refused_on_the_page(client, mails):
-    dossier = complements_requested(mails)
+def test_an_empty_answer_to_a_complement_request_is_refused_on_the_page(client):
+    dossier = DossierFactory(complements=True)
     client.force_login(dossier.applicant)
 
     response = client.post(reverse("applications:complements", args=[dossier.pk]), {"message": ""}, follow=True)
@@ -76,9 +69,9 @@ def test_an_empty_answer_to_a_complement_request_is_refused_on_the_page(client, 
     assert not DossierEvent.objects.filter(dossier=dossier, kind="complements_answered").exists()
 
 
-def test_a_too_long_answer_is_shown_again_with_its_message_and_nothing_is_lost(client, mails):
+def test_a_too_long_answer_is_shown_again_with_its_message_and_nothing_is_lost(client):
     # Regression: a form error here redirected to the dossier page silently, losing the text.
-    dossier = complements_requested(mails)
+    dossier = DossierFactory(complements=True)
     client.force_login(dossier.applicant)
     text = "Voici mes explications. " * 100  # 2,400 characters
 
@@ -93,7 +86,7 @@ def test_a_too_long_answer_is_shown_again_with_its_message_and_nothing_is_lost(c
 
 
 def test_a_piece_sent_after_the_request_is_an_answer_without_a_message(mails):
-    dossier = complements_requested(mails)
+    dossier = DossierFactory(complements=True)
     with mails():
         attachment_add(dossier=dossier, document_type=passport_of(dossier), uploaded_file=pdf_file(),
                        by=dossier.applicant)

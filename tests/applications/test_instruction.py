@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import Role
 from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services import (
     attachment_add,
@@ -45,7 +44,7 @@ def test_an_agent_of_another_prefecture_can_do_nothing():
 def test_an_agent_takes_a_file_but_only_a_supervisor_assigns_it_to_someone_else():
     dossier = DossierFactory(status="submitted")
     agent, colleague = StaffFactory(), StaffFactory()
-    supervisor = StaffFactory(role=Role.SUPERVISOR)
+    supervisor = StaffFactory(supervisor=True)
     dossier_assign(dossier=dossier, agent=agent, by=agent)
     with pytest.raises(PermissionDenied):
         dossier_assign(dossier=dossier, agent=colleague, by=agent)

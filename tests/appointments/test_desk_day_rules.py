@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent
 from appointments.models import Booking
 from appointments.services import BookingError, booking_create, booking_mark
 from tests.factories import StaffFactory
@@ -45,7 +45,7 @@ def test_tomorrows_appointment_cannot_be_marked_arrived_or_received_today(slot_6
 def test_tomorrows_appointment_cannot_be_marked_even_by_a_supervisor(slot_69, applicant_69):
     booking = booked(slot_69, applicant_69, in_hours=24)
     with pytest.raises(BookingError):
-        booking_mark(booking=booking, by=StaffFactory(role=Role.SUPERVISOR), status=Booking.Status.CHECKED_IN)
+        booking_mark(booking=booking, by=StaffFactory(supervisor=True), status=Booking.Status.CHECKED_IN)
 
 
 def test_todays_appointment_is_marked_by_an_agent_without_a_correction(slot_69, applicant_69, agent_69):
@@ -60,14 +60,14 @@ def test_yesterdays_appointment_is_corrected_by_a_supervisor_only_and_recorded_a
     slot_69, applicant_69, agent_69
 ):
     booking = booked(slot_69, applicant_69, in_hours=1)
-    supervisor = StaffFactory(role=Role.SUPERVISOR)
+    supervisor = StaffFactory(supervisor=True)
 
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         with pytest.raises(BookingError, match="chef de bureau"):
             booking_mark(booking=booking, by=agent_69, status=Booking.Status.DONE)
         # A password alone is not enough to correct either.
         with pytest.raises(BookingError):
-            booking_mark(booking=booking, by=StaffFactory(role=Role.SUPERVISOR, verified=False),
+            booking_mark(booking=booking, by=StaffFactory(supervisor=True, verified=False),
                          status=Booking.Status.DONE)
         marked = booking_mark(booking=booking, by=supervisor, status=Booking.Status.DONE)
 

@@ -22,7 +22,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
-from accounts.models import Membership, Role
 from appointments.models import Booking, Closure, Desk, Motive, OpeningRule, Slot, WaitlistEntry
 from appointments.selectors import free_slots
 from appointments.services import booking_create
@@ -436,7 +435,7 @@ def test_a_desk_day_outside_the_calendar_is_a_404_not_a_500(client, desk, agent,
 
 
 def test_staff_without_a_site_and_applicants_are_refused(client, desk):
-    support = StaffFactory(role=Role.SUPPORT, with_totp=True)
+    support = StaffFactory(support=True, with_totp=True)
     sign_in_staff(client, support)
     assert client.get(reverse("appointments_backoffice:desks")).status_code == 403
     client.force_login(UserFactory())
@@ -538,9 +537,7 @@ def test_a_mediator_runs_the_desk_of_their_digital_help_point(client, desk, moti
     pan = Site.objects.create(prefecture=prefecture("69"), kind=Site.Kind.PAN, name="PAN Lyon 3",
                               postal_code="69003", city="Lyon")
     pan_desk = open_desk(pan, "Accueil numérique", [motives["pan_assistance"]], weeks=1)
-    mediator = UserFactory()
-    Membership.objects.create(user=mediator, role=Role.MEDIATOR, site=pan)
-    TOTPDevice.objects.create(user=mediator, name="totp", key="3132333435363738393031323334353637383930", confirmed=True)
+    mediator = StaffFactory(mediator=True, role__site=pan, with_totp=True)
     visitor = book(UserFactory(first_name="Lucas", last_name="Silva"), motives["pan_assistance"], pan_desk)
     sign_in_staff(client, mediator)
 
@@ -555,7 +552,7 @@ def test_a_mediator_runs_the_desk_of_their_digital_help_point(client, desk, moti
 
 @pytest.fixture
 def supervisor(db):
-    return StaffFactory(role=Role.SUPERVISOR, with_totp=True)
+    return StaffFactory(supervisor=True, with_totp=True)
 
 
 def test_a_supervisor_adds_a_rule_and_generates_its_slots(client, desk, motives, supervisor):

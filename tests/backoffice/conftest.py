@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role
 from applications.clock import priorities_refresh
 from applications.services import attachment_add, dossier_submit, draft_save_step, draft_start
 from tests.applications.helpers import IDENTITY, pdf_file, renewable_permit, situation
@@ -60,7 +59,7 @@ def instructor(db):
 
 @pytest.fixture
 def supervisor(db):
-    return StaffFactory(role=Role.SUPERVISOR, with_totp=True, first_name="Paul", last_name="Bernard")
+    return StaffFactory(supervisor=True, with_totp=True, first_name="Paul", last_name="Bernard")
 
 
 @pytest.fixture

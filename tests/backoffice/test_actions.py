@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent
 from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
 from applications.services import dossier_assign, dossier_decide, dossier_mark_complete
 from appointments.models import Booking
@@ -58,7 +58,7 @@ def colleague_file_owner():
 
 
 def supervisor_of_lyon():
-    return StaffFactory(role=Role.SUPERVISOR)
+    return StaffFactory(supervisor=True)
 
 
 def test_a_supervisor_assigns_to_an_agent_of_the_prefecture_only(client, supervisor, instructor):

@@ -149,7 +149,7 @@ def test_only_the_requester_may_download_it(client, mails, queue):
     sign_in(client, colleague)  # same prefecture
     assert client.get(url).status_code == 404
     assert url not in client.get(EXPORTS).content.decode()  # not in their list either
-    sign_in(client, StaffFactory(with_totp=True, role=Role.SUPERVISOR))
+    sign_in(client, StaffFactory(with_totp=True, supervisor=True))
     assert client.get(url).status_code == 404
     client.force_login(UserFactory())
     assert client.get(url).status_code == 403  # applicants never reach the back-office

@@ -197,7 +197,7 @@ def test_an_agent_sees_only_their_prefecture(client, dataset):
 
 
 def test_a_supervisor_of_several_prefectures_chooses_one(client, dataset):
-    supervisor = StaffFactory(with_totp=True, role=Role.SUPERVISOR)
+    supervisor = StaffFactory(with_totp=True, supervisor=True)
     Membership.objects.create(user=supervisor, role=Role.AGENT, prefecture=prefecture("75"))
     sign_in(client, supervisor)
     page = client.get(STATISTICS).content.decode()

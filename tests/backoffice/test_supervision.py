@@ -124,7 +124,7 @@ def test_reassignment_refuses_an_agent_of_another_prefecture_as_the_new_one(supe
 
 
 @pytest.mark.parametrize("by", [lambda: StaffFactory(role=Role.AGENT),
-                                lambda: StaffFactory(role=Role.SUPERVISOR, verified=False)],
+                                lambda: StaffFactory(supervisor=True, verified=False)],
                          ids=["an_agent", "a_password_only_supervisor"])
 def test_only_a_verified_supervisor_reassigns(by):
     anne, marc = StaffFactory(), StaffFactory()

@@ -174,14 +174,13 @@ def test_a_card_holder_books_the_collection_moves_it_and_is_checked_in(
 
 def test_a_supervisor_sets_hours_closes_a_day_and_reconvokes_a_no_show(browser: Browser, live_server, settings,
                                                                         visited):
-    from accounts.models import Role
     from appointments.services.bookings import Subject
 
     settings.SITE_URL = live_server.url
     desk = open_collection_desk()
     biometrics = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     desk.motives.add(biometrics)
-    supervisor = StaffFactory(role=Role.SUPERVISOR, with_totp=True)
+    supervisor = StaffFactory(supervisor=True, with_totp=True)
     person = UserFactory(first_name="Youssef", last_name="Benali")
     dossier = DossierFactory(status="under_review", applicant=person, prefecture=prefecture("69"))
     card = free_slots(motive=desk.motives.get(code="card_collection"), site_ids=[desk.site_id]).first()

@@ -11,7 +11,6 @@ from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import Role
 from applications.models import Dossier, Status
 from documents.models import DocumentKind, IssuedDocument
 from tests.backoffice.conftest import file_renewal, queued
@@ -155,7 +154,7 @@ def test_an_agent_instructs_a_renewal_with_a_complement_and_a_favourable_decisio
 
 
 def test_a_supervisor_sees_the_workload_and_reassigns_files(page: Page, live_server, visited):
-    supervisor = StaffFactory(role=Role.SUPERVISOR, with_totp=True, first_name="Paul", last_name="Bernard")
+    supervisor = StaffFactory(supervisor=True, with_totp=True, first_name="Paul", last_name="Bernard")
     anne = StaffFactory(first_name="Anne", last_name="Roux")
     marc = StaffFactory(first_name="Marc", last_name="Petit")
     first = queued(name="Blanc Anne", assigned_to=anne, deadline_in=-2)

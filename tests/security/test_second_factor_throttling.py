@@ -116,7 +116,7 @@ def block(agent, failures=9):
 
 
 def test_a_supervisor_of_the_agents_prefecture_ends_the_wait(client, agent):
-    supervisor = StaffFactory(with_totp=True, role=Role.SUPERVISOR)
+    supervisor = StaffFactory(with_totp=True, supervisor=True)
     sign_in(client, supervisor)
     block(agent)
     workload = reverse("backoffice_instruction:workload")
@@ -138,7 +138,7 @@ def test_a_supervisor_of_the_agents_prefecture_ends_the_wait(client, agent):
 
 @pytest.mark.parametrize("who", ["supervisor_elsewhere", "colleague"])
 def test_nobody_else_can_end_an_agents_wait(client, agent, who):
-    other = (StaffFactory(with_totp=True, role=Role.SUPERVISOR, role__code="33") if who == "supervisor_elsewhere"
+    other = (StaffFactory(with_totp=True, supervisor=True, role__code="33") if who == "supervisor_elsewhere"
              else StaffFactory(with_totp=True))
     sign_in(client, other)
     block(agent)

@@ -52,7 +52,7 @@ def test_issued_pdf_served_to_the_same_agent_once_the_code_is_accepted(client, r
 @pytest.mark.parametrize("url_name", ["backoffice:home", "backoffice_instruction:queue",
                                       "appointments_backoffice:desks", "admin:index"])
 def test_staff_pages_send_a_password_only_agent_to_the_code_page(client, url_name):
-    password_only(client, StaffFactory(with_totp=True, role=Role.SUPERVISOR))
+    password_only(client, StaffFactory(with_totp=True, supervisor=True))
 
     response = client.get(reverse(url_name))
 
