@@ -38,7 +38,7 @@ def second_factor_verified(*, user: User | AnonymousUser) -> bool:
 
 def staff_verified(*, user: User | AnonymousUser) -> bool:
     """Signed in, holding a staff role, with a verified second factor."""
-    return second_factor_verified(user=user) and user_is_staff_member(user=user)  # type: ignore[arg-type]
+    return second_factor_verified(user=user) and user_is_staff_member(user=user)
 
 
 def role_prefecture_ids(*, user: User, roles: Iterable[str] = PREFECTURE_ROLES) -> set[int]:

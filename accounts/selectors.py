@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import STAFF_ROLES, Membership, Role, User
@@ -27,7 +28,7 @@ def user_roles(*, user: User) -> set[str]:
     return roles or {Role.APPLICANT}
 
 
-def user_is_staff_member(*, user: User) -> bool:
+def user_is_staff_member(*, user: User | AnonymousUser) -> bool:
     """Whether the person holds any staff role, and so must use a second factor."""
     if not user.is_authenticated:
         return False
