@@ -233,7 +233,7 @@ def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
     of the site's prefecture may correct the record; the audit log says it was a correction, by
     whom and for which day.
     """
-    allowed = {
+    allowed: dict[str, tuple[str, ...]] = {
         Booking.Status.CHECKED_IN: (Booking.Status.BOOKED,),
         Booking.Status.DONE: (Booking.Status.BOOKED, Booking.Status.CHECKED_IN),
         Booking.Status.NO_SHOW: (Booking.Status.BOOKED,),
