@@ -104,6 +104,7 @@ class QuestionsForm(forms.Form):
             required = bool(question.get("required"))
             kind = question.get("kind", "text")
             label = catalogue_text(question, "label")
+            field: forms.Field
             if kind == "boolean":
                 field = forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect, required=required)
             elif kind == "choice":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -93,7 +95,7 @@ def dossier_submit(
     dossier.ephoto_code = photo if procedure.needs_photo else ""
     dossier.reference = _reference(dossier, now)
     dossier.legal_deadline = initial_deadline(filed_on=timezone.localdate(now), is_renewal=procedure.is_renewal)
-    dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit_id else None
+    dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit is not None else None
     identity = dossier.answers.get("identity", {})
     dossier.search_name = search_name(identity.get("last_name") or dossier.applicant.last_name,
                                       identity.get("first_name") or dossier.applicant.first_name)
@@ -110,7 +112,7 @@ def dossier_submit(
     submitted = event_record(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED, by=by,
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
                              data={"on_time": dossier.filed_on_time})
-    receipt = _issue_receipt(dossier=dossier, by=by)
+    receipt = _issue_receipt(dossier=dossier, filed_at=now, by=by)
     event_record(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED, by=None,
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
@@ -152,11 +154,11 @@ def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError
 
 def _reference(dossier: Dossier, now) -> str:
     # Derived from the primary key: unique without a second query or a race; readable on the phone.
-    department = dossier.prefecture.department.code if dossier.prefecture_id else "00"
+    department = dossier.prefecture.department.code if dossier.prefecture is not None else "00"
     return f"{now:%Y}-{department}-{dossier.pk:07d}"
 
 
-def _issue_receipt(*, dossier: Dossier, by: User):
+def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User):
     from documents.services import document_issue
 
     applicant = dossier.applicant
@@ -168,14 +170,15 @@ def _issue_receipt(*, dossier: Dossier, by: User):
             for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
         ]
         procedure_name = dossier.procedure.name
+    applicant_facts = applicant_snapshot(dossier=dossier)
     context = {
         "reference": dossier.reference,
-        "filed_at": dossier.submitted_at.isoformat(),
+        "filed_at": filed_at.isoformat(),
         "procedure": procedure_name,
-        "applicant": applicant_snapshot(dossier=dossier),
+        "applicant": applicant_facts,
         "documents": documents,
         "on_time": dossier.filed_on_time,
         "channel": dossier.channel if dossier.channel in Channel.values else "online",
     }
     return document_issue(kind="filing_receipt", holder=applicant, subject=dossier,
-                          template=RECEIPT_TEMPLATE, context=context, holder_as=context["applicant"])
+                          template=RECEIPT_TEMPLATE, context=context, holder_as=applicant_facts)
