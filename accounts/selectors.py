@@ -17,7 +17,7 @@ def user_memberships(*, user: User) -> list[Membership]:
                 "prefecture__department", "site__prefecture"
             ).order_by("role", "id")
         )
-        user._memberships_cache = cached  # type: ignore[attr-defined]
+        user._memberships_cache = cached
     return cached
 
 

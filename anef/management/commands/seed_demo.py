@@ -266,7 +266,7 @@ def _signed_in(agent: User) -> User:
     """The demo agent as after their authenticator code: staff services act only for a person
     whose second factor was verified (accounts.permissions), which is what django-otp's middleware
     records on ``request.user``."""
-    agent.otp_device = TOTPDevice.objects.get(user=agent, confirmed=True)  # type: ignore[attr-defined]
+    agent.otp_device = TOTPDevice.objects.get(user=agent, confirmed=True)
     return agent
 
 
