@@ -127,7 +127,8 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_json() if hasattr(form, "cleaned_json") else dict(form.cleaned_data)
         dossier = services.draft_save_step(dossier=dossier, step=step, data=data, by=request.user)
-        mismatch = selectors.eligibility_mismatch(procedure=dossier.procedure, answers=data) if step == "eligibility" else None
+        mismatch = (selectors.eligibility_mismatch(procedure=dossier.procedure, answers=data)
+                    if step == "eligibility" else None)
         if mismatch is None:
             return redirect("applications:step", pk=dossier.pk, step=steps.next_step(dossier.procedure, step))
     return render(request, "applications/step.html", {
@@ -138,7 +139,8 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
 def _documents_step(request, dossier):
     data = selectors.dossier_page_data(dossier=dossier)
     current = {a.document_type_id: a for a in data["attachments"]}
-    rows = [(r, current.get(r.document_type_id), forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
+    rows = [(r, current.get(r.document_type_id),
+             forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
             for r in data["requirements"]]
     if request.method == "POST":
         services.draft_save_step(dossier=dossier, step="documents", data={"visited": True}, by=request.user)
@@ -166,7 +168,8 @@ def _review_step(request, dossier):
             except ValidationError as error:
                 _add_submit_errors(form, error.error_dict if hasattr(error, "error_dict") else {"__all__": [error]})
             else:
-                messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
+                messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible "
+                                            "ci-dessous."))
                 return redirect("applications:dossier", pk=dossier.pk)
         else:  # the form's own errors and the dossier's, in one round
             _add_submit_errors(form, services.dossier_submit_check(dossier=dossier, readiness=readiness, **inputs))
@@ -193,7 +196,8 @@ def _add_submit_errors(form, errors: dict) -> None:
 def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     # The URL names one of this procedure's document types, or nothing (404); attachment_add refuses any other.
-    requirement = dossier.procedure.requirements.select_related("document_type").filter(document_type_id=type_pk).first()
+    requirement = (dossier.procedure.requirements.select_related("document_type")
+                   .filter(document_type_id=type_pk).first())
     document_type = requirement.document_type if requirement else None
     back = (reverse("applications:step", args=[dossier.pk, "documents"]) if dossier.status == Status.DRAFT
             else reverse("applications:dossier", args=[dossier.pk])) + f"#piece-{type_pk}"
@@ -201,7 +205,9 @@ def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResp
         raise Http404
     form = forms.UploadForm(request.POST, request.FILES, document_type=document_type, prefix=f"t{type_pk}")
     if not form.is_valid():
-        messages.error(request, _("%(type)s : %(error)s") % {"type": document_type.name, "error": " ".join(map(str, form.errors["file"]))})
+        messages.error(request, _("%(type)s : %(error)s") % {
+            "type": document_type.name, "error": " ".join(map(str, form.errors["file"])),
+        })
         return redirect(back)
     try:
         services.attachment_add(dossier=dossier, document_type=document_type,
@@ -245,7 +251,9 @@ def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _dossier_page(request, dossier)
 
 
-def _dossier_page(request: AuthenticatedHttpRequest, dossier, *, complements_form=None, status: int = 200) -> HttpResponse:
+def _dossier_page(
+    request: AuthenticatedHttpRequest, dossier, *, complements_form=None, status: int = 200
+) -> HttpResponse:
     """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
     data = selectors.dossier_page_data(dossier=dossier)
     is_open = dossier.status in OPEN_STATUSES

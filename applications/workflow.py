@@ -44,8 +44,9 @@ S = Status
 #: "rights at risk" in the queue). The one set of "open" statuses: ``applications/clock.py`` uses it too.
 OPEN_STATUSES = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.COMPLEMENTS_REQUESTED})
 FINAL_STATUSES = frozenset({S.DECIDED_UNFAVOURABLE, S.CARD_DELIVERED, S.WITHDRAWN, S.CLOSED_WITHOUT_ACTION})
-#: Filed and not final: still under instruction, or granted with its card still to come. A second request of the same family for the same permit is refused meanwhile (a partial
-#: unique index on the dossier, applications/models.py).
+#: Filed and not final: still under instruction, or granted with its card still to come. A second
+#: request of the same family for the same permit is refused meanwhile (a partial unique index on
+#: the dossier, applications/models.py).
 IN_PROGRESS_STATUSES = frozenset(set(S) - {S.DRAFT} - FINAL_STATUSES)
 
 #: (from, to) -> who may perform it ("applicant", "agent" or "system"); ``dossier_transition`` enforces it

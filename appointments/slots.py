@@ -65,7 +65,8 @@ def slots_generate(*, start: date, weeks: int, desk_ids: list[int] | None = None
             for rule in by_weekday.get(day.weekday(), ()):
                 if day < rule.valid_from or (rule.valid_until and day > rule.valid_until):
                     continue
-                if day in closed.get((rule.desk.site_id, None), ()) or day in closed.get((rule.desk.site_id, rule.desk_id), ()):
+                site_closures = closed.get((rule.desk.site_id, None), ())
+                if day in site_closures or day in closed.get((rule.desk.site_id, rule.desk_id), ()):
                     continue
                 wanted.extend(_rule_slots(rule, day))
         day += timedelta(days=1)

@@ -348,8 +348,9 @@ def reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if context["alternatives"]:
         context.update(_by_day(context["alternatives"]))
     else:
-        rows = selectors.free_slots(motive=booking.motive, site_ids=site_ids,
-                                    after=picked or _after(request.GET.get("apres")), until=until).exclude(pk=booking.slot_id)
+        rows = selectors.free_slots(
+            motive=booking.motive, site_ids=site_ids, after=picked or _after(request.GET.get("apres")), until=until,
+        ).exclude(pk=booking.slot_id)
         context.update(_slot_page(rows))
     context["next_url"] = action + _query(apres=context["next_after"] and context["next_after"].isoformat())
     context["first_url"] = action

@@ -149,8 +149,9 @@ class ComplementsForm(forms.Form):
     def __init__(self, *args, procedure: Procedure, **kwargs):
         kwargs.setdefault("initial", {"due_on": timezone.localdate() + timedelta(days=30)})
         super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["document_types"]).queryset = DocumentType.objects.filter(procedures=procedure).order_by(
-            "name")
+        cast(forms.ModelMultipleChoiceField, self.fields["document_types"]).queryset = (
+            DocumentType.objects.filter(procedures=procedure).order_by("name")
+        )
 
 
 class AttachmentReviewForm(forms.Form):
@@ -168,7 +169,8 @@ class AttachmentReviewForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = TemplatedChoiceField(label=_("Sens de la décision"), widget=forms.RadioSelect,
-                                   template_name=RADIOS_TEMPLATE, error_messages={"required": _("Choisissez une décision.")})
+                                   template_name=RADIOS_TEMPLATE,
+                                   error_messages={"required": _("Choisissez une décision.")})
     reasons = forms.CharField(
         label=_("Motifs"), required=False, max_length=5000,
         help_text=_("Obligatoires pour un refus ou un classement sans suite."),

@@ -187,7 +187,9 @@ def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _file_page(request, dossier)
 
 
-def _file_page(request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _file_page(
+    request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
     """The file page, with the forms of the actions possible in the current state. ``bound`` holds
     a form that came back with errors ({name: form}), shown in place of the blank one."""
     user = request.user

@@ -164,7 +164,8 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
     at the sites of the dossier's prefecture that leaves the minimum notice
     (``CONVOCATION_MIN_NOTICE_WORKING_DAYS`` working days: a request made at 22:30 is not booked at
-    09:00 the next morning); the applicant may move it within ``CONVOCATION_MOVABLE_DAYS`` days, to an earlier free slot too.
+    09:00 the next morning); the applicant may move it within ``CONVOCATION_MOVABLE_DAYS`` days, to an
+    earlier free slot too.
     Issues the convocation letter. Returns the booking."""
 
     from django.conf import settings

@@ -46,19 +46,24 @@ def dossier_submit_check(
         errors["__all__"] = [ValidationError(item) for item in readiness.missing]
     stamp = rules.normalise_tax_stamp(tax_stamp_number)
     if procedure.fee_eur and not rules.TAX_STAMP_RE.match(stamp):
-        errors["tax_stamp_number"] = [ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))]
+        errors["tax_stamp_number"] = [
+            ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))
+        ]
     elif procedure.fee_eur and _stamp_used(stamp, dossier):
         errors["tax_stamp_number"] = [_stamp_used_error()]
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
-        errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé sur la planche de photos."))]
+        errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé "
+                                                   "sur la planche de photos."))]
     if readiness.timing == "not_yet" and readiness.window is not None:  # a timing comes with its window
         errors.setdefault("__all__", []).append(ValidationError(
             _("Vous pourrez demander le renouvellement à partir du %(date)s.")
             % {"date": date_format(readiness.window.opens, "DATE_FORMAT")}
         ))
     elif readiness.timing == "closed" and not accept_late:
-        errors["accept_late"] = [ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))]
+        errors["accept_late"] = [
+            ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))
+        ]
     if readiness.in_progress is not None:
         errors["renewed_permit"] = [_request_in_progress_error(readiness.in_progress)]
     return errors

@@ -204,16 +204,19 @@ class Command(BaseCommand):
             answers: dict[str, dict[str, Any]] = {
                 "eligibility": {q["code"]: "yes" if q.get("expected", True) else "no" for q in procedure.eligibility},
                 "identity": {"last_name": user.last_name, "first_name": user.first_name,
-                             "birth_date": user.birth_date.isoformat() if user.birth_date else "", "birth_place": "Dakar, Sénégal",
+                             "birth_date": user.birth_date.isoformat() if user.birth_date else "",
+                             "birth_place": "Dakar, Sénégal",
                              "nationality": "sénégalaise", "foreigner_number": ""},
                 "situation": {"address": "3 rue de la République", "postal_code": "69002", "city": user.city,
-                              "department": user.department.code if user.department else "", "phone": "", "family_situation": "single",
+                              "department": user.department.code if user.department else "", "phone": "",
+                              "family_situation": "single",
                               "occupation": "salariée", "renewed_permit": permit.pk if permit else None},
                 "questions": {q["code"]: (q.get("choices") or ["oui"])[0] if q["kind"] != "boolean" else "yes"
                               for q in procedure.questions},
             }
             for step, data in answers.items():
-                if step == "eligibility" and not procedure.eligibility or step == "questions" and not procedure.questions:
+                if (step == "eligibility" and not procedure.eligibility
+                        or step == "questions" and not procedure.questions):
                     continue
                 draft_save_step(dossier=dossier, step=step, data=data, by=user)
             if not submit:
