@@ -5,6 +5,10 @@ each tying a person to a prefecture, a site, or to the whole country (DESIGN §2
 several memberships; staff must use a second factor (see accounts/middleware.py).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
@@ -15,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territory.models import Department, Prefecture, Site
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
 
 
 class Language(models.TextChoices):
@@ -115,6 +122,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = []  # noqa: RUF012
+
+    # Not columns: set on the instance at run time. django-otp's OTPMiddleware sets ``otp_device``
+    # on ``request.user`` (None until a code is accepted; seed_demo sets it on its demo agent);
+    # ``accounts.selectors.user_memberships`` caches the memberships for the request.
+    otp_device: Device | None
+    _memberships_cache: list[Membership]
 
     class Meta:
         verbose_name = _("utilisateur")

@@ -38,7 +38,7 @@ def second_factor_verified(*, user: User | AnonymousUser) -> bool:
 
 def staff_verified(*, user: User | AnonymousUser) -> bool:
     """Signed in, holding a staff role, with a verified second factor."""
-    return second_factor_verified(user=user) and user_is_staff_member(user=user)  # type: ignore[arg-type]
+    return second_factor_verified(user=user) and user_is_staff_member(user=user)
 
 
 def role_prefecture_ids(*, user: User, roles: Iterable[str] = PREFECTURE_ROLES) -> set[int]:
@@ -51,9 +51,9 @@ def role_prefecture_ids(*, user: User, roles: Iterable[str] = PREFECTURE_ROLES) 
 def staff_prefecture_ids(*, user: User | AnonymousUser, roles: Iterable[str] = PREFECTURE_ROLES) -> set[int]:
     """Prefectures where the person acts now in one of these roles: none without a verified
     second factor."""
-    if not second_factor_verified(user=user):
+    if not user.is_authenticated or not second_factor_verified(user=user):
         return set()
-    return role_prefecture_ids(user=user, roles=roles)  # type: ignore[arg-type]
+    return role_prefecture_ids(user=user, roles=roles)
 
 
 def is_verified_agent_of(
@@ -66,18 +66,18 @@ def is_verified_agent_of(
 def staff_site_ids(*, user: User | AnonymousUser, roles: Iterable[str] = SITE_ROLES) -> set[int]:
     """Sites where the person acts now in one of these (site) roles: none without a verified
     second factor."""
-    if not second_factor_verified(user=user):
+    if not user.is_authenticated or not second_factor_verified(user=user):
         return set()
     roles = set(roles)
-    return {m.site_id for m in user_memberships(user=user) if m.role in roles and m.site_id}  # type: ignore[arg-type]
+    return {m.site_id for m in user_memberships(user=user) if m.role in roles and m.site_id}
 
 
 def may_unblock_second_factor(*, by: User | AnonymousUser, person: User) -> bool:
     """Who may end a staff member's wait after wrong codes: the administrator, or a supervisor of
     a prefecture where the person works (for a mediator, the prefecture of their site)."""
-    if not staff_verified(user=by) or by.pk == person.pk:
+    if not by.is_authenticated or not staff_verified(user=by) or by.pk == person.pk:
         return False
-    if Role.ADMINISTRATOR in user_roles(user=by):  # type: ignore[arg-type]
+    if Role.ADMINISTRATOR in user_roles(user=by):
         return True
     theirs: set[int] = set()
     for membership in user_memberships(user=person):

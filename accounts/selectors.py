@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import STAFF_ROLES, Membership, Role, User
@@ -16,7 +17,7 @@ def user_memberships(*, user: User) -> list[Membership]:
                 "prefecture__department", "site__prefecture"
             ).order_by("role", "id")
         )
-        user._memberships_cache = cached  # type: ignore[attr-defined]
+        user._memberships_cache = cached
     return cached
 
 
@@ -27,7 +28,7 @@ def user_roles(*, user: User) -> set[str]:
     return roles or {Role.APPLICANT}
 
 
-def user_is_staff_member(*, user: User) -> bool:
+def user_is_staff_member(*, user: User | AnonymousUser) -> bool:
     """Whether the person holds any staff role, and so must use a second factor."""
     if not user.is_authenticated:
         return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -22,10 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import forms, services
-from accounts.permissions import second_factor_person_get
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+from accounts.permissions import second_factor_person_get, second_factor_verified
 from accounts.selectors import user_is_staff_member, user_memberships, user_roles
-
-User = get_user_model()
 
 # Resend and sign-up mails: at most one per address a minute, against mail bombing.
 MAIL_THROTTLE_SECONDS = 60
@@ -144,7 +143,7 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -196,25 +195,27 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 # --- Staff second factor ------------------------------------------------------------------------
 
-def _staff_only(request: HttpRequest) -> HttpResponse | None:
+def _staff_only(request: HttpRequest) -> HttpResponse | User:
+    """The signed-in staff member, or the response that turns anyone else away."""
     if not request.user.is_authenticated:
         return redirect(_with_next(settings.LOGIN_URL, request.get_full_path()))
     if not user_is_staff_member(user=request.user):
         return render(request, "403.html", status=403)
-    return None
+    return request.user
 
 
 @require_http_methods(["GET", "POST"])
 def totp_enrol(request: HttpRequest) -> HttpResponse:
-    if (refused := _staff_only(request)) is not None:
-        return refused
+    staff = _staff_only(request)
+    if isinstance(staff, HttpResponse):
+        return staff
     next_url = _safe_next(request, reverse("backoffice:home"))
-    if services.totp_device_confirmed(user=request.user) is not None:
+    if services.totp_device_confirmed(user=staff) is not None:
         return redirect(_with_next("accounts:totp_verify", next_url))
-    device = services.totp_device_start_enrolment(user=request.user)
+    device = services.totp_device_start_enrolment(user=staff)
     form = forms.CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.totp_device_confirm(user=request.user, device=device, token=form.cleaned_data["code"])
+        codes = services.totp_device_confirm(user=staff, device=device, token=form.cleaned_data["code"])
         if codes is not None:
             device.refresh_from_db()
             otp_login(request, device)
@@ -230,17 +231,18 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def totp_verify(request: HttpRequest) -> HttpResponse:
-    if (refused := _staff_only(request)) is not None:
-        return refused
+    staff = _staff_only(request)
+    if isinstance(staff, HttpResponse):
+        return staff
     next_url = _safe_next(request, reverse("backoffice:home"))
-    if services.totp_device_confirmed(user=request.user) is None:
+    if services.totp_device_confirmed(user=staff) is None:
         return redirect(_with_next("accounts:totp_enrol", next_url))
-    if request.user.is_verified():
+    if second_factor_verified(user=staff):
         return redirect(next_url)
     form = forms.CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        check = services.second_factor_check(user=request.user, code=form.cleaned_data["code"])
+        check = services.second_factor_check(user=staff, code=form.cleaned_data["code"])
         if check.device is not None:
             otp_login(request, check.device)
             return redirect(next_url)
@@ -269,10 +271,11 @@ def _wait_message(seconds: int) -> str:
 
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Shows the backup codes once, right after they were made."""
-    if (refused := _staff_only(request)) is not None:
-        return refused
+    staff = _staff_only(request)
+    if isinstance(staff, HttpResponse):
+        return staff
     codes = request.session.pop("backup_codes", None)
-    if not codes or not request.user.is_verified():
+    if not codes or not second_factor_verified(user=staff):
         return redirect("backoffice:home")
     next_url = _safe_next(request, reverse("backoffice:home"))
     return render(request, "accounts/backup_codes.html", {"codes": codes, "next": next_url})
@@ -291,7 +294,7 @@ def _base32(key: bytes) -> str:
 
 
 @require_POST
-def second_factor_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+def second_factor_unblock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A supervisor (or the administrator) ends an agent's wait after wrong codes."""
     person = second_factor_person_get(by=request.user, pk=pk)
     services.second_factor_unblock(user=person, by=request.user)
@@ -302,7 +305,7 @@ def second_factor_unblock(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Back-office home ---------------------------------------------------------------------------
 
-def backoffice_home(request: HttpRequest) -> HttpResponse:
+def backoffice_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     # StaffSecondFactorMiddleware has already required a staff role and a verified second factor.
     if request.method == "POST" and request.POST.get("action") == "regenerate_backup_codes":
         request.session["backup_codes"] = services.backup_codes_regenerate(user=request.user)

@@ -9,6 +9,7 @@ a member of staff costs the queries of those checks, and only on pages that draw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.middleware import SESSION_STAFF_KEY
 from accounts.permissions import staff_verified
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,14 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
     session = getattr(request, "session", None)
     # Whether the session is a staff one is decided once per session (SessionLimitsMiddleware).
     staff_session = bool(session and session.get(SESSION_STAFF_KEY))
-    entries: list[tuple[str, str]] = [(_("Accueil"), reverse("home"))]
+    entries: list[tuple[StrOrPromise, str]] = [(_("Accueil"), reverse("home"))]
     if user.is_authenticated and staff_session:
         # Before the second factor, the back-office home is where the code is asked: nothing else.
         entries.append((_("Espace agent"), reverse("backoffice:home")))
         if staff_verified(user=user):
-            if agent_prefecture_ids(user=user):  # type: ignore[arg-type]
+            if agent_prefecture_ids(user=user):
                 entries.append((_("Dossiers à instruire"), reverse("backoffice_instruction:queue")))
-            if staff_site_ids(user=user):  # type: ignore[arg-type]
+            if staff_site_ids(user=user):
                 entries.append((_("Guichets"), reverse("appointments_backoffice:desks")))
     elif user.is_authenticated:
         entries += [

@@ -1,6 +1,6 @@
 """Public pages of the portal and the operations probe."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
@@ -44,8 +44,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
         request.session[LANGUAGE_CHOSEN_SESSION_KEY] = language
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        request.POST = request.POST.copy()
-        request.POST["next"] = "/"
+        post = request.POST.copy()
+        post["next"] = "/"
+        request.POST = QueryDict(post.urlencode(), encoding=request.encoding)  # immutable, as Django's
     return django_set_language(request)
 
 

@@ -62,7 +62,8 @@ class SituationForm(forms.Form):
                               widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
     postal_code = forms.RegexField(label=_("Code postal"), regex=r"^\d{5}$",
                                    error_messages={"invalid": _("Le code postal comporte 5 chiffres.")},
-                                   widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
+                                   widget=forms.TextInput(attrs={"autocomplete": "postal-code",
+                                                                 "inputmode": "numeric"}))
     city = forms.CharField(label=_("Commune"), max_length=100,
                            widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
     department = forms.ModelChoiceField(
@@ -104,6 +105,7 @@ class QuestionsForm(forms.Form):
             required = bool(question.get("required"))
             kind = question.get("kind", "text")
             label = catalogue_text(question, "label")
+            field: forms.Field
             if kind == "boolean":
                 field = forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect, required=required)
             elif kind == "choice":
@@ -146,7 +148,8 @@ class ReviewForm(forms.Form):
         if procedure.fee_eur:
             self.fields["tax_stamp_number"] = forms.CharField(
                 label=_("Numéro du timbre fiscal électronique"), max_length=24,
-                help_text=_("16 chiffres. Achetez le timbre sur timbres.impots.gouv.fr ou chez un buraliste. Montant : %(fee)s €.")
+                help_text=_("16 chiffres. Achetez le timbre sur timbres.impots.gouv.fr ou chez un buraliste. "
+                            "Montant : %(fee)s €.")
                 % {"fee": procedure.fee_eur},
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             )

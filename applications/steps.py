@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Procedure
 
-STEPS: list[tuple[str, object]] = [
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+STEPS: list[tuple[str, StrOrPromise]] = [
     ("eligibility", _("Éligibilité")),
     ("identity", _("Identité")),
     ("situation", _("Situation")),

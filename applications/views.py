@@ -3,10 +3,13 @@ service or selector, render."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.models import Procedure, Status
@@ -21,6 +25,9 @@ from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, Tran
 from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
 from documents.selectors import documents_in_force_for_holder
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -31,7 +38,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def start(request: HttpRequest, code: str) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     procedure = selectors.procedure_get_active(code=code)
     dossier, created = services.draft_start(applicant=request.user, procedure=procedure)
     if not created:
@@ -40,7 +47,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applicant's space: their requests with the current step and next action, and permits."""
     dossiers = list(selectors.dossiers_for_applicant(user=request.user))
     appointments = active_bookings_by_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE)
@@ -103,7 +110,7 @@ def _step_context(dossier, step):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     if dossier.status != Status.DRAFT:
         if request.method == "POST":  # sent again (back button, second tab): say where it stands
@@ -120,7 +127,8 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_json() if hasattr(form, "cleaned_json") else dict(form.cleaned_data)
         dossier = services.draft_save_step(dossier=dossier, step=step, data=data, by=request.user)
-        mismatch = selectors.eligibility_mismatch(procedure=dossier.procedure, answers=data) if step == "eligibility" else None
+        mismatch = (selectors.eligibility_mismatch(procedure=dossier.procedure, answers=data)
+                    if step == "eligibility" else None)
         if mismatch is None:
             return redirect("applications:step", pk=dossier.pk, step=steps.next_step(dossier.procedure, step))
     return render(request, "applications/step.html", {
@@ -131,7 +139,8 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def _documents_step(request, dossier):
     data = selectors.dossier_page_data(dossier=dossier)
     current = {a.document_type_id: a for a in data["attachments"]}
-    rows = [(r, current.get(r.document_type_id), forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
+    rows = [(r, current.get(r.document_type_id),
+             forms.UploadForm(document_type=r.document_type, prefix=f"t{r.document_type_id}"))
             for r in data["requirements"]]
     if request.method == "POST":
         services.draft_save_step(dossier=dossier, step="documents", data={"visited": True}, by=request.user)
@@ -159,7 +168,8 @@ def _review_step(request, dossier):
             except ValidationError as error:
                 _add_submit_errors(form, error.error_dict if hasattr(error, "error_dict") else {"__all__": [error]})
             else:
-                messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible ci-dessous."))
+                messages.success(request, _("Votre demande est envoyée. Votre attestation de dépôt est disponible "
+                                            "ci-dessous."))
                 return redirect("applications:dossier", pk=dossier.pk)
         else:  # the form's own errors and the dossier's, in one round
             _add_submit_errors(form, services.dossier_submit_check(dossier=dossier, readiness=readiness, **inputs))
@@ -183,10 +193,11 @@ def _add_submit_errors(form, errors: dict) -> None:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     # The URL names one of this procedure's document types, or nothing (404); attachment_add refuses any other.
-    requirement = dossier.procedure.requirements.select_related("document_type").filter(document_type_id=type_pk).first()
+    requirement = (dossier.procedure.requirements.select_related("document_type")
+                   .filter(document_type_id=type_pk).first())
     document_type = requirement.document_type if requirement else None
     back = (reverse("applications:step", args=[dossier.pk, "documents"]) if dossier.status == Status.DRAFT
             else reverse("applications:dossier", args=[dossier.pk])) + f"#piece-{type_pk}"
@@ -194,7 +205,9 @@ def upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse:
         raise Http404
     form = forms.UploadForm(request.POST, request.FILES, document_type=document_type, prefix=f"t{type_pk}")
     if not form.is_valid():
-        messages.error(request, _("%(type)s : %(error)s") % {"type": document_type.name, "error": " ".join(form.errors["file"])})
+        messages.error(request, _("%(type)s : %(error)s") % {
+            "type": document_type.name, "error": " ".join(map(str, form.errors["file"])),
+        })
         return redirect(back)
     try:
         services.attachment_add(dossier=dossier, document_type=document_type,
@@ -208,7 +221,7 @@ def upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+def attachment(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["Content-Disposition"] = f'inline; filename="piece-{item.pk}{item.extension}"'
@@ -219,7 +232,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
 
 @login_required
 @require_POST
-def attachment_remove(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+def attachment_remove(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
     try:
         services.attachment_remove(attachment=item, by=request.user)
@@ -231,14 +244,16 @@ def attachment_remove(request: HttpRequest, pk: int, attachment_pk: int) -> Http
 
 
 @login_required
-def dossier(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     if dossier.status == Status.DRAFT:
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
     return _dossier_page(request, dossier)
 
 
-def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, status: int = 200) -> HttpResponse:
+def _dossier_page(
+    request: AuthenticatedHttpRequest, dossier, *, complements_form=None, status: int = 200
+) -> HttpResponse:
     """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
     data = selectors.dossier_page_data(dossier=dossier)
     is_open = dossier.status in OPEN_STATUSES
@@ -276,15 +291,15 @@ def _dossier_page(request: HttpRequest, dossier, *, complements_form=None, statu
     }, status=status)
 
 
-def _amendable_fields() -> list[tuple[str, str, str]]:
-    form_classes = {"identity": forms.IdentityForm, "situation": forms.SituationForm}
+def _amendable_fields() -> list[tuple[str, str, StrOrPromise | None]]:
+    form_classes: dict[str, type[Form]] = {"identity": forms.IdentityForm, "situation": forms.SituationForm}
     return [(section, field, form_classes[section].base_fields[field].label)
             for section, fields in services.dossiers_module.AMENDABLE.items() for field in fields]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def abandon(request: HttpRequest, pk: int) -> HttpResponse:
+def abandon(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     if dossier.status != Status.DRAFT:
         return redirect("applications:dossier", pk=dossier.pk)
@@ -298,7 +313,7 @@ def abandon(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     form = forms.WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -314,7 +329,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpResponse:
+def amend(request: AuthenticatedHttpRequest, pk: int, section: str, field: str) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     labels = {(s, f): label for s, f, label in _amendable_fields()}
     if (section, field) not in labels:  # before anything is saved (the service refuses it too)
@@ -337,7 +352,7 @@ def amend(request: HttpRequest, pk: int, section: str, field: str) -> HttpRespon
 
 @login_required
 @require_POST
-def complements(request: HttpRequest, pk: int) -> HttpResponse:
+def complements(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
     form = forms.ComplementsAnswerForm(request.POST)
     if not form.is_valid():  # too long: shown again with the message, nothing typed is lost

@@ -10,9 +10,14 @@ calling ``transition_check`` first: ``dossier_submit`` (``submission.py``) files
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The statuses live here, with the transitions, so that the models can build their database
 # constraints from the sets below (applications/models.py imports this module, never the reverse).
@@ -39,8 +44,9 @@ S = Status
 #: "rights at risk" in the queue). The one set of "open" statuses: ``applications/clock.py`` uses it too.
 OPEN_STATUSES = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.COMPLEMENTS_REQUESTED})
 FINAL_STATUSES = frozenset({S.DECIDED_UNFAVOURABLE, S.CARD_DELIVERED, S.WITHDRAWN, S.CLOSED_WITHOUT_ACTION})
-#: Filed and not final: still under instruction, or granted with its card still to come. A second request of the same family for the same permit is refused meanwhile (a partial
-#: unique index on the dossier, applications/models.py).
+#: Filed and not final: still under instruction, or granted with its card still to come. A second
+#: request of the same family for the same permit is refused meanwhile (a partial unique index on
+#: the dossier, applications/models.py).
 IN_PROGRESS_STATUSES = frozenset(set(S) - {S.DRAFT} - FINAL_STATUSES)
 
 #: (from, to) -> who may perform it ("applicant", "agent" or "system"); ``dossier_transition`` enforces it
@@ -83,7 +89,7 @@ def transition_check(from_status: str, to_status: str) -> str:
 
 
 #: The card's life after a favourable decision, one step at a time.
-CARD_STEPS = {
+CARD_STEPS: dict[str, str] = {
     S.DECIDED_FAVOURABLE: S.CARD_IN_PRODUCTION,
     S.CARD_IN_PRODUCTION: S.CARD_READY,
     S.CARD_READY: S.CARD_DELIVERED,
@@ -91,7 +97,7 @@ CARD_STEPS = {
 
 
 #: The current step in plain words, for the applicant.
-PLAIN_STATUS = {
+PLAIN_STATUS: dict[str, StrOrPromise] = {
     S.DRAFT: _("Votre demande n'est pas encore envoyée."),
     S.SUBMITTED: _("Votre demande est déposée. La préfecture va vérifier qu'elle est complète."),
     S.UNDER_REVIEW: _("Votre demande est complète. Un agent de la préfecture l'étudie."),
@@ -106,7 +112,7 @@ PLAIN_STATUS = {
 }
 
 #: What the applicant is expected to do now (empty: nothing, the administration acts).
-NEXT_ACTION = {
+NEXT_ACTION: dict[str, StrOrPromise] = {
     S.DRAFT: _("Terminez et envoyez votre demande."),
     S.SUBMITTED: "",
     S.UNDER_REVIEW: "",

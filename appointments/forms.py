@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +55,10 @@ class OpeningRuleForm(forms.ModelForm):
 
     def __init__(self, *args, desk: Desk, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["motive"].queryset = desk.motives.all()
-        self.fields["motive"].empty_label = None
+        # The model form makes a ModelChoiceField for the motive foreign key.
+        motive = cast(forms.ModelChoiceField, self.fields["motive"])
+        motive.queryset = desk.motives.all()
+        motive.empty_label = None
         self.fields["valid_from"].initial = timezone.localdate()
 
     def _post_clean(self):

@@ -21,7 +21,7 @@ from appointments.models import (
     SlotOffer,
     WaitlistEntry,
 )
-from appointments.slots import local_instant
+from appointments.slots import local_midnight
 from territory.models import Site
 
 
@@ -32,7 +32,7 @@ def free_slots(*, motive: Motive, site_ids: list[int], after: datetime | None = 
         starts_at__gt=after or timezone.now(), booked__lt=F("capacity"),
     ).select_related("desk__site").order_by("starts_at", "id")
     if until is not None:
-        rows = rows.filter(starts_at__lt=local_instant(until + timedelta(days=1), datetime.min.time()))
+        rows = rows.filter(starts_at__lt=local_midnight(until + timedelta(days=1)))
     return rows
 
 
@@ -168,7 +168,7 @@ def desk_closures(*, desk: Desk, since: date | None = None) -> QuerySet[Closure]
 
 
 def desk_day(*, desk: Desk, day: date) -> list[Booking]:
-    start = local_instant(day, datetime.min.time())
+    start = local_midnight(day)
     return list(
         Booking.objects.filter(slot__desk=desk, slot__starts_at__gte=start,
                                slot__starts_at__lt=start + timedelta(days=1))

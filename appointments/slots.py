@@ -8,7 +8,7 @@ freed seat on them; the bookings already made there stay active, for an agent to
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -28,6 +28,12 @@ def local_instant(day: date, at) -> datetime | None:
     if aware.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != naive:
         return None
     return aware
+
+
+def local_midnight(day: date) -> datetime:
+    """The aware instant a day starts in Paris. Midnight always exists there (the clocks change at
+    2 or 3 in the morning), so unlike ``local_instant`` this is never None."""
+    return datetime.combine(day, time.min, tzinfo=PARIS)
 
 
 def _closed_days(start: date, end: date) -> dict[tuple[int, int | None], set[date]]:
@@ -59,7 +65,8 @@ def slots_generate(*, start: date, weeks: int, desk_ids: list[int] | None = None
             for rule in by_weekday.get(day.weekday(), ()):
                 if day < rule.valid_from or (rule.valid_until and day > rule.valid_until):
                     continue
-                if day in closed.get((rule.desk.site_id, None), ()) or day in closed.get((rule.desk.site_id, rule.desk_id), ()):
+                site_closures = closed.get((rule.desk.site_id, None), ())
+                if day in site_closures or day in closed.get((rule.desk.site_id, rule.desk_id), ()):
                     continue
                 wanted.extend(_rule_slots(rule, day))
         day += timedelta(days=1)
@@ -93,6 +100,6 @@ def _cancel_slots_on_closed_days(closed: dict[tuple[int, int | None], set[date]]
         if desk_id is not None:
             rows = rows.filter(desk_id=desk_id)
         for day in days:
-            start = local_instant(day, datetime.min.time())
+            start = local_midnight(day)
             # An aware datetime plus one day is the next local midnight (23 or 25 hours on a change day).
             rows.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1)).update(is_cancelled=True)

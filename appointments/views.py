@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from appointments import registry, selectors
 from appointments.dates import parse_day, parse_instant
 from appointments.forms import ClosureForm, MarkForm, OpeningRuleForm, SlotChoiceForm
@@ -76,7 +77,7 @@ def _after(value: str | None) -> datetime | None:
         raise Http404 from None
 
 
-def _picked_day(request: HttpRequest, params: dict) -> tuple[datetime | None, dict]:
+def _picked_day(request: AuthenticatedHttpRequest, params: dict) -> tuple[datetime | None, dict]:
     """The day picker above the free slots (``?jour=2026-03-14``): the ``apres`` cursor it stands
     for (the start of that day, never before now), and what the picker shows: the bounds, the day
     typed, a message for a day it cannot show (the slots then start from now), and the other
@@ -151,7 +152,7 @@ def _may_reschedule(booking: Booking) -> bool:
 
 @login_required
 @require_GET
-def booking_list(request: HttpRequest) -> HttpResponse:
+def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     bookings = list(selectors.bookings_for_person(user=request.user))
     now = timezone.now()
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
@@ -163,7 +164,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _subject_for(request: HttpRequest, motive: Motive) -> tuple[registry.SubjectInfo | None, bool]:
+def _subject_for(request: AuthenticatedHttpRequest, motive: Motive) -> tuple[registry.SubjectInfo | None, bool]:
     """The file named by ``?pour=<type>:<id>`` and whether the person may book ``motive`` for it:
     their own file, in a state that allows it (the owning app's provider decides)."""
     raw = request.GET.get("pour", "")
@@ -178,7 +179,7 @@ def _subject_for(request: HttpRequest, motive: Motive) -> tuple[registry.Subject
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, motive: str) -> HttpResponse:
+def book(request: AuthenticatedHttpRequest, motive: str) -> HttpResponse:
     motive_obj = selectors.motive_get_self_bookable(code=motive)
     subject, allowed = _subject_for(request, motive_obj)
     if not allowed:
@@ -231,7 +232,7 @@ def book(request: HttpRequest, motive: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     letter = documents_for_subject(subject=booking).filter(kind=DocumentKind.CONVOCATION).first()
     upcoming = _upcoming(booking)
@@ -245,7 +246,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _book_again_url(request: HttpRequest, booking: Booking) -> str:
+def _book_again_url(request: AuthenticatedHttpRequest, booking: Booking) -> str:
     """Where a cancelled appointment can be booked again online: the same motive, for the same file
     if the file still allows it, unless another appointment of that motive is already active; ""
     otherwise (a convocation: the prefecture convokes again)."""
@@ -265,7 +266,7 @@ def _book_again_url(request: HttpRequest, booking: Booking) -> str:
 
 @login_required
 @require_GET
-def ics(request: HttpRequest, pk: int) -> HttpResponse:
+def ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     slot, site = booking.slot, booking.slot.desk.site
     address = site.full_address
@@ -300,7 +301,7 @@ def ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     if request.method == "POST":
         try:
@@ -318,7 +319,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+def reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     if not _may_reschedule(booking):
         messages.error(request, _("Ce rendez-vous ne peut pas être déplacé en ligne."))
@@ -347,8 +348,9 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     if context["alternatives"]:
         context.update(_by_day(context["alternatives"]))
     else:
-        rows = selectors.free_slots(motive=booking.motive, site_ids=site_ids,
-                                    after=picked or _after(request.GET.get("apres")), until=until).exclude(pk=booking.slot_id)
+        rows = selectors.free_slots(
+            motive=booking.motive, site_ids=site_ids, after=picked or _after(request.GET.get("apres")), until=until,
+        ).exclude(pk=booking.slot_id)
         context.update(_slot_page(rows))
     context["next_url"] = action + _query(apres=context["next_after"] and context["next_after"].isoformat())
     context["first_url"] = action
@@ -357,7 +359,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def waitlist(request: HttpRequest, pk: int) -> HttpResponse:
+def waitlist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     if not _upcoming(booking):
         messages.error(request, _("Ce rendez-vous n'est plus actif."))
@@ -371,7 +373,7 @@ def waitlist(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_accept_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = selectors.offer_get_for_user(user=request.user, pk=pk)
     try:
         booking = offer_accept(offer=offer, person=request.user)
@@ -384,7 +386,7 @@ def offer_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_decline_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = selectors.offer_get_for_user(user=request.user, pk=pk)
     offer_decline(offer=offer, person=request.user)
     messages.info(request, _("Proposition refusée. Vos rendez-vous ne changent pas."))
@@ -393,13 +395,13 @@ def offer_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Staff pages --------------------------------------------------------------------------------
 
-def _forbidden(request: HttpRequest) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
 @login_required
 @require_GET
-def desks(request: HttpRequest) -> HttpResponse:
+def desks(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.staff_site_ids(user=request.user):
         return _forbidden(request)
     rows = list(selectors.desks_for_staff(user=request.user))
@@ -411,7 +413,7 @@ def desks(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def day(request: HttpRequest, desk: int, day: date) -> HttpResponse:
+def day(request: AuthenticatedHttpRequest, desk: int, day: date) -> HttpResponse:
     desk_obj = selectors.desk_get_for_staff(user=request.user, pk=desk)
     on = day
     bookings = selectors.desk_day(desk=desk_obj, day=on)
@@ -430,7 +432,7 @@ def day(request: HttpRequest, desk: int, day: date) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark(request: HttpRequest, pk: int) -> HttpResponse:
+def mark(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     booking = selectors.booking_get_for_staff(user=request.user, pk=pk)
     form = MarkForm(request.POST)
     if not form.is_valid():
@@ -450,7 +452,7 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
+def reconvoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """After a no-show on a convocation: a new convocation, same motive and file, same site."""
     booking = selectors.booking_get_for_staff(user=request.user, pk=pk)
     day_url = reverse("appointments_backoffice:day", kwargs={
@@ -491,7 +493,7 @@ def reconvoke(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "appointments/backoffice/reconvoke.html", context)
 
 
-def _supervised_desk(request: HttpRequest, pk: int):
+def _supervised_desk(request: AuthenticatedHttpRequest, pk: int):
     desk = selectors.desk_get_for_staff(user=request.user, pk=pk)
     if not selectors.desk_supervised_by(user=request.user, desk=desk):
         raise PermissionDenied
@@ -519,13 +521,13 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @login_required
 @require_GET
-def rules(request: HttpRequest, desk: int) -> HttpResponse:
+def rules(request: AuthenticatedHttpRequest, desk: int) -> HttpResponse:
     return _rules_page(request, _supervised_desk(request, desk))
 
 
 @login_required
 @require_POST
-def rule_add(request: HttpRequest, desk: int) -> HttpResponse:
+def rule_add(request: AuthenticatedHttpRequest, desk: int) -> HttpResponse:
     desk_obj = _supervised_desk(request, desk)
     form = OpeningRuleForm(request.POST, desk=desk_obj, prefix="rule")
     if form.is_valid():
@@ -541,7 +543,7 @@ def rule_add(request: HttpRequest, desk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_remove(request: HttpRequest, desk: int, rule: int) -> HttpResponse:
+def rule_remove(request: AuthenticatedHttpRequest, desk: int, rule: int) -> HttpResponse:
     desk_obj = _supervised_desk(request, desk)
     to_move = rule_delete(rule=selectors.rule_get_for_desk(desk=desk_obj, pk=rule), by=request.user)
     messages.success(request, _("Horaire supprimé ; ses créneaux libres à venir sont fermés."))
@@ -552,7 +554,7 @@ def rule_remove(request: HttpRequest, desk: int, rule: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def closure_add(request: HttpRequest, desk: int) -> HttpResponse:
+def closure_add(request: AuthenticatedHttpRequest, desk: int) -> HttpResponse:
     desk_obj = _supervised_desk(request, desk)
     form = ClosureForm(request.POST, prefix="closure")
     if form.is_valid():
@@ -570,7 +572,7 @@ def closure_add(request: HttpRequest, desk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def generate(request: HttpRequest, desk: int) -> HttpResponse:
+def generate(request: AuthenticatedHttpRequest, desk: int) -> HttpResponse:
     desk_obj = _supervised_desk(request, desk)
     created = desk_slots_generate(desk=desk_obj, by=request.user, weeks=settings.SLOT_WEEKS_AHEAD)
     messages.success(request, ngettext("%(count)s nouveau créneau ouvert sur %(weeks)s semaines.",

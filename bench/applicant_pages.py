@@ -148,7 +148,8 @@ def main() -> None:
     pages = measure_pages()
     receipt = measure_receipt()
     print(f"\nDataset: {User.objects.count():,} users, {Dossier.objects.count():,} dossiers, "
-          f"{DossierEvent.objects.count():,} timeline events; CONN_MAX_AGE={settings.DATABASES['default'].get('CONN_MAX_AGE')}")
+          f"{DossierEvent.objects.count():,} timeline events; "
+          f"CONN_MAX_AGE={settings.DATABASES['default'].get('CONN_MAX_AGE')}")
     print("\n| measure | p50 | p95 | goal |\n|---|---|---|---|")
     for name, goal in (("dashboard", "p95 < 50 ms"), ("dossier", "p95 < 50 ms")):
         values = pages[name]

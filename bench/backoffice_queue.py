@@ -285,11 +285,13 @@ def populate() -> None:
         for n, (pk, holder, valid_until, expires, decided_at, status) in enumerate(subjects):
             if valid_until is not None:
                 issued = datetime.combine(expires - timedelta(days=7), datetime.min.time(), tzinfo=tz)
-                yield ("extension_certificate", f"BENCH-API-{n:08d}", f"B4{n:08d}", holder, "Bench", "applications.dossier",
-                       str(pk), expires + timedelta(days=1), valid_until, "valid", min(issued, now))
+                yield ("extension_certificate", f"BENCH-API-{n:08d}", f"B4{n:08d}", holder, "Bench",
+                       "applications.dossier", str(pk), expires + timedelta(days=1), valid_until, "valid",
+                       min(issued, now))
             else:
-                yield ("favourable_decision", f"BENCH-ADF-{n:08d}", f"B4{n:08d}", holder, "Bench", "applications.dossier",
-                       str(pk), decided_at.date(), None, "revoked" if status == "card_delivered" else "valid", decided_at)
+                yield ("favourable_decision", f"BENCH-ADF-{n:08d}", f"B4{n:08d}", holder, "Bench",
+                       "applications.dossier", str(pk), decided_at.date(), None,
+                       "revoked" if status == "card_delivered" else "valid", decided_at)
 
     _copy(IssuedDocument, documents(), ["kind", "number", "verification_code", "holder_id", "holder_name",
                                         "subject_type", "subject_id", "valid_from", "valid_until", "status",
@@ -367,7 +369,8 @@ def measure_pages() -> dict[str, list[float]]:
     names += [f"/backoffice/dossiers/?q={name.lower()}+{first.lower()[:3]}"
               for name, first in zip(FAMILY_NAMES[1::3], FIRST_NAMES, strict=False)]
     deep = deep_url(client, "/backoffice/dossiers/")
-    print(f"Queue of {prefecture.name}: {Dossier.objects.filter(prefecture=prefecture).exclude(status='draft').count():,} "
+    filed = Dossier.objects.filter(prefecture=prefecture).exclude(status="draft").count()
+    print(f"Queue of {prefecture.name}: {filed:,} "
           f"filed dossiers; deep page: {deep}", flush=True)
     pages = {
         "home": ["/backoffice/"],  # the floor of this run: same middleware and layout, two queries
@@ -438,7 +441,8 @@ def main() -> None:
           f"load average {load_before:.1f} before the page measures, {load_after:.1f} after")
     print("\n| measure | p50 | p95 | goal |\n|---|---|---|---|")
     labels = {
-        "home": "back-office home (floor of this run)", "first": "queue, first page (50 rows)", "filtered": "queue, status + procedure filter",
+        "home": "back-office home (floor of this run)", "first": "queue, first page (50 rows)",
+        "filtered": "queue, status + procedure filter",
         "deep": f"queue, keyset page {DEEP_PAGES + 1}", "search": "queue, name search",
         "statistics": "statistics page",
     }

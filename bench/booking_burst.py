@@ -285,7 +285,8 @@ def check_database(slot_id: int) -> dict:
 
     slot = Slot.objects.get(pk=slot_id)
     active = Booking.objects.filter(slot=slot, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
-    twice = (Booking.objects.filter(motive=slot.motive, status=Booking.Status.BOOKED, person__email__startswith="bench-burst-")
+    twice = (Booking.objects.filter(motive=slot.motive, status=Booking.Status.BOOKED,
+                                    person__email__startswith="bench-burst-")
              .values("person").annotate(n=Count("id")).filter(n__gt=1).count())
     return {"booked": slot.booked, "active": active.count(),
             "people": active.values("person").distinct().count(), "people_twice": twice}

@@ -2,10 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from notifications import selectors, services
 
 INBOX_PAGE_SIZE = 20
@@ -13,19 +14,19 @@ INBOX_PAGE_SIZE = 20
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.inbox_for_user(user=request.user), INBOX_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
     return render(request, "notifications/inbox.html", {
         "page": page,
+        "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "unread_count": selectors.inbox_unread_count(user=request.user),
     })
 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Opening a message marks it read, as in any mailbox: the GET changes only the read state of
     # the person's own message, which a stray prefetch or a forged link could at worst set early.
     notification = selectors.notification_get_for_user(user=request.user, pk=pk)

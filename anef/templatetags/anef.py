@@ -17,7 +17,7 @@ def dsfr_widget(field: BoundField) -> str:
         described.append(f"{field.auto_id}_error")
     css = _WIDGET_CLASSES.get(field.widget_type, "fr-input")
     existing = field.field.widget.attrs.get("class", "")
-    attrs = {}
+    attrs: dict[str, str | bool] = {}
     if css or existing:
         attrs["class"] = " ".join(c for c in (css, existing) if c)
     if described:

@@ -30,13 +30,14 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.fields.json import KT
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import role_prefecture_ids
 from accounts.services import audit_record
@@ -253,7 +254,7 @@ def export_get_for_user(*, user: User, pk: int) -> QueueExport:
 # required a staff role and a verified second factor.
 
 @require_http_methods(["GET", "POST"])
-def exports_page(request: HttpRequest) -> HttpResponse:
+def exports_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not agent_prefecture_ids(user=request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -278,7 +279,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     export = export_get_for_user(user=request.user, pk=pk)
     try:
         content = export.file.open("rb")

@@ -4,6 +4,7 @@ live in applications/services/instruction.py; these forms only turn the request 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -11,11 +12,29 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from applications.clock import QUEUE_STATUSES
-from applications.models import Channel, DocumentType, PermitCategory, Procedure, Status
+from applications.models import Channel, DocumentType, Dossier, PermitCategory, Procedure, Status
 
 CHECKBOXES_TEMPLATE = "backoffice/forms/checkboxes.html"
 CHECKBOXES_INLINE_TEMPLATE = "backoffice/forms/checkboxes_inline.html"
 RADIOS_TEMPLATE = "backoffice/forms/radios.html"
+
+
+# Django takes ``template_name`` on every form field, but django-stubs lists it only on ``Field``,
+# not on the choice fields that pass it on: these two say it, typed, instead of ignoring the error.
+class TemplatedChoiceField(forms.ChoiceField):
+    template_name: str | None
+
+    def __init__(self, *, template_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.template_name = template_name
+
+
+class TemplatedMultipleChoiceField(forms.MultipleChoiceField):
+    template_name: str | None
+
+    def __init__(self, *, template_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.template_name = template_name
 
 DEADLINE_CHOICES = [
     ("", _("Toutes les échéances")),
@@ -36,6 +55,20 @@ def _dossier_label(dossier) -> str:
     return " – ".join(p for p in (dossier.reference, name or str(dossier.applicant), dossier.procedure.name) if p)
 
 
+class AgentChoiceField(forms.ModelChoiceField):
+    """An agent, named as everywhere in the back-office."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return _agent_label(obj)
+
+
+class DossierMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Files, each named by its reference, the applicant and the procedure."""
+
+    def label_from_instance(self, obj: Dossier) -> str:
+        return _dossier_label(obj)
+
+
 # --- The queue ------------------------------------------------------------------------------------
 
 class QueueFilterForm(forms.Form):
@@ -47,11 +80,11 @@ class QueueFilterForm(forms.Form):
         help_text=_("Référence (ex. 2026-69-0000123), nom de famille ou numéro étranger (10 chiffres)."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
     )
-    procedure = forms.ModelChoiceField(
+    procedure: forms.ModelChoiceField[Procedure] = forms.ModelChoiceField(
         label=_("Démarche"), queryset=Procedure.objects.order_by("group", "position", "name"), required=False,
         empty_label=_("Toutes les démarches"),
     )
-    status = forms.MultipleChoiceField(
+    status = TemplatedMultipleChoiceField(
         label=_("Statut"), required=False, choices=[(s.value, s.label) for s in QUEUE_STATUSES],
         widget=forms.CheckboxSelectMultiple, template_name=CHECKBOXES_INLINE_TEMPLATE,
     )
@@ -85,7 +118,7 @@ class QueueFilterForm(forms.Form):
 # --- Actions on a file ----------------------------------------------------------------------------
 
 class AssignForm(forms.Form):
-    agent = forms.ModelChoiceField(
+    agent = AgentChoiceField(
         label=_("Attribuer à"), queryset=User.objects.none(), required=False,
         empty_label=_("Personne (retirer l'attribution)"),
     )
@@ -93,12 +126,12 @@ class AssignForm(forms.Form):
     def __init__(self, *args, agents, **kwargs):
         super().__init__(*args, **kwargs)
         # Only agents of the dossier's prefecture can be chosen (the service checks it too).
-        self.fields["agent"].queryset = User.objects.filter(pk__in=[m.user_id for m in agents])
-        self.fields["agent"].label_from_instance = _agent_label
+        cast(AgentChoiceField, self.fields["agent"]).queryset = User.objects.filter(
+            pk__in=[m.user_id for m in agents])
 
 
 class ComplementsForm(forms.Form):
-    document_types = forms.ModelMultipleChoiceField(
+    document_types: forms.ModelMultipleChoiceField[DocumentType] = forms.ModelMultipleChoiceField(
         label=_("Pièces à fournir"), queryset=DocumentType.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, template_name=CHECKBOXES_TEMPLATE,
     )
@@ -116,12 +149,13 @@ class ComplementsForm(forms.Form):
     def __init__(self, *args, procedure: Procedure, **kwargs):
         kwargs.setdefault("initial", {"due_on": timezone.localdate() + timedelta(days=30)})
         super().__init__(*args, **kwargs)
-        self.fields["document_types"].queryset = DocumentType.objects.filter(procedures=procedure).order_by(
-            "name")
+        cast(forms.ModelMultipleChoiceField, self.fields["document_types"]).queryset = (
+            DocumentType.objects.filter(procedures=procedure).order_by("name")
+        )
 
 
 class AttachmentReviewForm(forms.Form):
-    decision = forms.ChoiceField(
+    decision = TemplatedChoiceField(
         label=_("Vérification"), choices=[("accept", _("Accepter")), ("reject", _("Refuser"))],
         widget=forms.RadioSelect, template_name=RADIOS_TEMPLATE,
         error_messages={"required": _("Choisissez d'accepter ou de refuser la pièce.")},
@@ -134,8 +168,9 @@ class AttachmentReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Sens de la décision"), widget=forms.RadioSelect, template_name=RADIOS_TEMPLATE,
-                                error_messages={"required": _("Choisissez une décision.")})
+    outcome = TemplatedChoiceField(label=_("Sens de la décision"), widget=forms.RadioSelect,
+                                   template_name=RADIOS_TEMPLATE,
+                                   error_messages={"required": _("Choisissez une décision.")})
     reasons = forms.CharField(
         label=_("Motifs"), required=False, max_length=5000,
         help_text=_("Obligatoires pour un refus ou un classement sans suite."),
@@ -200,21 +235,20 @@ class EmptyForm(forms.Form):
 # --- Supervision ----------------------------------------------------------------------------------
 
 class ReassignForm(forms.Form):
-    dossiers = forms.ModelMultipleChoiceField(
-        label=_("Dossiers à réattribuer"), queryset=None, widget=forms.CheckboxSelectMultiple,
+    dossiers = DossierMultipleChoiceField(
+        label=_("Dossiers à réattribuer"), queryset=Dossier.objects.none(), widget=forms.CheckboxSelectMultiple,
         template_name=CHECKBOXES_TEMPLATE,
         error_messages={"required": _("Cochez au moins un dossier.")},
     )
-    to_agent = forms.ModelChoiceField(
+    to_agent = AgentChoiceField(
         label=_("Nouvel agent"), queryset=User.objects.none(), empty_label=_("Choisissez un agent"),
         error_messages={"required": _("Choisissez l'agent qui reprend ces dossiers.")},
     )
 
     def __init__(self, *args, dossiers, agents, exclude_agent: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dossiers"].queryset = dossiers
-        self.fields["dossiers"].label_from_instance = _dossier_label
-        self.fields["to_agent"].queryset = User.objects.filter(
+        # self.fields holds deep copies of the fields declared above, of the same types.
+        cast(DossierMultipleChoiceField, self.fields["dossiers"]).queryset = dossiers
+        cast(AgentChoiceField, self.fields["to_agent"]).queryset = User.objects.filter(
             pk__in=[m.user_id for m in agents if m.user_id != exclude_agent]
         ).order_by("last_name", "first_name")
-        self.fields["to_agent"].label_from_instance = _agent_label

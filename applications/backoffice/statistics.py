@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -36,12 +38,13 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.selectors import user_memberships
 from applications.clock import QUEUE_STATUSES, target_days
@@ -50,6 +53,9 @@ from applications.staff import agent_prefecture_ids
 from applications.workflow import OPEN_STATUSES
 from documents.models import DocumentKind, IssuedDocument
 from territory.models import Prefecture
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PROCESSING_WINDOW = timedelta(days=365)
 CERTIFICATES_WINDOW = timedelta(days=30)
@@ -92,7 +98,7 @@ def percentile_cont(values: list[float], fraction: float) -> float | None:
 @dataclass(frozen=True)
 class StatusVolume:
     status: str
-    label: str
+    label: StrOrPromise
     count: int
     in_queue: bool
 
@@ -142,7 +148,7 @@ class PrefectureStatistics:
         return sum(v.count for v in self.by_status if v.in_queue)
 
     @property
-    def certificates_rows(self) -> list[tuple[str, int]]:
+    def certificates_rows(self) -> list[tuple[StrOrPromise, int]]:
         return [(DocumentKind(kind).label, self.certificates.get(kind, 0)) for kind in CERTIFICATE_KINDS]
 
 
@@ -151,7 +157,8 @@ class PrefectureStatistics:
 def statistics_prefectures(*, user: User) -> list[Prefecture]:
     """The prefectures whose statistics the person may read (no query beyond their memberships)."""
     allowed = agent_prefecture_ids(user=user)
-    found = {m.prefecture_id: m.prefecture for m in user_memberships(user=user) if m.prefecture_id in allowed}
+    found = {m.prefecture_id: m.prefecture for m in user_memberships(user=user)
+             if m.prefecture is not None and m.prefecture_id in allowed}
     return sorted(found.values(), key=lambda p: p.department.code)
 
 
@@ -205,12 +212,12 @@ def _processing_times(prefecture_id: int, since) -> list[ProcessingTimes]:
         | Q(procedure__is_renewal=False, duration__lte=timedelta(days=targets[False])),
         legal_deadline__isnull=True,
     )
-    aggregates = {"n": Count("id"), "within": Count("id", filter=within)}
+    aggregates: dict[str, Aggregate] = {"n": Count("id"), "within": Count("id", filter=within)}
     in_database = connection.vendor == "postgresql"
     if in_database:
         aggregates["p50"] = PercentileCont(duration, fraction=0.5, output_field=DurationField())
         aggregates["p90"] = PercentileCont(duration, fraction=0.9, output_field=DurationField())
-    rows = {r["procedure__is_renewal"]: r for r in
+    rows: dict[bool, Mapping[str, Any]] = {r["procedure__is_renewal"]: r for r in
             decided.order_by().values("procedure__is_renewal").annotate(**aggregates)}
     if in_database:
         quantiles = {
@@ -222,6 +229,8 @@ def _processing_times(prefecture_id: int, since) -> list[ProcessingTimes]:
         for group, submitted_at, decided_at in decided.values_list(
             "procedure__is_renewal", "submitted_at", "decided_at"
         ):
+            if submitted_at is None or decided_at is None:  # the query keeps neither: for the type checker
+                continue
             durations[group].append((decided_at - submitted_at).total_seconds() / 86400)
         quantiles = {group: (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
                      for group, values in durations.items()}
@@ -274,7 +283,7 @@ def prefecture_statistics(*, user: User, prefecture_id: int, today: date | None 
 # own, with their own URL module (urls_reports.py).
 
 @require_GET
-def statistics_page(request: HttpRequest) -> HttpResponse:
+def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     # StaffSecondFactorMiddleware has already required a staff role and a verified second factor;
     # only agents and supervisors of a prefecture go further.
     prefectures = statistics_prefectures(user=request.user)

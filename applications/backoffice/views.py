@@ -8,8 +8,10 @@ and every dossier is reached through an access-checked getter (404 outside one's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import wraps
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from csp.constants import SELF
@@ -18,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +29,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Membership
 from accounts.selectors import user_memberships
 from accounts.services import second_factor_failures
 from applications import forms as applicant_forms
@@ -40,6 +44,9 @@ from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
 from applications.staff import agent_prefecture_ids, supervised_prefecture_ids
 from applications.steps import STEP_LABELS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -74,6 +81,19 @@ def supervisor_required(view):
     return wrapped
 
 
+def _allow_previews(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The file page shows the attachments in frames served by the portal itself. (django-csp's
+    own annotation admits only views without URL arguments, hence this typed wrapper.)"""
+    return csp_update({"frame-src": [SELF]})(view)
+
+
+def _dossier_agents(dossier: Dossier) -> list[Membership]:
+    """Whom the file may be assigned to: the instructing staff of its prefecture."""
+    if dossier.prefecture_id is None:
+        return []
+    return selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id})
+
+
 def _instructing_prefectures(user) -> list:
     allowed = agent_prefecture_ids(user=user)
     return sorted({m.prefecture for m in user_memberships(user=user) if m.prefecture_id in allowed},
@@ -84,7 +104,7 @@ def _instructing_prefectures(user) -> list:
 
 @require_GET
 @instructing_staff_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     prefectures = _instructing_prefectures(user)
     agents = selectors.prefecture_agents(prefecture_ids={p.pk for p in prefectures})
@@ -161,13 +181,15 @@ def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, .
 
 @require_GET
 @instructing_staff_required
-@csp_update({"frame-src": [SELF]})
-def dossier(request: HttpRequest, pk: int) -> HttpResponse:
+@_allow_previews
+def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
     return _file_page(request, dossier)
 
 
-def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _file_page(
+    request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
     """The file page, with the forms of the actions possible in the current state. ``bound`` holds
     a form that came back with errors ({name: form}), shown in place of the blank one."""
     user = request.user
@@ -175,7 +197,7 @@ def _file_page(request: HttpRequest, dossier: Dossier, *, bound: dict | None = N
     data = selectors.dossier_file_data(dossier=dossier)
     today = timezone.localdate()
     actions = staff_actions(dossier=dossier, user=user)
-    agents = selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id}) if actions.assign else []
+    agents = _dossier_agents(dossier) if actions.assign else []
     blank = {
         "assign": lambda: forms.AssignForm(prefix="assign", agents=agents,
                                            initial={"agent": dossier.assigned_to_id}),
@@ -235,13 +257,13 @@ def _amendable_labels() -> dict[str, str]:
     return labels
 
 
-def _answer_sections(dossier: Dossier) -> list[tuple[str, list[tuple[str, str]]]]:
+def _answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
     """The applicant's answers, step by step, as (label, value) pairs in the form's own words."""
     answers = dossier.answers if isinstance(dossier.answers, dict) else {}
     procedure = dossier.procedure
     yes_no = dict(applicant_forms.YES_NO)
     family = dict(applicant_forms.FAMILY)
-    sections = []
+    sections: list[tuple[StrOrPromise, list[tuple[str, str]]]] = []
     if procedure.eligibility and "eligibility" in answers:
         rows = [(q["text"], str(yes_no.get(answers["eligibility"].get(q["code"]), "–")))
                 for q in procedure.eligibility]
@@ -283,7 +305,7 @@ def _french_date(value: str) -> str:
 
 @require_GET
 @instructing_staff_required
-def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+def attachment(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     """The file of an attachment, for the inline preview on the file page (and only there: it may
     be framed by this site alone, and runs sandboxed with nothing allowed to load)."""
     item = selectors.attachment_get_for_staff(user=request.user, dossier_pk=pk, pk=attachment_pk)
@@ -329,7 +351,7 @@ def _action(view):
 
     @require_POST
     @instructing_staff_required
-    @csp_update({"frame-src": [SELF]})  # the file page may come back, with its previews
+    @_allow_previews  # the file page may come back
     @wraps(view)
     def wrapped(request, pk, *args, **kwargs):
         dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
@@ -339,15 +361,15 @@ def _action(view):
 
 
 @_action
-def take(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def take(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     return _run(request, dossier, name="take", form=forms.EmptyForm(request.POST),
                 call=lambda _data: services.dossier_assign(dossier=dossier, agent=request.user, by=request.user),
                 success=_("Le dossier vous est attribué."))
 
 
 @_action
-def assign(request: HttpRequest, dossier: Dossier) -> HttpResponse:
-    agents = selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id})
+def assign(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
+    agents = _dossier_agents(dossier)
     form = forms.AssignForm(request.POST, prefix="assign", agents=agents)
 
     def call(data):
@@ -357,14 +379,14 @@ def assign(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 
 @_action
-def complete(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def complete(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     return _run(request, dossier, name="complete", form=forms.EmptyForm(request.POST),
                 call=lambda _data: services.dossier_mark_complete(dossier=dossier, by=request.user),
                 success=_("Le dossier est déclaré complet : l'instruction commence."))
 
 
 @_action
-def complements(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def complements(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     form = forms.ComplementsForm(request.POST, prefix="complements", procedure=dossier.procedure)
 
     def call(data):
@@ -376,7 +398,7 @@ def complements(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 
 @_action
-def attachment_review(request: HttpRequest, dossier: Dossier, attachment_pk: int) -> HttpResponse:
+def attachment_review(request: AuthenticatedHttpRequest, dossier: Dossier, attachment_pk: int) -> HttpResponse:
     item = selectors.attachment_get_for_staff(user=request.user, dossier_pk=dossier.pk, pk=attachment_pk)
     form = forms.AttachmentReviewForm(request.POST, prefix=f"att{item.pk}")
 
@@ -389,14 +411,14 @@ def attachment_review(request: HttpRequest, dossier: Dossier, attachment_pk: int
 
 
 @_action
-def biometrics(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def biometrics(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     return _run(request, dossier, name="biometrics", form=forms.EmptyForm(request.POST),
                 call=lambda _data: services.biometrics_request(dossier=dossier, by=request.user),
                 success=_("Le relevé d'empreintes est demandé ; le demandeur en est informé."))
 
 
 @_action
-def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     """Two steps: the chosen decision comes back as a confirmation page saying what will be issued
     and told to the applicant; only its "Confirm" button records it. "Change" goes back to the file
     page with what was typed."""
@@ -433,7 +455,7 @@ def decide(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 
 @_action
-def card(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def card(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     form = forms.CardForm(request.POST)
 
     def call(data):
@@ -444,7 +466,7 @@ def card(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 
 @_action
-def extension(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+def extension(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     form = forms.ExtensionForm(request.POST, prefix="extension")
     return _run(request, dossier, name="extension", form=form,
                 call=lambda data: services.extension_grant(dossier=dossier, by=request.user, reason=data["reason"]),
@@ -455,7 +477,7 @@ def extension(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 @require_GET
 @instructing_staff_required
-def journal(request: HttpRequest, pk: int) -> HttpResponse:
+def journal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
     page = Paginator(selectors.dossier_audit_events(dossier=dossier), JOURNAL_PAGE_SIZE).get_page(
         request.GET.get("page"))
@@ -506,7 +528,7 @@ def _audit_details(data) -> list[tuple[str, str]]:
 
 @require_GET
 @supervisor_required
-def workload(request: HttpRequest) -> HttpResponse:
+def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
     loads, unassigned = selectors.workload_for_supervisor(user=request.user)
     return _workload_page(request, loads, unassigned)
 
@@ -534,7 +556,7 @@ def _workload_page(request, loads, unassigned, *, form=None, agent_id=None, stat
 
 @require_POST
 @supervisor_required
-def reassign(request: HttpRequest) -> HttpResponse:
+def reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
     loads, unassigned = selectors.workload_for_supervisor(user=request.user)
     raw_agent = request.POST.get("from_agent", "")
     selected = next((load.membership for load in loads if str(load.membership.user_id) == raw_agent), None)

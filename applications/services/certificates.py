@@ -66,7 +66,7 @@ def add_months(day: date, months: int) -> date:
 #: the legal annual working time, i.e. 964 hours a year (CESEDA L. 422-1);
 #: the "visiteur" card is given to a person who undertakes not to work, and allows none.
 WORK_YES, WORK_ACCESSORY, WORK_NO, WORK_UNKNOWN = "yes", "accessory", "no", "unknown"
-_WORK_BY_CATEGORY = {
+_WORK_BY_CATEGORY: dict[str, str] = {
     PermitCategory.EMPLOYEE: WORK_YES,
     PermitCategory.TEMPORARY_WORKER: WORK_YES,
     PermitCategory.TALENT: WORK_YES,
@@ -121,7 +121,7 @@ def _dossier_facts(dossier: Dossier) -> dict[str, Any]:
         "reference": dossier.reference,
         "procedure": dossier.procedure.name,
         "filed_at": dossier.submitted_at.isoformat() if dossier.submitted_at else "",
-        "prefecture": dossier.prefecture.name if dossier.prefecture_id else "",
+        "prefecture": dossier.prefecture.name if dossier.prefecture is not None else "",
         "applicant": applicant_snapshot(dossier=dossier),
     }
 
@@ -233,6 +233,9 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
     )
     if not extension_certificate_due(dossier, today):
         return None
+    permit, expires_on = dossier.renewed_permit, dossier.permit_expires_on
+    if permit is None or expires_on is None:  # both known once due: said again for the type checker
+        return None
     previous = _valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE).first()
     if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
         # The denormalised date lagged behind the documents: trust the documents, fix the date.
@@ -241,13 +244,12 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
 
     starts = max(
         day for day in (
-            dossier.permit_expires_on + timedelta(days=1),
+            expires_on + timedelta(days=1),
             previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
             today,
         ) if day is not None
     )
     ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
-    permit = dossier.renewed_permit
     with translation.override("fr"):
         context = {
             **_dossier_facts(dossier),
@@ -294,7 +296,7 @@ def extension_certificates_sweep(*, today: date, batch_size: int = 2000) -> int:
         Dossier.objects.filter(extension_certificates_due_filter(today))
         .order_by("permit_expires_on", "id").values_list("permit_expires_on", "id")
     )
-    last: tuple[date, int] | None = None
+    last: tuple[date | None, int] | None = None
     while True:
         batch = candidates
         if last is not None:

@@ -138,7 +138,9 @@ def complements_answer(*, dossier: Dossier, by: User, message: str) -> Dossier:
         transition_check(locked.status, Status.UNDER_REVIEW)  # raises with a clear message
     back_to = locked.resume_status or Status.SUBMITTED
     message = (message or "").strip()
-    if not message and not locked.attachments.filter(added_after_submission=True, uploaded_at__gte=_last_request_at(locked)).exists():
+    if not message and not locked.attachments.filter(
+        added_after_submission=True, uploaded_at__gte=_last_request_at(locked)
+    ).exists():
         raise ValidationError(_("Ajoutez les documents demandés ou écrivez une réponse avant d'envoyer."))
     dossier = dossier_transition(dossier=locked, to=back_to, by=by,
                                  kind=DossierEvent.Kind.COMPLEMENTS_ANSWERED,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -57,6 +59,11 @@ def draft_save_step(*, dossier: Dossier, step: str, data: dict[str, Any], by: Us
     return dossier
 
 
+def _files_delete(files: list[FieldFile]) -> None:
+    for file in files:
+        file.delete(save=False)
+
+
 @transaction.atomic
 def draft_abandon(*, dossier: Dossier, by: User) -> None:
     """Deletes a draft and its files (the wrong procedure was chosen, or the person gave up)."""
@@ -65,7 +72,7 @@ def draft_abandon(*, dossier: Dossier, by: User) -> None:
         raise ValidationError(_("Seul un brouillon peut être abandonné. Une demande envoyée peut être retirée."))
     files = [a.file for a in dossier.attachments.all()]
     dossier.delete()
-    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+    transaction.on_commit(partial(_files_delete, files))
 
 
 @transaction.atomic
@@ -101,7 +108,7 @@ def attachment_add(
         else:  # a draft keeps no history: the replaced file goes
             old_file = old.file
             old.delete()
-            transaction.on_commit(lambda f=old_file: f.delete(save=False))
+            transaction.on_commit(partial(old_file.delete, save=False))
     attachment = Attachment(
         dossier=dossier, document_type=document_type, original_name=_display_name(uploaded_file.name),
         content_type=clean.content_type, extension=clean.extension, size=clean.size,

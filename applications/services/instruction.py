@@ -36,6 +36,7 @@ from applications.staff import (
     supervised_prefecture_ids,
 )
 from applications.workflow import OPEN_STATUSES, transition_check
+from territory.models import Site
 
 
 def _require_agent(user: User, dossier: Dossier) -> None:
@@ -163,9 +164,9 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
     at the sites of the dossier's prefecture that leaves the minimum notice
     (``CONVOCATION_MIN_NOTICE_WORKING_DAYS`` working days: a request made at 22:30 is not booked at
-    09:00 the next morning); the applicant may move it within ``CONVOCATION_MOVABLE_DAYS`` days, to an earlier free slot too.
+    09:00 the next morning); the applicant may move it within ``CONVOCATION_MOVABLE_DAYS`` days, to an
+    earlier free slot too.
     Issues the convocation letter. Returns the booking."""
-    from datetime import datetime, timedelta
 
     from django.conf import settings
 
@@ -174,7 +175,7 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     from appointments.selectors import free_slots
     from appointments.services import AlreadyBooked, BookingError, booking_create
     from appointments.services.bookings import Subject
-    from appointments.slots import local_instant
+    from appointments.slots import local_midnight
 
     dossier = dossier_lock(dossier)
     _require_agent(by, dossier)
@@ -186,9 +187,9 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
         raise ValidationError(_("Les empreintes du demandeur sont déjà relevées."), code="already_done")
     motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
     if slot is None:
-        sites = list(dossier.prefecture.sites.values_list("id", flat=True))
+        sites = list(Site.objects.filter(prefecture__dossiers=dossier).values_list("id", flat=True))
         earliest = working_days_after(timezone.localdate(), settings.CONVOCATION_MIN_NOTICE_WORKING_DAYS)
-        slot = free_slots(motive=motive, site_ids=sites, after=local_instant(earliest, datetime.min.time())).first()
+        slot = free_slots(motive=motive, site_ids=sites, after=local_midnight(earliest)).first()
         if slot is None:
             raise ValidationError(
                 _("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture à partir du %(date)s : "
@@ -288,15 +289,15 @@ def card_mark(
             return dossier_transition(dossier=dossier, to=to, by=by)
         dossier = dossier_lock(dossier)
         transition_check(dossier.status, to)  # before asking about the card: say the real reason
-        category = _card_check(dossier=dossier, number=number, valid_from=valid_from, valid_until=valid_until,
-                               category=category)
+        category, starts, ends = _card_check(dossier=dossier, number=number, valid_from=valid_from,
+                                             valid_until=valid_until, category=category)
         permit = _card_record(dossier=dossier, number=number.strip().upper().replace(" ", ""),
-                              valid_from=valid_from, valid_until=valid_until, category=category)
+                              valid_from=starts, valid_until=ends, category=category)
         booking = _collection_close(dossier=dossier, by=by)
         dossier = dossier_transition(dossier=dossier, to=to, by=by, data={
             "permit": permit.number, "permit_id": permit.pk,
             "valid_from": permit.valid_from.isoformat(), "valid_until": permit.valid_until.isoformat(),
-            "replaces": dossier.renewed_permit.number if dossier.renewed_permit_id else "",
+            "replaces": dossier.renewed_permit.number if dossier.renewed_permit is not None else "",
             "appointment": booking.pk if booking else None, "without_appointment": booking is None,
         })
         from applications.services.certificates import favourable_decision_certificate_end
@@ -306,8 +307,9 @@ def card_mark(
 
 
 def _card_check(*, dossier: Dossier, number: str, valid_from: date | None, valid_until: date | None,
-                category: str) -> str:
-    """The card's facts as typed, with a message per field; returns the category to record."""
+                category: str) -> tuple[str, date, date]:
+    """The card's facts as typed, with a message per field; returns the category to record and the
+    validity dates."""
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     number = (number or "").strip().upper().replace(" ", "")
@@ -333,12 +335,14 @@ def _card_check(*, dossier: Dossier, number: str, valid_from: date | None, valid
         errors["valid_until"] = [_("La fin de validité doit être après le début, et au plus %(years)s ans après.")
                                  % {"years": CARD_MAX_YEARS}]
     category = (category or dossier.procedure.permit_category
-                or (dossier.renewed_permit.category if dossier.renewed_permit_id else ""))
+                or (dossier.renewed_permit.category if dossier.renewed_permit is not None else ""))
     if category not in PermitCategory.values:
         errors["category"] = [_("Indiquez la catégorie du titre remis.")]
     if errors:
         raise ValidationError(errors)
-    return category
+    if valid_from is None or valid_until is None:  # each has its message above: for the type checker
+        raise ValidationError(errors)
+    return category, valid_from, valid_until
 
 
 def _years_later(day: date, years: int) -> date:

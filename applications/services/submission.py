@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -44,19 +46,24 @@ def dossier_submit_check(
         errors["__all__"] = [ValidationError(item) for item in readiness.missing]
     stamp = rules.normalise_tax_stamp(tax_stamp_number)
     if procedure.fee_eur and not rules.TAX_STAMP_RE.match(stamp):
-        errors["tax_stamp_number"] = [ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))]
+        errors["tax_stamp_number"] = [
+            ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))
+        ]
     elif procedure.fee_eur and _stamp_used(stamp, dossier):
         errors["tax_stamp_number"] = [_stamp_used_error()]
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
-        errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé sur la planche de photos."))]
+        errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé "
+                                                   "sur la planche de photos."))]
     if readiness.timing == "not_yet" and readiness.window is not None:  # a timing comes with its window
         errors.setdefault("__all__", []).append(ValidationError(
             _("Vous pourrez demander le renouvellement à partir du %(date)s.")
             % {"date": date_format(readiness.window.opens, "DATE_FORMAT")}
         ))
     elif readiness.timing == "closed" and not accept_late:
-        errors["accept_late"] = [ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))]
+        errors["accept_late"] = [
+            ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))
+        ]
     if readiness.in_progress is not None:
         errors["renewed_permit"] = [_request_in_progress_error(readiness.in_progress)]
     return errors
@@ -93,7 +100,7 @@ def dossier_submit(
     dossier.ephoto_code = photo if procedure.needs_photo else ""
     dossier.reference = _reference(dossier, now)
     dossier.legal_deadline = initial_deadline(filed_on=timezone.localdate(now), is_renewal=procedure.is_renewal)
-    dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit_id else None
+    dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit is not None else None
     identity = dossier.answers.get("identity", {})
     dossier.search_name = search_name(identity.get("last_name") or dossier.applicant.last_name,
                                       identity.get("first_name") or dossier.applicant.first_name)
@@ -110,7 +117,7 @@ def dossier_submit(
     submitted = event_record(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED, by=by,
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
                              data={"on_time": dossier.filed_on_time})
-    receipt = _issue_receipt(dossier=dossier, by=by)
+    receipt = _issue_receipt(dossier=dossier, filed_at=now, by=by)
     event_record(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED, by=None,
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
@@ -152,11 +159,11 @@ def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError
 
 def _reference(dossier: Dossier, now) -> str:
     # Derived from the primary key: unique without a second query or a race; readable on the phone.
-    department = dossier.prefecture.department.code if dossier.prefecture_id else "00"
+    department = dossier.prefecture.department.code if dossier.prefecture is not None else "00"
     return f"{now:%Y}-{department}-{dossier.pk:07d}"
 
 
-def _issue_receipt(*, dossier: Dossier, by: User):
+def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User):
     from documents.services import document_issue
 
     applicant = dossier.applicant
@@ -168,14 +175,15 @@ def _issue_receipt(*, dossier: Dossier, by: User):
             for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
         ]
         procedure_name = dossier.procedure.name
+    applicant_facts = applicant_snapshot(dossier=dossier)
     context = {
         "reference": dossier.reference,
-        "filed_at": dossier.submitted_at.isoformat(),
+        "filed_at": filed_at.isoformat(),
         "procedure": procedure_name,
-        "applicant": applicant_snapshot(dossier=dossier),
+        "applicant": applicant_facts,
         "documents": documents,
         "on_time": dossier.filed_on_time,
         "channel": dossier.channel if dossier.channel in Channel.values else "online",
     }
     return document_issue(kind="filing_receipt", holder=applicant, subject=dossier,
-                          template=RECEIPT_TEMPLATE, context=context, holder_as=context["applicant"])
+                          template=RECEIPT_TEMPLATE, context=context, holder_as=applicant_facts)

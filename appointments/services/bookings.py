@@ -85,7 +85,8 @@ def booking_create(
             booking = _book(person=person, slot=slot, by=by, kind=kind, subject=subject,
                             movable_until=movable_until, now=now)
     except IntegrityError:
-        raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif. Vous pouvez le déplacer ou l'annuler.")) from None
+        raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif. Vous pouvez le déplacer ou "
+                              "l'annuler.")) from None
     except SlotTaken as refusal:
         refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
         raise
@@ -207,7 +208,8 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
             if old.kind == Booking.Kind.CONVOCATION and by == old.person:
                 limit = old.movable_until
                 if limit is None or timezone.localtime(slot.starts_at).date() > limit:
-                    raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date allant jusqu'au %(date)s au plus tard.")
+                    raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date allant jusqu'au "
+                                         "%(date)s au plus tard.")
                                        % {"date": (limit or timezone.localdate()).strftime("%d/%m/%Y")})
             _release(old, by)
             new = _book(person=old.person, slot=slot, by=by, kind=old.kind,
@@ -233,7 +235,7 @@ def booking_mark(*, booking: Booking, by: User, status: str) -> Booking:
     of the site's prefecture may correct the record; the audit log says it was a correction, by
     whom and for which day.
     """
-    allowed = {
+    allowed: dict[str, tuple[str, ...]] = {
         Booking.Status.CHECKED_IN: (Booking.Status.BOOKED,),
         Booking.Status.DONE: (Booking.Status.BOOKED, Booking.Status.CHECKED_IN),
         Booking.Status.NO_SHOW: (Booking.Status.BOOKED,),

@@ -102,7 +102,8 @@ def offer_accept(*, offer: SlotOffer, person: User) -> Booking:
         raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif.")) from None
     # As for a reschedule: the person is told the new time, and the seat they left goes to the next
     # one waiting.
-    transaction.on_commit(lambda: _after_booking(booking.pk, "appointment.changed" if previous else "appointment.booked"))
+    event = "appointment.changed" if previous else "appointment.booked"
+    transaction.on_commit(lambda: _after_booking(booking.pk, event))
     if previous is not None:
         from appointments.tasks import offer_freed_seat_task
 
@@ -123,7 +124,8 @@ def offers_expire(*, now: datetime | None = None) -> int:
     """Releases the seats of unanswered offers and offers them to the next person."""
     now = now or timezone.now()
     expired = 0
-    for offer_id in SlotOffer.objects.filter(status=SlotOffer.Status.PENDING, expires_at__lte=now).values_list("id", flat=True):
+    due = SlotOffer.objects.filter(status=SlotOffer.Status.PENDING, expires_at__lte=now)
+    for offer_id in due.values_list("id", flat=True):
         with transaction.atomic():
             offer = SlotOffer.objects.select_for_update().filter(pk=offer_id, status=SlotOffer.Status.PENDING).first()
             if offer is None:

@@ -7,7 +7,9 @@ can never run against a production database.
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -63,10 +65,12 @@ class Command(BaseCommand):
             department__code__in=DEMO_PREFECTURES).select_related("department")}
         pan_sites = {}
         for code, prefecture in prefectures.items():
+            home = prefecture.sites.first()
+            if home is None:
+                raise CommandError(f"The prefecture of {code} has no site: load the territory first.")
             pan_sites[code], _ = Site.objects.get_or_create(
                 prefecture=prefecture, name=f"Point d'accueil numérique – {prefecture.city}",
-                defaults={"kind": Site.Kind.PAN, "city": prefecture.city,
-                          "postal_code": prefecture.sites.first().postal_code},
+                defaults={"kind": Site.Kind.PAN, "city": prefecture.city, "postal_code": home.postal_code},
             )
         rows: list[tuple[str, str, str, str]] = []
 
@@ -145,14 +149,15 @@ class Command(BaseCommand):
         weekdays = range(5)  # Monday to Friday
         morning, afternoon = (time(9), time(12)), (time(13, 30), time(16, 30))
         # desk name, motive, [(weekdays, (opens, closes), capacity)]
-        prefecture_desks = [
+        DeskPlan = list[tuple[str, str, list[tuple[Iterable[int], tuple[time, time], int]]]]
+        prefecture_desks: DeskPlan = [
             ("Guichet 1 – Empreintes et photo", Motive.Code.BIOMETRICS,
              [(weekdays, morning, 2), (weekdays, afternoon, 2)]),
             ("Guichet 2 – Remise des titres", Motive.Code.CARD_COLLECTION,
              [(weekdays, morning, 2), ((1, 3), afternoon, 2)]),
             ("Guichet 3 – Dépôt sur papier", Motive.Code.PAPER_FILING, [((0, 2, 4), morning, 1)]),
         ]
-        pan_desks = [
+        pan_desks: DeskPlan = [
             ("Accueil numérique", Motive.Code.PAN_ASSISTANCE,
              [(weekdays, (time(9, 30), time(12, 30)), 1), ((0, 2), (time(14), time(17)), 1)]),
         ]
@@ -196,19 +201,22 @@ class Command(BaseCommand):
             procedure = Procedure.objects.get(code=code)
             permit = user.permits.order_by("-valid_until").first()
             dossier, _ = draft_start(applicant=user, procedure=procedure)
-            answers = {
+            answers: dict[str, dict[str, Any]] = {
                 "eligibility": {q["code"]: "yes" if q.get("expected", True) else "no" for q in procedure.eligibility},
                 "identity": {"last_name": user.last_name, "first_name": user.first_name,
-                             "birth_date": user.birth_date.isoformat(), "birth_place": "Dakar, Sénégal",
+                             "birth_date": user.birth_date.isoformat() if user.birth_date else "",
+                             "birth_place": "Dakar, Sénégal",
                              "nationality": "sénégalaise", "foreigner_number": ""},
                 "situation": {"address": "3 rue de la République", "postal_code": "69002", "city": user.city,
-                              "department": user.department.code, "phone": "", "family_situation": "single",
+                              "department": user.department.code if user.department else "", "phone": "",
+                              "family_situation": "single",
                               "occupation": "salariée", "renewed_permit": permit.pk if permit else None},
                 "questions": {q["code"]: (q.get("choices") or ["oui"])[0] if q["kind"] != "boolean" else "yes"
                               for q in procedure.questions},
             }
             for step, data in answers.items():
-                if step == "eligibility" and not procedure.eligibility or step == "questions" and not procedure.questions:
+                if (step == "eligibility" and not procedure.eligibility
+                        or step == "questions" and not procedure.questions):
                     continue
                 draft_save_step(dossier=dossier, step=step, data=data, by=user)
             if not submit:
@@ -261,7 +269,7 @@ def _signed_in(agent: User) -> User:
     """The demo agent as after their authenticator code: staff services act only for a person
     whose second factor was verified (accounts.permissions), which is what django-otp's middleware
     records on ``request.user``."""
-    agent.otp_device = TOTPDevice.objects.get(user=agent, confirmed=True)  # type: ignore[attr-defined]
+    agent.otp_device = TOTPDevice.objects.get(user=agent, confirmed=True)
     return agent
 
 
