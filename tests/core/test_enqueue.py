@@ -1,0 +1,35 @@
+"""The one way services queue work: by the task's name, after the transaction commits."""
+
+import pytest
+from django.db import transaction
+
+from core.tasks import enqueue, task_by_name
+
+
+def test_a_task_is_found_by_its_name_without_importing_it_first():
+    task = task_by_name("documents.tasks.render_document")
+
+    assert task.name == "documents.tasks.render_document"
+
+
+def test_a_mistyped_task_name_fails_where_it_is_written():
+    with pytest.raises(KeyError):
+        enqueue("documents.tasks.render_documents", 1)
+
+
+@pytest.mark.django_db
+def test_nothing_is_sent_before_the_transaction_commits_and_nothing_if_it_rolls_back(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            enqueue("documents.tasks.render_document", 0)
+            assert callbacks == []
+    assert len(callbacks) == 1
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                enqueue("documents.tasks.render_document", 0)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert callbacks == []
