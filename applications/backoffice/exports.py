@@ -270,7 +270,8 @@ def exports_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("backoffice_reports:exports")
     rows = exports_for_user(user=request.user)
     # ?fragment=table: the table alone, which the page's script asks for while an export is pending.
-    template = "backoffice/_exports_table.html" if request.GET.get("fragment") == "table" else "backoffice/exports.html"
+    fragment = request.GET.get("fragment") == "table"
+    template = "applications/backoffice/_exports_table.html" if fragment else "applications/backoffice/exports.html"
     response = render(request, template, {
         "exports": rows, "exports_pending": any(e.status == QueueExport.Status.PENDING for e in rows),
     })

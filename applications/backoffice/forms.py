@@ -14,9 +14,9 @@ from accounts.models import User
 from applications.clock import QUEUE_STATUSES
 from applications.models import Channel, DocumentType, Dossier, PermitCategory, Procedure, Status
 
-CHECKBOXES_TEMPLATE = "backoffice/forms/checkboxes.html"
-CHECKBOXES_INLINE_TEMPLATE = "backoffice/forms/checkboxes_inline.html"
-RADIOS_TEMPLATE = "backoffice/forms/radios.html"
+CHECKBOXES_TEMPLATE = "applications/backoffice/forms/checkboxes.html"
+CHECKBOXES_INLINE_TEMPLATE = "applications/backoffice/forms/checkboxes_inline.html"
+RADIOS_TEMPLATE = "applications/backoffice/forms/radios.html"
 
 
 # Django takes ``template_name`` on every form field, but django-stubs lists it only on ``Field``,

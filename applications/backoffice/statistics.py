@@ -294,7 +294,7 @@ def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if raw.isdigit():
         chosen = next((p for p in prefectures if p.pk == int(raw)), chosen)
     stats = prefecture_statistics(user=request.user, prefecture_id=chosen.pk)
-    response = render(request, "backoffice/statistics.html", {
+    response = render(request, "applications/backoffice/statistics.html", {
         "stats": stats, "prefectures": prefectures, "chosen": chosen,
         "processing_window_days": PROCESSING_WINDOW.days, "certificates_window_days": CERTIFICATES_WINDOW.days,
         "rights_at_risk_days": settings.RIGHTS_AT_RISK_DAYS,

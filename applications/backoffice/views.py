@@ -131,7 +131,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     kept = params.copy()
     if limit != DEFAULT_PAGE_SIZE:
         kept["limit"] = str(limit)
-    return render(request, "backoffice/queue.html", {
+    return render(request, "applications/backoffice/queue.html", {
         "form": form,
         "rows": [(dossier, clock_for(dossier, today), applicant_snapshot(dossier=dossier)["name"]) for dossier in rows],
         "today": today,
@@ -226,7 +226,7 @@ def _file_page(
             event.field_label = labels.get(event.data.get("field"), event.data.get("field", ""))
         elif event.kind == "complements_requested" and event.data.get("due_on"):
             event.due_on = _french_date(event.data["due_on"])
-    response = render(request, "backoffice/dossier.html", {
+    response = render(request, "applications/backoffice/dossier.html", {
         "dossier": dossier,
         "clock": clock_for(dossier, today),
         "today": today,
@@ -442,7 +442,7 @@ def decide(request: AuthenticatedHttpRequest, dossier: Dossier) -> HttpResponse:
     except ValidationError as error:
         _add_service_errors(form, error)
         return _file_page(request, dossier, bound={"decide": form})
-    return render(request, "backoffice/decision_confirm.html", {
+    return render(request, "applications/backoffice/decision_confirm.html", {
         "dossier": dossier,
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         "form": form,
@@ -481,7 +481,7 @@ def journal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
     page = Paginator(selectors.dossier_audit_events(dossier=dossier), JOURNAL_PAGE_SIZE).get_page(
         request.GET.get("page"))
-    return render(request, "backoffice/journal.html", {
+    return render(request, "applications/backoffice/journal.html", {
         "dossier": dossier, "page": page,
         "rows": [(event, _audit_label(event.action), _audit_details(event.data)) for event in page],
     })
@@ -545,7 +545,7 @@ def _workload_page(request, loads, unassigned, *, form=None, agent_id=None, stat
             agents=[load.membership for load in loads if load.membership.prefecture_id == selected.prefecture_id],
             exclude_agent=selected.user_id,
         )
-    return render(request, "backoffice/workload.html", {
+    return render(request, "applications/backoffice/workload.html", {
         "prefectures": [(p, [load for load in loads if load.membership.prefecture_id == p.pk], unassigned.get(p.pk, 0))
                         for p in prefectures],
         "selected": selected, "form": form,
