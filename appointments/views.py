@@ -23,9 +23,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from appointments import registry, selectors
 from appointments.dates import parse_day, parse_instant
@@ -395,15 +397,10 @@ def offer_decline_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 # --- Staff pages --------------------------------------------------------------------------------
 
-def _forbidden(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
-
-
-@login_required
+@role_required(selectors.staff_site_ids,
+               _lazy("Seuls les agents des préfectures et les médiateurs numériques ont accès aux guichets."))
 @require_GET
 def desks(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not selectors.staff_site_ids(user=request.user):
-        return _forbidden(request)
     rows = list(selectors.desks_for_staff(user=request.user))
     return render(request, "appointments/backoffice/desks.html", {
         "desks": [(desk, selectors.desk_supervised_by(user=request.user, desk=desk)) for desk in rows],

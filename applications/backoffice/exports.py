@@ -42,6 +42,7 @@ from accounts.models import User
 from accounts.permissions import role_prefecture_ids
 from accounts.services import audit_record
 from applications.backoffice.selectors import DEADLINE_STATES, QueueFilters, queue_base
+from applications.backoffice.views import instructing_staff_required
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Channel, QueueExport, Status
 from applications.selectors import person_name
@@ -254,9 +255,8 @@ def export_get_for_user(*, user: User, pk: int) -> QueueExport:
 # required a staff role and a verified second factor.
 
 @require_http_methods(["GET", "POST"])
+@instructing_staff_required
 def exports_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not agent_prefecture_ids(user=request.user):
-        raise PermissionDenied
     if request.method == "POST":
         # The queue's filters, from the form's query string (its action repeats the queue's URL
         # parameters) or from hidden fields of the form itself.
@@ -280,6 +280,7 @@ def exports_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@instructing_staff_required
 def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     export = export_get_for_user(user=request.user, pk=pk)
     try:

@@ -47,6 +47,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.selectors import user_memberships
+from applications.backoffice.views import instructing_staff_required
 from applications.clock import QUEUE_STATUSES, target_days
 from applications.models import Dossier, Status
 from applications.staff import agent_prefecture_ids
@@ -283,12 +284,9 @@ def prefecture_statistics(*, user: User, prefecture_id: int, today: date | None 
 # own, with their own URL module (urls_reports.py).
 
 @require_GET
+@instructing_staff_required
 def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # StaffSecondFactorMiddleware has already required a staff role and a verified second factor;
-    # only agents and supervisors of a prefecture go further.
     prefectures = statistics_prefectures(user=request.user)
-    if not prefectures:
-        raise PermissionDenied
     chosen = prefectures[0]
     raw = request.GET.get("prefecture", "")
     if raw.isdigit():

@@ -2,8 +2,9 @@
 journal and supervision. Thin: parse the input, call one selector or one service, render.
 
 StaffSecondFactorMiddleware already keeps out anyone without a staff role and a verified second
-factor; the decorators below also keep out staff who do not instruct (mediators, support agents),
-and every dossier is reached through an access-checked getter (404 outside one's prefectures).
+factor; ``role_required`` (accounts/decorators.py) also keeps out staff who do not instruct
+(mediators, support agents) with a 403, and every dossier is reached through an access-checked
+getter (404 outside one's prefectures).
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from urllib.parse import urlencode
 from csp.constants import SELF
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership
 from accounts.selectors import user_memberships
@@ -55,30 +56,12 @@ JOURNAL_PAGE_SIZE = 25
 
 # --- Access ---------------------------------------------------------------------------------------
 
-def instructing_staff_required(view):
-    """Agents and supervisors of a prefecture only; other staff (mediators, support) get a 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not agent_prefecture_ids(user=request.user):
-            raise PermissionDenied(_("Seuls les agents instructeurs et les chefs de bureau ont accès à cette page."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def supervisor_required(view):
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not supervised_prefecture_ids(user=request.user):
-            raise PermissionDenied(_("Seuls les chefs de bureau ont accès à cette page."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+#: Pages of the instruction back-office: agents and supervisors of a prefecture (accounts.decorators).
+instructing_staff_required = role_required(
+    agent_prefecture_ids, _lazy("Seuls les agents instructeurs et les chefs de bureau ont accès à cette page."))
+#: Supervision pages: supervisors only.
+supervisor_required = role_required(
+    supervised_prefecture_ids, _lazy("Seuls les chefs de bureau ont accès à cette page."))
 
 
 def _allow_previews(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

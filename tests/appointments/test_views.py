@@ -437,7 +437,10 @@ def test_a_desk_day_outside_the_calendar_is_a_404_not_a_500(client, desk, agent,
 def test_staff_without_a_site_and_applicants_are_refused(client, desk):
     support = StaffFactory(support=True, with_totp=True)
     sign_in_staff(client, support)
-    assert client.get(reverse("appointments_backoffice:desks")).status_code == 403
+    response = client.get(reverse("appointments_backoffice:desks"))
+    assert response.status_code == 403
+    assert "Seuls les agents des préfectures et les médiateurs numériques ont accès aux guichets." in (
+        response.content.decode())
     client.force_login(UserFactory())
     assert client.get(reverse("appointments_backoffice:desks")).status_code == 403
 
