@@ -188,6 +188,17 @@ class Channel(models.TextChoices):
     PAPER = "paper", _("Papier")
 
 
+def search_name(*parts: str) -> str:
+    """Lower case, without accents or extra spaces: what ``Dossier.search_name`` holds and what the
+    queue's name search compares. Here, beside the column, so that writes and reads share it."""
+    import unicodedata
+
+    text = " ".join(p for p in parts if p)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().replace("-", " ").split())[:300]
+
+
 class Dossier(models.Model):
     """A request for one procedure, from draft to decision (DESIGN §4)."""
 
@@ -401,11 +412,11 @@ def queue_export_path(instance: "QueueExport", filename: str) -> str:
 
 
 class QueueExport(models.Model):
-    """A CSV of a filtered back-office queue, written by a Celery task (applications/export_tasks.py).
+    """A CSV of a filtered back-office queue, written by a Celery task (``applications.tasks.export_queue``).
 
     The filters are those of the queue's URL at request time; the rows are read when the task runs,
     through ``queue_base`` with the requester's memberships of that moment. Only the requester may
-    download the file (applications/backoffice/exports.py).
+    download the file (applications/services/exports.py, ``export_get_for_user``).
     """
 
     class Status(models.TextChoices):

@@ -1,12 +1,22 @@
-"""Daily sweeps of the dossiers (DESIGN §9), run by Celery beat (anef/celery.py). Thin: the rules
-are in the services and applications/clock.py; the task picks "today" in Europe/Paris."""
+"""The applications app's tasks (DESIGN §9). Thin: the rules are in the services and
+applications/clock.py. The daily sweeps of the dossiers, run by Celery beat (anef/celery.py), pick
+"today" in Europe/Paris; ``export_queue`` writes a queue export that
+``applications.services.queue_export_request`` queued by name."""
+
+import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from applications.clock import priorities_refresh
+from applications.models import QueueExport
 from applications.services.certificates import extension_certificates_sweep
+from applications.services.exports import queue_export_fail, queue_export_write
+
+logger = logging.getLogger(__name__)
+#: Retries of an export on what passes (storage or database unavailable).
+EXPORT_MAX_RETRIES = 3
 
 
 # Retried when the database is away (the sweep stops at once then; the dossiers done are not
@@ -38,5 +48,23 @@ def refresh_queue_priorities() -> int:
     return priorities_refresh(today=timezone.localdate())
 
 
-# Celery discovers ``<app>.tasks`` only: the export task lives in its own module.
-from applications.export_tasks import export_queue  # noqa: E402, F401
+
+# Retried on what passes (storage or database unavailable); anything else is a bug: the export is
+# marked failed at once, so that the person sees it and can ask again, and the error is logged.
+@shared_task(bind=True, ignore_result=True, autoretry_for=(OSError, OperationalError), retry_backoff=10,
+             retry_backoff_max=300, retry_jitter=True, max_retries=EXPORT_MAX_RETRIES)
+def export_queue(self, export_id: int) -> None:
+    export = QueueExport.objects.select_related("requested_by").filter(pk=export_id).first()
+    # idempotency: a written export stays as it is; a retried or duplicated message does nothing.
+    if export is None or export.status == QueueExport.Status.READY:
+        return
+    try:
+        queue_export_write(export=export)
+    except (OSError, OperationalError):
+        if self.request.retries >= EXPORT_MAX_RETRIES:
+            queue_export_fail(export=export)
+        raise
+    except Exception:
+        logger.exception("Queue export %s failed", export_id)
+        queue_export_fail(export=export)
+        raise

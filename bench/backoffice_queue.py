@@ -58,8 +58,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.models import Membership, Role, User  # noqa: E402
 from applications.clock import priority_for  # noqa: E402
-from applications.models import Dossier, Permit, Procedure, QueueExport, Status  # noqa: E402
-from applications.services.common import search_name  # noqa: E402
+from applications.models import (  # noqa: E402
+    Dossier,
+    Permit,
+    Procedure,
+    QueueExport,
+    Status,
+    search_name,  # noqa: E402
+)
 from documents.models import IssuedDocument  # noqa: E402
 from territory.models import Prefecture  # noqa: E402
 
@@ -390,7 +396,7 @@ def measure_pages() -> dict[str, list[float]]:
 
 
 def measure_export() -> tuple[float, int]:
-    from applications.backoffice.exports import queue_export_write
+    from applications.services import queue_export_write
 
     _, agent = agent_client()
     export = QueueExport.objects.create(requested_by=agent, filters={})

@@ -155,7 +155,7 @@ def _deadline(o):
 
 
 def _search_name(o):
-    from applications.services.common import search_name
+    from applications.models import search_name
 
     return search_name(o.applicant.last_name, o.applicant.first_name)
 

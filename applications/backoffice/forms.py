@@ -1,5 +1,6 @@
 """Input parsing for the back-office. Rules (required reasons, allowed states, who may assign)
-live in applications/services/instruction.py; these forms only turn the request into values."""
+live in applications/services/instruction.py; these forms only turn the request into values (the
+queue's filters into ``QueueFilters``, for the queue page and for an export)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from applications.backoffice.selectors import DEADLINE_STATES, QueueFilters
 from applications.clock import QUEUE_STATUSES
 from applications.models import Channel, DocumentType, Dossier, PermitCategory, Procedure, Status
+from applications.presenters import agent_label, dossier_label
 
 CHECKBOXES_TEMPLATE = "applications/backoffice/forms/checkboxes.html"
 CHECKBOXES_INLINE_TEMPLATE = "applications/backoffice/forms/checkboxes_inline.html"
@@ -45,28 +49,18 @@ DEADLINE_CHOICES = [
 ]
 
 
-def _agent_label(user: User) -> str:
-    return user.get_full_name() or user.email
-
-
-def _dossier_label(dossier) -> str:
-    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
-    name = " ".join(p for p in ((identity.get("last_name") or "").upper(), identity.get("first_name") or "") if p)
-    return " – ".join(p for p in (dossier.reference, name or str(dossier.applicant), dossier.procedure.name) if p)
-
-
 class AgentChoiceField(forms.ModelChoiceField):
     """An agent, named as everywhere in the back-office."""
 
     def label_from_instance(self, obj: User) -> str:
-        return _agent_label(obj)
+        return agent_label(obj)
 
 
 class DossierMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Files, each named by its reference, the applicant and the procedure."""
 
     def label_from_instance(self, obj: Dossier) -> str:
-        return _dossier_label(obj)
+        return dossier_label(obj)
 
 
 # --- The queue ------------------------------------------------------------------------------------
@@ -104,7 +98,7 @@ class QueueFilterForm(forms.Form):
         several = len(prefectures) > 1
         self.fields["assigned"].choices = [
             ("", _("Tous")), ("me", _("Moi")), ("none", _("Personne (non attribués)")),
-            *[(str(m.user_id), _agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
+            *[(str(m.user_id), agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
               for m in agents],
         ]
 
@@ -113,6 +107,55 @@ class QueueFilterForm(forms.Form):
         """The valid values only: each invalid one falls back to 'no filter'."""
         self.is_valid()
         return getattr(self, "cleaned_data", {})
+
+    def filters(self) -> QueueFilters:
+        """The filters to apply: none for an unbound form, else the valid values."""
+        cleaned = self.cleaned if self.is_bound else {}
+        return QueueFilters(
+            prefecture=cleaned.get("prefecture"),
+            procedure=cleaned["procedure"].pk if cleaned.get("procedure") else None,
+            statuses=tuple(cleaned.get("status") or ()),
+            channel=cleaned.get("channel", ""),
+            assigned=cleaned.get("assigned", ""),
+            deadline=cleaned.get("deadline", ""),
+            q=cleaned.get("q", ""),
+        )
+
+
+#: The GET parameters of the queue that an export takes over.
+FILTER_PARAMETERS = ("prefecture", "procedure", "status", "channel", "assigned", "deadline", "q")
+QUERY_MAX_LENGTH = 100
+
+
+def _positive_int(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+
+
+def queue_filters_from_querydict(querydict: QueryDict) -> QueueFilters:
+    """The queue's filters from its URL parameters, for an export (which has no choices to offer,
+    unlike ``QueueFilterForm``); anything unknown or malformed is dropped.
+
+    ``prefecture``, ``procedure``: ids; ``status``: repeated, among the queue's statuses; ``channel``;
+    ``assigned``: "me", "none" or an agent id; ``deadline``: one of ``DEADLINE_STATES``; ``q``: a
+    reference, a name or a foreigner number. Scoping to the person's prefectures is ``queue_base``'s,
+    and the export service refuses a prefecture that is not theirs.
+    """
+    statuses = tuple(dict.fromkeys(s for s in querydict.getlist("status") if s in QUEUE_STATUSES))
+    channel = querydict.get("channel", "")
+    assigned = querydict.get("assigned", "").strip()
+    if assigned not in ("me", "none") and _positive_int(assigned) is None:
+        assigned = ""
+    deadline = querydict.get("deadline", "")
+    return QueueFilters(
+        prefecture=_positive_int(querydict.get("prefecture")),
+        procedure=_positive_int(querydict.get("procedure")),
+        statuses=statuses,
+        channel=channel if channel in Channel.values else "",
+        assigned=assigned,
+        deadline=deadline if deadline in DEADLINE_STATES else "",
+        q=querydict.get("q", "").strip()[:QUERY_MAX_LENGTH],
+    )
 
 
 # --- Actions on a file ----------------------------------------------------------------------------

@@ -3,7 +3,8 @@ accounts.middleware); the pages themselves admit agents and supervisors only."""
 
 from django.urls import path
 
-from applications.backoffice import views
+from applications.backoffice.views import instruction as views
+from applications.backoffice.views import supervision
 
 app_name = "backoffice_instruction"
 
@@ -22,6 +23,6 @@ urlpatterns = [
     path("dossiers/<int:pk>/decision/", views.decide, name="decide"),
     path("dossiers/<int:pk>/titre/", views.card, name="card"),
     path("dossiers/<int:pk>/prolongation/", views.extension, name="extension"),
-    path("charge/", views.workload, name="workload"),
-    path("charge/reattribuer/", views.reassign, name="reassign"),
+    path("charge/", supervision.workload, name="workload"),
+    path("charge/reattribuer/", supervision.reassign, name="reassign"),
 ]

@@ -16,6 +16,11 @@ from applications.services.drafts import (
     draft_save_step,
     draft_start,
 )
+from applications.services.exports import (
+    queue_export_fail,
+    queue_export_request,
+    queue_export_write,
+)
 from applications.services.instruction import (
     attachment_review,
     biometrics_request,
@@ -56,4 +61,7 @@ __all__ = [
     "draft_abandon",
     "draft_save_step",
     "draft_start",
+    "queue_export_fail",
+    "queue_export_request",
+    "queue_export_write",
 ]

@@ -55,16 +55,6 @@ def on_commit(func) -> None:
     transaction.on_commit(func)
 
 
-def search_name(*parts: str) -> str:
-    """Lower case, without accents or extra spaces: what the queue's name search compares."""
-    import unicodedata
-
-    text = " ".join(p for p in parts if p)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.lower().replace("-", " ").split())[:300]
-
-
 def dossier_refresh_priority(dossier: Dossier, today=None) -> None:
     """Stores the dossier's queue priority (applications/clock.py) after a change."""
     from django.utils import timezone

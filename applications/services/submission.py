@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from applications import rules
 from applications.clock import initial_deadline
-from applications.models import Attachment, Channel, Dossier, DossierEvent, Status
+from applications.models import Attachment, Channel, Dossier, DossierEvent, Status, search_name
 from applications.selectors import (
     SubmissionReadiness,
     applicant_snapshot,
@@ -25,7 +25,6 @@ from applications.services.common import (
     dossier_refresh_priority,
     event_record,
     notify_applicant,
-    search_name,
 )
 from applications.workflow import transition_check
 

@@ -115,6 +115,6 @@ def listed(response) -> list[str]:
 
 
 def _normalised(name: str) -> str:
-    from applications.services.common import search_name
+    from applications.models import search_name
 
     return search_name(name)

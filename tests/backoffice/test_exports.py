@@ -13,13 +13,13 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, Role
-from applications.backoffice import exports
-from applications.backoffice.exports import filters_from_querydict
-from applications.backoffice.selectors import QueueFilters
+from applications.backoffice.forms import queue_filters_from_querydict
+from applications.backoffice.selectors import QueueFilters, queue_rows
+from applications.backoffice.selectors import exports as export_selectors
 from applications.clock import priority_for
-from applications.export_tasks import export_queue
-from applications.models import QueueExport
-from applications.services.common import search_name
+from applications.models import QueueExport, search_name
+from applications.services.exports import PENDING_LIMIT
+from applications.tasks import export_queue
 from tests.factories import DossierFactory, StaffFactory, UserFactory, prefecture, procedure
 
 EXPORTS = reverse("backoffice_reports:exports")
@@ -132,9 +132,9 @@ def test_the_rows_are_read_in_keyset_batches_without_gaps_or_repeats(client, mai
     made = [filed(legal_deadline=today + timedelta(days=20), submitted_at=timezone.now() - timedelta(days=n % 3))
             for n in range(7)]
     agent = StaffFactory()
-    monkeypatch.setattr(exports, "BATCH_SIZE", 2)
+    monkeypatch.setattr(export_selectors, "BATCH_SIZE", 2)
     with django_assert_num_queries(1 + 4):  # memberships, then 2 + 2 + 2 + 1 rows
-        rows = list(exports.queue_rows(user=agent, filters=QueueFilters()))
+        rows = list(queue_rows(user=agent, filters=QueueFilters()))
     expected = sorted(made, key=lambda d: (d.priority, d.priority_date, d.id))
     assert [r.id for r in rows] == [d.id for d in expected]
 
@@ -229,7 +229,7 @@ def test_a_failure_marks_the_export_failed(client, mails, monkeypatch):
     def broken(**kwargs):
         raise ValueError("bug")
 
-    monkeypatch.setattr("applications.export_tasks.queue_export_write", broken)
+    monkeypatch.setattr("applications.tasks.queue_export_write", broken)
     with pytest.raises(ValueError):
         request_export(client, mails)
     assert QueueExport.objects.get().status == QueueExport.Status.FAILED
@@ -239,11 +239,11 @@ def test_a_failure_marks_the_export_failed(client, mails, monkeypatch):
 def test_a_person_may_prepare_only_a_few_exports_at_once(client, mails):
     agent = StaffFactory(with_totp=True)
     sign_in(client, agent)
-    QueueExport.objects.bulk_create(QueueExport(requested_by=agent) for _ in range(exports.PENDING_LIMIT))
+    QueueExport.objects.bulk_create(QueueExport(requested_by=agent) for _ in range(PENDING_LIMIT))
     with mails():
         response = client.post(EXPORTS, follow=True)
     assert "exports en préparation" in response.content.decode()
-    assert QueueExport.objects.count() == exports.PENDING_LIMIT
+    assert QueueExport.objects.count() == PENDING_LIMIT
 
 
 @pytest.mark.django_db
@@ -267,15 +267,15 @@ def test_staff_without_a_prefecture_role_are_refused(client, role):
 def test_filters_are_parsed_like_the_queue_and_junk_is_dropped():
     query = QueryDict("status=submitted&status=draft&status=submitted&status=under_review&procedure=12"
                       "&prefecture=x&channel=fax&assigned=me&deadline=soon&q=+Diallo+&after=1.2026-01-01.5")
-    assert filters_from_querydict(query) == QueueFilters(
+    assert queue_filters_from_querydict(query) == QueueFilters(
         prefecture=None, procedure=12, statuses=("submitted", "under_review"), channel="", assigned="me",
         deadline="", q="Diallo",
     )
-    assert filters_from_querydict(QueryDict("assigned=42&channel=paper&deadline=overdue")) == QueueFilters(
+    assert queue_filters_from_querydict(QueryDict("assigned=42&channel=paper&deadline=overdue")) == QueueFilters(
         assigned="42", channel="paper", deadline="overdue",
     )
-    assert filters_from_querydict(QueryDict("assigned=someone&q=" + "x" * 300)).assigned == ""
-    assert len(filters_from_querydict(QueryDict("q=" + "x" * 300)).q) == 100
+    assert queue_filters_from_querydict(QueryDict("assigned=someone&q=" + "x" * 300)).assigned == ""
+    assert len(queue_filters_from_querydict(QueryDict("q=" + "x" * 300)).q) == 100
 
 
 

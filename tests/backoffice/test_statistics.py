@@ -13,7 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, Role
-from applications.backoffice.statistics import percentile_cont, prefecture_statistics
+from applications.backoffice.selectors.statistics import percentile_cont, prefecture_statistics
 from applications.clock import priority_for
 from documents.models import DocumentKind, IssuedDocument
 from tests.factories import (

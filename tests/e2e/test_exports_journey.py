@@ -4,7 +4,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from applications import export_tasks
+from applications import tasks
 from applications.models import QueueExport
 from tests.backoffice.conftest import queued
 from tests.factories import PASSWORD, StaffFactory, totp_code
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_pending_export_turns_into_a_download_link_by_itself(page: Page, live_server, monkeypatch, visited):
     # No worker in this test: the task is queued nowhere, and run below by hand, as a worker would.
-    monkeypatch.setattr(export_tasks.export_queue, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.export_queue, "delay", lambda *args, **kwargs: None)
     agent = StaffFactory(with_totp=True)
     queued(name="Martin Alice")
     page.goto(live_server.url + "/compte/connexion/?next=/backoffice/exports/")
@@ -29,7 +29,7 @@ def test_a_pending_export_turns_into_a_download_link_by_itself(page: Page, live_
     expect(page.locator("#exports")).to_contain_text("En préparation : cette page se met à jour toute seule.")
     visited(page, "export-pending")
 
-    export_tasks.export_queue(QueueExport.objects.get().pk)  # the worker's turn
+    tasks.export_queue(QueueExport.objects.get().pk)  # the worker's turn
     expect(page.locator("#exports").get_by_role("link", name="Télécharger l'export")).to_be_visible(timeout=10_000)
     expect(page.locator("#exports-announce")).to_have_text(
         "Votre export est prêt : le lien de téléchargement est dans le tableau.")

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
@@ -38,20 +37,14 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import Cast
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 
-from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from accounts.selectors import user_memberships
-from applications.backoffice.views import instructing_staff_required
+from applications.backoffice.selectors.queue import instructing_prefectures, overdue_q
 from applications.clock import QUEUE_STATUSES, target_days
 from applications.models import Dossier, Status
 from applications.staff import agent_prefecture_ids
-from applications.workflow import OPEN_STATUSES
 from documents.models import DocumentKind, IssuedDocument
 from territory.models import Prefecture
 
@@ -153,15 +146,7 @@ class PrefectureStatistics:
         return [(DocumentKind(kind).label, self.certificates.get(kind, 0)) for kind in CERTIFICATE_KINDS]
 
 
-# --- Selectors ------------------------------------------------------------------------------------
-
-def statistics_prefectures(*, user: User) -> list[Prefecture]:
-    """The prefectures whose statistics the person may read (no query beyond their memberships)."""
-    allowed = agent_prefecture_ids(user=user)
-    found = {m.prefecture_id: m.prefecture for m in user_memberships(user=user)
-             if m.prefecture is not None and m.prefecture_id in allowed}
-    return sorted(found.values(), key=lambda p: p.department.code)
-
+# --- Reads ----------------------------------------------------------------------------------------
 
 def _dossiers(prefecture_id: int) -> QuerySet[Dossier]:
     return Dossier.objects.filter(prefecture_id=prefecture_id).exclude(status=Status.DRAFT)
@@ -170,8 +155,8 @@ def _dossiers(prefecture_id: int) -> QuerySet[Dossier]:
 def _volumes(prefecture_id: int, today: date, since) -> tuple[list[StatusVolume], list[ProcedureVolume], int, int]:
     """Volumes by status and by procedure, files at risk and overdue files: one pass over the
     prefecture's dossiers grouped by (status, procedure), summed here both ways. The at-risk and
-    overdue definitions are the queue filters' (applications/backoffice/selectors.py)."""
-    overdue = Q(status__in=OPEN_STATUSES, clock_paused_on__isnull=True, legal_deadline__lt=today)
+    overdue definitions are the queue filters' (applications/backoffice/selectors/queue.py)."""
+    overdue = overdue_q(today)
     rows = (
         _dossiers(prefecture_id).order_by().values("status", "procedure_id", "procedure__name")
         .annotate(
@@ -263,7 +248,7 @@ def prefecture_statistics(*, user: User, prefecture_id: int, today: date | None 
     """The statistics page's figures for one of the person's prefectures (else PermissionDenied)."""
     if prefecture_id not in agent_prefecture_ids(user=user):
         raise PermissionDenied
-    prefecture = next(p for p in statistics_prefectures(user=user) if p.pk == prefecture_id)
+    prefecture = next(p for p in instructing_prefectures(user=user) if p.pk == prefecture_id)
     now = timezone.now()
     today = today or timezone.localdate(now)
     by_status, by_procedure, at_risk, overdue = _volumes(prefecture_id, today, now - PROCESSING_WINDOW)
@@ -277,25 +262,3 @@ def prefecture_statistics(*, user: User, prefecture_id: int, today: date | None 
         overdue=overdue,
         certificates=_certificates(prefecture_id, now - CERTIFICATES_WINDOW),
     )
-
-
-# --- View -----------------------------------------------------------------------------------------
-# Here rather than in applications/backoffice/views.py: the reporting pages are a unit of their
-# own, with their own URL module (urls_reports.py).
-
-@require_GET
-@instructing_staff_required
-def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    prefectures = statistics_prefectures(user=request.user)
-    chosen = prefectures[0]
-    raw = request.GET.get("prefecture", "")
-    if raw.isdigit():
-        chosen = next((p for p in prefectures if p.pk == int(raw)), chosen)
-    stats = prefecture_statistics(user=request.user, prefecture_id=chosen.pk)
-    response = render(request, "applications/backoffice/statistics.html", {
-        "stats": stats, "prefectures": prefectures, "chosen": chosen,
-        "processing_window_days": PROCESSING_WINDOW.days, "certificates_window_days": CERTIFICATES_WINDOW.days,
-        "rights_at_risk_days": settings.RIGHTS_AT_RISK_DAYS,
-    })
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -1,24 +1,24 @@
-"""Reads for the back-office: the prioritised queue of an agent's prefectures, and the only way a
-staff view reaches a dossier. Everything is scoped to the prefectures of the person's memberships."""
+"""Reads for the back-office queue: its filters, the prioritised queue of an agent's prefectures read
+in keyset pages, its counts, and the supervisor's view of the workload. Everything is scoped to the
+prefectures of the person's memberships."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Membership, User
+from accounts.models import Membership, User
+from accounts.selectors import user_memberships
 from applications.clock import QUEUE_STATUSES
-from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
-from applications.services.common import search_name
+from applications.models import Dossier, search_name
 from applications.staff import INSTRUCTING_ROLES, agent_prefecture_ids, supervised_prefecture_ids
-from applications.workflow import IN_PROGRESS_STATUSES, OPEN_STATUSES
-from documents.models import IssuedDocument
+from applications.workflow import OPEN_STATUSES
+from territory.models import Prefecture
 
 DEADLINE_STATES = ("at_risk", "overdue", "due_soon", "paused")
 #: "Due soon": the legal deadline falls within this many days.
@@ -36,6 +36,18 @@ class QueueFilters:
     assigned: str = ""  # "" any, "me", "none", or a user id
     deadline: str = ""  # one of DEADLINE_STATES
     q: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """What a queue export stores, to apply the same filters in the worker."""
+        data = asdict(self)
+        data["statuses"] = list(self.statuses)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QueueFilters:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["statuses"] = tuple(known.get("statuses") or ())
+        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -138,7 +150,7 @@ def queue_page(
         "procedure", "prefecture__department", "applicant", "assigned_to"
     ).order_by("priority", F("priority_date").asc(nulls_last=True), "id")
     if after is not None:
-        rows = rows.filter(_after_q(after))
+        rows = rows.filter(after_q(after))
     page = list(rows[: limit + 1])
     next_cursor = None
     if len(page) > limit:
@@ -148,18 +160,18 @@ def queue_page(
     return page, next_cursor
 
 
-def _after_q(after: Cursor) -> Q:
+def after_q(after: Cursor) -> Q:
+    """Rows after ``after`` in (priority, priority_date NULLS LAST, id) order: the keyset condition
+    of the queue's pages and of an export's batches. The leading ``priority >= p`` bounds the index
+    range scan; the rest is the exact condition."""
     # Queue rows normally have a priority date (permit end, legal deadline or filing day); a row
-    # not yet refreshed may not, and sorts last within its priority (NULLS LAST above).
-    if after.priority_date is None:
-        return Q(priority__gt=after.priority) | Q(
-            priority=after.priority, priority_date__isnull=True, id__gt=after.id
-        )
-    return (
-        Q(priority__gt=after.priority)
-        | Q(priority=after.priority, priority_date__gt=after.priority_date)
-        | Q(priority=after.priority, priority_date__isnull=True)
-        | Q(priority=after.priority, priority_date=after.priority_date, id__gt=after.id)
+    # not yet refreshed may not, and sorts last within its priority (NULLS LAST).
+    p, day, pk = after.priority, after.priority_date, after.id
+    if day is None:
+        return Q(priority__gte=p) & (Q(priority__gt=p) | Q(priority=p, priority_date__isnull=True, id__gt=pk))
+    return Q(priority__gte=p) & (
+        Q(priority__gt=p) | Q(priority=p, priority_date__gt=day) | Q(priority=p, priority_date=day, id__gt=pk)
+        | Q(priority=p, priority_date__isnull=True)
     )
 
 
@@ -167,6 +179,16 @@ def queue_status_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
     """How many dossiers per status, with every filter but the status one applied."""
     base = queue_base(user=user, filters=replace(filters, statuses=()))
     return dict(base.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def instructing_prefectures(*, user: User) -> list[Prefecture]:
+    """The prefectures where the person instructs now (agent or supervisor, verified second factor),
+    by département code: the queue's prefecture filter and the statistics page's choice. No query
+    beyond their memberships."""
+    allowed = agent_prefecture_ids(user=user)
+    found = {m.prefecture_id: m.prefecture for m in user_memberships(user=user)
+             if m.prefecture is not None and m.prefecture_id in allowed}
+    return sorted(found.values(), key=lambda p: p.department.code)
 
 
 def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membership]:
@@ -185,79 +207,6 @@ def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membershi
             seen.add(key)
             agents.append(membership)
     return agents
-
-
-# --- One dossier -----------------------------------------------------------------------------------
-
-def dossier_get_for_staff(*, user: User, pk: int) -> Dossier:
-    """The only way a back-office view reaches a dossier: one of the person's prefectures, else 404."""
-    try:
-        return Dossier.objects.select_related(
-            "procedure", "prefecture__department", "applicant", "renewed_permit", "assigned_to"
-        ).exclude(status=Status.DRAFT).get(pk=pk, prefecture_id__in=agent_prefecture_ids(user=user))
-    except Dossier.DoesNotExist:
-        raise Http404 from None
-
-
-def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachment:
-    """An attachment of a dossier the person may instruct, else 404 (same rule as the dossier)."""
-    try:
-        return Attachment.objects.select_related("dossier", "document_type").exclude(
-            dossier__status=Status.DRAFT
-        ).get(pk=pk, dossier_id=dossier_pk, dossier__prefecture_id__in=agent_prefecture_ids(user=user))
-    except Attachment.DoesNotExist:
-        raise Http404 from None
-
-
-def dossier_file_data(*, dossier: Dossier) -> dict[str, Any]:
-    """Everything the file page shows about the dossier, in a fixed number of queries."""
-    from appointments.selectors import bookings_for_subject
-    from documents.selectors import documents_for_subject
-
-    attachments = list(
-        Attachment.objects.filter(dossier=dossier).select_related("document_type", "uploaded_by")
-        .order_by("uploaded_at", "id")
-    )
-    events = list(
-        DossierEvent.objects.filter(dossier=dossier).select_related("actor", "on_behalf_of").order_by("at", "id")
-    )
-    requests = list(
-        ComplementRequest.objects.filter(dossier=dossier).select_related("requested_by")
-        .prefetch_related(Prefetch("document_types"))
-    )
-    return {
-        "attachments": [a for a in attachments if a.is_current],
-        "previous_attachments": [a for a in attachments if not a.is_current],
-        "events": events,
-        "complement_requests": requests,
-        "documents": list(documents_for_subject(subject=dossier)),
-        "bookings": list(bookings_for_subject(user=dossier.applicant, subject_type=Dossier._meta.label_lower,
-                                              subject_id=str(dossier.pk))),
-        "requirements": list(dossier.procedure.requirements.select_related("document_type")),
-        # Issue 9: another request of the same person for the same permit, still in progress.
-        "same_permit_requests": list(
-            Dossier.objects.filter(renewed_permit_id=dossier.renewed_permit_id, status__in=IN_PROGRESS_STATUSES)
-            .exclude(pk=dossier.pk).select_related("procedure").order_by("submitted_at", "id")
-        ) if dossier.renewed_permit_id else [],
-    }
-
-
-def dossier_audit_events(*, dossier: Dossier) -> QuerySet[AuditEvent]:
-    """The audit trail of one dossier, newest first."""
-    return AuditEvent.objects.filter(
-        object_type=Dossier._meta.label_lower, object_id=str(dossier.pk)
-    ).select_related("actor", "on_behalf_of").order_by("-at", "-id")
-
-
-def document_staff_may_access(user: User, document: IssuedDocument) -> bool:
-    """Hook for documents.selectors.STAFF_ACCESS_CHECKS: agents and supervisors of a dossier's
-    prefecture may download the documents issued about it (receipt, certificates...)."""
-    if document.subject_type != Dossier._meta.label_lower or not document.subject_id.isdigit():
-        return False
-    prefectures = agent_prefecture_ids(user=user)
-    if not prefectures:
-        return False
-    return Dossier.objects.filter(pk=int(document.subject_id), prefecture_id__in=prefectures).exists()
 
 
 # --- Supervision -----------------------------------------------------------------------------------

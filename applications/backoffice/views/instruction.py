@@ -1,19 +1,14 @@
-"""Back-office instruction pages (DESIGN §6): the queue, the file with its actions, the audit
-journal and supervision. Thin: parse the input, call one selector or one service, render.
-
-StaffSecondFactorMiddleware already keeps out anyone without a staff role and a verified second
-factor; ``role_required`` (accounts/decorators.py) also keeps out staff who do not instruct
-(mediators, support agents) with a 403, and every dossier is reached through an access-checked
-getter (404 outside one's prefectures).
+"""Back-office instruction pages (DESIGN §6): the queue, the file with its actions and the audit
+journal. Thin: parse the input, call one selector or one service, render. Agents and supervisors
+only (``instructing_staff_required``: mediators and support agents get a 403); every dossier is
+reached through ``dossier_get_for_staff`` (404 outside one's prefectures).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import wraps
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from csp.constants import SELF
 from csp.decorators import csp_update
@@ -22,46 +17,28 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership
-from accounts.selectors import user_memberships
-from accounts.services import second_factor_failures
-from applications import forms as applicant_forms
-from applications import services
+from applications import presenters, services
 from applications.actions import staff_actions
 from applications.backoffice import forms, selectors
-from applications.backoffice.selectors import Cursor, QueueFilters
+from applications.backoffice.selectors import Cursor
+from applications.backoffice.views import instructing_staff_required
 from applications.clock import QUEUE_STATUSES, clock_for
-from applications.models import Attachment, Dossier, DossierEvent, Status
+from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
-from applications.staff import agent_prefecture_ids, supervised_prefecture_ids
-from applications.steps import STEP_LABELS
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 JOURNAL_PAGE_SIZE = 25
-
-
-# --- Access ---------------------------------------------------------------------------------------
-
-#: Pages of the instruction back-office: agents and supervisors of a prefecture (accounts.decorators).
-instructing_staff_required = role_required(
-    agent_prefecture_ids, _lazy("Seuls les agents instructeurs et les chefs de bureau ont accès à cette page."))
-#: Supervision pages: supervisors only.
-supervisor_required = role_required(
-    supervised_prefecture_ids, _lazy("Seuls les chefs de bureau ont accès à cette page."))
 
 
 def _allow_previews(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -77,34 +54,19 @@ def _dossier_agents(dossier: Dossier) -> list[Membership]:
     return selectors.prefecture_agents(prefecture_ids={dossier.prefecture_id})
 
 
-def _instructing_prefectures(user) -> list:
-    allowed = agent_prefecture_ids(user=user)
-    return sorted({m.prefecture for m in user_memberships(user=user) if m.prefecture_id in allowed},
-                  key=lambda p: p.department.code)
-
-
 # --- The queue ------------------------------------------------------------------------------------
 
 @require_GET
 @instructing_staff_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    prefectures = _instructing_prefectures(user)
+    prefectures = selectors.instructing_prefectures(user=user)
     agents = selectors.prefecture_agents(prefecture_ids={p.pk for p in prefectures})
     params = request.GET.copy()
     for key in ("after", "limit"):
         params.pop(key, None)
     form = forms.QueueFilterForm(params or None, prefectures=prefectures, agents=agents)
-    cleaned = form.cleaned if params else {}
-    filters = QueueFilters(
-        prefecture=cleaned.get("prefecture"),
-        procedure=cleaned["procedure"].pk if cleaned.get("procedure") else None,
-        statuses=tuple(cleaned.get("status") or ()),
-        channel=cleaned.get("channel", ""),
-        assigned=cleaned.get("assigned", ""),
-        deadline=cleaned.get("deadline", ""),
-        q=cleaned.get("q", ""),
-    )
+    filters = form.filters()
     limit = _page_size(request.GET.get("limit"))
     after = Cursor.decode(request.GET.get("after", ""))
     rows, next_cursor = selectors.queue_page(user=user, filters=filters, after=after, limit=limit)
@@ -202,18 +164,18 @@ def _file_page(
         if name not in shown:
             for error in form.non_field_errors():
                 messages.error(request, error)
-    attachments = [(a, review_forms.get(a.pk), _preview_kind(a)) for a in data["attachments"]]
-    labels = _amendable_labels()
+    attachments = [(a, review_forms.get(a.pk), presenters.preview_kind(a)) for a in data["attachments"]]
+    labels = presenters.amendable_labels()
     for event in data["events"]:
         if event.kind == "amended":
             event.field_label = labels.get(event.data.get("field"), event.data.get("field", ""))
         elif event.kind == "complements_requested" and event.data.get("due_on"):
-            event.due_on = _french_date(event.data["due_on"])
+            event.due_on = presenters.french_date(event.data["due_on"])
     response = render(request, "applications/backoffice/dossier.html", {
         "dossier": dossier,
         "clock": clock_for(dossier, today),
         "today": today,
-        "answer_sections": _answer_sections(dossier),
+        "answer_sections": presenters.answer_sections(dossier),
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         **data,
         "attachments": attachments,
@@ -223,67 +185,6 @@ def _file_page(
         "card_next": Status(actions.card_next) if actions.card_next else None,
     }, status=status)
     return response
-
-
-def _preview_kind(attachment: Attachment) -> str:
-    if attachment.content_type.startswith("image/"):
-        return "image"
-    if attachment.content_type == "application/pdf":
-        return "pdf"
-    return ""
-
-
-def _amendable_labels() -> dict[str, str]:
-    labels = {}
-    for form_class in (applicant_forms.IdentityForm, applicant_forms.SituationForm):
-        labels.update({name: str(field.label) for name, field in form_class.base_fields.items()})
-    return labels
-
-
-def _answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
-    """The applicant's answers, step by step, as (label, value) pairs in the form's own words."""
-    answers = dossier.answers if isinstance(dossier.answers, dict) else {}
-    procedure = dossier.procedure
-    yes_no = dict(applicant_forms.YES_NO)
-    family = dict(applicant_forms.FAMILY)
-    sections: list[tuple[StrOrPromise, list[tuple[str, str]]]] = []
-    if procedure.eligibility and "eligibility" in answers:
-        rows = [(q["text"], str(yes_no.get(answers["eligibility"].get(q["code"]), "–")))
-                for q in procedure.eligibility]
-        sections.append((STEP_LABELS["eligibility"], rows))
-    for step, form_class in (("identity", applicant_forms.IdentityForm), ("situation", applicant_forms.SituationForm)):
-        values = answers.get(step)
-        if not values:
-            continue
-        rows = []
-        for name, field in form_class.base_fields.items():
-            value = values.get(name, "")
-            if name == "family_situation":
-                value = family.get(value, value)
-            elif name == "birth_date" and value:
-                value = _french_date(value)
-            rows.append((str(field.label), str(value) if value not in (None, "") else "–"))
-        if step == "situation" and procedure.is_renewal:
-            rows.append((_("Titre renouvelé"), str(dossier.renewed_permit) if dossier.renewed_permit else "–"))
-        sections.append((STEP_LABELS[step], rows))
-    if procedure.questions and "questions" in answers:
-        rows = []
-        for question in procedure.questions:
-            value = answers["questions"].get(question["code"], "")
-            if question.get("kind") == "boolean":
-                value = yes_no.get(value, value)
-            elif question.get("kind") == "date" and value:
-                value = _french_date(value)
-            rows.append((question["label"], str(value) if value not in (None, "") else "–"))
-        sections.append((STEP_LABELS["questions"], rows))
-    return sections
-
-
-def _french_date(value: str) -> str:
-    try:
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
-    except ValueError:
-        return value
 
 
 @require_GET
@@ -466,105 +367,6 @@ def journal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page"))
     return render(request, "applications/backoffice/journal.html", {
         "dossier": dossier, "page": page,
-        "rows": [(event, _audit_label(event.action), _audit_details(event.data)) for event in page],
+        "rows": [(event, presenters.audit_label(event.action), presenters.audit_details(event.data))
+                 for event in page],
     })
-
-
-def _audit_label(action: str) -> str:
-    kind = action.removeprefix("dossier.")
-    return str(DossierEvent.Kind(kind).label) if kind in DossierEvent.Kind.values else action
-
-
-#: How the journal names the keys of an audit event's details (unknown keys are shown as they are).
-AUDIT_KEYS = {
-    "from": _lazy("Avant"), "to": _lazy("Après"), "outcome": _lazy("Décision"), "reasons": _lazy("Motifs"),
-    "reason": _lazy("Motif"), "message": _lazy("Message"), "documents": _lazy("Pièces demandées"),
-    "due_on": _lazy("À fournir avant le"), "document_type": _lazy("Pièce"), "replaces": _lazy("Remplace une version"),
-    "accepted": _lazy("Acceptée"), "kind": _lazy("Type de document"), "number": _lazy("Numéro"),
-    "document": _lazy("Document (identifiant)"), "on_time": _lazy("Dans les délais"), "step": _lazy("Étape"),
-    "field": _lazy("Réponse"), "before": _lazy("Avant"), "after": _lazy("Après"), "valid_from": _lazy("Valable du"),
-    "valid_until": _lazy("Valable jusqu'au"), "at": _lazy("Date"), "site": _lazy("Lieu"),
-}
-
-
-def _audit_details(data) -> list[tuple[str, str]]:
-    if not isinstance(data, dict):
-        return [("", str(data))]
-    statuses = dict(Status.choices)
-    rows = []
-    for key, value in data.items():
-        if value in ("", None, [], {}):
-            continue
-        if key in ("from", "to", "outcome") and value in statuses:
-            value = statuses[value]
-        elif isinstance(value, bool):
-            value = _("oui") if value else _("non")
-        elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        elif isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
-            value = _french_date(value)
-        rows.append((str(AUDIT_KEYS.get(key, key)), str(value)))
-    return rows
-
-
-# --- Supervision ----------------------------------------------------------------------------------
-
-@require_GET
-@supervisor_required
-def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    loads, unassigned = selectors.workload_for_supervisor(user=request.user)
-    return _workload_page(request, loads, unassigned)
-
-
-def _workload_page(request, loads, unassigned, *, form=None, agent_id=None, status=200):
-    prefectures = [p for p in _instructing_prefectures(request.user)
-                   if p.pk in supervised_prefecture_ids(user=request.user)]
-    if agent_id is None and request.GET.get("agent", "").isdigit():
-        agent_id = int(request.GET["agent"])
-    selected = next((load.membership for load in loads if load.membership.user_id == agent_id), None)
-    if selected is not None and form is None:
-        form = forms.ReassignForm(
-            dossiers=selectors.open_dossiers_of_agent(supervisor=request.user, agent_id=selected.user_id),
-            agents=[load.membership for load in loads if load.membership.prefecture_id == selected.prefecture_id],
-            exclude_agent=selected.user_id,
-        )
-    return render(request, "applications/backoffice/workload.html", {
-        "prefectures": [(p, [load for load in loads if load.membership.prefecture_id == p.pk], unassigned.get(p.pk, 0))
-                        for p in prefectures],
-        "selected": selected, "form": form,
-        # Agents who typed wrong codes in a row: the supervisor may end their wait.
-        "code_failures": second_factor_failures(user_ids=[load.membership.user_id for load in loads]),
-    }, status=status)
-
-
-@require_POST
-@supervisor_required
-def reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
-    loads, unassigned = selectors.workload_for_supervisor(user=request.user)
-    raw_agent = request.POST.get("from_agent", "")
-    selected = next((load.membership for load in loads if str(load.membership.user_id) == raw_agent), None)
-    if selected is None:
-        messages.error(request, _("Choisissez l'agent dont vous réattribuez les dossiers."))
-        return redirect("backoffice_instruction:workload")
-    form = forms.ReassignForm(
-        request.POST,
-        dossiers=selectors.open_dossiers_of_agent(supervisor=request.user, agent_id=selected.user_id),
-        agents=[load.membership for load in loads if load.membership.prefecture_id == selected.prefecture_id],
-        exclude_agent=selected.user_id,
-    )
-    if form.is_valid():
-        done = services.dossiers_reassign(dossiers=form.cleaned_data["dossiers"], from_agent=selected.user,
-                                          to_agent=form.cleaned_data["to_agent"], by=request.user)
-        moved = done.moved
-        if moved:
-            messages.success(request, ngettext(
-                "%(count)s dossier réattribué à %(name)s.", "%(count)s dossiers réattribués à %(name)s.", moved,
-            ) % {"count": moved, "name": form.cleaned_data["to_agent"].get_full_name()})
-        for line in done.refused:
-            messages.error(request, line)
-        return redirect(f"{_workload_url()}?{urlencode({'agent': selected.user_id})}")
-    return _workload_page(request, loads, unassigned, form=form, agent_id=selected.user_id)
-
-
-def _workload_url() -> str:
-    return reverse("backoffice_instruction:workload")

@@ -1,0 +1,185 @@
+"""How dossiers, people and events are put into words for a page or a file: labels, dates, the
+applicant's answers, the audit journal's details, the cells of a queue export. No rule and no
+query lives here; views, forms and the export service call these.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from applications import forms as applicant_forms
+from applications.clock import clock_for
+from applications.models import Attachment, Dossier, DossierEvent, Status
+from applications.selectors import person_name
+from applications.steps import STEP_LABELS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
+
+#: Cells a spreadsheet would evaluate as a formula start with one of these (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def french_date(value: date | str | None) -> str:
+    """A day as French pages and files write it (31/12/2026); an ISO string (as answers and audit
+    details store days) is read first, and one that is no date comes back as it is."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+# --- People and files -----------------------------------------------------------------------------
+
+def agent_label(user: User) -> str:
+    """An agent, named as everywhere in the back-office."""
+    return user.get_full_name() or user.email
+
+
+def dossier_label(dossier: Dossier) -> str:
+    """A file: its reference, the applicant (from the identity step) and the procedure."""
+    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
+    name = " ".join(p for p in ((identity.get("last_name") or "").upper(), identity.get("first_name") or "") if p)
+    return " – ".join(p for p in (dossier.reference, name or str(dossier.applicant), dossier.procedure.name) if p)
+
+
+def preview_kind(attachment: Attachment) -> str:
+    """How the file page previews an attachment: "image", "pdf", or "" (none)."""
+    if attachment.content_type.startswith("image/"):
+        return "image"
+    if attachment.content_type == "application/pdf":
+        return "pdf"
+    return ""
+
+
+# --- The applicant's answers ----------------------------------------------------------------------
+
+def amendable_labels() -> dict[str, str]:
+    """The labels of the answers an applicant may amend, by field name."""
+    labels = {}
+    for form_class in (applicant_forms.IdentityForm, applicant_forms.SituationForm):
+        labels.update({name: str(field.label) for name, field in form_class.base_fields.items()})
+    return labels
+
+
+def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
+    """The applicant's answers, step by step, as (label, value) pairs in the form's own words."""
+    answers = dossier.answers if isinstance(dossier.answers, dict) else {}
+    procedure = dossier.procedure
+    yes_no = dict(applicant_forms.YES_NO)
+    family = dict(applicant_forms.FAMILY)
+    sections: list[tuple[StrOrPromise, list[tuple[str, str]]]] = []
+    if procedure.eligibility and "eligibility" in answers:
+        rows = [(q["text"], str(yes_no.get(answers["eligibility"].get(q["code"]), "–")))
+                for q in procedure.eligibility]
+        sections.append((STEP_LABELS["eligibility"], rows))
+    for step, form_class in (("identity", applicant_forms.IdentityForm), ("situation", applicant_forms.SituationForm)):
+        values = answers.get(step)
+        if not values:
+            continue
+        rows = []
+        for name, field in form_class.base_fields.items():
+            value = values.get(name, "")
+            if name == "family_situation":
+                value = family.get(value, value)
+            elif name == "birth_date" and value:
+                value = french_date(value)
+            rows.append((str(field.label), str(value) if value not in (None, "") else "–"))
+        if step == "situation" and procedure.is_renewal:
+            rows.append((_("Titre renouvelé"), str(dossier.renewed_permit) if dossier.renewed_permit else "–"))
+        sections.append((STEP_LABELS[step], rows))
+    if procedure.questions and "questions" in answers:
+        rows = []
+        for question in procedure.questions:
+            value = answers["questions"].get(question["code"], "")
+            if question.get("kind") == "boolean":
+                value = yes_no.get(value, value)
+            elif question.get("kind") == "date" and value:
+                value = french_date(value)
+            rows.append((question["label"], str(value) if value not in (None, "") else "–"))
+        sections.append((STEP_LABELS["questions"], rows))
+    return sections
+
+
+# --- The audit journal ----------------------------------------------------------------------------
+
+def audit_label(action: str) -> str:
+    """An audit action in words: the timeline's label for a dossier event, else the action itself."""
+    kind = action.removeprefix("dossier.")
+    return str(DossierEvent.Kind(kind).label) if kind in DossierEvent.Kind.values else action
+
+
+#: How the journal names the keys of an audit event's details (unknown keys are shown as they are).
+AUDIT_KEYS = {
+    "from": _lazy("Avant"), "to": _lazy("Après"), "outcome": _lazy("Décision"), "reasons": _lazy("Motifs"),
+    "reason": _lazy("Motif"), "message": _lazy("Message"), "documents": _lazy("Pièces demandées"),
+    "due_on": _lazy("À fournir avant le"), "document_type": _lazy("Pièce"), "replaces": _lazy("Remplace une version"),
+    "accepted": _lazy("Acceptée"), "kind": _lazy("Type de document"), "number": _lazy("Numéro"),
+    "document": _lazy("Document (identifiant)"), "on_time": _lazy("Dans les délais"), "step": _lazy("Étape"),
+    "field": _lazy("Réponse"), "before": _lazy("Avant"), "after": _lazy("Après"), "valid_from": _lazy("Valable du"),
+    "valid_until": _lazy("Valable jusqu'au"), "at": _lazy("Date"), "site": _lazy("Lieu"),
+}
+
+
+def audit_details(data: Any) -> list[tuple[str, str]]:
+    """An audit event's details as (label, value) rows; empty values are left out."""
+    if not isinstance(data, dict):
+        return [("", str(data))]
+    statuses = dict(Status.choices)
+    rows = []
+    for key, value in data.items():
+        if value in ("", None, [], {}):
+            continue
+        if key in ("from", "to", "outcome") and value in statuses:
+            value = statuses[value]
+        elif isinstance(value, bool):
+            value = _("oui") if value else _("non")
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+            value = french_date(value)
+        rows.append((str(AUDIT_KEYS.get(key, key)), str(value)))
+    return rows
+
+
+# --- Queue exports (CSV) --------------------------------------------------------------------------
+
+def csv_cell(value: Any) -> str:
+    """A text cell a spreadsheet shows as text: one that would be read as a formula is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def export_header() -> list[str]:
+    return [_("Référence"), _("Démarche"), _("Statut"), _("Préfecture"), _("Déposé le"), _("Échéance légale"),
+            _("Jours restants"), _("Droits menacés"), _("Agent en charge"), _("Demandeur")]
+
+
+def export_line(row: Any, today: date) -> list[str]:
+    """One row of ``applications.backoffice.selectors.queue_rows`` as the export's cells."""
+    clock = clock_for(row, today)  # the row has the attributes the clock reads
+    # The way the portal names people everywhere (``person_name``); the applicant as in
+    # ``applicant_snapshot``: each part from the identity step, else from the account.
+    applicant = person_name(first=row.identity_first_name or row.applicant_first_name,
+                            last=row.identity_last_name or row.applicant_last_name)
+    agent = person_name(first=row.agent_first_name, last=row.agent_last_name)
+    return [
+        csv_cell(row.reference), csv_cell(row.procedure_name), csv_cell(Status(row.status).label),
+        csv_cell(row.prefecture_name),
+        french_date(timezone.localtime(row.submitted_at).date() if row.submitted_at else None),
+        french_date(row.legal_deadline),
+        "" if clock.days_left is None else str(clock.days_left),
+        _("oui") if clock.rights_at_risk else _("non"),
+        csv_cell(agent), csv_cell(applicant),
+    ]
