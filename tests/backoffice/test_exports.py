@@ -156,6 +156,18 @@ def test_only_the_requester_may_download_it(client, mails, queue):
 
 
 @pytest.mark.django_db
+def test_an_agent_who_no_longer_instructs_cannot_download_their_old_export(client, mails, queue):
+    agent = StaffFactory(with_totp=True)
+    sign_in(client, agent)
+    export = request_export(client, mails)
+    agent.memberships.update(role=Role.SUPPORT, prefecture=None)  # moved to the national support
+
+    response = client.get(reverse("backoffice_reports:export_download", args=[export.pk]))
+    assert response.status_code == 403
+    assert "Seuls les agents instructeurs et les chefs de bureau ont accès à cette page." in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_purged_file_is_not_found(client, mails, queue):
     agent = StaffFactory(with_totp=True)
     sign_in(client, agent)
