@@ -136,7 +136,8 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
         with translation.override(lang):  # catalogue content: the agent reads it in their language
             proof_of_address = DocumentType.objects.get(code="justificatif-domicile").name
         form.get_by_label(proof_of_address).check(force=True)
-        form.get_by_label(t("Précisions pour le demandeur")).fill("Votre justificatif de domicile a plus de trois mois.")
+        precisions = form.get_by_label(t("Précisions pour le demandeur"))
+        precisions.fill("Votre justificatif de domicile a plus de trois mois.")
         form.get_by_label(t("À fournir avant le")).fill(due.isoformat())
         form.get_by_role("button", name=t("Envoyer la demande de compléments")).click()
         expect(page.locator(".fr-alert--success")).to_contain_text(
