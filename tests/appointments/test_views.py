@@ -24,9 +24,8 @@ from pypdf import PdfReader
 
 from appointments.models import Booking, Closure, Desk, Motive, OpeningRule, Slot, WaitlistEntry
 from appointments.selectors import free_slots
-from appointments.services import booking_create
+from appointments.services import booking_create, slots_generate
 from appointments.services.bookings import Subject
-from appointments.slots import slots_generate
 from documents.models import DocumentKind, IssuedDocument
 from notifications.models import Notification
 from territory.models import Site

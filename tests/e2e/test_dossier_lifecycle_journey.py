@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from applications.models import DocumentType, Dossier, Status
 from appointments.holidays import is_public_holiday
 from appointments.models import Booking, Desk, Motive, OpeningRule
-from appointments.slots import slots_generate
+from appointments.services import slots_generate
 from documents.models import DocumentKind, IssuedDocument
 from tests.backoffice.conftest import file_renewal
 from tests.e2e.conftest import blank_pdf
