@@ -32,6 +32,7 @@ from accounts.models import (
 )
 from accounts.permissions import may_unblock_second_factor
 from accounts.tokens import email_verification_token
+from core.tasks import enqueue
 from territory.models import Prefecture, Site
 
 TOTP_DEVICE_NAME = "totp"
@@ -52,13 +53,11 @@ def audit_record(
 
 def account_email_send(*, user: User, template: str, context: dict[str, Any]) -> None:
     """Render an account e-mail in the person's language and send it from a worker after commit."""
-    from accounts.tasks import deliver_email
-
     with translation.override(user.preferred_language):
         context = {"user": user, "site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"accounts/email/{template}.txt", context)
-    transaction.on_commit(lambda: deliver_email.delay(to=user.email, subject=subject, body=body))
+    enqueue("accounts.tasks.deliver_email", user.email, subject, body)
 
 
 def _verification_url(user: User) -> str:

@@ -8,7 +8,8 @@ from accounts.selectors import users_unverified_before
 
 
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def deliver_email(*, to: str, subject: str, body: str) -> None:
+def deliver_email(to: str, subject: str, body: str) -> None:
+    # Positional, as core.tasks.enqueue sends them; messages queued with keywords still run.
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 

@@ -1,19 +1,42 @@
-"""Days and instants read from addresses: the day of a desk page (``/2026-03-14/``) and the
-``apres`` cursor of the free-slot pages.
+"""Days and instants of appointments: Paris wall-clock time, and the days and instants read from
+addresses (the day of a desk page, ``/2026-03-14/``, and the ``apres`` cursor of the free-slot pages).
 
-One rule for both: a value that is not a date, or lies outside the years the portal schedules,
-is refused with ``ValueError``, and the page answers 404 (a page that cannot exist). The bounds
-also keep arithmetic safe: a day after ``date.max`` or a Paris time before year 1 in UTC would
-raise ``OverflowError`` deep in a query.
+Desks keep Paris hours whatever the server's zone: ``local_instant`` and ``local_midnight`` turn a
+Paris day and time into an aware instant, for slot generation, the desk's day and the free-slot lists.
+
+One rule for the days and instants read from addresses: a value that is not a date, or lies outside
+the years the portal schedules, is refused with ``ValueError``, and the page answers 404 (a page
+that cannot exist). The bounds also keep arithmetic safe: a day after ``date.max`` or a Paris time
+before year 1 in UTC would raise ``OverflowError`` deep in a query.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local_instant(day: date, at) -> datetime | None:
+    """The aware instant for a wall-clock time in Paris, or None when that time does not exist
+    (the hour skipped when clocks go forward)."""
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=PARIS)
+    if aware.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != naive:
+        return None
+    return aware
+
+
+def local_midnight(day: date) -> datetime:
+    """The aware instant a day starts in Paris. Midnight always exists there (the clocks change at
+    2 or 3 in the morning), so unlike ``local_instant`` this is never None."""
+    return datetime.combine(day, time.min, tzinfo=PARIS)
+
 
 #: The years appointment pages can show; nothing is ever scheduled outside them.
 FIRST_DAY = date(2000, 1, 1)

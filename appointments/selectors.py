@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Role, User
+from appointments.dates import local_midnight
 from appointments.models import (
     Booking,
     Closure,
@@ -21,7 +22,6 @@ from appointments.models import (
     SlotOffer,
     WaitlistEntry,
 )
-from appointments.slots import local_midnight
 from territory.models import Site
 
 

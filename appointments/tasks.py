@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from appointments import services
@@ -8,11 +9,7 @@ from appointments.models import Slot
 @shared_task(ignore_result=True)
 def generate_slots() -> int:
     # idempotency: slots are unique per (desk, motive, start); a second run creates nothing.
-    from django.conf import settings
-
-    from appointments.slots import slots_generate
-
-    return slots_generate(start=timezone.localdate(), weeks=settings.SLOT_WEEKS_AHEAD)
+    return services.slots_generate(start=timezone.localdate(), weeks=settings.SLOT_WEEKS_AHEAD)
 
 
 @shared_task(ignore_result=True)

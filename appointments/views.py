@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from appointments import registry, selectors
-from appointments.dates import parse_day, parse_instant
+from appointments.dates import local_instant, parse_day, parse_instant
 from appointments.forms import ClosureForm, MarkForm, OpeningRuleForm, SlotChoiceForm
 from appointments.ics import calendar_event
 from appointments.models import Booking, Motive, Slot
@@ -54,7 +54,6 @@ from appointments.services.settings import (
     rule_create,
     rule_delete,
 )
-from appointments.slots import local_instant
 from documents.models import DocumentKind
 from documents.selectors import documents_for_subject
 

@@ -123,14 +123,14 @@ def measure_receipt(runs: int = 20) -> list[float]:
     }
     from django.utils import translation
 
-    from documents.services import _pdf_context, document_issue
+    from documents.services import document_issue, document_pdf_context
 
     holder = User.objects.filter(email__startswith="bench-").first()
     holder.preferred_language = "en"  # bilingual receipt: the longer of the two layouts
     document = document_issue(kind="filing_receipt", holder=holder, subject=Dossier.objects.first(),
                               template="documents/pdf/filing_receipt.html", context=context)
     with translation.override("fr"):
-        full_context = _pdf_context(document)
+        full_context = document_pdf_context(document=document)
         render_pdf(document.template, full_context)  # the first render pays for fonts and imports
         timings = []
         for _ in range(runs):

@@ -72,7 +72,7 @@ prolongation d'instruction; issued by ``applications.services.certificates``)::
 
 Every template also receives, from ``document_render``: ``document`` (number, verification code,
 issue date, validity, holder snapshot, language), ``qr_svg``, ``verification_url`` and
-``translation_language`` (used by ``{% bilingual %}``); see ``_pdf_context``.
+``translation_language`` (used by ``{% bilingual %}``); see ``document_pdf_context``.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.tasks import enqueue
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -212,8 +213,6 @@ def document_issue(
     superseding someone else's document), ``TemplateDoesNotExist`` for an unknown template, and
     ``ValidationError`` when ``supersedes`` is no longer valid (superseded or revoked already).
     """
-    from documents.tasks import render_document
-
     kind = DocumentKind(kind)
     stored_context = _check_context(kind, context)
     get_template(template)  # a wrong template name fails here, not later in a worker
@@ -261,7 +260,7 @@ def document_issue(
             "superseded_on": previous.superseded_on.isoformat(),
         })
 
-    transaction.on_commit(lambda: render_document.delay(document.pk))
+    enqueue("documents.tasks.render_document", document.pk)
     return document
 
 
@@ -274,8 +273,10 @@ def _takes_over_on(*, previous: IssuedDocument, successor: IssuedDocument) -> da
     return today
 
 
-def _pdf_context(document: IssuedDocument) -> dict[str, Any]:
-    """What every PDF template gets: the data at issue time and the document's own marks."""
+def document_pdf_context(*, document: IssuedDocument) -> dict[str, Any]:
+    """What every PDF template gets: the data at issue time and the document's own marks.
+
+    ``document_render`` renders with it; public so that a benchmark can render the same PDF again."""
     return {
         "document": {
             "kind": document.kind,
@@ -308,7 +309,7 @@ def document_render(*, document: IssuedDocument) -> IssuedDocument:
         if document.rendered_at is not None:
             return document
         with translation.override("fr"):  # French first; {% bilingual %} adds the holder's language
-            pdf = render_pdf(document.template, _pdf_context(document))
+            pdf = render_pdf(document.template, document_pdf_context(document=document))
         document.file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
         document.rendered_at = timezone.now()
         document.save(update_fields=["file", "rendered_at"])

@@ -6,7 +6,6 @@ after that transaction commits, so a rolled-back change never tells anybody anyt
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 
 from accounts.models import User
+from core.tasks import enqueue
 from notifications import channels
 from notifications.models import (
     DISPATCHED_CHANNELS,
@@ -81,13 +81,11 @@ def notify(
     created = list(
         Notification.objects.filter(**key, channel__in=[row.channel for row in rows]).order_by("id")
     )
-    from notifications.tasks import send_notification
-
     for notification in created:
         if notification.channel in DISPATCHED_CHANNELS:
             # If a concurrent call won the race for this row, both queue it: harmless, since
             # notification_send locks the row and skips it once sent.
-            transaction.on_commit(functools.partial(send_notification.delay, notification.pk))
+            enqueue("notifications.tasks.send_notification", notification.pk)
     return created
 
 

@@ -3,9 +3,9 @@
 - ``UserFactory``: an applicant whose e-mail address is verified (``unverified=True``: not yet).
 - ``StaffFactory``: a member of staff with a verified second factor, agent of the Rhône (69) by
   default. One trait per role, each with its membership: ``supervisor=True``, ``mediator=True``
-  (on a site of the Rhône, ``role__site=`` for another), ``support=True`` (national); ``role=Role.ADMINISTRATOR`` for any other
-  role, ``role__code="33"`` for another prefecture, ``with_totp=True`` for a confirmed device,
-  ``verified=False`` for a password-only session.
+  (on a site of the Rhône, ``role__site=`` for another), ``support=True`` (national);
+  ``role=Role.ADMINISTRATOR`` for any other role, ``role__code="33"`` for another prefecture,
+  ``with_totp=True`` for a confirmed device, ``verified=False`` for a password-only session.
 - ``PermitFactory``: a permit valid 200 more days.
 - ``DossierFactory``: one trait per step of the dossier's life, each a consistent situation
   (``tests/test_factories.py`` checks each one): ``draft=True`` (the default), ``filed=True``

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 def test_a_draft_has_no_reference_no_filing_date_and_no_clock():
     dossier = DossierFactory(draft=True)
 
-    assert (dossier.status, dossier.reference, dossier.submitted_at, dossier.legal_deadline) == ("draft", None, None, None)
+    facts = (dossier.status, dossier.reference, dossier.submitted_at, dossier.legal_deadline)
+    assert facts == ("draft", None, None, None)
     assert dossier.priority == PRIORITY_NONE
 
 

@@ -170,12 +170,12 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
 
     from django.conf import settings
 
+    from appointments.dates import local_midnight
     from appointments.holidays import working_days_after
     from appointments.models import Booking, Motive
     from appointments.selectors import free_slots
     from appointments.services import AlreadyBooked, BookingError, booking_create
     from appointments.services.bookings import Subject
-    from appointments.slots import local_midnight
 
     dossier = dossier_lock(dossier)
     _require_agent(by, dossier)

@@ -17,6 +17,7 @@ from appointments.services.offers import (
     offers_expire,
     waitlist_join,
 )
+from appointments.services.slots import slots_generate
 
 __all__ = [
     "AlreadyBooked",
@@ -33,5 +34,6 @@ __all__ = [
     "offer_decline",
     "offer_freed_seat",
     "offers_expire",
+    "slots_generate",
     "waitlist_join",
 ]

@@ -22,6 +22,7 @@ from accounts.http import rate_limit_allow
 from accounts.models import Role, User
 from accounts.services import audit_record
 from appointments.models import Booking, Motive, Slot
+from core.tasks import enqueue
 
 
 class BookingError(Exception):
@@ -82,20 +83,27 @@ def booking_create(
             raise BookingError(_("Trop de tentatives de réservation en peu de temps. Réessayez dans quelques minutes."))
     try:
         with transaction.atomic():
-            booking = _book(person=person, slot=slot, by=by, kind=kind, subject=subject,
-                            movable_until=movable_until, now=now)
+            booking = booking_record(person=person, slot=slot, by=by, kind=kind, subject=subject,
+                                    movable_until=movable_until, now=now)
     except IntegrityError:
         raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif. Vous pouvez le déplacer ou "
                               "l'annuler.")) from None
     except SlotTaken as refusal:
         refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
         raise
-    transaction.on_commit(lambda: _after_booking(booking.pk, "appointment.booked"))
+    transaction.on_commit(lambda: booking_notify(booking_id=booking.pk, event="appointment.booked"))
     return booking
 
 
-def _book(*, person, slot, by, kind, subject, movable_until, now, seat_held: bool = False,
-          rescheduled_from: Booking | None = None) -> Booking:
+def booking_record(
+    *, person: User, slot: Slot, by: User, kind: str, subject: Subject | None, movable_until: date | None,
+    now: datetime, seat_held: bool = False, rescheduled_from: Booking | None = None,
+) -> Booking:
+    """Takes one seat of ``slot`` (unless ``seat_held``: an offer holds it already) and writes the
+    booking, its audit event and, for a convocation or a card collection, its letter. Runs in the
+    caller's transaction and sends nothing: the caller tells the person after commit
+    (``booking_notify``). Raises SlotTaken when no seat is left; IntegrityError for a second active
+    booking of the file and motive. Shared by booking, rescheduling and accepting an offer."""
     if not seat_held:
         taken = Slot.objects.filter(
             pk=slot.pk, is_cancelled=False, starts_at__gt=now, booked__lt=F("capacity")
@@ -149,7 +157,9 @@ def _subject_label(booking: Booking) -> str:
     return subject_label(booking.subject_type, booking.subject_id)
 
 
-def _after_booking(booking_id: int, event: str) -> None:
+def booking_notify(*, booking_id: int, event: str) -> None:
+    """Tells the person about their booking (``event``: "appointment.booked", ".changed",
+    ".cancelled"); called after the booking's transaction has committed."""
     from notifications.services import notify
 
     booking = Booking.objects.select_related("slot__desk__site", "motive", "person").get(pk=booking_id)
@@ -163,7 +173,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             raise BookingError(_("Ce rendez-vous n'est plus annulable."))
         if booking.slot.starts_at <= timezone.now():
             raise BookingError(_("Ce rendez-vous est passé."))
-        _release(booking, by)
+        booking_release(booking=booking, by=by)
         _revoke_letters(booking, by)
     transaction.on_commit(lambda: _after_cancel(booking.pk, booking.slot_id))
     return booking
@@ -179,7 +189,9 @@ def _revoke_letters(booking: Booking, by: User) -> None:
         document_revoke(document=letter, by=by, reason=_("Rendez-vous annulé."))
 
 
-def _release(booking: Booking, by: User) -> None:
+def booking_release(*, booking: Booking, by: User) -> None:
+    """Cancels ``booking`` and frees its seat, in the caller's transaction, with its audit event; the
+    caller has locked the row and checked that it may be cancelled, and decides who is told."""
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
@@ -188,10 +200,9 @@ def _release(booking: Booking, by: User) -> None:
 
 
 def _after_cancel(booking_id: int, slot_id: int) -> None:
-    from appointments.tasks import offer_freed_seat_task
-
-    _after_booking(booking_id, "appointment.cancelled")
-    offer_freed_seat_task.delay(slot_id)
+    # Runs after commit, outside any transaction: enqueue sends the task at once.
+    booking_notify(booking_id=booking_id, event="appointment.cancelled")
+    enqueue("appointments.tasks.offer_freed_seat_task", slot_id)
 
 
 def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
@@ -211,19 +222,17 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
                     raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date allant jusqu'au "
                                          "%(date)s au plus tard.")
                                        % {"date": (limit or timezone.localdate()).strftime("%d/%m/%Y")})
-            _release(old, by)
-            new = _book(person=old.person, slot=slot, by=by, kind=old.kind,
-                        subject=Subject(old.subject_type, old.subject_id) if old.subject_id else None,
-                        movable_until=old.movable_until, now=now, rescheduled_from=old)
+            booking_release(booking=old, by=by)
+            new = booking_record(person=old.person, slot=slot, by=by, kind=old.kind,
+                                 subject=Subject(old.subject_type, old.subject_id) if old.subject_id else None,
+                                 movable_until=old.movable_until, now=now, rescheduled_from=old)
     except IntegrityError:
         raise AlreadyBooked(_("Un autre rendez-vous pour ce motif existe déjà.")) from None
     except SlotTaken as refusal:
         refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
         raise
-    from appointments.tasks import offer_freed_seat_task
-
-    transaction.on_commit(lambda: _after_booking(new.pk, "appointment.changed"))
-    transaction.on_commit(lambda: offer_freed_seat_task.delay(old.slot_id))
+    transaction.on_commit(lambda: booking_notify(booking_id=new.pk, event="appointment.changed"))
+    enqueue("appointments.tasks.offer_freed_seat_task", old.slot_id)
     return new
 
 
@@ -327,13 +336,10 @@ def booking_close_for_subject(*, subject: Subject, motive_code: str, by: User) -
         audit_record(actor=by, action="booking.done", obj=booking, data={"from": before, "by_service": True})
         return booking
     if booking.status == Booking.Status.BOOKED and booking.slot.starts_at > timezone.now():
-        from appointments.tasks import offer_freed_seat_task
-
-        _release(booking, by)
+        booking_release(booking=booking, by=by)
         _revoke_letters(booking, by)
-        slot_id = booking.slot_id
         # No "cancelled" message: the person has just been given what they were coming for.
-        transaction.on_commit(lambda: offer_freed_seat_task.delay(slot_id))
+        enqueue("appointments.tasks.offer_freed_seat_task", booking.slot_id)
     return None
 
 

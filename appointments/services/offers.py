@@ -18,10 +18,11 @@ from appointments.services.bookings import (
     AlreadyBooked,
     BookingError,
     Subject,
-    _after_booking,
-    _book,
-    _release,
+    booking_notify,
+    booking_record,
+    booking_release,
 )
+from core.tasks import enqueue
 from territory.models import Site
 
 MAX_OFFERS = 3
@@ -90,11 +91,11 @@ def offer_accept(*, offer: SlotOffer, person: User) -> Booking:
             current = current.filter(subject_id=entry.subject_id) if entry.subject_id else current.filter(subject_id="")
             previous = current.select_for_update().first()
             if previous is not None:
-                _release(previous, person)
-            booking = _book(person=person, slot=offer.slot, by=person,
-                            kind=previous.kind if previous else Booking.Kind.SELF, subject=subject,
-                            movable_until=previous.movable_until if previous else None, now=now,
-                            seat_held=True, rescheduled_from=previous)
+                booking_release(booking=previous, by=person)
+            booking = booking_record(person=person, slot=offer.slot, by=person,
+                                     kind=previous.kind if previous else Booking.Kind.SELF, subject=subject,
+                                     movable_until=previous.movable_until if previous else None, now=now,
+                                     seat_held=True, rescheduled_from=previous)
             offer.status = SlotOffer.Status.ACCEPTED
             offer.save(update_fields=["status"])
             WaitlistEntry.objects.filter(pk=entry.pk).update(is_active=False)
@@ -103,11 +104,9 @@ def offer_accept(*, offer: SlotOffer, person: User) -> Booking:
     # As for a reschedule: the person is told the new time, and the seat they left goes to the next
     # one waiting.
     event = "appointment.changed" if previous else "appointment.booked"
-    transaction.on_commit(lambda: _after_booking(booking.pk, event))
+    transaction.on_commit(lambda: booking_notify(booking_id=booking.pk, event=event))
     if previous is not None:
-        from appointments.tasks import offer_freed_seat_task
-
-        transaction.on_commit(lambda: offer_freed_seat_task.delay(previous.slot_id))
+        enqueue("appointments.tasks.offer_freed_seat_task", previous.slot_id)
     return booking
 
 

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
-from appointments.dates import schedule_day_error
+from appointments.dates import PARIS, local_instant, schedule_day_error
 from appointments.models import Booking, Closure, Desk, Motive, OpeningRule, Slot
 from appointments.selectors import desk_supervised_by
-from appointments.slots import PARIS, local_instant, slots_generate
+from appointments.services.slots import slots_generate
 
 
 def _require_supervisor(by: User, desk: Desk) -> None:

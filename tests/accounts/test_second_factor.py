@@ -83,7 +83,8 @@ def test_a_backup_code_works_once(client):
 
     code = backup_codes_regenerate(user=agent)[0]
     _login(client, agent)
-    assert client.post(reverse("accounts:totp_verify"), {"code": code.upper()})["Location"] == reverse("backoffice:home")
+    response = client.post(reverse("accounts:totp_verify"), {"code": code.upper()})
+    assert response["Location"] == reverse("backoffice:home")
     client.post(reverse("accounts:logout"))
     _login(client, agent)
     response = client.post(reverse("accounts:totp_verify"), {"code": code})

@@ -68,8 +68,8 @@ def certificates(dossier, kind=DocumentKind.EXTENSION_CERTIFICATE):
 
 
 def travel_to(day: date):
-    return time_machine.travel(timezone.make_aware(datetime.combine(day, datetime.min.time())).replace(hour=1, minute=30),
-                               tick=False)
+    night = timezone.make_aware(datetime.combine(day, datetime.min.time())).replace(hour=1, minute=30)
+    return time_machine.travel(night, tick=False)
 
 
 # --- Calendar months ----------------------------------------------------------------------------
@@ -502,7 +502,9 @@ def test_a_document_that_proves_no_right_is_replaced_at_once():
     assert document_verification_facts(document=old, today=today).status == "superseded"
 
 
-@pytest.mark.parametrize(("allows_work", "said"), [(True, "Autorisé à travailler"), (False, "Non autorisé à travailler")])
+@pytest.mark.parametrize(
+    ("allows_work", "said"), [(True, "Autorisé à travailler"), (False, "Non autorisé à travailler")]
+)
 def test_the_verifier_shows_an_employer_the_permit_category_and_the_right_to_work(client, allows_work, said):
     dossier = pending_renewal(days_left=5, allows_work=allows_work)
     extension_certificates_sweep(today=timezone.localdate())

@@ -25,7 +25,9 @@ def test_the_clock_pauses_while_complements_are_awaited(mails):
     user, agent = UserFactory(), StaffFactory()
     start = timezone.now().replace(hour=10)
     with time_machine.travel(start, tick=False) as traveller, mails():
-        dossier = dossier_submit(dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
+        dossier = dossier_submit(
+            dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO
+        )
         filed_on = timezone.localdate()
         assert dossier.legal_deadline == filed_on + timedelta(days=30)  # a renewal
         traveller.shift(timedelta(days=10))
@@ -51,7 +53,8 @@ def test_a_first_request_has_ninety_days():
     dossier = DossierFactory(status="submitted", procedure=procedure("premiere-demande-salarie"))
     from applications.clock import initial_deadline
 
-    assert initial_deadline(filed_on=dossier.submitted_at.date(), is_renewal=False) == dossier.submitted_at.date() + timedelta(days=90)
+    filed_on = dossier.submitted_at.date()
+    assert initial_deadline(filed_on=filed_on, is_renewal=False) == filed_on + timedelta(days=90)
 
 
 def test_priority_rights_at_risk_then_overdue_then_age():
@@ -59,7 +62,8 @@ def test_priority_rights_at_risk_then_overdue_then_age():
     at_risk = DossierFactory(status="under_review", permit_expires_on=today + timedelta(days=5),
                              legal_deadline=today + timedelta(days=20))
     covered = DossierFactory(status="under_review", permit_expires_on=today + timedelta(days=5),
-                             certificate_valid_until=today + timedelta(days=80), legal_deadline=today + timedelta(days=20))
+                             certificate_valid_until=today + timedelta(days=80),
+                             legal_deadline=today + timedelta(days=20))
     overdue = DossierFactory(status="submitted", legal_deadline=today - timedelta(days=3))
     paused = DossierFactory(status="complements_requested", legal_deadline=today - timedelta(days=3),
                             clock_paused_on=today - timedelta(days=10))

@@ -114,7 +114,9 @@ def test_renewal_cannot_be_filed_before_the_window_opens():
 def test_after_filing_the_applicant_adds_amends_answers_and_withdraws(mails):
     user = UserFactory()
     with mails():
-        dossier = dossier_submit(dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
+        dossier = dossier_submit(
+            dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO
+        )
         passport = dossier.procedure.requirements.first().document_type
         attachment_add(dossier=dossier, document_type=passport, uploaded_file=pdf_file("nouveau.pdf"), by=user)
         dossier_amend(dossier=dossier, by=user, step="situation", field="phone", value="06 01 02 03 04")
@@ -159,7 +161,9 @@ def test_abandoning_a_draft_deletes_it_and_its_files(django_capture_on_commit_ca
 def test_another_applicants_dossier_attachment_and_receipt_answer_404(client, mails):
     owner = UserFactory()
     with mails():
-        dossier = dossier_submit(dossier=filled_renewal(owner), by=owner, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
+        dossier = dossier_submit(
+            dossier=filled_renewal(owner), by=owner, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO
+        )
     attachment = dossier.attachments.first()
     receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk))
     urls = [
@@ -183,7 +187,9 @@ def test_dashboard_and_dossier_page_queries_do_not_grow(client, django_assert_ma
     user = UserFactory()
     client.force_login(user)
     with mails():
-        dossier = dossier_submit(dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
+        dossier = dossier_submit(
+            dossier=filled_renewal(user), by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO
+        )
 
     def count(url):
         from django.db import connection

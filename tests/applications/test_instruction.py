@@ -82,7 +82,8 @@ def test_decisions_need_their_reasons(mails):
     assert set(error.value.message_dict) == {"reasons"}
     with mails():
         dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable",
-                       reasons="Ressources insuffisantes.", appeal_routes="Recours gracieux ou contentieux sous deux mois.")
+                       reasons="Ressources insuffisantes.",
+                       appeal_routes="Recours gracieux ou contentieux sous deux mois.")
     dossier.refresh_from_db()
     assert dossier.status == Status.DECIDED_UNFAVOURABLE and dossier.decided_at and dossier.closed_at
     assert dossier.decision_reasons == "Ressources insuffisantes."

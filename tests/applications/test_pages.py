@@ -16,7 +16,8 @@ def test_the_catalogue_lists_every_procedure_with_its_documents_fee_and_delay(cl
     with django_assert_max_num_queries(6):
         response = client.get(reverse("applications:catalogue"))
     html = response.content.decode()
-    for name in ("Première demande de titre de séjour « Étudiant »", "Renouvellement du titre de séjour « Passeport talent »",
+    for name in ("Première demande de titre de séjour « Étudiant »",
+                 "Renouvellement du titre de séjour « Passeport talent »",
                  "Changement de statut", "Duplicata après perte ou vol du titre de séjour",
                  "Titre de voyage pour étranger (TVE)", "Changement d'adresse"):
         assert name.replace("'", "&#x27;") in html

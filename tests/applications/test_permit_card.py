@@ -21,10 +21,10 @@ from accounts.models import AuditEvent
 from applications.models import DossierEvent, Permit, Status
 from applications.services import card_mark, dossier_decide, dossier_mark_complete
 from applications.services.certificates import extension_certificate_issue
+from appointments.dates import local_instant
 from appointments.models import Booking, Desk, Motive, Slot
 from appointments.services import booking_create
 from appointments.services.bookings import Subject
-from appointments.slots import local_instant
 from tests.backoffice.conftest import file_renewal, sign_in
 from tests.factories import StaffFactory, biometrics_taken
 

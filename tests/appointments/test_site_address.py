@@ -91,7 +91,9 @@ def test_the_convocation_letter_gives_the_full_address_access_hours_and_map(
     assert "openstreetmap.org" in text
 
 
-def test_a_convocation_issued_before_the_address_details_still_renders(applicant_69, django_capture_on_commit_callbacks):
+def test_a_convocation_issued_before_the_address_details_still_renders(
+    applicant_69, django_capture_on_commit_callbacks
+):
     person = applicant_69()
     with django_capture_on_commit_callbacks(execute=True):
         old = document_issue(

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from appointments.dates import local_instant
 from appointments.models import Booking, Closure, Desk, OpeningRule, Slot, SlotOffer
-from appointments.services import SlotTaken, booking_cancel, booking_create, waitlist_join
-from appointments.slots import local_instant, slots_generate
+from appointments.services import SlotTaken, booking_cancel, booking_create, slots_generate, waitlist_join
 from tests.appointments.conftest import RULES_FROM
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -24,9 +24,8 @@ from pypdf import PdfReader
 
 from appointments.models import Booking, Closure, Desk, Motive, OpeningRule, Slot, WaitlistEntry
 from appointments.selectors import free_slots
-from appointments.services import booking_create
+from appointments.services import booking_create, slots_generate
 from appointments.services.bookings import Subject
-from appointments.slots import slots_generate
 from documents.models import DocumentKind, IssuedDocument
 from notifications.models import Notification
 from territory.models import Site
@@ -341,7 +340,8 @@ def test_a_convocation_moves_only_until_its_limit(client, desk, motives, applica
 
     response = client.post(reverse("appointments:reschedule", args=[booking.pk]), {"slot": beyond.pk})
     assert response.status_code == 200
-    assert "Cette convocation ne peut être déplacée qu&#x27;à une date allant jusqu&#x27;au" in response.content.decode()
+    said = "Cette convocation ne peut être déplacée qu&#x27;à une date allant jusqu&#x27;au"
+    assert said in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.BOOKED and booking.slot == slots[0]
 

@@ -377,8 +377,10 @@ def test_the_card_goes_through_production_ready_delivered_in_order(agent_client,
         page = html(agent_client.get(url("dossier", dossier)))
         assert f'name="to" value="{step}"' in page
         # At delivery, what the card says (issue 9: it becomes the holder's permit).
-        facts = {"number": "R0000000001", "valid_from": timezone.localdate().isoformat(),
-                 "valid_until": (timezone.localdate() + timedelta(days=365)).isoformat()} if step == "card_delivered" else {}
+        facts = {}
+        if step == "card_delivered":
+            facts = {"number": "R0000000001", "valid_from": timezone.localdate().isoformat(),
+                     "valid_until": (timezone.localdate() + timedelta(days=365)).isoformat()}
         assert agent_client.post(url("card", dossier), {"to": step, **facts}).status_code == 302
         assert status_of(dossier) == step
     assert "Aucune action possible" in html(agent_client.get(url("dossier", dossier)))
@@ -450,7 +452,8 @@ def test_the_file_page_tables_can_be_scrolled_with_the_keyboard(agent_client, in
     dossier = under_review(instructor)
     biometrics_taken(dossier, status="booked")
     page = html(agent_client.get(url("dossier", dossier)))
-    assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Rendez-vous liés au dossier">' in page
+    table = '<div class="fr-table__container" tabindex="0" role="region" aria-label="Rendez-vous liés au dossier">'
+    assert table in page
     assert '<div class="fr-table__container" tabindex="0" role="region" aria-label="Identité">' in page
     assert page.count('class="fr-table__container"') == page.count('class="fr-table__container" tabindex="0"')
 

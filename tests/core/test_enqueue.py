@@ -18,7 +18,9 @@ def test_a_mistyped_task_name_fails_where_it_is_written():
 
 
 @pytest.mark.django_db
-def test_nothing_is_sent_before_the_transaction_commits_and_nothing_if_it_rolls_back(django_capture_on_commit_callbacks):
+def test_nothing_is_sent_before_the_transaction_commits_and_nothing_if_it_rolls_back(
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
             enqueue("documents.tasks.render_document", 0)

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from appointments.dates import local_instant
 from appointments.models import Booking, Desk, Motive, OpeningRule, Slot
 from appointments.selectors import free_slots
-from appointments.services import booking_create
-from appointments.slots import local_instant, slots_generate
+from appointments.services import booking_create, slots_generate
 from tests.factories import (
     PASSWORD,
     DossierFactory,

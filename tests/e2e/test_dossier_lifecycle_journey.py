@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from applications.models import DocumentType, Dossier, Status
 from appointments.holidays import is_public_holiday
 from appointments.models import Booking, Desk, Motive, OpeningRule
-from appointments.slots import slots_generate
+from appointments.services import slots_generate
 from documents.models import DocumentKind, IssuedDocument
 from tests.backoffice.conftest import file_renewal
 from tests.e2e.conftest import blank_pdf
@@ -136,7 +136,8 @@ def test_a_renewal_goes_from_complements_to_the_card_in_hand(
         with translation.override(lang):  # catalogue content: the agent reads it in their language
             proof_of_address = DocumentType.objects.get(code="justificatif-domicile").name
         form.get_by_label(proof_of_address).check(force=True)
-        form.get_by_label(t("Précisions pour le demandeur")).fill("Votre justificatif de domicile a plus de trois mois.")
+        precisions = form.get_by_label(t("Précisions pour le demandeur"))
+        precisions.fill("Votre justificatif de domicile a plus de trois mois.")
         form.get_by_label(t("À fournir avant le")).fill(due.isoformat())
         form.get_by_role("button", name=t("Envoyer la demande de compléments")).click()
         expect(page.locator(".fr-alert--success")).to_contain_text(

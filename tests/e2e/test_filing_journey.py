@@ -127,7 +127,10 @@ def test_applicant_files_a_renewal_and_gets_a_verifiable_receipt(
     download = download_info.value
     assert open(download.path(), "rb").read(5) == b"%PDF-"
 
-    page.locator("header").get_by_role("link", name="Mon espace").first.click() if screen == "desktop" else page.goto(live_server.url + "/espace/")
+    if screen == "desktop":
+        page.locator("header").get_by_role("link", name="Mon espace").first.click()
+    else:
+        page.goto(live_server.url + "/espace/")
     expect(page.locator("main")).to_contain_text(dossier.reference)
     visited(page, "dashboard-filed")
     assert not errors, errors

@@ -103,7 +103,8 @@ def test_an_agent_instructs_a_renewal_with_a_complement_and_a_favourable_decisio
     visited(person, "applicant-complements")
 
     person.get_by_text("Ajouter ou remplacer une pièce").click()
-    upload = person.locator(f"#piece-{dossier.procedure.requirements.get(document_type__code='justificatif-domicile').document_type_id}")
+    domicile = dossier.procedure.requirements.get(document_type__code="justificatif-domicile")
+    upload = person.locator(f"#piece-{domicile.document_type_id}")
     upload.locator("input[type=file]").set_input_files(blank_pdf(tmp_path / "domicile.pdf"))
     upload.get_by_role("button", name=re.compile("^Envoyer")).click()
     expect(person.locator(".fr-alert--success")).to_contain_text("fichier enregistré")

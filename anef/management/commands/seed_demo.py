@@ -143,7 +143,7 @@ class Command(BaseCommand):
         from datetime import time
 
         from appointments.models import Desk, Motive, OpeningRule
-        from appointments.slots import slots_generate
+        from appointments.services import slots_generate
 
         motives = {m.code: m for m in Motive.objects.all()}
         weekdays = range(5)  # Monday to Friday

@@ -8,32 +8,14 @@ freed seat on them; the bookings already made there stay active, for an agent to
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 
+from appointments.dates import local_instant, local_midnight
 from appointments.holidays import is_public_holiday
 from appointments.models import Closure, OpeningRule, Slot
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def local_instant(day: date, at) -> datetime | None:
-    """The aware instant for a wall-clock time in Paris, or None when that time does not exist
-    (the hour skipped when clocks go forward)."""
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=PARIS)
-    if aware.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != naive:
-        return None
-    return aware
-
-
-def local_midnight(day: date) -> datetime:
-    """The aware instant a day starts in Paris. Midnight always exists there (the clocks change at
-    2 or 3 in the morning), so unlike ``local_instant`` this is never None."""
-    return datetime.combine(day, time.min, tzinfo=PARIS)
 
 
 def _closed_days(start: date, end: date) -> dict[tuple[int, int | None], set[date]]:
