@@ -19,6 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import second_factor_verified
 
@@ -27,11 +28,18 @@ if TYPE_CHECKING:
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
+#: What a signed-in person without any staff role reads on a staff-only page.
+STAFF_ONLY_MESSAGE = gettext_lazy("Cette page est réservée aux agents de l'administration.")
 
-def role_required(check: Callable[..., object], message: StrOrPromise) -> Callable[[View], View]:
+
+def role_required(
+    check: Callable[..., object], message: StrOrPromise, *, second_factor: bool = True
+) -> Callable[[View], View]:
     """Admits only signed-in staff with a verified second factor for whom ``check(user=user)`` is
     true (a non-empty set of prefectures or sites, say). ``message`` (lazy: it is translated when
-    the page is refused, in the person's language) says who may open the page."""
+    the page is refused, in the person's language) says who may open the page.
+
+    ``second_factor=False`` is for the pages where staff prove their second factor, and only them."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -39,7 +47,7 @@ def role_required(check: Callable[..., object], message: StrOrPromise) -> Callab
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not second_factor_verified(user=user) or not check(user=user):
+            if (second_factor and not second_factor_verified(user=user)) or not check(user=user):
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
 

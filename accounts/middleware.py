@@ -8,13 +8,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.decorators import STAFF_ONLY_MESSAGE
 from accounts.permissions import staff_verified
 from accounts.selectors import user_is_staff_member
 from accounts.services import totp_device_confirmed
@@ -123,7 +125,7 @@ class StaffSecondFactorMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
         if not user_is_staff_member(user=user):
-            return render(request, "403.html", status=403)
+            raise PermissionDenied(STAFF_ONLY_MESSAGE)
         if staff_verified(user=user):
             return None
         query = urlencode({"next": request.get_full_path()})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import forms, services
+from accounts.decorators import STAFF_ONLY_MESSAGE, role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import second_factor_person_get, second_factor_verified
@@ -195,20 +198,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 # --- Staff second factor ------------------------------------------------------------------------
 
-def _staff_only(request: HttpRequest) -> HttpResponse | User:
-    """The signed-in staff member, or the response that turns anyone else away."""
-    if not request.user.is_authenticated:
-        return redirect(_with_next(settings.LOGIN_URL, request.get_full_path()))
-    if not user_is_staff_member(user=request.user):
-        return render(request, "403.html", status=403)
-    return request.user
+#: The pages where staff prove their second factor: a staff role, the factor not yet proved.
+_staff_only = role_required(user_is_staff_member, STAFF_ONLY_MESSAGE, second_factor=False)
 
 
 @require_http_methods(["GET", "POST"])
+@_staff_only
 def totp_enrol(request: HttpRequest) -> HttpResponse:
-    staff = _staff_only(request)
-    if isinstance(staff, HttpResponse):
-        return staff
+    staff = cast(User, request.user)
     next_url = _safe_next(request, reverse("backoffice:home"))
     if services.totp_device_confirmed(user=staff) is not None:
         return redirect(_with_next("accounts:totp_verify", next_url))
@@ -230,10 +227,9 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_staff_only
 def totp_verify(request: HttpRequest) -> HttpResponse:
-    staff = _staff_only(request)
-    if isinstance(staff, HttpResponse):
-        return staff
+    staff = cast(User, request.user)
     next_url = _safe_next(request, reverse("backoffice:home"))
     if services.totp_device_confirmed(user=staff) is None:
         return redirect(_with_next("accounts:totp_enrol", next_url))
@@ -269,11 +265,10 @@ def _wait_message(seconds: int) -> str:
              "ou utilisez un code de secours.") % {"wait": wait}
 
 
+@_staff_only
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Shows the backup codes once, right after they were made."""
-    staff = _staff_only(request)
-    if isinstance(staff, HttpResponse):
-        return staff
+    staff = cast(User, request.user)
     codes = request.session.pop("backup_codes", None)
     if not codes or not second_factor_verified(user=staff):
         return redirect("backoffice:home")

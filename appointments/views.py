@@ -492,7 +492,7 @@ def reconvoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _supervised_desk(request: AuthenticatedHttpRequest, pk: int):
     desk = selectors.desk_get_for_staff(user=request.user, pk=pk)
     if not selectors.desk_supervised_by(user=request.user, desk=desk):
-        raise PermissionDenied
+        raise PermissionDenied(_("Seul un chef de bureau de la préfecture de ce guichet peut changer ses horaires."))
     return desk
 
 

@@ -101,12 +101,13 @@ def test_admin_needs_the_second_factor_too(client):
     assert client.get("/admin/").status_code == 200
 
 
-def test_applicants_cannot_reach_staff_pages(client):
+def test_applicants_cannot_reach_staff_pages_and_are_told_why(client):
     client.force_login(UserFactory())
-    assert client.get("/backoffice/").status_code == 403
-    assert client.get(reverse("accounts:totp_enrol")).status_code == 403
-    response = client.get("/admin/")
-    assert response.status_code == 403
+    for url in ("/backoffice/", reverse("accounts:totp_enrol"), reverse("accounts:totp_verify"),
+                reverse("accounts:backup_codes"), "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Cette page est réservée aux agents de l&#x27;administration." in response.content.decode(), url
 
 
 def test_anonymous_visitors_are_sent_to_the_portal_login(client):

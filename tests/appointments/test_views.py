@@ -423,7 +423,9 @@ def test_an_agent_sees_only_the_desks_of_their_prefecture(client, desk, motives,
     assert client.get(reverse("appointments_backoffice:day", args=[elsewhere.pk, today])).status_code == 404
     assert client.post(reverse("appointments_backoffice:mark", args=[far_booking.pk]),
                        {"status": "checked_in"}).status_code == 404
-    assert client.get(reverse("appointments_backoffice:rules", args=[desk.pk])).status_code == 403
+    refused = client.get(reverse("appointments_backoffice:rules", args=[desk.pk]))
+    assert refused.status_code == 403
+    assert "Seul un chef de bureau de la préfecture de ce guichet peut changer ses horaires." in refused.content.decode()
     assert client.get(f"/backoffice/guichets/{desk.pk}/2026-02-30/").status_code == 404
 
 
