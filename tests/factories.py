@@ -266,16 +266,18 @@ def biometrics_taken(dossier, *, status: str = "done"):
 _report_numbers = itertools.count(1)
 
 
+#: The secret of the follow link of every ``BlockingReportFactory`` report without an account.
+REPORT_SECRET = "le-secret-de-suivi-0123456789"
+
+
 class BlockingReportFactory(factory.django.DjangoModelFactory):
     """An open online report by a person without an account (Rhône), deadline in 15 days.
     ``with_account=True``: by an applicant (``person=``); ``answered=True``, ``resolved=True``,
     ``unresolved=True`` for those statuses; ``overdue=True``: opened 20 days ago. The secret of the
-    follow link is ``BlockingReportFactory.SECRET``."""
+    follow link is ``REPORT_SECRET``."""
 
     class Meta:
         model = "substitution.BlockingReport"
-
-    SECRET = "le-secret-de-suivi-0123456789"
 
     reference = factory.LazyFunction(lambda: f"SIG-2099-{next(_report_numbers):06d}")
     channel = "online"
@@ -288,7 +290,7 @@ class BlockingReportFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
     deadline = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=15))
     secret_hash = factory.LazyFunction(
-        lambda: __import__("hashlib").sha256(BlockingReportFactory.SECRET.encode()).hexdigest())
+        lambda: __import__("hashlib").sha256(REPORT_SECRET.encode()).hexdigest())
 
     class Params:
         with_account = factory.Trait(person=factory.SubFactory(UserFactory), secret_hash="", phone="")
