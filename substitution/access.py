@@ -32,7 +32,9 @@ def reports_scope(*, user: User | AnonymousUser) -> Q | None:
     if not user.is_authenticated:
         return None
     if is_support(user=user):
-        return Q()
+        # Not Q(): an empty Q vanishes when or-ed with another ("the person's own | all" would
+        # become "the person's own").
+        return Q(pk__isnull=False)
     scope = Q(pk__in=[])
     sites = mediator_site_ids(user=user)
     if sites:
