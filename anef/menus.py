@@ -33,6 +33,7 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
     """The main menu's entries for this request, in order."""
     from applications.staff import agent_prefecture_ids
     from appointments.selectors import staff_site_ids
+    from substitution.access import may_see_reports
 
     user = request.user
     session = getattr(request, "session", None)
@@ -47,11 +48,14 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
                 entries.append((_("Dossiers à instruire"), reverse("backoffice_instruction:queue")))
             if staff_site_ids(user=user):
                 entries.append((_("Guichets"), reverse("appointments_backoffice:desks")))
+            if may_see_reports(user=user):
+                entries.append((_("Signalements"), reverse("substitution_backoffice:queue")))
     elif user.is_authenticated:
         entries += [
             (_("Mon espace"), reverse("applications:dashboard")),
             (_("Mes rendez-vous"), reverse("appointments:list")),
             (_("Mes messages"), reverse("notifications:inbox")),
+            (_("Mes signalements"), reverse("substitution:mine")),
         ]
     entries += [(_("Les démarches"), reverse("applications:catalogue")), (_("Aide et contact"), reverse("help"))]
     return [MenuEntry(label=str(label), url=url, current=request.path == url) for label, url in entries]

@@ -22,8 +22,10 @@ urlpatterns = [
     path("backoffice/", include("applications.backoffice.urls_reports")),
     path("backoffice/", include("applications.backoffice.urls")),
     path("backoffice/", include("appointments.backoffice_urls")),
+    path("backoffice/", include("substitution.backoffice_urls")),
     path("messages/", include("notifications.urls")),
     path("rendez-vous/", include("appointments.urls")),
+    path("signaler/", include("substitution.urls")),
     path("", include("applications.urls")),
     path("", include("documents.urls")),
     path(

@@ -1,1 +1,235 @@
-"""Models arrive with their issue; see docs/architecture.md for what this app will own."""
+"""Blocking reports (signalements), their evidence and timeline, and the anomalies they are linked
+to (DESIGN §8, issue 11). The statuses and their transitions live in ``substitution/workflow.py``;
+every write goes through ``substitution/services.py``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language
+from applications.models import Procedure
+from substitution.workflow import ReportStatus
+from territory.models import Prefecture, Site
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("En ligne")
+    PHONE = "phone", _("Téléphone (centre de contact)")
+    PAN = "pan", _("Point d'accueil numérique")
+
+
+class ReportKind(models.TextChoices):
+    ACCOUNT_CREATION = "account_creation", _("Je n'arrive pas à créer mon compte")
+    LOGIN = "login", _("Je n'arrive pas à me connecter")
+    PROCEDURE_NOT_OFFERED = "procedure_not_offered", _(
+        "Ma démarche n'est pas proposée, ou le service me dit que je n'y ai pas droit")
+    UPLOAD_REFUSED = "upload_refused", _("Un document est refusé")
+    PAYMENT = "payment", _("Le paiement ou le timbre fiscal ne fonctionne pas")
+    APPOINTMENT = "appointment", _("Je n'arrive pas à prendre rendez-vous")
+    OTHER = "other", _("Autre difficulté")
+
+
+class Anomaly(models.Model):
+    """One defect of the online service, to which the reports it causes are linked. Part B of issue
+    11 ranks them by people blocked and notifies the linked people of a fix."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ouverte")
+        WORKAROUND = "workaround", _("Contournement trouvé")
+        FIXED = "fixed", _("Corrigée")
+
+    title = models.CharField(_("intitulé"), max_length=200)
+    kind = models.CharField(_("type de blocage"), max_length=30, choices=ReportKind.choices)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("démarche"))
+    error_code = models.CharField(_("code d'erreur"), max_length=60, blank=True)
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("anomalie")
+        verbose_name_plural = _("anomalies")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["open", "workaround", "fixed"]),
+                                   name="anomaly_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "kind"], name="anomaly_status_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportSequence(models.Model):
+    """The last reference number given, per year: references are contiguous per year
+    (SIG-2026-000001, 2, 3...). Taken with ``select_for_update`` in the opening transaction, as
+    ``documents.DocumentNumberSequence`` is, so two reports opened at once never share a number."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de signalements")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class BlockingReport(models.Model):
+    """A person who cannot complete their procedure online, from one of three channels."""
+
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    # The person: an account, or contact details (at least one way to reach them; a CHECK below).
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="blocking_reports", verbose_name=_("compte de la personne"))
+    first_name = models.CharField(_("prénom(s)"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom de famille"), max_length=150, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    language = models.CharField(_("langue préférée"), max_length=5, choices=Language.choices,
+                                default=Language.FRENCH)
+    # What they wanted to do and what blocked them.
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("démarche visée"))
+    prefecture = models.ForeignKey(Prefecture, on_delete=models.PROTECT, related_name="blocking_reports",
+                                   verbose_name=_("préfecture compétente"))
+    kind = models.CharField(_("type de blocage"), max_length=30, choices=ReportKind.choices)
+    tried = models.TextField(_("ce qui a été essayé"), blank=True)
+    page_url = models.CharField(_("page concernée"), max_length=500, blank=True)
+    error_code = models.CharField(_("code d'erreur"), max_length=60, blank=True)
+    error_message = models.TextField(_("message d'erreur"), blank=True)
+    # Who opened it, and where.
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("ouvert par"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("point d'accueil"))
+    # Where it stands.
+    status = models.CharField(_("statut"), max_length=30, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    deadline = models.DateField(_("date limite de réponse"))
+    opened_at = models.DateTimeField(_("ouvert le"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
+    #: SHA-256 of the follow secret (only for a person without an account); the secret itself is
+    #: shown once and never stored.
+    secret_hash = models.CharField(max_length=64, blank=True)
+    anomaly = models.ForeignKey(Anomaly, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
+                                verbose_name=_("anomalie"))
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) | ~Q(phone="") | ~Q(email="")
+                           | (~Q(address="") & ~Q(postal_code="") & ~Q(city=""))),
+                name="report_person_reachable",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="pan", site__isnull=False) | (~Q(channel="pan") & Q(site__isnull=True)),
+                name="report_site_iff_pan",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="online") | Q(opened_by__isnull=False),
+                name="report_staff_channel_has_opener",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_status_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="report_channel_valid"),
+            models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_kind_valid"),
+        ]
+        indexes = [
+            # The support queue: by status, oldest deadline first.
+            models.Index(fields=["status", "deadline", "id"], name="report_queue_idx"),
+            models.Index(fields=["prefecture", "status", "deadline"], name="report_prefecture_idx"),
+            models.Index(fields=["site", "opened_by"], name="report_site_idx"),
+            models.Index(fields=["last_name"], name="report_last_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def person_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name.upper()) if part)
+
+    @property
+    def has_postal_address(self) -> bool:
+        return bool(self.address and self.postal_code and self.city)
+
+
+def evidence_path(instance: ReportEvidence, filename: str) -> str:
+    # Storage names never come from the uploaded name (see applications/uploads.py).
+    return f"reports/{instance.report_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class ReportEvidence(models.Model):
+    """A screenshot or file attached to a report, checked by ``applications.uploads`` and stored
+    under the private ``MEDIA_ROOT``; downloaded only through the access-checked views."""
+
+    report = models.ForeignKey(BlockingReport, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier envoyé"), max_length=120)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("pièce du signalement")
+        verbose_name_plural = _("pièces du signalement")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sha256"], name="evidence_unique_per_report"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReportEvent(models.Model):
+    """One line of the report's timeline."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Signalement enregistré")
+        ANSWERED = "answered", _("Réponse du support")
+        RESOLVED = "resolved", _("Problème résolu")
+        UNRESOLVED = "unresolved", _("Anomalie non résolue")
+        REOPENED = "reopened", _("La personne signale que ça ne marche toujours pas")
+        ANOMALY_LINKED = "anomaly_linked", _("Rattaché à une anomalie")
+
+    report = models.ForeignKey(BlockingReport, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(blank=True)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("événement du signalement")
+        verbose_name_plural = _("historique des signalements")
+        indexes = [models.Index(fields=["report", "at"], name="report_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind}"
+
+    @property
+    def shown_to_person(self) -> bool:
+        """The person sees the answers and the moves of their report, not the internal notes
+        (why the support marked it unresolved, which anomaly it is linked to)."""
+        return self.kind in (self.Kind.OPENED, self.Kind.ANSWERED, self.Kind.RESOLVED, self.Kind.REOPENED,
+                             self.Kind.UNRESOLVED)

@@ -259,3 +259,43 @@ def biometrics_taken(dossier, *, status: str = "done"):
         subject_type="applications.dossier", subject_id=str(dossier.pk), kind=Booking.Kind.CONVOCATION,
         status=status,
     )
+
+
+# --- Substitution ---------------------------------------------------------------------------------
+
+_report_numbers = itertools.count(1)
+
+
+#: The secret of the follow link of every ``BlockingReportFactory`` report without an account.
+REPORT_SECRET = "le-secret-de-suivi-0123456789"
+
+
+class BlockingReportFactory(factory.django.DjangoModelFactory):
+    """An open online report by a person without an account (Rhône), deadline in 15 days.
+    ``with_account=True``: by an applicant (``person=``); ``answered=True``, ``resolved=True``,
+    ``unresolved=True`` for those statuses; ``overdue=True``: opened 20 days ago. The secret of the
+    follow link is ``REPORT_SECRET``."""
+
+    class Meta:
+        model = "substitution.BlockingReport"
+
+    reference = factory.LazyFunction(lambda: f"SIG-2099-{next(_report_numbers):06d}")
+    channel = "online"
+    first_name = "Moussa"
+    last_name = factory.Sequence(lambda n: f"Traore{n}")
+    phone = "06 12 34 56 78"
+    postal_code = "69003"
+    prefecture = factory.LazyFunction(lambda: prefecture("69"))
+    kind = "upload_refused"
+    opened_at = factory.LazyFunction(timezone.now)
+    deadline = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=15))
+    secret_hash = factory.LazyFunction(
+        lambda: __import__("hashlib").sha256(REPORT_SECRET.encode()).hexdigest())
+
+    class Params:
+        with_account = factory.Trait(person=factory.SubFactory(UserFactory), secret_hash="", phone="")
+        answered = factory.Trait(status="answered")
+        resolved = factory.Trait(status="resolved", resolved_at=factory.LazyFunction(timezone.now))
+        unresolved = factory.Trait(status="unresolved")
+        overdue = factory.Trait(opened_at=_days_ago(20),
+                                deadline=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=5)))

@@ -279,6 +279,10 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.channels.ConsoleSmsB
 # Tries to deliver one e-mail or SMS before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 
+# --- Substitution (blocking reports) ----------------------------------------------------------
+# The "délai raisonnable": days after a report is opened (Europe/Paris) by which it must be resolved.
+SUBSTITUTION_REASONABLE_DELAY_DAYS = env.int("SUBSTITUTION_REASONABLE_DELAY_DAYS", default=15)
+
 # --- Tasks (Celery) ---------------------------------------------------------------------------
 # With REDIS_URL, Redis is the broker. Without it (the embedded default of `make run`), kombu's
 # filesystem transport lets a real worker and beat run with no server to install.

@@ -462,4 +462,5 @@ def test_the_file_page_does_not_claim_there_are_no_blocking_reports(agent_client
     """Regression: a "Signalements: none so far" block stood on every file while blocking reports
     could not be made at all (the substitution app has no models yet)."""
     page = html(agent_client.get(url("dossier", under_review(instructor))))
-    assert "Signalements" not in page
+    # The main menu now links to the prefecture's reports (issue 11); the file itself claims nothing.
+    assert "Signalements" not in page.split("<main", 1)[1]

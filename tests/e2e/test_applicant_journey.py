@@ -54,7 +54,7 @@ def test_applicant_signs_up_confirms_address_signs_in_and_switches_language(
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()  # keyboard and screen-reader users land on the summary
     expect(summary).to_contain_text("Le formulaire contient une erreur")
-    expect(summary.get_by_role("link")).to_have_attribute("href", "#id_password2")
+    expect(summary.locator("ul").get_by_role("link")).to_have_attribute("href", "#id_password2")
     confirmation = page.get_by_label("Confirmez le mot de passe")
     expect(confirmation).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_password2_error")).to_have_text(

@@ -1,0 +1,20 @@
+"""Report pages under /backoffice/ (staff with a verified second factor, see accounts.middleware);
+each view admits only the roles ``substitution.access`` names."""
+
+from django.urls import path
+
+from substitution import views
+
+app_name = "substitution_backoffice"
+
+urlpatterns = [
+    path("signalements/", views.queue, name="queue"),
+    path("signalements/nouveau/", views.record, name="record"),
+    path("signalements/<str:reference>/enregistre/", views.recorded, name="recorded"),
+    path("signalements/<str:reference>/", views.detail, name="detail"),
+    path("signalements/<str:reference>/repondre/", views.answer, name="answer"),
+    path("signalements/<str:reference>/resoudre/", views.resolve, name="resolve"),
+    path("signalements/<str:reference>/non-resolu/", views.mark_unresolved, name="unresolved"),
+    path("signalements/<str:reference>/anomalie/", views.link_anomaly, name="link_anomaly"),
+    path("signalements/<str:reference>/pieces/<int:pk>/", views.evidence, name="evidence"),
+]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from substitution import views
+
+app_name = "substitution"
+
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("envoye/<str:reference>/", views.created, name="created"),
+    path("suivi/<str:reference>/<str:secret>/", views.follow, name="follow"),
+    path("suivi/<str:reference>/<str:secret>/reouvrir/", views.follow_reopen, name="follow_reopen"),
+    path("suivi/<str:reference>/<str:secret>/pieces/<int:pk>/", views.follow_evidence, name="follow_evidence"),
+    path("mes-signalements/", views.mine, name="mine"),
+    path("mes-signalements/<str:reference>/", views.mine_detail, name="mine_detail"),
+    path("mes-signalements/<str:reference>/reouvrir/", views.mine_reopen, name="mine_reopen"),
+    path("mes-signalements/<str:reference>/pieces/<int:pk>/", views.mine_evidence, name="mine_evidence"),
+]
