@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
-from applications.models import Procedure
+from applications.models import Dossier, Procedure
+from appointments.models import Booking
+from documents.models import IssuedDocument
 from substitution.workflow import ReportStatus
 from territory.models import Prefecture, Site
 
@@ -123,6 +125,13 @@ class BlockingReport(models.Model):
     secret_hash = models.CharField(max_length=64, blank=True)
     anomaly = models.ForeignKey(Anomaly, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
                                 verbose_name=_("anomalie"))
+    # The paper path (part B of issue 11).
+    #: Set when no paper-filing slot was free within SUBSTITUTION_INVITATION_HORIZON_DAYS: the
+    #: prefecture's supervisors are alerted and the report shows on their dashboard until invited.
+    no_slot_flagged_at = models.DateTimeField(_("sans créneau depuis le"), null=True, blank=True)
+    #: The dossier registered at the desk from the paper file (channel "paper").
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="blocking_report", verbose_name=_("dossier déposé sur papier"))
 
     class Meta:
         ordering = ["deadline", "id"]
@@ -208,6 +217,12 @@ class ReportEvent(models.Model):
         UNRESOLVED = "unresolved", _("Anomalie non résolue")
         REOPENED = "reopened", _("La personne signale que ça ne marche toujours pas")
         ANOMALY_LINKED = "anomaly_linked", _("Rattaché à une anomalie")
+        ANOMALY_FIXED = "anomaly_fixed", _("Le problème est corrigé : vous pouvez réessayer en ligne")
+        IMPOSSIBILITY = "impossibility", _("Impossibilité de faire la démarche en ligne constatée")
+        INVITED = "invited", _("Convocation pour déposer un dossier papier")
+        NO_SLOT = "no_slot", _("Aucun créneau libre : la préfecture est alertée")
+        INVITATION_MISSED = "invitation_missed", _("Convocation manquée")
+        FILED_ON_PAPER = "filed_on_paper", _("Dossier déposé sur papier")
 
     report = models.ForeignKey(BlockingReport, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -231,5 +246,64 @@ class ReportEvent(models.Model):
     def shown_to_person(self) -> bool:
         """The person sees the answers and the moves of their report, not the internal notes
         (why the support marked it unresolved, which anomaly it is linked to)."""
-        return self.kind in (self.Kind.OPENED, self.Kind.ANSWERED, self.Kind.RESOLVED, self.Kind.REOPENED,
-                             self.Kind.UNRESOLVED)
+        return self.kind not in (self.Kind.ANOMALY_LINKED, self.Kind.NO_SLOT)
+
+
+class Impossibility(models.Model):
+    """The formal act that the online service could not be made to work for this person within a
+    reasonable time (décret 2023-191): recorded by an agent of the competent prefecture, or by the
+    portal itself (``recorded_by`` empty) when the report's deadline passed unresolved. It opens the
+    paper path; it is never undone."""
+
+    report = models.OneToOneField(BlockingReport, on_delete=models.PROTECT, related_name="impossibility")
+    recorded_at = models.DateTimeField(_("constatée le"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("constatée par"))
+    grounds = models.TextField(_("motifs"))
+
+    class Meta:
+        verbose_name = _("impossibilité constatée")
+        verbose_name_plural = _("impossibilités constatées")
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.recorded_at:%Y-%m-%d}"
+
+
+class Invitation(models.Model):
+    """A convocation to file on paper: a booked paper-filing slot at the competent prefecture and
+    its letter. A missed one is followed by a new one; the person may ask for another date once."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Prévue")
+        HONOURED = "honoured", _("Honorée : dossier déposé")
+        MISSED = "missed", _("Manquée")
+        REPLACED = "replaced", _("Remplacée par une autre date")
+        CANCELLED = "cancelled", _("Annulée")
+
+    report = models.ForeignKey(BlockingReport, on_delete=models.PROTECT, related_name="invitations")
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="invitation")
+    letter = models.ForeignKey(IssuedDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("lettre de convocation"))
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    #: None: made by the portal (the deadline job, a missed convocation).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    #: This date replaces another at the person's request (allowed once per report).
+    asked_by_person = models.BooleanField(_("nouvelle date demandée par la personne"), default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("convocation au dépôt papier")
+        verbose_name_plural = _("convocations au dépôt papier")
+        constraints = [
+            models.UniqueConstraint(fields=["report"], condition=Q(status="scheduled"),
+                                    name="invitation_one_scheduled_per_report"),
+            models.UniqueConstraint(fields=["report"], condition=Q(asked_by_person=True),
+                                    name="invitation_one_new_date_asked_per_report"),
+            models.CheckConstraint(condition=Q(status__in=["scheduled", "honoured", "missed", "replaced", "cancelled"]),
+                                   name="invitation_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.status}"

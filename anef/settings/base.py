@@ -282,6 +282,9 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 # --- Substitution (blocking reports) ----------------------------------------------------------
 # The "délai raisonnable": days after a report is opened (Europe/Paris) by which it must be resolved.
 SUBSTITUTION_REASONABLE_DELAY_DAYS = env.int("SUBSTITUTION_REASONABLE_DELAY_DAYS", default=15)
+# How far ahead the portal looks for a free paper-filing slot at the competent prefecture when it
+# convokes someone; with none in that window, the prefecture's supervisors are alerted.
+SUBSTITUTION_INVITATION_HORIZON_DAYS = env.int("SUBSTITUTION_INVITATION_HORIZON_DAYS", default=30)
 
 # --- Tasks (Celery) ---------------------------------------------------------------------------
 # With REDIS_URL, Redis is the broker. Without it (the embedded default of `make run`), kombu's
