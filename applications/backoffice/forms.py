@@ -46,7 +46,7 @@ DEADLINE_CHOICES = [
 
 
 def _agent_label(user: User) -> str:
-    return user.get_full_name() or user.email
+    return str(user)  # full name, else e-mail, else login identifier
 
 
 def _dossier_label(dossier) -> str:
