@@ -18,7 +18,28 @@ from accounts.validators import birth_date_check
 from territory.models import Department
 
 
-class SignUpForm(forms.Form):
+class NewPasswordForm(forms.Form):
+    """Two password fields that must match; the rules (Django's validators) are checked where the
+    account is known: below for a sign-up, in the service for an activation."""
+
+    password1 = forms.CharField(
+        label=_("Nouveau mot de passe"), strip=False,
+        help_text=_("Au moins 12 caractères. Évitez un mot de passe trop courant ou proche de votre nom."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Confirmez le mot de passe"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
+        return cleaned
+
+
+class SignUpForm(NewPasswordForm):
     first_name = forms.CharField(label=_("Prénom(s)"), max_length=150, widget=forms.TextInput(
         attrs={"autocomplete": "given-name"}))
     last_name = forms.CharField(label=_("Nom de famille"), max_length=150, widget=forms.TextInput(
@@ -28,15 +49,11 @@ class SignUpForm(forms.Form):
         help_text=_("Format attendu : nom@domaine.fr. Nous y enverrons un lien de confirmation."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    password1 = forms.CharField(
-        label=_("Mot de passe"), strip=False,
-        help_text=_("Au moins 12 caractères. Évitez un mot de passe trop courant ou proche de votre nom."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("Confirmez le mot de passe"), strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = _("Mot de passe")
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -44,9 +61,7 @@ class SignUpForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-        elif password1:
+        if password1 and not (password2 and password2 != password1):  # a mismatch is reported alone
             candidate = User(
                 email=cleaned.get("email", ""), first_name=cleaned.get("first_name", ""),
                 last_name=cleaned.get("last_name", ""),
@@ -176,25 +191,7 @@ class PortalPasswordChangeForm(PasswordChangeForm):
 
 LOGIN_ID_ATTRS = {"autocomplete": "username", "spellcheck": "false", "autocapitalize": "characters"}
 
-class _NewPasswordMixin(forms.Form):
-    password1 = forms.CharField(
-        label=_("Nouveau mot de passe"), strip=False,
-        help_text=_("Au moins 12 caractères. Évitez un mot de passe trop courant ou proche de votre nom."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("Confirmez le mot de passe"), strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
-            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-        return cleaned
-
-
-class ActivationForm(_NewPasswordMixin):
+class ActivationForm(NewPasswordForm):
     """Identifier, one-time code, new password: the password itself is checked by the service,
     with Django's validators, once the code is known to be right (the account is known then)."""
 
