@@ -188,7 +188,8 @@ def test_an_address_already_used_is_refused(mediator):
 
 @pytest.mark.parametrize("who", ["applicant", "unverified mediator", "support"])
 def test_only_verified_mediators_and_agents_make_accounts(who):
-    by = {"applicant": lambda: UserFactory(), "unverified mediator": lambda: StaffFactory(mediator=True, verified=False),
+    by = {"applicant": lambda: UserFactory(),
+          "unverified mediator": lambda: StaffFactory(mediator=True, verified=False),
           "support": lambda: StaffFactory(support=True)}[who]()
     with pytest.raises(PermissionDenied):
         make_person(by)

@@ -108,7 +108,8 @@ def test_a_mediator_reissues_a_code_after_checking_identity(mediator_client, med
     assert response.status_code == 302
     assert AuditEvent.objects.get(action="account.activation_reissued").data["identity_document_checked"] == "passport"
     wrong_birth = {**data, "identity_checked": "on", "birth_date": "1990-01-03"}
-    assert "Aucun compte" in mediator_client.post(reverse("backoffice:activation_reissue"), wrong_birth).content.decode()
+    response = mediator_client.post(reverse("backoffice:activation_reissue"), wrong_birth)
+    assert "Aucun compte" in response.content.decode()
 
 
 # --- The verification page ----------------------------------------------------------------------
