@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
-from accounts.models import AuditEvent, Membership, User
+from accounts.models import AuditEvent, Membership, OneTimeCode, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,13 +33,13 @@ class UserChangeAdminForm(UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
-    ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "email_verified_at", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff", "memberships__role"]
-    search_fields = ["email", "first_name", "last_name", "foreigner_number"]
+    ordering = ["last_name", "first_name", "id"]  # not the e-mail: some accounts have none
+    list_display = ["login_id", "email", "first_name", "last_name", "email_verified_at", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "origin", "memberships__role"]
+    search_fields = ["email", "login_id", "first_name", "last_name", "foreigner_number"]
     inlines = [MembershipInline]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["login_id", "email", "password", "origin"]}),
         (_("Identité"), {"fields": ["first_name", "last_name", "birth_date", "birth_place",
                                      "nationality", "foreigner_number"]}),
         (_("Coordonnées"), {"fields": ["phone", "address", "postal_code", "city", "department"]}),
@@ -49,7 +49,7 @@ class UserAdmin(DjangoUserAdmin):
                                    "date_joined", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = ["login_id", "origin", "date_joined", "last_login"]
     autocomplete_fields = ["department"]
     actions = ["unblock_second_factor"]
 
@@ -64,6 +64,24 @@ class UserAdmin(DjangoUserAdmin):
             done += 1
         self.message_user(request, ngettext(
             "%(count)s compte débloqué.", "%(count)s comptes débloqués.", done) % {"count": done})
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(admin.ModelAdmin):
+    """Read-only: codes are made by the services and only their hash is kept."""
+
+    list_display = ["user", "purpose", "status", "attempts", "created_at", "expires_at", "created_by"]
+    list_filter = ["purpose", "status"]
+    list_select_related = ["user", "created_by"]
+    exclude = ["code_hash"]
+    readonly_fields = ["user", "purpose", "status", "attempts", "created_at", "expires_at", "closed_at",
+                       "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEvent)

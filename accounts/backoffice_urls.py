@@ -10,4 +10,8 @@ urlpatterns = [
     path("", views.backoffice_home, name="home"),
     path("agents/<int:pk>/debloquer-double-authentification/", views.second_factor_unblock,
          name="second_factor_unblock"),
+    path("personnes/nouveau-compte/", views.person_account_create, name="person_account_create"),
+    path("personnes/nouveau-code/", views.activation_reissue, name="activation_reissue"),
+    path("personnes/<int:pk>/compte-cree/", views.person_account_created, name="person_account_created"),
+    path("personnes/<int:pk>/lettre-de-bienvenue/", views.welcome_letter_print, name="welcome_letter_print"),
 ]

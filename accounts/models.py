@@ -7,12 +7,14 @@ several memberships; staff must use a second factor (see accounts/middleware.py)
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -45,18 +47,62 @@ NATIONAL_ROLES = frozenset({Role.SUPPORT, Role.ADMINISTRATOR})
 STAFF_ROLES = PREFECTURE_ROLES | SITE_ROLES | NATIONAL_ROLES
 
 
+#: Login identifiers and activation codes use 31 symbols with no look-alikes (no 0/O, 1/I/L): they
+#: are printed on a letter, read aloud at a desk and typed by hand.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LOGIN_ID_GROUPS = 3  # "P7K-4QX-92M": 9 symbols, 31 ** 9 = 2.6e13 identifiers
+LOGIN_ID_RE = re.compile(rf"^[{CODE_ALPHABET}]{{3}}(-[{CODE_ALPHABET}]{{3}}){{{LOGIN_ID_GROUPS - 1}}}$")
+
+
+def login_id_new() -> str:
+    """A random login identifier, "P7K-4QX-92M". Not secret (it is printed on letters): the
+    password or the activation code is. The unique constraint settles the vanishing chance of a
+    repeat; ``UserManager`` draws again then (see ``_create_user``)."""
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _i in range(3 * LOGIN_ID_GROUPS))
+    return "-".join(symbols[i:i + 3] for i in range(0, len(symbols), 3))
+
+
+def login_id_normalize(raw: str) -> str:
+    """What a person typed -> the stored form: upper case, grouped by three with dashes; any other
+    text is returned stripped and upper-cased (it then matches no account)."""
+    compact = re.sub(r"[\s\-\u2010-\u2015.]", "", raw or "").upper()
+    if len(compact) == 3 * LOGIN_ID_GROUPS:
+        return "-".join(compact[i:i + 3] for i in range(0, len(compact), 3))
+    return compact
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra):
-        if not email:
-            raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+    def _create_user(self, email: str | None, password: str | None, **extra):
+        # No e-mail is allowed (an account made at a help point for a person without one): the
+        # login identifier is then the only way to sign in. Stored as NULL, never "": the unique
+        # constraints ignore NULLs, so any number of accounts may have no address.
+        email = self.normalize_email(email).lower() if email else None
+        user = self.model(email=email, **extra)
         user.set_password(password)
-        user.save(using=self._db)
-        return user
+        for attempt in range(5):
+            try:
+                # A savepoint, so that a repeated identifier (drawn by two sign-ups at once) is
+                # drawn again without spoiling the caller's transaction.
+                with transaction.atomic(using=self._db):
+                    user.save(using=self._db)
+                return user
+            except IntegrityError:
+                if attempt == 4 or self.filter(login_id=user.login_id).count() == 0:
+                    raise  # another constraint (the e-mail address, say): not ours to retry
+                user.login_id = login_id_new()
+        raise AssertionError("unreachable")
 
-    def create_user(self, email: str, password: str | None = None, **extra):
+    def get_by_natural_key(self, username: str | None) -> User:
+        """The account a person names at login: by e-mail address (with an "@", stored in lower
+        case; the login form lowers it) or else by login identifier, typed in any case, with or
+        without dashes. ``ModelBackend`` calls this, so both work in the one login field."""
+        if username and "@" in username:
+            return self.get(email=username)
+        return self.get(login_id=login_id_normalize(username or ""))
+
+    def create_user(self, email: str | None = None, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
@@ -76,8 +122,22 @@ phone_validator = RegexValidator(
 )
 
 
+class AccountOrigin(models.TextChoices):
+    SIGN_UP = "sign_up", _("Inscription en ligne")
+    ASSISTED = "assisted", _("Créé pour la personne par un médiateur ou un agent")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(_("adresse e-mail"), unique=True)
+    # Optional: NULL for a person without an address (never "": see the check constraint). The
+    # field's own unique index and the case-insensitive one below both ignore NULLs.
+    email = models.EmailField(_("adresse e-mail"), unique=True, null=True, blank=True)
+    login_id = models.CharField(
+        _("identifiant de connexion"), max_length=11, unique=True, default=login_id_new, editable=False,
+        help_text=_("Sert à se connecter, à la place de l'adresse e-mail ou avec elle."),
+    )
+    origin = models.CharField(
+        _("origine du compte"), max_length=10, choices=AccountOrigin.choices, default=AccountOrigin.SIGN_UP,
+    )
     first_name = models.CharField(_("prénom(s)"), max_length=150, blank=True)
     last_name = models.CharField(_("nom de famille"), max_length=150, blank=True)
     birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
@@ -133,7 +193,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(email__isnull=False), name="user_email_unique_ci",
+            ),
+            models.CheckConstraint(condition=~Q(email=""), name="user_email_null_not_empty"),
             models.UniqueConstraint(
                 fields=["foreigner_number"],
                 condition=~Q(foreigner_number=""),
@@ -143,17 +206,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [models.Index(fields=["email_verified_at", "date_joined"], name="user_unverified_idx")]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        return self.get_full_name() or self.email or self.login_id
 
     def get_full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name.upper()) if part)
 
     def get_short_name(self) -> str:
-        return self.first_name or self.email
+        return self.first_name or self.email or self.login_id
 
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def needs_email_verification(self) -> bool:
+        """Only a self sign-up must prove its address before signing in; an account made for a
+        person at a desk proves itself with the activation code of its welcome letter."""
+        return bool(self.email) and not self.email_verified and self.origin == AccountOrigin.SIGN_UP
 
     @property
     def competent_prefecture(self) -> Prefecture | None:
@@ -206,6 +275,55 @@ class Membership(models.Model):
     def __str__(self) -> str:
         scope = self.prefecture or self.site or _("national")
         return f"{self.get_role_display()} – {scope}"
+
+
+class OneTimeCode(models.Model):
+    """A secret code that lets a person without e-mail set their password: the activation code of
+    a welcome letter (made at a help point) or a password-reset code sent by SMS.
+
+    Only a hash is stored (Django's password hashers): the code is shown once, when it is made, and
+    never again. A code works once, until it expires, and for a few wrong tries only; then it is
+    closed and the person gets a new one (a new SMS, or a mediator at a help point). At most one
+    open code per person and purpose: a new one replaces the last (a partial unique index).
+    """
+
+    class Purpose(models.TextChoices):
+        ACTIVATION = "activation", _("Code d'activation")
+        SMS_RESET = "sms_reset", _("Code de réinitialisation par SMS")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("valable")
+        USED = "used", _("utilisé")
+        REPLACED = "replaced", _("remplacé")
+        LOCKED = "locked", _("bloqué après trop d'erreurs")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(_("usage"), max_length=12, choices=Purpose.choices)
+    code_hash = models.CharField(_("empreinte du code"), max_length=128)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    attempts = models.PositiveSmallIntegerField(_("essais erronés"), default=0)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("créé par"),
+    )
+
+    class Meta:
+        verbose_name = _("code à usage unique")
+        verbose_name_plural = _("codes à usage unique")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose"], condition=Q(status="open"), name="one_time_code_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} – {self.user_id} ({self.status})"
+
+    @property
+    def expired(self) -> bool:
+        return timezone.now() >= self.expires_at
 
 
 class AuditEvent(models.Model):

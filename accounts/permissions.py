@@ -10,7 +10,9 @@ forget the second factor:
   of these roles; empty without a verified second factor;
 - ``is_verified_agent_of(user=..., prefecture_id=..., roles=...)``: "is this a verified agent (or
   supervisor) of this prefecture";
-- ``staff_site_ids(user=..., roles=...)``: the same for site roles (mediators).
+- ``staff_site_ids(user=..., roles=...)``: the same for site roles (mediators);
+- ``may_create_person_accounts(user=...)``: may make an account for a person at a desk (a
+  verified mediator of a site, or a verified agent); ``mediator_site_ids`` for the mediator's pages.
 
 ``role_prefecture_ids`` is the only question asked without a second factor: whether *another*
 person (the agent a file is assigned to, say) holds a role there. It grants the caller nothing.
@@ -92,5 +94,28 @@ def second_factor_person_get(*, by: User | AnonymousUser, pk: int) -> User:
     """The staff member whose second factor ``by`` may unblock; 404 for anyone else."""
     person = User.objects.filter(pk=pk).first()
     if person is None or not may_unblock_second_factor(by=by, person=person):
+        raise Http404
+    return person
+
+
+def mediator_site_ids(*, user: User | AnonymousUser) -> set[int]:
+    """Sites where the person acts now as a digital mediator (verified second factor)."""
+    return staff_site_ids(user=user, roles=(Role.MEDIATOR,))
+
+
+def may_create_person_accounts(*, user: User | AnonymousUser) -> bool:
+    """Who may make an account for a person, issue their welcome letter or a new activation code:
+    a verified mediator of a site (a help point, at the desk) or a verified agent or supervisor of
+    a prefecture (the substitution channel, issue 11)."""
+    return bool(mediator_site_ids(user=user) or staff_prefecture_ids(user=user))
+
+
+def person_account_get_for_staff(*, by: User | AnonymousUser, pk: int) -> User:
+    """An account made (or to be re-activated) at a desk, for a verified mediator or agent: never a
+    member of staff. Anything else is ``Http404``."""
+    if not may_create_person_accounts(user=by):
+        raise Http404
+    person = User.objects.filter(pk=pk, is_staff=False, is_superuser=False, memberships__isnull=True).first()
+    if person is None:
         raise Http404
     return person

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from accounts.models import STAFF_ROLES, Membership, Role, User
+from accounts.models import STAFF_ROLES, AccountOrigin, Membership, Role, User, login_id_normalize
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -36,7 +36,18 @@ def user_is_staff_member(*, user: User | AnonymousUser) -> bool:
 
 
 def users_unverified_before(*, cutoff) -> QuerySet[User]:
+    """Self sign-ups whose address was never verified: never an account made at a desk for a
+    person (with or without an address), which proves itself with its activation code."""
     return User.objects.filter(
+        origin=AccountOrigin.SIGN_UP, email__isnull=False,
         email_verified_at__isnull=True, date_joined__lt=cutoff, is_staff=False, is_superuser=False,
         memberships__isnull=True,
     )
+
+
+def person_account_by_login_id(*, login_id: str, birth_date) -> User | None:
+    """The applicant a mediator names by the identifier of their letter and their birth date."""
+    return User.objects.filter(
+        login_id=login_id_normalize(login_id), birth_date=birth_date, is_staff=False, is_superuser=False,
+        memberships__isnull=True,
+    ).first()

@@ -10,24 +10,34 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import forms, services
+from accounts import forms, hooks, services
 from accounts.decorators import STAFF_ONLY_MESSAGE, role_required
-from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from accounts.permissions import second_factor_person_get, second_factor_verified
-from accounts.selectors import user_is_staff_member, user_memberships, user_roles
+from accounts.http import AuthenticatedHttpRequest, client_ip, rate_limit_allow
+from accounts.models import OneTimeCode, User
+from accounts.permissions import (
+    mediator_site_ids,
+    person_account_get_for_staff,
+    second_factor_person_get,
+    second_factor_verified,
+)
+from accounts.selectors import (
+    person_account_by_login_id,
+    user_is_staff_member,
+    user_memberships,
+    user_roles,
+)
 
 # Resend and sign-up mails: at most one per address a minute, against mail bombing.
 MAIL_THROTTLE_SECONDS = 60
@@ -306,7 +316,166 @@ def backoffice_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.session["backup_codes"] = services.backup_codes_regenerate(user=request.user)
         return redirect("accounts:backup_codes")
     return render(request, "accounts/backoffice_home.html", {
+        "is_mediator": bool(mediator_site_ids(user=request.user)),
         "memberships": user_memberships(user=request.user),
         "roles": user_roles(user=request.user),
         "backup_codes_remaining": services.backup_codes_remaining(user=request.user),
     })
+
+
+# --- Accounts without e-mail: activation and SMS reset ------------------------------------------
+
+#: Code tries allowed per client address and window, on top of each code's own try limit: against
+#: trying one guess on many identifiers. Generous, since a help point puts many people behind one IP.
+CODE_TRY_LIMIT = 30
+CODE_TRY_WINDOW_SECONDS = 10 * 60
+SMS_PER_ADDRESS_LIMIT = 10
+
+
+def _code_page(request: HttpRequest, *, form_class, purpose: str, template: str, done_message: str) -> HttpResponse:
+    form = form_class(request.POST or None, initial={"login_id": request.GET.get("identifiant", "")})
+    status = 200
+    closed = False
+    if request.method == "POST" and form.is_valid():
+        if not rate_limit_allow(scope="accounts:code", key=client_ip(request), limit=CODE_TRY_LIMIT,
+                                window_seconds=CODE_TRY_WINDOW_SECONDS):
+            form.add_error(None, _("Trop d'essais depuis cet appareil : réessayez dans quelques minutes."))
+            status = 429
+        else:
+            data = form.cleaned_data
+            try:
+                outcome = services.one_time_code_redeem(
+                    login_id=data["login_id"], code=data["code"], password=data["password1"], purpose=purpose)
+            except ValidationError as error:
+                form.add_error("password1", error)
+            else:
+                if outcome is services.Redeemed.DONE:
+                    messages.success(request, done_message)
+                    return redirect("accounts:login")
+                if outcome is services.Redeemed.CLOSED:
+                    closed = True
+                    status = 400
+                else:
+                    form.add_error("code", _("Identifiant ou code incorrect. Vérifiez-les et réessayez : après "
+                                             "plusieurs erreurs, le code ne fonctionne plus."))
+                    status = 400
+    return render(request, template, {"form": form, "closed": closed}, status=status)
+
+
+@sensitive_post_parameters("code", "password1", "password2")
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    """/compte/activer/: identifier + activation code of the welcome letter + new password."""
+    return _code_page(request, form_class=forms.ActivationForm, purpose=OneTimeCode.Purpose.ACTIVATION,
+                      template="accounts/activate.html",
+                      done_message=_("Votre compte est activé. Connectez-vous avec votre identifiant et "
+                                     "votre nouveau mot de passe."))
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_sms(request: HttpRequest) -> HttpResponse:
+    """A person without e-mail asks for a code by SMS; the answer is the same for any identifier."""
+    form = forms.SmsResetStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login_id = form.cleaned_data["login_id"]
+        if rate_limit_allow(scope="accounts:sms", key=client_ip(request), limit=SMS_PER_ADDRESS_LIMIT,
+                            window_seconds=CODE_TRY_WINDOW_SECONDS) and _mail_allowed("sms", login_id):
+            services.password_reset_sms_start(login_id=login_id)
+        messages.info(request, _("Si ce compte a un numéro de téléphone mobile et pas d'adresse e-mail, un code "
+                                 "vient d'y être envoyé par SMS. Il expire dans %(minutes)s minutes.")
+                      % {"minutes": settings.ACCOUNT_SMS_CODE_MINUTES})
+        return redirect(f"{reverse('accounts:password_reset_sms_confirm')}?{urlencode({'identifiant': login_id})}")
+    return render(request, "accounts/password_reset_sms.html", {"form": form})
+
+
+@sensitive_post_parameters("code", "password1", "password2")
+@require_http_methods(["GET", "POST"])
+def password_reset_sms_confirm(request: HttpRequest) -> HttpResponse:
+    return _code_page(request, form_class=forms.SmsResetConfirmForm, purpose=OneTimeCode.Purpose.SMS_RESET,
+                      template="accounts/password_reset_sms_confirm.html",
+                      done_message=_("Votre mot de passe est modifié. Vous pouvez vous connecter."))
+
+
+# --- Mediators: accounts for people without e-mail ---------------------------------------------
+#
+# Under /backoffice/, for mediators of a site (with a verified second factor: role_required).
+
+#: The code of an account just made, kept in the session only until the confirmation page shows it.
+SHOWN_ONCE_SESSION_KEY = "person_account_shown_once"
+
+
+_mediator_only = role_required(
+    mediator_site_ids, gettext_lazy("Seuls les médiateurs numériques d'un point d'accueil ont accès à cette page.")
+)
+
+
+@require_http_methods(["GET", "POST"])
+@_mediator_only
+def person_account_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = forms.PersonAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.account_create_for_person(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        else:
+            return _show_once(request, made)
+    return render(request, "accounts/person_account_create.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@_mediator_only
+def activation_reissue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A mediator checks a person's identity and gives them a new activation code and letter."""
+    form = forms.ActivationReissueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = person_account_by_login_id(login_id=data["login_id"], birth_date=data["birth_date"])
+        if person is None:
+            form.add_error("login_id", _("Aucun compte ne correspond à cet identifiant et à cette date de naissance."))
+        else:
+            made = services.account_activation_reissue(user=person, by=request.user,
+                                                       identity_document=data["identity_document"])
+            return _show_once(request, made)
+    return render(request, "accounts/activation_reissue.html", {"form": form})
+
+
+def _show_once(request: HttpRequest, made: services.PersonAccount) -> HttpResponse:
+    request.session[SHOWN_ONCE_SESSION_KEY] = {
+        "user": made.user.pk, "code": made.activation_code, "letter": made.letter_id,
+    }
+    return redirect("backoffice:person_account_created", pk=made.user.pk)
+
+
+@_mediator_only
+def person_account_created(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The identifier and the activation code, shown once, and the letter to print now."""
+    person = person_account_get_for_staff(by=request.user, pk=pk)
+    shown = request.session.pop(SHOWN_ONCE_SESSION_KEY, None)
+    if not shown or shown.get("user") != person.pk:
+        return render(request, "accounts/person_account_created.html", {"person": person, "gone": True})
+    return render(request, "accounts/person_account_created.html", {
+        "person": person, "code": shown["code"], "letter_id": shown["letter"],
+    })
+
+
+@sensitive_post_parameters("code")
+@require_POST
+@_mediator_only
+def welcome_letter_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The welcome letter with its activation code, printed at the desk. The page that showed the
+    code sends it back; it is checked against the stored hash and printed, never kept."""
+    person = person_account_get_for_staff(by=request.user, pk=pk)
+    code = request.POST.get("code", "")
+    letter_id = request.POST.get("letter", "")
+    if not letter_id.isdigit() or not services.activation_code_matches(user=person, code=code):
+        raise Http404
+    if not person.issued_documents.filter(pk=int(letter_id), kind="welcome_letter").exists():
+        raise Http404
+    pdf = hooks.call("welcome_letter_pdf", int(letter_id), services.code_normalize(code))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="lettre-{person.login_id}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -44,7 +44,7 @@ def french_date(value: date | str | None) -> str:
 
 def agent_label(user: User) -> str:
     """An agent, named as everywhere in the back-office."""
-    return user.get_full_name() or user.email
+    return str(user)  # full name, else e-mail, else login identifier
 
 
 def dossier_label(dossier: Dossier) -> str:

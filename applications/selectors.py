@@ -204,7 +204,7 @@ def applicant_snapshot(*, dossier: Dossier) -> dict[str, str]:
     name = person_name(first=identity.get("first_name") or user.first_name,
                        last=identity.get("last_name") or user.last_name)
     return {
-        "name": name or user.email,
+        "name": name or str(user),  # str(): full name, else e-mail, else login identifier
         "birth_date": identity.get("birth_date") or (user.birth_date.isoformat() if user.birth_date else ""),
         "foreigner_number": identity.get("foreigner_number") or user.foreigner_number or "",
     }

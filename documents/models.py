@@ -36,6 +36,7 @@ class DocumentKind(models.TextChoices):
     EXTENSION_CERTIFICATE = "extension_certificate", _("Attestation de prolongation d'instruction")
     FAVOURABLE_DECISION = "favourable_decision", _("Attestation de décision favorable")
     CONVOCATION = "convocation", _("Convocation")
+    WELCOME_LETTER = "welcome_letter", _("Lettre de bienvenue (identifiant de connexion)")
 
 
 #: The part of a document's number that says its kind: ANEF-ADD-2026-00000123.
@@ -44,6 +45,7 @@ NUMBER_PREFIXES = {
     DocumentKind.EXTENSION_CERTIFICATE: "API",
     DocumentKind.FAVOURABLE_DECISION: "ADF",
     DocumentKind.CONVOCATION: "CNV",
+    DocumentKind.WELCOME_LETTER: "LBV",
 }
 
 

@@ -70,6 +70,22 @@ prolongation d'instruction; issued by ``applications.services.certificates``)::
         "booking": int,                # the booking's id, for the links to move or cancel it
     }
 
+``documents/pdf/welcome_letter.html`` (kind ``welcome_letter``; an account made for a person at a
+desk, issued by ``welcome_letter_issue``, subject the account itself)::
+
+    {
+        "applicant": {"name": str, "birth_date": str, "foreigner_number": str},   # _holder.html
+        "login_id": str,               # "P7K-4QX-92M": not a secret
+        "address": [str, ...],         # the postal address block, one line each; [] if none
+        "activation_until": str,       # ISO 8601 date: the activation code's last day
+        "activate_url": str,           # SITE_URL + /compte/activer/
+        "reset_by_sms": bool,          # the account has a phone and no e-mail: reset by SMS
+    }
+
+The activation code is a secret and is never part of this context (``_check_context`` refuses it):
+``welcome_letter_pdf`` renders the letter once more with the code, at the desk, and stores nothing.
+The PDF the worker stores from the context says instead that the code was handed over separately.
+
 Every template also receives, from ``document_render``: ``document`` (number, verification code,
 issue date, validity, holder snapshot, language), ``qr_svg``, ``verification_url`` and
 ``translation_language`` (used by ``{% bilingual %}``); see ``document_pdf_context``.
@@ -128,7 +144,14 @@ CONTEXT_CONTRACTS: dict[str, dict[str, Any]] = {
                      "allows_work"},
         "applicant": {"name", "birth_date", "foreigner_number"},
     },
+    DocumentKind.WELCOME_LETTER: {
+        "required": {"applicant", "login_id", "address", "activation_until", "activate_url", "reset_by_sms"},
+        "applicant": {"name", "birth_date", "foreigner_number"},
+    },
 }
+
+#: Keys a stored context may never hold: secrets are rendered, not kept (welcome_letter_pdf).
+SECRET_KEYS = frozenset({"activation_code", "code", "password"})
 
 
 def _check_context(kind: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +166,8 @@ def _check_context(kind: str, context: dict[str, Any]) -> dict[str, Any]:
     missing |= {f"applicant.{key}" for key in contract.get("applicant", set()) - stored.get("applicant", {}).keys()}
     if missing:
         raise ValueError(f"Context of a {kind} lacks: {', '.join(sorted(missing))}")
+    if secrets_found := SECRET_KEYS & stored.keys():
+        raise ValueError(f"A document's context must not hold a secret: {', '.join(sorted(secrets_found))}")
     if kind != DocumentKind.FILING_RECEIPT:  # the checks below are the receipt's own
         return stored
     stored.setdefault("on_time", None)
@@ -337,3 +362,53 @@ def document_revoke(*, document: IssuedDocument, by: User | None, reason: str) -
     audit_record(actor=by, action="document.revoked", obj=document,
                  data={"number": document.number, "before": before, "reason": reason})
     return document
+
+
+# --- Welcome letters (accounts made at a desk) ---------------------------------------------------
+
+WELCOME_LETTER_TEMPLATE = "documents/pdf/welcome_letter.html"
+
+
+@transaction.atomic
+def welcome_letter_issue(*, user: User, by: User | None) -> IssuedDocument:
+    """Issues the welcome letter of an account made for a person (``accounts.services.assisted``
+    calls it through ``accounts.hooks``): login identifier, postal address in the window-envelope
+    position, how and until when to activate. It replaces the person's previous welcome letter.
+
+    The activation code is not in it: see ``welcome_letter_pdf``."""
+    previous = (IssuedDocument.objects.filter(holder=user, kind=DocumentKind.WELCOME_LETTER,
+                                              status=DocumentStatus.VALID).order_by("-issued_at").first())
+    address = [line for line in (
+        user.get_full_name(), user.address, f"{user.postal_code} {user.city}".strip(),
+    ) if line] if user.address else []
+    open_code = user.one_time_codes.filter(purpose="activation", status="open").order_by("-id").first()
+    activation_until = timezone.localdate(open_code.expires_at) if open_code else timezone.localdate()
+    return document_issue(
+        kind=DocumentKind.WELCOME_LETTER, holder=user, subject=user, template=WELCOME_LETTER_TEMPLATE,
+        context={
+            "applicant": {
+                "name": user.get_full_name(),
+                "birth_date": user.birth_date.isoformat() if user.birth_date else "",
+                "foreigner_number": user.foreigner_number,
+            },
+            "login_id": user.login_id,
+            "address": address,
+            "activation_until": activation_until.isoformat(),
+            "activate_url": settings.SITE_URL + reverse("accounts:activate"),
+            "reset_by_sms": bool(user.phone and not user.email),
+        },
+        valid_until=activation_until, supersedes=previous, by=by,
+    )
+
+
+def welcome_letter_pdf(*, document: IssuedDocument, activation_code: str) -> bytes:
+    """The welcome letter with its activation code, rendered now for the mediator to print.
+
+    The code is given to the template only: it is not stored (neither in ``context`` nor as a
+    file) and not logged. The caller checks first that the code is the person's open one."""
+    if document.kind != DocumentKind.WELCOME_LETTER:
+        raise ValueError("Only a welcome letter carries an activation code.")
+    with translation.override("fr"):
+        context = document_pdf_context(document=document)
+        context["activation_code"] = activation_code
+        return render_pdf(document.template, context)

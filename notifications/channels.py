@@ -20,10 +20,10 @@ sms_logger = logging.getLogger("notifications.sms")
 
 def send_email(notification: Notification) -> None:
     # The address is read at send time: a person who corrected it meanwhile gets the message there.
-    send_mail(
-        notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
-        [notification.recipient.email], fail_silently=False,
-    )
+    email = notification.recipient.email
+    if not email:
+        raise ValueError("The recipient has no e-mail address any more.")
+    send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
 
 
 def send_sms(notification: Notification) -> None:

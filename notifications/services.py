@@ -70,7 +70,7 @@ def notify(
             sent_at=now if channel == Channel.INBOX else None,
             created_at=now,
         )
-        for channel in _channels_for(recipient)
+        for channel in channels_for(recipient)
         if channel not in existing
     ]
     if not rows:
@@ -89,13 +89,27 @@ def notify(
     return created
 
 
-def _channels_for(recipient: User) -> list[str]:
+def channels_for(recipient: User) -> list[str]:
+    """The channels a message to ``recipient`` goes by: the one rule, used by ``notify``.
+
+    Always the inbox of the person's space. With an e-mail address: the channels the person chose
+    in their profile (e-mail; SMS if they have a phone; letters). Without one (an account made at a
+    help point), never e-mail, and whatever they chose, a way that reaches them outside the portal:
+    SMS when they have a mobile phone, otherwise a letter (it waits in the outbox to be printed);
+    a letter too when they asked for letters.
+    """
     chosen: list[str] = [Channel.INBOX]
-    if recipient.notify_by_email and recipient.email:
-        chosen.append(Channel.EMAIL)
-    if recipient.notify_by_sms and recipient.phone:
+    if recipient.email:
+        if recipient.notify_by_email:
+            chosen.append(Channel.EMAIL)
+        if recipient.notify_by_sms and recipient.phone:
+            chosen.append(Channel.SMS)
+        if recipient.notify_by_post:
+            chosen.append(Channel.LETTER)
+        return chosen
+    if recipient.phone:
         chosen.append(Channel.SMS)
-    if recipient.notify_by_post:
+    if not recipient.phone or recipient.notify_by_post:
         chosen.append(Channel.LETTER)
     return chosen
 
@@ -139,6 +153,14 @@ def _sms_text(subject: str, url: str) -> str:
 
 
 # --- Sending ------------------------------------------------------------------------------------
+
+def sms_send_direct(phone: str, text: str) -> None:
+    """Sends one SMS from a worker after commit, without an outbox row: for a secret code (an
+    account's password-reset code), which must not be stored in ``Notification.body``. Like the
+    account e-mails, it travels only in the task's message. Registered as the ``sms_send`` hook of
+    ``accounts`` (``notifications.apps``)."""
+    enqueue("notifications.tasks.deliver_sms", phone, text)
+
 
 _DISPATCH: dict[str, Callable[[Notification], None]] = {
     Channel.EMAIL: channels.send_email,

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from notifications.channels import get_sms_backend
 from notifications.models import Notification, Status
 from notifications.selectors import notifications_due_for_retry
 from notifications.services import notification_send
@@ -30,6 +31,14 @@ def send_notification(notification_id: int) -> None:
     if notification is None or notification.status != Status.PENDING:
         return
     notification_send(notification=notification)
+
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def deliver_sms(phone: str, text: str) -> None:
+    """A transport task, like ``accounts.tasks.deliver_email``: the text (a one-time code) exists
+    only in this message, never in the outbox or a log line of ours."""
+    # idempotency: none to check (no row); a duplicate delivery sends the same code twice, harmless.
+    get_sms_backend().send(phone, text)
 
 
 @shared_task(ignore_result=True)

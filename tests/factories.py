@@ -1,6 +1,7 @@
 """Test factories and the small helpers that go with them. A test states its situation in one line.
 
-- ``UserFactory``: an applicant whose e-mail address is verified (``unverified=True``: not yet).
+- ``UserFactory``: an applicant whose e-mail address is verified (``unverified=True``: not yet;
+  ``without_email=True``: an account made at a desk for a person with no address, no phone).
 - ``StaffFactory``: a member of staff with a verified second factor, agent of the Rhône (69) by
   default. One trait per role, each with its membership: ``supervisor=True``, ``mediator=True``
   (on a site of the Rhône, ``role__site=`` for another), ``support=True`` (national);
@@ -51,6 +52,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     class Params:
         unverified = factory.Trait(email_verified_at=None)
+        without_email = factory.Trait(email=None, email_verified_at=None, origin="assisted",
+                                      notify_by_email=False)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

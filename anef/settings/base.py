@@ -166,6 +166,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Finds the account by e-mail address or login identifier ("P7K-4QX-92M"), typed in the same
+    # field: accounts.models.UserManager.get_by_natural_key.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -196,6 +198,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # and an IP lockout there would shut a whole desk out. axes.W006 warns about exactly this choice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
+# One key per account whichever way the person names it (e-mail or login identifier), so that
+# switching from one to the other does not restart the count (accounts.lockout.axes_username).
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
@@ -362,3 +367,9 @@ CONVOCATION_MIN_NOTICE_WORKING_DAYS = env.int("CONVOCATION_MIN_NOTICE_WORKING_DA
 CONVOCATION_MOVABLE_DAYS = env.int("CONVOCATION_MOVABLE_DAYS", default=30)
 PORTAL_NAME = _("Étrangers en France")
 UNVERIFIED_ACCOUNT_RETENTION = timedelta(days=env.int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 7))
+# Accounts made at a desk for a person (docs/accounts.md): days a welcome letter's activation code
+# stays valid, wrong tries before it is blocked (then a mediator issues a new one).
+ACCOUNT_ACTIVATION_DAYS = env.int("ACCOUNT_ACTIVATION_DAYS", default=30)
+ACCOUNT_CODE_MAX_ATTEMPTS = env.int("ACCOUNT_CODE_MAX_ATTEMPTS", default=5)
+# Minutes a password-reset code sent by SMS stays valid.
+ACCOUNT_SMS_CODE_MINUTES = env.int("ACCOUNT_SMS_CODE_MINUTES", default=15)

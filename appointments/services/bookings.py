@@ -113,7 +113,7 @@ def booking_record(
             # reschedule's released seat would be proposed as free.
             raise SlotTaken(_("Ce créneau vient d'être pris. Voici les prochains créneaux libres."))
     booking = Booking.objects.create(
-        slot=slot, motive=slot.motive, person=person, person_name=person.get_full_name() or person.email,
+        slot=slot, motive=slot.motive, person=person, person_name=str(person),
         subject_type=subject.type if subject else "", subject_id=subject.id if subject else "",
         kind=kind, movable_until=movable_until, created_by=by, rescheduled_from=rescheduled_from,
     )

@@ -116,7 +116,7 @@ def test_login_with_a_wrong_password_is_refused_with_a_message(client):
     user = UserFactory()
     response = client.post(reverse("accounts:login"), {"username": user.email, "password": "nope"})
     assert response.status_code == 200
-    assert "Adresse e-mail ou mot de passe incorrect" in response.content.decode()
+    assert "Adresse e-mail, identifiant ou mot de passe incorrect" in response.content.decode()
 
 
 def test_login_sets_the_language_of_the_profile(client):

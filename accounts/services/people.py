@@ -52,7 +52,11 @@ def audit_record(
 # --- E-mail -------------------------------------------------------------------------------------
 
 def account_email_send(*, user: User, template: str, context: dict[str, Any]) -> None:
-    """Render an account e-mail in the person's language and send it from a worker after commit."""
+    """Render an account e-mail in the person's language and send it from a worker after commit.
+
+    A person without an address gets nothing (their messages go by SMS or letter: notifications)."""
+    if not user.email:
+        return
     with translation.override(user.preferred_language):
         context = {"user": user, "site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
@@ -95,7 +99,7 @@ def user_sign_up(
 
 
 def user_send_verification_email(*, user: User) -> None:
-    if user.email_verified:
+    if user.email_verified or not user.email:
         return
     account_email_send(user=user, template="verify_email", context={"verify_url": _verification_url(user)})
 
@@ -141,8 +145,15 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
         errors["phone"] = _("Indiquez un numéro de téléphone mobile pour recevoir des SMS.")
     if merged["notify_by_post"] and not (merged["address"] and merged["postal_code"] and merged["city"]):
         errors["address"] = _("Indiquez votre adresse complète pour recevoir des courriers.")
-    if not (merged["notify_by_email"] or merged["notify_by_sms"] or merged["notify_by_post"]):
+    if not ((merged["notify_by_email"] and user.email) or merged["notify_by_sms"] or merged["notify_by_post"]):
         errors["notify_by_email"] = _("Choisissez au moins un moyen d'être prévenu.")
+    if not user.email and not merged["phone"] and not (
+        merged["address"] and merged["postal_code"] and merged["city"]
+    ):
+        # Without e-mail, the phone (SMS) or the postal address (letters) is the only way to
+        # reach the person: one must stay (notifications.services.channels_for).
+        errors["phone"] = _("Sans adresse e-mail, indiquez un numéro de téléphone mobile ou une "
+                            "adresse postale complète : c'est ainsi que nous vous écrirons.")
     if errors:
         raise ValidationError(errors)
     if not changes:

@@ -1,0 +1,41 @@
+"""What accounts asks of the apps above it, without importing them (docs/architecture.md).
+
+An account made at a help point needs a welcome letter (``documents``) and a person without e-mail
+resets their password with a code sent by SMS (``notifications``'s SMS adapter). Both apps sit
+above ``accounts``, so each registers its function here in its ``AppConfig.ready()``; accounts
+calls them through this module. Unregistered (an app not installed), the call raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Hooks:
+    #: (phone, text) -> None: sends one SMS from a worker after commit, outside the outbox (a
+    #: secret code must not sit in ``Notification.body``). Registered by ``notifications``.
+    sms_send: Callable[[str, str], None] | None = None
+    #: (user, by) -> document id: issues the person's welcome letter in the caller's transaction,
+    #: its stored context without the activation code. Registered by ``documents``.
+    welcome_letter_issue: Callable[[Any, Any], int] | None = None
+    #: (document id, activation code) -> PDF bytes: the letter printed now, with the code, which is
+    #: never stored. Registered by ``documents``.
+    welcome_letter_pdf: Callable[[int, str], bytes] | None = None
+
+
+hooks = Hooks()
+
+
+def register(**functions: Callable[..., Any]) -> None:
+    for name, function in functions.items():
+        if not hasattr(Hooks, name):
+            raise AttributeError(f"accounts.hooks has no hook {name!r}")
+        setattr(hooks, name, function)
+
+
+def call(name: str, *args: Any) -> Any:
+    function = getattr(hooks, name)
+    if function is None:
+        raise RuntimeError(f"No app registered the accounts hook {name!r}.")
+    return function(*args)
