@@ -3,7 +3,7 @@ each view admits only the roles ``substitution.access`` names."""
 
 from django.urls import path
 
-from substitution import views
+from substitution.views import reports as views
 
 app_name = "substitution_backoffice"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from substitution import views
+from substitution.views import reports as views
 
 app_name = "substitution"
 

@@ -247,7 +247,7 @@ def test_the_owner_follows_from_their_space_and_others_get_404(client):
 
 
 def test_anonymous_reports_are_rate_limited_per_address(client):
-    from substitution.views import ANONYMOUS_REPORTS_PER_HOUR
+    from substitution.views.reports import ANONYMOUS_REPORTS_PER_HOUR
 
     for _ in range(ANONYMOUS_REPORTS_PER_HOUR):
         assert client.post(REPORT, anonymous_post()).status_code == 302

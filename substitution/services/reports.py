@@ -162,7 +162,7 @@ def report_open(
         first_name=person.first_name if person else contact.first_name,
         last_name=person.last_name if person else contact.last_name,
         phone=person.phone if person else contact.phone,
-        email=person.email if person else contact.email,
+        email=(person.email or "") if person else contact.email,
         address=person.address if person else contact.address,
         postal_code=person.postal_code if person else contact.postal_code,
         city=person.city if person else contact.city,

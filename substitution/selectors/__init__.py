@@ -1,0 +1,15 @@
+"""Reads of the substitution app; import from here."""
+
+from substitution.selectors.reports import (  # noqa: F401
+    QueueFilters,
+    anomalies_to_link,
+    evidence_get,
+    report_evidence,
+    report_get_by_secret,
+    report_get_for_user,
+    report_is_overseen_by,
+    report_timeline,
+    reports_for_person,
+    reports_queue,
+    secret_hash,
+)

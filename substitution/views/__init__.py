@@ -1,0 +1,1 @@
+"""Pages of the substitution app: one module per part of the flow."""
