@@ -1,4 +1,5 @@
 import importlib
+import os
 
 import pytest
 
@@ -10,6 +11,24 @@ REFERENCE_DATA = (
     "applications.migrations.0008_catalogue_english",
     "appointments.migrations.0002_load_motives",
 )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``make mutation`` (ANEF_MUTATION=1) several test processes share one database kept
+    between runs (``--reuse-db``): a transactional test (live server, real worker, threads) would
+    flush it under the others' feet, so those tests are left out there (docs/testing.md)."""
+    if not os.environ.get("ANEF_MUTATION"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+            name in getattr(item, "fixturenames", ()) for name in ("transactional_db", "live_server", "celery_worker")
+        )
+        (left_out if transactional else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)
