@@ -73,3 +73,46 @@ def test_priority_rights_at_risk_then_overdue_then_age():
     for dossier, bucket in expected.items():
         if bucket != 9:
             assert stored[dossier.pk] == bucket
+
+
+def stored(dossier) -> tuple[int, object]:
+    return tuple(Dossier.objects.filter(pk=dossier.pk).values_list("priority", "priority_date").get())
+
+
+def test_the_nightly_refresh_stores_the_same_priority_and_date_as_the_rule_for_one_dossier():
+    today = timezone.localdate()
+    dossiers = [
+        # rights at risk: dated by the permit's end
+        DossierFactory(status="under_review", permit_expires_on=today + timedelta(days=5),
+                       legal_deadline=today + timedelta(days=20)),
+        # a permit that ends in a year is no risk yet
+        DossierFactory(status="under_review", permit_expires_on=today + timedelta(days=365),
+                       legal_deadline=today + timedelta(days=20)),
+        # once decided favourably, the person's right no longer hangs on the file
+        DossierFactory(status="decided_favourable", permit_expires_on=today + timedelta(days=5),
+                       legal_deadline=today + timedelta(days=20)),
+        # past the legal deadline: dated by the deadline
+        DossierFactory(status="submitted", legal_deadline=today - timedelta(days=3)),
+        # the rest: dated by the filing
+        DossierFactory(status="submitted", legal_deadline=today + timedelta(days=3)),
+    ]
+    Dossier.objects.update(priority=5, priority_date=None)  # stale
+
+    priorities_refresh(today=today)
+
+    assert [stored(dossier) for dossier in dossiers] == [priority_for(dossier, today) for dossier in dossiers]
+    assert [stored(dossier)[0] for dossier in dossiers] == [0, 2, 2, 1, 2]
+    assert stored(dossiers[0])[1] == today + timedelta(days=5)
+    assert stored(dossiers[3])[1] == today - timedelta(days=3)
+
+
+def test_refreshing_some_dossiers_leaves_the_others_as_they_were():
+    today = timezone.localdate()
+    refreshed, untouched = (DossierFactory(status="submitted", legal_deadline=today - timedelta(days=3))
+                            for _ in range(2))
+    Dossier.objects.update(priority=5, priority_date=None)
+
+    assert priorities_refresh(today=today, queryset=Dossier.objects.filter(pk=refreshed.pk)) == 1
+
+    assert stored(refreshed) == (1, today - timedelta(days=3))
+    assert stored(untouched) == (5, None)

@@ -566,3 +566,85 @@ def test_a_truncated_jpeg_is_refused_even_after_weasyprint_is_imported():
     with pytest.raises(ValidationError) as error:
         validate_upload(SimpleUploadedFile("photo.jpg", data), allowed_formats=["jpeg"], max_bytes=10**6)
     assert error.value.code == "image_damaged"
+
+
+# --- What the person is told, and what is kept of an image ---------------------------------------
+
+MEBIBYTE = 1024 * 1024
+
+
+@pytest.mark.parametrize(("max_bytes", "shown"), [
+    (5 * MEBIBYTE, "5\u00a0Mo"),
+    (MEBIBYTE, "1\u00a0Mo"),  # exactly one mebibyte is written in Mo
+    (MEBIBYTE + MEBIBYTE // 2, "1,5\u00a0Mo"),
+    (int(1.96 * MEBIBYTE), "2\u00a0Mo"),  # rounded to one decimal, then written without ",0"
+    (200 * 1024, "200\u00a0ko"),
+])
+def test_the_size_limit_is_told_in_the_units_of_a_file_manager(max_bytes, shown):
+    error = refusal(upload("gros.pdf", b"%PDF-1.7\n" + b"0" * max_bytes), max_bytes=max_bytes)
+
+    assert error.code == "too_large"
+    assert f"la taille maximale de {shown}. " in error.messages[0]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: png_header_only(8000, 5001),  # just over the limit: seen in the header
+    lambda: png_header_only(100_000, 100_000),  # far over it: Pillow's own guard trips first
+], ids=["header", "pillow-guard"])
+def test_a_picture_over_the_pixel_limit_is_told_the_limit_in_millions(build):
+    error = refusal(upload("plan.png", build()))
+
+    assert error.code == "image_too_large"
+    assert "(plus de 40 millions de pixels)" in error.messages[0]
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "LA", "RGB", "RGBA", "I;16"])
+def test_a_png_keeps_its_colours_as_they_are(mode):
+    content = image_bytes("PNG", mode=mode) if mode in ("1", "RGB") else _png_of_mode(mode)
+
+    reopened = _reopened(accept("scan.png", content))
+
+    assert reopened.mode == mode
+
+
+def _png_of_mode(mode: str) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (30, 20)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_palette_png_without_transparency_becomes_plain_colour():
+    image = Image.new("P", (30, 20), 1)
+    image.putpalette([255, 255, 255, 200, 30, 30] + [0] * 762)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+
+    reopened = _reopened(accept("tampon.png", out.getvalue()))
+
+    assert reopened.mode == "RGB"
+    assert reopened.getpixel((0, 0)) == (200, 30, 30)
+
+
+def test_a_colour_png_with_a_transparent_colour_keeps_its_transparency():
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (255, 255, 255)).save(out, "PNG", transparency=(255, 255, 255))
+
+    reopened = _reopened(accept("signature.png", out.getvalue()))
+
+    assert reopened.mode == "RGBA"
+    assert reopened.getpixel((0, 0))[3] == 0
+
+
+def test_a_greyscale_scan_in_jpeg_stays_greyscale():
+    reopened = _reopened(accept("scan.jpg", image_bytes("JPEG", mode="L")))
+
+    assert reopened.mode == "L"
+
+
+def test_a_jpeg_is_stored_at_quality_90_so_that_small_print_stays_readable():
+    reference = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(reference, "JPEG", quality=90)
+
+    reopened = _reopened(accept("photo.jpg", image_bytes("JPEG", quality=50)))
+
+    assert reopened.quantization == Image.open(io.BytesIO(reference.getvalue())).quantization
