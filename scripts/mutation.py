@@ -53,9 +53,12 @@ def in_scope(path: str, patterns: list[str]) -> bool:
 
 
 def scope_files(patterns: list[str]) -> list[str]:
-    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
-    return sorted(path for path in tracked if in_scope(path, patterns) and (ROOT / path).exists())
+    listed = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode == 0:
+        paths = listed.stdout.split()
+    else:  # an export without git: the files on disk
+        paths = [str(path.relative_to(ROOT)) for path in ROOT.glob("*/**/*.py") if "mutants" not in path.parts]
+    return sorted(path for path in paths if in_scope(path, patterns) and (ROOT / path).exists())
 
 
 def module_of(path: str) -> str:
