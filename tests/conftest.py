@@ -13,6 +13,15 @@ REFERENCE_DATA = (
 )
 
 
+if os.environ.get("ANEF_MUTATION"):
+    import resource
+
+    # A mutant can turn a loop into one that never ends and grows a list: it is stopped by its CPU
+    # time limit, but may take gigabytes first, on a machine that CI shares. Past 3 GiB of address
+    # space it fails with MemoryError instead, which counts as caught.
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
 def pytest_collection_modifyitems(config, items):
     """Under ``make mutation`` (ANEF_MUTATION=1) several test processes share one database kept
     between runs (``--reuse-db``): a transactional test (live server, real worker, threads) would
@@ -29,6 +38,24 @@ def pytest_collection_modifyitems(config, items):
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Under ``make mutation`` each mutant's tests run in a process forked from one that already ran
+    a session with ``--reuse-db``, which leaves the settings naming the test database (there is no
+    teardown to restore them): the child would then create and migrate ``test_test_<name>``, and
+    its own children ``test_test_test_<name>``. The test database is named from the environment
+    instead, the same in every process."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not os.environ.get("ANEF_MUTATION") or not url.startswith("postgres"):
+        return
+    from urllib.parse import urlsplit
+
+    from django.db import connections
+
+    name = urlsplit(url).path.lstrip("/")
+    connections["default"].settings_dict["TEST"]["NAME"] = f"test_{name}"
 
 
 @pytest.fixture(autouse=True)
