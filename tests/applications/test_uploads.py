@@ -420,6 +420,31 @@ def test_binary_page_content_that_looks_like_names_or_a_zip_signature_is_not_ref
     assert accept("scan.pdf", content).page_count == 1
 
 
+def test_an_unreferenced_action_between_two_stream_bodies_is_still_refused():
+    # The raw scan skips stream bodies only: what lies between two of them is read like the rest.
+    content = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        ONE_PAGE[0],
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        _stream(b"q Q"),
+        b"<< /S /JavaScript /JS (app.alert(1)) >>",
+        _stream(b"q Q"),
+    )
+
+    assert refusal(upload("scan.pdf", content)).code == "pdf_active_content"
+
+
+def test_an_action_after_a_stream_that_never_ends_is_still_refused():
+    content = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        *ONE_PAGE,
+        b"<< /Length 3 >>\nstream\nq Q",  # no endstream: the scan goes on to the end of the file
+        b"<< /S /JavaScript /JS (app.alert(1)) >>",
+    )
+
+    assert refusal(upload("scan.pdf", content)).code == "pdf_active_content"
+
+
 # --- Accepted images: re-encoded, without metadata -------------------------------------------------
 
 
