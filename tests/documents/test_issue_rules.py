@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
-from documents.services import document_issue, document_revoke
+from documents.services import document_issue, document_render, document_revoke
 from tests.documents.support import RECEIPT_TEMPLATE, receipt_context
 from tests.factories import StaffFactory
 
@@ -164,3 +164,30 @@ def test_a_revoked_document_cannot_be_superseded_and_says_why(holder):
         issue(holder, supersedes=old)
 
     assert error.value.messages == [f"Le document {old.number} est déjà révoqué."]
+
+
+def test_every_template_receives_the_documents_marks_as_the_contract_says(holder, monkeypatch):
+    """documents/services.py: "Every template also receives, from document_render: document (number,
+    verification code, issue date, validity, holder snapshot, language), qr_svg, verification_url
+    and translation_language"."""
+    today = timezone.localdate()
+    holder.preferred_language = "en"
+    document = issue(holder, valid_from=today, valid_until=today + timedelta(days=90),
+                     holder_as={"name": "Awa Marie NDIAYE", "birth_date": "1990-04-13"})
+    received = {}
+    monkeypatch.setattr("documents.services.render_pdf",
+                        lambda template, context: received.update(template=template, **context) or b"%PDF")
+
+    document_render(document=document)
+
+    assert received["template"] == RECEIPT_TEMPLATE
+    assert received["document"] == {
+        "kind": "filing_receipt", "number": document.number,
+        "verification_code": document.verification_code_display, "issued_at": document.issued_at,
+        "valid_from": today, "valid_until": today + timedelta(days=90),
+        "holder_name": "Awa Marie NDIAYE", "holder_birth_date": datetime.date(1990, 4, 13), "language": "en",
+    }
+    assert received["data"] == document.context
+    assert received["translation_language"] == "en"
+    assert received["verification_url"].endswith("/verifier/")
+    assert "<title>QR code de vérification</title>" in received["qr_svg"]
