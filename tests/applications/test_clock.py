@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from applications.clock import clock_for, priorities_refresh, priority_for
+from applications.clock import Clock, clock_for, priorities_refresh, priority_for
 from applications.models import Dossier, Status
 from applications.services import (
     complements_answer,
@@ -116,3 +116,31 @@ def test_refreshing_some_dossiers_leaves_the_others_as_they_were():
 
     assert stored(refreshed) == (1, today - timedelta(days=3))
     assert stored(untouched) == (5, None)
+
+
+def test_the_clock_on_its_boundary_days():
+    today = timezone.localdate()
+    due_today = DossierFactory(status="under_review", legal_deadline=today)
+    at_risk_limit = DossierFactory(status="under_review", legal_deadline=today + timedelta(days=20),
+                                   permit_expires_on=today + timedelta(days=30))
+    covered_until_today = DossierFactory(status="under_review", legal_deadline=today + timedelta(days=20),
+                                         permit_expires_on=today + timedelta(days=5), certificate_valid_until=today)
+
+    assert clock_for(due_today, today) == Clock(today, 0, False, False, False)  # due today is not late yet
+    assert clock_for(at_risk_limit, today).rights_at_risk  # the 30th day before the permit ends
+    assert not clock_for(covered_until_today, today).rights_at_risk  # a certificate valid today covers today
+
+
+def test_a_closed_dossier_keeps_its_deadline_and_no_running_clock():
+    today = timezone.localdate()
+    decided = DossierFactory(status="decided_unfavourable", legal_deadline=today - timedelta(days=3),
+                             permit_expires_on=today + timedelta(days=5))
+
+    assert clock_for(decided, today) == Clock(today - timedelta(days=3), None, False, False, False)
+
+
+def test_a_filed_dossier_without_a_deadline_still_shows_rights_at_risk():
+    today = timezone.localdate()
+    dossier = DossierFactory(status="under_review", legal_deadline=None, permit_expires_on=today + timedelta(days=5))
+
+    assert clock_for(dossier, today) == Clock(None, None, False, False, True)
