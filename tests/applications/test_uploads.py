@@ -698,6 +698,7 @@ def test_a_pdf_of_200_000_containers_is_checked_and_one_more_is_too_complex():
 @pytest.mark.parametrize(("value", "code"), [
     (b"/S /Launch /F (calc.exe)", "pdf_active_content"),  # a forbidden name as a value
     (b"/AA << >>", "pdf_active_content"),  # ... as a key
+    (b"/S /Launch /F (calc.exe) /NewWindow /Default", "pdf_active_content"),  # ... before a harmless one
     (b"/S /GoTo /D [3 0 R /Fit]", None),  # an ordinary action
 ])
 def test_compressed_objects_are_judged_on_their_names_keys_and_values_alike(value, code):
@@ -791,7 +792,7 @@ def test_the_messages_name_the_limit_and_the_formats_accepted():
 
 def test_the_callers_mistakes_are_told_to_the_programmer():
     content = pdf_bytes()
-    with pytest.raises(TypeError, match="allowed_formats must be an iterable of format keys, not a string"):
+    with pytest.raises(TypeError, match="^allowed_formats must be an iterable of format keys, not a string$"):
         validate_upload(upload("scan.pdf", content), allowed_formats="pdf", max_bytes=10)
     with pytest.raises(ValueError, match=r"allowed_formats must be non-empty keys of ALLOWED_FORMATS, got \['gif'\]"):
         validate_upload(upload("scan.pdf", content), allowed_formats=["gif"], max_bytes=10)
@@ -813,3 +814,18 @@ def test_the_active_name_pattern_sees_every_spelling_of_a_name():
         assert pattern.search(b"<< " + spelling), spelling
     for other in (b"/JSX ", b"/J ", b"/JavaScript ", b"JS ", b"/J#54 "):
         assert not pattern.search(b"<< " + other), other
+
+
+def test_a_pdf_the_parser_would_have_to_repair_is_refused_as_damaged():
+    good = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", *ONE_PAGE)
+    pointer = good.index(b"xref")
+    wrong_pointer = good.replace(b"startxref\n%d" % pointer, b"startxref\n%d" % (pointer + 3))
+
+    assert accept("scan.pdf", good).page_count == 1
+    assert refusal(upload("scan.pdf", wrong_pointer)).code == "pdf_damaged"
+
+
+def test_a_pdf_whose_page_tree_is_broken_is_refused_as_damaged():
+    content = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids 5 /Count 1 >>")
+
+    assert refusal(upload("scan.pdf", content)).code == "pdf_damaged"
