@@ -175,8 +175,8 @@ MIN_CHECKED_TO_JUDGE = 20
 
 def score_table(paths: list[str], globs: list[str], threshold: float) -> tuple[list[str], list[str], list[str]]:
     """Returns the table's lines, the modules under the threshold and the surviving mutants."""
-    lines = [f"{'module':<40} {'caught':>7} {'missed':>7} {'unchecked':>9} {'score':>7}",
-             "-" * 74]
+    lines = [f"{'module':<40} {'caught':>7} {'(timeouts)':>10} {'missed':>7} {'unchecked':>9} {'score':>7}",
+             "-" * 85]
     failing, survivors = [], []
     total_caught = total_missed = 0
     for path in paths:
@@ -188,6 +188,7 @@ def score_table(paths: list[str], globs: list[str], threshold: float) -> tuple[l
         if not verdicts:
             continue
         caught = sum(code in CAUGHT for code in verdicts.values())
+        timeouts = sum(CAUGHT.get(code) == "timeout" for code in verdicts.values())
         missed = [key for key, code in verdicts.items() if code in MISSED or (
             code not in CAUGHT and code not in NOT_CHECKED)]  # "suspicious" counts as missed
         unchecked = len(verdicts) - caught - len(missed)
@@ -200,10 +201,11 @@ def score_table(paths: list[str], globs: list[str], threshold: float) -> tuple[l
             failing.append(module_of(path))
         shown = "-" if score is None else f"{score:.1f} %"
         note = "" if judged else "  (too few checked to judge)"
-        lines.append(f"{module_of(path):<40} {caught:>7} {len(missed):>7} {unchecked:>9} {shown:>7}{note}")
+        lines.append(
+            f"{module_of(path):<40} {caught:>7} {timeouts:>10} {len(missed):>7} {unchecked:>9} {shown:>7}{note}")
     checked = total_caught + total_missed
     overall = f"{100.0 * total_caught / checked:.1f} %" if checked else "-"
-    lines += ["-" * 74, f"{'all':<40} {total_caught:>7} {total_missed:>7} {'':>9} {overall:>7}"]
+    lines += ["-" * 85, f"{'all':<40} {total_caught:>7} {'':>10} {total_missed:>7} {'':>9} {overall:>7}"]
     return lines, failing, survivors
 
 
