@@ -9,7 +9,7 @@ PY := .venv/bin/python
 # manage.py outside the test suite runs with development settings.
 MANAGE := DEBUG=1 $(PY) manage.py
 
-.PHONY: run test install lint messages messages-update check-messages clean
+.PHONY: run test install lint messages messages-update check-messages mutation mutation-changed clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -47,5 +47,16 @@ check-messages: install
 test: install node_modules/axe-core/axe.min.js messages lint check-messages
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
 
+# Mutation testing (docs/testing.md), on PostgreSQL (DATABASE_URL, default .../anef):
+#   make mutation                                   every module in scope, capped at MUTATION_TIME_CAP s
+#   make mutation MUTANTS="applications.clock.*"    the mutants matching these globs
+#   make mutation-changed [BASE=ref]                the modules changed since BASE (what CI runs)
+MUTATION_TIME_CAP ?= 14400
+mutation: install messages
+	set -f; MUTATION_TIME_CAP=$(MUTATION_TIME_CAP) $(PY) scripts/mutation.py $(if $(MUTANTS),$(MUTANTS),--all)
+
+mutation-changed: install messages
+	MUTATION_TIME_CAP=$(MUTATION_TIME_CAP) $(PY) scripts/mutation.py $(if $(BASE),--base $(BASE))
+
 clean:
-	rm -rf .venv var node_modules test-results
+	rm -rf .venv var node_modules test-results mutants

@@ -1,4 +1,5 @@
 import importlib
+import os
 
 import pytest
 
@@ -10,6 +11,51 @@ REFERENCE_DATA = (
     "applications.migrations.0008_catalogue_english",
     "appointments.migrations.0002_load_motives",
 )
+
+
+if os.environ.get("ANEF_MUTATION"):
+    import resource
+
+    # A mutant can turn a loop into one that never ends and grows a list: it is stopped by its CPU
+    # time limit, but may take gigabytes first, on a machine that CI shares. Past 3 GiB of address
+    # space it fails with MemoryError instead, which counts as caught.
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``make mutation`` (ANEF_MUTATION=1) several test processes share one database kept
+    between runs (``--reuse-db``): a transactional test (live server, real worker, threads) would
+    flush it under the others' feet, so those tests are left out there (docs/testing.md)."""
+    if not os.environ.get("ANEF_MUTATION"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+            name in getattr(item, "fixturenames", ()) for name in ("transactional_db", "live_server", "celery_worker")
+        )
+        (left_out if transactional else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Under ``make mutation`` each mutant's tests run in a process forked from one that already ran
+    a session with ``--reuse-db``, which leaves the settings naming the test database (there is no
+    teardown to restore them): the child would then create and migrate ``test_test_<name>``, and
+    its own children ``test_test_test_<name>``. The test database is named from the environment
+    instead, the same in every process."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not os.environ.get("ANEF_MUTATION") or not url.startswith("postgres"):
+        return
+    from urllib.parse import urlsplit
+
+    from django.db import connections
+
+    name = urlsplit(url).path.lstrip("/")
+    connections["default"].settings_dict["TEST"]["NAME"] = f"test_{name}"
 
 
 @pytest.fixture(autouse=True)

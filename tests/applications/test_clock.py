@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from applications.clock import clock_for, priorities_refresh, priority_for
+from applications.clock import Clock, clock_for, priorities_refresh, priority_for
 from applications.models import Dossier, Status
 from applications.services import (
     complements_answer,
@@ -77,3 +77,74 @@ def test_priority_rights_at_risk_then_overdue_then_age():
     for dossier, bucket in expected.items():
         if bucket != 9:
             assert stored[dossier.pk] == bucket
+
+
+def stored(dossier) -> tuple[int, object]:
+    return tuple(Dossier.objects.filter(pk=dossier.pk).values_list("priority", "priority_date").get())
+
+
+def test_the_nightly_refresh_stores_the_same_priority_and_date_as_the_rule_for_one_dossier():
+    today = timezone.localdate()
+    dossiers = [
+        # rights at risk: dated by the permit's end
+        DossierFactory(status="under_review", permit_expires_on=today + timedelta(days=5),
+                       legal_deadline=today + timedelta(days=20)),
+        # a permit that ends in a year is no risk yet
+        DossierFactory(status="under_review", permit_expires_on=today + timedelta(days=365),
+                       legal_deadline=today + timedelta(days=20)),
+        # once decided favourably, the person's right no longer hangs on the file
+        DossierFactory(status="decided_favourable", permit_expires_on=today + timedelta(days=5),
+                       legal_deadline=today + timedelta(days=20)),
+        # past the legal deadline: dated by the deadline
+        DossierFactory(status="submitted", legal_deadline=today - timedelta(days=3)),
+        # the rest: dated by the filing
+        DossierFactory(status="submitted", legal_deadline=today + timedelta(days=3)),
+    ]
+    Dossier.objects.update(priority=5, priority_date=None)  # stale
+
+    priorities_refresh(today=today)
+
+    assert [stored(dossier) for dossier in dossiers] == [priority_for(dossier, today) for dossier in dossiers]
+    assert [stored(dossier)[0] for dossier in dossiers] == [0, 2, 2, 1, 2]
+    assert stored(dossiers[0])[1] == today + timedelta(days=5)
+    assert stored(dossiers[3])[1] == today - timedelta(days=3)
+
+
+def test_refreshing_some_dossiers_leaves_the_others_as_they_were():
+    today = timezone.localdate()
+    refreshed, untouched = (DossierFactory(status="submitted", legal_deadline=today - timedelta(days=3))
+                            for _ in range(2))
+    Dossier.objects.update(priority=5, priority_date=None)
+
+    assert priorities_refresh(today=today, queryset=Dossier.objects.filter(pk=refreshed.pk)) == 1
+
+    assert stored(refreshed) == (1, today - timedelta(days=3))
+    assert stored(untouched) == (5, None)
+
+
+def test_the_clock_on_its_boundary_days():
+    today = timezone.localdate()
+    due_today = DossierFactory(status="under_review", legal_deadline=today)
+    at_risk_limit = DossierFactory(status="under_review", legal_deadline=today + timedelta(days=20),
+                                   permit_expires_on=today + timedelta(days=30))
+    covered_until_today = DossierFactory(status="under_review", legal_deadline=today + timedelta(days=20),
+                                         permit_expires_on=today + timedelta(days=5), certificate_valid_until=today)
+
+    assert clock_for(due_today, today) == Clock(today, 0, False, False, False)  # due today is not late yet
+    assert clock_for(at_risk_limit, today).rights_at_risk  # the 30th day before the permit ends
+    assert not clock_for(covered_until_today, today).rights_at_risk  # a certificate valid today covers today
+
+
+def test_a_closed_dossier_keeps_its_deadline_and_no_running_clock():
+    today = timezone.localdate()
+    decided = DossierFactory(status="decided_unfavourable", legal_deadline=today - timedelta(days=3),
+                             permit_expires_on=today + timedelta(days=5))
+
+    assert clock_for(decided, today) == Clock(today - timedelta(days=3), None, False, False, False)
+
+
+def test_a_filed_dossier_without_a_deadline_still_shows_rights_at_risk():
+    today = timezone.localdate()
+    dossier = DossierFactory(status="under_review", legal_deadline=None, permit_expires_on=today + timedelta(days=5))
+
+    assert clock_for(dossier, today) == Clock(None, None, False, False, True)

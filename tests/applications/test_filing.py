@@ -103,6 +103,18 @@ def test_late_renewal_needs_explicit_consent_and_is_recorded_late(mails):
     assert dossier.filed_on_time is False
 
 
+def test_the_stamp_and_photo_codes_are_stored_as_printed_whatever_the_spaces_dashes_and_case(mails):
+    user = UserFactory()
+    stamp = tax_stamp()
+    typed_stamp = f"{stamp[:4]} {stamp[4:8]}-{stamp[8:12]} {stamp[12:]}"
+    with mails():
+        dossier = dossier_submit(dossier=filled_renewal(user), by=user, tax_stamp_number=typed_stamp,
+                                 ephoto_code="abcd efgh-jk23 4567 8901-xy")
+
+    dossier.refresh_from_db()
+    assert (dossier.tax_stamp_number, dossier.ephoto_code) == (stamp, EPHOTO)
+
+
 def test_renewal_cannot_be_filed_before_the_window_opens():
     user = UserFactory()
     dossier = filled_renewal(user, days_left=200)

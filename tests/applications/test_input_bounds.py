@@ -82,6 +82,22 @@ def test_a_date_question_refuses_a_date_out_of_range(answer):
     assert form.errors["entree"][0].startswith("Indiquez une date comprise entre le 01/01/1900 et le 31/12/")
 
 
+def question_form(answer: str) -> QuestionsForm:
+    questions = [{"code": "entree", "label": "Date d'entrée en France", "kind": "date", "required": True}]
+    return QuestionsForm({"entree": answer}, procedure=Procedure(questions=questions))
+
+
+def test_a_date_question_takes_both_ends_of_its_range_and_refuses_the_days_beyond():
+    last_day = f"{timezone.localdate().year + 10}-12-31"
+    for answer in ("1900-01-01", last_day, timezone.localdate().isoformat()):
+        assert question_form(answer).is_valid(), answer
+    for answer in ("1899-12-31", f"{timezone.localdate().year + 11}-01-01"):
+        form = question_form(answer)
+        assert not form.is_valid()
+        assert form.errors.as_data()["entree"][0].code == "date_out_of_range"
+        assert form.errors["entree"] == [f"Indiquez une date comprise entre le 01/01/1900 et le 31/12/{last_day[:4]}."]
+
+
 def test_a_complement_deadline_further_than_a_year_is_refused(client):
     agent = StaffFactory()
     dossier = DossierFactory(status="under_review")

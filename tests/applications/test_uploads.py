@@ -5,7 +5,7 @@ Every file is built here, in memory, with Pillow, pypdf or plain bytes. No datab
 
 import hashlib
 import io
-import os
+import random
 import struct
 import zipfile
 import zlib
@@ -109,7 +109,9 @@ def _set_open_action(action: dict):
 
 def image_bytes(fmt: str, size=(120, 80), mode="RGB", noisy=False, **save_options) -> bytes:
     if noisy:  # random pixels: compressed data all the way, so a cut always loses pixels
-        image = Image.frombytes(mode, size, os.urandom(size[0] * size[1] * len(mode)))
+        # Seeded: with some noise (3 % of draws) a JPEG cut just before its end marker still holds
+        # every pixel, and the test of that cut would fail at random.
+        image = Image.frombytes(mode, size, random.Random(7).randbytes(size[0] * size[1] * len(mode)))
     else:
         image = Image.new(mode, size, "white" if mode != "1" else 1)
         image.paste((200, 30, 30) if mode == "RGB" else 0, (0, 0, size[0] // 4, size[1] // 4))
@@ -420,6 +422,31 @@ def test_binary_page_content_that_looks_like_names_or_a_zip_signature_is_not_ref
     assert accept("scan.pdf", content).page_count == 1
 
 
+def test_an_unreferenced_action_between_two_stream_bodies_is_still_refused():
+    # The raw scan skips stream bodies only: what lies between two of them is read like the rest.
+    content = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        ONE_PAGE[0],
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        _stream(b"q Q"),
+        b"<< /S /JavaScript /JS (app.alert(1)) >>",
+        _stream(b"q Q"),
+    )
+
+    assert refusal(upload("scan.pdf", content)).code == "pdf_active_content"
+
+
+def test_an_action_after_a_stream_that_never_ends_is_still_refused():
+    content = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        *ONE_PAGE,
+        b"<< /Length 3 >>\nstream\nq Q",  # no endstream: the scan goes on to the end of the file
+        b"<< /S /JavaScript /JS (app.alert(1)) >>",
+    )
+
+    assert refusal(upload("scan.pdf", content)).code == "pdf_active_content"
+
+
 # --- Accepted images: re-encoded, without metadata -------------------------------------------------
 
 
@@ -566,3 +593,239 @@ def test_a_truncated_jpeg_is_refused_even_after_weasyprint_is_imported():
     with pytest.raises(ValidationError) as error:
         validate_upload(SimpleUploadedFile("photo.jpg", data), allowed_formats=["jpeg"], max_bytes=10**6)
     assert error.value.code == "image_damaged"
+
+
+# --- What the person is told, and what is kept of an image ---------------------------------------
+
+MEBIBYTE = 1024 * 1024
+
+
+@pytest.mark.parametrize(("max_bytes", "shown"), [
+    (5 * MEBIBYTE, "5\u00a0Mo"),
+    (MEBIBYTE, "1\u00a0Mo"),  # exactly one mebibyte is written in Mo
+    (MEBIBYTE + MEBIBYTE // 2, "1,5\u00a0Mo"),
+    (int(1.96 * MEBIBYTE), "2\u00a0Mo"),  # rounded to one decimal, then written without ",0"
+    (200 * 1024, "200\u00a0ko"),
+])
+def test_the_size_limit_is_told_in_the_units_of_a_file_manager(max_bytes, shown):
+    error = refusal(upload("gros.pdf", b"%PDF-1.7\n" + b"0" * max_bytes), max_bytes=max_bytes)
+
+    assert error.code == "too_large"
+    assert f"la taille maximale de {shown}. " in error.messages[0]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: png_header_only(8000, 5001),  # just over the limit: seen in the header
+    lambda: png_header_only(100_000, 100_000),  # far over it: Pillow's own guard trips first
+], ids=["header", "pillow-guard"])
+def test_a_picture_over_the_pixel_limit_is_told_the_limit_in_millions(build):
+    error = refusal(upload("plan.png", build()))
+
+    assert error.code == "image_too_large"
+    assert "(plus de 40 millions de pixels)" in error.messages[0]
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "LA", "RGB", "RGBA", "I;16"])
+def test_a_png_keeps_its_colours_as_they_are(mode):
+    content = image_bytes("PNG", mode=mode) if mode in ("1", "RGB") else _png_of_mode(mode)
+
+    reopened = _reopened(accept("scan.png", content))
+
+    assert reopened.mode == mode
+
+
+def _png_of_mode(mode: str) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (30, 20)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_palette_png_without_transparency_becomes_plain_colour():
+    image = Image.new("P", (30, 20), 1)
+    image.putpalette([255, 255, 255, 200, 30, 30] + [0] * 762)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+
+    reopened = _reopened(accept("tampon.png", out.getvalue()))
+
+    assert reopened.mode == "RGB"
+    assert reopened.getpixel((0, 0)) == (200, 30, 30)
+
+
+def test_a_colour_png_with_a_transparent_colour_keeps_its_transparency():
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (255, 255, 255)).save(out, "PNG", transparency=(255, 255, 255))
+
+    reopened = _reopened(accept("signature.png", out.getvalue()))
+
+    assert reopened.mode == "RGBA"
+    assert reopened.getpixel((0, 0))[3] == 0
+
+
+def test_a_greyscale_scan_in_jpeg_stays_greyscale():
+    reopened = _reopened(accept("scan.jpg", image_bytes("JPEG", mode="L")))
+
+    assert reopened.mode == "L"
+
+
+def test_a_jpeg_is_stored_at_quality_90_so_that_small_print_stays_readable():
+    reference = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(reference, "JPEG", quality=90)
+
+    reopened = _reopened(accept("photo.jpg", image_bytes("JPEG", quality=50)))
+
+    assert reopened.quantization == Image.open(io.BytesIO(reference.getvalue())).quantization
+
+
+# --- Limits, exactly, and what the messages name -------------------------------------------------
+
+
+def _containers(count: int) -> bytes:
+    """A PDF array holding arrays: with the catalog, page tree, kids, page, media box and resources
+    (6 containers), ``count`` containers in all."""
+    groups, rest = divmod(count - 6 - 1, 501)
+    return b"[" + (b"[" + b"[] " * 500 + b"]") * groups + b"[" + b"[] " * (rest - 1) + b"]]"
+
+
+def test_a_pdf_of_200_000_containers_is_checked_and_one_more_is_too_complex():
+    at_limit = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R /Junk %s >>" % _containers(200_000), *ONE_PAGE)
+    over = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R /Junk %s >>" % _containers(200_001), *ONE_PAGE)
+
+    assert accept("scan.pdf", at_limit).page_count == 1
+    assert refusal(upload("scan.pdf", over)).code == "pdf_too_complex"
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    (b"/S /Launch /F (calc.exe)", "pdf_active_content"),  # a forbidden name as a value
+    (b"/AA << >>", "pdf_active_content"),  # ... as a key
+    (b"/S /Launch /F (calc.exe) /NewWindow /Default", "pdf_active_content"),  # ... before a harmless one
+    (b"/S /GoTo /D [3 0 R /Fit]", None),  # an ordinary action
+])
+def test_compressed_objects_are_judged_on_their_names_keys_and_values_alike(value, code):
+    content = pdf_with_compressed_catalog(b"/OpenAction << %s >>" % value)
+
+    if code is None:
+        assert accept("courrier.pdf", content).page_count == 1
+    else:
+        assert refusal(upload("courrier.pdf", content)).code == code
+
+
+def test_markup_is_looked_for_in_the_first_kib_as_browsers_sniff_it():
+    # "<html" ends on byte 1025: a browser sniffing 1024 bytes never sees it.
+    header = b"%" + b" " * (1020 - len(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") - 3) + b"\n%<html>\n"
+    content = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", *ONE_PAGE, header_comment=header)
+    assert content.index(b"<html") == 1020
+
+    assert accept("scan.pdf", content).page_count == 1
+
+
+@pytest.mark.parametrize(("marker_from_the_end", "accepted"), [(1024, True), (1025, False)])
+def test_the_end_marker_must_be_in_the_last_kib(marker_from_the_end, accepted):
+    content = pdf_bytes()
+    content += b"\0" * (marker_from_the_end - (len(content) - content.rindex(b"%%EOF")))
+    assert len(content) - content.rindex(b"%%EOF") == marker_from_the_end
+
+    if accepted:
+        assert accept("scan.pdf", content).content == content
+    else:
+        assert refusal(upload("scan.pdf", content)).code == "pdf_damaged"
+
+
+def test_a_file_larger_than_one_read_is_stored_byte_for_byte():
+    content = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        ONE_PAGE[0],
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        _stream(b"q Q" + b" " * 200_000),
+    )
+
+    assert accept("scan.pdf", content).content == content
+
+
+def test_a_declared_size_over_the_limit_is_refused_before_anything_is_read():
+    uploaded = upload("gros.pdf", pdf_bytes())
+
+    error = refusal(uploaded, max_bytes=uploaded.size - 1)
+
+    assert error.code == "too_large"
+    assert uploaded.file.tell() == 0
+
+
+def test_a_stream_of_unknown_size_is_measured_as_it_is_read():
+    class NamedStream(io.BytesIO):
+        name = "scan.pdf"
+
+    content = pdf_bytes()
+
+    assert validate_upload(NamedStream(content), allowed_formats=["pdf"], max_bytes=len(content)).size == len(content)
+    assert refusal(NamedStream(content), max_bytes=len(content) - 1).code == "too_large"
+
+
+@pytest.mark.parametrize(("raw_name", "code"), [
+    (".", "invalid_name"),
+    ("..", "invalid_name"),
+    ("scan.", "missing_extension"),
+    ("scan\ud800.pdf", "invalid_name"),  # a lone surrogate, left by a broken decoding
+    (123, "invalid_name"),
+])
+def test_names_that_are_no_file_names_are_refused(raw_name, code):
+    assert refusal(RawNameUpload(raw_name, pdf_bytes())).code == code
+
+
+def test_a_file_without_a_name_is_refused():
+    assert refusal(io.BytesIO(pdf_bytes())).code == "invalid_name"
+
+
+def test_a_name_of_the_maximum_length_is_accepted():
+    assert accept("a" * 196 + ".pdf", pdf_bytes()).page_count == 1
+
+
+def test_the_messages_name_the_limit_and_the_formats_accepted():
+    too_long = refusal(RawNameUpload("a" * 197 + ".pdf", pdf_bytes()))
+    no_extension = refusal(upload("scan", pdf_bytes()), allowed=["pdf", "png"])
+    unknown = refusal(upload("scan.pdf", b"GIF89a" + b"\0" * 64), allowed=["pdf", "jpeg"])
+
+    assert "(200 caractères au maximum)" in too_long.messages[0]
+    assert no_extension.messages[0].endswith("Formats acceptés : PDF, PNG.")
+    assert "Formats acceptés pour ce document : PDF, JPEG." in unknown.messages[0]
+
+
+def test_the_callers_mistakes_are_told_to_the_programmer():
+    content = pdf_bytes()
+    with pytest.raises(TypeError, match="^allowed_formats must be an iterable of format keys, not a string$"):
+        validate_upload(upload("scan.pdf", content), allowed_formats="pdf", max_bytes=10)
+    with pytest.raises(ValueError, match=r"allowed_formats must be non-empty keys of ALLOWED_FORMATS, got \['gif'\]"):
+        validate_upload(upload("scan.pdf", content), allowed_formats=["gif"], max_bytes=10)
+    with pytest.raises(ValueError, match="max_bytes must be a positive integer, got True"):
+        validate_upload(upload("scan.pdf", content), allowed_formats=["pdf"], max_bytes=True)
+    # One byte is a limit like any other: the person is told, not the programmer.
+    assert refusal(upload("scan.pdf", content), max_bytes=1).code == "too_large"
+
+
+def test_the_active_name_pattern_sees_every_spelling_of_a_name():
+    # The pattern is built once, at import: a direct call is the only way mutation testing (which
+    # swaps code after import) reaches the builder. Every character may be written "#xx", in
+    # either case, and a name ends at a delimiter.
+    from applications.uploads import _raw_name_pattern
+
+    pattern = _raw_name_pattern({"JS", "AA"})
+
+    for spelling in (b"/JS ", b"/J#53(", b"/#4a#53/", b"/#4A#53>", b"/AA<<", b"/A#41\n", b"/JS"):
+        assert pattern.search(b"<< " + spelling), spelling
+    for other in (b"/JSX ", b"/J ", b"/JavaScript ", b"JS ", b"/J#54 "):
+        assert not pattern.search(b"<< " + other), other
+
+
+def test_a_pdf_the_parser_would_have_to_repair_is_refused_as_damaged():
+    good = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", *ONE_PAGE)
+    pointer = good.index(b"xref")
+    wrong_pointer = good.replace(b"startxref\n%d" % pointer, b"startxref\n%d" % (pointer + 3))
+
+    assert accept("scan.pdf", good).page_count == 1
+    assert refusal(upload("scan.pdf", wrong_pointer)).code == "pdf_damaged"
+
+
+def test_a_pdf_whose_page_tree_is_broken_is_refused_as_damaged():
+    content = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids 5 /Count 1 >>")
+
+    assert refusal(upload("scan.pdf", content)).code == "pdf_damaged"

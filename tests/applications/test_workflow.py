@@ -58,6 +58,15 @@ def test_forbidden_transition_is_refused_and_changes_nothing(from_status, to_sta
     assert not DossierEvent.objects.filter(dossier=dossier).exists()
 
 
+def test_a_refused_move_says_which_move_and_the_dossiers_current_status():
+    dossier = DossierFactory(status="decided_favourable")
+    with pytest.raises(TransitionNotAllowed) as error:
+        dossier_transition(dossier=dossier, to="withdrawn", by=dossier.applicant)
+    assert (error.value.from_status, error.value.to_status) == ("decided_favourable", "withdrawn")
+    assert error.value.code == "transition_not_allowed"
+    assert error.value.messages == ["Cette action n'est pas possible : le dossier est « Décision favorable »."]
+
+
 # --- Who may perform a move: the table's "who" column is enforced --------------------------------
 
 def refused(dossier, to_status, by):

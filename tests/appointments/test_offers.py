@@ -174,3 +174,33 @@ def test_an_offer_is_accepted_only_by_its_person(slot_69, waiting, free_a_seat):
     with pytest.raises(BookingError):
         offer_accept(offer=pending(first), person=second)
     assert pending(first) is not None
+
+
+def test_an_offer_refused_to_another_person_or_at_its_expiry_says_why(slot_69, waiting, free_a_seat):
+    slot = slot_69(in_hours=24)
+    first, second = waiting(2)
+    free_a_seat(slot)
+    offer = pending(first)
+
+    with pytest.raises(BookingError) as not_theirs:
+        offer_accept(offer=offer, person=second)
+    with time_machine.travel(offer.expires_at, tick=False), pytest.raises(BookingError) as expired:
+        offer_accept(offer=offer, person=first)  # the very second it expires
+
+    assert str(not_theirs.value) == "Cette proposition ne vous est pas destinée."
+    assert str(expired.value) == "Cette proposition a expiré."
+
+
+def test_accepting_without_a_booking_books_the_seat_as_the_persons_own(slot_69, waiting, free_a_seat, mails):
+    slot = slot_69(in_hours=24)
+    (first,) = waiting(1)
+    free_a_seat(slot)
+
+    with mails():
+        booking = offer_accept(offer=pending(first), person=first)
+
+    assert (booking.slot, booking.kind, booking.rescheduled_from, booking.movable_until) == (
+        slot, Booking.Kind.SELF, None, None)
+    assert booking.subject_id == ""
+    assert Notification.objects.filter(recipient=first, event="appointment.booked", object_id=str(booking.pk)).exists()
+    assert SlotOffer.objects.get(slot=slot, entry__person=first).status == SlotOffer.Status.ACCEPTED
