@@ -24,8 +24,8 @@ def obj(db):
 
 @pytest.fixture
 def report():
-    from types import SimpleNamespace
     from datetime import date
+    from types import SimpleNamespace
 
     return SimpleNamespace(reference="SIG-2026-000042", deadline=date(2026, 3, 17))
 

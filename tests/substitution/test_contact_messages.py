@@ -34,13 +34,12 @@ def test_the_acknowledgement_gives_the_reference_and_deadline_but_not_the_secret
     assert all(secret not in row.body and "/suivi/" not in row.body for row in rows)
 
 
-def test_an_account_holder_gets_no_acknowledgement_message(client, django_capture_on_commit_callbacks):
-    from tests.factories import UserFactory
+def test_an_account_holder_gets_no_acknowledgement_message():
+    from tests.factories import UserFactory, prefecture
 
-    client.force_login(UserFactory(postal_code="69003"))
-    response = client.post(reverse("substitution:report"), {"kind": "login", "procedure": "", "tried": "x",
-                                                            "origin": ""})
-    assert response.status_code == 302
+    person = UserFactory()
+    services.report_open(channel="online", person=person, by=person, prefecture=prefecture("69"),
+                         blockage=services.Blockage(kind="login"))
     assert not Notification.objects.filter(event="report.opened").exists()
 
 
