@@ -94,6 +94,7 @@ class StaffFactory(UserFactory):
         supervisor = factory.Trait(role=_role(Role.SUPERVISOR))
         mediator = factory.Trait(role=_role(Role.MEDIATOR))
         support = factory.Trait(role=_role(Role.SUPPORT))
+        technical = factory.Trait(role=_role(Role.TECHNICAL))
 
     role = _role(Role.AGENT)
 

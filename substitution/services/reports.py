@@ -21,7 +21,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from applications.models import Procedure
 from applications.uploads import CleanUpload, validate_upload
-from substitution.access import is_support, mediator_site_ids
+from substitution.access import is_support, may_link_anomalies, mediator_site_ids
 from substitution.models import Anomaly, BlockingReport, Channel, ReportEvent, ReportEvidence, ReportSequence
 from substitution.selectors import secret_hash
 from substitution.services.outreach import report_notify
@@ -286,8 +286,8 @@ def _is_the_person(*, report: BlockingReport, by: User | None, secret: str) -> b
 @transaction.atomic
 def anomaly_create(*, by: User, title: str, kind: str, procedure: Procedure | None = None,
                    error_code: str = "") -> Anomaly:
-    if not is_support(user=by):
-        raise PermissionDenied("Only a CCC agent may record an anomaly.")
+    if not may_link_anomalies(user=by):
+        raise PermissionDenied("Only a CCC agent or the technical team may record an anomaly.")
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("Donnez un intitulé à l'anomalie.")})
@@ -300,8 +300,10 @@ def anomaly_create(*, by: User, title: str, kind: str, procedure: Procedure | No
 @transaction.atomic
 def report_link_anomaly(*, report: BlockingReport, by: User, anomaly: Anomaly) -> BlockingReport:
     """Links the report to the anomaly that causes it (the status does not change)."""
-    if not is_support(user=by):
-        raise PermissionDenied("Only a CCC agent may link a report to an anomaly.")
+    if not may_link_anomalies(user=by):
+        raise PermissionDenied("Only a CCC agent or the technical team may link a report to an anomaly.")
+    if anomaly.status == Anomaly.Status.FIXED:
+        raise ValidationError(_("Cette anomalie est déjà corrigée."), code="anomaly_fixed")
     report = _lock(report)
     if report.status not in LINKABLE_STATUSES:
         raise ValidationError(_("Ce signalement ne peut plus être rattaché à une anomalie."), code="not_linkable")
