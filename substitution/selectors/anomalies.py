@@ -3,6 +3,8 @@ anomalies suggested for a report. ``anomaly_get_for_user`` is the only way a vie
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.http import Http404
@@ -15,18 +17,17 @@ from substitution.workflow import BLOCKED_STATUSES
 _BLOCKED = Q(reports__status__in=sorted(BLOCKED_STATUSES))
 
 
-def _with_counts(queryset: QuerySet[Anomaly]) -> QuerySet[Anomaly]:
-    return queryset.annotate(
-        blocked=Count("reports", filter=_BLOCKED),
-        oldest_deadline=Min("reports__deadline", filter=_BLOCKED),
-        linked=Count("reports"),
-    )
+def _counts() -> dict[str, Any]:
+    return {"blocked": Count("reports", filter=_BLOCKED),
+            "oldest_deadline": Min("reports__deadline", filter=_BLOCKED)}
 
 
 def anomalies_ranked() -> QuerySet[Anomaly]:
     """Anomalies not fixed yet, the one blocking the most people first, then the one whose
     blocked people have the oldest deadline (none last), then the oldest anomaly. One query."""
-    return (_with_counts(Anomaly.objects.exclude(status=Anomaly.Status.FIXED))
+    return (Anomaly.objects.exclude(status=Anomaly.Status.FIXED)
+            .annotate(blocked=Count("reports", filter=_BLOCKED),
+                      oldest_deadline=Min("reports__deadline", filter=_BLOCKED))
             .select_related("procedure")
             .order_by("-blocked", F("oldest_deadline").asc(nulls_last=True), "created_at", "id"))
 
@@ -35,7 +36,7 @@ def anomaly_get_for_user(*, user: User | AnonymousUser, pk: int) -> Anomaly:
     """The anomaly, with its counts, for the technical team and CCC agents; 404 for anyone else."""
     if not may_see_anomalies(user=user):
         raise Http404
-    anomaly = _with_counts(Anomaly.objects.filter(pk=pk)).select_related("procedure", "fixed_by").first()
+    anomaly = Anomaly.objects.filter(pk=pk).annotate(**_counts()).select_related("procedure", "fixed_by").first()
     if anomaly is None:
         raise Http404
     return anomaly
