@@ -57,11 +57,11 @@ def test_the_ranking_puts_most_people_blocked_first_then_the_oldest_deadline(dja
 
 def test_the_ranking_page_costs_the_same_queries_for_many_anomalies(staff_client, tech, django_assert_max_num_queries):
     client = staff_client(tech)
-    for n in range(3):
+    for _n in range(3):
         BlockingReportFactory(anomaly=AnomalyFactory(procedure=procedure()))
     with django_assert_max_num_queries(12) as few:
         assert client.get(RANKING).status_code == 200
-    for n in range(20):
+    for _n in range(20):
         BlockingReportFactory(anomaly=AnomalyFactory(procedure=procedure()))
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(RANKING)
