@@ -8,16 +8,9 @@ from django.urls import reverse
 from notifications.models import Channel, Notification
 from substitution import services
 from tests.factories import BlockingReportFactory
+from tests.substitution.test_reports import anonymous_post
 
 pytestmark = pytest.mark.django_db
-
-
-def anonymous_post(**changes):
-    data = {"kind": "account_creation", "procedure": "", "tried": "Le code n'arrive jamais.",
-            "first_name": "Moussa", "last_name": "Traoré", "phone": "", "email": "moussa@example.org",
-            "address": "", "postal_code": "69003", "city": "", "language": "fr"}
-    data.update(changes)
-    return data
 
 
 def test_the_acknowledgement_gives_the_reference_and_deadline_but_not_the_secret_link(
