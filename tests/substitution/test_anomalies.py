@@ -229,3 +229,8 @@ def test_a_prefecture_agent_links_nothing(staff_client):
 def test_a_fixed_anomaly_takes_no_more_reports(ccc):
     with pytest.raises(ValidationError):
         services.report_link_anomaly(report=BlockingReportFactory(), by=ccc, anomaly=AnomalyFactory(fixed=True))
+
+
+def test_the_technical_team_finds_the_anomalies_from_the_back_office_home(staff_client, tech):
+    page = staff_client(tech).get(reverse("backoffice:home")).content.decode()
+    assert RANKING in page
