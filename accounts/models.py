@@ -38,12 +38,13 @@ class Role(models.TextChoices):
     SUPPORT = "support", _("Agent du centre de contact (CCC)")
     MEDIATOR = "mediator", _("Médiateur numérique")
     ADMINISTRATOR = "administrator", _("Administrateur (DGEF)")
+    TECHNICAL = "technical", _("Équipe technique")
 
 
 #: Roles scoped to one prefecture, one site, or national.
 PREFECTURE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 SITE_ROLES = frozenset({Role.MEDIATOR})
-NATIONAL_ROLES = frozenset({Role.SUPPORT, Role.ADMINISTRATOR})
+NATIONAL_ROLES = frozenset({Role.SUPPORT, Role.ADMINISTRATOR, Role.TECHNICAL})
 STAFF_ROLES = PREFECTURE_ROLES | SITE_ROLES | NATIONAL_ROLES
 
 

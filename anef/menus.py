@@ -33,7 +33,7 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
     """The main menu's entries for this request, in order."""
     from applications.staff import agent_prefecture_ids
     from appointments.selectors import staff_site_ids
-    from substitution.access import may_see_reports
+    from substitution.access import may_see_anomalies, may_see_reports
 
     user = request.user
     session = getattr(request, "session", None)
@@ -50,6 +50,8 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
                 entries.append((_("Guichets"), reverse("appointments_backoffice:desks")))
             if may_see_reports(user=user):
                 entries.append((_("Signalements"), reverse("substitution_backoffice:queue")))
+            if may_see_anomalies(user=user):
+                entries.append((_("Anomalies"), reverse("substitution_backoffice:anomalies")))
     elif user.is_authenticated:
         entries += [
             (_("Mon espace"), reverse("applications:dashboard")),

@@ -9,7 +9,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "recipient", "event", "channel", "status", "attempts", "sent_at"]
     list_filter = ["channel", "status"]
-    search_fields = ["recipient__email", "event", "object_id"]
+    search_fields = ["recipient__email", "contact_email", "event", "object_id"]
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]

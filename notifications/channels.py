@@ -20,14 +20,15 @@ sms_logger = logging.getLogger("notifications.sms")
 
 def send_email(notification: Notification) -> None:
     # The address is read at send time: a person who corrected it meanwhile gets the message there.
-    email = notification.recipient.email
+    # A person without an account: the address copied on the row.
+    email = notification.recipient.email if notification.recipient else notification.contact_email
     if not email:
         raise ValueError("The recipient has no e-mail address any more.")
     send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
 
 
 def send_sms(notification: Notification) -> None:
-    phone = notification.recipient.phone
+    phone = notification.recipient.phone if notification.recipient else notification.contact_phone
     if not phone:
         raise ValueError("The recipient has no mobile phone number any more.")
     get_sms_backend().send(phone, notification.body)

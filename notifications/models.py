@@ -2,10 +2,16 @@
 
 The unique key is what makes sending safe to repeat: a retried task, a crashed worker or a second
 sweep finds the row already there (and already sent) instead of sending a second message.
+
+A row is for an account (``recipient``) or, for a person who has none (someone who reported a
+blocking problem without an account), for contact details copied on the row (``contact_*``): a
+CHECK asks for one or the other. A contact row's key is the event, the object and the channel: the
+object names the person (their report), so a retry after they corrected an address still finds it.
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,8 +39,13 @@ SUBJECT_MAX_LENGTH = 255
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-        verbose_name=_("destinataire"),
+        verbose_name=_("destinataire"), null=True, blank=True,
     )
+    # A person without an account: how to reach them, copied when the row is written.
+    contact_name = models.CharField(_("nom du contact"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-mail du contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone du contact"), max_length=20, blank=True)
+    contact_postal_address = models.TextField(_("adresse postale du contact"), blank=True)
     event = models.CharField(_("événement"), max_length=80)
     object_type = models.CharField(_("type d'objet"), max_length=60)
     object_id = models.CharField(_("identifiant de l'objet"), max_length=40)
@@ -56,6 +67,15 @@ class Notification(models.Model):
                 fields=["recipient", "event", "object_type", "object_id", "channel"],
                 name="notification_unique_per_channel",
             ),
+            models.UniqueConstraint(
+                fields=["event", "object_type", "object_id", "channel"], condition=Q(recipient__isnull=True),
+                name="notification_contact_unique_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(contact_email="") | ~Q(contact_phone="")
+                | ~Q(contact_postal_address=""),
+                name="notification_has_recipient_or_contact",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at", "id"], name="notification_pending_idx"),
@@ -63,4 +83,5 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} {self.object_type}#{self.object_id} → {self.recipient_id} ({self.channel})"
+        to = self.recipient_id if self.recipient_id is not None else "contact"
+        return f"{self.event} {self.object_type}#{self.object_id} → {to} ({self.channel})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -89,6 +90,84 @@ def notify(
     return created
 
 
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a person who has no account: at least an e-mail, a phone or a postal address
+    (several lines)."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    postal_address: str = ""
+    language: str = "fr"
+
+    def get_short_name(self) -> str:  # what the templates greet, as for an account
+        return self.name
+
+
+def notify_contact(
+    *, contact: Contact, event: str, obj: models.Model, template: str, context: dict[str, Any] | None = None,
+    url: str = "",
+) -> list[Notification]:
+    """``notify`` for a person without an account: the same outbox, rows with the contact details
+    instead of a recipient, channels from ``contact_channels``, rendered in ``contact.language``.
+
+    ``template`` must exist (no generic message: it speaks of a personal space they do not have).
+    The templates get ``recipient`` (the contact, for the greeting) and ``contact``; ``url`` is the
+    link of the SMS, and may be empty. Never pass a secret link (a report's follow link): the row,
+    and the task's message, would keep it; say "use the link you were given" instead.
+
+    One row per (event, object, channel) among contact rows: ``obj`` names the person (their
+    report, or the event of their report that differs), so calling this again sends nothing more.
+    """
+    chosen = contact_channels(contact)
+    if not chosen:
+        raise ValueError("A contact without e-mail, phone or postal address cannot be reached.")
+    with translation.override(contact.language or settings.LANGUAGE_CODE):
+        ctx = {"recipient": contact, "contact": contact, "site_url": settings.SITE_URL, "url": url,
+               **(context or {})}
+        subject_template, body_template = _templates(template, fallback=False)
+        subject = Truncator(" ".join(subject_template.render(ctx).split())).chars(SUBJECT_MAX_LENGTH)
+        body = body_template.render(ctx).strip() + "\n"
+    key = {"recipient": None, "event": event, "object_type": obj._meta.label_lower, "object_id": str(obj.pk)}
+    existing = set(Notification.objects.filter(**key).values_list("channel", flat=True))
+    now = timezone.now()
+    rows = [
+        Notification(
+            **key, channel=channel, subject=subject,
+            body=_sms_text(subject, url) if channel == Channel.SMS else body,
+            contact_name=contact.name[:200], contact_email=contact.email, contact_phone=contact.phone,
+            contact_postal_address=contact.postal_address, status=Status.PENDING, created_at=now,
+        )
+        for channel in chosen
+        if channel not in existing
+    ]
+    if not rows:
+        return []
+    # As in notify: a concurrent call may have written the same rows; the partial unique key
+    # (notification_contact_unique_per_channel) keeps one, and they are read back by that key.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(Notification.objects.filter(**key, channel__in=[row.channel for row in rows]).order_by("id"))
+    for notification in created:
+        if notification.channel in DISPATCHED_CHANNELS:
+            enqueue("notifications.tasks.send_notification", notification.pk)
+    return created
+
+
+def contact_channels(contact: Contact) -> list[str]:
+    """The channels a message to a person without an account goes by, as ``channels_for`` does
+    for an account without a personal space: e-mail if they gave one, SMS if they gave a phone,
+    and a letter (pending, to be printed) only when neither."""
+    chosen: list[str] = []
+    if contact.email:
+        chosen.append(Channel.EMAIL)
+    if contact.phone:
+        chosen.append(Channel.SMS)
+    if not chosen and contact.postal_address.strip():
+        chosen.append(Channel.LETTER)
+    return chosen
+
+
 def channels_for(recipient: User) -> list[str]:
     """The channels a message to ``recipient`` goes by: the one rule, used by ``notify``.
 
@@ -146,6 +225,8 @@ def _templates(name: str, *, fallback: bool):
 
 def _sms_text(subject: str, url: str) -> str:
     """The subject and the link, in one SMS (160 characters): the subject is shortened if needed."""
+    if not url:
+        return Truncator(subject).chars(SMS_MAX_LENGTH)
     room = SMS_MAX_LENGTH - len(url) - 1
     if room <= 0:
         return Truncator(subject).chars(SMS_MAX_LENGTH)

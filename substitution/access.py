@@ -48,3 +48,18 @@ def reports_scope(*, user: User | AnonymousUser) -> Q | None:
 def may_see_reports(*, user: User | AnonymousUser) -> bool:
     """Whether the back-office list of reports opens for this person (the menu asks it too)."""
     return reports_scope(user=user) is not None
+
+
+def is_technical(*, user: User | AnonymousUser) -> bool:
+    """A member of the technical team acting now (national role, verified second factor)."""
+    return staff_verified(user=user) and Role.TECHNICAL in user_roles(user=user)  # type: ignore[arg-type]
+
+
+def may_see_anomalies(*, user: User | AnonymousUser) -> bool:
+    """The anomalies pages: the technical team and CCC agents."""
+    return is_technical(user=user) or is_support(user=user)
+
+
+#: Who links reports to anomalies: the same people (a CCC agent from a report, the technical team
+#: from an anomaly).
+may_link_anomalies = may_see_anomalies

@@ -3,6 +3,7 @@ each view admits only the roles ``substitution.access`` names."""
 
 from django.urls import path
 
+from substitution.views import anomalies as anomaly_views
 from substitution.views import reports as views
 
 app_name = "substitution_backoffice"
@@ -10,6 +11,12 @@ app_name = "substitution_backoffice"
 urlpatterns = [
     path("signalements/", views.queue, name="queue"),
     path("signalements/nouveau/", views.record, name="record"),
+    # Before "signalements/<reference>/", which would take "anomalies" for a reference.
+    path("signalements/anomalies/", anomaly_views.ranking, name="anomalies"),
+    path("signalements/anomalies/<int:pk>/", anomaly_views.detail, name="anomaly"),
+    path("signalements/anomalies/<int:pk>/contournement/", anomaly_views.workaround, name="anomaly_workaround"),
+    path("signalements/anomalies/<int:pk>/corriger/", anomaly_views.fix, name="anomaly_fix"),
+    path("signalements/anomalies/<int:pk>/rattacher/", anomaly_views.link_report, name="anomaly_link_report"),
     path("signalements/<str:reference>/enregistre/", views.recorded, name="recorded"),
     path("signalements/<str:reference>/", views.detail, name="detail"),
     path("signalements/<str:reference>/repondre/", views.answer, name="answer"),

@@ -53,6 +53,12 @@ class Anomaly(models.Model):
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
+    # The technical team's answer (services/anomalies.py): a workaround to tell the people, or a fix.
+    workaround = models.TextField(_("contournement"), blank=True)
+    fix_note = models.TextField(_("correction apportée"), blank=True)
+    fixed_at = models.DateTimeField(_("corrigée le"), null=True, blank=True)
+    fixed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("corrigée par"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -61,6 +67,9 @@ class Anomaly(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["open", "workaround", "fixed"]),
                                    name="anomaly_status_valid"),
+            models.CheckConstraint(condition=Q(status="fixed", fixed_at__isnull=False) | (~Q(status="fixed")
+                                                                                       & Q(fixed_at__isnull=True)),
+                                   name="anomaly_fixed_iff_fixed_at"),
         ]
         indexes = [models.Index(fields=["status", "kind"], name="anomaly_status_kind_idx")]
 

@@ -90,3 +90,40 @@ PLAIN_STATUS: dict[str, StrOrPromise] = {
     S.FILED_ON_PAPER: _("Votre demande a été déposée sur papier."),
     S.CLOSED: _("Ce signalement est clos."),
 }
+
+
+# --- Anomalies (services/anomalies.py) ------------------------------------------------------------
+
+#: The technical team (national role ``technical``, second factor verified).
+TECHNICAL = "technical"
+
+#: An anomaly's moves: (from, to) -> who. A workaround may be written again (a better one); a fix
+#: is final, so fixing twice is refused (and nobody is told twice).
+ANOMALY_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("open", "workaround"): TECHNICAL,
+    ("workaround", "workaround"): TECHNICAL,
+    ("open", "fixed"): TECHNICAL,
+    ("workaround", "fixed"): TECHNICAL,
+}
+
+#: Reports whose person is still blocked (counted in the ranking of anomalies).
+BLOCKED_STATUSES = frozenset({S.OPEN, S.ANSWERED, S.UNRESOLVED, S.IMPOSSIBILITY_ESTABLISHED, S.INVITED})
+#: Reports whose person a fix tells to try again online: not yet invited to file on paper, and
+#: not done with (resolved, closed).
+FIX_NOTIFIED_STATUSES = frozenset({S.OPEN, S.ANSWERED, S.UNRESOLVED, S.IMPOSSIBILITY_ESTABLISHED})
+
+
+class AnomalyTransitionNotAllowed(ValidationError):
+    def __init__(self, from_status: str, to_status: str):
+        self.from_status, self.to_status = from_status, to_status
+        super().__init__(_("Cette action n'est pas possible : l'anomalie est déjà corrigée.")
+                         if from_status == "fixed" else _("Cette action n'est pas possible sur cette anomalie."),
+                         code="transition_not_allowed")
+
+
+def anomaly_transition_check(from_status: str, to_status: str) -> str:
+    """Who may perform the anomaly's move, or ``AnomalyTransitionNotAllowed``."""
+    try:
+        return ANOMALY_TRANSITIONS[(from_status, to_status)]
+    except KeyError:
+        raise AnomalyTransitionNotAllowed(from_status, to_status) from None

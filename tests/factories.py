@@ -94,6 +94,7 @@ class StaffFactory(UserFactory):
         supervisor = factory.Trait(role=_role(Role.SUPERVISOR))
         mediator = factory.Trait(role=_role(Role.MEDIATOR))
         support = factory.Trait(role=_role(Role.SUPPORT))
+        technical = factory.Trait(role=_role(Role.TECHNICAL))
 
     role = _role(Role.AGENT)
 
@@ -302,3 +303,18 @@ class BlockingReportFactory(factory.django.DjangoModelFactory):
         unresolved = factory.Trait(status="unresolved")
         overdue = factory.Trait(opened_at=_days_ago(20),
                                 deadline=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=5)))
+
+
+class AnomalyFactory(factory.django.DjangoModelFactory):
+    """An open anomaly of the kind "upload refused" (as BlockingReportFactory's reports);
+    ``with_workaround=True``, ``fixed=True`` for those statuses."""
+
+    class Meta:
+        model = "substitution.Anomaly"
+
+    title = factory.Sequence(lambda n: f"Pièce refusée à tort {n}")
+    kind = "upload_refused"
+
+    class Params:
+        with_workaround = factory.Trait(status="workaround", workaround="Envoyer le fichier en PDF.")
+        fixed = factory.Trait(status="fixed", fixed_at=factory.LazyFunction(timezone.now))

@@ -1,5 +1,12 @@
 """Reads of the substitution app; import from here."""
 
+from substitution.selectors.anomalies import (  # noqa: F401
+    anomalies_ranked,
+    anomaly_get_for_user,
+    anomaly_reports,
+    anomaly_suggestions,
+    report_get_to_link,
+)
 from substitution.selectors.reports import (  # noqa: F401
     QueueFilters,
     anomalies_to_link,

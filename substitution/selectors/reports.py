@@ -115,11 +115,16 @@ def reports_queue(*, user: User, filters: QueueFilters, today: date) -> QuerySet
 
 
 def anomalies_to_link(*, report: BlockingReport) -> QuerySet[Anomaly]:
-    """Anomalies not yet fixed, those of the same kind (and procedure) first: the likely ones."""
+    """Anomalies not yet fixed, the likely ones first: same kind, error code and procedure, then
+    same kind and error code, then same kind and procedure, then same kind (as
+    ``anomaly_suggestions``, whose one-click choices are therefore always among these)."""
     from django.db.models import Case, IntegerField, Value, When
 
+    error = Q(error_code=report.error_code) if report.error_code else Q(pk__in=[])
+    procedure = Q(procedure=report.procedure) if report.procedure_id else Q(pk__in=[])
+    kind = Q(kind=report.kind)
     return (Anomaly.objects.exclude(status=Anomaly.Status.FIXED)
-            .annotate(likely=Case(When(kind=report.kind, procedure=report.procedure, then=Value(0)),
-                                  When(kind=report.kind, then=Value(1)), default=Value(2),
-                                  output_field=IntegerField()))
-            .order_by("likely", "-created_at")[:50])
+            .annotate(likely=Case(When(kind & error & procedure, then=Value(0)), When(kind & error, then=Value(1)),
+                                  When(kind & procedure, then=Value(2)), When(kind, then=Value(3)),
+                                  default=Value(4), output_field=IntegerField()))
+            .order_by("likely", "-created_at", "-id")[:50])

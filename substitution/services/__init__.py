@@ -1,5 +1,10 @@
 """Writes of the substitution app (one module per part of the flow); import from here."""
 
+from substitution.services.anomalies import (  # noqa: F401
+    Fixed,
+    anomaly_fix,
+    anomaly_record_workaround,
+)
 from substitution.services.reports import (  # noqa: F401
     EVIDENCE_FORMATS,
     EVIDENCE_MAX_BYTES,

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,10 +21,10 @@ from accounts.models import User
 from accounts.services import audit_record
 from applications.models import Procedure
 from applications.uploads import CleanUpload, validate_upload
-from notifications.services import notify
-from substitution.access import is_support, mediator_site_ids
+from substitution.access import is_support, may_link_anomalies, mediator_site_ids
 from substitution.models import Anomaly, BlockingReport, Channel, ReportEvent, ReportEvidence, ReportSequence
 from substitution.selectors import secret_hash
+from substitution.services.outreach import report_notify
 from substitution.workflow import LINKABLE_STATUSES, PERSON, SUPPORT, ReportStatus, transition_check
 from territory.models import Prefecture, Site
 
@@ -176,6 +175,10 @@ def report_open(
     for uploaded, clean in checked:
         _evidence_store(report=report, uploaded=uploaded, clean=clean, by=by)
     _event(report=report, kind=ReportEvent.Kind.OPENED, by=by, to_status=S.OPEN, audit=by is not None)
+    if person is None:
+        # The acknowledgement (reference and deadline) to a person without an account: they have
+        # no space to find it in. Never their follow link (see services/outreach.py).
+        report_notify(report=report, event="report.opened", obj=report, template="report_opened")
     return Opened(report=report, secret=secret)
 
 
@@ -283,8 +286,8 @@ def _is_the_person(*, report: BlockingReport, by: User | None, secret: str) -> b
 @transaction.atomic
 def anomaly_create(*, by: User, title: str, kind: str, procedure: Procedure | None = None,
                    error_code: str = "") -> Anomaly:
-    if not is_support(user=by):
-        raise PermissionDenied("Only a CCC agent may record an anomaly.")
+    if not may_link_anomalies(user=by):
+        raise PermissionDenied("Only a CCC agent or the technical team may record an anomaly.")
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("Donnez un intitulé à l'anomalie.")})
@@ -297,8 +300,10 @@ def anomaly_create(*, by: User, title: str, kind: str, procedure: Procedure | No
 @transaction.atomic
 def report_link_anomaly(*, report: BlockingReport, by: User, anomaly: Anomaly) -> BlockingReport:
     """Links the report to the anomaly that causes it (the status does not change)."""
-    if not is_support(user=by):
-        raise PermissionDenied("Only a CCC agent may link a report to an anomaly.")
+    if not may_link_anomalies(user=by):
+        raise PermissionDenied("Only a CCC agent or the technical team may link a report to an anomaly.")
+    if anomaly.status == Anomaly.Status.FIXED:
+        raise ValidationError(_("Cette anomalie est déjà corrigée."), code="anomaly_fixed")
     report = _lock(report)
     if report.status not in LINKABLE_STATUSES:
         raise ValidationError(_("Ce signalement ne peut plus être rattaché à une anomalie."), code="not_linkable")
@@ -311,12 +316,7 @@ def report_link_anomaly(*, report: BlockingReport, by: User, anomaly: Anomaly) -
 
 
 def _notify_answer(*, report: BlockingReport, event: ReportEvent) -> None:
-    """Tells a person with an account, by every channel they chose. The answer event, not the
-    report, is the outbox's object: a second answer is a second message, not a retry.
-    A person without an account reads it on the status page (letters, e-mails and SMS to them need
-    the outbox to accept recipients without an account: part B)."""
-    if report.person is None:
-        return
-    url = settings.SITE_URL + reverse("substitution:mine_detail", args=[report.reference])
-    notify(recipient=report.person, event="report.answered", obj=event,
-           context={"report": report, "answer": event.text, "url": url})
+    """Tells the person, with or without an account (``outreach.report_notify``). The answer
+    event, not the report, is the outbox's object: a second answer is a second message, not a retry."""
+    report_notify(report=report, event="report.answered", obj=event, template="report_answered",
+                  context={"answer": event.text})

@@ -327,6 +327,7 @@ def _detail_page(request: AuthenticatedHttpRequest, report: BlockingReport, *, s
     choices = list(selectors.anomalies_to_link(report=report)) if support else []
     return render(request, "substitution/backoffice/detail.html", {
         **_status_context(report, for_person=False), "support": support, "anomalies": choices,
+        "suggestions": selectors.anomaly_suggestions(report=report) if support else [],
         "answer_form": forms.get("answer_form") or AnswerForm(prefix="answer"),
         "unresolved_form": forms.get("unresolved_form") or UnresolvedForm(prefix="unresolved"),
         "anomaly_form": forms.get("anomaly_form") or LinkAnomalyForm(prefix="anomaly", choices=choices),

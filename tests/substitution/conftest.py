@@ -26,3 +26,14 @@ def pan_site(db):
 
     return Site.objects.create(prefecture=prefecture("69"), kind=Site.Kind.PAN, name="PAN de Lyon 3e",
                                postal_code="69003", city="Lyon")
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """SMS go to ``notifications.channels.outbox`` (like e-mails to ``mail.outbox``)."""
+    from notifications import channels
+
+    settings.SMS_BACKEND = "notifications.channels.LocmemSmsBackend"
+    channels.outbox.clear()
+    yield channels.outbox
+    channels.outbox.clear()
