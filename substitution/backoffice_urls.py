@@ -3,12 +3,15 @@ each view admits only the roles ``substitution.access`` names."""
 
 from django.urls import path
 
+from substitution.views import figures
 from substitution.views import reports as views
 
 app_name = "substitution_backoffice"
 
 urlpatterns = [
     path("signalements/", views.queue, name="queue"),
+    path("signalements/chiffres/", figures.figures_page, name="figures"),
+    path("signalements/chiffres/csv/", figures.figures_csv, name="figures_csv"),
     path("signalements/nouveau/", views.record, name="record"),
     path("signalements/<str:reference>/enregistre/", views.recorded, name="recorded"),
     path("signalements/<str:reference>/", views.detail, name="detail"),
