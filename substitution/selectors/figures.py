@@ -23,7 +23,7 @@ What is counted, for a period [``start``, ``end``] (days in Europe/Paris, both i
 Every report figure is a cohort of the reports opened in the period, so that the shares and
 times of one period describe the same people.
 
-The page runs a fixed number of queries whatever the volume (four on PostgreSQL, five on SQLite).
+The page runs a fixed number of queries whatever the volume (five on PostgreSQL, six on SQLite).
 Percentiles are computed by PostgreSQL's ``percentile_cont`` as the prefecture statistics do
 (``applications.backoffice.selectors.statistics``, which explains why); SQLite, used by ``make
 run``, gets the same interpolation in Python.
