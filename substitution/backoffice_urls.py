@@ -4,12 +4,15 @@ each view admits only the roles ``substitution.access`` names."""
 from django.urls import path
 
 from substitution.views import anomalies as anomaly_views
+from substitution.views import figures
 from substitution.views import reports as views
 
 app_name = "substitution_backoffice"
 
 urlpatterns = [
     path("signalements/", views.queue, name="queue"),
+    path("signalements/chiffres/", figures.figures_page, name="figures"),
+    path("signalements/chiffres/csv/", figures.figures_csv, name="figures_csv"),
     path("signalements/nouveau/", views.record, name="record"),
     # Before "signalements/<reference>/", which would take "anomalies" for a reference.
     path("signalements/anomalies/", anomaly_views.ranking, name="anomalies"),
