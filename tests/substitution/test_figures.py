@@ -87,7 +87,7 @@ def situation(db):
     # Anomalies: people still blocked = linked reports neither resolved nor filed nor closed.
     a1 = Anomaly.objects.create(title="Téléversement refusé", kind="upload_refused", created_at=noon(90))
     a2 = Anomaly.objects.create(title="Compte impossible", kind="account_creation", status="workaround")
-    a3 = Anomaly.objects.create(title="Connexion", kind="login", status="fixed")
+    a3 = Anomaly.objects.create(title="Connexion", kind="login", status="fixed", fixed_at=noon(10))
     a4 = Anomaly.objects.create(title="Rien de lié", kind="other")
     for name in ("r1", "r6", "r7"):
         rhone[name].anomaly = a1
