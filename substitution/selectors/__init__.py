@@ -1,5 +1,11 @@
 """Reads of the substitution app; import from here."""
 
+from substitution.selectors.paper import (  # noqa: F401, E402
+    invitation_current,
+    invitation_letter,
+    may_ask_another_date,
+    reports_without_slot,
+)
 from substitution.selectors.reports import (  # noqa: F401
     QueueFilters,
     anomalies_to_link,

@@ -1,5 +1,13 @@
 """Writes of the substitution app (one module per part of the flow); import from here."""
 
+from substitution.services.paper import (  # noqa: F401, E402
+    REPORT_SUBJECT_TYPE,
+    deadline_job,
+    impossibility_record,
+    invitation_ask_another_date,
+    invitation_make,
+    may_record_impossibility,
+)
 from substitution.services.reports import (  # noqa: F401
     EVIDENCE_FORMATS,
     EVIDENCE_MAX_BYTES,

@@ -275,9 +275,9 @@ def report_reopen(*, report: BlockingReport, by: User | None, secret: str = "", 
 def _is_the_person(*, report: BlockingReport, by: User | None, secret: str) -> bool:
     import hmac
 
-    if report.person_id is not None:
-        return by is not None and by.pk == report.person_id
-    return bool(report.secret_hash) and hmac.compare_digest(report.secret_hash, secret_hash(secret))
+    if secret:  # the follow link, also once the paper path has given the person an account
+        return bool(report.secret_hash) and hmac.compare_digest(report.secret_hash, secret_hash(secret))
+    return report.person_id is not None and by is not None and by.pk == report.person_id
 
 
 @transaction.atomic

@@ -101,7 +101,14 @@ def _status_context(report: BlockingReport, *, secret: str = "", for_person: boo
         "evidence": selectors.report_evidence(report=report),
         "may_reopen": report.status in REOPENABLE_STATUSES, "reopen_form": ReopenForm(),
         "overdue": report.deadline < timezone.localdate(),
+        **_paper_status(report),
     }
+
+
+def _paper_status(report: BlockingReport) -> dict[str, Any]:
+    from substitution.views.paper import status_context  # the paper path's module imports this one
+
+    return status_context(report)
 
 
 def _download(item: ReportEvidence) -> FileResponse:
@@ -333,7 +340,14 @@ def _detail_page(request: AuthenticatedHttpRequest, report: BlockingReport, *, s
         "may_answer": support and report.status in (ReportStatus.OPEN, ReportStatus.ANSWERED),
         "may_mark_unresolved": support and report.status in (ReportStatus.OPEN, ReportStatus.ANSWERED),
         "may_resolve": support and report.status == ReportStatus.UNRESOLVED,
+        **_paper_detail(request, report, forms.get("impossibility_form")),
     }, status=status)
+
+
+def _paper_detail(request, report, form) -> dict[str, Any]:
+    from substitution.views.paper import detail_context  # the paper path's module imports this one
+
+    return detail_context(request, report, form)
 
 
 @login_required
