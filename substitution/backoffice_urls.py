@@ -19,4 +19,5 @@ urlpatterns = [
     path("signalements/<str:reference>/anomalie/", views.link_anomaly, name="link_anomaly"),
     path("signalements/<str:reference>/pieces/<int:pk>/", views.evidence, name="evidence"),
     path("signalements/<str:reference>/impossibilite/", paper.impossibility, name="impossibility"),
+    path("signalements-sans-creneau/", paper.without_slot, name="without_slot"),
 ]

@@ -121,3 +121,18 @@ def follow_letter(request: HttpRequest, reference: str, secret: str, pk: int) ->
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _supervisor(*, user) -> bool:
+    from accounts.models import Role
+
+    return bool(staff_prefecture_ids(user=user, roles=(Role.SUPERVISOR,)))
+
+
+@login_required
+@require_GET
+@role_required(_supervisor, gettext_lazy("Seuls les chefs de bureau voient les signalements sans créneau."))
+def without_slot(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The supervisors' list: impossibility established, no paper-filing slot free in the horizon."""
+    return render(request, "substitution/backoffice/without_slot.html", {
+        "reports": list(selectors.reports_without_slot(user=request.user))})
