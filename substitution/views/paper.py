@@ -11,8 +11,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,10 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import staff_prefecture_ids
+from documents.views import document_response
 from substitution import selectors, services
 from substitution.forms import ImpossibilityForm
 from substitution.models import BlockingReport
-from substitution.views.reports import _detail_page, _own_report, _staff_report
+from substitution.views.reports import _detail_page, _own_report, _staff_report, person_action
 from substitution.workflow import ACTIVE_STATUSES
 
 
@@ -78,16 +79,9 @@ def impossibility(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 # --- The person ---------------------------------------------------------------------------------
 
 def _another_date(request: HttpRequest, report: BlockingReport, *, by, back: str, secret: str = "") -> HttpResponse:
-    try:
-        services.invitation_ask_another_date(report=report, by=by, secret=secret)
-    except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
-    except PermissionDenied:
-        raise Http404 from None
-    else:
-        messages.success(request, _("Votre nouvelle date est ci-dessous ; une nouvelle convocation vous est "
-                                    "envoyée."))
-    return redirect(back)
+    return person_action(
+        request, lambda: services.invitation_ask_another_date(report=report, by=by, secret=secret),
+        done=_("Votre nouvelle date est ci-dessous ; une nouvelle convocation vous est envoyée."), back=back)
 
 
 @require_POST
@@ -110,16 +104,8 @@ def follow_letter(request: HttpRequest, reference: str, secret: str, pk: int) ->
     """The convocation letter, for the holder of the follow link (an account holder signed in uses
     documents' own download)."""
     report = selectors.report_get_by_secret(reference=reference, secret=secret)
-    letter = selectors.invitation_letter(report=report, pk=pk)
-    if not letter.is_rendered:
-        pending = render(request, "documents/preparing.html", {"document": letter}, status=202)
-        pending["Cache-Control"] = "private, no-store"
-        return pending
-    response = FileResponse(letter.file.open("rb"), as_attachment=True, filename=f"{letter.number}.pdf",
-                            content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response = document_response(request, selectors.invitation_letter(report=report, pk=pk))
+    response["Referrer-Policy"] = "no-referrer"  # the secret is in this page's address
     return response
 
 

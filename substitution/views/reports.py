@@ -239,15 +239,23 @@ def mine_evidence(request: AuthenticatedHttpRequest, reference: str, pk: int) ->
 def _reopen(request: HttpRequest, report: BlockingReport, *, by, back: str, secret: str = "") -> HttpResponse:
     form = ReopenForm(request.POST)
     form.is_valid()
+    return person_action(
+        request, lambda: services.report_reopen(report=report, by=by, secret=secret,
+                                                text=form.cleaned_data.get("text", "")),
+        done=_("C'est noté : le support reprend votre signalement. La date limite reste la même."), back=back)
+
+
+def person_action(request: HttpRequest, action: Callable[[], object], *, done: str, back: str) -> HttpResponse:
+    """A move the person makes from their status page: a refusal is shown there; a person the
+    service does not recognise (a wrong secret) gets a 404, as for the page itself."""
     try:
-        services.report_reopen(report=report, by=by, secret=secret, text=form.cleaned_data.get("text", ""))
+        action()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied:
         raise Http404 from None
     else:
-        messages.success(request, _("C'est noté : le support reprend votre signalement. La date limite reste "
-                                    "la même."))
+        messages.success(request, done)
     return redirect(back)
 
 
