@@ -39,7 +39,7 @@ from notifications.services import notify
 from substitution.apps import REPORT_SUBJECT_TYPE
 from substitution.letters import CONTACT_CENTRE_PHONE
 from substitution.models import BlockingReport, Impossibility, Invitation, ReportEvent
-from substitution.services.reports import _event, _is_the_person, _lock
+from substitution.services.reports import is_the_person, report_event, report_lock
 from substitution.workflow import (
     ACTIVE_STATUSES,
     PERSON,
@@ -94,7 +94,7 @@ def impossibility_record(*, report: BlockingReport, by: User | None, grounds: st
     grounds = grounds.strip()
     if not grounds:
         raise ValidationError({"grounds": _("Indiquez les motifs de l'impossibilité constatée.")})
-    report = _lock(report)
+    report = report_lock(report)
     _prefecture_check(report=report, by=by, who=transition_check(report.status, S.IMPOSSIBILITY_ESTABLISHED),
                       today=timezone.localdate())
     # One act per report: the one-to-one key refuses a second one whatever the code above does.
@@ -102,7 +102,7 @@ def impossibility_record(*, report: BlockingReport, by: User | None, grounds: st
     before = report.status
     report.status = S.IMPOSSIBILITY_ESTABLISHED
     report.save(update_fields=["status"])
-    _event(report=report, kind=ReportEvent.Kind.IMPOSSIBILITY, by=by, text=grounds, from_status=before,
+    report_event(report=report, kind=ReportEvent.Kind.IMPOSSIBILITY, by=by, text=grounds, from_status=before,
            to_status=S.IMPOSSIBILITY_ESTABLISHED, audit=by is not None)
     invitation_make(report=report, by=by)
     return report
@@ -118,7 +118,7 @@ def invitation_make(*, report: BlockingReport, by: User | None = None) -> Invita
 
     No free slot: the report is flagged (``no_slot_flagged_at``), the prefecture's supervisors are
     alerted once, and None is returned; the deadline job tries again on each run."""
-    report = _lock(report)
+    report = report_lock(report)
     _portal_check(report=report, by=by, who=transition_check(report.status, S.INVITED))
     return _invite(report=report, by=by)
 
@@ -139,7 +139,7 @@ def _invite(*, report: BlockingReport, by: User | None, asked_by_person: bool = 
     report.save(update_fields=["status", "no_slot_flagged_at"])
     slot = booking.slot
     when = timezone.localtime(slot.starts_at)
-    _event(report=report, kind=ReportEvent.Kind.INVITED, by=by, from_status=before, to_status=S.INVITED,
+    report_event(report=report, kind=ReportEvent.Kind.INVITED, by=by, from_status=before, to_status=S.INVITED,
            text=_("Le %(date)s à %(time)s, %(site)s (%(desk)s).") % {
                "date": when.strftime("%d/%m/%Y"), "time": when.strftime("%H:%M"), "site": slot.desk.site.name,
                "desk": slot.desk.name},
@@ -200,7 +200,7 @@ def _flag_no_slot(*, report: BlockingReport, by: User | None) -> None:
         return  # already flagged: the supervisors know
     report.no_slot_flagged_at = timezone.now()
     report.save(update_fields=["no_slot_flagged_at"])
-    _event(report=report, kind=ReportEvent.Kind.NO_SLOT, by=by, audit=False,
+    report_event(report=report, kind=ReportEvent.Kind.NO_SLOT, by=by, audit=False,
            text=_("Aucun créneau de dépôt papier libre d'ici le %(date)s.") % {
                "date": (timezone.localdate() + timedelta(days=settings.SUBSTITUTION_INVITATION_HORIZON_DAYS))
                .strftime("%d/%m/%Y")})
@@ -220,9 +220,9 @@ def invitation_ask_another_date(*, report: BlockingReport, by: User | None, secr
     free slot from the day after it is booked instead, once per report. The person only: the
     account holder signed in, or whoever holds the secret follow link. No later slot within the
     horizon: refused, nothing changes (the letter says to call the contact centre)."""
-    report = _lock(report)
+    report = report_lock(report)
     who = transition_check(report.status, S.INVITED)
-    if who != PERSON or not _is_the_person(report=report, by=by, secret=secret):
+    if who != PERSON or not is_the_person(report=report, by=by, secret=secret):
         raise PermissionDenied("Only the person may ask for another date.")
     if report.invitations.filter(asked_by_person=True).exists():
         raise ValidationError(_("Vous avez déjà demandé une autre date une fois. Pour changer encore, appelez le "
@@ -342,7 +342,7 @@ def _invitation_missed(report: BlockingReport) -> None:
         raise PermissionDenied("Only the portal records a missed convocation.")
     report.status = S.IMPOSSIBILITY_ESTABLISHED
     report.save(update_fields=["status"])
-    _event(report=report, kind=ReportEvent.Kind.INVITATION_MISSED, by=None, from_status=S.INVITED,
+    report_event(report=report, kind=ReportEvent.Kind.INVITATION_MISSED, by=None, from_status=S.INVITED,
            to_status=S.IMPOSSIBILITY_ESTABLISHED, audit=False,
            text=_("Absence au rendez-vous du %(date)s : une nouvelle convocation est envoyée.") % {
                "date": timezone.localtime(current.booking.slot.starts_at).strftime("%d/%m/%Y")})

@@ -27,7 +27,7 @@ from documents.views import document_response
 from substitution import selectors, services
 from substitution.forms import ImpossibilityForm
 from substitution.models import BlockingReport
-from substitution.views.reports import _detail_page, _own_report, _staff_report, person_action
+from substitution.views.reports import detail_page, own_report, person_action, staff_report
 from substitution.workflow import ACTIVE_STATUSES
 
 
@@ -40,7 +40,7 @@ _prefecture_only = role_required(
 
 
 def detail_context(request: HttpRequest, report: BlockingReport, form: ImpossibilityForm | None = None) -> dict:
-    """What the staff page of a report shows of the paper path (reports._detail_page adds it)."""
+    """What the staff page of a report shows of the paper path (reports.detail_page adds it)."""
     return {
         "may_record_impossibility": report.status in ACTIVE_STATUSES
         and services.may_record_impossibility(user=request.user, report=report),  # type: ignore[arg-type]
@@ -60,7 +60,7 @@ def status_context(report: BlockingReport) -> dict[str, Any]:
 @require_POST
 @_prefecture_only
 def impossibility(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    report = _staff_report(request, reference)
+    report = staff_report(request, reference)
     form = ImpossibilityForm(request.POST, prefix="impossibility")
     if form.is_valid():
         try:
@@ -73,7 +73,7 @@ def impossibility(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
                 _("La personne est convoquée pour un dépôt sur papier.") if report.status == "invited" else
                 _("Aucun créneau de dépôt papier n'est libre : les chefs de bureau sont alertés.")))
             return redirect("substitution_backoffice:detail", reference=reference)
-    return _detail_page(request, report, status=400, impossibility_form=form)
+    return detail_page(request, report, status=400, impossibility_form=form)
 
 
 # --- The person ---------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def follow_another_date(request: HttpRequest, reference: str, secret: str) -> Ht
 @login_required
 @require_POST
 def mine_another_date(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    report = _own_report(request, reference)
+    report = own_report(request, reference)
     return _another_date(request, report, by=request.user,
                          back=reverse("substitution:mine_detail", args=[reference]))
 
