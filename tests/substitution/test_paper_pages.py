@@ -127,3 +127,16 @@ def test_the_signed_in_owner_asks_for_another_date_from_their_space(client):
     assert "10/03/2026" in page(client.get(detail))
     refused = client.post(reverse("substitution:mine_another_date", args=[report.reference]), follow=True)
     assert "déjà demandé une autre date" in page(refused)
+
+
+def test_staff_who_see_the_report_print_its_letter_and_others_do_not(staff_client, pan_site):
+    paper_slot("2026-03-05")
+    mediator = StaffFactory(mediator=True, role__site=pan_site, with_totp=True)
+    report = BlockingReportFactory(overdue=True, channel="pan", site=pan_site, opened_by=mediator)
+    services.deadline_job()
+    letter = Invitation.objects.get(report=report).letter
+    document_render(document=letter)
+    download = reverse("documents:download", args=[letter.pk])
+
+    assert staff_client(mediator).get(download).status_code == 200
+    assert staff_client(StaffFactory(with_totp=True, role__code="13")).get(download).status_code == 404
