@@ -60,6 +60,13 @@ app.conf.beat_schedule = {
         "task": "appointments.tasks.expire_offers",
         "schedule": crontab(minute="*/10"),
     },
+    "substitution-deadline-job": {
+        # Blocking reports past their deadline: the impossibility recorded by the portal and the
+        # paper-filing invitation; missed convocations renewed; reports without a slot retried.
+        # After the slots of the night are generated (02:00); safe to run at any time.
+        "task": "substitution.tasks.deadline_job",
+        "schedule": crontab(minute=30, hour=3),
+    },
     "anef-heartbeat": {
         # Lets /healthz tell an operator whether beat and a worker are alive.
         "task": "anef.tasks.heartbeat",

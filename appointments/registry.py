@@ -26,13 +26,18 @@ PROVIDERS: dict[str, Callable[[object, str], SubjectInfo | None]] = {}
 LABELS: dict[str, Callable[[str], str]] = {}
 #: subject type -> subject ids -> {id: label}, for pages listing many bookings (one query, not one each).
 BULK_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
+#: subject type -> subject id -> what the convocation letter adds for that file (JSON values, keys
+#: of the letter's optional context: see ``documents/pdf/convocation.html``).
+LETTERS: dict[str, Callable[[str], dict]] = {}
 
 
-def register(subject_type: str, *, provider, label, labels=None) -> None:
+def register(subject_type: str, *, provider, label, labels=None, letter=None) -> None:
     PROVIDERS[subject_type] = provider
     LABELS[subject_type] = label
     if labels is not None:
         BULK_LABELS[subject_type] = labels
+    if letter is not None:
+        LETTERS[subject_type] = letter
 
 
 def subject_for(user, subject_type: str, subject_id: str) -> SubjectInfo | None:
@@ -57,3 +62,9 @@ def subject_labels(subjects: list[tuple[str, str]]) -> dict[tuple[str, str], str
         found = bulk(sorted(ids)) if bulk else {i: subject_label(subject_type, i) for i in ids}
         labels.update({(subject_type, i): found.get(i, i) for i in ids})
     return labels
+
+
+def subject_letter(subject_type: str, subject_id: str) -> dict:
+    """What the convocation letter says about this file beyond the appointment ({} if nothing)."""
+    letter = LETTERS.get(subject_type)
+    return letter(subject_id) if letter and subject_id else {}

@@ -68,6 +68,11 @@ prolongation d'instruction; issued by ``applications.services.certificates``)::
         "documents_to_bring": str,     # may be "" (free text, one or more sentences)
         "file_reference": str,         # the dossier's reference; "" when the booking is for no file
         "booking": int,                # the booking's id, for the links to move or cancel it
+        # Since issue 11, for a paper-filing convocation of a blocking report (optional):
+        "procedure": str,              # the procedure the person means to file; may be ""
+        "documents_list": [str, ...],  # the documents to bring for that procedure (or a generic list)
+        "cannot_come": {"phone": str}, # instead of the move/cancel link: ask for another date once
+                                       # from the report's status page, or call this number
     }
 
 ``documents/pdf/welcome_letter.html`` (kind ``welcome_letter``; an account made for a person at a

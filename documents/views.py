@@ -33,7 +33,11 @@ def _lookup_allowed(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    document = document_get_for_user(user=request.user, pk=pk)
+    return document_response(request, document_get_for_user(user=request.user, pk=pk))
+
+
+def document_response(request: HttpRequest, document) -> HttpResponseBase:
+    """A document already reached through an access check, as a download (or "being prepared")."""
     if not document.is_rendered:
         pending = render(request, "documents/preparing.html", {"document": document}, status=202)
         pending["Cache-Control"] = "private, no-store"

@@ -4,7 +4,7 @@ each view admits only the roles ``substitution.access`` names."""
 from django.urls import path
 
 from substitution.views import anomalies as anomaly_views
-from substitution.views import figures
+from substitution.views import figures, paper
 from substitution.views import reports as views
 
 app_name = "substitution_backoffice"
@@ -27,4 +27,6 @@ urlpatterns = [
     path("signalements/<str:reference>/non-resolu/", views.mark_unresolved, name="unresolved"),
     path("signalements/<str:reference>/anomalie/", views.link_anomaly, name="link_anomaly"),
     path("signalements/<str:reference>/pieces/<int:pk>/", views.evidence, name="evidence"),
+    path("signalements/<str:reference>/impossibilite/", paper.impossibility, name="impossibility"),
+    path("signalements-sans-creneau/", paper.without_slot, name="without_slot"),
 ]

@@ -208,3 +208,14 @@ class QueueFilterForm(forms.Form):
     def cleaned(self) -> dict:
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+class ImpossibilityForm(forms.Form):
+    """The act of impossibility (a prefecture agent): its grounds, kept with who and when."""
+
+    no_report_link = True
+
+    grounds = forms.CharField(
+        label=_("Motifs de l'impossibilité constatée"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Ce qui empêche la personne de faire sa démarche en ligne. Ces motifs sont portés à sa "
+                    "connaissance sur la page de suivi."))

@@ -55,7 +55,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 #: Reports the support still has to deal with; the deadline keeps running for all of them.
 ACTIVE_STATUSES = frozenset({S.OPEN, S.ANSWERED, S.UNRESOLVED})
 #: Statuses from which the person may say it still fails.
-REOPENABLE_STATUSES = frozenset(source for (source, _to), who in TRANSITIONS.items() if who == PERSON)
+REOPENABLE_STATUSES = frozenset(source for (source, to), who in TRANSITIONS.items() if who == PERSON and to == S.OPEN)
 #: Statuses on which an anomaly may still be linked (before the paper path takes over).
 LINKABLE_STATUSES = frozenset({S.OPEN, S.ANSWERED, S.RESOLVED, S.UNRESOLVED})
 
@@ -127,3 +127,39 @@ def anomaly_transition_check(from_status: str, to_status: str) -> str:
         return ANOMALY_TRANSITIONS[(from_status, to_status)]
     except KeyError:
         raise AnomalyTransitionNotAllowed(from_status, to_status) from None
+
+
+# --- The paper path (issue 11, items 4 and 5: substitution/services/paper.py) --------------------
+
+#: An agent or supervisor of the report's competent prefecture with a verified second factor; or
+#: the portal itself (``by`` None), and then only once the report's deadline has passed.
+PREFECTURE = "prefecture"
+#: The portal (the deadline job, or the invitation that follows an agent's act at once).
+PORTAL = "portal"
+
+TRANSITIONS.update({
+    # The formal act of impossibility, on an active report.
+    (S.OPEN, S.IMPOSSIBILITY_ESTABLISHED): PREFECTURE,
+    (S.ANSWERED, S.IMPOSSIBILITY_ESTABLISHED): PREFECTURE,
+    (S.UNRESOLVED, S.IMPOSSIBILITY_ESTABLISHED): PREFECTURE,
+    # The earliest free paper-filing slot is booked and the letter issued.
+    (S.IMPOSSIBILITY_ESTABLISHED, S.INVITED): PORTAL,
+    # A missed convocation: a new one is to be made (the job makes it at once, or flags no slot).
+    (S.INVITED, S.IMPOSSIBILITY_ESTABLISHED): PORTAL,
+    # "Je ne peux pas venir à cette date": another date, once per report.
+    (S.INVITED, S.INVITED): PERSON,
+})
+
+#: An invitation's own moves: (from, to) -> who. "desk" (registering the paper file) belongs to
+#: the paper intake.
+INVITATION_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("scheduled", "missed"): PORTAL,  # its booking was marked "absent" at the desk
+    ("scheduled", "replaced"): PERSON,  # another date asked by the person
+}
+
+
+def invitation_transition_check(from_status: str, to_status: str) -> str:
+    try:
+        return INVITATION_TRANSITIONS[(from_status, to_status)]
+    except KeyError:
+        raise ValidationError(_("Cette convocation ne peut plus être modifiée."), code="invitation_closed") from None

@@ -14,6 +14,7 @@ from accounts.services.assisted import (
     password_reset_sms_start,
     person_account_find,
     person_account_for_contact,
+    person_account_for_portal,
     phone_normalize,
 )
 from accounts.services.people import (
@@ -63,6 +64,7 @@ __all__ = [
     "password_reset_sms_start",
     "person_account_find",
     "person_account_for_contact",
+    "person_account_for_portal",
     "phone_normalize",
     "second_factor_check",
     "second_factor_failures",

@@ -331,3 +331,35 @@ def password_reset_sms_start(*, login_id: str) -> bool:
             "portal": settings.PORTAL_NAME, "code": code, "minutes": settings.ACCOUNT_SMS_CODE_MINUTES}
     hooks.call("sms_send", user.phone, text)
     return True
+
+
+@transaction.atomic
+def person_account_for_portal(
+    *, first_name: str, last_name: str, phone: str = "", email: str = "", address: str = "", postal_code: str = "",
+    city: str = "", department: Department | None = None, language: str = Language.FRENCH, reason: str,
+) -> PersonAccount:
+    """The account of a person the portal itself must book something for (the paper-filing
+    convocation of a blocking report: issue 11), known only by the contact details they gave,
+    without a birth date, and with nobody at a desk to hand over an activation code.
+
+    The existing account when ``person_account_find`` matches one (without a birth date, only an
+    e-mail address can match); else an assisted account with no usable password, no activation
+    code and no welcome letter: the person is reached by the channels ``channels_for`` picks from
+    these details, signs in with "mot de passe oublié" when they have an e-mail address, or gets an
+    activation code from a mediator or at the desk (``account_activation_reissue``). ``reason``
+    goes in the audit event (e.g. the report's reference)."""
+    found = person_account_find(first_name=first_name, last_name=last_name, birth_date=None, phone=phone,
+                                email=email)
+    if found is not None:
+        return PersonAccount(user=found, created=False)
+    email, phone = (email or "").strip().lower(), (phone or "").strip()
+    user = User.objects.create_user(
+        email=email or None, password=None, origin=AccountOrigin.ASSISTED,
+        first_name=first_name.strip(), last_name=last_name.strip(), phone=phone, address=address.strip(),
+        postal_code=postal_code.strip(), city=city.strip(), department=department, preferred_language=language,
+        notify_by_email=bool(email), notify_by_sms=bool(phone), notify_by_post=not phone and not email,
+    )
+    audit_record(actor=None, action="account.created_by_portal", obj=user, on_behalf_of=user, data={
+        "reason": reason, "login_id": user.login_id, "with_email": bool(email), "with_phone": bool(phone),
+    })
+    return PersonAccount(user=user, created=True)

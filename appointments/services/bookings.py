@@ -96,14 +96,15 @@ def booking_create(
 
 
 def booking_record(
-    *, person: User, slot: Slot, by: User, kind: str, subject: Subject | None, movable_until: date | None,
+    *, person: User, slot: Slot, by: User | None, kind: str, subject: Subject | None, movable_until: date | None,
     now: datetime, seat_held: bool = False, rescheduled_from: Booking | None = None,
 ) -> Booking:
     """Takes one seat of ``slot`` (unless ``seat_held``: an offer holds it already) and writes the
     booking, its audit event and, for a convocation or a card collection, its letter. Runs in the
     caller's transaction and sends nothing: the caller tells the person after commit
     (``booking_notify``). Raises SlotTaken when no seat is left; IntegrityError for a second active
-    booking of the file and motive. Shared by booking, rescheduling and accepting an offer."""
+    booking of the file and motive. Shared by booking, rescheduling and accepting an offer, and by
+    the portal's own convocations (``by`` None: a blocking report's paper filing)."""
     if not seat_held:
         taken = Slot.objects.filter(
             pk=slot.pk, is_cancelled=False, starts_at__gt=now, booked__lt=F("capacity")
@@ -147,8 +148,17 @@ def _issue_convocation_letter(booking: Booking):
             "opening_hours": site.opening_hours, "map_url": site.map_url,
             "desk": slot.desk.name, "documents_to_bring": slot.motive.documents_to_bring,
             "file_reference": booking.subject_id and _subject_label(booking), "booking": booking.pk,
+            # What the file's app adds (a blocking report: the documents of its procedure, what to
+            # do if the person cannot come): appointments.registry.LETTERS.
+            **_subject_letter(booking),
         },
     )
+
+
+def _subject_letter(booking: Booking) -> dict:
+    from appointments.registry import subject_letter
+
+    return subject_letter(booking.subject_type, booking.subject_id)
 
 
 def _subject_label(booking: Booking) -> str:

@@ -7,6 +7,12 @@ from substitution.selectors.anomalies import (  # noqa: F401
     anomaly_suggestions,
     report_get_to_link,
 )
+from substitution.selectors.paper import (  # noqa: F401
+    invitation_current,
+    invitation_letter,
+    may_ask_another_date,
+    reports_without_slot,
+)
 from substitution.selectors.reports import (  # noqa: F401
     QueueFilters,
     anomalies_to_link,

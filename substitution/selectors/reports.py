@@ -44,7 +44,9 @@ def report_get_by_secret(*, reference: str, secret: str) -> BlockingReport:
 
     The stored hash is compared in constant time, so the time taken says nothing about how much of
     a guessed secret was right."""
-    report = _with_relations(BlockingReport.objects.filter(reference=reference, person__isnull=True)).first()
+    # Not only reports without an account: the paper path gives one to a person who had none (to
+    # book their convocation), and the link they were given must keep working.
+    report = _with_relations(BlockingReport.objects.filter(reference=reference)).first()
     expected = report.secret_hash if report is not None else "0" * 64
     if not hmac.compare_digest(expected, secret_hash(secret or "")) or report is None or not report.secret_hash:
         raise Http404

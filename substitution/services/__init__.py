@@ -5,6 +5,14 @@ from substitution.services.anomalies import (  # noqa: F401
     anomaly_fix,
     anomaly_record_workaround,
 )
+from substitution.services.paper import (  # noqa: F401
+    REPORT_SUBJECT_TYPE,
+    deadline_job,
+    impossibility_record,
+    invitation_ask_another_date,
+    invitation_make,
+    may_record_impossibility,
+)
 from substitution.services.reports import (  # noqa: F401
     EVIDENCE_FORMATS,
     EVIDENCE_MAX_BYTES,

@@ -110,7 +110,7 @@ def _display_name(name: str | None) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:120] or "document"
 
 
-def _event(*, report: BlockingReport, kind: str, by: User | None, text: str = "", from_status: str = "",
+def report_event(*, report: BlockingReport, kind: str, by: User | None, text: str = "", from_status: str = "",
            to_status: str = "", audit: bool = True) -> ReportEvent:
     """A timeline line and, for a person acting (staff or the signed-in person), its audit twin."""
     event = ReportEvent.objects.create(report=report, kind=kind, actor=by, text=text,
@@ -174,7 +174,7 @@ def report_open(
     )
     for uploaded, clean in checked:
         _evidence_store(report=report, uploaded=uploaded, clean=clean, by=by)
-    _event(report=report, kind=ReportEvent.Kind.OPENED, by=by, to_status=S.OPEN, audit=by is not None)
+    report_event(report=report, kind=ReportEvent.Kind.OPENED, by=by, to_status=S.OPEN, audit=by is not None)
     if person is None:
         # The acknowledgement (reference and deadline) to a person without an account: they have
         # no space to find it in. Never their follow link (see services/outreach.py).
@@ -193,7 +193,7 @@ def _evidence_store(*, report: BlockingReport, uploaded: UploadedFile, clean: Cl
     return item
 
 
-def _lock(report: BlockingReport) -> BlockingReport:
+def report_lock(report: BlockingReport) -> BlockingReport:
     return (BlockingReport.objects.select_for_update(of=("self",)).select_related("person")
             .get(pk=report.pk))
 
@@ -210,7 +210,7 @@ def report_answer(*, report: BlockingReport, by: User, text: str, resolved: bool
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Écrivez la réponse à la personne.")})
-    report = _lock(report)
+    report = report_lock(report)
     target = S.RESOLVED if resolved else S.ANSWERED
     _support_check(by=by, who=transition_check(report.status, target))
     before = report.status
@@ -220,7 +220,7 @@ def report_answer(*, report: BlockingReport, by: User, text: str, resolved: bool
         report.resolved_at = timezone.now()
         fields.append("resolved_at")
     report.save(update_fields=fields)
-    event = _event(report=report, kind=ReportEvent.Kind.RESOLVED if resolved else ReportEvent.Kind.ANSWERED,
+    event = report_event(report=report, kind=ReportEvent.Kind.RESOLVED if resolved else ReportEvent.Kind.ANSWERED,
                    by=by, text=text, from_status=before, to_status=target)
     _notify_answer(report=report, event=event)
     return report
@@ -229,12 +229,12 @@ def report_answer(*, report: BlockingReport, by: User, text: str, resolved: bool
 @transaction.atomic
 def report_resolve(*, report: BlockingReport, by: User, text: str = "") -> BlockingReport:
     """The CCC records that the problem is solved (with what was done, for the person)."""
-    report = _lock(report)
+    report = report_lock(report)
     _support_check(by=by, who=transition_check(report.status, S.RESOLVED))
     before = report.status
     report.status, report.resolved_at = S.RESOLVED, timezone.now()
     report.save(update_fields=["status", "resolved_at"])
-    event = _event(report=report, kind=ReportEvent.Kind.RESOLVED, by=by, text=text.strip(), from_status=before,
+    event = report_event(report=report, kind=ReportEvent.Kind.RESOLVED, by=by, text=text.strip(), from_status=before,
                    to_status=S.RESOLVED)
     if event.text:
         _notify_answer(report=report, event=event)
@@ -248,12 +248,12 @@ def report_mark_unresolved(*, report: BlockingReport, by: User, why: str) -> Blo
     why = why.strip()
     if not why:
         raise ValidationError({"why": _("Expliquez pourquoi le problème n'est pas résolu.")})
-    report = _lock(report)
+    report = report_lock(report)
     _support_check(by=by, who=transition_check(report.status, S.UNRESOLVED))
     before = report.status
     report.status, report.resolved_at = S.UNRESOLVED, None
     report.save(update_fields=["status", "resolved_at"])
-    _event(report=report, kind=ReportEvent.Kind.UNRESOLVED, by=by, text=why, from_status=before,
+    report_event(report=report, kind=ReportEvent.Kind.UNRESOLVED, by=by, text=why, from_status=before,
            to_status=S.UNRESOLVED)
     return report
 
@@ -263,24 +263,24 @@ def report_reopen(*, report: BlockingReport, by: User | None, secret: str = "", 
     """The person says it still fails: back to open, the deadline unchanged (it runs from the first
     report). Only the person: the account holder signed in, or, without an account, whoever holds
     the secret follow link (``secret``)."""
-    report = _lock(report)
+    report = report_lock(report)
     who = transition_check(report.status, S.OPEN)
-    if who != PERSON or not _is_the_person(report=report, by=by, secret=secret):
+    if who != PERSON or not is_the_person(report=report, by=by, secret=secret):
         raise PermissionDenied("Only the person may say that it still fails.")
     before = report.status
     report.status, report.resolved_at = S.OPEN, None
     report.save(update_fields=["status", "resolved_at"])
-    _event(report=report, kind=ReportEvent.Kind.REOPENED, by=by, text=text.strip()[:2000], from_status=before,
+    report_event(report=report, kind=ReportEvent.Kind.REOPENED, by=by, text=text.strip()[:2000], from_status=before,
            to_status=S.OPEN, audit=by is not None)
     return report
 
 
-def _is_the_person(*, report: BlockingReport, by: User | None, secret: str) -> bool:
+def is_the_person(*, report: BlockingReport, by: User | None, secret: str) -> bool:
     import hmac
 
-    if report.person_id is not None:
-        return by is not None and by.pk == report.person_id
-    return bool(report.secret_hash) and hmac.compare_digest(report.secret_hash, secret_hash(secret))
+    if secret:  # the follow link, also once the paper path has given the person an account
+        return bool(report.secret_hash) and hmac.compare_digest(report.secret_hash, secret_hash(secret))
+    return report.person_id is not None and by is not None and by.pk == report.person_id
 
 
 @transaction.atomic
@@ -304,14 +304,14 @@ def report_link_anomaly(*, report: BlockingReport, by: User, anomaly: Anomaly) -
         raise PermissionDenied("Only a CCC agent or the technical team may link a report to an anomaly.")
     if anomaly.status == Anomaly.Status.FIXED:
         raise ValidationError(_("Cette anomalie est déjà corrigée."), code="anomaly_fixed")
-    report = _lock(report)
+    report = report_lock(report)
     if report.status not in LINKABLE_STATUSES:
         raise ValidationError(_("Ce signalement ne peut plus être rattaché à une anomalie."), code="not_linkable")
     if report.anomaly_id == anomaly.pk:
         return report
     report.anomaly = anomaly
     report.save(update_fields=["anomaly"])
-    _event(report=report, kind=ReportEvent.Kind.ANOMALY_LINKED, by=by, text=anomaly.title)
+    report_event(report=report, kind=ReportEvent.Kind.ANOMALY_LINKED, by=by, text=anomaly.title)
     return report
 
 

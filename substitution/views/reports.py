@@ -101,7 +101,14 @@ def _status_context(report: BlockingReport, *, secret: str = "", for_person: boo
         "evidence": selectors.report_evidence(report=report),
         "may_reopen": report.status in REOPENABLE_STATUSES, "reopen_form": ReopenForm(),
         "overdue": report.deadline < timezone.localdate(),
+        **_paper_status(report),
     }
+
+
+def _paper_status(report: BlockingReport) -> dict[str, Any]:
+    from substitution.views.paper import status_context  # the paper path's module imports this one
+
+    return status_context(report)
 
 
 def _download(item: ReportEvidence) -> FileResponse:
@@ -203,7 +210,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
         "reports": list(selectors.reports_for_person(user=request.user))})
 
 
-def _own_report(request: AuthenticatedHttpRequest, reference: str) -> BlockingReport:
+def own_report(request: AuthenticatedHttpRequest, reference: str) -> BlockingReport:
     report = selectors.report_get_for_user(user=request.user, reference=reference)
     if report.person_id != request.user.pk:  # staff see it in the back-office, not here
         raise Http404
@@ -213,34 +220,42 @@ def _own_report(request: AuthenticatedHttpRequest, reference: str) -> BlockingRe
 @login_required
 @require_GET
 def mine_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    return render(request, "substitution/status.html", _status_context(_own_report(request, reference)))
+    return render(request, "substitution/status.html", _status_context(own_report(request, reference)))
 
 
 @login_required
 @require_POST
 def mine_reopen(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    report = _own_report(request, reference)
+    report = own_report(request, reference)
     return _reopen(request, report, by=request.user, back=reverse("substitution:mine_detail", args=[reference]))
 
 
 @login_required
 @require_GET
 def mine_evidence(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
-    return _download(selectors.evidence_get(report=_own_report(request, reference), pk=pk))
+    return _download(selectors.evidence_get(report=own_report(request, reference), pk=pk))
 
 
 def _reopen(request: HttpRequest, report: BlockingReport, *, by, back: str, secret: str = "") -> HttpResponse:
     form = ReopenForm(request.POST)
     form.is_valid()
+    return person_action(
+        request, lambda: services.report_reopen(report=report, by=by, secret=secret,
+                                                text=form.cleaned_data.get("text", "")),
+        done=_("C'est noté : le support reprend votre signalement. La date limite reste la même."), back=back)
+
+
+def person_action(request: HttpRequest, action: Callable[[], object], *, done: str, back: str) -> HttpResponse:
+    """A move the person makes from their status page: a refusal is shown there; a person the
+    service does not recognise (a wrong secret) gets a 404, as for the page itself."""
     try:
-        services.report_reopen(report=report, by=by, secret=secret, text=form.cleaned_data.get("text", ""))
+        action()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied:
         raise Http404 from None
     else:
-        messages.success(request, _("C'est noté : le support reprend votre signalement. La date limite reste "
-                                    "la même."))
+        messages.success(request, done)
     return redirect(back)
 
 
@@ -314,14 +329,14 @@ def recorded(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return response
 
 
-def _staff_report(request: AuthenticatedHttpRequest, reference: str) -> BlockingReport:
+def staff_report(request: AuthenticatedHttpRequest, reference: str) -> BlockingReport:
     report = selectors.report_get_for_user(user=request.user, reference=reference)
     if not selectors.report_is_overseen_by(user=request.user, report=report):
         raise Http404
     return report
 
 
-def _detail_page(request: AuthenticatedHttpRequest, report: BlockingReport, *, status: int = 200,
+def detail_page(request: AuthenticatedHttpRequest, report: BlockingReport, *, status: int = 200,
                  **forms: Form) -> HttpResponse:
     support = is_support(user=request.user)
     choices = list(selectors.anomalies_to_link(report=report)) if support else []
@@ -334,19 +349,26 @@ def _detail_page(request: AuthenticatedHttpRequest, report: BlockingReport, *, s
         "may_answer": support and report.status in (ReportStatus.OPEN, ReportStatus.ANSWERED),
         "may_mark_unresolved": support and report.status in (ReportStatus.OPEN, ReportStatus.ANSWERED),
         "may_resolve": support and report.status == ReportStatus.UNRESOLVED,
+        **_paper_detail(request, report, forms.get("impossibility_form")),
     }, status=status)
+
+
+def _paper_detail(request, report, form) -> dict[str, Any]:
+    from substitution.views.paper import detail_context  # the paper path's module imports this one
+
+    return detail_context(request, report, form)
 
 
 @login_required
 @require_GET
 @_reports_only
 def detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    return _detail_page(request, _staff_report(request, reference))
+    return detail_page(request, staff_report(request, reference))
 
 
 def _act(request: AuthenticatedHttpRequest, reference: str, form_name: str, form: Form, action: Callable,
          done: str) -> HttpResponse:
-    report = _staff_report(request, reference)
+    report = staff_report(request, reference)
     if form.is_valid():
         try:
             action(report, form.cleaned_data)
@@ -357,7 +379,7 @@ def _act(request: AuthenticatedHttpRequest, reference: str, form_name: str, form
         else:
             messages.success(request, done)
             return redirect("substitution_backoffice:detail", reference=reference)
-    return _detail_page(request, report, status=400, **{form_name: form})
+    return detail_page(request, report, status=400, **{form_name: form})
 
 
 @login_required
@@ -392,7 +414,7 @@ def resolve(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @_support_only
 def link_anomaly(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    report = _staff_report(request, reference)
+    report = staff_report(request, reference)
     choices = list(selectors.anomalies_to_link(report=report))
 
     def link(report, data):
@@ -410,4 +432,4 @@ def link_anomaly(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
 @require_GET
 @_reports_only
 def evidence(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
-    return _download(selectors.evidence_get(report=_staff_report(request, reference), pk=pk))
+    return _download(selectors.evidence_get(report=staff_report(request, reference), pk=pk))

@@ -22,6 +22,12 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def every_leaf():
+    """Every app at its last migration: going back to BEFORE also unapplied the migrations of other
+    apps that depend on documents (substitution's), and the tests after this one need them."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_documents_replaced_before_the_migration_get_the_day_their_successor_took_over():
     holder = UserFactory()
@@ -50,10 +56,7 @@ def test_documents_replaced_before_the_migration_get_the_day_their_successor_too
                                status="superseded", superseded_by=new_receipt)
     finally:
         migrate(AFTER)
-        # Going back to BEFORE also unapplied the other apps' migrations that depend on documents
-        # 0004 (substitution's): the later transactional tests need the whole schema back.
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate(every_leaf())
 
     current = IssuedDocument.objects.get(pk=current.pk)
     assert current.superseded_on == next_one.valid_from
