@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -91,14 +91,32 @@ def dossier_submit(
     photo = rules.normalise_ephoto(ephoto_code)
     timing = readiness.timing
 
-    now = timezone.now()
+    dossier_file(dossier=dossier, by=by, filed_at=timezone.now(), on_time=None if timing is None else timing == "open",
+                 tax_stamp_number=stamp if procedure.fee_eur else "",
+                 ephoto_code=photo if procedure.needs_photo else "")
+    return dossier
+
+
+def dossier_file(
+    *, dossier: Dossier, by: User, filed_at: datetime, on_time: bool | None, tax_stamp_number: str = "",
+    ephoto_code: str = "", filed_on: date | None = None, receipt_documents: list[str] | None = None,
+    event_data: dict | None = None, on_behalf_of: User | None = None,
+) -> Dossier:
+    """The filing itself, shared by online submission and the paper desk (``services/paper.py``):
+    status, reference, legal clock and deadline, queue priority, the timeline, the filing receipt
+    issued at once, the applicant told. The caller has locked the draft and checked it.
+    ``filed_on``: the day the clock starts (the day the file was received); ``filed_at``'s day by
+    default. ``receipt_documents``: the pieces the receipt lists (default: the current attachments).
+    Raises ``ValidationError`` when another filing took the permit or the tax stamp meanwhile."""
+    procedure = dossier.procedure
     dossier.status = Status.SUBMITTED
-    dossier.submitted_at = now
-    dossier.filed_on_time = None if timing is None else timing == "open"
-    dossier.tax_stamp_number = stamp if procedure.fee_eur else ""
-    dossier.ephoto_code = photo if procedure.needs_photo else ""
-    dossier.reference = _reference(dossier, now)
-    dossier.legal_deadline = initial_deadline(filed_on=timezone.localdate(now), is_renewal=procedure.is_renewal)
+    dossier.submitted_at = filed_at
+    dossier.filed_on_time = on_time
+    dossier.tax_stamp_number = tax_stamp_number
+    dossier.ephoto_code = ephoto_code
+    dossier.reference = _reference(dossier, filed_at)
+    dossier.legal_deadline = initial_deadline(filed_on=filed_on or timezone.localdate(filed_at),
+                                              is_renewal=procedure.is_renewal)
     dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit is not None else None
     identity = dossier.answers.get("identity", {})
     dossier.search_name = search_name(identity.get("last_name") or dossier.applicant.last_name,
@@ -115,8 +133,9 @@ def dossier_submit(
     dossier_refresh_priority(dossier)
     submitted = event_record(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED, by=by,
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
-                             data={"on_time": dossier.filed_on_time})
-    receipt = _issue_receipt(dossier=dossier, filed_at=now, by=by)
+                             data={"on_time": dossier.filed_on_time, **(event_data or {})},
+                             on_behalf_of=on_behalf_of)
+    receipt = _issue_receipt(dossier=dossier, filed_at=filed_at, by=by, documents=receipt_documents)
     event_record(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED, by=None,
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
@@ -162,17 +181,18 @@ def _reference(dossier: Dossier, now) -> str:
     return f"{now:%Y}-{department}-{dossier.pk:07d}"
 
 
-def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User):
+def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User, documents: list[str] | None = None):
     from documents.services import document_issue
 
     applicant = dossier.applicant
     # The receipt is French first (its template adds the holder's language beside): the catalogue's
     # names are taken in French, whatever language the person filed in.
     with translation.override("fr"):
-        documents = [
-            a.document_type.name
-            for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
-        ]
+        if documents is None:
+            documents = [
+                a.document_type.name
+                for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
+            ]
         procedure_name = dossier.procedure.name
     applicant_facts = applicant_snapshot(dossier=dossier)
     context = {
