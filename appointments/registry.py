@@ -57,3 +57,17 @@ def subject_labels(subjects: list[tuple[str, str]]) -> dict[tuple[str, str], str
         found = bulk(sorted(ids)) if bulk else {i: subject_label(subject_type, i) for i in ids}
         labels.update({(subject_type, i): found.get(i, i) for i in ids})
     return labels
+
+
+#: Higher apps add, for the desk's day, an action on some bookings: each provider takes (user,
+#: bookings) and returns {booking id: (label, url)} in one query (the paper intake of a convocation
+#: to file on paper, from ``substitution``). A booking gets the first action offered.
+DESK_ACTIONS: list[Callable[[object, list], dict[int, tuple[str, str]]]] = []
+
+
+def desk_actions(user, bookings: list) -> dict[int, tuple[str, str]]:
+    actions: dict[int, tuple[str, str]] = {}
+    for provider in DESK_ACTIONS:
+        for booking_id, action in provider(user, bookings).items():
+            actions.setdefault(booking_id, action)
+    return actions

@@ -18,3 +18,11 @@ urlpatterns = [
     path("signalements/<str:reference>/anomalie/", views.link_anomaly, name="link_anomaly"),
     path("signalements/<str:reference>/pieces/<int:pk>/", views.evidence, name="evidence"),
 ]
+
+# Paper intake at the desk (substitution/views/intake.py).
+from substitution.views import intake as intake_views  # noqa: E402
+
+urlpatterns += [
+    path("signalements/depot-papier/<int:pk>/", intake_views.register, name="intake"),
+    path("signalements/depot-papier/<int:pk>/enregistre/", intake_views.registered, name="intake_registered"),
+]

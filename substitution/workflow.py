@@ -90,3 +90,11 @@ PLAIN_STATUS: dict[str, StrOrPromise] = {
     S.FILED_ON_PAPER: _("Votre demande a été déposée sur papier."),
     S.CLOSED: _("Ce signalement est clos."),
 }
+
+
+# --- Paper intake (issue 11, item 6) --------------------------------------------------------------
+
+#: A verified agent (or supervisor) of the report's competent prefecture, at its desk.
+PREFECTURE_AGENT = "prefecture_agent"
+#: The person came to the convocation and their paper file is registered as a dossier.
+TRANSITIONS[(S.INVITED, S.FILED_ON_PAPER)] = PREFECTURE_AGENT

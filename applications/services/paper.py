@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import is_verified_agent_of
-from accounts.services.assisted import IDENTITY_DOCUMENTS
+from accounts.services import IDENTITY_DOCUMENTS
 from applications import rules
 from applications.models import Channel, DocumentType, Dossier, Permit, Procedure, Status
 from applications.services.submission import (

@@ -1,5 +1,11 @@
 """Reads of the substitution app; import from here."""
 
+from substitution.selectors.intake import (  # noqa: F401, E402
+    invitation_get_for_desk,
+    invitation_scheduled_for_report,
+    invitations_scheduled_for_bookings,
+    may_register_paper,
+)
 from substitution.selectors.reports import (  # noqa: F401
     QueueFilters,
     anomalies_to_link,

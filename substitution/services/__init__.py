@@ -1,5 +1,11 @@
 """Writes of the substitution app (one module per part of the flow); import from here."""
 
+from substitution.services.intake import (  # noqa: F401, E402
+    Intake,
+    PaperFile,
+    PermitRead,
+    paper_intake_register,
+)
 from substitution.services.reports import (  # noqa: F401
     EVIDENCE_FORMATS,
     EVIDENCE_MAX_BYTES,
