@@ -41,7 +41,7 @@ class IntakeForm(forms.Form):
     foreigner_number = forms.CharField(label=_("Numéro étranger (facultatif)"), max_length=10, required=False,
                                        validators=[foreigner_number_validator],
                                        widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    pieces = forms.ModelMultipleChoiceField(
+    pieces: forms.ModelMultipleChoiceField[DocumentType] = forms.ModelMultipleChoiceField(
         label=_("Pièces reçues"), queryset=DocumentType.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Cochez les pièces remises. Une pièce manquante n'empêche pas l'enregistrement : "
