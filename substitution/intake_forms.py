@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import foreigner_number_validator, phone_validator
 from accounts.services import IDENTITY_DOCUMENTS
+from applications.backoffice.forms import CHECKBOXES_TEMPLATE
 from applications.models import DocumentType, PermitCategory, Procedure
 from applications.services import PaperIdentity
 from substitution.models import BlockingReport
@@ -43,7 +44,7 @@ class IntakeForm(forms.Form):
                                        widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     pieces: forms.ModelMultipleChoiceField[DocumentType] = forms.ModelMultipleChoiceField(
         label=_("Pièces reçues"), queryset=DocumentType.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple, template_name=CHECKBOXES_TEMPLATE,
         help_text=_("Cochez les pièces remises. Une pièce manquante n'empêche pas l'enregistrement : "
                     "l'instruction la demandera."),
     )
