@@ -26,10 +26,9 @@ from accounts.services import IDENTITY_DOCUMENTS
 from applications import rules
 from applications.models import Channel, DocumentType, Dossier, Permit, Procedure, Status
 from applications.services.submission import (
-    _request_in_progress_error,
-    _stamp_used,
-    _stamp_used_error,
     dossier_file,
+    request_in_progress_error,
+    tax_stamp_used_error,
 )
 from applications.staff import INSTRUCTING_ROLES
 from applications.workflow import IN_PROGRESS_STATUSES, transition_check
@@ -124,14 +123,14 @@ def dossier_register_paper(
             other = (Dossier.objects.filter(renewed_permit=renewed_permit, family=procedure.group,
                                             status__in=IN_PROGRESS_STATUSES).order_by("submitted_at", "id").first())
             if other is not None:
-                errors["renewed_permit"] = [_request_in_progress_error(other)]
+                errors["renewed_permit"] = [request_in_progress_error(other)]
     else:
         renewed_permit = None
     stamp = rules.normalise_tax_stamp(tax_stamp_number)
     if stamp and not rules.TAX_STAMP_RE.match(stamp):
         errors["tax_stamp_number"] = [_("Le numéro de timbre fiscal électronique comporte 16 chiffres.")]
-    elif stamp and _stamp_used(stamp, Dossier(pk=None)):
-        errors["tax_stamp_number"] = [_stamp_used_error()]
+    elif stamp and Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exists():
+        errors["tax_stamp_number"] = [tax_stamp_used_error()]
     if errors:
         raise ValidationError(errors)
 

@@ -49,7 +49,7 @@ def dossier_submit_check(
             ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))
         ]
     elif procedure.fee_eur and _stamp_used(stamp, dossier):
-        errors["tax_stamp_number"] = [_stamp_used_error()]
+        errors["tax_stamp_number"] = [tax_stamp_used_error()]
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
         errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé "
@@ -64,7 +64,7 @@ def dossier_submit_check(
             ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))
         ]
     if readiness.in_progress is not None:
-        errors["renewed_permit"] = [_request_in_progress_error(readiness.in_progress)]
+        errors["renewed_permit"] = [request_in_progress_error(readiness.in_progress)]
     return errors
 
 
@@ -146,7 +146,7 @@ def _stamp_used(stamp: str, dossier: Dossier) -> bool:
     return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exclude(pk=dossier.pk).exists()
 
 
-def _stamp_used_error() -> ValidationError:
+def tax_stamp_used_error() -> ValidationError:
     # Which request used it is not said: it may be someone else's.
     return ValidationError(
         _("Ce numéro de timbre fiscal a déjà servi pour une autre demande. Un timbre ne sert qu'une fois : "
@@ -155,7 +155,7 @@ def _stamp_used_error() -> ValidationError:
     )
 
 
-def _request_in_progress_error(other: Dossier) -> ValidationError:
+def request_in_progress_error(other: Dossier) -> ValidationError:
     """The message names the request in progress; the page links to it (``params["pk"]``)."""
     return ValidationError(
         _("Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° %(reference)s. "
@@ -167,11 +167,11 @@ def _request_in_progress_error(other: Dossier) -> ValidationError:
 def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError:
     """Another filing won the race between the checks and the save: the same message as the checks."""
     if "dossier_tax_stamp_used_once" in str(error):
-        return ValidationError({"tax_stamp_number": [_stamp_used_error()]})
+        return ValidationError({"tax_stamp_number": [tax_stamp_used_error()]})
     if "dossier_one_request_in_progress_per_permit_and_family" in str(error):
         other = request_in_progress_for_permit(dossier=dossier)  # committed by the winner: visible now
         if other is not None:
-            return ValidationError({"renewed_permit": [_request_in_progress_error(other)]})
+            return ValidationError({"renewed_permit": [request_in_progress_error(other)]})
     raise error
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import is_verified_agent_of
-from accounts.services import person_account_for_contact
+from accounts.services import audit_record, person_account_for_contact
 from applications.models import DocumentType, Dossier, Permit, Procedure
 from applications.services import PaperIdentity, dossier_register_paper, permit_record_for_paper
 from applications.staff import INSTRUCTING_ROLES
@@ -26,7 +26,6 @@ from appointments.services.bookings import BookingError, booking_mark
 from documents.models import IssuedDocument
 from documents.selectors import documents_for_subject
 from substitution.models import BlockingReport, Invitation, ReportEvent
-from substitution.services.reports import _event
 from substitution.workflow import PREFECTURE_AGENT, ReportStatus, transition_check
 
 S = ReportStatus
@@ -136,7 +135,9 @@ def paper_intake_register(*, invitation: Invitation, by: User, paper: PaperFile)
         report.person = person  # the person follows the report in their space from now on
         fields.append("person")
     report.save(update_fields=fields)
-    _event(report=report, kind=ReportEvent.Kind.FILED_ON_PAPER, by=by, text=dossier.reference or "",
-           from_status=before, to_status=S.FILED_ON_PAPER)
+    ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.FILED_ON_PAPER, actor=by,
+                               text=dossier.reference or "", from_status=before, to_status=S.FILED_ON_PAPER)
+    audit_record(actor=by, action=f"report.{ReportEvent.Kind.FILED_ON_PAPER}", obj=report,
+                 data={"from": before, "to": S.FILED_ON_PAPER, "dossier": dossier.reference})
     receipt = documents_for_subject(subject=dossier).filter(kind="filing_receipt").first()
     return Intake(report=report, dossier=dossier, receipt=receipt)

@@ -18,12 +18,18 @@ from documents.selectors import documents_for_subject
 from substitution import selectors, services
 from substitution.intake_forms import IntakeForm, ProcedureChoiceForm
 from substitution.models import Invitation
-from substitution.views.reports import _services_errors
 
 _desk_agents_only = role_required(
     selectors.may_register_paper,
     gettext_lazy("Seuls les agents de la préfecture compétente enregistrent un dossier déposé sur papier."),
 )
+
+
+def _refusal_shown(form: IntakeForm, refusal: ValidationError) -> None:
+    """A service's refusal on the form: next to the field it names, else at the top."""
+    errors = refusal.error_dict if hasattr(refusal, "error_dict") else {None: refusal.error_list}
+    for name, messages in errors.items():
+        form.add_error(name if name in form.fields else None, messages)
 
 
 def _procedure(request: AuthenticatedHttpRequest,
@@ -56,7 +62,7 @@ def register(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 try:
                     services.paper_intake_register(invitation=invitation, by=request.user, paper=form.paper_file())
                 except ValidationError as refusal:
-                    _services_errors(form, refusal)
+                    _refusal_shown(form, refusal)
                 else:
                     return redirect("substitution_backoffice:intake_registered", pk=invitation.pk)
             status = 400
