@@ -68,3 +68,17 @@ def subject_letter(subject_type: str, subject_id: str) -> dict:
     """What the convocation letter says about this file beyond the appointment ({} if nothing)."""
     letter = LETTERS.get(subject_type)
     return letter(subject_id) if letter and subject_id else {}
+
+
+#: Higher apps add, for the desk's day, an action on some bookings: each provider takes (user,
+#: bookings) and returns {booking id: (label, url)} in one query (the paper intake of a convocation
+#: to file on paper, from ``substitution``). A booking gets the first action offered.
+DESK_ACTIONS: list[Callable[[object, list], dict[int, tuple[str, str]]]] = []
+
+
+def desk_actions(user, bookings: list) -> dict[int, tuple[str, str]]:
+    actions: dict[int, tuple[str, str]] = {}
+    for provider in DESK_ACTIONS:
+        for booking_id, action in provider(user, bookings).items():
+            actions.setdefault(booking_id, action)
+    return actions

@@ -415,6 +415,9 @@ def day(request: AuthenticatedHttpRequest, desk: int, day: date) -> HttpResponse
     bookings = selectors.desk_day(desk=desk_obj, day=on)
     labels = registry.subject_labels([(b.subject_type, b.subject_id) for b in bookings])
     again = selectors.files_booked_again(bookings=bookings)
+    actions = registry.desk_actions(request.user, bookings)  # what higher apps offer (the paper intake)
+    for booking in bookings:
+        booking.desk_action = actions.get(booking.pk)  # type: ignore[attr-defined]
     now = timezone.now()
     return render(request, "appointments/backoffice/day.html", {
         "desk": desk_obj, "day": on, "today": timezone.localdate(),

@@ -44,3 +44,11 @@ class SubstitutionConfig(AppConfig):
                  letter=_report_letter)
         if letter_staff_may_access not in STAFF_ACCESS_CHECKS:
             STAFF_ACCESS_CHECKS.append(letter_staff_may_access)
+
+        # appointments/ sits below this app: the desk's day offers the paper intake of a
+        # convocation to file on paper through its registry.
+        from appointments.registry import DESK_ACTIONS
+        from substitution.selectors.intake import desk_intake_actions
+
+        if desk_intake_actions not in DESK_ACTIONS:
+            DESK_ACTIONS.append(desk_intake_actions)

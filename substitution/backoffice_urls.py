@@ -30,3 +30,11 @@ urlpatterns = [
     path("signalements/<str:reference>/impossibilite/", paper.impossibility, name="impossibility"),
     path("signalements-sans-creneau/", paper.without_slot, name="without_slot"),
 ]
+
+# Paper intake at the desk (substitution/views/intake.py).
+from substitution.views import intake as intake_views  # noqa: E402
+
+urlpatterns += [
+    path("signalements/depot-papier/<int:pk>/", intake_views.register, name="intake"),
+    path("signalements/depot-papier/<int:pk>/enregistre/", intake_views.registered, name="intake_registered"),
+]

@@ -163,3 +163,11 @@ def invitation_transition_check(from_status: str, to_status: str) -> str:
         return INVITATION_TRANSITIONS[(from_status, to_status)]
     except KeyError:
         raise ValidationError(_("Cette convocation ne peut plus être modifiée."), code="invitation_closed") from None
+
+
+# --- Paper intake (issue 11, item 6) --------------------------------------------------------------
+
+#: A verified agent (or supervisor) of the report's competent prefecture, at its desk.
+PREFECTURE_AGENT = "prefecture_agent"
+#: The person came to the convocation and their paper file is registered as a dossier.
+TRANSITIONS[(S.INVITED, S.FILED_ON_PAPER)] = PREFECTURE_AGENT

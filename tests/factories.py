@@ -318,3 +318,43 @@ class AnomalyFactory(factory.django.DjangoModelFactory):
     class Params:
         with_workaround = factory.Trait(status="workaround", workaround="Envoyer le fichier en PDF.")
         fixed = factory.Trait(status="fixed", fixed_at=factory.LazyFunction(timezone.now))
+
+
+def paper_filing_booking(*, report, person=None, day_offset: int = 0):
+    """A real convocation to the paper-filing desk of the report's prefecture, at noon (Paris) today
+    (``day_offset`` days later or earlier): a seat taken on a ``Slot``, a ``Booking`` for the report.
+    The motive is the paper-filing one ("paper_filing"), as invitations book."""
+    from appointments.models import Booking, Desk, Motive, Slot
+
+    motive = Motive.objects.get(code=Motive.Code.PAPER_FILING)
+    desk, _ = Desk.objects.get_or_create(site=report.prefecture.sites.order_by("pk").first(),
+                                         name="Guichet dépôt papier")
+    desk.motives.add(motive)
+    starts = (timezone.localtime() + timedelta(days=day_offset)).replace(hour=12, minute=0, second=0,
+                                                                         microsecond=0)
+    slot, _ = Slot.objects.get_or_create(desk=desk, motive=motive, starts_at=starts,
+                                         defaults={"ends_at": starts + timedelta(minutes=45), "capacity": 3})
+    Slot.objects.filter(pk=slot.pk).update(booked=slot.booked + 1)
+    if person is None:
+        person = report.person or UserFactory(without_email=True, first_name=report.first_name,
+                                              last_name=report.last_name, phone=report.phone)
+    return Booking.objects.create(
+        slot=slot, motive=motive, person=person, person_name=str(person),
+        subject_type="substitution.report", subject_id=str(report.pk), kind=Booking.Kind.CONVOCATION,
+    )
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A scheduled convocation to file on paper, for an invited report (``report=`` one's own), with
+    a real booking today at noon at the paper-filing desk of the report's prefecture
+    (``day_offset=1``: tomorrow)."""
+
+    class Meta:
+        model = "substitution.Invitation"
+
+    class Params:
+        day_offset = 0
+
+    report = factory.SubFactory(BlockingReportFactory, status="invited")
+    booking = factory.LazyAttribute(lambda o: paper_filing_booking(report=o.report, day_offset=o.day_offset))
+    status = "scheduled"

@@ -33,6 +33,11 @@ from applications.services.instruction import (
     dossiers_reassign,
     extension_grant,
 )
+from applications.services.paper import (
+    PaperIdentity,
+    dossier_register_paper,
+    permit_record_for_paper,
+)
 from applications.services.submission import (
     dossier_submit,
     dossier_submit_check,
@@ -54,6 +59,9 @@ __all__ = [
     "complements_answer",
     "dossier_amend",
     "dossier_submit",
+    "PaperIdentity",
+    "dossier_register_paper",
+    "permit_record_for_paper",
     "dossier_submit_check",
     "dossier_transition",
     "dossier_withdraw",

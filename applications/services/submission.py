@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -49,7 +49,7 @@ def dossier_submit_check(
             ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))
         ]
     elif procedure.fee_eur and _stamp_used(stamp, dossier):
-        errors["tax_stamp_number"] = [_stamp_used_error()]
+        errors["tax_stamp_number"] = [tax_stamp_used_error()]
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
         errors["ephoto_code"] = [ValidationError(_("Le code e-photo comporte 22 lettres ou chiffres ; il est imprimé "
@@ -64,7 +64,7 @@ def dossier_submit_check(
             ValidationError(_("Confirmez que vous avez compris les conséquences d'une demande tardive."))
         ]
     if readiness.in_progress is not None:
-        errors["renewed_permit"] = [_request_in_progress_error(readiness.in_progress)]
+        errors["renewed_permit"] = [request_in_progress_error(readiness.in_progress)]
     return errors
 
 
@@ -91,14 +91,32 @@ def dossier_submit(
     photo = rules.normalise_ephoto(ephoto_code)
     timing = readiness.timing
 
-    now = timezone.now()
+    dossier_file(dossier=dossier, by=by, filed_at=timezone.now(), on_time=None if timing is None else timing == "open",
+                 tax_stamp_number=stamp if procedure.fee_eur else "",
+                 ephoto_code=photo if procedure.needs_photo else "")
+    return dossier
+
+
+def dossier_file(
+    *, dossier: Dossier, by: User, filed_at: datetime, on_time: bool | None, tax_stamp_number: str = "",
+    ephoto_code: str = "", filed_on: date | None = None, receipt_documents: list[str] | None = None,
+    event_data: dict | None = None, on_behalf_of: User | None = None,
+) -> Dossier:
+    """The filing itself, shared by online submission and the paper desk (``services/paper.py``):
+    status, reference, legal clock and deadline, queue priority, the timeline, the filing receipt
+    issued at once, the applicant told. The caller has locked the draft and checked it.
+    ``filed_on``: the day the clock starts (the day the file was received); ``filed_at``'s day by
+    default. ``receipt_documents``: the pieces the receipt lists (default: the current attachments).
+    Raises ``ValidationError`` when another filing took the permit or the tax stamp meanwhile."""
+    procedure = dossier.procedure
     dossier.status = Status.SUBMITTED
-    dossier.submitted_at = now
-    dossier.filed_on_time = None if timing is None else timing == "open"
-    dossier.tax_stamp_number = stamp if procedure.fee_eur else ""
-    dossier.ephoto_code = photo if procedure.needs_photo else ""
-    dossier.reference = _reference(dossier, now)
-    dossier.legal_deadline = initial_deadline(filed_on=timezone.localdate(now), is_renewal=procedure.is_renewal)
+    dossier.submitted_at = filed_at
+    dossier.filed_on_time = on_time
+    dossier.tax_stamp_number = tax_stamp_number
+    dossier.ephoto_code = ephoto_code
+    dossier.reference = _reference(dossier, filed_at)
+    dossier.legal_deadline = initial_deadline(filed_on=filed_on or timezone.localdate(filed_at),
+                                              is_renewal=procedure.is_renewal)
     dossier.permit_expires_on = dossier.renewed_permit.valid_until if dossier.renewed_permit is not None else None
     identity = dossier.answers.get("identity", {})
     dossier.search_name = search_name(identity.get("last_name") or dossier.applicant.last_name,
@@ -115,8 +133,9 @@ def dossier_submit(
     dossier_refresh_priority(dossier)
     submitted = event_record(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED, by=by,
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
-                             data={"on_time": dossier.filed_on_time})
-    receipt = _issue_receipt(dossier=dossier, filed_at=now, by=by)
+                             data={"on_time": dossier.filed_on_time, **(event_data or {})},
+                             on_behalf_of=on_behalf_of)
+    receipt = _issue_receipt(dossier=dossier, filed_at=filed_at, by=by, documents=receipt_documents)
     event_record(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED, by=None,
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
@@ -127,7 +146,7 @@ def _stamp_used(stamp: str, dossier: Dossier) -> bool:
     return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exclude(pk=dossier.pk).exists()
 
 
-def _stamp_used_error() -> ValidationError:
+def tax_stamp_used_error() -> ValidationError:
     # Which request used it is not said: it may be someone else's.
     return ValidationError(
         _("Ce numéro de timbre fiscal a déjà servi pour une autre demande. Un timbre ne sert qu'une fois : "
@@ -136,7 +155,7 @@ def _stamp_used_error() -> ValidationError:
     )
 
 
-def _request_in_progress_error(other: Dossier) -> ValidationError:
+def request_in_progress_error(other: Dossier) -> ValidationError:
     """The message names the request in progress; the page links to it (``params["pk"]``)."""
     return ValidationError(
         _("Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° %(reference)s. "
@@ -148,11 +167,11 @@ def _request_in_progress_error(other: Dossier) -> ValidationError:
 def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError:
     """Another filing won the race between the checks and the save: the same message as the checks."""
     if "dossier_tax_stamp_used_once" in str(error):
-        return ValidationError({"tax_stamp_number": [_stamp_used_error()]})
+        return ValidationError({"tax_stamp_number": [tax_stamp_used_error()]})
     if "dossier_one_request_in_progress_per_permit_and_family" in str(error):
         other = request_in_progress_for_permit(dossier=dossier)  # committed by the winner: visible now
         if other is not None:
-            return ValidationError({"renewed_permit": [_request_in_progress_error(other)]})
+            return ValidationError({"renewed_permit": [request_in_progress_error(other)]})
     raise error
 
 
@@ -162,17 +181,18 @@ def _reference(dossier: Dossier, now) -> str:
     return f"{now:%Y}-{department}-{dossier.pk:07d}"
 
 
-def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User):
+def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User, documents: list[str] | None = None):
     from documents.services import document_issue
 
     applicant = dossier.applicant
     # The receipt is French first (its template adds the holder's language beside): the catalogue's
     # names are taken in French, whatever language the person filed in.
     with translation.override("fr"):
-        documents = [
-            a.document_type.name
-            for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
-        ]
+        if documents is None:
+            documents = [
+                a.document_type.name
+                for a in Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type")
+            ]
         procedure_name = dossier.procedure.name
     applicant_facts = applicant_snapshot(dossier=dossier)
     context = {

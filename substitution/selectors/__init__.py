@@ -7,6 +7,12 @@ from substitution.selectors.anomalies import (  # noqa: F401
     anomaly_suggestions,
     report_get_to_link,
 )
+from substitution.selectors.intake import (  # noqa: F401
+    invitation_get_for_desk,
+    invitation_scheduled_for_report,
+    invitations_scheduled_for_bookings,
+    may_register_paper,
+)
 from substitution.selectors.paper import (  # noqa: F401
     invitation_current,
     invitation_letter,

@@ -5,6 +5,12 @@ from substitution.services.anomalies import (  # noqa: F401
     anomaly_fix,
     anomaly_record_workaround,
 )
+from substitution.services.intake import (  # noqa: F401
+    Intake,
+    PaperFile,
+    PermitRead,
+    paper_intake_register,
+)
 from substitution.services.paper import (  # noqa: F401
     REPORT_SUBJECT_TYPE,
     deadline_job,
