@@ -14,9 +14,10 @@ What is counted, for a period [``start``, ``end``] (days in Europe/Paris, both i
 - *time to invitation*: ``opened_at`` → the first convocation (the first ``invited`` event, else
   the first ``Invitation`` created: the two are written together, the event is the record);
 - *invited within the deadline*: of the reports that reached the paper path (an impossibility
-  recorded, or a convocation), those whose first convocation is dated (Paris) on or before their
-  deadline. A report on the paper path not yet invited counts as late once its deadline has passed
-  and is left out (``paper_pending``) while it has not: it may still be invited in time.
+  recorded, or a convocation), those whose first convocation is dated (Paris) no later than the day
+  after their deadline (``INVITATION_GRACE``): the deadline is the support's last day, and the
+  deadline job convokes in the night that follows. A report on the paper path not yet invited counts
+  as late once that day has passed and is left out (``paper_pending``) while it has not.
 - *open anomalies*: anomalies not fixed, with the people still blocked by each (linked reports
   neither resolved nor filed on paper nor closed), in the scope; a current state, not a period.
 
@@ -41,6 +42,7 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
+    DateField,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -67,6 +69,8 @@ if TYPE_CHECKING:
 
 #: 2024, nationally: 4,377 reports to the contact centre for 1,120,942 applications (issue 11).
 REFERENCE_PER_1000 = 4.0
+#: A convocation is on time up to the night after the deadline, when the deadline job acts.
+INVITATION_GRACE = timedelta(days=1)
 #: The goal for the share invited within the deadline.
 GOAL_WITHIN_DEADLINE = 100
 #: Statuses on which the people linked to an anomaly are no longer blocked.
@@ -226,6 +230,7 @@ def _delays(reports: QuerySet[BlockingReport], today: date) -> tuple[Delay, Dela
         impossibility_id=Min("impossibility__id"),
         # Plain columns as annotations, so that the outer aggregate reads them from the grouped rows.
         opened=F("opened_at"), resolved=F("resolved_at"), due=F("deadline"), state=F("status"),
+        due_invited=ExpressionWrapper(F("deadline") + INVITATION_GRACE, output_field=DateField()),
     ).annotate(first_invited=Coalesce("first_event", "first_invitation", output_field=DateTimeField()))
     to_resolution = ExpressionWrapper(F("resolved") - F("opened"), output_field=DurationField())
     to_invitation = ExpressionWrapper(F("first_invited") - F("opened"), output_field=DurationField())
@@ -234,9 +239,9 @@ def _delays(reports: QuerySet[BlockingReport], today: date) -> tuple[Delay, Dela
         "resolved_count": Count("opened", filter=Q(resolved__isnull=False)),
         "invited": Count("opened", filter=Q(first_invited__isnull=False)),
         "paper": Count("opened", filter=paper),
-        "pending": Count("opened", filter=paper & Q(first_invited__isnull=True, due__gte=today)),
+        "pending": Count("opened", filter=paper & Q(first_invited__isnull=True, due__gte=today - INVITATION_GRACE)),
         # The date of the convocation in Paris (the current time zone), against the deadline's day.
-        "within": Count("opened", filter=Q(first_invited__date__lte=F("due"))),
+        "within": Count("opened", filter=Q(first_invited__date__lte=F("due_invited"))),
     }
     in_database = connection.vendor == "postgresql"
     if in_database:

@@ -273,3 +273,24 @@ def test_an_inverted_period_is_an_error_on_the_form(ccc, staff_client):
 
 def test_the_back_office_home_links_to_the_figures(ccc, staff_client):
     assert PAGE in staff_client(ccc).get(reverse("backoffice:home")).content.decode()
+
+
+@pytest.mark.parametrize(("invited_after_days", "on_time"), [(15, True), (15.6, True), (16, True), (17, False)])
+def test_a_convocation_is_on_time_up_to_the_night_after_the_deadline(ccc, invited_after_days, on_time):
+    """The deadline is the support's last day; the deadline job convokes in the night that follows
+    (day 16 here): that convocation is on time, one a day later is not."""
+    on_paper(report(opened=40), invited_after_days=invited_after_days)
+
+    figures = figures_for(ccc, prefecture_id=prefecture("69").pk)
+
+    assert figures.paper_counted == 1
+    assert figures.invited_within_deadline == (1 if on_time else 0)
+
+
+def test_a_report_not_yet_convoked_is_pending_until_the_night_after_its_deadline(ccc):
+    on_paper(report(opened=16))  # deadline yesterday: the job may still convoke it tonight
+    on_paper(report(opened=17))  # deadline the day before: late
+
+    figures = figures_for(ccc, prefecture_id=prefecture("69").pk)
+
+    assert (figures.paper_path, figures.paper_pending, figures.invited_within_deadline) == (2, 1, 0)
