@@ -135,6 +135,8 @@ def test_a_later_collection_appointment_is_cancelled_its_letter_revoked_and_its_
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED and booking.cancelled_at == NOW
     assert letters(booking) == [DocumentStatus.REVOKED]
+    letter = IssuedDocument.objects.get(kind="convocation", subject_id=str(booking.pk))
+    assert AuditEvent.objects.get(action="document.revoked", object_id=str(letter.pk)).actor == agent
     assert AuditEvent.objects.get(action="booking.cancelled", object_id=str(booking.pk)).actor == agent
     assert not AuditEvent.objects.filter(action="booking.done").exists()
     # The freed seat goes to the person waiting; the holder, who has their card, is told nothing.

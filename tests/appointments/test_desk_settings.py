@@ -153,9 +153,11 @@ def test_removing_hours_closes_their_future_free_slots_and_hands_back_the_bookin
     before_opening = slot(bare_desk, pan_assistance, at(WEDNESDAY, 8, 30))
     thursday = slot(bare_desk, pan_assistance, at(THURSDAY, 9))
     fingerprints = slot(bare_desk, biometrics, at(WEDNESDAY, 9))
-    people = [applicant_69(), applicant_69()]
+    people = [applicant_69(), applicant_69(), applicant_69()]
     later = booking_create(person=people[0], slot=booked_later, by=people[0])
     sooner = booking_create(person=people[1], slot=booked_sooner, by=people[1])
+    # Bookings on slots the rule does not take away stay where they are.
+    booking_create(person=people[2], slot=thursday, by=people[2])
 
     rule_id = rule.pk
     to_move = rule_delete(rule=rule, by=supervisor)
@@ -235,6 +237,8 @@ def test_closing_a_desk_cancels_the_free_slots_of_those_days_only_and_hands_back
     other_desk = slot(desk_69, pan_assistance, at(WEDNESDAY, 10))
     person = applicant_69()
     booking = booking_create(person=person, slot=wednesday_booked, by=person)
+    someone_else = applicant_69()
+    booking_create(person=someone_else, slot=other_desk, by=someone_else)  # another desk: still open
 
     closure, to_move = closure_create(desk=bare_desk, by=supervisor, starts_on=WEDNESDAY, ends_on=THURSDAY,
                                       reason="  Travaux  ")
@@ -302,10 +306,14 @@ def test_only_a_supervisor_closes_a_desk(bare_desk):
 
 # --- Generating the slots ----------------------------------------------------------------------
 
-def test_generating_opens_the_slots_of_the_hours_and_says_how_many(bare_desk, supervisor, pan_assistance):
+def test_generating_opens_the_slots_of_the_hours_and_says_how_many(
+    bare_desk, desk_69, supervisor, pan_assistance,
+):
     add_rule(bare_desk, supervisor, pan_assistance, opens_at=time(9), closes_at=time(10))
 
     created = desk_slots_generate(desk=bare_desk, by=supervisor, weeks=1)
+
+    assert not Slot.objects.filter(desk=desk_69).exists()  # the other desk of the site has its own turn
 
     assert created == 2  # Wednesday 09:00 and 09:30
     assert open_slots(bare_desk) == [at(WEDNESDAY, 9), at(WEDNESDAY, 9, 30)]
