@@ -138,8 +138,9 @@ def test_a_moved_appointment_is_told_to_its_holder_and_its_old_seat_offered(
     offer = SlotOffer.objects.get(slot=old_slot)
     assert offer.entry.person == waiting
     assert list(AuditEvent.objects.filter(object_id__in=[str(booking.pk), str(moved.pk)])
-                .order_by("id").values_list("action", flat=True)) == [
-        "booking.self", "booking.cancelled", "booking.self"]
+                .order_by("id").values_list("action", "actor")) == [
+        ("booking.self", person.pk), ("booking.cancelled", person.pk), ("booking.self", person.pk)]
+    assert moved.created_by == person
 
 
 def test_an_appointment_that_is_not_booked_any_more_or_has_begun_cannot_be_moved(slot_69, applicant_69):
