@@ -143,7 +143,7 @@ def figures_csv_rows(figures: Figures) -> list[list[str]]:
     rows += [
         [section, _("Dépôt papier"), _("Signalements arrivés au dépôt papier"), str(figures.paper_path)],
         [section, _("Dépôt papier"), _("Pas encore convoqués, date limite à venir"), str(figures.paper_pending)],
-        [section, _("Dépôt papier"), _("Convoqués au plus tard à la date limite"),
+        [section, _("Dépôt papier"), _("Convoqués au plus tard la nuit suivant la date limite"),
          str(figures.invited_within_deadline)],
         [section, _("Dépôt papier"), _("Part convoquée dans le délai (%)"), _number(figures.within_deadline_share)],
         [section, _("Dépôt papier"), _("Objectif (%)"), str(figures.goal_within_deadline)],

@@ -133,3 +133,19 @@ def test_pages_send_security_headers(client):
     assert "default-src 'self'" in csp and "'nonce-" in csp and "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_the_demo_has_blocking_reports_from_the_three_channels_and_a_convocation_to_file_on_paper(settings):
+    from substitution.models import BlockingReport, Invitation
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert sorted(BlockingReport.objects.values_list("channel", flat=True)) == ["online", "online", "pan", "phone"]
+    assert BlockingReport.objects.filter(anomaly__isnull=False).count() == 1
+    assert BlockingReport.objects.filter(status="answered").count() == 1
+    invited = BlockingReport.objects.get(status="invited")
+    assert invited.person.email == "amina.diallo@demo.anef.example"
+    assert Invitation.objects.get(report=invited).booking.motive.code == "paper_filing"

@@ -135,6 +135,7 @@ class Command(BaseCommand):
         # Desks first: a favourable decision waits for fingerprints taken at one of them.
         self._seed_desks(prefectures=prefectures, pan_sites=pan_sites)
         self._seed_dossiers(agent=_signed_in(User.objects.get(email=f"agent.69@{DEMO_DOMAIN}")))
+        _seed_reports(prefectures=prefectures, pan_sites=pan_sites, support=_signed_in(support))
         return rows
 
     def _seed_desks(self, *, prefectures, pan_sites) -> None:
@@ -263,6 +264,54 @@ class Command(BaseCommand):
             lost = dossier_decide(dossier=lost, by=agent_93, outcome=Status.DECIDED_FAVOURABLE)
             lost = card_mark(dossier=lost, by=agent_93, to=Status.CARD_IN_PRODUCTION)
             card_mark(dossier=lost, by=agent_93, to=Status.CARD_READY)
+
+
+def _seed_reports(*, prefectures, pan_sites, support: User) -> None:
+    """Blocking reports from the three channels (issue 11), so that the support desk, the
+    anomalies, a convocation to file on paper and the figures have something to show. Once: a
+    second seed_demo leaves them as they are."""
+    from substitution import services as substitution
+    from substitution.models import BlockingReport
+
+    if BlockingReport.objects.exists():
+        return
+    rhone, seine = prefectures["69"], prefectures["93"]
+    # Online, without an account: a piece refused, and the support links it to an anomaly.
+    refused = substitution.report_open(
+        channel="online", prefecture=rhone,
+        contact=substitution.Contact(first_name="Kofi", last_name="Mensah", email=f"kofi.mensah@{DEMO_DOMAIN}"),
+        blockage=substitution.Blockage(kind="upload_refused", tried="J'ai essayé en PDF puis en photo.",
+                                       error_code="upload.format"),
+    ).report
+    anomaly = substitution.anomaly_create(by=support, title="Justificatif de domicile PDF refusé à tort",
+                                          kind="upload_refused", error_code="upload.format")
+    substitution.report_link_anomaly(report=refused, by=support, anomaly=anomaly)
+    # By phone to the CCC, answered.
+    called = substitution.report_open(
+        channel="phone", prefecture=seine, by=support,
+        contact=substitution.Contact(first_name="Nadia", last_name="Haddad", phone="0612345678"),
+        blockage=substitution.Blockage(kind="appointment", tried="Aucun créneau proposé depuis trois semaines."),
+    ).report
+    substitution.report_answer(report=called, by=support, text=(
+        "Des créneaux s'ouvrent chaque lundi à 9 h ; si vous n'en trouvez pas d'ici la date limite, "
+        "la préfecture vous convoquera."))
+    # At the Rhône's digital help point, by its mediator: no e-mail, a postal address.
+    mediator = _signed_in(User.objects.get(email=f"mediateur.69@{DEMO_DOMAIN}"))
+    substitution.report_open(
+        channel="pan", prefecture=rhone, by=mediator, site=pan_sites["69"],
+        contact=substitution.Contact(first_name="Ibrahim", last_name="Koné", address="12 rue Garibaldi",
+                                     postal_code="69003", city="Lyon"),
+        blockage=substitution.Blockage(kind="account_creation", tried="Pas d'adresse e-mail."),
+    )
+    # Amina's report went unanswered past its deadline: the deadline job convoked her to file on paper.
+    amina = User.objects.get(email=f"amina.diallo@{DEMO_DOMAIN}")
+    overdue = substitution.report_open(
+        channel="online", prefecture=rhone, person=amina, by=amina,
+        blockage=substitution.Blockage(kind="payment", tried="Le timbre fiscal est refusé à chaque essai."),
+    ).report
+    BlockingReport.objects.filter(pk=overdue.pk).update(
+        opened_at=timezone.now() - timedelta(days=16), deadline=timezone.localdate() - timedelta(days=1))
+    substitution.deadline_job()
 
 
 def _signed_in(agent: User) -> User:
