@@ -24,6 +24,7 @@ from applications.models import Procedure, Status
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
+from core.http import uploaded_file_response
 from documents.selectors import documents_in_force_for_holder
 
 if TYPE_CHECKING:
@@ -223,11 +224,7 @@ def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResp
 @login_required
 def attachment(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = f'inline; filename="piece-{item.pk}{item.extension}"'
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
+    return uploaded_file_response(item.file, content_type=item.content_type, name=f"piece-{item.pk}{item.extension}")
 
 
 @login_required

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest, client_ip, rate_limit_allow
+from core.http import uploaded_file_response
 from substitution import selectors, services
 from substitution.access import is_support, may_see_reports, mediator_site_ids
 from substitution.forms import (
@@ -112,11 +113,7 @@ def _paper_status(report: BlockingReport) -> dict[str, Any]:
 
 
 def _download(item: ReportEvidence) -> FileResponse:
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = f'inline; filename="piece-{item.pk}{item.extension}"'
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
+    return uploaded_file_response(item.file, content_type=item.content_type, name=f"piece-{item.pk}{item.extension}")
 
 
 # --- The person ---------------------------------------------------------------------------------

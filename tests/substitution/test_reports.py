@@ -190,7 +190,13 @@ def test_evidence_is_downloadable_by_the_person_through_the_secret_link_only(cli
                                   blockage=services.Blockage(kind="other", files=[pdf_file()]))
     item = opened.report.evidence.get()
     url = reverse("substitution:follow_evidence", args=[opened.report.reference, opened.secret, item.pk])
-    assert client.get(url).status_code == 200
+    served = client.get(url)
+    assert served.status_code == 200
+    # Served as the dossiers' pieces are: sandboxed, never cached, never framed, under our own name.
+    policy = served["Content-Security-Policy"]
+    assert "sandbox" in policy and "frame-ancestors 'none'" in policy
+    assert served["X-Frame-Options"] == "DENY" and served["Cache-Control"] == "private, no-store"
+    assert served["Content-Disposition"] == f'inline; filename="piece-{item.pk}.pdf"'
     bad = reverse("substitution:follow_evidence", args=[opened.report.reference, "nope", item.pk])
     assert client.get(bad).status_code == 404
     client.force_login(UserFactory())

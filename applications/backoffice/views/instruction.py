@@ -32,6 +32,7 @@ from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
+from core.http import uploaded_file_response
 
 if TYPE_CHECKING:
     pass
@@ -193,16 +194,8 @@ def attachment(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -
     """The file of an attachment, for the inline preview on the file page (and only there: it may
     be framed by this site alone, and runs sandboxed with nothing allowed to load)."""
     item = selectors.attachment_get_for_staff(user=request.user, dossier_pk=pk, pk=attachment_pk)
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = f'inline; filename="piece-{item.pk}{item.extension}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    # Set here, so neither the CSP middleware nor the clickjacking middleware replaces them.
-    response["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-    )
-    response["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return uploaded_file_response(item.file, content_type=item.content_type,
+                                  name=f"piece-{item.pk}{item.extension}", framable=True)
 
 
 # --- Actions: one POST, one service ---------------------------------------------------------------
