@@ -232,3 +232,106 @@ class IssuedDocument(models.Model):
         if self.valid_from is not None and self.valid_from > today:
             return PublicStatus.NOT_YET_VALID
         return PublicStatus.VALID
+
+
+# --- Letters printed in batches (issue 12) -------------------------------------------------------
+
+class LetterBatchStatus(models.TextChoices):
+    READY = "ready", _("À imprimer")
+    PRINTED = "printed", _("Imprimé et envoyé")
+
+
+class LetterBatch(models.Model):
+    """The pending letters of one printing desk (a prefecture, or a PAN), gathered into one PDF.
+
+    A batch is built by ``documents.letters.services.letter_batch_build`` and printed once:
+    ``letter_batch_mark_printed`` marks its letters sent. See docs/adr/0008-letter-batches.md.
+    """
+
+    prefecture = models.ForeignKey(
+        "territory.Prefecture", on_delete=models.PROTECT, related_name="+", verbose_name=_("préfecture"),
+    )
+    # A PAN's batch names its site (and the site's prefecture above); a prefecture's has none.
+    site = models.ForeignKey(
+        "territory.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("point d'accueil numérique"),
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=LetterBatchStatus.choices, default=LetterBatchStatus.READY,
+    )
+    letters_count = models.PositiveIntegerField(_("nombre de courriers"), default=0)
+    created_at = models.DateTimeField(_("préparé le"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("préparé par"),
+    )
+    printed_at = models.DateTimeField(_("imprimé le"), null=True, blank=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("imprimé par"),
+    )
+    # Under MEDIA_ROOT/letters/, served only by the desk's access-checked download view.
+    file = models.FileField(_("fichier PDF"), upload_to="letters/%Y/%m/", max_length=200, blank=True)
+    rendered_at = models.DateTimeField(_("PDF produit le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lot de courriers")
+        verbose_name_plural = _("lots de courriers")
+        indexes = [models.Index(fields=["prefecture", "site", "created_at"], name="letter_batch_desk_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=LetterBatchStatus.READY, printed_at__isnull=True, printed_by__isnull=True)
+                | Q(status=LetterBatchStatus.PRINTED, printed_at__isnull=False),
+                name="letter_batch_printed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"LOT-{timezone.localdate(self.created_at).year}-{self.pk:06d}"
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.rendered_at is not None and bool(self.file)
+
+
+class BatchedLetter(models.Model):
+    """One letter (a LETTER row of the outbox) in its batch: its page and its verification code.
+
+    The one-to-one on the notification is the database's answer to "each pending letter once":
+    two desks building at the same instant cannot both take a letter (the second INSERT fails).
+    The code, printed on the page, is checked on /verifier/ like an issued document's.
+    """
+
+    batch = models.ForeignKey(LetterBatch, on_delete=models.CASCADE, related_name="letters")
+    notification = models.OneToOneField(
+        "notifications.Notification", on_delete=models.PROTECT, related_name="batched_letter",
+        verbose_name=_("notification"),
+    )
+    position = models.PositiveIntegerField(_("rang dans le lot"))
+    verification_code = models.CharField(
+        _("code de vérification"), max_length=CODE_LENGTH, unique=True,
+        help_text=_("Stocké sans tiret, en majuscules."),
+    )
+
+    class Meta:
+        ordering = ["batch", "position"]
+        verbose_name = _("courrier d'un lot")
+        verbose_name_plural = _("courriers des lots")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="batched_letter_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"ANEF-COU-{self.batch_id:06d}-{self.position:04d}"
+
+    @property
+    def verification_code_display(self) -> str:
+        return format_code(self.verification_code)

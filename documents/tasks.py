@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from documents.models import IssuedDocument
+from documents.letters.services import letter_batch_render
+from documents.models import IssuedDocument, LetterBatch
 from documents.services import document_render
 
 
@@ -23,3 +24,21 @@ def render_document(document_id: int) -> None:
     if document is None or document.rendered_at is not None:
         return
     document_render(document=document)
+
+
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def render_letter_batch(batch_id: int) -> None:
+    """Renders and stores a letter batch's PDF (queued by ``letter_batch_build`` after commit)."""
+    # idempotency: a batch rendered already is left as it is, here and under a row lock in
+    # letter_batch_render.
+    batch = LetterBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.rendered_at is not None:
+        return
+    letter_batch_render(batch=batch)

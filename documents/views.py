@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import client_ip, rate_limit_allow
 from documents.forms import VerificationCodeForm
+from documents.letters.selectors import letter_verification_facts, letter_verify_code
 from documents.selectors import (
     document_get_for_user,
     document_verification_facts,
@@ -70,6 +71,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             context["searched"] = True
             if document is not None:
                 context["facts"] = document_verification_facts(document=document)
+                context["form"] = VerificationCodeForm()
+            # A letter printed in a batch carries a code of the same kind (documents.letters).
+            elif (letter := letter_verify_code(code=form.cleaned_data["code"])) is not None:
+                context["facts"] = letter_verification_facts(letter=letter)
                 context["form"] = VerificationCodeForm()
     return render(request, "documents/verify.html", context)
 

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territory.models import Prefecture, Site
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
@@ -58,6 +60,17 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     read_at = models.DateTimeField(_("lu le"), null=True, blank=True)
+    # A letter's printing desk, decided when the row is written (notifications.letters.letter_route):
+    # a PAN (letter_site, with its prefecture) or a prefecture alone; both empty when no desk is
+    # known (no address): such a letter waits for the administrator. Empty on other channels.
+    letter_prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("préfecture qui imprime le courrier"),
+    )
+    letter_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("point d'accueil qui imprime le courrier"),
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -80,6 +93,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at", "id"], name="notification_pending_idx"),
             models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox_idx"),
+            # The printing desks: pending letters per prefecture or site.
+            models.Index(
+                fields=["letter_prefecture", "letter_site", "id"], name="notification_letter_desk_idx",
+                condition=Q(channel="letter", status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

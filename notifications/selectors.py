@@ -18,6 +18,13 @@ def inbox_for_user(*, user: User) -> QuerySet[Notification]:
     )
 
 
+def letters_sent_to_user(*, user: User) -> QuerySet[Notification]:
+    """"Courriers envoyés par la poste": the person's own letters once printed, newest first."""
+    return Notification.objects.filter(recipient=user, channel=Channel.LETTER, status=Status.SENT).order_by(
+        "-sent_at", "-id"
+    )
+
+
 def inbox_unread_count(*, user: User) -> int:
     return inbox_for_user(user=user).filter(read_at__isnull=True).count()
 

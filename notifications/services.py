@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 from accounts.models import User
 from core.tasks import enqueue
 from notifications import channels
+from notifications.letters import LetterRoute, letter_route_for_contact, letter_route_for_user
 from notifications.models import (
     DISPATCHED_CHANNELS,
     SUBJECT_MAX_LENGTH,
@@ -62,6 +63,9 @@ def notify(
     }
     existing = set(Notification.objects.filter(**key).values_list("channel", flat=True))
     now = timezone.now()
+    missing = [channel for channel in channels_for(recipient) if channel not in existing]
+    # A letter waits for its printing desk (notifications.letters): decided now, stored on the row.
+    route = letter_route_for_user(user=recipient) if Channel.LETTER in missing else LetterRoute()
     rows = [
         Notification(
             **key, channel=channel, subject=subject,
@@ -70,9 +74,9 @@ def notify(
             status=Status.SENT if channel == Channel.INBOX else Status.PENDING,
             sent_at=now if channel == Channel.INBOX else None,
             created_at=now,
+            **(_route_fields(route) if channel == Channel.LETTER else {}),
         )
-        for channel in channels_for(recipient)
-        if channel not in existing
+        for channel in missing
     ]
     if not rows:
         return []
@@ -132,15 +136,17 @@ def notify_contact(
     key = {"recipient": None, "event": event, "object_type": obj._meta.label_lower, "object_id": str(obj.pk)}
     existing = set(Notification.objects.filter(**key).values_list("channel", flat=True))
     now = timezone.now()
+    missing = [channel for channel in chosen if channel not in existing]
+    route = letter_route_for_contact(contact=contact) if Channel.LETTER in missing else LetterRoute()
     rows = [
         Notification(
             **key, channel=channel, subject=subject,
             body=_sms_text(subject, url) if channel == Channel.SMS else body,
             contact_name=contact.name[:200], contact_email=contact.email, contact_phone=contact.phone,
             contact_postal_address=contact.postal_address, status=Status.PENDING, created_at=now,
+            **(_route_fields(route) if channel == Channel.LETTER else {}),
         )
-        for channel in chosen
-        if channel not in existing
+        for channel in missing
     ]
     if not rows:
         return []
@@ -191,6 +197,10 @@ def channels_for(recipient: User) -> list[str]:
     if not recipient.phone or recipient.notify_by_post:
         chosen.append(Channel.LETTER)
     return chosen
+
+
+def _route_fields(route: LetterRoute) -> dict[str, int | None]:
+    return {"letter_prefecture_id": route.prefecture_id, "letter_site_id": route.site_id}
 
 
 def _render(

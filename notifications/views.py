@@ -32,3 +32,15 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_get_for_user(user=request.user, pk=pk)
     notification = services.inbox_mark_read(notification=notification, user=request.user)
     return render(request, "notifications/detail.html", {"notification": notification})
+
+
+@login_required
+@require_GET
+def letters(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """"Courriers envoyés par la poste": what was sent to the person on paper, for them only."""
+    paginator = Paginator(selectors.letters_sent_to_user(user=request.user), INBOX_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "notifications/letters.html", {
+        "page": page,
+        "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+    })

@@ -283,6 +283,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.channels.ConsoleSmsBackend")
 # Tries to deliver one e-mail or SMS before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Letters per printed batch (one page each): a desk prints the rest in the next batch.
+LETTER_BATCH_MAX_LETTERS = env.int("LETTER_BATCH_MAX_LETTERS", default=300)
 
 # --- Substitution (blocking reports) ----------------------------------------------------------
 # The "délai raisonnable": days after a report is opened (Europe/Paris) by which it must be resolved.
