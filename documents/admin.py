@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from documents.models import IssuedDocument
+from documents.models import IssuedDocument, LetterBatch
 from documents.services import document_revoke
 
 
@@ -58,3 +58,23 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
             self.message_user(request, ngettext(
                 "%(count)d document révoqué.", "%(count)d documents révoqués.", revoked
             ) % {"count": revoked}, messages.SUCCESS)
+
+
+@admin.register(LetterBatch)
+class LetterBatchAdmin(admin.ModelAdmin):
+    """Read-only: batches are built and printed from the printing desk (/backoffice/courriers/)."""
+
+    list_display = ["__str__", "prefecture", "site", "status", "letters_count", "created_at", "printed_at"]
+    list_filter = ["status"]
+    list_select_related = ["prefecture", "site"]
+    date_hierarchy = "created_at"
+    exclude = ["file"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

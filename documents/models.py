@@ -307,8 +307,10 @@ class BatchedLetter(models.Model):
     """
 
     batch = models.ForeignKey(LetterBatch, on_delete=models.CASCADE, related_name="letters")
+    # CASCADE: erasing a person's account (and so their outbox) erases their letters' records;
+    # the code on the paper then no longer verifies, which is right once their data is gone.
     notification = models.OneToOneField(
-        "notifications.Notification", on_delete=models.PROTECT, related_name="batched_letter",
+        "notifications.Notification", on_delete=models.CASCADE, related_name="batched_letter",
         verbose_name=_("notification"),
     )
     position = models.PositiveIntegerField(_("rang dans le lot"))

@@ -8,7 +8,8 @@ class NotificationAdmin(admin.ModelAdmin):
     """Read-only: the outbox is written by services and workers, never by hand."""
 
     list_display = ["created_at", "recipient", "event", "channel", "status", "attempts", "sent_at"]
-    list_filter = ["channel", "status"]
+    # "Préfecture qui imprime le courrier: vide": the letters no desk prints (no address known).
+    list_filter = ["channel", "status", ("letter_prefecture", admin.EmptyFieldListFilter)]
     search_fields = ["recipient__email", "contact_email", "event", "object_id"]
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"

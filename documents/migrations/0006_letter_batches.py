@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('position', models.PositiveIntegerField(verbose_name='rang dans le lot')),
                 ('verification_code', models.CharField(help_text='Stocké sans tiret, en majuscules.', max_length=10, unique=True, verbose_name='code de vérification')),
-                ('notification', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='batched_letter', to='notifications.notification', verbose_name='notification')),
+                ('notification', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='batched_letter', to='notifications.notification', verbose_name='notification')),
                 ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='documents.letterbatch')),
             ],
             options={

@@ -140,6 +140,20 @@ def test_desks_of_agents_supervisors_and_pan_mediators():
     assert letter_desks_for_user(user=UserFactory()) == []
 
 
+def text_positions(page) -> list[tuple[tuple[float, float], str]]:
+    """Each text run of a PDF page with (mm from the left edge, mm from the top edge)."""
+    height = float(page.mediabox.height)
+    runs: list[tuple[tuple[float, float], str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            x, y = cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]
+            runs.append(((x * 25.4 / 72, (height - y) * 25.4 / 72), text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
 def test_the_pdf_has_a_page_per_letter_with_its_address_and_code(build):
     people = [person_by_post("69", last_name=f"Traoré{i}", address=f"{i} avenue Berthelot") for i in range(3)]
     for person in people:
@@ -156,6 +170,10 @@ def test_the_pdf_has_a_page_per_letter_with_its_address_and_code(build):
         assert letter.verification_code_display in text
         assert letter.notification.subject in text
         assert "Service des étrangers" in text  # the sender block
+        # The address block is where the window of a DL or C5/6 envelope shows it: its lines start
+        # 100 mm from the left edge, between 45 and 90 mm from the top.
+        [(left, top)] = [position for position, line in text_positions(page) if line == person.address]
+        assert 99 <= left <= 102 and 45 <= top <= 90
 
 
 def test_a_letter_code_is_verified_on_the_public_page(build, client):

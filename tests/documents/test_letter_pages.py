@@ -93,3 +93,15 @@ def test_the_letters_page_is_the_persons_own(client):
     page = client.get(reverse("notifications:letters"))
     assert page.status_code == 200
     assert "Courriers envoyés par la poste" in page.content.decode()
+
+
+def test_the_demo_leaves_letters_to_print(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    pending = Notification.objects.filter(channel="letter", status="pending", batched_letter__isnull=True)
+    rhone = prefecture("69")
+    assert pending.filter(letter_prefecture=rhone, letter_site__kind="pan").exists()  # Moussa's, at the PAN
+    assert pending.filter(letter_prefecture=rhone, letter_site__isnull=True).exists()  # Ibrahim's

@@ -303,6 +303,22 @@ def _seed_reports(*, prefectures, pan_sites, support: User) -> None:
                                      postal_code="69003", city="Lyon"),
         blockage=substitution.Blockage(kind="account_creation", tried="Pas d'adresse e-mail."),
     )
+    # Moussa has neither e-mail nor phone: the Rhône's PAN made his account, and his report's
+    # messages go by post, printed at that PAN (issue 12: /backoffice/courriers/ has letters to print).
+    from accounts.services import account_create_for_person
+
+    moussa = account_create_for_person(
+        first_name="Moussa", last_name="Traoré", birth_date=timezone.localdate().replace(year=1984, month=6, day=2),
+        address="5 rue Marc Bloch", postal_code="69007", city="Lyon", department=rhone.department,
+        language="fr", by=mediator,
+    ).user
+    moussa_report = substitution.report_open(
+        channel="pan", prefecture=rhone, by=mediator, site=pan_sites["69"], person=moussa,
+        blockage=substitution.Blockage(kind="payment", tried="Pas de carte bancaire pour le timbre fiscal."),
+    ).report
+    substitution.report_answer(report=moussa_report, by=support, text=(
+        "Le timbre fiscal s'achète aussi en espèces chez un buraliste agréé ; le médiateur du point "
+        "d'accueil peut vous aider à le saisir."))
     # Amina's report went unanswered past its deadline: the deadline job convoked her to file on paper.
     amina = User.objects.get(email=f"amina.diallo@{DEMO_DOMAIN}")
     overdue = substitution.report_open(
