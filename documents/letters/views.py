@@ -10,7 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required
@@ -43,8 +43,11 @@ def batch_build(request: AuthenticatedHttpRequest) -> HttpResponse:
     if batch is None:
         messages.info(request, _("Aucun courrier en attente pour ce guichet."))
     else:
-        messages.success(request, _("Lot %(number)s préparé : %(count)s courrier(s). Le PDF sera prêt dans un instant.")
-                         % {"number": batch.number, "count": batch.letters_count})
+        messages.success(request, ngettext(
+            "Lot %(number)s préparé : %(count)s courrier. Le PDF sera prêt dans un instant.",
+            "Lot %(number)s préparé : %(count)s courriers. Le PDF sera prêt dans un instant.",
+            batch.letters_count,
+        ) % {"number": batch.number, "count": batch.letters_count})
     return redirect("letters_backoffice:desk")
 
 
