@@ -143,9 +143,10 @@ def test_the_demo_has_blocking_reports_from_the_three_channels_and_a_convocation
     call_command("seed_demo")
     call_command("seed_demo")
 
-    assert sorted(BlockingReport.objects.values_list("channel", flat=True)) == ["online", "online", "pan", "phone"]
+    assert sorted(BlockingReport.objects.values_list("channel", flat=True)) == [
+        "online", "online", "pan", "pan", "phone"]  # the second at the PAN: Moussa's, answered by post
     assert BlockingReport.objects.filter(anomaly__isnull=False).count() == 1
-    assert BlockingReport.objects.filter(status="answered").count() == 1
+    assert BlockingReport.objects.filter(status="answered").count() == 2
     invited = BlockingReport.objects.get(status="invited")
     assert invited.person.email == "amina.diallo@demo.anef.example"
     assert Invitation.objects.get(report=invited).booking.motive.code == "paper_filing"
