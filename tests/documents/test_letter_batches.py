@@ -204,3 +204,31 @@ def test_the_person_sees_what_was_sent_by_post(build, client):
     page = client.get(reverse("notifications:letters"))
     assert page.status_code == 200
     assert list(page.context["page"]) == [Notification.objects.get(pk=letter.pk)]
+
+
+def test_a_letter_without_any_address_has_no_desk():
+    nowhere = UserFactory(without_email=True, phone="", address="", postal_code="", city="", department=None)
+    letter = send_letter(nowhere)
+    assert (letter.letter_prefecture_id, letter.letter_site_id) == (None, None)
+
+
+def test_no_activation_code_ever_reaches_a_batch(build):
+    """The welcome letter's one-time code is rendered at the desk, never stored: neither in the
+    outbox nor in a printed batch."""
+    from accounts.services import account_create_for_person
+
+    site = pan_site()
+    mediator = StaffFactory(mediator=True, role__site=site)
+    made = account_create_for_person(
+        first_name="Fatou", last_name="Diallo", birth_date=datetime.date(1988, 2, 3), address="5 rue Marc Bloch",
+        postal_code="69007", city="Lyon", language="fr", by=mediator,
+    )
+    send_letter(made.user)
+    code = made.activation_code
+    assert not Notification.objects.filter(body__contains=code).exists()
+
+    batch = build(Desk(prefecture_id=site.prefecture_id, site_id=site.pk), mediator)
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(batch.file.read())).pages)
+    assert made.user.get_full_name() in text
+    assert code not in text and code.replace("-", "") not in text
