@@ -130,26 +130,33 @@ def letter_batch_render(*, batch: LetterBatch) -> LetterBatch:
 def letter_batch_pdf_context(*, batch: LetterBatch) -> dict[str, Any]:
     """The batch's pages: the sender block (the desk, from territory data), and per letter the
     address block, subject, body (as rendered in the person's language when queued) and code."""
-    letters = batch.letters.select_related("notification__recipient").order_by("position")
+    pages = []
+    for letter in batch.letters.select_related("notification__recipient").order_by("position"):
+        notification = letter.notification
+        language = _language(notification)
+        pages.append({
+            "number": letter.number,
+            "verification_code": letter.verification_code_display,
+            "address": _address_block(notification),
+            "subject": notification.subject,
+            "body": notification.body,
+            "language": language,
+            "translation_language": language if language != "fr" else None,  # for {% bilingual %}
+            "created_at": notification.created_at,
+        })
     return {
         "batch": batch,
         "sender": _sender_block(prefecture=batch.prefecture, site=batch.site),
-        "letters": [
-            {
-                "number": letter.number,
-                "verification_code": letter.verification_code_display,
-                "address": _address_block(letter.notification),
-                "subject": letter.notification.subject,
-                "body": letter.notification.body,
-                "language": (letter.notification.recipient.preferred_language
-                             if letter.notification.recipient else "fr"),
-                "created_at": letter.notification.created_at,
-            }
-            for letter in letters
-        ],
+        "letters": pages,
         "date": timezone.localdate(),
         "verification_url": settings.SITE_URL + reverse("documents:verify"),
     }
+
+
+def _language(notification: Notification) -> str:
+    """The language the letter's body was rendered in (the person's; French for a contact)."""
+    recipient = notification.recipient
+    return (recipient.preferred_language or "fr") if recipient is not None else "fr"
 
 
 def _sender_block(*, prefecture: Prefecture, site: Site | None) -> list[str]:

@@ -232,3 +232,13 @@ def test_no_activation_code_ever_reaches_a_batch(build):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(batch.file.read())).pages)
     assert made.user.get_full_name() in text
     assert code not in text and code.replace("-", "") not in text
+
+
+def test_a_letter_to_an_english_reader_keeps_its_body_in_english(build):
+    send_letter(person_by_post("69", preferred_language="en"))
+
+    batch = build(desk_69(), StaffFactory())
+
+    text = PdfReader(io.BytesIO(batch.file.read())).pages[0].extract_text()
+    assert "Your application no." in text  # the body as queued, in the person's language
+    assert "Pour vérifier l'authenticité de ce courrier" in text  # the frame, French first
