@@ -1,10 +1,9 @@
 """Writes about letter batches: build one for a desk, render its PDF, mark it printed.
 
-Each pending letter joins one batch only: the builder locks the rows it takes
-(``select_for_update(skip_locked=True)``), so a second desk agent building at the same instant
-takes the others or none, and the one-to-one ``BatchedLetter.notification`` is the database's
-last word. Printing twice changes nothing: ``letter_batch_mark_printed`` locks the batch and
-returns it as it is once printed. See docs/adr/0008-letter-batches.md.
+Each pending letter joins one batch only: builders of one desk take turns (a row lock on the
+desk's prefecture or site), each locks the letters it takes, and the one-to-one
+``BatchedLetter.notification`` is the database's last word. Printing twice changes nothing:
+``letter_batch_mark_printed`` locks the batch and returns it as it is once printed. See docs/adr/0008-letter-batches.md.
 """
 
 from __future__ import annotations
@@ -47,7 +46,14 @@ def letter_batch_build(*, desk: Desk, by: User) -> LetterBatch | None:
     ``by`` must print for this desk (``letter_desks_for_user``)."""
     if desk not in letter_desks_for_user(user=by):
         raise PermissionDenied(_("Vous n'imprimez pas les courriers de ce guichet."))
-    # skip_locked: letters another builder holds right now are his; of=self: the outer join on
+    # One builder per desk at a time: a second one waits here for the first to commit, and its
+    # query below then sees the letters the first took (a fresh snapshot per statement). Without
+    # it, a letter the first one releases as it commits could pass the second one's filter, and
+    # only the one-to-one on BatchedLetter would stop it, as an error.
+    desk_row = Site.objects.filter(pk=desk.site_id) if desk.site_id else Prefecture.objects.filter(
+        pk=desk.prefecture_id)
+    list(desk_row.select_for_update().values_list("pk", flat=True))
+    # skip_locked: a letter someone else holds now is not ours to take; of=self: the outer join on
     # batched_letter cannot be locked, and need not be.
     ids = list(
         letters_pending_for_desk(desk=desk).select_for_update(skip_locked=True, of=("self",))
