@@ -242,3 +242,16 @@ def test_a_letter_to_an_english_reader_keeps_its_body_in_english(build):
     text = PdfReader(io.BytesIO(batch.file.read())).pages[0].extract_text()
     assert "Your application no." in text  # the body as queued, in the person's language
     assert "Pour vérifier l'authenticité de ce courrier" in text  # the frame, French first
+
+
+def test_a_letter_to_a_person_without_an_account_is_printed_with_their_postal_address(build):
+    from notifications.services import Contact, notify_contact
+
+    notify_contact(contact=Contact(name="Ibrahim Koné", postal_address="12 rue Garibaldi\n69003 Lyon"),
+                   event="report.opened", obj=UserFactory(), template="report_opened", context={"report": None})
+
+    batch = build(desk_69(), StaffFactory())
+
+    page = PdfReader(io.BytesIO(batch.file.read())).pages[0]
+    lines = [line for _position, line in text_positions(page)]
+    assert "Ibrahim Koné" in lines and "12 rue Garibaldi" in lines and "69003 Lyon" in lines
