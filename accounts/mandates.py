@@ -27,6 +27,9 @@ from accounts.permissions import mediator_site_ids
 
 #: The session key of an assisted session: the id of the mandate the mediator acts under.
 ASSISTED_SESSION_KEY = "_anef_acting_under_mandate"
+#: How other apps name a dossier when something is about one (a booking's or a document's
+#: ``subject_type``): a dossier mandate's ``dossier_id`` is the id of such a subject.
+DOSSIER_SUBJECT_TYPE = "applications.dossier"
 
 
 def _in_force(now: datetime) -> Q:
@@ -128,4 +131,16 @@ def assisted_dossier_allowed(request: HttpRequest, dossier_id: int | None) -> bo
 def assisted_dossier_check(request: HttpRequest, dossier_id: int | None) -> None:
     """``Http404`` for a dossier outside the assisted session's mandate (see above)."""
     if not assisted_dossier_allowed(request, dossier_id):
+        raise Http404
+
+
+def assisted_subject_allowed(request: HttpRequest, subject_type: str, subject_id: str) -> bool:
+    """``assisted_dossier_allowed`` for something about a subject (a booking, a document): under a
+    dossier mandate, only what is about that dossier."""
+    about_dossier = subject_type == DOSSIER_SUBJECT_TYPE and str(subject_id).isdigit()
+    return assisted_dossier_allowed(request, int(subject_id) if about_dossier else None)
+
+
+def assisted_subject_check(request: HttpRequest, subject_type: str, subject_id: str) -> None:
+    if not assisted_subject_allowed(request, subject_type, subject_id):
         raise Http404

@@ -81,6 +81,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     certificates = [c for c in documents_in_force_for_holder(holder=applicant)
                     if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
     return render(request, "applications/dashboard.html", {
+        "applicant": applicant,
         "permits": selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
                                                 bookings=appointments),
         "certificates": certificates,

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import client_ip, rate_limit_allow
-from accounts.mandates import applicant_for, assisted_dossier_check
+from accounts.mandates import applicant_for, assisted_subject_check
 from accounts.services import mandate_action_record
 from documents.forms import VerificationCodeForm
 from documents.selectors import (
@@ -41,8 +41,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     # An assisted session: the person's own documents, within the mandate (a dossier mandate: the
     # documents about that dossier), printed by the mediator and recorded as done on their behalf.
     document = document_get_for_user(user=applicant_for(request), pk=pk)
-    about_dossier = document.subject_type == "applications.dossier" and document.subject_id.isdigit()
-    assisted_dossier_check(request, int(document.subject_id) if about_dossier else None)
+    assisted_subject_check(request, document.subject_type, document.subject_id)
     if document.is_rendered:
         mandate_action_record(mandate=mandate, by=request.user,  # type: ignore[arg-type]  # login_required
                               action="document.printed_on_behalf", obj=document,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.http import rate_limit_allow
+from accounts.mandates import mandate_actor_data, mandate_covering
 from accounts.models import Role, User
 from accounts.services import audit_record
 from appointments.models import Booking, Motive, Slot
@@ -118,8 +119,12 @@ def booking_record(
         subject_type=subject.type if subject else "", subject_id=subject.id if subject else "",
         kind=kind, movable_until=movable_until, created_by=by, rescheduled_from=rescheduled_from,
     )
+    data: dict = {"slot": slot.pk, "subject": subject.id if subject else ""}
+    mandate = mandate_covering(by=by, person_id=person.pk) if by is not None and by != person else None
+    if mandate is not None and by is not None:  # a mediator under the person's mandate: both names
+        data["on_behalf"] = mandate_actor_data(mandate, by)
     audit_record(actor=by, on_behalf_of=person if by != person else None, action=f"booking.{kind}",
-                 obj=booking, data={"slot": slot.pk, "subject": subject.id if subject else ""})
+                 obj=booking, data=data)
     # The letter (DESIGN §5): every convocation, and every card collection, however booked (the
     # desk checks the name on it against the identity document before handing over the card).
     if kind == Booking.Kind.CONVOCATION or slot.motive.code == Motive.Code.CARD_COLLECTION:
