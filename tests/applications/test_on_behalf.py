@@ -197,3 +197,12 @@ def test_a_renewal_filed_on_behalf_shows_both_names_in_the_timeline_and_the_audi
     client.force_login(person)  # the person, later, in their own space
     html = client.get(reverse("applications:dossier", args=[dossier.pk])).content.decode()
     assert f"fait par Claire MÉDIATRICE, médiateur au PAN de {site.city}" in html
+
+
+def test_the_audit_journal_names_the_mediator_and_the_person():
+    from applications.presenters import audit_details
+
+    rows = audit_details({"on_behalf": {"mediator": "Claire MÉDIATRICE", "site_city": "Lyon",
+                                        "person": "Amina DIALLO", "mandate": 3}})
+    assert rows == [("Sous mandat", "fait par Claire MÉDIATRICE, médiateur au PAN de Lyon, pour le compte de "
+                                    "Amina DIALLO")]
