@@ -152,17 +152,17 @@ class AssistedSessionMiddleware:
 
         request.mandate = None  # type: ignore[attr-defined]
         session = getattr(request, "session", None)
-        mandate_id = session.get(ASSISTED_SESSION_KEY) if session is not None else None
+        signed_in = request.user.is_authenticated
+        mandate_id = session.get(ASSISTED_SESSION_KEY) if session is not None and signed_in else None
         if mandate_id is not None:
             mandate = Mandate.objects.select_related("person", "site", "mediator").filter(pk=mandate_id).first()
             if mandate is not None and mandate_holds(mandate=mandate, by=request.user):
                 request.mandate = mandate  # type: ignore[attr-defined]
             elif session is not None:
                 session.pop(ASSISTED_SESSION_KEY, None)
-                if request.user.is_authenticated:
-                    messages.warning(request, _(
-                        "Le mandat n'est plus valable (révoqué, expiré ou hors de votre point d'accueil) : "
-                        "vous n'agissez plus pour le compte de cette personne."))
-                    if not request.path.startswith(STAFF_PREFIXES):
-                        return redirect("backoffice:mandates")
+                messages.warning(request, _(
+                    "Le mandat n'est plus valable (révoqué, expiré ou hors de votre point d'accueil) : "
+                    "vous n'agissez plus pour le compte de cette personne."))
+                if not request.path.startswith(STAFF_PREFIXES):
+                    return redirect("backoffice:mandates")
         return self.get_response(request)

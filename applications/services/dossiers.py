@@ -93,7 +93,7 @@ def dossier_withdraw(*, dossier: Dossier, by: User, reason: str = "") -> Dossier
     """The applicant withdraws a request not yet decided: the person alone, never a mediator under
     their mandate (withdrawing may cost them their right to stay)."""
     if by.pk != dossier.applicant_id:
-        raise PermissionDenied(_("Seule la personne elle-même peut retirer sa demande."))
+        raise PermissionDenied(_("Seul le demandeur peut faire cette démarche sur son dossier."))
     return dossier_transition(dossier=dossier, to=Status.WITHDRAWN, by=by, kind=DossierEvent.Kind.WITHDRAWN,
                               data={"reason": reason.strip()[:500]})
 

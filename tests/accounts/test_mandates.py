@@ -2,7 +2,7 @@
 their behalf, given by a consent code or a signed form. The services and the pages that grant,
 list and revoke them; acting under one is tested in tests/applications/test_on_behalf.py."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -222,3 +222,18 @@ def test_the_mediator_receives_a_mandate_by_code_on_the_page(client, person, med
 def test_the_mediator_pages_refuse_other_staff(client, url_name):
     sign_in(client, StaffFactory(with_totp=True))
     assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_the_mediator_records_a_signed_form_on_the_page(client, person, mediator, site):
+    person.birth_date = date(1990, 3, 2)
+    person.save()
+    sign_in(client, mediator)
+    url = reverse("backoffice:mandate_receive_form")
+    form = {"login_id": person.login_id, "birth_date": "1990-03-02", "site": site.pk, "to_site": "site",
+            "scope": "account"}
+    response = client.post(url, {**form, "birth_date": "1991-03-02", "scan": pdf_file()})
+    assert response.status_code == 200 and not Mandate.objects.exists()  # another birth date: nobody
+    response = client.post(url, {**form, "scan": pdf_file()})
+    assert response.status_code == 302
+    mandate = Mandate.objects.get()
+    assert mandate.channel == Mandate.Channel.SIGNED_FORM and mandate.mediator is None and mandate.site == site
