@@ -391,7 +391,7 @@ def waitlist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def offer_accept_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = selectors.offer_get_for_user(user=applicant_for(request), pk=pk)
     try:
-        booking = offer_accept(offer=offer, person=applicant_for(request))
+        booking = offer_accept(offer=offer, person=applicant_for(request), by=request.user)
     except BookingError as error:
         messages.error(request, str(error))
         return redirect("appointments:list")
