@@ -37,10 +37,12 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
 
     # --- The mediator signs in: password, then the authenticator code.
     page.goto(live_server.url + "/compte/connexion/")
+    visited(page, "login")
     page.get_by_label("Adresse e-mail ou identifiant").fill(mediator.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Se connecter").click()
     expect(page.locator("h1")).to_have_text("Code de vérification")
+    visited(page, "second-factor")
     page.get_by_label("Code de vérification").fill(totp_code())
     page.get_by_role("button", name="Valider").click()
     expect(page.locator("h1")).to_have_text("Espace agent")
@@ -65,15 +67,19 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
 
     # --- The person, on their own phone: activates the account, signs in, makes a consent code.
     person_page.goto(live_server.url + "/compte/activer/")
+    visited(person_page, "person-activate")
     person_page.get_by_label("Identifiant").fill(login_id)
     person_page.get_by_label("Code d'activation").fill(activation_code)
     person_page.get_by_label("Nouveau mot de passe").fill(NEW_PASSWORD)
     person_page.get_by_label("Confirmez le mot de passe").fill(NEW_PASSWORD)
     person_page.locator("main").get_by_role("button").first.click()
+    expect(person_page.locator("main")).to_contain_text("Votre compte est activé")
+    visited(person_page, "person-login-after-activation")
     person_page.get_by_label("Adresse e-mail ou identifiant").fill(login_id)
     person_page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
     person_page.locator("main").get_by_role("button", name="Se connecter").click()
     expect(person_page.locator("h1")).to_have_text("Mon espace")
+    visited(person_page, "person-dashboard-empty")
     person_page.goto(live_server.url + "/compte/mandats/")
     expect(person_page.locator("h1")).to_have_text("Mandats")
     visited(person_page, "person-mandates-empty")
@@ -132,6 +138,7 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
     expect(page.locator("h1")).to_contain_text("Questions")
     page.get_by_label("Nom de votre employeur").fill("Clinique du Parc")
     page.get_by_label("Type de contrat").select_option("CDI")
+    visited(page, "assisted-questions")
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     expect(page.locator("h1")).to_contain_text("Pièces justificatives")
@@ -170,6 +177,7 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
     # --- The person, later, signs in with the identifier of their letter and reads their timeline.
     home.clear_cookies()
     person_page.goto(live_server.url + "/compte/connexion/")
+    visited(person_page, "person-login")
     person_page.get_by_label("Adresse e-mail ou identifiant").fill(login_id.replace("-", "").lower())
     person_page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
     person_page.locator("main").get_by_role("button", name="Se connecter").click()
