@@ -5,6 +5,7 @@ recorded as such, in their timeline and in the audit log, with both names."""
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -197,6 +198,10 @@ def test_a_renewal_filed_on_behalf_shows_both_names_in_the_timeline_and_the_audi
     client.force_login(person)  # the person, later, in their own space
     html = client.get(reverse("applications:dossier", args=[dossier.pk])).content.decode()
     assert f"fait par Claire MÉDIATRICE, médiateur au PAN de {site.city}" in html
+
+    agent_client = sign_in(Client(), StaffFactory(with_totp=True))  # the prefecture sees it too
+    html = agent_client.get(reverse("backoffice_instruction:dossier", args=[dossier.pk])).content.decode()
+    assert f"médiateur au PAN de {site.city}" in html and "pour le compte de Amina DIALLO" in html
 
 
 def test_the_audit_journal_names_the_mediator_and_the_person():
