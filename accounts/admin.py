@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
-from accounts.models import AuditEvent, Membership, OneTimeCode, User
+from accounts.models import AuditEvent, Mandate, Membership, OneTimeCode, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -81,6 +81,29 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    """Read-only: a mandate is the person's consent, given and revoked through the services only
+    (docs/accounts.md, "Mandates"); the scan of a signed form is not served here."""
+
+    list_display = ["person", "mediator", "site", "scope", "channel", "created_at", "expires_at", "revoked_at"]
+    list_filter = ["scope", "channel"]
+    list_select_related = ["person", "mediator", "site"]
+    search_fields = ["person__login_id", "person__last_name", "mediator__last_name"]
+    exclude = ["scan"]
+    readonly_fields = ["person", "mediator", "site", "scope", "dossier_id", "channel", "scan_content_type",
+                       "recorded_by", "created_at", "expires_at", "revoked_at", "revoked_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Language, User, login_id_normalize
 from accounts.services.assisted import IDENTITY_DOCUMENTS
 from accounts.validators import birth_date_check
-from territory.models import Department
+from territory.models import Department, Site
 
 
 class NewPasswordForm(forms.Form):
@@ -268,3 +268,48 @@ class ActivationReissueForm(forms.Form):
         label=_("J'ai vérifié le document d'identité de la personne, avec sa photo"), required=True)
     identity_document = forms.ChoiceField(
         label=_("Document vérifié"), choices=[("", "—"), *IDENTITY_DOCUMENTS.items()])
+
+
+# --- Mandates (docs/accounts.md) ----------------------------------------------------------------
+
+class _MandateOptionsForm(forms.Form):
+    """What a mediator records of the person's consent: where, to whom, for what."""
+
+    site: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Point d'accueil"), queryset=Site.objects.none(), empty_label=None)
+    to_site = forms.TypedChoiceField(
+        label=_("La personne donne mandat"), widget=forms.RadioSelect, coerce=lambda v: v == "site",
+        choices=[("me", _("à vous seulement")), ("site", _("à tous les médiateurs du point d'accueil"))],
+        initial="me",
+    )
+    scope = forms.ChoiceField(label=_("Pour"), widget=forms.RadioSelect, initial="account", choices=[
+        ("account", _("tout son compte : toutes ses démarches")), ("dossier", _("un seul dossier déposé"))])
+    dossier_reference = forms.CharField(
+        label=_("Numéro du dossier"), required=False, max_length=40,
+        help_text=_("Seulement pour un mandat limité à un dossier déposé : sa référence."))
+
+    def __init__(self, *args, sites=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["site"]
+        field.queryset = sites  # type: ignore[attr-defined]
+        if len(sites) == 1:
+            field.initial = sites[0].pk
+            field.widget = forms.HiddenInput()
+
+
+class MandateByCodeForm(_MandateOptionsForm):
+    login_id = forms.CharField(label=_("Identifiant de la personne"), max_length=20,
+                               help_text=_("Celui de sa lettre ou de son profil, par exemple P7K-4QX-92M."))
+    code = forms.CharField(label=_("Code de consentement"), max_length=12,
+                           help_text=_("Les 6 chiffres affichés dans son espace, rubrique « Mandats »."))
+    field_order = ["login_id", "code", "site", "to_site", "scope", "dossier_reference"]
+
+
+class MandateBySignedFormForm(_MandateOptionsForm):
+    login_id = forms.CharField(label=_("Identifiant de la personne"), max_length=20,
+                               help_text=_("Celui de sa lettre ou de son profil, par exemple P7K-4QX-92M."))
+    birth_date = forms.DateField(label=_("Date de naissance"), widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+    scan = forms.FileField(label=_("Formulaire de mandat signé, numérisé"),
+                           help_text=_("PDF, JPEG ou PNG, 10 Mo au plus."))
+    field_order = ["login_id", "birth_date", "scan", "site", "to_site", "scope", "dossier_reference"]

@@ -22,6 +22,13 @@ class Hooks:
     #: (document id, activation code) -> PDF bytes: the letter printed now, with the code, which is
     #: never stored. Registered by ``documents``.
     welcome_letter_pdf: Callable[[int, str], bytes] | None = None
+    #: (person) -> [(dossier id, reference)]: the person's filed dossiers not yet closed, for a
+    #: mandate limited to one of them. Registered by ``applications``.
+    person_dossiers: Callable[[Any], list[tuple[int, str]]] | None = None
+    #: (uploaded file) -> a checked upload (``content``, ``content_type``, ``extension``): the scan
+    #: of a signed mandate form, checked like every upload; ``ValidationError`` with the reason.
+    #: Registered by ``applications`` (``applications.uploads``).
+    scan_check: Callable[[Any], Any] | None = None
 
 
 hooks = Hooks()

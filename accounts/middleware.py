@@ -132,3 +132,37 @@ class StaffSecondFactorMiddleware:
         if totp_device_confirmed(user=user) is None:
             return redirect(f"{reverse('accounts:totp_enrol')}?{query}")
         return redirect(f"{reverse('accounts:totp_verify')}?{query}")
+
+
+class AssistedSessionMiddleware:
+    """Sets ``request.mandate``: the mandate a mediator acts under in an assisted session, else
+    None (docs/accounts.md, "Acting on someone's behalf").
+
+    The mandate is checked again on every request (``accounts.mandates.mandate_holds``): once it
+    is revoked, expired, or the mediator's second factor or role is gone, the session for the
+    person ends here, with a message, and the mediator is taken back to their list of mandates.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts.mandates import ASSISTED_SESSION_KEY, mandate_holds
+        from accounts.models import Mandate
+
+        request.mandate = None  # type: ignore[attr-defined]
+        session = getattr(request, "session", None)
+        signed_in = request.user.is_authenticated
+        mandate_id = session.get(ASSISTED_SESSION_KEY) if session is not None and signed_in else None
+        if mandate_id is not None:
+            mandate = Mandate.objects.select_related("person", "site", "mediator").filter(pk=mandate_id).first()
+            if mandate is not None and mandate_holds(mandate=mandate, by=request.user):
+                request.mandate = mandate  # type: ignore[attr-defined]
+            elif session is not None:
+                session.pop(ASSISTED_SESSION_KEY, None)
+                messages.warning(request, _(
+                    "Le mandat n'est plus valable (révoqué, expiré ou hors de votre point d'accueil) : "
+                    "vous n'agissez plus pour le compte de cette personne."))
+                if not request.path.startswith(STAFF_PREFIXES):
+                    return redirect("backoffice:mandates")
+        return self.get_response(request)

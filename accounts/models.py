@@ -291,6 +291,7 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         ACTIVATION = "activation", _("Code d'activation")
         SMS_RESET = "sms_reset", _("Code de réinitialisation par SMS")
+        MANDATE_CONSENT = "mandate_consent", _("Code de consentement à un mandat")
 
     class Status(models.TextChoices):
         OPEN = "open", _("valable")
@@ -299,7 +300,7 @@ class OneTimeCode(models.Model):
         LOCKED = "locked", _("bloqué après trop d'erreurs")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
-    purpose = models.CharField(_("usage"), max_length=12, choices=Purpose.choices)
+    purpose = models.CharField(_("usage"), max_length=20, choices=Purpose.choices)
     code_hash = models.CharField(_("empreinte du code"), max_length=128)
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.OPEN)
     attempts = models.PositiveSmallIntegerField(_("essais erronés"), default=0)
@@ -325,6 +326,77 @@ class OneTimeCode(models.Model):
     @property
     def expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+def mandate_scan_path(instance: Mandate, filename: str) -> str:
+    # Under MEDIA_ROOT/mandates/, which no URL serves; the name is made here, never from user input.
+    return f"mandates/{timezone.localdate():%Y/%m}/mandate-{secrets.token_hex(8)}{instance.scan_extension}"
+
+
+class Mandate(models.Model):
+    """A person's time-limited consent to a digital mediator acting on their behalf (DESIGN §8.6).
+
+    Given to one named mediator, or to every mediator of a help point (``mediator`` empty): the
+    site is always recorded, it is where the consent was given. It covers the whole account or
+    one dossier (``dossier_id``: a plain id, since ``applications`` sits above this app). Granted
+    by a consent code the person made in their space, or by a signed form scanned at the desk.
+    Valid from ``created_at`` to ``expires_at`` unless revoked (by the person, at any time).
+    ``accounts.selectors.mandate_valid`` is the one answer to "does this mandate hold now".
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", _("Tout le compte")
+        DOSSIER = "dossier", _("Un seul dossier")
+
+    class Channel(models.TextChoices):
+        CONSENT_CODE = "consent_code", _("Code de consentement")
+        SIGNED_FORM = "signed_form", _("Formulaire signé")
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mandates_given",
+                               verbose_name=_("personne"))
+    mediator = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="mandates_received",
+        verbose_name=_("médiateur"), help_text=_("Vide : tous les médiateurs du point d'accueil."),
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="mandates",
+                             verbose_name=_("point d'accueil"))
+    scope = models.CharField(_("étendue"), max_length=10, choices=Scope.choices, default=Scope.ACCOUNT)
+    dossier_id = models.PositiveBigIntegerField(_("dossier"), null=True, blank=True)
+    channel = models.CharField(_("recueilli par"), max_length=15, choices=Channel.choices)
+    scan = models.FileField(_("formulaire signé numérisé"), upload_to=mandate_scan_path, max_length=200,
+                            blank=True)
+    scan_extension = models.CharField(max_length=5, blank=True)
+    scan_content_type = models.CharField(max_length=40, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("enregistré par"))
+    created_at = models.DateTimeField(_("accordé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("révoqué par"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mandat")
+        verbose_name_plural = _("mandats")
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="mandate_expires_after_creation"),
+            models.CheckConstraint(condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=models.F("created_at")),
+                                   name="mandate_revoked_after_creation"),
+            models.CheckConstraint(
+                condition=(Q(scope="account", dossier_id__isnull=True)
+                           | Q(scope="dossier", dossier_id__isnull=False)),
+                name="mandate_dossier_iff_dossier_scope",
+            ),
+            models.CheckConstraint(condition=Q(channel="consent_code") | ~Q(scan=""),
+                                   name="mandate_signed_form_has_scan"),
+        ]
+        indexes = [models.Index(fields=["person", "expires_at"], name="mandate_person_idx"),
+                   models.Index(fields=["site", "expires_at"], name="mandate_site_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.mediator or self.site} ({self.get_scope_display()})"
 
 
 class AuditEvent(models.Model):

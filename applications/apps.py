@@ -35,6 +35,24 @@ def _dossier_label(subject_id: str) -> str:
     return _dossier_labels([subject_id]).get(str(subject_id), "")
 
 
+def _person_dossiers(person) -> list[tuple[int, str]]:
+    """For accounts (a mandate limited to one dossier): the person's filed dossiers not yet closed,
+    by reference."""
+    from applications.models import Dossier, Status
+    from applications.workflow import FINAL_STATUSES
+
+    rows = (Dossier.objects.filter(applicant=person).exclude(status__in={*FINAL_STATUSES, Status.DRAFT})
+            .values_list("pk", "reference"))
+    return [(pk, reference) for pk, reference in rows if reference]
+
+
+def _scan_check(uploaded_file):
+    """For accounts: a signed mandate form's scan, checked as every upload is."""
+    from applications.uploads import validate_upload
+
+    return validate_upload(uploaded_file, allowed_formats=("pdf", "jpeg", "png"), max_bytes=10 * 1024 * 1024)
+
+
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Démarches")
@@ -54,3 +72,9 @@ class ApplicationsConfig(AppConfig):
         from appointments.registry import register
 
         register(DOSSIER_SUBJECT_TYPE, provider=_dossier_subject, label=_dossier_label, labels=_dossier_labels)
+
+        # accounts/ sits below too: a mandate limited to one dossier names it by its id, and the
+        # scan of a signed mandate form goes through the same checks as every upload.
+        from accounts import hooks
+
+        hooks.register(person_dossiers=_person_dossiers, scan_check=_scan_check)

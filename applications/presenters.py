@@ -129,6 +129,7 @@ AUDIT_KEYS = {
     "document": _lazy("Document (identifiant)"), "on_time": _lazy("Dans les délais"), "step": _lazy("Étape"),
     "field": _lazy("Réponse"), "before": _lazy("Avant"), "after": _lazy("Après"), "valid_from": _lazy("Valable du"),
     "valid_until": _lazy("Valable jusqu'au"), "at": _lazy("Date"), "site": _lazy("Lieu"),
+    "on_behalf": _lazy("Sous mandat"),
 }
 
 
@@ -145,6 +146,10 @@ def audit_details(data: Any) -> list[tuple[str, str]]:
             value = statuses[value]
         elif isinstance(value, bool):
             value = _("oui") if value else _("non")
+        elif key == "on_behalf" and isinstance(value, dict):  # accounts.mandates.mandate_actor_data
+            value = _("fait par %(mediator)s, médiateur au PAN de %(site)s, pour le compte de %(person)s") % {
+                "mediator": value.get("mediator", ""), "site": value.get("site_city", ""),
+                "person": value.get("person", "")}
         elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.mandates import applicant_for, assisted_dossier_allowed, assisted_dossier_check
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.models import Procedure, Status
@@ -31,6 +32,21 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+# During an assisted session (a mediator acting under a person's mandate) these pages are the
+# person's: ``applicant_for(request)`` names whose dossiers they show, ``request.user`` stays the
+# actor the services record (docs/accounts.md, "Acting on someone's behalf").
+
+def _dossier_get(request: AuthenticatedHttpRequest, pk: int):
+    dossier = selectors.dossier_get_for_user(user=applicant_for(request), pk=pk)
+    assisted_dossier_check(request, dossier.pk)
+    return dossier
+
+
+def _attachment_get(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int):
+    assisted_dossier_check(request, pk)
+    return selectors.attachment_get_for_user(user=applicant_for(request), dossier_pk=pk, pk=attachment_pk)
+
+
 def catalogue(request: HttpRequest) -> HttpResponse:
     procedures = list(selectors.procedures_catalogue())
     groups = [(label, [p for p in procedures if p.group == code]) for code, label in Procedure.Group.choices]
@@ -41,7 +57,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def start(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     procedure = selectors.procedure_get_active(code=code)
-    dossier, created = services.draft_start(applicant=request.user, procedure=procedure)
+    assisted_dossier_check(request, None)  # a mandate for one dossier starts no other
+    dossier, created = services.draft_start(applicant=applicant_for(request), procedure=procedure, by=request.user)
     if not created:
         messages.info(request, _("Vous aviez déjà commencé cette démarche : reprenez où vous en étiez."))
     return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
@@ -50,8 +67,9 @@ def start(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applicant's space: their requests with the current step and next action, and permits."""
-    dossiers = list(selectors.dossiers_for_applicant(user=request.user))
-    appointments = active_bookings_by_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE)
+    applicant = applicant_for(request)
+    dossiers = [d for d in selectors.dossiers_for_applicant(user=applicant) if assisted_dossier_allowed(request, d.pk)]
+    appointments = active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
     filed = []
     for d in dossiers:
         if d.status == Status.DRAFT:
@@ -60,9 +78,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A card ready whose collection is booked: the next step is that appointment, not booking one.
         action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
         filed.append((d, PLAIN_STATUS[d.status], action, booked))
-    certificates = documents_in_force_for_holder(holder=request.user)
+    certificates = [c for c in documents_in_force_for_holder(holder=applicant)
+                    if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
     return render(request, "applications/dashboard.html", {
-        "permits": selectors.permits_for_holder(user=request.user, dossiers=dossiers, certificates=certificates,
+        "applicant": applicant,
+        "permits": selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
                                                 bookings=appointments),
         "certificates": certificates,
         "late_fee": settings.LATE_RENEWAL_FEE_EUR,
@@ -77,7 +97,7 @@ def _step_form(request, dossier, step, data=None):
     if step == "eligibility":
         return forms.EligibilityForm(data, initial=saved, procedure=procedure)
     if step == "identity":
-        user = request.user
+        user = applicant_for(request)
         initial = saved or {
             "last_name": user.last_name, "first_name": user.first_name,
             "birth_date": user.birth_date.isoformat() if user.birth_date else "",
@@ -86,12 +106,12 @@ def _step_form(request, dossier, step, data=None):
         }
         return forms.IdentityForm(data, initial=initial)
     if step == "situation":
-        user = request.user
+        user = applicant_for(request)
         initial = saved or {
             "address": user.address, "postal_code": user.postal_code, "city": user.city,
             "department": user.department.code if user.department_id else None, "phone": user.phone,
         }
-        permits = request.user.permits.order_by("-valid_until")
+        permits = user.permits.order_by("-valid_until")
         return forms.SituationForm(data, initial=initial, procedure=procedure, permits=permits)
     if step == "questions":
         return forms.QuestionsForm(data, initial=saved, procedure=procedure)
@@ -112,7 +132,7 @@ def _step_context(dossier, step):
 @login_required
 @require_http_methods(["GET", "POST"])
 def step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
     if dossier.status != Status.DRAFT:
         if request.method == "POST":  # sent again (back button, second tab): say where it stands
             messages.info(request, _("Cette demande est déjà envoyée : voici son suivi."))
@@ -195,7 +215,7 @@ def _add_submit_errors(form, errors: dict) -> None:
 @login_required
 @require_POST
 def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
     # The URL names one of this procedure's document types, or nothing (404); attachment_add refuses any other.
     requirement = (dossier.procedure.requirements.select_related("document_type")
                    .filter(document_type_id=type_pk).first())
@@ -223,14 +243,14 @@ def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResp
 
 @login_required
 def attachment(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
-    item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
+    item = _attachment_get(request, pk, attachment_pk)
     return uploaded_file_response(item.file, content_type=item.content_type, name=f"piece-{item.pk}{item.extension}")
 
 
 @login_required
 @require_POST
 def attachment_remove(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    item = selectors.attachment_get_for_user(user=request.user, dossier_pk=pk, pk=attachment_pk)
+    item = _attachment_get(request, pk, attachment_pk)
     try:
         services.attachment_remove(attachment=item, by=request.user)
     except ValidationError as error:
@@ -242,7 +262,7 @@ def attachment_remove(request: AuthenticatedHttpRequest, pk: int, attachment_pk:
 
 @login_required
 def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
     if dossier.status == Status.DRAFT:
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
     return _dossier_page(request, dossier)
@@ -271,7 +291,7 @@ def _dossier_page(
                                        and sent.uploaded_at >= complement.requested_at else None))
             else:
                 upload_rows.append((document_type, form))
-    bookings = list(bookings_for_subject(user=request.user, subject_type=DOSSIER_SUBJECT_TYPE,
+    bookings = list(bookings_for_subject(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
                                          subject_id=str(dossier.pk)))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
@@ -297,7 +317,7 @@ def _amendable_fields() -> list[tuple[str, str, StrOrPromise | None]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def abandon(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
     if dossier.status != Status.DRAFT:
         return redirect("applications:dossier", pk=dossier.pk)
     if request.method == "POST":
@@ -311,7 +331,9 @@ def abandon(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
+    if getattr(request, "mandate", None) is not None:  # the service refuses it too: say so before the form
+        raise PermissionDenied(_("Seule la personne elle-même peut retirer sa demande."))
     form = forms.WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -327,7 +349,7 @@ def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def amend(request: AuthenticatedHttpRequest, pk: int, section: str, field: str) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
     labels = {(s, f): label for s, f, label in _amendable_fields()}
     if (section, field) not in labels:  # before anything is saved (the service refuses it too)
         raise Http404
@@ -350,7 +372,7 @@ def amend(request: AuthenticatedHttpRequest, pk: int, section: str, field: str) 
 @login_required
 @require_POST
 def complements(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_user(user=request.user, pk=pk)
+    dossier = _dossier_get(request, pk)
     form = forms.ComplementsAnswerForm(request.POST)
     if not form.is_valid():  # too long: shown again with the message, nothing typed is lost
         return _dossier_page(request, dossier, complements_form=form, status=400)

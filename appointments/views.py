@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
+from accounts.mandates import applicant_for, assisted_subject_allowed, assisted_subject_check
 from appointments import registry, selectors
 from appointments.dates import local_instant, parse_day, parse_instant
 from appointments.forms import ClosureForm, MarkForm, OpeningRuleForm, SlotChoiceForm
@@ -150,17 +151,28 @@ def _may_reschedule(booking: Booking) -> bool:
 
 
 # --- Applicant pages ----------------------------------------------------------------------------
+#
+# During an assisted session (a mediator acting under a person's mandate) these pages are the
+# person's: ``applicant_for(request)`` is whose appointments they show and book, ``request.user``
+# stays the actor (docs/accounts.md, "Acting on someone's behalf").
+
+def _booking_get(request: AuthenticatedHttpRequest, pk: int) -> Booking:
+    booking = selectors.booking_get_for_user(user=applicant_for(request), pk=pk)
+    assisted_subject_check(request, booking.subject_type, booking.subject_id)
+    return booking
+
 
 @login_required
 @require_GET
 def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    bookings = list(selectors.bookings_for_person(user=request.user))
+    bookings = [b for b in selectors.bookings_for_person(user=applicant_for(request))
+                if assisted_subject_allowed(request, b.subject_type, b.subject_id)]
     now = timezone.now()
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
     past = [b for b in bookings if b not in upcoming]
     return render(request, "appointments/list.html", {
         "upcoming": upcoming, "past": past[:20],
-        "offers": list(selectors.offers_for_person(user=request.user)),
+        "offers": list(selectors.offers_for_person(user=applicant_for(request))),
         "pan_assistance": Motive.Code.PAN_ASSISTANCE,
     })
 
@@ -169,10 +181,12 @@ def _subject_for(request: AuthenticatedHttpRequest, motive: Motive) -> tuple[reg
     """The file named by ``?pour=<type>:<id>`` and whether the person may book ``motive`` for it:
     their own file, in a state that allows it (the owning app's provider decides)."""
     raw = request.GET.get("pour", "")
+    subject_type, _sep, subject_id = raw.partition(":")
+    if not assisted_subject_allowed(request, subject_type, subject_id):
+        return None, False
     if not raw:
         return None, motive.code not in SUBJECT_REQUIRED
-    subject_type, _sep, subject_id = raw.partition(":")
-    info = registry.subject_for(request.user, subject_type, subject_id)
+    info = registry.subject_for(applicant_for(request), subject_type, subject_id)
     if info is None or motive.code not in info.self_bookable_motives:
         return None, False
     return info, True
@@ -185,7 +199,7 @@ def book(request: AuthenticatedHttpRequest, motive: str) -> HttpResponse:
     subject, allowed = _subject_for(request, motive_obj)
     if not allowed:
         return render(request, "appointments/subject_refused.html", {"motive": motive_obj}, status=403)
-    sites = list(selectors.sites_for_person(user=request.user, motive=motive_obj,
+    sites = list(selectors.sites_for_person(user=applicant_for(request), motive=motive_obj,
                                             prefecture_id=subject.prefecture_id if subject else None))
     chosen = request.POST.get("site") or request.GET.get("site")
     site = next((s for s in sites if str(s.pk) == chosen), None)
@@ -195,7 +209,7 @@ def book(request: AuthenticatedHttpRequest, motive: str) -> HttpResponse:
     after = _after(request.GET.get("apres"))
     picked, picker = _picked_day(request, {"pour": pour, "site": site.pk if site else None})
     after = picked or after
-    context = {**picker,
+    context = {**picker, "applicant": applicant_for(request),
         "motive": motive_obj, "subject": subject, "sites": sites, "site": site, "pour": pour,
         "after": after, "error": "", "alternatives": None,
         "action": reverse("appointments:book", args=[motive_obj.code]) + _query(pour=pour),
@@ -209,7 +223,7 @@ def book(request: AuthenticatedHttpRequest, motive: str) -> HttpResponse:
         else:
             try:
                 booking = booking_create(
-                    person=request.user, slot=slot, by=request.user,
+                    person=applicant_for(request), slot=slot, by=request.user,
                     subject=Subject(subject.type, subject.id, subject.label) if subject else None,
                 )
             except BookingError as error:  # SlotTaken, AlreadyBooked, or a limit
@@ -234,7 +248,7 @@ def book(request: AuthenticatedHttpRequest, motive: str) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    booking = _booking_get(request, pk)
     letter = documents_for_subject(subject=booking).filter(kind=DocumentKind.CONVOCATION).first()
     upcoming = _upcoming(booking)
     return render(request, "appointments/detail.html", {
@@ -242,7 +256,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "booking": booking, "site": booking.slot.desk.site, "letter": letter, "upcoming": upcoming,
         "may_reschedule": _may_reschedule(booking), "movable_until": _movable_until(booking),
         "waiting": upcoming and selectors.waitlist_entry_active(
-            user=request.user, motive=booking.motive, site=booking.slot.desk.site) is not None,
+            user=applicant_for(request), motive=booking.motive, site=booking.slot.desk.site) is not None,
         "file_reference": booking.subject_id and registry.subject_label(booking.subject_type, booking.subject_id),
     })
 
@@ -255,12 +269,12 @@ def _book_again_url(request: AuthenticatedHttpRequest, booking: Booking) -> str:
         return ""
     pour = ""
     if booking.subject_id:
-        info = registry.subject_for(request.user, booking.subject_type, booking.subject_id)
+        info = registry.subject_for(applicant_for(request), booking.subject_type, booking.subject_id)
         if info is None or booking.motive.code not in info.self_bookable_motives:
             return ""
         pour = f"{booking.subject_type}:{booking.subject_id}"
-    if selectors.booking_active_exists(user=request.user, motive=booking.motive, subject_type=booking.subject_type,
-                                       subject_id=booking.subject_id):
+    if selectors.booking_active_exists(user=applicant_for(request), motive=booking.motive,
+                                       subject_type=booking.subject_type, subject_id=booking.subject_id):
         return ""
     return reverse("appointments:book", args=[booking.motive.code]) + _query(pour=pour, site=booking.slot.desk.site_id)
 
@@ -268,7 +282,7 @@ def _book_again_url(request: AuthenticatedHttpRequest, booking: Booking) -> str:
 @login_required
 @require_GET
 def ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    booking = _booking_get(request, pk)
     slot, site = booking.slot, booking.slot.desk.site
     address = site.full_address
     description = [
@@ -303,7 +317,7 @@ def ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    booking = _booking_get(request, pk)
     if request.method == "POST":
         try:
             booking_cancel(booking=booking, by=request.user)
@@ -321,7 +335,7 @@ def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    booking = _booking_get(request, pk)
     if not _may_reschedule(booking):
         messages.error(request, _("Ce rendez-vous ne peut pas être déplacé en ligne."))
         return redirect("appointments:detail", pk=booking.pk)
@@ -361,11 +375,11 @@ def reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def waitlist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    booking = _booking_get(request, pk)
     if not _upcoming(booking):
         messages.error(request, _("Ce rendez-vous n'est plus actif."))
     else:
-        waitlist_join(person=request.user, motive=booking.motive, site=booking.slot.desk.site,
+        waitlist_join(person=applicant_for(request), motive=booking.motive, site=booking.slot.desk.site,
                       subject=_subject(booking))
         messages.success(request, _("Vous êtes sur la liste d'attente. Si un créneau plus tôt se libère, il vous "
                                     "sera proposé par message ; vous garderez ce rendez-vous si vous le refusez."))
@@ -375,9 +389,9 @@ def waitlist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def offer_accept_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+    offer = selectors.offer_get_for_user(user=applicant_for(request), pk=pk)
     try:
-        booking = offer_accept(offer=offer, person=request.user)
+        booking = offer_accept(offer=offer, person=applicant_for(request), by=request.user)
     except BookingError as error:
         messages.error(request, str(error))
         return redirect("appointments:list")
@@ -388,8 +402,8 @@ def offer_accept_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 @require_POST
 def offer_decline_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
-    offer_decline(offer=offer, person=request.user)
+    offer = selectors.offer_get_for_user(user=applicant_for(request), pk=pk)
+    offer_decline(offer=offer, person=applicant_for(request))
     messages.info(request, _("Proposition refusée. Vos rendez-vous ne changent pas."))
     return redirect("appointments:list")
 

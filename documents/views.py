@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import client_ip, rate_limit_allow
+from accounts.mandates import applicant_for, assisted_subject_check
+from accounts.services import mandate_action_record
 from documents.forms import VerificationCodeForm
 from documents.letters.selectors import letter_verification_facts, letter_verify_code
 from documents.selectors import (
@@ -34,7 +36,18 @@ def _lookup_allowed(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    return document_response(request, document_get_for_user(user=request.user, pk=pk))
+    mandate = getattr(request, "mandate", None)
+    if mandate is None:
+        return document_response(request, document_get_for_user(user=request.user, pk=pk))
+    # An assisted session: the person's own documents, within the mandate (a dossier mandate: the
+    # documents about that dossier), printed by the mediator and recorded as done on their behalf.
+    document = document_get_for_user(user=applicant_for(request), pk=pk)
+    assisted_subject_check(request, document.subject_type, document.subject_id)
+    if document.is_rendered:
+        mandate_action_record(mandate=mandate, by=request.user,  # type: ignore[arg-type]  # login_required
+                              action="document.printed_on_behalf", obj=document,
+                              data={"number": document.number, "kind": document.kind})
+    return document_response(request, document)
 
 
 def document_response(request: HttpRequest, document) -> HttpResponseBase:

@@ -1,5 +1,6 @@
 """Writes about people. ``people``: sign-up, e-mail verification, profile, roles and the staff
-second factor; ``assisted``: accounts made for a person at a desk and their one-time codes."""
+second factor; ``assisted``: accounts made for a person at a desk and their one-time codes;
+``mandates``: a person's consent to a mediator acting on their behalf."""
 
 from accounts.services.assisted import (
     IDENTITY_DOCUMENTS,
@@ -16,6 +17,14 @@ from accounts.services.assisted import (
     person_account_for_contact,
     person_account_for_portal,
     phone_normalize,
+)
+from accounts.services.mandates import (
+    mandate_action_record,
+    mandate_consent_code_issue,
+    mandate_grant_by_code,
+    mandate_grant_by_form,
+    mandate_revoke,
+    mandate_session_record,
 )
 from accounts.services.people import (
     BACKUP_DEVICE_NAME,
@@ -58,6 +67,12 @@ __all__ = [
     "backup_codes_regenerate",
     "backup_codes_remaining",
     "code_normalize",
+    "mandate_action_record",
+    "mandate_consent_code_issue",
+    "mandate_grant_by_code",
+    "mandate_grant_by_form",
+    "mandate_revoke",
+    "mandate_session_record",
     "membership_grant",
     "one_time_code_issue",
     "one_time_code_redeem",

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "accounts.middleware.PrivatePagesMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
+    "accounts.middleware.AssistedSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -375,3 +376,7 @@ ACCOUNT_ACTIVATION_DAYS = env.int("ACCOUNT_ACTIVATION_DAYS", default=30)
 ACCOUNT_CODE_MAX_ATTEMPTS = env.int("ACCOUNT_CODE_MAX_ATTEMPTS", default=5)
 # Minutes a password-reset code sent by SMS stays valid.
 ACCOUNT_SMS_CODE_MINUTES = env.int("ACCOUNT_SMS_CODE_MINUTES", default=15)
+# Mandates (docs/accounts.md, ADR 0006): days a person's consent to a mediator acting for them
+# lasts (revocable at any time), and minutes the consent code they show a mediator stays valid.
+MANDATE_DURATION_DAYS = env.int("MANDATE_DURATION_DAYS", default=30)
+MANDATE_CONSENT_CODE_MINUTES = env.int("MANDATE_CONSENT_CODE_MINUTES", default=15)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.mandates import mandate_actor_data, mandate_covering
 from accounts.models import User
 from accounts.services import audit_record
 from applications.models import Dossier, DossierEvent
@@ -13,7 +14,16 @@ def event_record(
     *, dossier: Dossier, kind: str, by: User | None, data: dict[str, Any] | None = None,
     from_status: str = "", to_status: str = "", on_behalf_of: User | None = None,
 ) -> DossierEvent:
-    """A timeline line and its audit twin, in the caller's transaction."""
+    """A timeline line and its audit twin, in the caller's transaction.
+
+    An action by a mediator under the applicant's mandate is recorded as done on their behalf
+    (``on_behalf_of``, and both names and the help point in ``data``): the one place that decides
+    it, so that no caller can forget it (docs/accounts.md, "Acting on someone's behalf")."""
+    if on_behalf_of is None and by is not None and by.pk != dossier.applicant_id:
+        mandate = mandate_covering(by=by, person_id=dossier.applicant_id, dossier_id=dossier.pk)
+        if mandate is not None:
+            on_behalf_of = mandate.person
+            data = {**(data or {}), "on_behalf": mandate_actor_data(mandate, by)}
     event = DossierEvent.objects.create(
         dossier=dossier, kind=kind, actor=by, on_behalf_of=on_behalf_of, data=data or {},
         from_status=from_status, to_status=to_status,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.mandates import mandate_covering
 from accounts.models import User
 from accounts.validators import birth_date_check
 from applications.models import ComplementRequest, Dossier, DossierEvent, Status
@@ -77,7 +78,9 @@ def transition_actor_check(*, dossier: Dossier, who: str, by: User | None) -> No
     "agent" a verified agent (or supervisor) of the dossier's prefecture, "system" the portal
     itself (``by=None``). Raises ``PermissionDenied`` with a message for anyone else."""
     if who == "applicant":
-        if by is None or by.pk != dossier.applicant_id:
+        # The applicant, or a mediator acting under their mandate (recorded as such by event_record).
+        if by is None or (by.pk != dossier.applicant_id and mandate_covering(
+                by=by, person_id=dossier.applicant_id, dossier_id=dossier.pk) is None):
             raise PermissionDenied(_("Seul le demandeur peut faire cette démarche sur son dossier."))
     elif who == "agent":
         if by is None or not staff_can_instruct(user=by, dossier=dossier):
@@ -87,7 +90,10 @@ def transition_actor_check(*, dossier: Dossier, who: str, by: User | None) -> No
 
 
 def dossier_withdraw(*, dossier: Dossier, by: User, reason: str = "") -> Dossier:
-    """The applicant withdraws a request not yet decided."""
+    """The applicant withdraws a request not yet decided: the person alone, never a mediator under
+    their mandate (withdrawing may cost them their right to stay)."""
+    if by.pk != dossier.applicant_id:
+        raise PermissionDenied(_("Seul le demandeur peut faire cette démarche sur son dossier."))
     return dossier_transition(dossier=dossier, to=Status.WITHDRAWN, by=by, kind=DossierEvent.Kind.WITHDRAWN,
                               data={"reason": reason.strip()[:500]})
 

@@ -20,9 +20,10 @@ from applications.workflow import OPEN_STATUSES
 from territory.models import Prefecture
 
 
-def draft_start(*, applicant: User, procedure: Procedure) -> tuple[Dossier, bool]:
+def draft_start(*, applicant: User, procedure: Procedure, by: User | None = None) -> tuple[Dossier, bool]:
     """The applicant's open draft for this procedure, created if there is none (one per procedure:
-    the database guarantees it, so two tabs starting at once end up on the same draft)."""
+    the database guarantees it, so two tabs starting at once end up on the same draft). ``by``:
+    who starts it, when not the applicant (a mediator under their mandate)."""
     existing = Dossier.objects.filter(applicant=applicant, procedure=procedure, status=Status.DRAFT).first()
     if existing is not None:
         return existing, False
@@ -32,7 +33,7 @@ def draft_start(*, applicant: User, procedure: Procedure) -> tuple[Dossier, bool
                 applicant=applicant, procedure=procedure, current_step=steps.steps_for(procedure)[0],
                 prefecture=applicant.competent_prefecture, family=procedure.group,
             )
-            event_record(dossier=dossier, kind=DossierEvent.Kind.CREATED, by=applicant,
+            event_record(dossier=dossier, kind=DossierEvent.Kind.CREATED, by=by or applicant,
                          to_status=Status.DRAFT)
     except IntegrityError:
         return Dossier.objects.get(applicant=applicant, procedure=procedure, status=Status.DRAFT), False

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.http import rate_limit_allow
+from accounts.mandates import mandate_actor_data, mandate_covering
 from accounts.models import Role, User
 from accounts.services import audit_record
 from appointments.models import Booking, Motive, Slot
@@ -118,13 +119,21 @@ def booking_record(
         subject_type=subject.type if subject else "", subject_id=subject.id if subject else "",
         kind=kind, movable_until=movable_until, created_by=by, rescheduled_from=rescheduled_from,
     )
+    data: dict = {"slot": slot.pk, "subject": subject.id if subject else "", **_on_behalf(by, person.pk)}
     audit_record(actor=by, on_behalf_of=person if by != person else None, action=f"booking.{kind}",
-                 obj=booking, data={"slot": slot.pk, "subject": subject.id if subject else ""})
+                 obj=booking, data=data)
     # The letter (DESIGN §5): every convocation, and every card collection, however booked (the
     # desk checks the name on it against the identity document before handing over the card).
     if kind == Booking.Kind.CONVOCATION or slot.motive.code == Motive.Code.CARD_COLLECTION:
         _issue_convocation_letter(booking)
     return booking
+
+
+def _on_behalf(by: User | None, person_id: int) -> dict:
+    """The audit details of an act by a mediator under the person's mandate (both names, the help
+    point); empty for anyone else (no query for a person who is no verified mediator)."""
+    mandate = mandate_covering(by=by, person_id=person_id) if by is not None and by.pk != person_id else None
+    return {"on_behalf": mandate_actor_data(mandate, by)} if mandate is not None and by is not None else {}
 
 
 def _issue_convocation_letter(booking: Booking):
@@ -206,7 +215,9 @@ def booking_release(*, booking: Booking, by: User) -> None:
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
     Slot.objects.filter(pk=booking.slot_id).update(booked=F("booked") - 1)
-    audit_record(actor=by, action="booking.cancelled", obj=booking)
+    behalf = _on_behalf(by, booking.person_id)
+    audit_record(actor=by, on_behalf_of=booking.person if behalf else None, action="booking.cancelled", obj=booking,
+                 data=behalf)
 
 
 def _after_cancel(booking_id: int, slot_id: int) -> None:
@@ -226,7 +237,8 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
             old = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
             if old.status != Booking.Status.BOOKED or old.slot.starts_at <= now:
                 raise BookingError(_("Ce rendez-vous ne peut plus être déplacé."))
-            if old.kind == Booking.Kind.CONVOCATION and by == old.person:
+            # The person, or a mediator acting for them, moves a convocation within its limit only.
+            if old.kind == Booking.Kind.CONVOCATION and (by == old.person or _on_behalf(by, old.person_id)):
                 limit = old.movable_until
                 if limit is None or timezone.localtime(slot.starts_at).date() > limit:
                     raise BookingError(_("Cette convocation ne peut être déplacée qu'à une date allant jusqu'au "

@@ -75,8 +75,10 @@ def _notify_offer(offer_id: int) -> None:
     notify(recipient=offer.entry.person, event="appointment.offer", obj=offer, context={"offer": offer})
 
 
-def offer_accept(*, offer: SlotOffer, person: User) -> Booking:
-    """Books the held seat; an existing booking of the person for that motive is moved onto it."""
+def offer_accept(*, offer: SlotOffer, person: User, by: User | None = None) -> Booking:
+    """Books the held seat; an existing booking of the person for that motive is moved onto it.
+    ``by``: who accepts, when not the person (a mediator under their mandate)."""
+    by = by or person
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -91,8 +93,8 @@ def offer_accept(*, offer: SlotOffer, person: User) -> Booking:
             current = current.filter(subject_id=entry.subject_id) if entry.subject_id else current.filter(subject_id="")
             previous = current.select_for_update().first()
             if previous is not None:
-                booking_release(booking=previous, by=person)
-            booking = booking_record(person=person, slot=offer.slot, by=person,
+                booking_release(booking=previous, by=by)
+            booking = booking_record(person=person, slot=offer.slot, by=by,
                                      kind=previous.kind if previous else Booking.Kind.SELF, subject=subject,
                                      movable_until=previous.movable_until if previous else None, now=now,
                                      seat_held=True, rescheduled_from=previous)

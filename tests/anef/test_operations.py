@@ -86,6 +86,12 @@ def test_seed_demo_runs_twice_and_prints_the_logins(settings, capsys):
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"agent", "supervisor", "support", "mediator", "administrator"}
     assert Membership.objects.filter(role="agent").values("prefecture").distinct().count() == 3
+    # One mandate in force for the Rhône's demo mediator, made once.
+    from accounts.models import Mandate
+
+    mandate = Mandate.objects.get()
+    assert mandate.person.email == "youssef.benali@demo.anef.example"
+    assert mandate.mediator.email == "mediateur.69@demo.anef.example" and mandate.revoked_at is None
 
 
 @pytest.mark.django_db

@@ -136,6 +136,7 @@ class Command(BaseCommand):
         self._seed_desks(prefectures=prefectures, pan_sites=pan_sites)
         self._seed_dossiers(agent=_signed_in(User.objects.get(email=f"agent.69@{DEMO_DOMAIN}")))
         _seed_reports(prefectures=prefectures, pan_sites=pan_sites, support=_signed_in(support))
+        _seed_mandate(pan_site=pan_sites["69"])
         return rows
 
     def _seed_desks(self, *, prefectures, pan_sites) -> None:
@@ -328,6 +329,21 @@ def _seed_reports(*, prefectures, pan_sites, support: User) -> None:
     BlockingReport.objects.filter(pk=overdue.pk).update(
         opened_at=timezone.now() - timedelta(days=16), deadline=timezone.localdate() - timedelta(days=1))
     substitution.deadline_job()
+
+
+def _seed_mandate(*, pan_site: Site) -> None:
+    """Youssef gave the Rhône's demo mediator a mandate with a consent code from his space: the
+    mediator's "Agir pour le compte d'une personne" lists him (docs/accounts.md, "Mandates")."""
+    from accounts.mandates import mandate_in_force
+    from accounts.models import Mandate
+    from accounts.services import mandate_consent_code_issue, mandate_grant_by_code
+
+    youssef = User.objects.get(email=f"youssef.benali@{DEMO_DOMAIN}")
+    if any(mandate_in_force(m) for m in Mandate.objects.filter(person=youssef)):
+        return
+    mediator = _signed_in(User.objects.get(email=f"mediateur.69@{DEMO_DOMAIN}"))
+    code = mandate_consent_code_issue(person=youssef)
+    mandate_grant_by_code(by=mediator, site=pan_site, login_id=youssef.login_id, code=code)
 
 
 def _signed_in(agent: User) -> User:
