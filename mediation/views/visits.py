@@ -27,7 +27,8 @@ from accounts.http import AuthenticatedHttpRequest
 from mediation import selectors, services
 from mediation.access import may_see_visits, mediator_site_ids
 from mediation.forms import CheckInForm, DayForm, RecordForm, SearchForm
-from mediation.models import Visit
+from mediation.models import Outcome, Visit
+from substitution.views.reports import record_prefill
 
 _mediators_only = role_required(
     mediator_site_ids,
@@ -102,9 +103,15 @@ def _visit_page(request: AuthenticatedHttpRequest, visit: Visit, form: RecordFor
                 *, status: int = 200) -> HttpResponse:
     keeps_log = visit.site_id in mediator_site_ids(user=request.user)
     if form is None and keeps_log and visit.in_progress:
-        form = RecordForm(reports=selectors.reports_to_link(visit=visit), initial={
-            "need": visit.need, "need_details": visit.need_details, "help_given": visit.help_given,
-            "outcome": visit.outcome, "referred_to": visit.referred_to, "report": visit.report_id})
+        reports = selectors.reports_to_link(visit=visit)
+        initial = {"need": visit.need, "need_details": visit.need_details, "help_given": visit.help_given,
+                   "outcome": visit.outcome, "referred_to": visit.referred_to, "report": visit.report_id}
+        if not visit.outcome:
+            # Back from substitution's form: the report just opened is the likely outcome.
+            just_opened = reports.first()
+            if just_opened is not None:
+                initial.update(outcome=Outcome.REPORT_OPENED, report=just_opened.pk)
+        form = RecordForm(reports=reports, initial=initial)
     return render(request, "mediation/backoffice/visit.html", {
         "visit": visit, "form": form if keeps_log and visit.in_progress else None, "keeps_log": keeps_log,
         "minutes_so_far": services.duration_from(visit.arrived_at, timezone.now()) if visit.in_progress else None,
@@ -119,6 +126,8 @@ def visit_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _visit_page(request, visit)
     form = RecordForm(request.POST, reports=selectors.reports_to_link(visit=visit))
+    if request.POST.get("action") == "report":
+        return _to_report(request, visit, form)
     ending = request.POST.get("action") == "end"
     if form.is_valid():
         data = form.cleaned_data
@@ -140,6 +149,32 @@ def visit_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Visite enregistrée."))
             return redirect("mediation_backoffice:visit", pk=visit.pk)
     return _visit_page(request, visit, form, status=400)
+
+
+#: What may still be missing when the mediator leaves to open a report: it is the report's outcome.
+_OUTCOME_FIELDS = {"outcome", "report", "referred_to", "duration_minutes"}
+
+
+def _to_report(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
+    """"Ouvrir un signalement pour cette personne": what was typed is saved (the outcome waits for
+    the report), then substitution's "Enregistrer un signalement au guichet" opens with the
+    visitor's name typed and a way back to the visit, where the report is chosen as the outcome."""
+    form.is_valid()
+    if set(form.errors) - _OUTCOME_FIELDS:
+        return _visit_page(request, visit, form, status=400)
+    data = form.cleaned_data
+    try:
+        visit = services.visit_record(visit=visit, by=request.user, need=data["need"],
+                                      need_details=data.get("need_details", ""), help_given=data.get("help_given", ""))
+    except ValidationError as refusal:
+        services_errors(form, refusal)
+        return _visit_page(request, visit, form, status=400)
+    person = visit.person
+    record_prefill(request, first_name=person.first_name if person else visit.first_name,
+                   last_name=person.last_name if person else visit.last_name,
+                   phone=person.phone if person else visit.phone,
+                   back_url=reverse("mediation_backoffice:visit", args=[visit.pk]), back_label=_("Revenir à la visite"))
+    return redirect("substitution_backoffice:record")
 
 
 @require_GET

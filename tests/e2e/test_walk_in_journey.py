@@ -1,10 +1,12 @@
-"""A mediator of a PAN receives a walk-in visitor without an account, records what they needed,
-the help given and the outcome, ends the visit, and finds it on the day view and in the figures."""
+"""A mediator of a PAN receives a walk-in visitor without an account, opens a blocking report for
+them from the visit (substitution's form, the name already typed), comes back to the visit with the
+report chosen as its outcome, ends it, and finds it on the day view and in the figures."""
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from mediation.models import Visit
+from substitution.models import BlockingReport
 from territory.models import Site
 from tests.factories import PASSWORD, StaffFactory, prefecture, totp_code
 
@@ -40,22 +42,39 @@ def test_a_mediator_logs_a_walk_in_visit(page: Page, live_server, visited):
     expect(page.get_by_label("Prénom(s)")).to_have_value("Ibrahim")
     visited(page, "check-in-errors")
     page.get_by_label("Nom de famille").fill("Koné")
+    page.get_by_label("Téléphone (facultatif)").fill("06 12 34 56 78")
     page.get_by_role("button", name="Commencer la visite").click()
     expect(page.locator("h1")).to_have_text("Visite de Ibrahim KONÉ")
     expect(page.locator("#visit-status")).to_have_text("En cours")
     visited(page, "visit")
 
-    # The visit: the help given, the outcome, then ended in one step.
-    page.get_by_label("Aide apportée").fill("Création du compte avec lui, identifiant noté sur sa lettre.")
-    page.locator("label[for=id_outcome_0]").click()  # "Fait en ligne"
+    # He has no e-mail address and cannot create his account: a walk-in report, his name already typed.
+    page.get_by_label("Aide apportée").fill("Création du compte impossible sans adresse e-mail.")
+    page.get_by_role("button", name="Ouvrir un signalement pour cette personne").click()
+    expect(page.locator("h1")).to_have_text("Enregistrer un signalement au guichet")
+    expect(page.get_by_label("Nom de famille de la personne")).to_have_value("Koné")
+    page.locator("label[for=id_kind_0]").click()
+    page.get_by_label("Code postal du domicile").fill("69003")
+    page.get_by_role("button", name="Enregistrer le signalement").click()
+    report = BlockingReport.objects.get()
+    expect(page.locator("h1")).to_have_text(f"Signalement {report.reference} enregistré")
+    visited(page, "report-recorded")
+    page.get_by_role("link", name="Revenir à la visite").click()
+    expect(page.locator("h1")).to_have_text("Visite de Ibrahim KONÉ")
+    expect(page.locator("#id_outcome_1")).to_be_checked()  # "Signalement ouvert", the report chosen
+    expect(page.get_by_label("Signalement ouvert (si signalement)")).to_have_value(str(report.pk))
+    visited(page, "visit-report-chosen")
+
+    # What was typed before leaving was kept.
+    expect(page.get_by_label("Aide apportée")).to_have_value("Création du compte impossible sans adresse e-mail.")
     page.get_by_role("button", name="Enregistrer et terminer la visite").click()
     expect(page.locator("h1")).to_contain_text("Visites du")
     expect(page.locator("#visits")).to_contain_text("Ibrahim KONÉ")
-    expect(page.locator("#visits")).to_contain_text("Fait en ligne")
+    expect(page.locator("#visits")).to_contain_text(f"Signalement ouvert ({report.reference})")
     visited(page, "day")
     visit = Visit.objects.get()
-    assert (visit.outcome, visit.last_name, visit.person) == ("done_online", "Koné", None)
-    assert visit.duration_minutes == 1 and not visit.in_progress
+    assert (visit.outcome, visit.report, visit.last_name, visit.person) == ("report_opened", report, "Koné", None)
+    assert report.channel == "pan" and report.site == pan and not visit.in_progress
 
     page.get_by_role("link", name="Ibrahim KONÉ").click()
     expect(page.locator("#visit-status")).to_have_text("Terminée")

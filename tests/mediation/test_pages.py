@@ -104,7 +104,7 @@ def test_report_opened_asks_for_the_report_and_links_one_opened_here(staff_clien
     elsewhere = BlockingReportFactory(channel="pan", site=make_pan("33", "PAN de Mérignac"), opened_by=mediator)
     page = client.get(url).content.decode()
     assert report.reference in page and elsewhere.reference not in page
-    assert reverse("substitution_backoffice:record") in page
+    assert 'value="report"' in page and "Ouvrir un signalement pour cette personne" in page
     response = client.post(url, {"need": "other", "outcome": "report_opened", "report": report.pk, "action": "save"})
     assert response.status_code == 302
     made.refresh_from_db()
@@ -213,3 +213,56 @@ def test_the_date_picker_goes_to_that_day(staff_client, mediator, pan):
     response = client.get(reverse("mediation_backoffice:today", args=[pan.pk]), {"day": "2026-03-02"})
     assert response.status_code == 302 and response.url.endswith("/jour/2026-03-02/")
     assert client.get(reverse("mediation_backoffice:day", args=[pan.pk, "2026-02-31"])).status_code == 302
+
+
+# --- Opening a report from a visit ---------------------------------------------------------------------
+
+def test_a_report_opened_from_a_visit_comes_back_to_it_chosen(staff_client, mediator, pan):
+    from substitution.models import BlockingReport
+
+    made = visit(by=mediator, site=pan, last_name="Koné")
+    Visit.objects.filter(pk=made.pk).update(first_name="Ibrahim", phone="0612345678")
+    client = staff_client(mediator)
+    response = client.post(reverse("mediation_backoffice:visit", args=[made.pk]), {
+        "need": "create_account", "help_given": "Pas d'adresse e-mail.", "outcome": "report_opened",
+        "action": "report"})
+    assert response.status_code == 302 and response.url == reverse("substitution_backoffice:record")
+    made.refresh_from_db()
+    assert (made.need, made.help_given, made.outcome) == ("create_account", "Pas d'adresse e-mail.", "")
+    form = client.get(response.url).content.decode()
+    assert 'value="Koné"' in form and 'value="Ibrahim"' in form and 'value="0612345678"' in form
+    response = client.post(reverse("substitution_backoffice:record"), {
+        "kind": "account_creation", "first_name": "Ibrahim", "last_name": "Koné", "phone": "0612345678",
+        "postal_code": "69003", "language": "fr"})
+    report = BlockingReport.objects.get()
+    assert (report.channel, report.site) == ("pan", pan)
+    recorded = client.get(response.url).content.decode()
+    visit_url = reverse("mediation_backoffice:visit", args=[made.pk])
+    assert f'href="{visit_url}"' in recorded and "Revenir à la visite" in recorded
+    page = client.get(visit_url).content.decode()
+    assert f'<option value="{report.pk}" selected>' in page
+    assert 'value="report_opened" id="id_outcome_1" checked' in page
+
+
+def test_only_a_mediator_of_the_pan_opens_a_report_from_a_visit(staff_client, mediator, other_mediator, pan):
+    made = visit(by=mediator, site=pan)
+    response = staff_client(other_mediator).post(reverse("mediation_backoffice:visit", args=[made.pk]), {
+        "need": "other", "action": "report"})
+    assert response.status_code == 404
+
+
+def test_a_report_recorded_without_a_visit_offers_no_way_back(staff_client, mediator, pan):
+    client = staff_client(mediator)
+    response = client.post(reverse("substitution_backoffice:record"), {
+        "kind": "account_creation", "last_name": "Koné", "phone": "0612345678", "postal_code": "69003",
+        "language": "fr"})
+    assert "Revenir à la visite" not in client.get(response.url).content.decode()
+
+
+def test_leaving_to_open_a_report_without_a_need_keeps_what_was_typed(staff_client, mediator, pan):
+    made = visit(by=mediator, site=pan)
+    response = staff_client(mediator).post(reverse("mediation_backoffice:visit", args=[made.pk]), {
+        "need": "", "help_given": "Essai de connexion", "action": "report"})
+    assert response.status_code == 400 and "Essai de connexion" in response.content.decode()
+    made.refresh_from_db()
+    assert made.help_given == ""
