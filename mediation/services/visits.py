@@ -58,6 +58,9 @@ def visit_check_in(
         raise ValidationError(_("Le journal des visites est tenu dans les points d'accueil numérique."))
     if need not in Need.values:
         raise ValidationError({"need": _("Choisissez le besoin de la personne.")})
+    arrived_at = at or timezone.now()
+    if arrived_at > timezone.now():
+        raise ValidationError(_("Une visite ne commence pas dans le futur."))
     if person is not None:
         if not _is_applicant(person):
             raise ValidationError(_("Ce compte n'est pas celui d'un usager."))
@@ -67,7 +70,7 @@ def visit_check_in(
             raise ValidationError({"last_name": _("Indiquez au moins le nom de famille du visiteur.")})
         names = {"first_name": visitor.first_name.strip(), "last_name": visitor.last_name.strip(),
                  "phone": visitor.phone.strip()}
-    visit = Visit.objects.create(site=site, mediator=by, arrived_at=at or timezone.now(), person=person,
+    visit = Visit.objects.create(site=site, mediator=by, arrived_at=arrived_at, person=person,
                                  need=need, need_details=need_details.strip(), **names)
     audit_record(actor=by, action="mediation.visit_checked_in", obj=visit, data={
         "site": site.pk, "with_account": person is not None, "need": need})

@@ -53,6 +53,12 @@ def test_the_need_must_be_one_of_the_list(mediator, pan):
         services.visit_check_in(by=mediator, site=pan, need="anything", visitor=services.Visitor(last_name="Koné"))
 
 
+def test_a_visit_does_not_begin_in_the_future(mediator, pan):
+    with pytest.raises(ValidationError):
+        services.visit_check_in(by=mediator, site=pan, need="other", visitor=services.Visitor(last_name="Koné"),
+                                at=timezone.now() + timedelta(minutes=5))
+
+
 def test_a_member_of_staff_is_not_a_visitor_account(mediator, pan):
     with pytest.raises(ValidationError):
         services.visit_check_in(by=mediator, site=pan, need="other", person=StaffFactory())
