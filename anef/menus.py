@@ -33,6 +33,7 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
     """The main menu's entries for this request, in order."""
     from applications.staff import agent_prefecture_ids
     from appointments.selectors import staff_site_ids
+    from mediation.access import may_see_visits
     from substitution.access import may_see_anomalies, may_see_reports
 
     user = request.user
@@ -52,6 +53,8 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
                 entries.append((_("Signalements"), reverse("substitution_backoffice:queue")))
             if may_see_anomalies(user=user):
                 entries.append((_("Anomalies"), reverse("substitution_backoffice:anomalies")))
+            if may_see_visits(user=user):
+                entries.append((_("Visites"), reverse("mediation_backoffice:home")))
     elif user.is_authenticated:
         entries += [
             (_("Mon espace"), reverse("applications:dashboard")),

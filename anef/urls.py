@@ -24,6 +24,7 @@ urlpatterns = [
     path("backoffice/", include("appointments.backoffice_urls")),
     path("backoffice/", include("substitution.backoffice_urls")),
     path("backoffice/", include("documents.letters.urls")),
+    path("backoffice/", include("mediation.backoffice_urls")),
     path("messages/", include("notifications.urls")),
     path("rendez-vous/", include("appointments.urls")),
     path("signaler/", include("substitution.urls")),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "appointments",
     "applications",
     "substitution",
+    "mediation",
     "anef",  # templates tags and management commands shared by every app
 ]
 

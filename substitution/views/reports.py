@@ -49,6 +49,8 @@ from territory.models import Prefecture, Site
 #: connection, too few to flood the support.
 ANONYMOUS_REPORTS_PER_HOUR = 5
 SESSION_CREATED = "substitution:created"
+#: What another page puts in the staff form before opening it (``record_prefill``).
+SESSION_PREFILL = "substitution:record_prefill"
 QUEUE_PAGE_SIZE = 25
 
 
@@ -114,6 +116,18 @@ def _paper_status(report: BlockingReport) -> dict[str, Any]:
 
 def _download(item: ReportEvidence) -> FileResponse:
     return uploaded_file_response(item.file, content_type=item.content_type, name=f"piece-{item.pk}{item.extension}")
+
+
+def record_prefill(request: HttpRequest, *, first_name: str, last_name: str, phone: str, back_url: str,
+                   back_label: str) -> None:
+    """Opens the staff form with the person's name already typed and, once the report is recorded,
+    a link ``back_label`` to ``back_url`` (a back-office path): the PAN's walk-in log sends a mediator
+    here from a visit. Kept in the session, never in the URL, where names and phones would reach
+    access logs."""
+    if not back_url.startswith("/backoffice/"):
+        back_url = ""
+    request.session[SESSION_PREFILL] = {"first_name": first_name, "last_name": last_name, "phone": phone,
+                                        "back_url": back_url, "back_label": str(back_label)}
 
 
 # --- The person ---------------------------------------------------------------------------------
@@ -291,7 +305,9 @@ def record(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     support = is_support(user=user)
     sites = None if support else Site.objects.filter(pk__in=mediator_site_ids(user=user)).order_by("name")
-    form = StaffReportForm(request.POST or None, request.FILES or None, sites=sites)
+    prefill = request.session.get(SESSION_PREFILL) or {}
+    form = StaffReportForm(request.POST or None, request.FILES or None, sites=sites, initial={
+        name: prefill[name] for name in ("first_name", "last_name", "phone") if prefill.get(name)})
     if request.method == "POST" and form.is_valid():
         site = None
         if not support:
@@ -305,7 +321,9 @@ def record(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as refusal:
             _services_errors(form, refusal)
         else:
-            request.session[SESSION_CREATED] = {"reference": opened.report.reference, "secret": opened.secret}
+            request.session.pop(SESSION_PREFILL, None)
+            request.session[SESSION_CREATED] = {"reference": opened.report.reference, "secret": opened.secret,
+                                                "back": [prefill.get("back_url", ""), prefill.get("back_label", "")]}
             return redirect("substitution_backoffice:recorded", reference=opened.report.reference)
     return render(request, "substitution/backoffice/record.html", {
         "form": form, "support": support, "files_lost": request.method == "POST" and _files_lost(form)})
@@ -318,10 +336,13 @@ def recorded(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """What to read out or print for the person: reference, deadline, follow link (shown once)."""
     report = selectors.report_get_for_user(user=request.user, reference=reference)
     just_made = request.session.pop(SESSION_CREATED, None)
-    secret = just_made["secret"] if just_made and just_made["reference"] == reference else ""
+    mine = just_made if just_made and just_made["reference"] == reference else {}
+    secret = mine.get("secret", "")
     follow_url = (request.build_absolute_uri(reverse("substitution:follow", args=[report.reference, secret]))
                   if secret else "")
-    response = render(request, "substitution/backoffice/recorded.html", {"report": report, "follow_url": follow_url})
+    back_url, back_label = mine.get("back", ("", ""))
+    response = render(request, "substitution/backoffice/recorded.html", {
+        "report": report, "follow_url": follow_url, "back_url": back_url, "back_label": back_label})
     response["Cache-Control"] = "private, no-store"
     return response
 

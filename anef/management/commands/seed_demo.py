@@ -137,6 +137,7 @@ class Command(BaseCommand):
         self._seed_dossiers(agent=_signed_in(User.objects.get(email=f"agent.69@{DEMO_DOMAIN}")))
         _seed_reports(prefectures=prefectures, pan_sites=pan_sites, support=_signed_in(support))
         _seed_mandate(pan_site=pan_sites["69"])
+        _seed_visits(pan=pan_sites["69"])
         return rows
 
     def _seed_desks(self, *, prefectures, pan_sites) -> None:
@@ -344,6 +345,46 @@ def _seed_mandate(*, pan_site: Site) -> None:
     mediator = _signed_in(User.objects.get(email=f"mediateur.69@{DEMO_DOMAIN}"))
     code = mandate_consent_code_issue(person=youssef)
     mandate_grant_by_code(by=mediator, site=pan_site, login_id=youssef.login_id, code=code)
+
+
+def _seed_visits(*, pan: Site) -> None:
+    """The walk-in log of the Rhône's PAN (issue 12): today, a visit in progress, Ibrahim Koné's
+    (the walk-in report opened for him), Amina's (done online) and a referral; earlier in the week,
+    a few more, so that the day view and the figures have something to show. Once."""
+    from mediation import services as mediation
+    from mediation.models import Visit
+    from substitution.models import BlockingReport
+
+    if Visit.objects.exists():
+        return
+    mediator = _signed_in(User.objects.get(email=f"mediateur.{pan.prefecture.department.code}@{DEMO_DOMAIN}"))
+    now = timezone.now()
+
+    def logged(*, ago: timedelta, minutes: int | None, need: str, outcome: str = "", person: User | None = None,
+               name: tuple[str, str] = ("", ""), **record: Any) -> None:
+        visitor = None if person else mediation.Visitor(first_name=name[0], last_name=name[1])
+        visit = mediation.visit_check_in(by=mediator, site=pan, need=need, person=person, visitor=visitor,
+                                         at=now - ago)
+        if outcome:
+            visit = mediation.visit_record(visit=visit, by=mediator, need=need, outcome=outcome, **record)
+        if minutes is not None:
+            mediation.visit_end(visit=visit, by=mediator, at=now - ago + timedelta(minutes=minutes))
+
+    report = BlockingReport.objects.filter(channel="pan", site=pan, last_name="Koné").first()
+    if report is not None:
+        logged(ago=timedelta(minutes=50), minutes=35, need="create_account", outcome="report_opened",
+               name=("Ibrahim", "Koné"), report=report,
+               help_given="Pas d'adresse e-mail : signalement ouvert, lien de suivi imprimé.")
+    logged(ago=timedelta(minutes=90), minutes=20, need="upload_piece", outcome="done_online",
+           person=User.objects.get(email=f"amina.diallo@{DEMO_DOMAIN}"),
+           help_given="Justificatif de domicile scanné et envoyé avec elle.")
+    logged(ago=timedelta(minutes=130), minutes=15, need="other", outcome="referred", name=("Samir", "Haddad"),
+           referred_to="Point-justice de Lyon 3e", help_given="Question sur un refus : orienté vers un juriste.")
+    logged(ago=timedelta(minutes=10), minutes=None, need="book_appointment", name=("Grace", "Mbala"))
+    for days, minutes, need, outcome in ((1, 25, "file_request", "done_online"), (1, 40, "print_document",
+                                         "will_come_back"), (3, 30, "follow_file", "done_online")):
+        logged(ago=timedelta(days=days, hours=2), minutes=minutes, need=need, outcome=outcome,
+               name=("Visiteur", f"Démo {days}-{minutes}"), help_given="Accompagnement pas à pas.")
 
 
 def _signed_in(agent: User) -> User:

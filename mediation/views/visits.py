@@ -1,0 +1,207 @@
+"""The walk-in log's pages under /backoffice/mediation/ (staff with a verified second factor, see
+accounts.middleware). Thin: parse, call one service or selector, render.
+
+Mediators of a PAN check visitors in, record and end visits; they, the supervisors of the PAN's
+prefecture and administrators read the day view. A visit or a PAN outside the person's reach is a
+404 from its getter; a page reserved to a role is refused by ``role_required``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import role_required
+from accounts.http import AuthenticatedHttpRequest
+from mediation import selectors, services
+from mediation.access import may_see_visits, mediator_site_ids
+from mediation.forms import CheckInForm, DayForm, RecordForm, SearchForm
+from mediation.models import Outcome, Visit
+from substitution.views.reports import record_prefill
+
+_mediators_only = role_required(
+    mediator_site_ids,
+    gettext_lazy("Seuls les médiateurs numériques d'un point d'accueil accueillent des visiteurs."),
+)
+_log_readers = role_required(
+    may_see_visits,
+    gettext_lazy("Seuls les médiateurs numériques, les chefs de bureau et les administrateurs consultent le "
+                 "journal des visites."),
+)
+
+
+def services_errors(form: Form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: on the field it names, else at the top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _day_url(site_id: int, day: date) -> str:
+    return reverse("mediation_backoffice:day", args=[site_id, day.isoformat()])
+
+
+@require_GET
+@_log_readers
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The PANs whose log the person reads; straight to today's day view when there is one."""
+    sites = list(selectors.pan_sites_visible(user=request.user))
+    if len(sites) == 1:
+        return redirect(_day_url(sites[0].pk, timezone.localdate()))
+    return render(request, "mediation/backoffice/home.html", {
+        "sites": sites, "today": timezone.localdate(), "keeps_log": bool(mediator_site_ids(user=request.user))})
+
+
+@require_http_methods(["GET", "POST"])
+@_mediators_only
+def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """"Accueillir un visiteur": find their account, or note their name; then what they need."""
+    sites = selectors.pan_sites_kept_by(user=request.user)
+    search = SearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_bound and search.is_valid() else ""
+    matches = selectors.applicants_search(query=query) if query else []
+    chosen = request.POST.get("person") or request.GET.get("personne") or ""
+    person = selectors.applicant_get_for_check_in(user=request.user, pk=int(chosen)) if chosen.isdigit() else None
+    form = CheckInForm(request.POST or None, sites=sites, initial={"person": person.pk if person else None})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        site = data.get("site") or sites.first()
+        try:
+            if site is None:
+                raise ValidationError(_("Le journal des visites est tenu dans les points d'accueil numérique : "
+                                        "votre habilitation porte sur un autre site."))
+            visit = services.visit_check_in(
+                by=request.user, site=site, need=data["need"], need_details=data["need_details"], person=person,
+                visitor=None if person else services.Visitor(last_name=data["last_name"],
+                                                             first_name=data["first_name"], phone=data["phone"]),
+            )
+        except ValidationError as refusal:
+            services_errors(form, refusal)
+        else:
+            messages.success(request, _("Visite commencée à %(time)s.") % {
+                "time": timezone.localtime(visit.arrived_at).strftime("%H:%M")})
+            return redirect("mediation_backoffice:visit", pk=visit.pk)
+    return render(request, "mediation/backoffice/check_in.html", {
+        "search": search, "query": query, "matches": matches, "person": person, "form": form,
+        "searched": bool(query)})
+
+
+def _visit_page(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm | None = None,
+                *, status: int = 200) -> HttpResponse:
+    keeps_log = visit.site_id in mediator_site_ids(user=request.user)
+    if form is None and keeps_log and visit.in_progress:
+        reports = selectors.reports_to_link(visit=visit)
+        initial = {"need": visit.need, "need_details": visit.need_details, "help_given": visit.help_given,
+                   "outcome": visit.outcome, "referred_to": visit.referred_to, "report": visit.report_id}
+        if not visit.outcome:
+            # Back from substitution's form: the report just opened is the likely outcome.
+            just_opened = reports.first()
+            if just_opened is not None:
+                initial.update(outcome=Outcome.REPORT_OPENED, report=just_opened.pk)
+        form = RecordForm(reports=reports, initial=initial)
+    return render(request, "mediation/backoffice/visit.html", {
+        "visit": visit, "form": form if keeps_log and visit.in_progress else None, "keeps_log": keeps_log,
+        "minutes_so_far": services.duration_from(visit.arrived_at, timezone.now()) if visit.in_progress else None,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@_log_readers
+def visit_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A visit: what was needed, the help, the outcome; saved, or saved and ended in one step."""
+    visit = selectors.visit_get_for_staff(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _visit_page(request, visit)
+    form = RecordForm(request.POST, reports=selectors.reports_to_link(visit=visit))
+    if request.POST.get("action") == "report":
+        return _to_report(request, visit, form)
+    ending = request.POST.get("action") == "end"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # saved and ended together, or neither
+                visit = services.visit_record(
+                    visit=visit, by=request.user, need=data["need"], need_details=data["need_details"],
+                    help_given=data["help_given"], outcome=data["outcome"], referred_to=data["referred_to"],
+                    report=data["report"])
+                if ending:
+                    visit = services.visit_end(visit=visit, by=request.user,
+                                               duration_minutes=data["duration_minutes"])
+        except ValidationError as refusal:
+            services_errors(form, refusal)
+        else:
+            if ending:
+                messages.success(request, _("Visite terminée (%(minutes)d min).") % {"minutes": visit.duration_minutes})
+                return redirect(_day_url(visit.site_id, timezone.localdate(visit.arrived_at)))
+            messages.success(request, _("Visite enregistrée."))
+            return redirect("mediation_backoffice:visit", pk=visit.pk)
+    return _visit_page(request, visit, form, status=400)
+
+
+#: What may still be missing when the mediator leaves to open a report: it is the report's outcome.
+_OUTCOME_FIELDS = {"outcome", "report", "referred_to", "duration_minutes"}
+
+
+def _to_report(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
+    """"Ouvrir un signalement pour cette personne": what was typed is saved (the outcome waits for
+    the report), then substitution's "Enregistrer un signalement au guichet" opens with the
+    visitor's name typed and a way back to the visit, where the report is chosen as the outcome."""
+    form.is_valid()
+    if set(form.errors) - _OUTCOME_FIELDS:
+        return _visit_page(request, visit, form, status=400)
+    data = form.cleaned_data
+    try:
+        visit = services.visit_record(visit=visit, by=request.user, need=data["need"],
+                                      need_details=data.get("need_details", ""), help_given=data.get("help_given", ""))
+    except ValidationError as refusal:
+        services_errors(form, refusal)
+        return _visit_page(request, visit, form, status=400)
+    person = visit.person
+    record_prefill(request, first_name=person.first_name if person else visit.first_name,
+                   last_name=person.last_name if person else visit.last_name,
+                   phone=person.phone if person else visit.phone,
+                   back_url=reverse("mediation_backoffice:visit", args=[visit.pk]), back_label=_("Revenir à la visite"))
+    return redirect("substitution_backoffice:record")
+
+
+@require_GET
+@_log_readers
+def day(request: AuthenticatedHttpRequest, site_id: int, day: str | None = None) -> HttpResponse:
+    """The visits of one day at one PAN, those in progress first; a date picker."""
+    site = selectors.pan_site_get_for_staff(user=request.user, pk=site_id)
+    picker = DayForm(request.GET or None)
+    if picker.is_bound and picker.is_valid():
+        return redirect(_day_url(site.pk, picker.cleaned_data["day"]))
+    today = timezone.localdate()
+    try:
+        shown = date.fromisoformat(day) if day else today
+    except ValueError:
+        shown = None
+    if shown is None:
+        messages.error(request, _("Cette date n'existe pas : voici le journal d'aujourd'hui."))
+        return redirect(_day_url(site.pk, today))
+    if not picker.is_bound:
+        picker = DayForm(initial={"day": shown})
+    visits = selectors.visits_of_day(site=site, day=shown)
+    ended = [v.duration_minutes for v in visits if v.duration_minutes]
+    return render(request, "mediation/backoffice/day.html", {
+        "site": site, "day": shown, "today": today, "visits": visits, "picker": picker,
+        "in_progress": sum(1 for v in visits if v.in_progress), "minutes_total": sum(ended),
+        "previous_url": _day_url(site.pk, date.fromordinal(shown.toordinal() - 1)),
+        "next_url": _day_url(site.pk, date.fromordinal(shown.toordinal() + 1)) if shown < today else "",
+        "keeps_log": site.pk in mediator_site_ids(user=request.user),
+        "now": timezone.now(),
+    })
