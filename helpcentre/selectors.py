@@ -81,8 +81,8 @@ class HelpHome:
 
 
 def help_home() -> HelpHome:
-    """What the help home lists, in two queries: articles by topic, the generic help of each
-    filing step, the articles of each procedure, and the FAQs."""
+    """What the help home lists, in two queries, each article once: the FAQs; the articles of a
+    procedure under it; the generic help of each filing step under the step; the others by topic."""
     topics = list(Topic.objects.all())
     articles = list(published_articles().select_related("procedure").order_by("position", "slug"))
     by_topic: dict[int, list[Article]] = {topic.pk: [] for topic in topics}
@@ -93,12 +93,12 @@ def help_home() -> HelpHome:
         if article.kind == Article.Kind.FAQ:
             faqs.append(article)
             continue
-        if article.topic_id in by_topic:
-            by_topic[article.topic_id].append(article)
         if article.procedure is not None:
             procedures.setdefault(article.procedure.pk, ProcedureGroup(article.procedure)).articles.append(article)
         elif article.step:
             steps[article.step].articles.append(article)
+        elif article.topic_id in by_topic:  # each article once on the page: by procedure, by step, else by topic
+            by_topic[article.topic_id].append(article)
     return HelpHome(
         topics=[(topic, by_topic[topic.pk]) for topic in topics if by_topic[topic.pk]],
         steps=[group for group in steps.values() if group.articles],

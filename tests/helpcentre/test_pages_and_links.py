@@ -162,3 +162,64 @@ def test_a_login_failure_links_to_the_sign_in_article(client):
     link = reverse("helpcentre:error", args=["invalid_login"])
     assert f'href="{link}"' in page and f'href="{REPORT}?origine=' in page
     assert client.get(link).url == article_url("connexion")
+
+
+def test_the_lockout_page_links_to_the_sign_in_help_and_to_the_report_form(client, settings):
+    user = UserFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(reverse("accounts:login"), {"username": user.email, "password": "wrong"})
+    assert response.status_code == 429
+    link = reverse("helpcentre:error", args=["locked_out"])
+    page = response.content.decode()
+    assert f'href="{link}"' in page and f'href="{REPORT}"' in page
+    assert client.get(link).url == article_url("connexion")
+
+
+def test_a_booking_refusal_links_to_the_appointments_help(rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/rendez-vous/")
+    html = render_to_string("appointments/_slots.html", {"error": "Ce créneau vient d'être pris.", "days": [],
+                                                         "alternatives": [], "request": request})
+    assert f'href="{reverse("helpcentre:error", args=["booking"])}"' in html and f'href="{REPORT}"' in html
+
+
+def test_the_booking_code_leads_to_the_appointments_article(client):
+    assert client.get(reverse("helpcentre:error", args=["booking"])).url == article_url("rendez-vous")
+
+
+def test_the_links_add_no_query_to_a_step_page(client):
+    """The links are URLs built from keys the page already has: the help is read only when followed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory()
+    client.force_login(user)
+    dossier, _ = draft_start(applicant=user, procedure=procedure("renouvellement-salarie"))
+    url = reverse("applications:step", args=[dossier.pk, "identity"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert not [query for query in queries.captured_queries if "helpcentre" in query["sql"]]
+
+
+def test_the_help_key_of_a_form_is_its_first_specific_code_else_its_first_field_in_error():
+    from django import forms
+    from django.core.exceptions import ValidationError
+
+    from helpcentre.templatetags.helpcentre import error_key
+
+    class Stamp(forms.Form):
+        name = forms.CharField()
+        stamp = forms.CharField()
+
+    form = Stamp({"name": "", "stamp": "1"})
+    assert error_key(form) == "name"  # "required" is Django's generic code
+    form.add_error(None, ValidationError("Pièces manquantes"))
+    assert error_key(form) == "name"
+    form.add_error("stamp", ValidationError("Déjà servi", code="tax_stamp_used"))
+    assert error_key(form) == "tax_stamp_used"
+    only_form_wide = Stamp({"name": "a", "stamp": "b"})
+    only_form_wide.is_valid()
+    only_form_wide.add_error(None, ValidationError("Pièces manquantes"))
+    assert error_key(only_form_wide) == "formulaire"

@@ -88,6 +88,8 @@ def test_an_administrator_writes_an_article_in_two_languages_and_the_admin_sanit
     assert list(article.error_codes.values_list("code", flat=True)) == ["too_large"]
     revision = article.revisions.get()
     assert revision.created_by == administrator and revision.body_en == "<p>Hello</p>"
+    changelist = client.get(reverse("admin:helpcentre_article_changelist"), {"q": "nouvel"})
+    assert changelist.status_code == 200 and "Nouvel article" in changelist.content.decode()
 
 
 def test_the_admin_restores_a_revision(client, make_article):
