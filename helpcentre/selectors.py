@@ -122,11 +122,11 @@ def article_for_step(*, procedure_code: str, step: str) -> Article | None:
 
 
 def article_for_error(*, code: str, procedure_code: str = "") -> Article | None:
-    """The article that answers the error ``code``: one tied to the procedure first, then a
-    general one (no procedure), then one tied to any other procedure."""
-    order = [Case(When(procedure__isnull=True, then=Value(1)), default=Value(2))]
+    """The article that answers the error ``code``: at a step of a procedure, one tied to that
+    procedure first, then a general one (never one written for another procedure); elsewhere, a
+    general one first, then any."""
+    articles = published_articles().filter(error_codes__code=code)
     if procedure_code:
-        order = [Case(When(procedure__code=procedure_code, then=Value(0)), When(procedure__isnull=True, then=Value(1)),
-                      default=Value(2))]
-    return (published_articles().filter(error_codes__code=code)
-            .order_by(*order, "position", "slug").only("slug").first())
+        articles = articles.filter(Q(procedure__code=procedure_code) | Q(procedure__isnull=True))
+    general_last = Case(When(procedure__isnull=True, then=Value(1)), default=Value(0 if procedure_code else 2))
+    return articles.order_by(general_last, "position", "slug").only("slug").first()

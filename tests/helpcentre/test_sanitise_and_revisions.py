@@ -105,3 +105,27 @@ def test_the_admin_restores_a_revision(client, make_article):
     assert client.post(url).status_code == 302
     article.refresh_from_db()
     assert article.body_fr == "<p>Une</p>" and article.revisions.get(number=3).created_by == administrator
+
+
+def test_an_administrator_edits_an_article_and_a_new_version_is_recorded(client):
+    administrator = admin_client(client)
+    article = Article.objects.get(slug="e-photo")
+    revision = article.revisions.get()
+    code = article.error_codes.get()
+    url = reverse("admin:helpcentre_article_change", args=[article.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {
+        "slug": "e-photo", "kind": "article", "topic": article.topic_id, "title_fr": article.title_fr,
+        "title_en": "The digital photo (e-photo code)", "summary_fr": article.summary_fr,
+        "summary_en": article.summary_en, "body_fr": article.body_fr + '<p><a href="javascript:x()">x</a></p>',
+        "body_en": article.body_en, "step": "", "position": article.position, "is_published": "on",
+        "error_codes-TOTAL_FORMS": 1, "error_codes-INITIAL_FORMS": 1, "error_codes-0-id": code.pk,
+        "error_codes-0-article": article.pk, "error_codes-0-code": code.code,
+        "revisions-TOTAL_FORMS": 1, "revisions-INITIAL_FORMS": 1, "revisions-0-id": revision.pk,
+        "revisions-0-article": article.pk,
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article.refresh_from_db()
+    assert article.title_en == "The digital photo (e-photo code)" and "javascript:" not in article.body_fr
+    latest = article.revisions.first()
+    assert (latest.number, latest.created_by, latest.title_en) == (2, administrator, article.title_en)
