@@ -223,3 +223,11 @@ def test_the_help_key_of_a_form_is_its_first_specific_code_else_its_first_field_
     only_form_wide.is_valid()
     only_form_wide.add_error(None, ValidationError("Pièces manquantes"))
     assert error_key(only_form_wide) == "formulaire"
+
+
+def test_the_article_breadcrumb_starts_at_the_portal_home(client):
+    page = client.get(article_url("e-photo")).content.decode()
+    crumbs = page[page.index('class="fr-breadcrumb__list"'):]
+    assert crumbs.index('href="/">Accueil<') < crumbs.index('href="/aide/">Aide et contact<') \
+        < crumbs.index('aria-current="page">La photo')
+    assert "Espace agent" not in crumbs
