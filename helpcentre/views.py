@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]  # PostgreSQL refuses NUL in text
     results = selectors.article_search(query=query) if query else []
     return render(request, "helpcentre/search.html", {"query": query, "results": results})
 

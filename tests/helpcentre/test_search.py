@@ -109,3 +109,8 @@ def test_the_results_page_searches_in_english_in_english(client):
     with translation.override("en"):
         assert reverse("helpcentre:article", args=["timbre-fiscal"]) in page
     assert "The electronic tax stamp" in page
+
+
+@pytest.mark.parametrize("query", ['"renouveler', "-", "le la de", "a\x00b", "x" * 1000, "' OR 1=1 --"])
+def test_any_query_gets_a_page(client, query):
+    assert client.get(reverse("helpcentre:search"), {"q": query}).status_code == 200
