@@ -53,10 +53,21 @@ def help_error_link(form) -> str:
     return error_url(error_key(form), getattr(form, "help_step", None))
 
 
-@register.simple_tag
+#: Pages for staff: their refusals are not a person's blocked procedure.
+STAFF_PREFIXES = ("/backoffice/", "/admin/")
+
+
 def help_message_link(message) -> str:
     """The help for a message: by the code it names in its tags, else the help home."""
     for tag in (getattr(message, "extra_tags", "") or "").split():
         if tag.startswith(MESSAGE_TAG) and len(tag) > len(MESSAGE_TAG):
             return error_url(tag[len(MESSAGE_TAG):])
     return reverse("help")
+
+
+@register.inclusion_tag("helpcentre/_message_links.html", takes_context=True)
+def help_message_links(context, message) -> dict:
+    """Under an error message of a public page: its help, and the report form."""
+    request = context.get("request")
+    staff_page = request is not None and request.path.startswith(STAFF_PREFIXES)
+    return {"help_url": "" if staff_page else help_message_link(message)}

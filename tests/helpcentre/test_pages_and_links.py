@@ -231,3 +231,15 @@ def test_the_article_breadcrumb_starts_at_the_portal_home(client):
     assert crumbs.index('href="/">Accueil<') < crumbs.index('href="/aide/">Aide et contact<') \
         < crumbs.index('aria-current="page">La photo')
     assert "Espace agent" not in crumbs
+
+
+def test_error_messages_on_staff_pages_carry_no_report_link(rf):
+    from django.contrib.messages.storage.base import Message
+    from django.template import Context, Template
+
+    template = Template("{% load helpcentre %}{% help_message_links message %}")
+    message = Message(40, "Refusé", extra_tags="help:too_large")
+    public = template.render(Context({"request": rf.get("/dossiers/1/etape/documents/"), "message": message}))
+    assert 'href="/aide/erreur/too_large/"' in public and f'href="{REPORT}"' in public
+    staff = template.render(Context({"request": rf.get("/backoffice/dossiers/1/"), "message": message}))
+    assert staff.strip() == ""
