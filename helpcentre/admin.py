@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -64,13 +65,28 @@ class ArticleRevisionInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(TranslationAdmin):
     form = ArticleForm
-    list_display = ["title", "kind", "topic", "procedure", "step", "is_published", "updated_at"]
+    list_display = ["title", "kind", "topic", "procedure", "step", "is_published", "updated_at", "helped",
+                    "did_not_help"]
     list_filter = ["kind", "is_published", "topic", "step", "procedure"]
     search_fields = ["title_fr", "title_en", "slug", "error_codes__code"]
     list_select_related = ["topic", "procedure"]
     prepopulated_fields = {"slug": ["title_fr"]}
     readonly_fields = ["updated_at", "updated_by"]
     inlines = [ArticleErrorCodeInline, ArticleRevisionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            helped_count=Count("feedback", filter=Q(feedback__helpful=True)),
+            did_not_help_count=Count("feedback", filter=Q(feedback__helpful=False)),
+        )
+
+    @admin.display(description=_("a aidé"), ordering="helped_count")
+    def helped(self, article) -> int:
+        return article.helped_count
+
+    @admin.display(description=_("n'a pas aidé"), ordering="did_not_help_count")
+    def did_not_help(self, article) -> int:
+        return article.did_not_help_count
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, by=request.user)

@@ -134,3 +134,19 @@ class ArticleRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.number}"
+
+
+class ArticleFeedback(models.Model):
+    """An answer to "Cet article vous a-t-il aidé ?": anonymous, one row per answer."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField(_("utile"))
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("avis sur un article")
+        verbose_name_plural = _("avis sur les articles")
+        indexes = [models.Index(fields=["article", "helpful"], name="helpcentre_feedback_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'+' if self.helpful else '-'}"

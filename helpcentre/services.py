@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from helpcentre.models import Article, ArticleRevision
+from helpcentre.models import Article, ArticleFeedback, ArticleRevision
 from helpcentre.sanitise import clean_html
 
 if TYPE_CHECKING:
@@ -49,3 +49,8 @@ def article_restore(*, revision: ArticleRevision, by: User | None) -> ArticleRev
         setattr(article, name, getattr(revision, name))
     article.is_published = revision.is_published
     return article_save(article=article, by=by, restored_from=revision.number)
+
+
+def article_feedback_record(*, article: Article, helpful: bool) -> ArticleFeedback:
+    """Records an answer to "Cet article vous a-t-il aidé ?" (anonymous: no person, no address)."""
+    return ArticleFeedback.objects.create(article=article, helpful=helpful)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("recherche/", views.search, name="search"),
     path("articles/<slug:slug>/", views.article, name="article"),
+    path("articles/<slug:slug>/avis/", views.feedback, name="feedback"),
     path("etape/<slug:procedure>/<slug:step>/", views.step, name="step"),
     path("erreur/<slug:code>/", views.error, name="error"),
     path("erreur/<slug:code>/<slug:procedure>/<slug:step>/", views.error, name="error_at_step"),

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from applications.steps import STEP_LABELS
-from helpcentre import selectors
+from helpcentre import selectors, services
 from helpcentre.models import Article
 
 
@@ -33,7 +33,24 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         item = selectors.article_get_published(slug=slug)
     except Article.DoesNotExist:
         raise Http404 from None
-    return render(request, "helpcentre/article.html", {"article": item, "step_label": STEP_LABELS.get(item.step)})
+    return render(request, "helpcentre/article.html", {
+        "article": item, "step_label": STEP_LABELS.get(item.step), "feedback_given": request.GET.get("avis") in {
+            "oui", "non"}, "helpful": request.GET.get("avis") == "oui",
+    })
+
+
+@require_POST
+def feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    """"Cet article vous a-t-il aidé ?": records the answer, then shows the article again with thanks."""
+    try:
+        item = selectors.article_get_published(slug=slug)
+    except Article.DoesNotExist:
+        raise Http404 from None
+    answer = request.POST.get("utile")
+    if answer not in {"oui", "non"}:
+        return redirect("helpcentre:article", slug=item.slug)
+    services.article_feedback_record(article=item, helpful=answer == "oui")
+    return redirect(f"{reverse('helpcentre:article', args=[item.slug])}?avis={answer}#avis")
 
 
 def _step_target(procedure_code: str, step: str) -> str:

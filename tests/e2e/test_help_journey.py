@@ -39,6 +39,10 @@ def test_a_visitor_searches_the_help_and_reads_an_article(page: Page, live_serve
     expect(page.locator("main")).to_contain_text("180")
     visited(page, f"help-article-{language}")
 
+    page.locator("#avis button[value=oui]").click()
+    expect(page.locator("#avis [role=status]")).to_be_visible()
+    visited(page, f"help-article-thanks-{language}")
+
     page.goto(live_server.url + "/aide/recherche/?q=zzzqqq")
     if texts["none"]:
         expect(page.locator("main")).to_contain_text(texts["none"])

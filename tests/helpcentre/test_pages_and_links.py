@@ -243,3 +243,20 @@ def test_error_messages_on_staff_pages_carry_no_report_link(rf):
     assert 'href="/aide/erreur/too_large/"' in public and f'href="{REPORT}"' in public
     staff = template.render(Context({"request": rf.get("/backoffice/dossiers/1/"), "message": message}))
     assert staff.strip() == ""
+
+
+def test_a_reader_says_whether_the_article_helped(client):
+    from helpcentre.models import ArticleFeedback
+
+    page = client.get(article_url("e-photo")).content.decode()
+    assert "Cet article vous a-t-il aidé ?" in page
+    url = reverse("helpcentre:feedback", args=["e-photo"])
+    response = client.post(url, {"utile": "non"})
+    assert response.url == article_url("e-photo") + "?avis=non#avis"
+    thanks = client.get(response.url).content.decode()
+    assert "Merci pour votre avis" in thanks and "Cet article vous a-t-il aidé ?" not in thanks
+    client.post(url, {"utile": "oui"})
+    client.post(url, {"utile": "peut-être"})  # not an answer: nothing recorded
+    assert sorted(ArticleFeedback.objects.values_list("helpful", flat=True)) == [False, True]
+    assert client.get(url).status_code == 405
+    assert client.post(reverse("helpcentre:feedback", args=["nothing-here"]), {"utile": "oui"}).status_code == 404
