@@ -49,7 +49,7 @@ class ArticleRevisionInline(admin.TabularInline):
     model = ArticleRevision
     extra = 0
     can_delete = False
-    fields = ["number", "created_at", "created_by", "restored_from", "title_fr", "title_en", "restore"]
+    fields = ("number", "created_at", "created_by", "restored_from", "title_fr", "title_en", "restore")
     readonly_fields = fields
     verbose_name_plural = _("Historique des versions")
 
