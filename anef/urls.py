@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 from anef import views
+from helpcentre import views as help_views
 
 # The Django admin requires a verified second factor too (DESIGN §2), and signs in through the
 # portal's own login page, which runs the lockout and second-factor steps.
@@ -11,7 +12,8 @@ admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
-    path("aide/", views.HelpView.as_view(), name="help"),
+    path("aide/", help_views.home, name="help"),  # the help centre's home, by its historical name
+    path("aide/", include("helpcentre.urls")),
     path("accessibilite/", views.AccessibilityView.as_view(), name="accessibility"),
     path("mentions-legales/", views.LegalNoticeView.as_view(), name="legal_notice"),
     path("donnees-personnelles/", views.PersonalDataView.as_view(), name="personal_data"),

@@ -15,10 +15,6 @@ class HomeView(TemplateView):
     template_name = "pages/home.html"
 
 
-class HelpView(TemplateView):
-    template_name = "pages/help.html"
-
-
 class AccessibilityView(TemplateView):
     template_name = "pages/accessibility.html"
 

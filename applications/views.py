@@ -144,6 +144,7 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     if step == "review":
         return _review_step(request, dossier)
     form = _step_form(request, dossier, step, request.POST if request.method == "POST" else None)
+    form.help_step = (dossier.procedure.code, step)  # its errors link to this step's help (forms/error_summary.html)
     mismatch = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_json() if hasattr(form, "cleaned_json") else dict(form.cleaned_data)
@@ -173,6 +174,7 @@ def _review_step(request, dossier):
     readiness = selectors.dossier_submission_readiness(dossier=dossier)
     form = forms.ReviewForm(request.POST if request.method == "POST" else None,
                             procedure=dossier.procedure, late=readiness.timing == "closed")
+    form.help_step = (dossier.procedure.code, "review")
     if request.method == "POST":
         inputs = {
             "tax_stamp_number": request.POST.get("tax_stamp_number", ""),
@@ -212,6 +214,14 @@ def _add_submit_errors(form, errors: dict) -> None:
                        [message for error in field_errors for message in ValidationError(error).messages])
 
 
+def _help_tag(error: ValidationError, *, default: str) -> str:
+    """The message tag by which an upload refusal names its code, for the link to its help
+    (``help:<code>``, read by templates/base.html)."""
+    errors = error.error_list if hasattr(error, "error_list") else [error]
+    code = next((item.code for item in errors if item.code and item.code not in {"invalid", "required"}), default)
+    return f"help:{code}"
+
+
 @login_required
 @require_POST
 def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResponse:
@@ -228,14 +238,15 @@ def upload(request: AuthenticatedHttpRequest, pk: int, type_pk: int) -> HttpResp
     if not form.is_valid():
         messages.error(request, _("%(type)s : %(error)s") % {
             "type": document_type.name, "error": " ".join(map(str, form.errors["file"])),
-        })
+        }, extra_tags=_help_tag(form.errors.as_data()["file"][0], default="file"))
         return redirect(back)
     try:
         services.attachment_add(dossier=dossier, document_type=document_type,
                                 uploaded_file=form.cleaned_data["file"], by=request.user)
     except ValidationError as error:
         messages.error(request, _("%(type)s : fichier refusé. %(error)s") % {"type": document_type.name,
-                                                                              "error": " ".join(error.messages)})
+                                                                              "error": " ".join(error.messages)},
+                       extra_tags=_help_tag(error, default="file"))
     else:
         messages.success(request, _("%(type)s : fichier enregistré.") % {"type": document_type.name})
     return redirect(back)

@@ -10,6 +10,7 @@ REFERENCE_DATA = (
     "applications.migrations.0002_load_catalogue",
     "applications.migrations.0008_catalogue_english",
     "appointments.migrations.0002_load_motives",
+    "helpcentre.migrations.0002_help_content",
 )
 
 

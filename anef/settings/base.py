@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "appointments",
     "applications",
     "substitution",
+    "helpcentre",  # beside substitution: may use applications and below, nothing above uses it
     "mediation",
     "anef",  # templates tags and management commands shared by every app
 ]

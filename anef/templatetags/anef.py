@@ -48,10 +48,10 @@ def catalogue_text(item: dict, key: str):
 
 
 @register.inclusion_tag("includes/breadcrumb.html")
-def breadcrumb(current, *trail):
-    """The back-office breadcrumb (DSFR), the one partial every staff page draws: "Espace agent",
-    then ``trail`` given as label, URL pairs, then the current page:
-    ``{% breadcrumb dossier.reference _("Dossiers") queue_url %}``."""
+def breadcrumb(current, *trail, public=False):
+    """The breadcrumb (DSFR), the one partial every page with a trail draws: "Espace agent" (or,
+    with ``public=True``, the portal's "Accueil"), then ``trail`` given as label, URL pairs, then
+    the current page: ``{% breadcrumb dossier.reference _("Dossiers") queue_url %}``."""
     if len(trail) % 2:
         raise template.TemplateSyntaxError("breadcrumb: the trail goes by pairs of label and URL.")
-    return {"current": current, "trail": list(zip(trail[::2], trail[1::2], strict=True))}
+    return {"current": current, "trail": list(zip(trail[::2], trail[1::2], strict=True)), "public": public}
