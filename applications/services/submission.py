@@ -68,7 +68,6 @@ def dossier_submit_check(
     return errors
 
 
-@transaction.atomic
 def dossier_submit(
     *, dossier: Dossier, by: User, tax_stamp_number: str = "", ephoto_code: str = "",
     accept_late: bool = False,
@@ -79,22 +78,24 @@ def dossier_submit(
     Raises ``ValidationError`` (field -> messages) listing what is missing or wrong
     (``dossier_submit_check``), also when another filing took the permit or the tax stamp meanwhile.
     """
-    dossier = dossier_lock(dossier)
-    transition_check(dossier.status, Status.SUBMITTED)
-    procedure = dossier.procedure
-    readiness = dossier_submission_readiness(dossier=dossier)
-    errors = dossier_submit_check(dossier=dossier, tax_stamp_number=tax_stamp_number,
-                                  ephoto_code=ephoto_code, accept_late=accept_late, readiness=readiness)
-    if errors:
-        raise ValidationError(errors)
-    stamp = rules.normalise_tax_stamp(tax_stamp_number)
-    photo = rules.normalise_ephoto(ephoto_code)
-    timing = readiness.timing
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        transition_check(dossier.status, Status.SUBMITTED)
+        procedure = dossier.procedure
+        readiness = dossier_submission_readiness(dossier=dossier)
+        errors = dossier_submit_check(dossier=dossier, tax_stamp_number=tax_stamp_number,
+                                      ephoto_code=ephoto_code, accept_late=accept_late, readiness=readiness)
+        if errors:
+            raise ValidationError(errors)
+        stamp = rules.normalise_tax_stamp(tax_stamp_number)
+        photo = rules.normalise_ephoto(ephoto_code)
+        timing = readiness.timing
 
-    dossier_file(dossier=dossier, by=by, filed_at=timezone.now(), on_time=None if timing is None else timing == "open",
-                 tax_stamp_number=stamp if procedure.fee_eur else "",
-                 ephoto_code=photo if procedure.needs_photo else "")
-    return dossier
+        dossier_file(dossier=dossier, by=by, filed_at=timezone.now(),
+                     on_time=None if timing is None else timing == "open",
+                     tax_stamp_number=stamp if procedure.fee_eur else "",
+                     ephoto_code=photo if procedure.needs_photo else "")
+        return dossier
 
 
 def dossier_file(
