@@ -157,11 +157,11 @@ def tax_stamp_used_error() -> ValidationError:
 
 
 def request_in_progress_error(other: Dossier) -> ValidationError:
-    """The message names the request in progress; the page links to it (``params["pk"]``)."""
+    """The message names the request in progress; the review page links to it (``readiness.in_progress``)."""
     return ValidationError(
         _("Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° %(reference)s. "
           "Suivez cette demande, ou retirez-la avant d'en déposer une autre."),
-        code="request_in_progress", params={"reference": other.reference, "pk": other.pk},
+        code="request_in_progress", params={"reference": other.reference},
     )
 
 
