@@ -67,8 +67,7 @@ def dossier_transition(
         dossier.save(update_fields=fields)
         dossier_refresh_priority(dossier, today)
         event = event_record(dossier=dossier, kind=kind, by=by, from_status=from_status, to_status=to, data=data)
-        notify_applicant(dossier=dossier, event="dossier.status_changed", about=event,
-                         context={"data": data or {}, **(notify_context or {})})
+        notify_applicant(dossier=dossier, event="dossier.status_changed", about=event, context=notify_context)
         return dossier
 
 

@@ -86,6 +86,21 @@ def test_a_request_for_complements_pauses_the_clock_and_remembers_where_the_file
         Status.UNDER_REVIEW, timezone.localdate(), deadline)
 
 
+def test_complements_asked_right_after_filing_do_not_stamp_the_file_complete():
+    dossier = DossierFactory(filed=True)
+    dossier_transition(dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=StaffFactory())
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.completed_at) == (Status.COMPLEMENTS_REQUESTED, None)
+
+
+def test_an_answer_keeps_the_date_the_file_was_found_complete():
+    dossier = DossierFactory(complements=True)  # found complete eight days ago
+    completed_at = dossier.completed_at
+    complements_answer(dossier=dossier, by=dossier.applicant, message="Voici.")
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.completed_at) == (Status.UNDER_REVIEW, completed_at)
+
+
 # --- Answering complements -----------------------------------------------------------------------
 
 def test_an_answer_resumes_the_clock_by_the_days_waited_and_goes_back_where_the_file_was():
