@@ -99,7 +99,7 @@ def dossier_submit(
 
 
 def dossier_file(
-    *, dossier: Dossier, by: User, filed_at: datetime, on_time: bool | None, tax_stamp_number: str = "",
+    *, dossier: Dossier, by: User, filed_at: datetime, on_time: bool | None, tax_stamp_number: str,
     ephoto_code: str = "", filed_on: date | None = None, receipt_documents: list[str] | None = None,
     event_data: dict | None = None, on_behalf_of: User | None = None,
 ) -> Dossier:
