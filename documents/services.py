@@ -213,7 +213,6 @@ def _check_transition(document: IssuedDocument, to: str) -> None:
         )
 
 
-@transaction.atomic
 def document_issue(
     *,
     kind: str,
@@ -243,55 +242,56 @@ def document_issue(
     superseding someone else's document), ``TemplateDoesNotExist`` for an unknown template, and
     ``ValidationError`` when ``supersedes`` is no longer valid (superseded or revoked already).
     """
-    kind = DocumentKind(kind)
-    stored_context = _check_context(kind, context)
-    get_template(template)  # a wrong template name fails here, not later in a worker
-    if valid_from and valid_until and valid_until < valid_from:
-        raise ValueError("valid_until is before valid_from")
+    with transaction.atomic():
+        kind = DocumentKind(kind)
+        stored_context = _check_context(kind, context)
+        get_template(template)  # a wrong template name fails here, not later in a worker
+        if valid_from and valid_until and valid_until < valid_from:
+            raise ValueError("valid_until is before valid_from")
 
-    previous = None
-    if supersedes is not None:
-        previous = IssuedDocument.objects.select_for_update().get(pk=supersedes.pk)
-        if previous.holder_id != holder.pk:
-            raise ValueError("A document can only supersede a document of the same holder.")
-        _check_transition(previous, DocumentStatus.SUPERSEDED)
+        previous = None
+        if supersedes is not None:
+            previous = IssuedDocument.objects.select_for_update().get(pk=supersedes.pk)
+            if previous.holder_id != holder.pk:
+                raise ValueError("A document can only supersede a document of the same holder.")
+            _check_transition(previous, DocumentStatus.SUPERSEDED)
 
-    issued_at = timezone.now()
-    document = IssuedDocument.objects.create(
-        kind=kind,
-        number=_next_number(kind, timezone.localdate(issued_at).year),
-        verification_code=_new_verification_code(),
-        holder=holder,
-        holder_name=holder_as["name"] if holder_as else holder.get_full_name(),
-        holder_birth_date=(date.fromisoformat(holder_as["birth_date"]) if holder_as["birth_date"] else None)
-        if holder_as else holder.birth_date,
-        subject_type=subject._meta.label_lower,
-        subject_id=str(subject.pk),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        context=stored_context,
-        template=template,
-        language=holder.preferred_language or "fr",
-        issued_at=issued_at,
-    )
-    audit_record(actor=by, action="document.issued", obj=document, data={
-        "kind": kind.value, "number": document.number,
-        "subject": f"{document.subject_type}#{document.subject_id}",
-        "supersedes": previous.number if previous else None,
-    })
-
-    if previous is not None:
-        previous.status = DocumentStatus.SUPERSEDED
-        previous.superseded_by = document
-        previous.superseded_on = _takes_over_on(previous=previous, successor=document)
-        previous.save(update_fields=["status", "superseded_by", "superseded_on"])
-        audit_record(actor=by, action="document.superseded", obj=previous, data={
-            "number": previous.number, "superseded_by": document.number,
-            "superseded_on": previous.superseded_on.isoformat(),
+        issued_at = timezone.now()
+        document = IssuedDocument.objects.create(
+            kind=kind,
+            number=_next_number(kind, timezone.localdate(issued_at).year),
+            verification_code=_new_verification_code(),
+            holder=holder,
+            holder_name=holder_as["name"] if holder_as else holder.get_full_name(),
+            holder_birth_date=(date.fromisoformat(holder_as["birth_date"]) if holder_as["birth_date"] else None)
+            if holder_as else holder.birth_date,
+            subject_type=subject._meta.label_lower,
+            subject_id=str(subject.pk),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            context=stored_context,
+            template=template,
+            language=holder.preferred_language or "fr",
+            issued_at=issued_at,
+        )
+        audit_record(actor=by, action="document.issued", obj=document, data={
+            "kind": kind.value, "number": document.number,
+            "subject": f"{document.subject_type}#{document.subject_id}",
+            "supersedes": previous.number if previous else None,
         })
 
-    enqueue("documents.tasks.render_document", document.pk)
-    return document
+        if previous is not None:
+            previous.status = DocumentStatus.SUPERSEDED
+            previous.superseded_by = document
+            previous.superseded_on = _takes_over_on(previous=previous, successor=document)
+            previous.save(update_fields=["status", "superseded_by", "superseded_on"])
+            audit_record(actor=by, action="document.superseded", obj=previous, data={
+                "number": previous.number, "superseded_by": document.number,
+                "superseded_on": previous.superseded_on.isoformat(),
+            })
+
+        enqueue("documents.tasks.render_document", document.pk)
+        return document
 
 
 def _takes_over_on(*, previous: IssuedDocument, successor: IssuedDocument) -> date:
@@ -346,27 +346,27 @@ def document_render(*, document: IssuedDocument) -> IssuedDocument:
     return document
 
 
-@transaction.atomic
 def document_revoke(*, document: IssuedDocument, by: User | None, reason: str) -> IssuedDocument:
     """Revokes a document (issued in error, obtained by fraud): the verification page says so.
 
     Revoking a revoked document changes nothing.
     """
-    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
-    if document.status == DocumentStatus.REVOKED:
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+        if document.status == DocumentStatus.REVOKED:
+            return document
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError(_("Indiquez le motif de la révocation."))
+        _check_transition(document, DocumentStatus.REVOKED)
+        before = document.status
+        document.status = DocumentStatus.REVOKED
+        document.revoked_at = timezone.now()
+        document.revocation_reason = reason
+        document.save(update_fields=["status", "revoked_at", "revocation_reason"])
+        audit_record(actor=by, action="document.revoked", obj=document,
+                     data={"number": document.number, "before": before, "reason": reason})
         return document
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("Indiquez le motif de la révocation."))
-    _check_transition(document, DocumentStatus.REVOKED)
-    before = document.status
-    document.status = DocumentStatus.REVOKED
-    document.revoked_at = timezone.now()
-    document.revocation_reason = reason
-    document.save(update_fields=["status", "revoked_at", "revocation_reason"])
-    audit_record(actor=by, action="document.revoked", obj=document,
-                 data={"number": document.number, "before": before, "reason": reason})
-    return document
 
 
 # --- Welcome letters (accounts made at a desk) ---------------------------------------------------
@@ -374,36 +374,36 @@ def document_revoke(*, document: IssuedDocument, by: User | None, reason: str) -
 WELCOME_LETTER_TEMPLATE = "documents/pdf/welcome_letter.html"
 
 
-@transaction.atomic
 def welcome_letter_issue(*, user: User, by: User | None) -> IssuedDocument:
     """Issues the welcome letter of an account made for a person (``accounts.services.assisted``
     calls it through ``accounts.hooks``): login identifier, postal address in the window-envelope
     position, how and until when to activate. It replaces the person's previous welcome letter.
 
     The activation code is not in it: see ``welcome_letter_pdf``."""
-    previous = (IssuedDocument.objects.filter(holder=user, kind=DocumentKind.WELCOME_LETTER,
-                                              status=DocumentStatus.VALID).order_by("-issued_at").first())
-    address = [line for line in (
-        user.get_full_name(), user.address, f"{user.postal_code} {user.city}".strip(),
-    ) if line] if user.address else []
-    open_code = user.one_time_codes.filter(purpose="activation", status="open").order_by("-id").first()
-    activation_until = timezone.localdate(open_code.expires_at) if open_code else timezone.localdate()
-    return document_issue(
-        kind=DocumentKind.WELCOME_LETTER, holder=user, subject=user, template=WELCOME_LETTER_TEMPLATE,
-        context={
-            "applicant": {
-                "name": user.get_full_name(),
-                "birth_date": user.birth_date.isoformat() if user.birth_date else "",
-                "foreigner_number": user.foreigner_number,
+    with transaction.atomic():
+        previous = (IssuedDocument.objects.filter(holder=user, kind=DocumentKind.WELCOME_LETTER,
+                                                  status=DocumentStatus.VALID).order_by("-issued_at").first())
+        address = [line for line in (
+            user.get_full_name(), user.address, f"{user.postal_code} {user.city}".strip(),
+        ) if line] if user.address else []
+        open_code = user.one_time_codes.filter(purpose="activation", status="open").order_by("-id").first()
+        activation_until = timezone.localdate(open_code.expires_at) if open_code else timezone.localdate()
+        return document_issue(
+            kind=DocumentKind.WELCOME_LETTER, holder=user, subject=user, template=WELCOME_LETTER_TEMPLATE,
+            context={
+                "applicant": {
+                    "name": user.get_full_name(),
+                    "birth_date": user.birth_date.isoformat() if user.birth_date else "",
+                    "foreigner_number": user.foreigner_number,
+                },
+                "login_id": user.login_id,
+                "address": address,
+                "activation_until": activation_until.isoformat(),
+                "activate_url": settings.SITE_URL + reverse("accounts:activate"),
+                "reset_by_sms": bool(user.phone and not user.email),
             },
-            "login_id": user.login_id,
-            "address": address,
-            "activation_until": activation_until.isoformat(),
-            "activate_url": settings.SITE_URL + reverse("accounts:activate"),
-            "reset_by_sms": bool(user.phone and not user.email),
-        },
-        valid_until=activation_until, supersedes=previous, by=by,
-    )
+            valid_until=activation_until, supersedes=previous, by=by,
+        )
 
 
 def welcome_letter_pdf(*, document: IssuedDocument, activation_code: str) -> bytes:

@@ -144,7 +144,6 @@ def favourable_decision_certificate_facts(*, dossier: Dossier) -> dict[str, Any]
     }
 
 
-@transaction.atomic
 def favourable_decision_certificate_issue(*, dossier: Dossier, by: User | None) -> IssuedDocument:
     """Issues the favourable-decision certificate, in the decision's transaction
     (``instruction.dossier_decide``): valid from today until the card is delivered.
@@ -153,69 +152,69 @@ def favourable_decision_certificate_issue(*, dossier: Dossier, by: User | None) 
     /verifier/), and clears ``certificate_valid_until`` (module docstring). Issuing it again for the
     same dossier returns the certificate already issued.
     """
-    dossier = dossier_lock(dossier)
-    if dossier.status != Status.DECIDED_FAVOURABLE:
-        raise ValueError(f"Dossier {dossier.pk} is {dossier.status}, not decided favourably.")
-    existing = _valid_documents(dossier, DocumentKind.FAVOURABLE_DECISION).first()
-    if existing is not None:
-        return existing  # idempotency: one favourable-decision certificate per decision
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        if dossier.status != Status.DECIDED_FAVOURABLE:
+            raise ValueError(f"Dossier {dossier.pk} is {dossier.status}, not decided favourably.")
+        existing = _valid_documents(dossier, DocumentKind.FAVOURABLE_DECISION).first()
+        if existing is not None:
+            return existing  # idempotency: one favourable-decision certificate per decision
 
-    extensions = list(_valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE))
-    category = dossier.procedure.permit_category
-    work = work_right_for_category(category)
-    with translation.override("fr"):  # stored as issued: French, whoever triggers it
-        context = {
-            **_dossier_facts(dossier),
-            "decided_at": (dossier.decided_at or timezone.now()).isoformat(),
-            "permit_category": str(PermitCategory(category).label) if category else "",
-            "work": work,
-            "allows_work": work in (WORK_YES, WORK_ACCESSORY),
-        }
-        document = document_issue(
-            kind=DocumentKind.FAVOURABLE_DECISION, holder=dossier.applicant, subject=dossier,
-            template=FAVOURABLE_TEMPLATE, context=context, valid_from=timezone.localdate(),
-            valid_until=None, supersedes=extensions[0] if extensions else None, by=by,
-            holder_as=context["applicant"],
-        )
-        # There is at most one valid extension certificate (each supersedes the previous one);
-        # should there be more, the others cannot name a successor through document_issue, and
-        # are revoked, saying why.
-        for other in extensions[1:]:
-            document_revoke(document=other, by=by, reason=_(
-                "Remplacée par l'attestation de décision favorable n° %(number)s."
-            ) % {"number": document.number})
+        extensions = list(_valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE))
+        category = dossier.procedure.permit_category
+        work = work_right_for_category(category)
+        with translation.override("fr"):  # stored as issued: French, whoever triggers it
+            context = {
+                **_dossier_facts(dossier),
+                "decided_at": (dossier.decided_at or timezone.now()).isoformat(),
+                "permit_category": str(PermitCategory(category).label) if category else "",
+                "work": work,
+                "allows_work": work in (WORK_YES, WORK_ACCESSORY),
+            }
+            document = document_issue(
+                kind=DocumentKind.FAVOURABLE_DECISION, holder=dossier.applicant, subject=dossier,
+                template=FAVOURABLE_TEMPLATE, context=context, valid_from=timezone.localdate(),
+                valid_until=None, supersedes=extensions[0] if extensions else None, by=by,
+                holder_as=context["applicant"],
+            )
+            # There is at most one valid extension certificate (each supersedes the previous one);
+            # should there be more, the others cannot name a successor through document_issue, and
+            # are revoked, saying why.
+            for other in extensions[1:]:
+                document_revoke(document=other, by=by, reason=_(
+                    "Remplacée par l'attestation de décision favorable n° %(number)s."
+                ) % {"number": document.number})
 
-    if dossier.certificate_valid_until is not None:
-        dossier.certificate_valid_until = None
-        dossier.save(update_fields=["certificate_valid_until", "updated_at"])
-        dossier_refresh_priority(dossier)
-    event_record(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, by=by, data={
-        "kind": document.kind, "number": document.number, "document": document.pk,
-    })
-    # No separate message: the decision's own notification (dossier.status_changed) tells the
-    # applicant, and the dossier page lists the certificate.
-    return document
+        if dossier.certificate_valid_until is not None:
+            dossier.certificate_valid_until = None
+            dossier.save(update_fields=["certificate_valid_until", "updated_at"])
+            dossier_refresh_priority(dossier)
+        event_record(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, by=by, data={
+            "kind": document.kind, "number": document.number, "document": document.pk,
+        })
+        # No separate message: the decision's own notification (dossier.status_changed) tells the
+        # applicant, and the dossier page lists the certificate.
+        return document
 
 
-@transaction.atomic
 def favourable_decision_certificate_end(*, dossier: Dossier, by: User | None) -> IssuedDocument | None:
     """At card delivery, the favourable-decision certificate stops proving anything: it is revoked
     with the delivery date as the reason, so /verifier/ shows it is no longer in force. (It cannot
     be "superseded": the card is not a document this portal issues.) Returns it, or None if the
     dossier had none valid; ending it twice changes nothing."""
-    ended = None
-    with translation.override("fr"):
-        reason = _("Titre de séjour remis le %(date)s.") % {
-            "date": timezone.localdate().strftime("%d/%m/%Y")
-        }
-    for document in _valid_documents(dossier, DocumentKind.FAVOURABLE_DECISION):
-        ended = document_revoke(document=document, by=by, reason=reason)
-    return ended
+    with transaction.atomic():
+        ended = None
+        with translation.override("fr"):
+            reason = _("Titre de séjour remis le %(date)s.") % {
+                "date": timezone.localdate().strftime("%d/%m/%Y")
+            }
+        for document in _valid_documents(dossier, DocumentKind.FAVOURABLE_DECISION):
+            ended = document_revoke(document=document, by=by, reason=reason)
+        return ended
 
 
 # --- Extension certificates ---------------------------------------------------------------------
 
-@transaction.atomic
 def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | None = None) -> IssuedDocument | None:
     """Issues the dossier's next extension certificate if it needs one today (``extension_certificate_due``),
     else returns None.
@@ -226,56 +225,57 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
     ``EXTENSION_CERTIFICATE_MONTHS`` calendar months; it supersedes the previous one. "Autorisé à
     travailler" iff the permit being renewed allowed work (R. 431-15-1: the same rights).
     """
-    dossier = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure", "applicant", "renewed_permit", "prefecture")
-        .get(pk=dossier.pk)
-    )
-    if not extension_certificate_due(dossier, today):
-        return None
-    permit, expires_on = dossier.renewed_permit, dossier.permit_expires_on
-    if permit is None or expires_on is None:  # both known once due: said again for the type checker
-        return None
-    previous = _valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE).first()
-    if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
-        # The denormalised date lagged behind the documents: trust the documents, fix the date.
-        Dossier.objects.filter(pk=dossier.pk).update(certificate_valid_until=previous.valid_until)
-        return None
+    with transaction.atomic():
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure", "applicant", "renewed_permit", "prefecture")
+            .get(pk=dossier.pk)
+        )
+        if not extension_certificate_due(dossier, today):
+            return None
+        permit, expires_on = dossier.renewed_permit, dossier.permit_expires_on
+        if permit is None or expires_on is None:  # both known once due: said again for the type checker
+            return None
+        previous = _valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE).first()
+        if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
+            # The denormalised date lagged behind the documents: trust the documents, fix the date.
+            Dossier.objects.filter(pk=dossier.pk).update(certificate_valid_until=previous.valid_until)
+            return None
 
-    starts = max(
-        day for day in (
-            expires_on + timedelta(days=1),
-            previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
-            today,
-        ) if day is not None
-    )
-    ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
-    with translation.override("fr"):
-        context = {
-            **_dossier_facts(dossier),
-            "permit": {
-                "number": permit.number,
-                "category": str(permit.get_category_display()),
-                "valid_until": permit.valid_until.isoformat(),
-            },
-            "allows_work": bool(permit.allows_work),
-            "on_time": bool(dossier.filed_on_time),
-        }
-    document = document_issue(
-        kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
-        template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
-        supersedes=previous, by=by, holder_as=context["applicant"],
-    )
-    dossier.certificate_valid_until = ends
-    dossier.save(update_fields=["certificate_valid_until", "updated_at"])
-    dossier_refresh_priority(dossier, today)
-    event = event_record(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, by=by, data={
-        "kind": document.kind, "number": document.number, "document": document.pk,
-        "valid_from": starts.isoformat(), "valid_until": ends.isoformat(),
-    })
-    notify_applicant(dossier=dossier, event="dossier.certificate_issued", about=event,
-                     context={"document": document})
-    return document
+        starts = max(
+            day for day in (
+                expires_on + timedelta(days=1),
+                previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
+                today,
+            ) if day is not None
+        )
+        ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
+        with translation.override("fr"):
+            context = {
+                **_dossier_facts(dossier),
+                "permit": {
+                    "number": permit.number,
+                    "category": str(permit.get_category_display()),
+                    "valid_until": permit.valid_until.isoformat(),
+                },
+                "allows_work": bool(permit.allows_work),
+                "on_time": bool(dossier.filed_on_time),
+            }
+        document = document_issue(
+            kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
+            template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
+            supersedes=previous, by=by, holder_as=context["applicant"],
+        )
+        dossier.certificate_valid_until = ends
+        dossier.save(update_fields=["certificate_valid_until", "updated_at"])
+        dossier_refresh_priority(dossier, today)
+        event = event_record(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, by=by, data={
+            "kind": document.kind, "number": document.number, "document": document.pk,
+            "valid_from": starts.isoformat(), "valid_until": ends.isoformat(),
+        })
+        notify_applicant(dossier=dossier, event="dossier.certificate_issued", about=event,
+                         context={"document": document})
+        return document
 
 
 #: Errors that stop the sweep (the task retries it later, and it resumes where it is needed):

@@ -40,24 +40,24 @@ def draft_start(*, applicant: User, procedure: Procedure, by: User | None = None
     return dossier, True
 
 
-@transaction.atomic
 def draft_save_step(*, dossier: Dossier, step: str, data: dict[str, Any], by: User) -> Dossier:
     """Saves one step's answers (JSON-serialisable) and moves the draft to the next step."""
-    dossier = dossier_lock(dossier)
-    if dossier.status != Status.DRAFT:
-        raise ValidationError(_("Cette demande est déjà envoyée : elle ne peut plus être modifiée ainsi."))
-    answers = dict(dossier.answers)
-    answers[step] = data
-    dossier.answers = answers
-    fields = ["answers", "current_step", "updated_at"]
-    if step == "situation":
-        department_code = data.get("department")
-        dossier.prefecture = Prefecture.objects.filter(department__code=department_code).first()
-        dossier.renewed_permit_id = data.get("renewed_permit") or None
-        fields += ["prefecture", "renewed_permit"]
-    dossier.current_step = steps.next_step(dossier.procedure, step)
-    dossier.save(update_fields=fields)
-    return dossier
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        if dossier.status != Status.DRAFT:
+            raise ValidationError(_("Cette demande est déjà envoyée : elle ne peut plus être modifiée ainsi."))
+        answers = dict(dossier.answers)
+        answers[step] = data
+        dossier.answers = answers
+        fields = ["answers", "current_step", "updated_at"]
+        if step == "situation":
+            department_code = data.get("department")
+            dossier.prefecture = Prefecture.objects.filter(department__code=department_code).first()
+            dossier.renewed_permit_id = data.get("renewed_permit") or None
+            fields += ["prefecture", "renewed_permit"]
+        dossier.current_step = steps.next_step(dossier.procedure, step)
+        dossier.save(update_fields=fields)
+        return dossier
 
 
 def _files_delete(files: list[FieldFile]) -> None:
@@ -65,18 +65,17 @@ def _files_delete(files: list[FieldFile]) -> None:
         file.delete(save=False)
 
 
-@transaction.atomic
 def draft_abandon(*, dossier: Dossier, by: User) -> None:
     """Deletes a draft and its files (the wrong procedure was chosen, or the person gave up)."""
-    dossier = dossier_lock(dossier)
-    if dossier.status != Status.DRAFT:
-        raise ValidationError(_("Seul un brouillon peut être abandonné. Une demande envoyée peut être retirée."))
-    files = [a.file for a in dossier.attachments.all()]
-    dossier.delete()
-    transaction.on_commit(partial(_files_delete, files))
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        if dossier.status != Status.DRAFT:
+            raise ValidationError(_("Seul un brouillon peut être abandonné. Une demande envoyée peut être retirée."))
+        files = [a.file for a in dossier.attachments.all()]
+        dossier.delete()
+        transaction.on_commit(partial(_files_delete, files))
 
 
-@transaction.atomic
 def attachment_add(
     *, dossier: Dossier, document_type: DocumentType, uploaded_file, by: User
 ) -> Attachment:
@@ -86,52 +85,54 @@ def attachment_add(
     too). Raises ``ValidationError`` with the reason for the person; nothing else of the dossier
     changes.
     """
-    if not dossier.procedure.requirements.filter(document_type=document_type).exists():
-        raise ValidationError(_("Cette pièce n'est pas demandée pour cette démarche."), code="document_type_not_asked")
-    clean = validate_upload(uploaded_file, allowed_formats=document_type.allowed_formats,
-                            max_bytes=document_type.max_bytes)
-    dossier = dossier_lock(dossier)
-    if dossier.status != Status.DRAFT and dossier.status not in OPEN_STATUSES:
-        raise ValidationError(_("Ce dossier est clos : vous ne pouvez plus y ajouter de pièce."))
-    after_submission = dossier.status != Status.DRAFT
-    if after_submission and (Attachment.objects.filter(dossier=dossier, document_type=document_type).count()
-                             >= rules.MAX_PIECE_VERSIONS):
-        raise ValidationError(
-            _("Vous avez déjà envoyé %(max)s versions de cette pièce, le maximum. Si vous devez en envoyer "
-              "une autre, contactez la préfecture."),
-            code="too_many_versions", params={"max": rules.MAX_PIECE_VERSIONS},
+    with transaction.atomic():
+        if not dossier.procedure.requirements.filter(document_type=document_type).exists():
+            raise ValidationError(_("Cette pièce n'est pas demandée pour cette démarche."),
+                                  code="document_type_not_asked")
+        clean = validate_upload(uploaded_file, allowed_formats=document_type.allowed_formats,
+                                max_bytes=document_type.max_bytes)
+        dossier = dossier_lock(dossier)
+        if dossier.status != Status.DRAFT and dossier.status not in OPEN_STATUSES:
+            raise ValidationError(_("Ce dossier est clos : vous ne pouvez plus y ajouter de pièce."))
+        after_submission = dossier.status != Status.DRAFT
+        if after_submission and (Attachment.objects.filter(dossier=dossier, document_type=document_type).count()
+                                 >= rules.MAX_PIECE_VERSIONS):
+            raise ValidationError(
+                _("Vous avez déjà envoyé %(max)s versions de cette pièce, le maximum. Si vous devez en envoyer "
+                  "une autre, contactez la préfecture."),
+                code="too_many_versions", params={"max": rules.MAX_PIECE_VERSIONS},
+            )
+        previous = list(Attachment.objects.filter(dossier=dossier, document_type=document_type, is_current=True))
+        for old in previous:
+            if after_submission:  # a filed dossier keeps every version the agents may have seen
+                old.is_current = False
+                old.save(update_fields=["is_current"])
+            else:  # a draft keeps no history: the replaced file goes
+                old_file = old.file
+                old.delete()
+                transaction.on_commit(partial(old_file.delete, save=False))
+        attachment = Attachment(
+            dossier=dossier, document_type=document_type, original_name=_display_name(uploaded_file.name),
+            content_type=clean.content_type, extension=clean.extension, size=clean.size,
+            sha256=clean.sha256, uploaded_by=by, added_after_submission=after_submission,
         )
-    previous = list(Attachment.objects.filter(dossier=dossier, document_type=document_type, is_current=True))
-    for old in previous:
-        if after_submission:  # a filed dossier keeps every version the agents may have seen
-            old.is_current = False
-            old.save(update_fields=["is_current"])
-        else:  # a draft keeps no history: the replaced file goes
-            old_file = old.file
-            old.delete()
-            transaction.on_commit(partial(old_file.delete, save=False))
-    attachment = Attachment(
-        dossier=dossier, document_type=document_type, original_name=_display_name(uploaded_file.name),
-        content_type=clean.content_type, extension=clean.extension, size=clean.size,
-        sha256=clean.sha256, uploaded_by=by, added_after_submission=after_submission,
-    )
-    attachment.file.save("upload", ContentFile(clean.content), save=False)
-    attachment.save()
-    if after_submission:
-        event_record(dossier=dossier, kind=DossierEvent.Kind.DOCUMENT_ADDED, by=by,
-                     data={"document_type": document_type.name, "replaces": bool(previous)})
-    return attachment
+        attachment.file.save("upload", ContentFile(clean.content), save=False)
+        attachment.save()
+        if after_submission:
+            event_record(dossier=dossier, kind=DossierEvent.Kind.DOCUMENT_ADDED, by=by,
+                         data={"document_type": document_type.name, "replaces": bool(previous)})
+        return attachment
 
 
-@transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: User) -> None:
-    dossier = dossier_lock(attachment.dossier)
-    if dossier.status != Status.DRAFT:
-        raise ValidationError(_("Une pièce d'une demande envoyée ne peut plus être retirée ; "
-                                "vous pouvez en envoyer une nouvelle version."))
-    file = attachment.file
-    attachment.delete()
-    transaction.on_commit(lambda: file.delete(save=False))
+    with transaction.atomic():
+        dossier = dossier_lock(attachment.dossier)
+        if dossier.status != Status.DRAFT:
+            raise ValidationError(_("Une pièce d'une demande envoyée ne peut plus être retirée ; "
+                                    "vous pouvez en envoyer une nouvelle version."))
+        file = attachment.file
+        attachment.delete()
+        transaction.on_commit(lambda: file.delete(save=False))
 
 
 def _display_name(name: str) -> str:

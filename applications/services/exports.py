@@ -40,20 +40,20 @@ from core.tasks import enqueue
 PENDING_LIMIT = 3
 
 
-@transaction.atomic
 def queue_export_request(*, user: User, filters: QueueFilters) -> QueueExport:
     """Records the request and queues the export task after commit."""
-    prefectures = agent_prefecture_ids(user=user)
-    if not prefectures or (filters.prefecture is not None and filters.prefecture not in prefectures):
-        raise PermissionDenied
-    if QueueExport.objects.filter(requested_by=user, status=QueueExport.Status.PENDING).count() >= PENDING_LIMIT:
-        raise ValidationError(_("Vous avez déjà %(count)s exports en préparation : attendez qu'ils soient prêts.")
-                              % {"count": PENDING_LIMIT})
-    prefecture_id = filters.prefecture or (next(iter(prefectures)) if len(prefectures) == 1 else None)
-    export = QueueExport.objects.create(requested_by=user, prefecture_id=prefecture_id, filters=filters.to_json())
-    audit_record(actor=user, action="queue.export_requested", obj=export, data=export.filters)
-    enqueue("applications.tasks.export_queue", export.pk)
-    return export
+    with transaction.atomic():
+        prefectures = agent_prefecture_ids(user=user)
+        if not prefectures or (filters.prefecture is not None and filters.prefecture not in prefectures):
+            raise PermissionDenied
+        if QueueExport.objects.filter(requested_by=user, status=QueueExport.Status.PENDING).count() >= PENDING_LIMIT:
+            raise ValidationError(_("Vous avez déjà %(count)s exports en préparation : attendez qu'ils soient prêts.")
+                                  % {"count": PENDING_LIMIT})
+        prefecture_id = filters.prefecture or (next(iter(prefectures)) if len(prefectures) == 1 else None)
+        export = QueueExport.objects.create(requested_by=user, prefecture_id=prefecture_id, filters=filters.to_json())
+        audit_record(actor=user, action="queue.export_requested", obj=export, data=export.filters)
+        enqueue("applications.tasks.export_queue", export.pk)
+        return export
 
 
 def queue_export_write(*, export: QueueExport, today: date | None = None) -> QueueExport:

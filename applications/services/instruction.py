@@ -44,26 +44,26 @@ def _require_agent(user: User, dossier: Dossier) -> None:
         raise PermissionDenied(_("Ce dossier ne relève pas de votre préfecture."))
 
 
-@transaction.atomic
 def dossier_assign(*, dossier: Dossier, agent: User | None, by: User) -> Dossier:
     """A supervisor assigns the dossier to an agent of the prefecture (or unassigns it); an agent
     may take an unassigned dossier for themselves."""
-    dossier = dossier_lock(dossier)
-    _require_agent(by, dossier)
-    supervisor = is_supervisor_of(user=by, prefecture_id=dossier.prefecture_id)
-    if not supervisor and (agent != by or dossier.assigned_to_id not in (None, by.pk)):
-        raise PermissionDenied(_("Seul un chef de bureau peut attribuer un dossier à un autre agent."))
-    if agent is not None and not may_be_assigned(agent=agent, prefecture_id=dossier.prefecture_id):
-        raise ValidationError(_("Cet agent n'est pas habilité dans la préfecture du dossier."))
-    if dossier.assigned_to_id == (agent.pk if agent else None):
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        _require_agent(by, dossier)
+        supervisor = is_supervisor_of(user=by, prefecture_id=dossier.prefecture_id)
+        if not supervisor and (agent != by or dossier.assigned_to_id not in (None, by.pk)):
+            raise PermissionDenied(_("Seul un chef de bureau peut attribuer un dossier à un autre agent."))
+        if agent is not None and not may_be_assigned(agent=agent, prefecture_id=dossier.prefecture_id):
+            raise ValidationError(_("Cet agent n'est pas habilité dans la préfecture du dossier."))
+        if dossier.assigned_to_id == (agent.pk if agent else None):
+            return dossier
+        previous = dossier.assigned_to
+        dossier.assigned_to = agent
+        dossier.save(update_fields=["assigned_to", "updated_at"])
+        event_record(dossier=dossier, kind=DossierEvent.Kind.ASSIGNED, by=by, data={
+            "to": agent.get_full_name() if agent else "", "from": previous.get_full_name() if previous else "",
+        })
         return dossier
-    previous = dossier.assigned_to
-    dossier.assigned_to = agent
-    dossier.save(update_fields=["assigned_to", "updated_at"])
-    event_record(dossier=dossier, kind=DossierEvent.Kind.ASSIGNED, by=by, data={
-        "to": agent.get_full_name() if agent else "", "from": previous.get_full_name() if previous else "",
-    })
-    return dossier
 
 
 @dataclass(frozen=True)
@@ -104,62 +104,61 @@ def dossier_mark_complete(*, dossier: Dossier, by: User) -> Dossier:
     return dossier_transition(dossier=dossier, to=Status.UNDER_REVIEW, by=by)
 
 
-@transaction.atomic
 def complements_request(
     *, dossier: Dossier, by: User, document_types: list[DocumentType], message: str, due_on: date
 ) -> ComplementRequest:
     """Asks the applicant for missing pieces (chosen among the procedure's document types, and/or
     explained in free text) by a date; the legal clock stops until they answer. Any other document
     type is refused: the applicant could not send it (``attachment_add``)."""
-    _require_agent(by, dossier)
-    message = (message or "").strip()
-    errors = {}
-    if not document_types and not message:
-        errors["document_types"] = [_("Choisissez au moins une pièce ou précisez ce qui manque.")]
-    elif {d.pk for d in document_types} - set(
-            dossier.procedure.requirements.values_list("document_type_id", flat=True)):
-        errors["document_types"] = [_("Choisissez les pièces parmi celles que demande cette démarche.")]
-    if due_on <= timezone.localdate():
-        errors["due_on"] = [_("La date limite doit être dans le futur.")]
-    elif due_on > timezone.localdate() + timedelta(days=rules.COMPLEMENTS_MAX_DAYS):
-        errors["due_on"] = [_("La date limite ne peut pas dépasser un an.")]
-    if errors:
-        raise ValidationError(errors)
-    dossier = dossier_transition(
-        dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=by, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED,
-        data={"documents": [d.name for d in document_types], "message": message[:2000],
-              "due_on": due_on.isoformat()},
-        # The message says what is asked and by when (issue 9), in the applicant's language.
-        notify_context={"complement": {"documents": list(document_types), "message": message[:2000],
-                                       "due_on": due_on}},
-    )
-    request = ComplementRequest.objects.create(dossier=dossier, requested_by=by, message=message, due_on=due_on)
-    request.document_types.set(document_types)
-    return request
+    with transaction.atomic():
+        _require_agent(by, dossier)
+        message = (message or "").strip()
+        errors = {}
+        if not document_types and not message:
+            errors["document_types"] = [_("Choisissez au moins une pièce ou précisez ce qui manque.")]
+        elif {d.pk for d in document_types} - set(
+                dossier.procedure.requirements.values_list("document_type_id", flat=True)):
+            errors["document_types"] = [_("Choisissez les pièces parmi celles que demande cette démarche.")]
+        if due_on <= timezone.localdate():
+            errors["due_on"] = [_("La date limite doit être dans le futur.")]
+        elif due_on > timezone.localdate() + timedelta(days=rules.COMPLEMENTS_MAX_DAYS):
+            errors["due_on"] = [_("La date limite ne peut pas dépasser un an.")]
+        if errors:
+            raise ValidationError(errors)
+        dossier = dossier_transition(
+            dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=by, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED,
+            data={"documents": [d.name for d in document_types], "message": message[:2000],
+                  "due_on": due_on.isoformat()},
+            # The message says what is asked and by when (issue 9), in the applicant's language.
+            notify_context={"complement": {"documents": list(document_types), "message": message[:2000],
+                                           "due_on": due_on}},
+        )
+        request = ComplementRequest.objects.create(dossier=dossier, requested_by=by, message=message, due_on=due_on)
+        request.document_types.set(document_types)
+        return request
 
 
-@transaction.atomic
 def attachment_review(*, attachment: Attachment, by: User, accepted: bool, reason: str = "") -> Attachment:
-    dossier = dossier_lock(attachment.dossier)
-    _require_agent(by, dossier)
-    if dossier.status not in OPEN_STATUSES:
-        raise ValidationError(_("Les pièces ne se vérifient que pendant l'instruction."))
-    reason = (reason or "").strip()
-    if not accepted and not reason:
-        raise ValidationError({"reason": [_("Indiquez pourquoi la pièce est refusée : le demandeur le lira.")]})
-    attachment.review = Attachment.Review.ACCEPTED if accepted else Attachment.Review.REJECTED
-    attachment.review_reason = "" if accepted else reason[:1000]
-    attachment.save(update_fields=["review", "review_reason"])
-    event = event_record(dossier=dossier, kind=DossierEvent.Kind.ATTACHMENT_REVIEWED, by=by, data={
-        "document_type": attachment.document_type.name, "accepted": accepted, "reason": attachment.review_reason,
-    })
-    if not accepted:
-        notify_applicant(dossier=dossier, event="dossier.attachment_rejected", about=event,
-                         context={"attachment": attachment})
-    return attachment
+    with transaction.atomic():
+        dossier = dossier_lock(attachment.dossier)
+        _require_agent(by, dossier)
+        if dossier.status not in OPEN_STATUSES:
+            raise ValidationError(_("Les pièces ne se vérifient que pendant l'instruction."))
+        reason = (reason or "").strip()
+        if not accepted and not reason:
+            raise ValidationError({"reason": [_("Indiquez pourquoi la pièce est refusée : le demandeur le lira.")]})
+        attachment.review = Attachment.Review.ACCEPTED if accepted else Attachment.Review.REJECTED
+        attachment.review_reason = "" if accepted else reason[:1000]
+        attachment.save(update_fields=["review", "review_reason"])
+        event = event_record(dossier=dossier, kind=DossierEvent.Kind.ATTACHMENT_REVIEWED, by=by, data={
+            "document_type": attachment.document_type.name, "accepted": accepted, "reason": attachment.review_reason,
+        })
+        if not accepted:
+            notify_applicant(dossier=dossier, event="dossier.attachment_rejected", about=event,
+                             context={"attachment": attachment})
+        return attachment
 
 
-@transaction.atomic
 def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     """Convokes the applicant for fingerprints and photo: the chosen slot, or the earliest free one
     at the sites of the dossier's prefecture that leaves the minimum notice
@@ -167,49 +166,51 @@ def biometrics_request(*, dossier: Dossier, by: User, slot=None):
     09:00 the next morning); the applicant may move it within ``CONVOCATION_MOVABLE_DAYS`` days, to an
     earlier free slot too.
     Issues the convocation letter. Returns the booking."""
+    with transaction.atomic():
 
-    from django.conf import settings
+        from django.conf import settings
 
-    from appointments.dates import local_midnight
-    from appointments.holidays import working_days_after
-    from appointments.models import Booking, Motive
-    from appointments.selectors import free_slots
-    from appointments.services import AlreadyBooked, BookingError, booking_create
-    from appointments.services.bookings import Subject
+        from appointments.dates import local_midnight
+        from appointments.holidays import working_days_after
+        from appointments.models import Booking, Motive
+        from appointments.selectors import free_slots
+        from appointments.services import AlreadyBooked, BookingError, booking_create
+        from appointments.services.bookings import Subject
 
-    dossier = dossier_lock(dossier)
-    _require_agent(by, dossier)
-    if dossier.status != Status.UNDER_REVIEW:
-        raise ValidationError(_("Le relevé d'empreintes se demande pendant l'instruction."), code="not_under_review")
-    if not dossier.procedure.needs_biometrics:
-        raise ValidationError(_("Cette démarche ne demande pas de relevé d'empreintes."), code="not_needed")
-    if dossier_biometrics_state(dossier=dossier) == BIOMETRICS_DONE:
-        raise ValidationError(_("Les empreintes du demandeur sont déjà relevées."), code="already_done")
-    motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
-    if slot is None:
-        sites = list(Site.objects.filter(prefecture__dossiers=dossier).values_list("id", flat=True))
-        earliest = working_days_after(timezone.localdate(), settings.CONVOCATION_MIN_NOTICE_WORKING_DAYS)
-        slot = free_slots(motive=motive, site_ids=sites, after=local_midnight(earliest)).first()
+        dossier = dossier_lock(dossier)
+        _require_agent(by, dossier)
+        if dossier.status != Status.UNDER_REVIEW:
+            raise ValidationError(_("Le relevé d'empreintes se demande pendant l'instruction."),
+                                  code="not_under_review")
+        if not dossier.procedure.needs_biometrics:
+            raise ValidationError(_("Cette démarche ne demande pas de relevé d'empreintes."), code="not_needed")
+        if dossier_biometrics_state(dossier=dossier) == BIOMETRICS_DONE:
+            raise ValidationError(_("Les empreintes du demandeur sont déjà relevées."), code="already_done")
+        motive = Motive.objects.get(code=Motive.Code.BIOMETRICS)
         if slot is None:
-            raise ValidationError(
-                _("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture à partir du %(date)s : "
-                  "ouvrez des créneaux dans la gestion des guichets.") % {"date": earliest.strftime("%d/%m/%Y")},
-                code="no_free_slot")
-    try:
-        booking = booking_create(
-            person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
-            subject=Subject("applications.dossier", str(dossier.pk), dossier.reference or ""),
-            movable_until=timezone.localdate() + timedelta(days=settings.CONVOCATION_MOVABLE_DAYS),
-        )
-    except AlreadyBooked:
-        raise ValidationError(_("Le demandeur est déjà convoqué pour le relevé d'empreintes."),
-                              code="already_convoked") from None
-    except BookingError as error:
-        raise ValidationError(str(error)) from None
-    event = event_record(dossier=dossier, kind=DossierEvent.Kind.BIOMETRICS_REQUESTED, by=by,
-                         data={"at": timezone.localtime(slot.starts_at).isoformat(), "site": slot.desk.site.name})
-    notify_applicant(dossier=dossier, event="dossier.biometrics_requested", about=event)
-    return booking
+            sites = list(Site.objects.filter(prefecture__dossiers=dossier).values_list("id", flat=True))
+            earliest = working_days_after(timezone.localdate(), settings.CONVOCATION_MIN_NOTICE_WORKING_DAYS)
+            slot = free_slots(motive=motive, site_ids=sites, after=local_midnight(earliest)).first()
+            if slot is None:
+                raise ValidationError(
+                    _("Aucun créneau libre pour le relevé d'empreintes dans cette préfecture à partir du %(date)s : "
+                      "ouvrez des créneaux dans la gestion des guichets.") % {"date": earliest.strftime("%d/%m/%Y")},
+                    code="no_free_slot")
+        try:
+            booking = booking_create(
+                person=dossier.applicant, slot=slot, by=by, kind=Booking.Kind.CONVOCATION,
+                subject=Subject("applications.dossier", str(dossier.pk), dossier.reference or ""),
+                movable_until=timezone.localdate() + timedelta(days=settings.CONVOCATION_MOVABLE_DAYS),
+            )
+        except AlreadyBooked:
+            raise ValidationError(_("Le demandeur est déjà convoqué pour le relevé d'empreintes."),
+                                  code="already_convoked") from None
+        except BookingError as error:
+            raise ValidationError(str(error)) from None
+        event = event_record(dossier=dossier, kind=DossierEvent.Kind.BIOMETRICS_REQUESTED, by=by,
+                             data={"at": timezone.localtime(slot.starts_at).isoformat(), "site": slot.desk.site.name})
+        notify_applicant(dossier=dossier, event="dossier.biometrics_requested", about=event)
+        return booking
 
 
 def dossier_decision_check(
@@ -376,23 +377,23 @@ def _collection_close(*, dossier: Dossier, by: User):
                                      motive_code=Motive.Code.CARD_COLLECTION, by=by)
 
 
-@transaction.atomic
 def extension_grant(*, dossier: Dossier, by: User, reason: str) -> Dossier:
     """An agent grants extension certificates to a late renewal (automatic only when on time)."""
-    dossier = dossier_lock(dossier)
-    _require_agent(by, dossier)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Indiquez pourquoi l'attestation est accordée.")]})
-    if not dossier.procedure.is_renewal or dossier.status not in OPEN_STATUSES:
-        raise ValidationError(_("Seul un renouvellement en cours d'instruction peut en bénéficier."))
-    if dossier.filed_on_time:
-        raise ValidationError(_("Ce renouvellement a été déposé à temps : l'attestation est déjà automatique."))
-    if dossier.extension_granted:
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        _require_agent(by, dossier)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"reason": [_("Indiquez pourquoi l'attestation est accordée.")]})
+        if not dossier.procedure.is_renewal or dossier.status not in OPEN_STATUSES:
+            raise ValidationError(_("Seul un renouvellement en cours d'instruction peut en bénéficier."))
+        if dossier.filed_on_time:
+            raise ValidationError(_("Ce renouvellement a été déposé à temps : l'attestation est déjà automatique."))
+        if dossier.extension_granted:
+            return dossier
+        dossier.extension_granted = True
+        dossier.save(update_fields=["extension_granted", "updated_at"])
+        event_record(dossier=dossier, kind=DossierEvent.Kind.EXTENSION_GRANTED, by=by, data={"reason": reason[:1000]})
         return dossier
-    dossier.extension_granted = True
-    dossier.save(update_fields=["extension_granted", "updated_at"])
-    event_record(dossier=dossier, kind=DossierEvent.Kind.EXTENSION_GRANTED, by=by, data={"reason": reason[:1000]})
-    return dossier
 
 

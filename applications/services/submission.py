@@ -68,7 +68,6 @@ def dossier_submit_check(
     return errors
 
 
-@transaction.atomic
 def dossier_submit(
     *, dossier: Dossier, by: User, tax_stamp_number: str = "", ephoto_code: str = "",
     accept_late: bool = False,
@@ -79,26 +78,28 @@ def dossier_submit(
     Raises ``ValidationError`` (field -> messages) listing what is missing or wrong
     (``dossier_submit_check``), also when another filing took the permit or the tax stamp meanwhile.
     """
-    dossier = dossier_lock(dossier)
-    transition_check(dossier.status, Status.SUBMITTED)
-    procedure = dossier.procedure
-    readiness = dossier_submission_readiness(dossier=dossier)
-    errors = dossier_submit_check(dossier=dossier, tax_stamp_number=tax_stamp_number,
-                                  ephoto_code=ephoto_code, accept_late=accept_late, readiness=readiness)
-    if errors:
-        raise ValidationError(errors)
-    stamp = rules.normalise_tax_stamp(tax_stamp_number)
-    photo = rules.normalise_ephoto(ephoto_code)
-    timing = readiness.timing
+    with transaction.atomic():
+        dossier = dossier_lock(dossier)
+        transition_check(dossier.status, Status.SUBMITTED)
+        procedure = dossier.procedure
+        readiness = dossier_submission_readiness(dossier=dossier)
+        errors = dossier_submit_check(dossier=dossier, tax_stamp_number=tax_stamp_number,
+                                      ephoto_code=ephoto_code, accept_late=accept_late, readiness=readiness)
+        if errors:
+            raise ValidationError(errors)
+        stamp = rules.normalise_tax_stamp(tax_stamp_number)
+        photo = rules.normalise_ephoto(ephoto_code)
+        timing = readiness.timing
 
-    dossier_file(dossier=dossier, by=by, filed_at=timezone.now(), on_time=None if timing is None else timing == "open",
-                 tax_stamp_number=stamp if procedure.fee_eur else "",
-                 ephoto_code=photo if procedure.needs_photo else "")
-    return dossier
+        dossier_file(dossier=dossier, by=by, filed_at=timezone.now(),
+                     on_time=None if timing is None else timing == "open",
+                     tax_stamp_number=stamp if procedure.fee_eur else "",
+                     ephoto_code=photo if procedure.needs_photo else "")
+        return dossier
 
 
 def dossier_file(
-    *, dossier: Dossier, by: User, filed_at: datetime, on_time: bool | None, tax_stamp_number: str = "",
+    *, dossier: Dossier, by: User, filed_at: datetime, on_time: bool | None, tax_stamp_number: str,
     ephoto_code: str = "", filed_on: date | None = None, receipt_documents: list[str] | None = None,
     event_data: dict | None = None, on_behalf_of: User | None = None,
 ) -> Dossier:
@@ -156,11 +157,11 @@ def tax_stamp_used_error() -> ValidationError:
 
 
 def request_in_progress_error(other: Dossier) -> ValidationError:
-    """The message names the request in progress; the page links to it (``params["pk"]``)."""
+    """The message names the request in progress; the review page links to it (``readiness.in_progress``)."""
     return ValidationError(
         _("Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° %(reference)s. "
           "Suivez cette demande, ou retirez-la avant d'en déposer une autre."),
-        code="request_in_progress", params={"reference": other.reference, "pk": other.pk},
+        code="request_in_progress", params={"reference": other.reference},
     )
 
 

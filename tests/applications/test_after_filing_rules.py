@@ -9,7 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from applications.models import ComplementRequest, DossierEvent, Status
-from applications.services import complements_answer, dossier_amend, dossier_transition, dossier_withdraw
+from applications.services import (
+    attachment_add,
+    complements_answer,
+    dossier_amend,
+    dossier_transition,
+    dossier_withdraw,
+)
+from applications.services.dossiers import transition_actor_check
+from tests.applications.helpers import pdf_file
 from tests.factories import DossierFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +84,21 @@ def test_a_request_for_complements_pauses_the_clock_and_remembers_where_the_file
     dossier.refresh_from_db()
     assert (dossier.resume_status, dossier.clock_paused_on, dossier.legal_deadline) == (
         Status.UNDER_REVIEW, timezone.localdate(), deadline)
+
+
+def test_complements_asked_right_after_filing_do_not_stamp_the_file_complete():
+    dossier = DossierFactory(filed=True)
+    dossier_transition(dossier=dossier, to=Status.COMPLEMENTS_REQUESTED, by=StaffFactory())
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.completed_at) == (Status.COMPLEMENTS_REQUESTED, None)
+
+
+def test_an_answer_keeps_the_date_the_file_was_found_complete():
+    dossier = DossierFactory(complements=True)  # found complete eight days ago
+    completed_at = dossier.completed_at
+    complements_answer(dossier=dossier, by=dossier.applicant, message="Voici.")
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.completed_at) == (Status.UNDER_REVIEW, completed_at)
 
 
 # --- Answering complements -----------------------------------------------------------------------
@@ -156,3 +179,91 @@ def test_a_correction_out_of_bounds_is_refused_with_its_message(step, field, sta
     assert message_of(refusal) == message
     dossier.refresh_from_db()
     assert dossier.answers == {"situation": {"city": "Lyon"}}
+
+
+def test_a_withdrawal_without_a_reason_keeps_an_empty_reason():
+    dossier = DossierFactory(filed=True)
+    dossier_withdraw(dossier=dossier, by=dossier.applicant)
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.WITHDRAWN)
+    assert event.data == {"reason": ""}
+
+
+def test_a_step_the_table_gives_to_the_portal_is_refused_to_any_person():
+    dossier = DossierFactory(filed=True)
+    for someone in (dossier.applicant, StaffFactory()):
+        with pytest.raises(PermissionDenied) as refusal:
+            transition_actor_check(dossier=dossier, who="system", by=someone)
+        assert str(refusal.value) == "Cette étape est faite par le portail, pas par une personne."
+    transition_actor_check(dossier=dossier, who="system", by=None)
+
+
+# --- Answering complements: what counts as an answer ----------------------------------------------
+
+def test_a_file_that_waits_for_no_complement_cannot_be_answered_even_empty():
+    dossier = DossierFactory(under_review=True)
+    with pytest.raises(ValidationError) as refusal:
+        complements_answer(dossier=dossier, by=dossier.applicant, message="")
+    assert message_of(refusal) == "Cette action n'est pas possible : le dossier est « En cours d'instruction »."
+
+
+def test_a_piece_sent_before_the_request_does_not_answer_it():
+    dossier = DossierFactory(complements=True)  # asked two days ago
+    first = dossier.procedure.requirements.order_by("position").first().document_type
+    with time_machine.travel(timezone.now() - timedelta(days=5)):
+        attachment_add(dossier=dossier, document_type=first, uploaded_file=pdf_file(), by=dossier.applicant)
+
+    with pytest.raises(ValidationError) as refusal:
+        complements_answer(dossier=dossier, by=dossier.applicant, message="")
+    assert message_of(refusal) == "Ajoutez les documents demandés ou écrivez une réponse avant d'envoyer."
+
+    attachment_add(dossier=dossier, document_type=first, uploaded_file=pdf_file(), by=dossier.applicant)
+    complements_answer(dossier=dossier, by=dossier.applicant, message="")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.UNDER_REVIEW
+
+
+def test_an_answer_closes_the_open_request_of_this_file_only():
+    dossier, other = DossierFactory(complements=True), DossierFactory(complements=True)
+    earlier_answer = timezone.now() - timedelta(days=20)
+    earlier = ComplementRequest.objects.create(
+        dossier=dossier, requested_at=earlier_answer - timedelta(days=5), message="Votre passeport.",
+        due_on=timezone.localdate(), answered_at=earlier_answer)
+
+    complements_answer(dossier=dossier, by=dossier.applicant, message="Voici.")
+
+    earlier.refresh_from_db()
+    assert earlier.answered_at == earlier_answer
+    assert ComplementRequest.objects.filter(dossier=dossier, answered_at__isnull=True).count() == 0
+    assert ComplementRequest.objects.filter(dossier=other, answered_at__isnull=True).count() == 1
+
+
+# --- Corrections: empty and first answers ----------------------------------------------------------
+
+def test_a_correction_may_empty_an_answer():
+    dossier = DossierFactory(filed=True, answers={"situation": {"occupation": "Cuisinier"}})
+    dossier_amend(dossier=dossier, by=dossier.applicant, step="situation", field="occupation", value="  ")
+    dossier.refresh_from_db()
+    assert dossier.answers == {"situation": {"occupation": ""}}
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.AMENDED)
+    assert event.data == {"step": "situation", "field": "occupation", "before": "Cuisinier", "after": ""}
+
+
+def test_a_correction_of_an_answer_never_given_is_kept_with_an_empty_before():
+    dossier = DossierFactory(filed=True, answers={})
+    dossier_amend(dossier=dossier, by=dossier.applicant, step="situation", field="phone", value="06 12 34 56 78")
+    dossier_amend(dossier=dossier, by=dossier.applicant, step="identity", field="birth_place", value="")
+
+    dossier.refresh_from_db()
+    assert dossier.answers == {"situation": {"phone": "06 12 34 56 78"}}
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.AMENDED)
+    assert event.data == {"step": "situation", "field": "phone", "before": "", "after": "06 12 34 56 78"}
+
+
+@pytest.mark.parametrize("typed", ["31/02/1990", "2 mars 1990", ""])
+def test_an_unreadable_birth_date_is_refused_with_the_format_to_type(typed):
+    dossier = DossierFactory(filed=True, answers={"identity": {"birth_date": "1990-02-03"}})
+    with pytest.raises(ValidationError) as refusal:
+        dossier_amend(dossier=dossier, by=dossier.applicant, step="identity", field="birth_date", value=typed)
+    assert message_of(refusal) == "Saisissez une date au format jj/mm/aaaa, par exemple 02/03/1990."
+    dossier.refresh_from_db()
+    assert dossier.answers == {"identity": {"birth_date": "1990-02-03"}}

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from applications.models import Attachment, Dossier, DossierEvent, Status
+from applications.models import Attachment, Dossier, DossierEvent, Status, search_name
 from applications.services import (
     attachment_add,
     complements_answer,
@@ -75,6 +75,15 @@ def test_submission_files_the_dossier_and_issues_the_receipt_at_once(mails):
     kinds = list(DossierEvent.objects.filter(dossier=dossier).values_list("kind", flat=True))
     assert kinds == ["created", "submitted", "receipt_issued"]
     assert any(dossier.reference in message.subject for message in mail.outbox)
+
+
+def test_a_filed_dossier_is_searched_by_the_name_and_number_typed_in_the_form_not_the_account(mails):
+    user = UserFactory()  # the account says "Awa Ndiaye…"; the identity step says "Amina Diallo"
+    dossier = filled_renewal(user)
+    with mails():
+        dossier_submit(dossier=dossier, by=user, tax_stamp_number=STAMP, ephoto_code=EPHOTO)
+    dossier.refresh_from_db()
+    assert (dossier.search_name, dossier.search_foreigner_number) == (search_name("Diallo", "Amina"), "1234567890")
 
 
 def test_incomplete_dossier_lists_what_is_missing():

@@ -4,15 +4,18 @@ the applicant is told which request is in progress (with its link), the agent se
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from applications.models import Dossier, Status
-from applications.services import dossier_submit, dossier_withdraw, draft_save_step, draft_start
+from applications.services import dossier_submit, dossier_withdraw, draft_save_step, draft_start, submission
 from tests.applications.helpers import IDENTITY, pdf_file, situation
 from tests.applications.test_filing import EPHOTO, filled_renewal
+from tests.applications.test_filing import filled_renewal as filled_renewal_draft
 from tests.backoffice.conftest import sign_in
 from tests.factories import (
     DossierFactory,
@@ -57,8 +60,9 @@ def test_a_second_renewal_of_a_permit_with_one_in_progress_is_refused_with_the_o
     with pytest.raises(ValidationError) as error:
         dossier_submit(dossier=second, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
 
-    message = " ".join(error.value.message_dict["renewed_permit"])
-    assert f"le dossier n° {first.reference}" in message
+    assert error.value.message_dict["renewed_permit"] == [
+        f"Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° {first.reference}. "
+        "Suivez cette demande, ou retirez-la avant d'en déposer une autre."]
     second.refresh_from_db()
     assert second.status == Status.DRAFT
 
@@ -189,3 +193,58 @@ def test_review_step_shows_the_birth_date_in_the_readers_format_not_iso(client):
     client.post(reverse("set_language"), {"language": "en", "next": url})
     html = client.get(url).content.decode()
     assert "2 March 1990 – Dakar" in html
+
+
+# --- Another filing lands between the checks and the save -----------------------------------------
+# The threaded versions (test_one_request_per_permit_concurrency.py) need a committed database; these
+# run the competing filing inside the checked one, in the same transaction, which reaches the same
+# place: the checks have passed and the database constraint refuses the save. (The competing filing
+# is undone with the refused one here, where a real winner has committed: the tests read what the
+# refused person is told.)
+
+def file_while_another_lands(dossier, stamp, *, other, other_stamp, landed: list[str]) -> None:
+    """Files ``dossier`` while ``other`` is filed between its checks and its save; the reference
+    ``other`` got goes into ``landed``."""
+    real = submission.dossier_submit_check
+
+    def check_then_the_other_files(**kwargs):
+        errors = real(**kwargs)
+        if kwargs["dossier"].pk == dossier.pk:
+            landed.append(dossier_submit(dossier=other, by=other.applicant, tax_stamp_number=other_stamp,
+                                         ephoto_code=EPHOTO).reference)
+        return errors
+
+    with mock.patch.object(submission, "dossier_submit_check", check_then_the_other_files):
+        dossier_submit(dossier=dossier, by=dossier.applicant, tax_stamp_number=stamp, ephoto_code=EPHOTO)
+
+
+def test_a_renewal_that_loses_the_race_for_its_permit_gets_the_message_naming_the_winner(mails):
+    user = UserFactory()
+    first = filled_renewal_draft(user)
+    second = second_renewal(user, first.renewed_permit, code="renouvellement-etudiant")
+    landed: list[str] = []
+
+    with mails(), pytest.raises(ValidationError) as error:
+        file_while_another_lands(second, tax_stamp(), other=first, other_stamp=tax_stamp(), landed=landed)
+
+    assert error.value.message_dict == {"renewed_permit": [
+        f"Vous avez déjà une demande en cours pour ce titre de séjour : le dossier n° {landed[0]}. "
+        "Suivez cette demande, ou retirez-la avant d'en déposer une autre."]}
+    second.refresh_from_db()
+    assert second.status == Status.DRAFT
+
+
+def test_a_file_that_loses_the_race_for_its_tax_stamp_gets_the_used_stamp_message(mails):
+    one, other = filled_renewal_draft(UserFactory()), filled_renewal_draft(UserFactory())
+    stamp = tax_stamp()
+    landed: list[str] = []
+
+    with mails(), pytest.raises(ValidationError) as error:
+        file_while_another_lands(one, stamp, other=other, other_stamp=stamp, landed=landed)
+
+    assert len(landed) == 1
+    assert error.value.message_dict == {"tax_stamp_number": [
+        "Ce numéro de timbre fiscal a déjà servi pour une autre demande. Un timbre ne sert qu'une fois : "
+        "vérifiez le numéro, ou achetez un nouveau timbre."]}
+    one.refresh_from_db()
+    assert one.status == Status.DRAFT

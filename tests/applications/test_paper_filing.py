@@ -31,6 +31,11 @@ def test_the_clock_starts_on_the_day_the_file_was_received():
     assert dossier.answers["paper"]["received_on"] == received.isoformat()
 
 
+def test_a_paper_file_has_no_e_photo_code():
+    dossier = register()
+    assert (dossier.status, dossier.ephoto_code) == ("submitted", "")
+
+
 def test_only_an_agent_of_the_prefecture_registers_a_paper_file():
     with pytest.raises(PermissionDenied):
         register(by=StaffFactory(role__code="33"))
