@@ -68,7 +68,7 @@ JOB_BATCH_SIZE = 200
 #: slots it booked, the letters' number counter) for well under a second.
 JOB_CHUNK_SIZE = 25
 #: Free slots read per prefecture at a time; more are read when a prefecture's run out.
-SLOTS_PER_PREFECTURE = 10
+SLOTS_PER_PREFECTURE = 6
 
 
 @dataclass
@@ -96,7 +96,7 @@ def deadline_job(*, today: date | None = None) -> JobResult:
     past = Q(status__in=ACTIVE_STATUSES, deadline__lt=today)
     with translation.override(settings.LANGUAGE_CODE):
         for ids in _batches(BlockingReport.objects.filter(past)):
-            slots = _FreeSlots(today=today)
+            slots = _FreeSlots()
             for chunk in _chunks(ids):
                 result.impossibilities += _run_chunk(
                     chunk, past, partial(_record_and_invite, slots=slots, record=True), one=_record_by_deadline,
@@ -109,7 +109,7 @@ def deadline_job(*, today: date | None = None) -> JobResult:
                     result.missed += 1
         waiting = Q(status=S.IMPOSSIBILITY_ESTABLISHED)
         for ids in _batches(BlockingReport.objects.filter(waiting)):
-            slots = _FreeSlots(today=today)
+            slots = _FreeSlots()
             for chunk in _chunks(ids):
                 _run_chunk(chunk, waiting, partial(_record_and_invite, slots=slots, record=False),
                            one=_invite_waiting, slots=slots)
@@ -280,7 +280,8 @@ class _FreeSlots:
     candidate tried. Read once per batch of reports: a seat freed meanwhile (a cancellation) before
     the candidates the batch holds is offered from the next batch or run on."""
 
-    def __init__(self, *, today: date) -> None:
+    def __init__(self) -> None:
+        today = timezone.localdate()  # as invitation_make: the window starts from the real today
         self.motive = Motive.objects.get(code=Motive.Code.PAPER_FILING)
         self.after = local_midnight(working_days_after(today, settings.CONVOCATION_MIN_NOTICE_WORKING_DAYS))
         self.until = today + timedelta(days=settings.SUBSTITUTION_INVITATION_HORIZON_DAYS)
