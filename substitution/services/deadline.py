@@ -11,7 +11,8 @@ person is told through the outbox. The free paper-filing slots of the chunk's pr
 once per batch instead of searched per report (``_FreeSlots``). A chunk that fails (a database
 error, a deadlock with another run, a bug on one report) is rolled back as a whole and its reports
 are then handled one by one, each in its own transaction, the one that fails logged and left for
-the next night: the same outcome as handling each report alone, about three times cheaper.
+the next night: the same outcome as handling each report alone, about three times cheaper. What the chunk's
+commits enqueue (the letters' PDFs, the e-mails and SMS) leaves in one message per task and chunk.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from appointments.models import Booking, Motive, Slot
 from appointments.selectors import free_slots
 from appointments.services import SlotTaken
 from appointments.services.bookings import Subject, booking_record
+from core.tasks import enqueue_held
 from documents.models import IssuedDocument
 from documents.selectors import documents_for_subjects
 from notifications.services import Message, notify_many
@@ -140,7 +142,16 @@ def _run_chunk(ids: list[int], condition: Q, step: Callable[[list[BlockingReport
                one: Callable[[BlockingReport], object], slots: _FreeSlots) -> int:
     """Runs ``step`` on the reports of ``ids`` still meeting ``condition`` that no other run holds,
     in one transaction; returns how many it handled. If anything fails, the chunk is rolled back
-    and each of its reports gets ``one`` in its own transaction instead (``_run``)."""
+    and each of its reports gets ``one`` in its own transaction instead (``_run``).
+
+    The tasks its commits enqueue (the letters' PDFs, the e-mails and SMS) leave when it ends, one
+    message per task for the whole chunk (``core.tasks.enqueue_held``)."""
+    with enqueue_held():
+        return _run_chunk_held(ids, condition, step, one=one, slots=slots)
+
+
+def _run_chunk_held(ids: list[int], condition: Q, step: Callable[[list[BlockingReport]], None], *,
+                    one: Callable[[BlockingReport], object], slots: _FreeSlots) -> int:
     try:
         with transaction.atomic():
             reports = list(
