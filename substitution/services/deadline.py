@@ -11,7 +11,7 @@ person is told through the outbox. The free paper-filing slots of the chunk's pr
 once per batch instead of searched per report (``_FreeSlots``). A chunk that fails (a database
 error, a deadlock with another run, a bug on one report) is rolled back as a whole and its reports
 are then handled one by one, each in its own transaction, the one that fails logged and left for
-the next night: the same outcome as handling each report alone, about three times cheaper. What the chunk's
+the next night: the same outcome as handling each report alone, at about a quarter of the cost. What the chunk's
 commits enqueue (the letters' PDFs, the e-mails and SMS) leaves in one message per task and chunk.
 """
 
