@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -12,6 +13,8 @@ from notifications.channels import get_sms_backend
 from notifications.models import Notification, Status
 from notifications.selectors import notifications_due_for_retry
 from notifications.services import notification_send
+
+logger = logging.getLogger(__name__)
 
 RETRY_BATCH_SIZE = 1000
 #: A row younger than this is still in its first task's hands; the sweep leaves it alone.
@@ -26,11 +29,28 @@ RETRY_GRACE = timedelta(minutes=2)
     retry_jitter=True, max_retries=10,
 )
 def send_notification(notification_id: int) -> None:
+    _send_one(notification_id)
+
+
+def _send_one(notification_id: int) -> None:
     notification = Notification.objects.filter(pk=notification_id).first()
     # idempotency: a deleted, sent or failed row needs nothing more.
     if notification is None or notification.status != Status.PENDING:
         return
     notification_send(notification=notification)
+
+
+@shared_task(ignore_result=True)
+def send_notification_many(notification_ids: list[int]) -> None:
+    """``send_notification`` for the messages of a batch job, sent in one message
+    (``core.tasks.enqueue_held``): each sent in turn; one that fails is queued alone, with
+    ``send_notification``'s retries (and the sweep's, as for any pending row)."""
+    for notification_id in notification_ids:
+        try:
+            _send_one(notification_id)
+        except Exception:
+            logger.warning("send_notification_many: notification %s queued alone", notification_id, exc_info=True)
+            send_notification.delay(notification_id)
 
 
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
