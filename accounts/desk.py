@@ -18,6 +18,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from accounts import services
+from accounts.mandates import ASSISTED_SESSION_KEY
+from accounts.models import Mandate
+
 #: The query parameter naming the prefill of the page.
 PREFILL_PARAM = "depuis"
 #: What to type in "Créer un compte pour une personne", and where to go once it is made.
@@ -115,3 +119,19 @@ def mandate_prefill_spent(request: HttpRequest) -> str:
     back_url = mandate_prefill_read(request).get("back_url", "")
     request.session.pop(MANDATE_PREFILL_KEY, None)
     return back_url
+
+
+def assisted_session_open(request: HttpRequest, *, by, mandate: Mandate, back_url: str = "") -> None:
+    """Opens the assisted session under ``mandate`` (one ``by`` may act under: the caller got it
+    from ``mandate_get_for_mediator``); "Terminer" will take the mediator to ``back_url`` (a
+    back-office path) or to their list of mandates. A session for another person ends first."""
+    previous = getattr(request, "mandate", None)
+    if previous is not None and previous.pk != mandate.pk:  # from one person to another: the first ends
+        services.mandate_session_record(mandate=previous, by=by, started=False)
+    request.session[ASSISTED_SESSION_KEY] = mandate.pk
+    back_url = back_url_safe(request, back_url)
+    if back_url:
+        request.session[ASSISTED_BACK_KEY] = back_url
+    else:
+        request.session.pop(ASSISTED_BACK_KEY, None)
+    services.mandate_session_record(mandate=mandate, by=by, started=True)

@@ -180,17 +180,7 @@ def _granted(request: AuthenticatedHttpRequest, mandate: Mandate) -> HttpRespons
 def assisted_session_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Opens the person's space: from now on, the applicant pages are theirs, the actor is you."""
     mandate = mandate_get_for_mediator(by=request.user, pk=pk)
-    previous = getattr(request, "mandate", None)
-    if previous is not None and previous.pk != mandate.pk:  # from one person to another: the first ends
-        services.mandate_session_record(mandate=previous, by=request.user, started=False)
-    request.session[ASSISTED_SESSION_KEY] = mandate.pk
-    # From a PAN's visit, "Terminer" goes back to it.
-    back_url = desk.back_url_safe(request, request.POST.get("next", ""))
-    if back_url:
-        request.session[desk.ASSISTED_BACK_KEY] = back_url
-    else:
-        request.session.pop(desk.ASSISTED_BACK_KEY, None)
-    services.mandate_session_record(mandate=mandate, by=request.user, started=True)
+    desk.assisted_session_open(request, by=request.user, mandate=mandate)
     return redirect("applications:dashboard")
 
 

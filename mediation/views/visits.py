@@ -116,8 +116,8 @@ def _visit_page(request: AuthenticatedHttpRequest, visit: Visit, form: RecordFor
                 initial.update(outcome=Outcome.REPORT_OPENED, report=just_opened.pk)
         form = RecordForm(reports=reports, initial=initial)
     acts = keeps_log and visit.in_progress
-    # "Agir pour le compte de cette personne": straight to the assisted session under a mandate in
-    # force, else first the mandate (consent code or signed form).
+    # Said on the page: "Agir pour le compte de cette personne" goes straight to the assisted
+    # session under a mandate in force, else first to the mandate.
     mandate = (mandates_for_mediator(by=request.user).filter(person_id=visit.person_id).first()
                if acts and visit.person_id else None)
     return render(request, "mediation/backoffice/visit.html", {
@@ -211,22 +211,28 @@ def _to_account(request: AuthenticatedHttpRequest, visit: Visit, form: RecordFor
         back_label=_("Revenir à la visite avec ce compte")))
 
 
-def _to_mandate(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
-    """"Agir pour le compte de cette personne" before any mandate: what was typed is saved, then
+def _to_person_space(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
+    """"Agir pour le compte de cette personne": what was typed is saved; under a mandate in force,
+    the assisted session opens on the person's space ("Terminer" comes back here); without one,
     accounts' "Recevoir un mandat par code" opens with the person's identifier typed, and comes
-    back here once the mandate is recorded, where the assisted session starts."""
+    back here once the mandate is recorded."""
     if visit.person is None:
         return redirect("mediation_backoffice:visit", pk=visit.pk)
     saved = _save_before_leaving(request, visit, form)
     if isinstance(saved, HttpResponse):
         return saved
+    visit_url = reverse("mediation_backoffice:visit", args=[saved.pk])
+    mandate = mandates_for_mediator(by=request.user).filter(person_id=saved.person_id).first()
+    if mandate is not None:
+        desk.assisted_session_open(request, by=request.user, mandate=mandate, back_url=visit_url)
+        return redirect("applications:dashboard")
     return redirect(desk.mandate_prefill(request, login_id=visit.person.login_id, site_id=saved.site_id,
                                          back_url=reverse("mediation_backoffice:visit", args=[saved.pk]),
                                          back_label=_("Revenir à la visite")))
 
 
 #: The visit page's buttons that leave for another app's page, the typed fields saved first.
-_LEAVING = {"report": _to_report, "account": _to_account, "mandate": _to_mandate}
+_LEAVING = {"report": _to_report, "account": _to_account, "act": _to_person_space}
 
 
 @require_http_methods(["GET", "POST"])

@@ -134,7 +134,7 @@ def test_act_for_the_person_asks_the_mandate_then_opens_the_session_and_ends_on_
     made = visit(by=mediator, site=pan, person=person)
     visit_url = reverse("mediation_backoffice:visit", args=[made.pk])
 
-    response = client.post(visit_url, {"action": "mandate", "need": "file_request"})
+    response = client.post(visit_url, {"action": "act", "need": "file_request", "help_given": "Mandat reçu."})
     assert response.status_code == 302 and response.url.startswith(reverse("backoffice:mandate_receive_code"))
     assert f'value="{person.login_id}"' in client.get(response.url).content.decode()
     assert person.login_id not in client.get(reverse("backoffice:mandate_receive_code")).content.decode()
@@ -143,22 +143,45 @@ def test_act_for_the_person_asks_the_mandate_then_opens_the_session_and_ends_on_
                                          "scope": "account", "to_site": "me"})
     assert granted.status_code == 302 and granted.url == visit_url
 
-    page = client.get(visit_url).content.decode()
-    start_url = reverse("backoffice:assisted_session_start", args=[person.mandates_given.get().pk])
-    assert f'action="{start_url}"' in page
-    started = client.post(start_url, {"next": visit_url})
+    # Under the mandate, the same button saves what was typed and opens her space.
+    assert "Elle vous a donné mandat jusqu'au" in client.get(visit_url).content.decode()
+    started = client.post(visit_url, {"action": "act", "need": "file_request", "help_given": "Dossier déposé."})
     assert started.url == reverse("applications:dashboard")
     assert client.session[ASSISTED_SESSION_KEY] == person.mandates_given.get().pk
+    assert Visit.objects.get().help_given == "Dossier déposé."
+    assert AuditEvent.objects.filter(action="mandate.session_started", actor=mediator).count() == 1
     ended = client.post(reverse("backoffice:assisted_session_end"))
     assert ended.url == visit_url and ASSISTED_SESSION_KEY not in client.session
 
 
-def test_the_way_back_from_a_session_is_a_back_office_path(staff_client, mediator, pan):
+def test_a_session_opened_from_the_mandates_list_ends_on_that_list(staff_client, mediator, pan):
     client = staff_client(mediator)
     person = UserFactory(without_email=True)
+    made = visit(by=mediator, site=pan, person=person)
     code = mandate_consent_code_issue(person=person)
     mandate = mandate_grant_by_code(by=mediator, site=pan, login_id=person.login_id, code=code)
-    client.post(reverse("backoffice:assisted_session_start", args=[mandate.pk]), {"next": "https://evil.example/"})
+    client.post(reverse("mediation_backoffice:visit", args=[made.pk]), {"action": "act", "need": "file_request"})
+    client.post(reverse("backoffice:assisted_session_end"))
+    # The way back of the visit's session is forgotten when a session opens from the list.
+    client.post(reverse("backoffice:assisted_session_start", args=[mandate.pk]))
     assert client.post(reverse("backoffice:assisted_session_end")).url == reverse("backoffice:mandates")
-    client.post(reverse("backoffice:assisted_session_start", args=[mandate.pk]), {"next": "/compte/profil/"})
-    assert client.post(reverse("backoffice:assisted_session_end")).url == reverse("backoffice:mandates")
+
+
+def test_the_way_back_is_a_back_office_path(rf):
+    from accounts.desk import back_url_safe
+
+    request = rf.get("/")
+    assert back_url_safe(request, "/backoffice/mediation/visites/1/") == "/backoffice/mediation/visites/1/"
+    for url in ("https://evil.example/backoffice/", "//evil.example/backoffice/", "/compte/profil/", ""):
+        assert back_url_safe(request, url) == ""
+
+
+def test_an_ended_visit_offers_neither_account_nor_mandate(staff_client, mediator, pan):
+    client = staff_client(mediator)
+    ended = visit(by=mediator, site=pan, minutes=5)
+    page = client.get(reverse("mediation_backoffice:visit", args=[ended.pk])).content.decode()
+    assert "Créer un compte pour cette personne" not in page and "Agir pour le compte" not in page
+    response = client.post(reverse("mediation_backoffice:visit", args=[ended.pk]),
+                           {"action": "account", "need": "create_account"})
+    assert response.status_code == 400  # the read-only page again: nothing saved, nothing prefilled
+    assert "accounts:person_account_prefill" not in client.session
