@@ -136,7 +136,12 @@ def test_act_for_the_person_asks_the_mandate_then_opens_the_session_and_ends_on_
 
     response = client.post(visit_url, {"action": "act", "need": "file_request", "help_given": "Mandat reçu."})
     assert response.status_code == 302 and response.url.startswith(reverse("backoffice:mandate_receive_code"))
-    assert f'value="{person.login_id}"' in client.get(response.url).content.decode()
+    receive_page = client.get(response.url).content.decode()
+    assert f'value="{person.login_id}"' in receive_page
+    token = response.url.split("depuis=")[1]
+    assert f"formulaire-signe/?depuis={token}" in receive_page  # the signed form, prefilled too
+    assert f'value="{person.login_id}"' in client.get(
+        reverse("backoffice:mandate_receive_form") + f"?depuis={token}").content.decode()
     assert person.login_id not in client.get(reverse("backoffice:mandate_receive_code")).content.decode()
     code = mandate_consent_code_issue(person=person)
     granted = client.post(response.url, {"login_id": person.login_id, "code": code, "site": pan.pk,
