@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -457,8 +457,10 @@ def test_check_in_done_and_no_show_at_the_desk(client, desk, motives, agent, app
                                   kind=Booking.Kind.CONVOCATION,
                                   subject=Subject("applications.dossier", str(dossier.pk), dossier.reference),
                                   movable_until=timezone.localdate() + timedelta(days=30))
-    # Both appointments started an hour ago, on the same day.
-    start = timezone.now() - timedelta(hours=1)
+    # Both appointments started up to an hour ago, on today's date in Paris (just after midnight, an
+    # hour ago was yesterday, where the desk's day no longer takes an arrival).
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    start = max(timezone.now() - timedelta(hours=1), midnight)
     Slot.objects.filter(pk__in=[arriving.slot_id, convoked.slot_id]).update(
         starts_at=start, ends_at=start + timedelta(minutes=15))
     sign_in_staff(client, agent)
