@@ -115,6 +115,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at", "id"], name="notification_pending_idx"),
             models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox_idx"),
+            # The health page and the admin: sent in the last 24 hours.
+            models.Index(fields=["sent_at"], name="notification_sent_idx", condition=Q(status="sent")),
             # The sweep: rows due again, and claims whose lease ran out.
             models.Index(
                 fields=["status", "next_attempt_at", "id"], name="notification_due_idx",

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.shortcuts import resolve_url
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 
 from accounts.models import User
+from accounts.services import audit_record
 from core.tasks import enqueue
 from notifications.letters import LetterRoute, letter_route_for_contact, letter_route_for_user
 from notifications.models import (
@@ -270,6 +271,24 @@ def message_write(
     )
     enqueue("notifications.tasks.send_notification", notification.pk)
     return notification
+
+
+def notifications_retry(*, ids: list[int], by: User) -> int:
+    """An administrator sends failed e-mails and SMS again: each gets its attempts back and is
+    queued at once (a row that is not failed is left as it is). Returns how many were."""
+    with transaction.atomic():
+        retried = list(
+            Notification.objects.select_for_update().filter(pk__in=ids, status=Status.FAILED,
+                                                            channel__in=sorted(DISPATCHED_CHANNELS))
+            .values_list("id", flat=True)
+        )
+        Notification.objects.filter(pk__in=retried).update(
+            status=Status.PENDING, attempts=0, next_attempt_at=None, claimed_at=None)
+        for pk in retried:
+            audit_record(actor=by, action="notification.retried", obj=Notification(pk=pk))
+        if retried:
+            enqueue("notifications.tasks.send_notification_many", retried)
+    return len(retried)
 
 
 # --- Inbox --------------------------------------------------------------------------------------
