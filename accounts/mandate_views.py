@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import forms, services
+from accounts import desk, forms, services
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest, client_ip, rate_limit_allow
 from accounts.mandates import (
@@ -97,6 +97,19 @@ def mediator_mandates(request: AuthenticatedHttpRequest) -> HttpResponse:
     })
 
 
+def _prefilled(request: HttpRequest) -> dict[str, object]:
+    # From a PAN's visit: the visitor's identifier is typed, the PAN chosen (accounts.desk.mandate_prefill).
+    prefill = desk.mandate_prefill_read(request)
+    return {name: prefill[name] for name in ("login_id", "site") if prefill.get(name)}
+
+
+def _way_back(request: HttpRequest) -> dict[str, str]:
+    # The prefill's key travels from one way of receiving the mandate to the other.
+    prefill = desk.mandate_prefill_read(request)
+    return {"back_url": prefill.get("back_url", ""), "back_label": prefill.get("back_label", ""),
+            "prefill_query": desk.prefill_query(prefill)}
+
+
 def _add_errors(form, error: ValidationError) -> None:
     for field, field_errors in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_errors)
@@ -107,7 +120,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @_mediator_only
 def mandate_receive_code(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The mediator types the person's identifier and the consent code shown in their space."""
-    form = forms.MandateByCodeForm(request.POST or None, sites=_sites(request))
+    form = forms.MandateByCodeForm(request.POST or None, sites=_sites(request), initial=_prefilled(request))
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -125,14 +138,16 @@ def mandate_receive_code(request: AuthenticatedHttpRequest) -> HttpResponse:
                 status = 400
             else:
                 return _granted(request, mandate)
-    return render(request, "accounts/mandate_receive.html", {"form": form, "by_code": True}, status=status)
+    return render(request, "accounts/mandate_receive.html", {
+        "form": form, "by_code": True, **_way_back(request)}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @_mediator_only
 def mandate_receive_form(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The mediator records a mandate signed on paper at the desk, with its scan."""
-    form = forms.MandateBySignedFormForm(request.POST or None, request.FILES or None, sites=_sites(request))
+    form = forms.MandateBySignedFormForm(request.POST or None, request.FILES or None, sites=_sites(request),
+                                         initial=_prefilled(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = person_account_by_login_id(login_id=data["login_id"], birth_date=data["birth_date"])
@@ -150,14 +165,14 @@ def mandate_receive_form(request: AuthenticatedHttpRequest) -> HttpResponse:
                     form.add_error("scan", error.messages)
             else:
                 return _granted(request, mandate)
-    return render(request, "accounts/mandate_receive.html", {"form": form, "by_code": False})
+    return render(request, "accounts/mandate_receive.html", {"form": form, "by_code": False, **_way_back(request)})
 
 
 def _granted(request: AuthenticatedHttpRequest, mandate: Mandate) -> HttpResponse:
     messages.success(request, _("Mandat enregistré pour %(person)s, valable jusqu'au %(date)s.") % {
         "person": mandate.person.get_full_name() or mandate.person.login_id,
         "date": mandate.expires_at.strftime("%d/%m/%Y")})
-    return redirect("backoffice:mandates")
+    return redirect(desk.mandate_prefill_spent(request) or "backoffice:mandates")
 
 
 @require_POST
@@ -165,11 +180,7 @@ def _granted(request: AuthenticatedHttpRequest, mandate: Mandate) -> HttpRespons
 def assisted_session_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Opens the person's space: from now on, the applicant pages are theirs, the actor is you."""
     mandate = mandate_get_for_mediator(by=request.user, pk=pk)
-    previous = getattr(request, "mandate", None)
-    if previous is not None and previous.pk != mandate.pk:  # from one person to another: the first ends
-        services.mandate_session_record(mandate=previous, by=request.user, started=False)
-    request.session[ASSISTED_SESSION_KEY] = mandate.pk
-    services.mandate_session_record(mandate=mandate, by=request.user, started=True)
+    desk.assisted_session_open(request, by=request.user, mandate=mandate)
     return redirect("applications:dashboard")
 
 
@@ -178,8 +189,9 @@ def assisted_session_start(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
 def assisted_session_end(request: AuthenticatedHttpRequest) -> HttpResponse:
     mandate = getattr(request, "mandate", None)
     request.session.pop(ASSISTED_SESSION_KEY, None)
+    back_url = request.session.pop(desk.ASSISTED_BACK_KEY, "")
     if mandate is not None:
         services.mandate_session_record(mandate=mandate, by=request.user, started=False)
         messages.info(request, _("Vous n'agissez plus pour le compte de %(person)s.")
                       % {"person": mandate.person.get_full_name() or mandate.person.login_id})
-    return redirect("backoffice:mandates")
+    return redirect(desk.back_url_safe(request, back_url) or "backoffice:mandates")

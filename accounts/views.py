@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import forms, hooks, services
+from accounts import desk, forms, hooks, services
 from accounts.decorators import STAFF_ONLY_MESSAGE, role_required
 from accounts.http import AuthenticatedHttpRequest, client_ip, rate_limit_allow
 from accounts.models import OneTimeCode, User
@@ -412,7 +412,11 @@ _mediator_only = role_required(
 @require_http_methods(["GET", "POST"])
 @_mediator_only
 def person_account_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = forms.PersonAccountForm(request.POST or None)
+    """"Créer un compte pour une personne"; from a PAN's visit, the visitor's name and phone are
+    already typed (``accounts.desk.person_account_prefill``)."""
+    prefill = desk.person_account_prefill_read(request)
+    form = forms.PersonAccountForm(request.POST or None, initial={
+        name: prefill[name] for name in ("first_name", "last_name", "phone") if prefill.get(name)})
     if request.method == "POST" and form.is_valid():
         try:
             made = services.account_create_for_person(**form.cleaned_data, by=request.user)
@@ -420,8 +424,10 @@ def person_account_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             for field, field_errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
+            desk.person_account_made_keep(request, user_id=made.user.pk, prefill=prefill)
             return _show_once(request, made)
-    return render(request, "accounts/person_account_create.html", {"form": form})
+    return render(request, "accounts/person_account_create.html", {
+        "form": form, "back_url": prefill.get("back_url", "")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -453,10 +459,13 @@ def person_account_created(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     """The identifier and the activation code, shown once, and the letter to print now."""
     person = person_account_get_for_staff(by=request.user, pk=pk)
     shown = request.session.pop(SHOWN_ONCE_SESSION_KEY, None)
+    back_url, back_label = desk.person_account_made_back(request, user_id=person.pk)
     if not shown or shown.get("user") != person.pk:
-        return render(request, "accounts/person_account_created.html", {"person": person, "gone": True})
+        return render(request, "accounts/person_account_created.html", {
+            "person": person, "gone": True, "back_url": back_url, "back_label": back_label})
     return render(request, "accounts/person_account_created.html", {
         "person": person, "code": shown["code"], "letter_id": shown["letter"],
+        "back_url": back_url, "back_label": back_label,
     })
 
 

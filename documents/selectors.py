@@ -64,6 +64,15 @@ def documents_for_subject(*, subject: models.Model) -> QuerySet[IssuedDocument]:
     ).order_by("-issued_at", "-id")
 
 
+def documents_for_subjects(*, subjects: list[models.Model]) -> QuerySet[IssuedDocument]:
+    """``documents_for_subject`` for many subjects of one model at once (a batch job), newest first."""
+    if not subjects:
+        return IssuedDocument.objects.none()
+    return IssuedDocument.objects.filter(
+        subject_type=subjects[0]._meta.label_lower, subject_id__in=[str(subject.pk) for subject in subjects]
+    ).order_by("-issued_at", "-id")
+
+
 def documents_in_force_for_holder(
     *, holder: User, today: datetime.date | None = None
 ) -> list[IssuedDocument]:

@@ -1,9 +1,13 @@
+import logging
+
 from celery import shared_task
 from django.db import OperationalError
 
 from documents.letters.services import letter_batch_render
 from documents.models import IssuedDocument, LetterBatch
 from documents.services import document_render
+
+logger = logging.getLogger(__name__)
 
 
 # Retried on what passes (storage or database unavailable, a lock timeout); a template error is a
@@ -18,6 +22,10 @@ from documents.services import document_render
 )
 def render_document(document_id: int) -> None:
     """Renders and stores an issued document's PDF (queued by ``document_issue`` after commit)."""
+    _render_one(document_id)
+
+
+def _render_one(document_id: int) -> None:
     # idempotency: a document rendered already is left as it is (rendered_at is set), here and,
     # under a row lock, in document_render, so a retried or duplicated message renders it once.
     document = IssuedDocument.objects.filter(pk=document_id).first()
@@ -42,3 +50,16 @@ def render_letter_batch(batch_id: int) -> None:
     if batch is None or batch.rendered_at is not None:
         return
     letter_batch_render(batch=batch)
+
+
+@shared_task(ignore_result=True)
+def render_document_many(document_ids: list[int]) -> None:
+    """``render_document`` for the documents of a batch job, sent in one message
+    (``core.tasks.enqueue_held``): each rendered in turn; one that fails is queued alone, with
+    ``render_document``'s retries."""
+    for document_id in document_ids:
+        try:
+            _render_one(document_id)
+        except Exception:
+            logger.warning("render_document_many: document %s queued alone", document_id, exc_info=True)
+            render_document.delay(document_id)

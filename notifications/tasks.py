@@ -36,7 +36,9 @@ def send_notification(notification_id: int) -> None:
 
 @shared_task(**DELIVERY_TASK_OPTIONS)
 def send_notification_many(notification_ids: list[int]) -> None:
-    """Delivers a batch of rows on one SMTP session (the sweep's tasks)."""
+    """Delivers a batch of rows on one claim and one SMTP session: the sweep's tasks, the admin's
+    retry, and a batch job's messages (``core.tasks.enqueue_held`` sends ``notify``'s ids here in
+    one message). A row that fails waits for its backoff and the sweep, as any other."""
     # idempotency: as send_notification, row by row.
     delivery.deliver(notification_ids)
 

@@ -6,15 +6,21 @@ REPORT_SUBJECT_TYPE = "substitution.report"
 
 def _report_labels(subject_ids: list[str]) -> dict[str, str]:
     """For appointments' letters and desk pages: "SIG-2026-000123 – Moussa TRAORE"."""
+    from substitution.letters import report_label
     from substitution.models import BlockingReport
 
     ids = [int(i) for i in subject_ids if str(i).isdigit()]
-    return {str(report.pk): f"{report.reference} – {report.person_name}".rstrip(" –")
+    return {str(report.pk): report_label(report)
             for report in BlockingReport.objects.filter(pk__in=ids).only("pk", "reference", "first_name",
                                                                           "last_name")}
 
 
 def _report_label(subject_id: str) -> str:
+    from substitution.letters import prefetched_label
+
+    label = prefetched_label(subject_id)  # the deadline job's chunk
+    if label is not None:
+        return label
     return _report_labels([subject_id]).get(str(subject_id), "")
 
 

@@ -184,5 +184,9 @@ def _address_block(notification: Notification) -> list[str]:
         lines = [recipient.get_full_name() or str(recipient), recipient.address,
                  f"{recipient.postal_code} {recipient.city}".strip()]
     else:
-        lines = [notification.contact_name, *notification.contact_postal_address.splitlines()]
+        address = notification.contact_postal_address.splitlines()
+        # The name kept for the greeting may be a first name only, while the address a person types
+        # often starts with their full name: "Ibrahim" above "Ibrahim KONÉ" would print both.
+        named = bool(address) and address[0].strip().casefold().startswith(notification.contact_name.casefold())
+        lines = address if named else [notification.contact_name, *address]
     return [line.strip() for line in lines if line and line.strip()][:6]

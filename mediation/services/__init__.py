@@ -5,5 +5,6 @@ from mediation.services.visits import (  # noqa: F401
     duration_from,
     visit_check_in,
     visit_end,
+    visit_link_person,
     visit_record,
 )

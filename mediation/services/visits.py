@@ -122,6 +122,28 @@ def visit_record(
     return visit
 
 
+@transaction.atomic
+def visit_link_person(*, visit: Visit, by: User, person: User) -> Visit:
+    """The visitor's account, made at the desk during the visit (or found afterwards), becomes the
+    visit's visitor. Only while the visit is in progress and has no account yet: a visit never
+    changes from one person to another. The name and phone typed at check-in are dropped, as at a
+    check-in with an account (the account holds them); the audit event keeps them."""
+    visit = _locked(visit)
+    _check_mediator(by=by, site=visit.site)
+    if visit.ended_at is not None:
+        raise ValidationError(_("Cette visite est terminée : elle ne peut plus être modifiée."))
+    if visit.person_id is not None:
+        raise ValidationError(_("Cette visite est déjà rattachée au compte d'une personne."))
+    if not _is_applicant(person):
+        raise ValidationError(_("Ce compte n'est pas celui d'un usager."))
+    before = {"first_name": visit.first_name, "last_name": visit.last_name, "phone": visit.phone}
+    visit.person, visit.first_name, visit.last_name, visit.phone = person, "", "", ""
+    visit.save(update_fields=["person", "first_name", "last_name", "phone"])
+    audit_record(actor=by, action="mediation.visit_person_linked", obj=visit, on_behalf_of=person,
+                 data={"person": person.pk, "before": before})
+    return visit
+
+
 def duration_from(arrived_at: datetime, ended_at: datetime) -> int:
     """Whole minutes begun between arrival and end, at least one."""
     return max(1, math.ceil((ended_at - arrived_at).total_seconds() / 60))

@@ -22,8 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import desk
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
+from accounts.mandates import mandates_for_mediator
+from accounts.models import User
 from mediation import selectors, services
 from mediation.access import may_see_visits, mediator_site_ids
 from mediation.forms import CheckInForm, DayForm, RecordForm, SearchForm
@@ -112,8 +115,13 @@ def _visit_page(request: AuthenticatedHttpRequest, visit: Visit, form: RecordFor
             if just_opened is not None:
                 initial.update(outcome=Outcome.REPORT_OPENED, report=just_opened.pk)
         form = RecordForm(reports=reports, initial=initial)
+    acts = keeps_log and visit.in_progress
+    # Said on the page: "Agir pour le compte de cette personne" goes straight to the assisted
+    # session under a mandate in force, else first to the mandate.
+    mandate = (mandates_for_mediator(by=request.user).filter(person_id=visit.person_id).first()
+               if acts and visit.person_id else None)
     return render(request, "mediation/backoffice/visit.html", {
-        "visit": visit, "form": form if keeps_log and visit.in_progress else None, "keeps_log": keeps_log,
+        "visit": visit, "form": form if acts else None, "keeps_log": keeps_log, "mandate": mandate,
         "minutes_so_far": services.duration_from(visit.arrived_at, timezone.now()) if visit.in_progress else None,
     }, status=status)
 
@@ -126,8 +134,9 @@ def visit_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _visit_page(request, visit)
     form = RecordForm(request.POST, reports=selectors.reports_to_link(visit=visit))
-    if request.POST.get("action") == "report":
-        return _to_report(request, visit, form)
+    action = request.POST.get("action")
+    if action in _LEAVING:
+        return _LEAVING[action](request, visit, form)
     ending = request.POST.get("action") == "end"
     if form.is_valid():
         data = form.cleaned_data
@@ -155,26 +164,97 @@ def visit_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 _OUTCOME_FIELDS = {"outcome", "report", "referred_to", "duration_minutes"}
 
 
-def _to_report(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
-    """"Ouvrir un signalement pour cette personne": what was typed is saved (the outcome waits for
-    the report), then substitution's "Enregistrer un signalement au guichet" opens with the
-    visitor's name typed and a way back to the visit, where the report is chosen as the outcome."""
+def _save_before_leaving(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> Visit | HttpResponse:
+    """What was typed is saved before the mediator leaves the visit for another page (the outcome
+    waits for their return); the visit page with its errors otherwise."""
     form.is_valid()
     if set(form.errors) - _OUTCOME_FIELDS:
         return _visit_page(request, visit, form, status=400)
     data = form.cleaned_data
     try:
-        visit = services.visit_record(visit=visit, by=request.user, need=data["need"],
-                                      need_details=data.get("need_details", ""), help_given=data.get("help_given", ""))
+        return services.visit_record(visit=visit, by=request.user, need=data["need"],
+                                     need_details=data.get("need_details", ""), help_given=data.get("help_given", ""))
     except ValidationError as refusal:
         services_errors(form, refusal)
         return _visit_page(request, visit, form, status=400)
+
+
+def _to_report(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
+    """"Ouvrir un signalement pour cette personne": what was typed is saved (the outcome waits for
+    the report), then substitution's "Enregistrer un signalement au guichet" opens with the
+    visitor's name typed and a way back to the visit, where the report is chosen as the outcome."""
+    saved = _save_before_leaving(request, visit, form)
+    if isinstance(saved, HttpResponse):
+        return saved
+    visit = saved
     person = visit.person
     record_prefill(request, first_name=person.first_name if person else visit.first_name,
                    last_name=person.last_name if person else visit.last_name,
                    phone=person.phone if person else visit.phone,
                    back_url=reverse("mediation_backoffice:visit", args=[visit.pk]), back_label=_("Revenir à la visite"))
     return redirect("substitution_backoffice:record")
+
+
+def _to_account(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
+    """"Créer un compte pour cette personne": what was typed is saved, then accounts' "Créer un
+    compte pour une personne" opens with the visitor's name and phone typed; once the account is
+    made, its page posts back to ``visit_account``, which links it to the visit."""
+    if visit.person_id is not None:
+        messages.info(request, _("Cette personne a déjà un compte."))
+        return redirect("mediation_backoffice:visit", pk=visit.pk)
+    saved = _save_before_leaving(request, visit, form)
+    if isinstance(saved, HttpResponse):
+        return saved
+    return redirect(desk.person_account_prefill(
+        request, first_name=saved.first_name, last_name=saved.last_name, phone=saved.phone,
+        back_url=reverse("mediation_backoffice:visit_account", args=[saved.pk]),
+        back_label=_("Revenir à la visite avec ce compte")))
+
+
+def _to_person_space(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm) -> HttpResponse:
+    """"Agir pour le compte de cette personne": what was typed is saved; under a mandate in force,
+    the assisted session opens on the person's space ("Terminer" comes back here); without one,
+    accounts' "Recevoir un mandat par code" opens with the person's identifier typed, and comes
+    back here once the mandate is recorded."""
+    if visit.person is None:
+        return redirect("mediation_backoffice:visit", pk=visit.pk)
+    saved = _save_before_leaving(request, visit, form)
+    if isinstance(saved, HttpResponse):
+        return saved
+    visit_url = reverse("mediation_backoffice:visit", args=[saved.pk])
+    mandate = mandates_for_mediator(by=request.user).filter(person_id=saved.person_id).first()
+    if mandate is not None:
+        desk.assisted_session_open(request, by=request.user, mandate=mandate, back_url=visit_url)
+        return redirect("applications:dashboard")
+    return redirect(desk.mandate_prefill(request, login_id=visit.person.login_id, site_id=saved.site_id,
+                                         back_url=reverse("mediation_backoffice:visit", args=[saved.pk]),
+                                         back_label=_("Revenir à la visite")))
+
+
+#: The visit page's buttons that leave for another app's page, the typed fields saved first.
+_LEAVING = {"report": _to_report, "account": _to_account, "act": _to_person_space}
+
+
+@require_http_methods(["GET", "POST"])
+@_mediators_only
+def visit_account(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Back from "Créer un compte pour une personne": the account just made for this visit (the
+    session says which, never the form) becomes its visitor. A GET just returns to the visit."""
+    visit = selectors.visit_get_for_staff(user=request.user, pk=pk)
+    if request.method == "POST":
+        user_id = desk.person_account_made_take(request, back_url=request.path)
+        person = User.objects.filter(pk=user_id).first() if user_id else None
+        if person is None:
+            messages.error(request, _("Aucun compte n'a été créé pour cette visite depuis cet appareil."))
+        else:
+            try:
+                services.visit_link_person(visit=visit, by=request.user, person=person)
+            except ValidationError as refusal:
+                messages.error(request, " ".join(refusal.messages))
+            else:
+                messages.success(request, _("Le compte %(login_id)s est rattaché à la visite.")
+                                 % {"login_id": person.login_id})
+    return redirect("mediation_backoffice:visit", pk=visit.pk)
 
 
 @require_GET

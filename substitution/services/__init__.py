@@ -5,6 +5,10 @@ from substitution.services.anomalies import (  # noqa: F401
     anomaly_fix,
     anomaly_record_workaround,
 )
+from substitution.services.deadline import (  # noqa: F401
+    JobResult,
+    deadline_job,
+)
 from substitution.services.intake import (  # noqa: F401
     Intake,
     PaperFile,
@@ -13,7 +17,6 @@ from substitution.services.intake import (  # noqa: F401
 )
 from substitution.services.paper import (  # noqa: F401
     REPORT_SUBJECT_TYPE,
-    deadline_job,
     impossibility_record,
     invitation_ask_another_date,
     invitation_make,

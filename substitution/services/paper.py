@@ -1,28 +1,24 @@
 """The paper path of a blocking report (DESIGN §8.3-4, issue 11 items 4 and 5): the act of
-impossibility, the invitation to file on paper, the deadline job, a missed convocation and the
-person's "another date, once".
+impossibility, the invitation to file on paper and the person's "another date, once" (the
+deadline job, which also handles a missed convocation, is ``services/deadline.py``).
 
 Every move locks the report (``select_for_update``), asks the transition tables of
 ``substitution/workflow.py`` who may make it, writes the timeline and, for staff, the audit log.
 The invitation books the earliest free paper-filing slot with appointments' race-free
 ``booking_record`` (the conditional UPDATE on the slot's row), in the caller's transaction: one
 service call chain from the act to the letter, so a failure anywhere leaves nothing half-made.
-The deadline job handles each report in its own transaction and takes its lock with
-``SKIP LOCKED``: two runs at once share the work instead of doing it twice.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -41,7 +37,6 @@ from substitution.letters import CONTACT_CENTRE_PHONE
 from substitution.models import BlockingReport, Impossibility, Invitation, ReportEvent
 from substitution.services.reports import is_the_person, report_event, report_lock
 from substitution.workflow import (
-    ACTIVE_STATUSES,
     PERSON,
     PORTAL,
     PREFECTURE,
@@ -66,7 +61,7 @@ def may_record_impossibility(*, user: User, report: BlockingReport) -> bool:
     return is_verified_agent_of(user=user, prefecture_id=report.prefecture_id)
 
 
-def _prefecture_check(*, report: BlockingReport, by: User | None, who: str, today: date) -> None:
+def prefecture_check(*, report: BlockingReport, by: User | None, who: str, today: date) -> None:
     if who != PREFECTURE:
         raise PermissionDenied("Only the competent prefecture records an impossibility.")
     if by is None:
@@ -76,7 +71,7 @@ def _prefecture_check(*, report: BlockingReport, by: User | None, who: str, toda
         raise PermissionDenied(_("Seul un agent de la préfecture compétente peut constater l'impossibilité."))
 
 
-def _portal_check(*, report: BlockingReport, by: User | None, who: str) -> None:
+def portal_check(*, report: BlockingReport, by: User | None, who: str) -> None:
     """The invitation is the portal's, made by itself or at once after an agent's act."""
     if who != PORTAL or (by is not None and not may_record_impossibility(user=by, report=report)):
         raise PermissionDenied("Invitations are made by the portal.")
@@ -95,7 +90,7 @@ def impossibility_record(*, report: BlockingReport, by: User | None, grounds: st
     if not grounds:
         raise ValidationError({"grounds": _("Indiquez les motifs de l'impossibilité constatée.")})
     report = report_lock(report)
-    _prefecture_check(report=report, by=by, who=transition_check(report.status, S.IMPOSSIBILITY_ESTABLISHED),
+    prefecture_check(report=report, by=by, who=transition_check(report.status, S.IMPOSSIBILITY_ESTABLISHED),
                       today=timezone.localdate())
     # One act per report: the one-to-one key refuses a second one whatever the code above does.
     Impossibility.objects.create(report=report, recorded_by=by, grounds=grounds[:4000])
@@ -119,17 +114,17 @@ def invitation_make(*, report: BlockingReport, by: User | None = None) -> Invita
     No free slot: the report is flagged (``no_slot_flagged_at``), the prefecture's supervisors are
     alerted once, and None is returned; the deadline job tries again on each run."""
     report = report_lock(report)
-    _portal_check(report=report, by=by, who=transition_check(report.status, S.INVITED))
-    return _invite(report=report, by=by)
+    portal_check(report=report, by=by, who=transition_check(report.status, S.INVITED))
+    return invite(report=report, by=by)
 
 
-def _invite(*, report: BlockingReport, by: User | None, asked_by_person: bool = False,
+def invite(*, report: BlockingReport, by: User | None, asked_by_person: bool = False,
             not_before: date | None = None) -> Invitation | None:
-    person = _person_account(report=report)
+    person = person_account(report=report)
     booking = _book_earliest(report=report, person=person, by=by, not_before=not_before)
     if booking is None:
         if not asked_by_person:
-            _flag_no_slot(report=report, by=by)
+            flag_no_slot(report=report, by=by)
         return None
     letter = documents_for_subject(subject=booking).filter(kind="convocation").first()
     invitation = Invitation.objects.create(report=report, booking=booking, letter=letter, created_by=by,
@@ -137,21 +132,33 @@ def _invite(*, report: BlockingReport, by: User | None, asked_by_person: bool = 
     before = report.status
     report.status, report.no_slot_flagged_at = S.INVITED, None
     report.save(update_fields=["status", "no_slot_flagged_at"])
-    slot = booking.slot
-    when = timezone.localtime(slot.starts_at)
     report_event(report=report, kind=ReportEvent.Kind.INVITED, by=by, from_status=before, to_status=S.INVITED,
-           text=_("Le %(date)s à %(time)s, %(site)s (%(desk)s).") % {
-               "date": when.strftime("%d/%m/%Y"), "time": when.strftime("%H:%M"), "site": slot.desk.site.name,
-               "desk": slot.desk.name},
-           audit=by is not None)
-    # The invitation, not the report, is the outbox's object: a new date is a new message.
-    notify(recipient=person, event="report.invited", obj=invitation, context={
-        "report": report, "booking": booking, "url": settings.SITE_URL + reverse(
-            "substitution:mine_detail", args=[report.reference])})
+                 text=invited_text(booking), audit=by is not None)
+    invited_notify(report=report, person=person, invitation=invitation)
     return invitation
 
 
-def _person_account(*, report: BlockingReport) -> User:
+def invited_text(booking: Booking) -> str:
+    """The timeline line of an invitation: when and where."""
+    slot = booking.slot
+    when = timezone.localtime(slot.starts_at)
+    return _("Le %(date)s à %(time)s, %(site)s (%(desk)s).") % {
+        "date": when.strftime("%d/%m/%Y"), "time": when.strftime("%H:%M"), "site": slot.desk.site.name,
+        "desk": slot.desk.name}
+
+
+def invited_notify(*, report: BlockingReport, person: User, invitation: Invitation) -> None:
+    # The invitation, not the report, is the outbox's object: a new date is a new message.
+    notify(recipient=person, event="report.invited", obj=invitation, context=invited_context(report, invitation))
+
+
+def invited_context(report: BlockingReport, invitation: Invitation) -> dict:
+    """What the ``report.invited`` message says (``report_invited.txt``)."""
+    return {"report": report, "booking": invitation.booking,
+            "url": settings.SITE_URL + reverse("substitution:mine_detail", args=[report.reference])}
+
+
+def person_account(*, report: BlockingReport) -> User:
     """A booking is made for an account: the report's, else one found or made from the contact
     details it holds (``accounts.services.person_account_for_portal``). The secret follow link
     keeps working: it is checked against the report, whoever its account is."""
@@ -195,7 +202,7 @@ def _book_earliest(*, report: BlockingReport, person: User, by: User | None,
                 continue
 
 
-def _flag_no_slot(*, report: BlockingReport, by: User | None) -> None:
+def flag_no_slot(*, report: BlockingReport, by: User | None) -> None:
     if report.no_slot_flagged_at is not None:
         return  # already flagged: the supervisors know
     report.no_slot_flagged_at = timezone.now()
@@ -240,111 +247,8 @@ def invitation_ask_another_date(*, report: BlockingReport, by: User | None, secr
         raise ValidationError(str(error), code="not_cancellable") from None
     current.status = Invitation.Status.REPLACED
     current.save(update_fields=["status"])
-    invitation = _invite(report=report, by=by, asked_by_person=True, not_before=day_after)
+    invitation = invite(report=report, by=by, asked_by_person=True, not_before=day_after)
     if invitation is None:
         raise ValidationError(_("Aucune autre date n'est libre pour le moment. Gardez votre convocation, ou "
                                 "appelez le %(phone)s.") % {"phone": CONTACT_CENTRE_PHONE}, code="no_other_date")
     return invitation
-
-
-# --- The deadline job ---------------------------------------------------------------------------
-
-@dataclass
-class JobResult:
-    impossibilities: int = 0
-    missed: int = 0
-    invited: int = 0
-    without_slot: int = 0
-
-
-def _lock_skip(pk: int, condition: Q) -> BlockingReport | None:
-    """The report if it still meets ``condition`` and no other transaction holds it."""
-    return (BlockingReport.objects.select_for_update(skip_locked=True, of=("self",)).select_related("person")
-            .filter(condition, pk=pk).first())
-
-
-def _batches(queryset):
-    """Ids of ``queryset`` in ascending batches, read afresh each time (the rows change meanwhile)."""
-    last = 0
-    while True:
-        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:JOB_BATCH_SIZE])
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
-def deadline_job(*, today: date | None = None) -> JobResult:
-    """Nightly, and safe to run at any time or twice at once (``substitution.tasks.deadline_job``):
-
-    1. every active report whose deadline (a Paris day) has passed gets its impossibility recorded
-       by the portal, and its invitation;
-    2. every scheduled invitation whose booking was marked "absent" at the desk becomes missed, and
-       a new invitation is made;
-    3. every report still waiting for an invitation (no slot was free) is tried again.
-
-    Each report is its own transaction, locked with SKIP LOCKED; one that fails is logged and left
-    for the next run, the others go on."""
-    today = today or timezone.localdate()
-    result = JobResult()
-    past = Q(status__in=ACTIVE_STATUSES, deadline__lt=today)
-    with translation.override(settings.LANGUAGE_CODE):
-        for ids in _batches(BlockingReport.objects.filter(past)):
-            for pk in ids:
-                if _run(pk, past, _record_by_deadline):
-                    result.impossibilities += 1
-        missed = Q(status=S.INVITED, invitations__status=Invitation.Status.SCHEDULED,
-                   invitations__booking__status=Booking.Status.NO_SHOW)
-        for ids in _batches(BlockingReport.objects.filter(missed)):
-            for pk in ids:
-                if _run(pk, missed, _invitation_missed):
-                    result.missed += 1
-        waiting = Q(status=S.IMPOSSIBILITY_ESTABLISHED)
-        for ids in _batches(BlockingReport.objects.filter(waiting)):
-            for pk in ids:
-                _run(pk, waiting, lambda report: invitation_make(report=report))
-    result.invited = BlockingReport.objects.filter(status=S.INVITED).count()
-    result.without_slot = BlockingReport.objects.filter(waiting).count()
-    return result
-
-
-def _run(pk: int, condition: Q, step) -> bool:
-    try:
-        with transaction.atomic():
-            report = _lock_skip(pk, condition)
-            if report is None:
-                return False  # done meanwhile, or another run holds it
-            step(report)
-            return True
-    except Exception:  # one report must not stop the night's work for the others
-        logger.exception("substitution deadline job: report %s left for the next run", pk)
-        return False
-
-
-def _record_by_deadline(report: BlockingReport) -> None:
-    impossibility_record(report=report, by=None, grounds=_(
-        "La date limite du %(date)s est passée sans que le problème soit résolu : l'impossibilité de faire la "
-        "démarche en ligne est constatée d'office.") % {"date": report.deadline.strftime("%d/%m/%Y")})
-
-
-def _invitation_missed(report: BlockingReport) -> None:
-    """A convocation marked "absent" at the desk: the invitation is missed, and a new one made."""
-    current = (Invitation.objects.select_for_update(of=("self",)).select_related("booking")
-               .get(report=report, status=Invitation.Status.SCHEDULED))
-    if current.booking.status != Booking.Status.NO_SHOW:
-        return
-    if invitation_transition_check(current.status, Invitation.Status.MISSED) != PORTAL:
-        raise PermissionDenied("Only the portal records a missed convocation.")
-    current.status = Invitation.Status.MISSED
-    current.save(update_fields=["status"])
-    who = transition_check(report.status, S.IMPOSSIBILITY_ESTABLISHED)
-    if who != PORTAL:
-        raise PermissionDenied("Only the portal records a missed convocation.")
-    report.status = S.IMPOSSIBILITY_ESTABLISHED
-    report.save(update_fields=["status"])
-    report_event(report=report, kind=ReportEvent.Kind.INVITATION_MISSED, by=None, from_status=S.INVITED,
-           to_status=S.IMPOSSIBILITY_ESTABLISHED, audit=False,
-           text=_("Absence au rendez-vous du %(date)s : une nouvelle convocation est envoyée.") % {
-               "date": timezone.localtime(current.booking.slot.starts_at).strftime("%d/%m/%Y")})
-    _invite(report=report, by=None)
-

@@ -255,3 +255,15 @@ def test_a_letter_to_a_person_without_an_account_is_printed_with_their_postal_ad
     page = PdfReader(io.BytesIO(batch.file.read())).pages[0]
     lines = [line for _position, line in text_positions(page)]
     assert "Ibrahim Koné" in lines and "12 rue Garibaldi" in lines and "69003 Lyon" in lines
+
+
+def test_the_name_is_printed_once_when_the_typed_address_starts_with_it(build):
+    from notifications.services import Contact, notify_contact
+
+    notify_contact(contact=Contact(name="Ibrahim", postal_address="Ibrahim KONÉ\n12 rue Garibaldi\n69003 Lyon"),
+                   event="report.opened", obj=UserFactory(), template="report_opened", context={"report": None})
+
+    batch = build(desk_69(), StaffFactory())
+
+    lines = [line for _position, line in text_positions(PdfReader(io.BytesIO(batch.file.read())).pages[0])]
+    assert "Ibrahim KONÉ" in lines and "Ibrahim" not in lines

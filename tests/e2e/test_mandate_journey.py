@@ -2,7 +2,11 @@
 factor, makes the account of a person with no e-mail, receives a mandate by the consent code the
 person shows in their own space (a second browser), files a renewal for them step by step,
 prints the filing receipt; then the person signs in with the identifier of their letter and reads
-in their timeline what was done on their behalf. Every page visited is checked with axe."""
+in their timeline what was done on their behalf. Every page visited is checked with axe.
+
+This is the mandate's own path, from the back-office home and the mediator's list of mandates;
+test_pan_visit_journey.py walks the same steps from a walk-in visit. The shared steps are in
+tests/e2e/helpers.py."""
 
 from datetime import timedelta
 
@@ -12,8 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import AuditEvent, User
 from applications.models import Dossier
-from tests.e2e.conftest import blank_pdf
-from tests.factories import PASSWORD, PermitFactory, StaffFactory, prefecture, totp_code
+from tests.e2e.helpers import person_activate, person_consent_code, person_sign_in, renewal_file, staff_sign_in
+from tests.factories import PermitFactory, StaffFactory, prefecture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,17 +40,7 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
         p.on("console", lambda m: errors.append(f"{m.location.get('url')}: {m.text}") if m.type == "error" else None)
 
     # --- The mediator signs in: password, then the authenticator code.
-    page.goto(live_server.url + "/compte/connexion/")
-    visited(page, "login")
-    page.get_by_label("Adresse e-mail ou identifiant").fill(mediator.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Se connecter").click()
-    expect(page.locator("h1")).to_have_text("Code de vérification")
-    visited(page, "second-factor")
-    page.get_by_label("Code de vérification").fill(totp_code())
-    page.get_by_role("button", name="Valider").click()
-    expect(page.locator("h1")).to_have_text("Espace agent")
-    visited(page, "backoffice-home")
+    staff_sign_in(page, live_server.url, mediator, visited)
 
     # --- The account of a person with no e-mail address.
     page.get_by_role("link", name="Créer un compte pour une personne").click()
@@ -66,26 +60,12 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
     PermitFactory(holder=person, number="TS-E2E-0042", valid_until=timezone.localdate() + timedelta(days=90))
 
     # --- The person, on their own phone: activates the account, signs in, makes a consent code.
-    person_page.goto(live_server.url + "/compte/activer/")
-    visited(person_page, "person-activate")
-    person_page.get_by_label("Identifiant").fill(login_id)
-    person_page.get_by_label("Code d'activation").fill(activation_code)
-    person_page.get_by_label("Nouveau mot de passe").fill(NEW_PASSWORD)
-    person_page.get_by_label("Confirmez le mot de passe").fill(NEW_PASSWORD)
-    person_page.locator("main").get_by_role("button").first.click()
-    expect(person_page.locator("main")).to_contain_text("Votre compte est activé")
-    visited(person_page, "person-login-after-activation")
-    person_page.get_by_label("Adresse e-mail ou identifiant").fill(login_id)
-    person_page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
-    person_page.locator("main").get_by_role("button", name="Se connecter").click()
+    person_activate(person_page, live_server.url, login_id=login_id, code=activation_code, password=NEW_PASSWORD,
+                    visited=visited)
+    person_sign_in(person_page, identifier=login_id, password=NEW_PASSWORD)
     expect(person_page.locator("h1")).to_have_text("Mon espace")
     visited(person_page, "person-dashboard-empty")
-    person_page.goto(live_server.url + "/compte/mandats/")
-    expect(person_page.locator("h1")).to_have_text("Mandats")
-    visited(person_page, "person-mandates-empty")
-    person_page.get_by_role("button", name="Créer un code de consentement").click()
-    consent_code = person_page.locator("#consent-code").inner_text()
-    visited(person_page, "person-consent-code")
+    consent_code = person_consent_code(person_page, live_server.url, visited)
 
     # --- The mediator types it: the mandate is theirs for 30 days.
     page.goto(live_server.url + "/backoffice/personnes/mandats/")
@@ -106,57 +86,7 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
     expect(page.locator("main")).to_contain_text("Bonjour Fatou")
     visited(page, "assisted-dashboard")
 
-    page.locator("main").get_by_role("link", name="Faire une nouvelle démarche").click()
-    expect(page.locator("h1")).to_have_text("Les démarches")
-    visited(page, "assisted-catalogue")
-    page.locator("#demarche-renouvellement-salarie").locator("..").get_by_role(
-        "button", name="Commencer cette démarche").click()
-
-    expect(page.locator("h1")).to_contain_text("Éligibilité")
-    page.get_by_role("radio", name="Oui").check(force=True)
-    visited(page, "assisted-eligibility")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-
-    expect(page.locator("h1")).to_contain_text("Identité")
-    expect(page.get_by_label("Nom de famille")).to_have_value("Sow")  # the person's, not the mediator's
-    page.get_by_label("Lieu de naissance (ville et pays)").fill("Dakar, Sénégal")
-    page.get_by_label("Nationalité").fill("sénégalaise")
-    visited(page, "assisted-identity")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-
-    expect(page.locator("h1")).to_contain_text("Situation")
-    page.get_by_label("Adresse", exact=True).fill("3 rue de la République")
-    page.get_by_label("Code postal").fill("69002")
-    page.get_by_label("Commune").fill("Lyon")
-    page.get_by_label("Département de résidence").select_option("69")
-    page.get_by_label("Situation familiale").select_option("single")
-    page.get_by_label("Activité actuelle").fill("Aide-soignante")
-    page.get_by_label("Titre de séjour que vous renouvelez").select_option(label="Salarié n° TS-E2E-0042")
-    visited(page, "assisted-situation")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-
-    expect(page.locator("h1")).to_contain_text("Questions")
-    page.get_by_label("Nom de votre employeur").fill("Clinique du Parc")
-    page.get_by_label("Type de contrat").select_option("CDI")
-    visited(page, "assisted-questions")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-
-    expect(page.locator("h1")).to_contain_text("Pièces justificatives")
-    for index, name in enumerate(["Passeport (pages", "Titre de séjour actuel", "Justificatif de domicile",
-                                  "Contrat de travail", "Trois derniers bulletins"]):
-        section = page.locator("section").filter(has_text=name)
-        section.locator("input[type=file]").set_input_files(blank_pdf(tmp_path / f"piece-{index}.pdf"))
-        section.get_by_role("button", name="Envoyer").click()
-        expect(page.locator(".fr-alert--success")).to_contain_text("fichier enregistré")
-    visited(page, "assisted-documents")
-    page.get_by_role("button", name="Continuer vers la vérification").click()
-
-    expect(page.locator("h1")).to_contain_text("Vérification et envoi")
-    page.get_by_label("Numéro du timbre fiscal électronique").fill("1234 5678 9012 3456")
-    page.get_by_label("Code e-photo").fill("ABCDEFGHJK2345678901XY")
-    page.get_by_role("checkbox", name="Je certifie sur l'honneur").check(force=True)
-    visited(page, "assisted-review")
-    page.get_by_role("button", name="Envoyer ma demande").click()
+    renewal_file(page, visited, tmp_path, permit_label="Salarié n° TS-E2E-0042", last_name="Sow")
 
     # --- Filed for the person: the receipt printed at the desk.
     dossier = Dossier.objects.get(applicant=person)
@@ -178,9 +108,7 @@ def test_a_mediator_files_a_renewal_for_a_person_under_a_consent_code_mandate(
     home.clear_cookies()
     person_page.goto(live_server.url + "/compte/connexion/")
     visited(person_page, "person-login")
-    person_page.get_by_label("Adresse e-mail ou identifiant").fill(login_id.replace("-", "").lower())
-    person_page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
-    person_page.locator("main").get_by_role("button", name="Se connecter").click()
+    person_sign_in(person_page, identifier=login_id.replace("-", "").lower(), password=NEW_PASSWORD)
     expect(person_page.locator("main")).to_contain_text(dossier.reference)
     visited(person_page, "person-dashboard")
     person_page.goto(f"{live_server.url}/dossiers/{dossier.pk}/")
