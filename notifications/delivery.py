@@ -45,6 +45,7 @@ class DeliveryInTransaction(RuntimeError):
 class Claimed:
     notification: Notification
     body: str  # the body to send, its secret filled in: never stored, queued or logged
+    error: Exception | None = None  # the secret could not be derived: not sent, recorded as a failure
 
 
 @dataclass
@@ -80,11 +81,15 @@ def claim(ids: Iterable[int]) -> list[Claimed]:
         claimed = []
         for row in rows:
             row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
-            body = row.body
+            body, error = row.body, None
             if row.secret:
                 # Derived now (a fresh token, or a code issued in this transaction), in memory only.
-                body = body.replace(SECRET_PLACEHOLDER, secrets.derive(row))
-            claimed.append(Claimed(notification=row, body=body))
+                try:
+                    with transaction.atomic():  # a failure undoes this row's part only
+                        body = body.replace(SECRET_PLACEHOLDER, secrets.derive(row))
+                except Exception as exc:
+                    error = exc
+            claimed.append(Claimed(notification=row, body=body, error=error))
     return claimed
 
 
@@ -98,8 +103,8 @@ def send(claimed: list[Claimed]) -> dict[int, Exception | None]:
     """Step 2: hands each claimed message to its channel; never inside a transaction."""
     if in_transaction():
         raise DeliveryInTransaction("Notifications are sent outside any database transaction.")
-    outcome: dict[int, Exception | None] = {}
-    emails = [item for item in claimed if item.notification.channel == Channel.EMAIL]
+    outcome: dict[int, Exception | None] = {item.notification.pk: item.error for item in claimed if item.error}
+    emails = [item for item in claimed if item.notification.channel == Channel.EMAIL and not item.error]
     mail_connection = get_connection(fail_silently=False) if emails else None
     try:
         if mail_connection is not None:

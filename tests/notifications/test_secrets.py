@@ -106,3 +106,24 @@ def test_an_sms_reset_code_is_issued_when_the_sms_leaves(client, mails, publishe
     _only_ids(published)
     assert code not in repr(published) and code not in caplog.text
     assert channels.outbox is sms_outbox
+
+
+def test_a_secret_that_cannot_be_derived_fails_its_row_only(mails, settings):
+    from notifications import delivery
+
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    person = UserFactory()
+    broken = Notification.objects.create(
+        recipient=None, contact_email="x@example.org", event="account.password_reset", object_type="accounts.request",
+        object_id="1", channel=Channel.EMAIL, subject="Reset", body=f"Lien : {SECRET_PLACEHOLDER}",
+        secret=Secret.PASSWORD_RESET)
+    fine = Notification.objects.create(
+        recipient=person, event="test.ok", object_type="x", object_id="1", channel=Channel.EMAIL, subject="Ok",
+        body="Bonjour")
+
+    report = delivery.deliver([broken.pk, fine.pk])
+
+    assert report.sent == [fine.pk] and report.failed == [broken.pk]
+    broken.refresh_from_db()
+    assert broken.status == Status.FAILED and broken.last_error.startswith("ValueError")
+    assert [m.subject for m in mail.outbox] == ["Ok"]
