@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User, login_id_normalize
 from accounts.services.assisted import IDENTITY_DOCUMENTS
+from accounts.tokens import SECRET_PLACEHOLDER
 from accounts.validators import birth_date_check
 from territory.models import Department, Site
 
@@ -173,10 +174,11 @@ class PortalPasswordResetForm(PasswordResetForm):
                   html_email_template_name=None):
         from accounts.services import account_email_send
 
-        # Links are built from SITE_URL, never from the request's Host header.
+        # Links are built from SITE_URL, never from the request's Host header. The token is not
+        # the form's: delivery makes a fresh one in place of the placeholder (never stored or queued).
         account_email_send(user=context["user"], template="password_reset", context={
-            "uid": context["uid"], "token": context["token"],
-        })
+            "uid": context["uid"], "token": SECRET_PLACEHOLDER,
+        }, derive="password_reset")
 
 
 class PortalSetPasswordForm(SetPasswordForm):

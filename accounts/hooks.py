@@ -1,7 +1,7 @@
 """What accounts asks of the apps above it, without importing them (docs/architecture.md).
 
-An account made at a help point needs a welcome letter (``documents``) and a person without e-mail
-resets their password with a code sent by SMS (``notifications``'s SMS adapter). Both apps sit
+An account made at a help point needs a welcome letter (``documents``) and every account message (a
+reset or activation link, a reset code by SMS) is a row of ``notifications``'s outbox. Both apps sit
 above ``accounts``, so each registers its function here in its ``AppConfig.ready()``; accounts
 calls them through this module. Unregistered (an app not installed), the call raises.
 """
@@ -13,9 +13,11 @@ from typing import Any
 
 
 class Hooks:
-    #: (phone, text) -> None: sends one SMS from a worker after commit, outside the outbox (a
-    #: secret code must not sit in ``Notification.body``). Registered by ``notifications``.
-    sms_send: Callable[[str, str], None] | None = None
+    #: (recipient=, channel=, event=, subject=, body=, derive=) -> None: writes one e-mail or SMS to
+    #: the outbox in the caller's transaction; ``body`` holds ``accounts.tokens.SECRET_PLACEHOLDER``
+    #: where the secret named by ``derive`` (a token or code, derived again at delivery) goes. Registered by
+    #: ``notifications`` (``notifications.services.message_write``).
+    message_send: Callable[..., Any] | None = None
     #: (user, by) -> document id: issues the person's welcome letter in the caller's transaction,
     #: its stored context without the activation code. Registered by ``documents``.
     welcome_letter_issue: Callable[[Any, Any], int] | None = None
@@ -41,8 +43,8 @@ def register(**functions: Callable[..., Any]) -> None:
         setattr(hooks, name, function)
 
 
-def call(name: str, *args: Any) -> Any:
+def call(name: str, *args: Any, **kwargs: Any) -> Any:
     function = getattr(hooks, name)
     if function is None:
         raise RuntimeError(f"No app registered the accounts hook {name!r}.")
-    return function(*args)
+    return function(*args, **kwargs)

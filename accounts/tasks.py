@@ -1,16 +1,9 @@
 from celery import shared_task
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from accounts.selectors import users_unverified_before
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def deliver_email(to: str, subject: str, body: str) -> None:
-    # Positional, as core.tasks.enqueue sends them; messages queued with keywords still run.
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
 @shared_task(ignore_result=True)

@@ -26,9 +26,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=7),
     },
     "notifications-retry-pending": {
-        # E-mails and SMS whose task was lost or failed; each row is sent at most once.
+        # E-mails and SMS due again (backoff passed), whose task was lost, or whose worker died
+        # (lease run out): every minute, as no delivery task waits with a countdown. Each row is
+        # sent at most once (the claim).
         "task": "notifications.tasks.retry_pending_notifications",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
     },
     # Crontab times are Europe/Paris (CELERY_TIMEZONE); neither falls in a DST gap (02:00-03:00).
     "applications-refresh-queue-priorities": {

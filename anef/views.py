@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 from django.views.i18n import set_language as django_set_language
 
 from anef import health
+from notifications.selectors import outbox_metrics
 
 
 class HomeView(TemplateView):
@@ -46,6 +47,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return django_set_language(request)
 
 
+def _outbox_metrics() -> dict | None:
+    try:
+        return outbox_metrics()
+    except Exception:
+        return None
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -60,6 +68,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "broker": "ok" if broker else "error",
             # Informational: seconds since beat last had a worker run its heartbeat job.
             "scheduler_heartbeat_age_seconds": None if heartbeat_age is None else round(heartbeat_age),
+            # Informational: the outbox's e-mails and SMS (docs/operations.md, "Delivery").
+            "outbox": _outbox_metrics() if database else None,
         },
         status=status,
     )

@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from notifications.services import sms_send_direct
+        from notifications.services import message_write
 
-        # Password-reset codes for people without e-mail leave by the SMS adapter (accounts.hooks).
-        hooks.register(sms_send=sms_send_direct)
+        # Account messages (reset and activation links, reset codes by SMS) are outbox rows too.
+        hooks.register(message_send=message_write)

@@ -1,54 +1,108 @@
 """How a notification leaves the portal: e-mail through Django's mail backend, SMS through an adapter.
 
 The SMS provider is chosen by ``settings.SMS_BACKEND`` (a dotted path to a ``SmsBackend``): the
-console backend in development, the in-memory one in tests, a provider's adapter in production.
+console backend in development, the in-memory one in tests, ``HttpSmsBackend`` in production.
+
+Every function here talks to the network: notifications.delivery calls them outside any database
+transaction, with the body it has just completed (a secret derived again at send time).
 """
 
 from __future__ import annotations
 
-import logging
+import json
+import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.module_loading import import_string
 
 from notifications.models import Notification
 
-sms_logger = logging.getLogger("notifications.sms")
+
+class PermanentDeliveryError(Exception):
+    """The channel refused this message for good (an invalid number, a rejected request): the row is
+    failed at once instead of being tried again."""
 
 
-def send_email(notification: Notification) -> None:
+def email_address(notification: Notification) -> str:
     # The address is read at send time: a person who corrected it meanwhile gets the message there.
     # A person without an account: the address copied on the row.
     email = notification.recipient.email if notification.recipient else notification.contact_email
     if not email:
         raise ValueError("The recipient has no e-mail address any more.")
-    send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
+    return email
 
 
-def send_sms(notification: Notification) -> None:
+def send_email(notification: Notification, body: str, connection: BaseEmailBackend) -> None:
+    """Sends one e-mail on an open ``connection`` (one SMTP session serves a whole batch)."""
+    message = EmailMessage(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [email_address(notification)],
+                           connection=connection)
+    if message.send(fail_silently=False) != 1:
+        raise OSError("The mail backend did not accept the message.")
+
+
+def send_sms(notification: Notification, body: str) -> None:
     phone = notification.recipient.phone if notification.recipient else notification.contact_phone
     if not phone:
         raise ValueError("The recipient has no mobile phone number any more.")
-    get_sms_backend().send(phone, notification.body)
+    get_sms_backend().send(phone, body)
+
+
+# --- SMS length -----------------------------------------------------------------------------------
+
+#: The GSM 03.38 default alphabet: one septet each.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+#: Its extension table: an escape septet and the character, so two each.
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class SmsLength:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+
+
+def sms_length(text: str) -> SmsLength:
+    """How many SMS ``text`` takes: GSM-7 when every character is in the default alphabet or its
+    extension (which counts 2), 160 septets in one SMS or 153 per part of a longer one; otherwise
+    UCS-2, 70 characters alone or 67 per part (a character outside the BMP counts 2)."""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        units = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+        single, part, encoding = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part, encoding = 70, 67, "UCS-2"
+    segments = 1 if units <= single else -(-units // part)
+    return SmsLength(encoding=encoding, units=units, segments=segments)
 
 
 # --- SMS adapters -------------------------------------------------------------------------------
 
 class SmsBackend:
     """What a provider's adapter implements. Raise ``OSError`` (or a subclass) for a failure worth
-    retrying soon (network, provider unavailable); any other exception is retried by the sweep."""
+    retrying (network, provider unavailable), ``PermanentDeliveryError`` for a refusal that will
+    not change; any other exception is retried too, with the same backoff."""
 
     def send(self, phone: str, text: str) -> None:
         raise NotImplementedError
 
 
 class ConsoleSmsBackend(SmsBackend):
-    """Development default: the text goes to the ``notifications.sms`` logger."""
+    """Development default: the SMS is printed on standard output, like Django's console e-mail
+    backend (never to a logger: a text may hold a code)."""
 
     def send(self, phone: str, text: str) -> None:
-        sms_logger.info("SMS to …%s: %s", phone.replace(" ", "")[-4:], text)
+        length = sms_length(text)
+        sys.stdout.write(f"SMS to …{phone.replace(' ', '')[-4:]} ({length.encoding}, {length.segments} SMS):\n{text}\n")
+        sys.stdout.flush()
 
 
 @dataclass(frozen=True)
@@ -66,6 +120,44 @@ class LocmemSmsBackend(SmsBackend):
 
     def send(self, phone: str, text: str) -> None:
         outbox.append(SmsMessage(phone=phone, text=text))
+
+
+class ProviderUnavailable(OSError):
+    """The provider could not take the message now (network, timeout, HTTP 429 or 5xx): retried."""
+
+
+class HttpSmsBackend(SmsBackend):
+    """A provider's HTTP API: ``POST SMS_HTTP_URL`` with a JSON body ``{"to", "from", "text",
+    "encoding", "segments"}`` and ``Authorization: Bearer SMS_HTTP_TOKEN``; any 2xx is accepted.
+
+    429, 5xx, a timeout or a network error raise ``ProviderUnavailable`` (retried with backoff);
+    another 4xx raises ``PermanentDeliveryError`` (the row fails at once). Neither the text nor the
+    token is put in an error message: the row's ``last_error`` and the logs keep only the status."""
+
+    def __init__(self) -> None:
+        self.url = settings.SMS_HTTP_URL
+        self.token = settings.SMS_HTTP_TOKEN
+        self.sender = settings.SMS_SENDER
+        self.timeout = settings.SMS_HTTP_TIMEOUT
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError("HttpSmsBackend needs SMS_HTTP_URL (http or https).")
+
+    def send(self, phone: str, text: str) -> None:
+        length = sms_length(text)
+        payload = json.dumps({"to": phone.replace(" ", ""), "from": self.sender, "text": text,
+                              "encoding": length.encoding, "segments": length.segments}).encode()
+        request = urllib.request.Request(self.url, data=payload, method="POST", headers={  # noqa: S310 (checked scheme)
+            "Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (checked scheme)
+                response.read()
+        except urllib.error.HTTPError as error:
+            if error.code == 429 or error.code >= 500:
+                raise ProviderUnavailable(f"SMS provider answered HTTP {error.code}.") from None
+            raise PermanentDeliveryError(f"SMS provider refused the message: HTTP {error.code}.") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise ProviderUnavailable(f"SMS provider unreachable: {type(reason).__name__}.") from None
 
 
 def get_sms_backend() -> SmsBackend:

@@ -15,7 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.tokens import SECRET_PLACEHOLDER
 from territory.models import Prefecture, Site
+
+__all__ = ["SECRET_PLACEHOLDER", "Channel", "Notification", "Secret", "Status"]
 
 
 class Channel(models.TextChoices):
@@ -31,8 +34,21 @@ DISPATCHED_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS})
 
 class Status(models.TextChoices):
     PENDING = "pending", _("En attente")
+    # Claimed by a worker (``claimed_at``) that is talking to the channel now; back to pending (or
+    # failed) once it knows the answer, or taken again by the sweep once the lease has run out.
+    SENDING = "sending", _("En cours d'envoi")
     SENT = "sent", _("Envoyé")
     FAILED = "failed", _("Échec")
+
+
+class Secret(models.TextChoices):
+    """What a row's body holds in place of a secret (``SECRET_PLACEHOLDER``), derived again when
+    the message leaves (notifications.secrets): the secret is never stored, queued or logged."""
+
+    NONE = "", _("Aucun")
+    PASSWORD_RESET = "password_reset", _("Lien de nouveau mot de passe")
+    EMAIL_VERIFICATION = "email_verification", _("Lien d'activation du compte")
+    SMS_RESET_CODE = "sms_reset_code", _("Code de nouveau mot de passe par SMS")
 
 
 SUBJECT_MAX_LENGTH = 255
@@ -60,6 +76,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     read_at = models.DateTimeField(_("lu le"), null=True, blank=True)
+    # Delivery (notifications.delivery): the worker's claim (a lease: NOTIFICATION_LEASE), and when a
+    # failed attempt may be tried again (capped exponential backoff); empty: at once.
+    claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("prochain essai le"), null=True, blank=True)
+    secret = models.CharField(_("secret dérivé à l'envoi"), max_length=20, choices=Secret.choices, blank=True,
+                              default=Secret.NONE)
     # A letter's printing desk, decided when the row is written (notifications.letters.letter_route):
     # a PAN (letter_site, with its prefecture) or a prefecture alone; both empty when no desk is
     # known (no address): such a letter waits for the administrator. Empty on other channels.
@@ -93,6 +115,13 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at", "id"], name="notification_pending_idx"),
             models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox_idx"),
+            # The health page and the admin: sent in the last 24 hours.
+            models.Index(fields=["sent_at"], name="notification_sent_idx", condition=Q(status="sent")),
+            # The sweep: rows due again, and claims whose lease ran out.
+            models.Index(
+                fields=["status", "next_attempt_at", "id"], name="notification_due_idx",
+                condition=Q(status__in=["pending", "sending"]),
+            ),
             # The printing desks: pending letters per prefecture or site.
             models.Index(
                 fields=["letter_prefecture", "letter_site", "id"], name="notification_letter_desk_idx",

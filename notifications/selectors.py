@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import DISPATCHED_CHANNELS, Channel, Notification, Status
@@ -34,13 +36,47 @@ def notification_get_for_user(*, user: User, pk: int) -> Notification:
     return get_object_or_404(Notification, pk=pk, recipient=user, channel=Channel.INBOX)
 
 
-def notifications_due_for_retry(
-    *, created_before: datetime, max_attempts: int, after_id: int, limit: int,
-) -> list[int]:
-    """Ids of pending e-mails and SMS older than ``created_before``, by id after ``after_id``."""
-    return list(
-        Notification.objects.filter(
-            status=Status.PENDING, channel__in=sorted(DISPATCHED_CHANNELS),
-            created_at__lt=created_before, attempts__lt=max_attempts, id__gt=after_id,
-        ).order_by("id").values_list("id", flat=True)[:limit]
+def lease() -> timedelta:
+    """How long a worker's claim on a row holds (NOTIFICATION_LEASE_SECONDS): longer than a task may
+    run (CELERY_TASK_TIME_LIMIT), far shorter than the broker's visibility timeout."""
+    return timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+
+
+def due_filter(now: datetime) -> Q:
+    """E-mails and SMS a worker may claim now: pending and due, or sending with a lease that ran out."""
+    return Q(channel__in=sorted(DISPATCHED_CHANNELS)) & (
+        Q(status=Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        | Q(status=Status.SENDING, claimed_at__lt=now - lease())
     )
+
+
+def notifications_due_for_retry(*, now: datetime, created_before: datetime, after_id: int, limit: int) -> list[int]:
+    """Ids of the e-mails and SMS a worker should take now, by id after ``after_id``: pending and
+    due (a first attempt older than ``created_before``, whose task was lost, or a failed attempt
+    whose backoff has passed), or sending with a lease that ran out (a worker died)."""
+    first_attempt_lost = Q(status=Status.PENDING, next_attempt_at__isnull=True, created_at__lt=created_before)
+    retry_due = Q(status=Status.PENDING, next_attempt_at__lte=now)
+    return list(
+        Notification.objects.filter(due_filter(now))
+        .filter(first_attempt_lost | retry_due | Q(status=Status.SENDING), id__gt=after_id)
+        .order_by("id").values_list("id", flat=True)[:limit]
+    )
+
+
+def outbox_metrics(*, now: datetime | None = None) -> dict[str, object]:
+    """For the health page and the admin: e-mails and SMS due now, sent and failed in the last
+    24 hours, and the age in seconds of the oldest one waiting (None when none waits)."""
+    now = now or timezone.now()
+    since = now - timedelta(hours=24)
+    dispatched = Notification.objects.filter(channel__in=sorted(DISPATCHED_CHANNELS))
+    counts = dispatched.aggregate(
+        due=Count("id", filter=due_filter(now)),
+        sending=Count("id", filter=Q(status=Status.SENDING)),
+        sent_24h=Count("id", filter=Q(status=Status.SENT, sent_at__gte=since)),
+        failed_24h=Count("id", filter=Q(status=Status.FAILED, created_at__gte=since)),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+        oldest_pending=Min("created_at", filter=Q(status__in=[Status.PENDING, Status.SENDING])),
+    )
+    oldest = counts.pop("oldest_pending")
+    counts["oldest_pending_seconds"] = None if oldest is None else max(0, int((now - oldest).total_seconds()))
+    return counts

@@ -1,13 +1,16 @@
 """Writes about notifications: queuing them in the outbox, sending them, reading them in the inbox.
 
-Other apps call ``notify()`` inside their own transaction; the e-mails and SMS leave from a worker
-after that transaction commits, so a rolled-back change never tells anybody anything.
+Every message of every app is a row of this outbox, written by ``notify()``, ``notify_contact()`` or
+``message_write()`` inside the transaction of the change it reports: a committed change always has
+its message (a process that dies right after the commit leaves the row for the sweep), and a
+rolled-back one tells nobody anything. The e-mails and SMS leave from a worker
+(notifications.delivery), queued after the commit by id.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +24,12 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 
 from accounts.models import User
+from accounts.services import audit_record
 from core.tasks import enqueue
-from notifications import channels
 from notifications.letters import LetterRoute, letter_route_for_contact, letter_route_for_user
 from notifications.models import (
     DISPATCHED_CHANNELS,
+    SECRET_PLACEHOLDER,
     SUBJECT_MAX_LENGTH,
     Channel,
     Notification,
@@ -144,7 +148,7 @@ def _dispatch(created: list[Notification]) -> None:
     for notification in created:
         if notification.channel in DISPATCHED_CHANNELS:
             # If a concurrent call won the race for this row, both queue it: harmless, since
-            # notification_send locks the row and skips it once sent.
+            # the delivery's claim takes the row once (notifications.delivery).
             enqueue("notifications.tasks.send_notification", notification.pk)
 
 
@@ -297,60 +301,48 @@ def _sms_text(subject: str, url: str) -> str:
     return f"{Truncator(subject).chars(room)} {url}"
 
 
-# --- Sending ------------------------------------------------------------------------------------
+# --- Account messages -------------------------------------------------------------------------
 
-def sms_send_direct(phone: str, text: str) -> None:
-    """Sends one SMS from a worker after commit, without an outbox row: for a secret code (an
-    account's password-reset code), which must not be stored in ``Notification.body``. Like the
-    account e-mails, it travels only in the task's message. Registered as the ``sms_send`` hook of
-    ``accounts`` (``notifications.apps``)."""
-    enqueue("notifications.tasks.deliver_sms", phone, text)
+def message_write(
+    *, recipient: User, channel: str, event: str, subject: str, body: str, derive: str = "",
+) -> Notification:
+    """Writes one e-mail or SMS the person asked for (an account message: a reset or activation
+    link, an SMS code, "you already have an account") to the outbox, in the caller's transaction,
+    outside ``notify``'s choice of channels. Registered as the ``message_send`` hook of accounts.
 
-
-_DISPATCH: dict[str, Callable[[Notification], None]] = {
-    Channel.EMAIL: channels.send_email,
-    Channel.SMS: channels.send_sms,
-}
-
-
-def notification_send(*, notification: Notification) -> Notification:
-    """Delivers one e-mail or SMS of the outbox, once.
-
-    A failure is counted on the row (``attempts``, ``last_error``); the row is ``failed`` after
-    ``NOTIFICATION_MAX_ATTEMPTS`` and pending until then, for the task's retries and the sweep.
-    A transient failure (``OSError``: network, SMTP, provider down) is raised again once recorded,
-    so that the task retries it with backoff; any other is only recorded and logged.
+    ``derive`` (a ``Secret``): ``body`` holds ``SECRET_PLACEHOLDER`` where the token or code goes,
+    derived again when the message leaves (notifications.secrets). Each call is its own message (a
+    second reset request is a second e-mail): its object is the request, a random id.
     """
-    # Not @transaction.atomic as a whole: the attempt must be committed before the error is raised.
-    error: Exception | None = None
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",)).select_related("recipient")
-            .get(pk=notification.pk)
-        )
-        # idempotency: a row already sent (or given up on, or not for a worker) is left alone.
-        if notification.status != Status.PENDING or notification.channel not in _DISPATCH:
-            return notification
-        notification.attempts += 1
-        try:
-            _DISPATCH[notification.channel](notification)
-        except Exception as exc:
-            error = exc
-            notification.last_error = Truncator(f"{type(exc).__name__}: {exc}").chars(1000)
-            if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-                notification.status = Status.FAILED
-            logger.warning(
-                "Notification %s (%s) failed, attempt %s: %s", notification.pk,
-                notification.channel, notification.attempts, notification.last_error,
-                exc_info=not isinstance(exc, OSError),
-            )
-        else:
-            notification.status = Status.SENT
-            notification.sent_at = timezone.now()
-        notification.save(update_fields=["status", "attempts", "last_error", "sent_at"])
-    if isinstance(error, OSError) and notification.status == Status.PENDING:
-        raise error
+    if channel not in DISPATCHED_CHANNELS:
+        raise ValueError(f"An account message goes by e-mail or SMS, not {channel!r}.")
+    if derive and SECRET_PLACEHOLDER not in body:
+        raise ValueError("A message with a secret must hold its placeholder.")
+    notification = Notification.objects.create(
+        recipient=recipient, event=event, object_type="accounts.request", object_id=uuid.uuid4().hex,
+        channel=channel, subject=Truncator(" ".join(subject.split())).chars(SUBJECT_MAX_LENGTH), body=body,
+        secret=derive,
+    )
+    enqueue("notifications.tasks.send_notification", notification.pk)
     return notification
+
+
+def notifications_retry(*, ids: list[int], by: User) -> int:
+    """An administrator sends failed e-mails and SMS again: each gets its attempts back and is
+    queued at once (a row that is not failed is left as it is). Returns how many were."""
+    with transaction.atomic():
+        retried = list(
+            Notification.objects.select_for_update().filter(pk__in=ids, status=Status.FAILED,
+                                                            channel__in=sorted(DISPATCHED_CHANNELS))
+            .values_list("id", flat=True)
+        )
+        Notification.objects.filter(pk__in=retried).update(
+            status=Status.PENDING, attempts=0, next_attempt_at=None, claimed_at=None)
+        for pk in retried:
+            audit_record(actor=by, action="notification.retried", obj=Notification(pk=pk))
+        if retried:
+            enqueue("notifications.tasks.send_notification_many", retried)
+    return len(retried)
 
 
 # --- Inbox --------------------------------------------------------------------------------------

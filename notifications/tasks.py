@@ -1,80 +1,64 @@
-"""Sending the outbox: one task per e-mail or SMS after commit, and a sweep for what was lost."""
+"""Sending the outbox: tasks take ids, claim their rows and deliver them (notifications.delivery).
+
+No task retries itself with a countdown: a failed attempt is written on its row
+(``next_attempt_at``, capped backoff) and the sweep, every minute, queues the rows that are due,
+and those whose worker died (the lease ran out). A message the broker redelivers, or a row queued
+twice, is harmless: the claim skips a row already sent, failed or held by another worker.
+"""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
-from notifications.channels import get_sms_backend
-from notifications.models import Notification, Status
+from notifications import delivery
 from notifications.selectors import notifications_due_for_retry
-from notifications.services import notification_send
-
-logger = logging.getLogger(__name__)
 
 RETRY_BATCH_SIZE = 1000
+#: Ids per delivery task queued by the sweep: one SMTP session each.
+DELIVERY_BATCH_SIZE = 50
 #: A row younger than this is still in its first task's hands; the sweep leaves it alone.
 RETRY_GRACE = timedelta(minutes=2)
 
+# reject_on_worker_lost=False (docs/operations.md, "Delivery"): with acks_late, a message whose
+# worker process died is acknowledged, not redelivered; the row's lease and the sweep redeliver it,
+# and its attempts (counted at the claim) stop a message that kills its worker from looping.
+DELIVERY_TASK_OPTIONS = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost": False}
 
-# Transient failures (OSError: network, SMTP, provider down) are retried here with backoff, a few
-# minutes at most; the attempt count on the row (NOTIFICATION_MAX_ATTEMPTS) bounds them, since
-# notification_send stops raising once the row is failed. max_retries is only a backstop.
-@shared_task(
-    ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=300,
-    retry_jitter=True, max_retries=10,
-)
+
+@shared_task(**DELIVERY_TASK_OPTIONS)
 def send_notification(notification_id: int) -> None:
-    _send_one(notification_id)
+    # idempotency: the claim takes only a due row nobody holds; sent or failed rows are skipped.
+    delivery.deliver([notification_id])
 
 
-def _send_one(notification_id: int) -> None:
-    notification = Notification.objects.filter(pk=notification_id).first()
-    # idempotency: a deleted, sent or failed row needs nothing more.
-    if notification is None or notification.status != Status.PENDING:
-        return
-    notification_send(notification=notification)
-
-
-@shared_task(ignore_result=True)
+@shared_task(**DELIVERY_TASK_OPTIONS)
 def send_notification_many(notification_ids: list[int]) -> None:
-    """``send_notification`` for the messages of a batch job, sent in one message
-    (``core.tasks.enqueue_held``): each sent in turn; one that fails is queued alone, with
-    ``send_notification``'s retries (and the sweep's, as for any pending row)."""
-    for notification_id in notification_ids:
-        try:
-            _send_one(notification_id)
-        except Exception:
-            logger.warning("send_notification_many: notification %s queued alone", notification_id, exc_info=True)
-            send_notification.delay(notification_id)
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def deliver_sms(phone: str, text: str) -> None:
-    """A transport task, like ``accounts.tasks.deliver_email``: the text (a one-time code) exists
-    only in this message, never in the outbox or a log line of ours."""
-    # idempotency: none to check (no row); a duplicate delivery sends the same code twice, harmless.
-    get_sms_backend().send(phone, text)
+    """Delivers a batch of rows on one claim and one SMTP session: the sweep's tasks, the admin's
+    retry, and a batch job's messages (``core.tasks.enqueue_held`` sends ``notify``'s ids here in
+    one message). A row that fails waits for its backoff and the sweep, as any other."""
+    # idempotency: as send_notification, row by row.
+    delivery.deliver(notification_ids)
 
 
 @shared_task(ignore_result=True)
 def retry_pending_notifications() -> int:
-    """Re-queues the e-mails and SMS still pending (a lost task, a crashed worker, a failure)."""
-    # idempotency: queuing a row twice is harmless, send_notification skips it once sent.
-    created_before = timezone.now() - RETRY_GRACE
+    """Queues the e-mails and SMS that are due: a failed attempt whose backoff has passed, a row
+    whose first task was lost, a claim whose worker died (lease run out)."""
+    # idempotency: queuing a row twice is harmless, the claim sends it once.
+    now = timezone.now()
     queued, after_id = 0, 0
     while True:
         ids = notifications_due_for_retry(
-            created_before=created_before, max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
-            after_id=after_id, limit=RETRY_BATCH_SIZE,
+            now=now, created_before=now - RETRY_GRACE, after_id=after_id, limit=RETRY_BATCH_SIZE,
         )
-        for pk in ids:
-            send_notification.delay(pk)
+        for start in range(0, len(ids), DELIVERY_BATCH_SIZE):
+            send_notification_many.delay(ids[start:start + DELIVERY_BATCH_SIZE])
         queued += len(ids)
         if len(ids) < RETRY_BATCH_SIZE:
             return queued
         after_id = ids[-1]
+
+

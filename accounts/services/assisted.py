@@ -40,6 +40,7 @@ from accounts.models import (
 )
 from accounts.permissions import may_create_person_accounts
 from accounts.services.people import audit_record, user_send_verification_email
+from accounts.tokens import SECRET_PLACEHOLDER
 from territory.models import Department
 
 ACTIVATION_CODE_LENGTH = 10  # "ABCDE-23456": 31 ** 10 = 8e14 codes, and a few tries each
@@ -314,6 +315,10 @@ def one_time_code_redeem(*, login_id: str, code: str, password: str, purpose: st
     return Redeemed.DONE
 
 
+#: An account message (the outbox's ``message_send``), not a ``notify`` event: no template of its own.
+SMS_RESET_CODE_EVENT = "account.sms_reset_code"
+
+
 @transaction.atomic
 def password_reset_sms_start(*, login_id: str) -> bool:
     """Sends a password-reset code by SMS to the person named by ``login_id``, when the account has
@@ -322,14 +327,15 @@ def password_reset_sms_start(*, login_id: str) -> bool:
     user = User.objects.filter(login_id=login_id_normalize(login_id), is_active=True).first()
     if user is None or user.email or not user.phone or user.is_staff or user.memberships.exists():
         return False
-    code = one_time_code_issue(user=user, purpose=OneTimeCode.Purpose.SMS_RESET, by=None,
-                               lifetime=timedelta(minutes=settings.ACCOUNT_SMS_CODE_MINUTES))
+    # The code is issued when the SMS leaves (notifications.secrets, in place of the placeholder):
+    # only its hash is kept, so it can be neither stored in the outbox nor queued.
     audit_record(actor=None, action="account.sms_code_sent", obj=user)
     with translation.override(user.preferred_language):
         text = _("%(portal)s : votre code pour choisir un nouveau mot de passe est %(code)s. Il expire "
                  "dans %(minutes)s minutes. Ne le donnez à personne.") % {
-            "portal": settings.PORTAL_NAME, "code": code, "minutes": settings.ACCOUNT_SMS_CODE_MINUTES}
-    hooks.call("sms_send", user.phone, text)
+            "portal": settings.PORTAL_NAME, "code": SECRET_PLACEHOLDER, "minutes": settings.ACCOUNT_SMS_CODE_MINUTES}
+    hooks.call("message_send", recipient=user, channel="sms", event=SMS_RESET_CODE_EVENT, subject=text[:80],
+               body=text, derive="sms_reset_code")
     return True
 
 

@@ -21,6 +21,7 @@ from django_otp.models import ThrottlingMixin
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import hooks
 from accounts.models import (
     NATIONAL_ROLES,
     PREFECTURE_ROLES,
@@ -31,8 +32,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import may_unblock_second_factor
-from accounts.tokens import email_verification_token
-from core.tasks import enqueue
+from accounts.tokens import SECRET_PLACEHOLDER, email_verification_token
 from territory.models import Prefecture, Site
 
 TOTP_DEVICE_NAME = "totp"
@@ -51,9 +51,13 @@ def audit_record(
 
 # --- E-mail -------------------------------------------------------------------------------------
 
-def account_email_send(*, user: User, template: str, context: dict[str, Any]) -> None:
-    """Render an account e-mail in the person's language and send it from a worker after commit.
+def account_email_send(*, user: User, template: str, context: dict[str, Any], derive: str = "") -> None:
+    """Render an account e-mail in the person's language and write it to the outbox, in the
+    caller's transaction (the ``message_send`` hook: notifications.services.message_write).
 
+    ``derive`` names the token the body's link needs ("password_reset", "email_verification"):
+    the body is rendered with ``SECRET_PLACEHOLDER`` in its place and delivery puts a fresh token
+    there, so the token is never stored, queued or logged (notifications.secrets).
     A person without an address gets nothing (their messages go by SMS or letter: notifications)."""
     if not user.email:
         return
@@ -61,13 +65,14 @@ def account_email_send(*, user: User, template: str, context: dict[str, Any]) ->
         context = {"user": user, "site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"accounts/email/{template}.txt", context)
-    enqueue("accounts.tasks.deliver_email", user.email, subject, body)
+    hooks.call("message_send", recipient=user, channel="email", event=f"account.{template}", subject=subject,
+               body=body, derive=derive)
 
 
 def _verification_url(user: User) -> str:
+    """The activation link, its token left for delivery to fill in (``SECRET_PLACEHOLDER``)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = email_verification_token.make_token(user)
-    return settings.SITE_URL + reverse("accounts:verify_email", args=[uid, token])
+    return settings.SITE_URL + reverse("accounts:verify_email", args=[uid, SECRET_PLACEHOLDER])
 
 
 # --- Applicants ---------------------------------------------------------------------------------
@@ -101,7 +106,8 @@ def user_sign_up(
 def user_send_verification_email(*, user: User) -> None:
     if user.email_verified or not user.email:
         return
-    account_email_send(user=user, template="verify_email", context={"verify_url": _verification_url(user)})
+    account_email_send(user=user, template="verify_email", context={"verify_url": _verification_url(user)},
+                       derive="email_verification")
 
 
 @transaction.atomic

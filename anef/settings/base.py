@@ -282,10 +282,24 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ANEF <ne-pas-repondr
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Notifications ----------------------------------------------------------------------------
-# SMS adapter (a dotted path to a notifications.channels.SmsBackend); the console one logs the text.
+# SMS adapter (a dotted path to a notifications.channels.SmsBackend): the console one prints the text
+# (development); notifications.channels.HttpSmsBackend in production, with SMS_HTTP_* below.
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.channels.ConsoleSmsBackend")
 # Tries to deliver one e-mail or SMS before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Delivery (docs/operations.md, "Delivery"): a failed attempt waits 1, 2, 4, 8… minutes, at most
+# an hour; a worker's claim on a row lasts 10 minutes (more than CELERY_TASK_TIME_LIMIT, far less
+# than the broker's visibility timeout), after which the sweep queues the row again.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=600)
+# The HTTP SMS provider (notifications.channels.HttpSmsBackend, with SMS_BACKEND naming it).
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="ANEF")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# Seconds an SMTP connection may wait (Django's default is none: a hung server holds a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Letters per printed batch (one page each): a desk prints the rest in the next batch.
 LETTER_BATCH_MAX_LETTERS = env.int("LETTER_BATCH_MAX_LETTERS", default=300)
 
@@ -302,6 +316,9 @@ SUBSTITUTION_INVITATION_HORIZON_DAYS = env.int("SUBSTITUTION_INVITATION_HORIZON_
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A message taken but not acknowledged (acks_late) goes back to the queue after this many
+    # seconds: every task ends long before (CELERY_TASK_TIME_LIMIT), no task is sent with an ETA or a
+    # countdown, and the outbox's lease (NOTIFICATION_LEASE_SECONDS) is a sixth of it.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -313,6 +330,10 @@ else:
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
+# A task's message is acknowledged when it ends, a worker takes one message at a time, and a
+# message whose worker process died is queued again: every task is safe to re-run. The outbox's
+# delivery tasks choose otherwise (reject_on_worker_lost=False, notifications.tasks): their rows'
+# lease does it, with a bound on attempts (docs/operations.md, "Delivery").
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

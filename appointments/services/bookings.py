@@ -86,13 +86,15 @@ def booking_create(
         with transaction.atomic():
             booking = booking_record(person=person, slot=slot, by=by, kind=kind, subject=subject,
                                     movable_until=movable_until, now=now)
+            # The confirmation is an outbox row of this same transaction: a process that dies right
+            # after the commit cannot lose it (the sweep sends it).
+            booking_notify(booking_id=booking.pk, event="appointment.booked")
     except IntegrityError:
         raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif. Vous pouvez le déplacer ou "
                               "l'annuler.")) from None
     except SlotTaken as refusal:
         refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
         raise
-    transaction.on_commit(lambda: booking_notify(booking_id=booking.pk, event="appointment.booked"))
     return booking
 
 
@@ -178,7 +180,7 @@ def _subject_label(booking: Booking) -> str:
 
 def booking_notify(*, booking_id: int, event: str) -> None:
     """Tells the person about their booking (``event``: "appointment.booked", ".changed",
-    ".cancelled"); called after the booking's transaction has committed."""
+    ".cancelled"): outbox rows written in the booking's own transaction (call it inside it)."""
     from notifications.services import notify
 
     booking = Booking.objects.select_related("slot__desk__site", "motive", "person").get(pk=booking_id)
@@ -194,7 +196,8 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             raise BookingError(_("Ce rendez-vous est passé."))
         booking_release(booking=booking, by=by)
         _revoke_letters(booking, by)
-    transaction.on_commit(lambda: _after_cancel(booking.pk, booking.slot_id))
+        booking_notify(booking_id=booking.pk, event="appointment.cancelled")
+        enqueue("appointments.tasks.offer_freed_seat_task", booking.slot_id)
     return booking
 
 
@@ -220,12 +223,6 @@ def booking_release(*, booking: Booking, by: User) -> None:
                  data=behalf)
 
 
-def _after_cancel(booking_id: int, slot_id: int) -> None:
-    # Runs after commit, outside any transaction: enqueue sends the task at once.
-    booking_notify(booking_id=booking_id, event="appointment.cancelled")
-    enqueue("appointments.tasks.offer_freed_seat_task", slot_id)
-
-
 def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
     """Moves a booking to another slot of the same motive, atomically: if the new slot is taken,
     the old booking is kept as it was."""
@@ -248,12 +245,12 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
             new = booking_record(person=old.person, slot=slot, by=by, kind=old.kind,
                                  subject=Subject(old.subject_type, old.subject_id) if old.subject_id else None,
                                  movable_until=old.movable_until, now=now, rescheduled_from=old)
+            booking_notify(booking_id=new.pk, event="appointment.changed")
     except IntegrityError:
         raise AlreadyBooked(_("Un autre rendez-vous pour ce motif existe déjà.")) from None
     except SlotTaken as refusal:
         refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
         raise
-    transaction.on_commit(lambda: booking_notify(booking_id=new.pk, event="appointment.changed"))
     enqueue("appointments.tasks.offer_freed_seat_task", old.slot_id)
     return new
 

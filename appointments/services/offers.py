@@ -64,7 +64,7 @@ def offer_freed_seat(*, slot: Slot, now: datetime | None = None) -> SlotOffer | 
         offer = SlotOffer.objects.create(entry=entry, slot=slot,
                                          expires_at=now + timedelta(hours=settings.SLOT_OFFER_HOURS))
         WaitlistEntry.objects.filter(pk=entry.pk).update(offers_made=F("offers_made") + 1)
-    transaction.on_commit(lambda: _notify_offer(offer.pk))
+        _notify_offer(offer.pk)  # an outbox row of this transaction
     return offer
 
 
@@ -101,12 +101,11 @@ def offer_accept(*, offer: SlotOffer, person: User, by: User | None = None) -> B
             offer.status = SlotOffer.Status.ACCEPTED
             offer.save(update_fields=["status"])
             WaitlistEntry.objects.filter(pk=entry.pk).update(is_active=False)
+            # As for a reschedule: the person is told the new time (an outbox row of this
+            # transaction), and the seat they left goes to the next one waiting.
+            booking_notify(booking_id=booking.pk, event="appointment.changed" if previous else "appointment.booked")
     except IntegrityError:
         raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif.")) from None
-    # As for a reschedule: the person is told the new time, and the seat they left goes to the next
-    # one waiting.
-    event = "appointment.changed" if previous else "appointment.booked"
-    transaction.on_commit(lambda: booking_notify(booking_id=booking.pk, event=event))
     if previous is not None:
         enqueue("appointments.tasks.offer_freed_seat_task", previous.slot_id)
     return booking

@@ -43,7 +43,7 @@ def test_held_tasks_leave_when_the_block_ends_in_one_message_per_task_that_has_a
 ):
     sent = []
     for name in ("documents.tasks.render_document_many", "notifications.tasks.send_notification_many",
-                 "notifications.tasks.deliver_sms"):
+                 "appointments.tasks.offer_freed_seat_task"):
         monkeypatch.setattr(task_by_name(name), "delay", lambda *args, name=name: sent.append((name, args)))
 
     with enqueue_held():
@@ -52,7 +52,7 @@ def test_held_tasks_leave_when_the_block_ends_in_one_message_per_task_that_has_a
                 enqueue("documents.tasks.render_document", 1)
                 enqueue("notifications.tasks.send_notification", 7)
                 enqueue("documents.tasks.render_document", 2)
-                enqueue("notifications.tasks.deliver_sms", "+33600000000", "code")  # no list sibling
+                enqueue("appointments.tasks.offer_freed_seat_task", 5)  # no list sibling
         with django_capture_on_commit_callbacks(execute=True):
             try:
                 with transaction.atomic():
@@ -60,7 +60,7 @@ def test_held_tasks_leave_when_the_block_ends_in_one_message_per_task_that_has_a
                     raise RuntimeError
             except RuntimeError:
                 pass
-        assert sent == [("notifications.tasks.deliver_sms", ("+33600000000", "code"))]  # at commit, as usual
+        assert sent == [("appointments.tasks.offer_freed_seat_task", (5,))]  # at commit, as usual
 
     assert sent[1:] == [("documents.tasks.render_document_many", ([1, 2],)),
                         ("notifications.tasks.send_notification_many", ([7],))]

@@ -1,12 +1,11 @@
-"""A batch job's messages leave in one task (``send_notification_many``): each is sent, and one
-that fails is queued alone with ``send_notification``'s retries."""
+"""A batch job's messages leave in one task (``send_notification_many``): each is sent on one SMTP
+session, and one that fails waits for its backoff and the sweep (no task of its own, no countdown)."""
 
 import pytest
 from django.core import mail
 
 from accounts.models import AuditEvent
 from notifications import channels
-from notifications import services as notification_services
 from notifications.models import Channel, Notification, Status
 from notifications.tasks import send_notification, send_notification_many
 from tests.factories import UserFactory
@@ -21,16 +20,16 @@ def _pending_email(person) -> Notification:
         channel=Channel.EMAIL, subject="Votre dossier a évolué", body="Connectez-vous à votre espace.")
 
 
-def test_each_message_is_sent_and_one_that_fails_is_queued_alone(monkeypatch):
+def test_each_message_is_sent_and_one_that_fails_waits_for_its_backoff(monkeypatch):
     first, failing, last = (_pending_email(UserFactory()) for _ in range(3))
     real = channels.send_email
 
-    def send_email(notification):
+    def send_email(notification, body, connection):
         if notification.pk == failing.pk:
             raise OSError("SMTP down")
-        real(notification)
+        real(notification, body, connection)
 
-    monkeypatch.setitem(notification_services._DISPATCH, Channel.EMAIL, send_email)
+    monkeypatch.setattr(channels, "send_email", send_email)
     queued = []
     monkeypatch.setattr(send_notification, "delay", queued.append)
 
@@ -39,6 +38,7 @@ def test_each_message_is_sent_and_one_that_fails_is_queued_alone(monkeypatch):
     for row in (first, failing, last):
         row.refresh_from_db()
     assert (first.status, last.status) == (Status.SENT, Status.SENT)
-    assert failing.status == Status.PENDING and failing.attempts == 1
-    assert queued == [failing.pk]
+    assert failing.status == Status.PENDING and failing.attempts == 1 and failing.next_attempt_at is not None
+    assert failing.last_error == "OSError: SMTP down"
+    assert queued == []  # the sweep takes it once its backoff has passed
     assert len(mail.outbox) == 2
