@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from applications.models import Dossier, Status
 from applications.workflow import OPEN_STATUSES
@@ -69,7 +70,7 @@ def priority_for(dossier: Dossier, today: date) -> tuple[int, date | None]:
     clock = clock_for(dossier, today)
     if clock.overdue:
         return PRIORITY_OVERDUE, dossier.legal_deadline
-    return PRIORITY_NORMAL, dossier.submitted_at.date() if dossier.submitted_at else None
+    return PRIORITY_NORMAL, timezone.localdate(dossier.submitted_at) if dossier.submitted_at else None
 
 
 def priority_expressions(today: date) -> dict:

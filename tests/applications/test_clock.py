@@ -1,7 +1,7 @@
 """The legal clock (90 days for a first title, 30 for a renewal, paused while complements are
 awaited) and the queue priority, with time moved by time-machine."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -108,6 +108,18 @@ def test_the_nightly_refresh_stores_the_same_priority_and_date_as_the_rule_for_o
     assert [stored(dossier)[0] for dossier in dossiers] == [0, 2, 2, 1, 2]
     assert stored(dossiers[0])[1] == today + timedelta(days=5)
     assert stored(dossiers[3])[1] == today - timedelta(days=3)
+
+
+def test_a_file_filed_after_midnight_in_paris_is_dated_by_its_paris_day():
+    # 23:30 UTC on 2 December is 00:30 in Paris on the 3rd: the queue and the rule say the 3rd.
+    filed_at = datetime(2026, 12, 2, 23, 30, tzinfo=UTC)
+    today = timezone.localdate(filed_at)
+    dossier = DossierFactory(status="submitted", submitted_at=filed_at, legal_deadline=today + timedelta(days=80))
+    Dossier.objects.update(priority=5, priority_date=None)
+
+    priorities_refresh(today=today)
+
+    assert priority_for(dossier, today)[1] == stored(dossier)[1] == filed_at.date() + timedelta(days=1)
 
 
 def test_refreshing_some_dossiers_leaves_the_others_as_they_were():

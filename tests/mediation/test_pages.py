@@ -1,7 +1,7 @@
 """The walk-in log's pages per role: mediators of the PAN act, supervisors and administrators read,
 everyone else is refused (403 for a page reserved to a role, 404 for a visit or a PAN out of reach)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -192,20 +192,22 @@ def test_an_applicant_and_an_anonymous_visitor_are_turned_away(client, mediator,
 
 def test_the_day_view_shows_the_visits_in_progress_first_with_durations(staff_client, mediator, pan,
                                                                           django_assert_max_num_queries):
-    now = timezone.now()
-    visit(by=mediator, site=pan, minutes=35, last_name="Ended", at=now - timedelta(minutes=50))
-    visit(by=mediator, site=pan, last_name="Ongoing", at=now - timedelta(minutes=10))
-    visit(by=mediator, site=pan, minutes=5, last_name="Yesterday", at=now - timedelta(days=1, hours=1))
+    # A past day at fixed hours: "50 minutes ago" is yesterday just after midnight.
+    day = timezone.localdate() - timedelta(days=2)
+    ten = timezone.make_aware(datetime.combine(day, time(10)))
+    visit(by=mediator, site=pan, minutes=35, last_name="Ended", at=ten)
+    visit(by=mediator, site=pan, last_name="Ongoing", at=ten + timedelta(minutes=40))
+    visit(by=mediator, site=pan, minutes=5, last_name="Yesterday", at=ten - timedelta(days=1))
     client = staff_client(mediator)
-    client.get(day_url(pan))  # warm the session
+    client.get(day_url(pan, day))  # warm the session
     with django_assert_max_num_queries(12):
-        body = client.get(day_url(pan)).content.decode()
+        body = client.get(day_url(pan, day)).content.decode()
     assert body.index("ONGOING") < body.index("ENDED") and "YESTERDAY" not in body
     assert "35 min" in body and "En cours" in body
     for n in range(10):
-        visit(by=mediator, site=pan, minutes=n + 1, last_name=f"More{n}")
+        visit(by=mediator, site=pan, minutes=n + 1, last_name=f"More{n}", at=ten + timedelta(minutes=n))
     with django_assert_max_num_queries(12):  # the same with 13 visits: no query per visit
-        assert "MORE9" in client.get(day_url(pan)).content.decode()
+        assert "MORE9" in client.get(day_url(pan, day)).content.decode()
 
 
 def test_the_date_picker_goes_to_that_day(staff_client, mediator, pan):
