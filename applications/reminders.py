@@ -19,10 +19,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from applications.rules import RENEWAL_WINDOW_CLOSES_DAYS, RENEWAL_WINDOW_OPENS_DAYS
+from applications.workflow import IN_PROGRESS_STATUSES, Status
 
 #: How many days late a missed milestone is still sent (downtime of the sweep or of the workers).
 CATCH_UP_DAYS = 7
+#: A request for the permit that stops its reminders once filed: a renewal, or a change of status
+#: (which also gives a new card; ``Procedure.Group`` values). Filed: in progress or card delivered.
+RENEWING_FAMILIES = ("renewal", "change")
+FILED_STATUSES = tuple(sorted(IN_PROGRESS_STATUSES | {Status.CARD_DELIVERED}))
+
+
+def renewal_filed(*, family: str, status: str) -> bool:
+    """Whether a request of this family and status, for a permit, stops the permit's reminders."""
+    return family in RENEWING_FAMILIES and status in FILED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,8 @@ class Milestone:
     event: str
     #: ``templates/notifications/<template>.txt`` and ``<template>_subject.txt``.
     template: str
+    #: What the applicant's space says of it ("Prochain rappel : le … (<label>)").
+    label: Promise
 
     def day(self, valid_until: date) -> date:
         return valid_until - timedelta(days=self.days_before)
@@ -42,11 +57,15 @@ class Milestone:
 #: In order. The last one (late notice) applies from the day after the window closes until the
 #: permit's last day; each other one until the day before the next one.
 SCHEDULE: tuple[Milestone, ...] = (
-    Milestone("j120", RENEWAL_WINDOW_OPENS_DAYS, "permit.renewal_window_opens", "permit_reminder_j120"),
-    Milestone("j90", 90, "permit.renewal_reminder_j90", "permit_reminder_j90"),
-    Milestone("j70", 70, "permit.renewal_last_days", "permit_reminder_j70"),
-    Milestone("j60", RENEWAL_WINDOW_CLOSES_DAYS, "permit.renewal_window_closes", "permit_reminder_j60"),
-    Milestone("late", RENEWAL_WINDOW_CLOSES_DAYS - 1, "permit.renewal_late", "permit_reminder_late"),
+    Milestone("j120", RENEWAL_WINDOW_OPENS_DAYS, "permit.renewal_window_opens", "permit_reminder_j120",
+              _("ouverture de la période de renouvellement")),
+    Milestone("j90", 90, "permit.renewal_reminder_j90", "permit_reminder_j90",
+              _("rappel de la période de renouvellement")),
+    Milestone("j70", 70, "permit.renewal_last_days", "permit_reminder_j70", _("derniers jours pour renouveler")),
+    Milestone("j60", RENEWAL_WINDOW_CLOSES_DAYS, "permit.renewal_window_closes", "permit_reminder_j60",
+              _("dernier jour de la période de renouvellement")),
+    Milestone("late", RENEWAL_WINDOW_CLOSES_DAYS - 1, "permit.renewal_late", "permit_reminder_late",
+              _("renouvellement en retard : taxe supplémentaire")),
 )
 BY_KEY = {m.key: m for m in SCHEDULE}
 EVENTS = tuple(m.event for m in SCHEDULE)

@@ -189,7 +189,7 @@ def floor(today: date) -> int:
         cursor.execute(FLOOR_SQL, {
             "events": [r.milestone.event for r in ranges], "keys": [r.milestone.key for r in ranges],
             "firsts": [r.first for r in ranges], "lasts": [r.last for r in ranges],
-            "families": list(RENEWING_FAMILIES), "statuses": FILED_STATUSES,
+            "families": list(RENEWING_FAMILIES), "statuses": list(FILED_STATUSES),
         })
         return cursor.rowcount
 

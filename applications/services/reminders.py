@@ -35,10 +35,17 @@ from django.utils import formats, timezone, translation
 from django.utils.text import Truncator
 
 from accounts.models import User
-from applications.models import Dossier, Permit, Procedure, RenewalReminder
-from applications.reminders import CATCH_UP_DAYS, EVENTS, DueRange, Milestone, due_ranges
+from applications.models import Dossier, Permit, RenewalReminder
+from applications.reminders import (
+    CATCH_UP_DAYS,
+    EVENTS,
+    FILED_STATUSES,
+    RENEWING_FAMILIES,
+    DueRange,
+    Milestone,
+    due_ranges,
+)
 from applications.rules import renewal_window
-from applications.workflow import IN_PROGRESS_STATUSES, Status
 from core.tasks import enqueue
 from notifications.letters import letter_route_for_user
 from notifications.models import DISPATCHED_CHANNELS, SUBJECT_MAX_LENGTH, Channel, Notification
@@ -48,9 +55,6 @@ from notifications.services import SMS_MAX_LENGTH, channels_for
 BATCH_SIZE = 2000
 #: Ids per fan-out task (applications.tasks.deliver_renewal_reminders).
 DELIVERY_CHUNK = 500
-#: A renewal (or a change of status, which also gives a new card) that stops the reminders.
-RENEWING_FAMILIES = (Procedure.Group.RENEWAL, Procedure.Group.CHANGE)
-FILED_STATUSES = sorted(IN_PROGRESS_STATUSES | {Status.CARD_DELIVERED})
 PERMIT_OBJECT_TYPE = Permit._meta.label_lower
 
 # Placeholders put in the rendered templates, replaced per person (no template syntax can make them).
@@ -64,7 +68,7 @@ _HOLDER_FIELDS = ("holder_id", "holder__email", "holder__phone", "holder__first_
 def renewal_filed() -> Exists:
     """Whether the permit (``OuterRef("pk")``) has a renewal filed: the reminders stop."""
     return Exists(Dossier.objects.filter(renewed_permit=OuterRef("pk"), family__in=RENEWING_FAMILIES,
-                                         status__in=FILED_STATUSES))
+                                         status__in=list(FILED_STATUSES)))
 
 
 def due_permits(*, due: DueRange) -> Any:
