@@ -6,6 +6,7 @@ applications/clock.py. The daily sweeps of the dossiers, run by Celery beat (ane
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -86,7 +87,7 @@ def send_renewal_reminders() -> int:
     """Writes the renewal reminders due today (Europe/Paris) in the outbox; returns how many."""
     # idempotency: one RenewalReminder per (permit, milestone), claimed in the transaction that
     # writes the outbox rows; a permit already reminded of a milestone is not read again.
-    return renewal_reminders_sweep(today=timezone.localdate())
+    return renewal_reminders_sweep(today=timezone.localdate(), batch_size=settings.RENEWAL_REMINDER_BATCH_SIZE)
 
 
 @shared_task(ignore_result=True)

@@ -46,7 +46,7 @@ from applications.reminders import (
     due_ranges,
 )
 from applications.rules import renewal_window
-from core.tasks import enqueue
+from core.tasks import task_by_name
 from notifications.letters import LetterRoute, letter_route_for_user
 from notifications.models import DISPATCHED_CHANNELS, SUBJECT_MAX_LENGTH, Channel, Notification
 from notifications.models import Status as NotificationStatus
@@ -243,8 +243,18 @@ class _Renderer:
 
 
 def _queue_delivery(ids: list[int]) -> None:
+    """Queues the delivery of ``ids`` in chunks once the transaction commits, as ``enqueue`` does,
+    but robustly: a broker away (Redis restarting) must not fail the sweep after its batch is
+    committed; the rows stay pending and the next run (or the outbox's retry sweep) queues them."""
+    task = task_by_name("applications.tasks.deliver_renewal_reminders")
     for start in range(0, len(ids), DELIVERY_CHUNK):
-        enqueue("applications.tasks.deliver_renewal_reminders", ids[start:start + DELIVERY_CHUNK])
+        chunk = ids[start:start + DELIVERY_CHUNK]
+
+        # A function, not a partial: a robust callback that fails is logged by its __qualname__.
+        def queue_chunk(chunk: list[int] = chunk) -> None:
+            task.delay(chunk)
+
+        transaction.on_commit(queue_chunk, robust=True)
 
 
 def reminders_requeue_pending(*, today: date, written_before: datetime) -> int:
