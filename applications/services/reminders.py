@@ -57,8 +57,8 @@ BATCH_SIZE = 2000
 DELIVERY_CHUNK = 500
 PERMIT_OBJECT_TYPE = Permit._meta.label_lower
 
-# Placeholders put in the rendered templates, replaced per person (no template syntax can make them).
-_NAME, _EXPIRY, _CLOSES = "\x00name\x00", "\x00expiry\x00", "\x00closes\x00"
+# Placeholders put in the rendered templates, replaced per person (not characters a text uses).
+_NAME, _EXPIRY, _CLOSES = "\u27e6name\u27e7", "\u27e6expiry\u27e7", "\u27e6closes\u27e7"
 
 _HOLDER_FIELDS = ("holder_id", "holder__email", "holder__phone", "holder__first_name", "holder__login_id",
                   "holder__notify_by_email", "holder__notify_by_sms", "holder__notify_by_post",
@@ -150,7 +150,14 @@ def _outbox_rows(milestone: Milestone, row: dict, renderer: _Renderer) -> list[d
     subject, body, sms = renderer.render(language, milestone)
     expiry = renderer.date(language, row["valid_until"])
     closes = renderer.date(language, renewal_window(row["valid_until"]).closes)
-    body = body.replace(_NAME, holder.get_short_name()).replace(_EXPIRY, expiry).replace(_CLOSES, closes)
+
+    def personal(text: str) -> str:
+        if "\u27e6" not in text:
+            return text
+        return text.replace(_NAME, holder.get_short_name()).replace(_EXPIRY, expiry).replace(_CLOSES, closes)
+
+    # The subjects name no one today; a translation that adds a date there still gets it filled in.
+    subject, body, sms = personal(subject), personal(body), personal(sms)
     now = timezone.now()
     result = []
     for channel in channels_for(holder):

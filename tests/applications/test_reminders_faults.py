@@ -74,11 +74,13 @@ class Worker:
 
 
 @pytest.fixture
-def app_on(request):
-    """Points the test's Celery app at a broker and a queue of this test (tasks really sent)."""
+def app_on():
+    """Points the test's Celery app at a broker (tasks really sent); returns a queue of the test's
+    own, which the worker consumes and tasks are sent to by name (``apply_async(queue=…)``): the
+    app's default queue is left alone, other tests' workers use it."""
     from anef.celery import app
 
-    saved = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url)
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
     queue = f"test-reminders-{uuid.uuid4().hex[:8]}"
 
     def fresh_connections() -> None:
@@ -88,13 +90,12 @@ def app_on(request):
 
     def configure(redis_url: str) -> str:
         app.conf.task_always_eager = False
-        app.conf.task_default_queue = queue
         app.conf.broker_url = redis_url
         fresh_connections()
         return queue
 
     yield configure
-    app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url = saved
+    app.conf.task_always_eager, app.conf.broker_url = saved
     fresh_connections()
 
 
@@ -130,10 +131,10 @@ def _wait(condition, what: str, timeout: float = TIMEOUT) -> None:
     raise AssertionError(f"Timed out waiting for {what}")
 
 
-def _send_sweep() -> None:
+def _send_sweep(queue: str) -> None:
     from applications.tasks import send_renewal_reminders
 
-    send_renewal_reminders.delay()
+    send_renewal_reminders.apply_async(queue=queue)
 
 
 def _all_delivered() -> bool:
@@ -164,14 +165,14 @@ def test_worker_killed_in_the_middle_of_a_sweep_then_restarted_delivers_each_rem
     worker = Worker(redis_url, queue, tmp_path / "worker.log")
     try:
         worker.start()
-        _send_sweep()
+        _send_sweep(queue)
         # Batches of 5 permits: kill once the first ones are committed, long before the last one.
         _wait(lambda: RenewalReminder.objects.count() >= 10, "the first batches of the sweep")
         worker.kill()
         claimed = RenewalReminder.objects.count()
         assert claimed < PERMITS, "the sweep ended before the kill: nothing was tested"
         worker.start()
-        _send_sweep()  # run again (tomorrow's beat, or an operator)
+        _send_sweep(queue)  # run again (tomorrow's beat, or an operator)
         _wait(_all_delivered, "every reminder delivered")
         time.sleep(1)  # a duplicate delivery, if any, would land now
     finally:
@@ -184,19 +185,16 @@ def test_worker_killed_in_the_middle_of_a_delivery_batch_then_restarted_delivers
     permits = _due_permits()
     redis_url = os.environ["REDIS_URL"]
     queue = app_on(redis_url)
-    from applications.services.reminders import renewal_reminders_sweep
-
-    # The sweep runs here; its deliveries wait in Redis for the worker.
-    assert renewal_reminders_sweep(today=timezone.localdate(), batch_size=50) == PERMITS
     worker = Worker(redis_url, queue, tmp_path / "worker.log")
     try:
         worker.start()
+        _send_sweep(queue)  # the sweep first (solo pool), then its deliveries, one task per e-mail
         _wait(lambda: _sink_counts()[0] >= 5, "the first e-mails")
         worker.kill()
         sent = _sink_counts()[0]
         assert sent < PERMITS, "the deliveries ended before the kill: nothing was tested"
         worker.start()
-        _send_sweep()  # run again: queues the reminders' e-mails still pending
+        _send_sweep(queue)  # run again: queues the reminders' e-mails still pending
         _wait(_all_delivered, "every reminder delivered")
         time.sleep(1)
     finally:
@@ -243,14 +241,14 @@ def test_redis_restarted_in_the_middle_of_a_run_the_run_completes_once_it_is_bac
     worker = Worker(redis_url, queue, tmp_path / "worker.log")
     try:
         worker.start()
-        _send_sweep()
+        _send_sweep(queue)
         _wait(lambda: RenewalReminder.objects.count() >= 10, "the first batches of the sweep")
         stop_redis()  # messages in Redis are lost with it (no persistence): the worst case
         time.sleep(2)
         start_redis()
         # The sweep goes on without the broker (its deliveries are queued robustly) and ends.
         _wait(lambda: RenewalReminder.objects.count() == PERMITS, "the sweep to end")
-        _send_sweep()  # run again once Redis is back: queues what is still pending
+        _send_sweep(queue)  # run again once Redis is back: queues what is still pending
         _wait(_all_delivered, "every reminder delivered")
         time.sleep(1)
     finally:
