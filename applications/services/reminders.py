@@ -11,7 +11,8 @@ already reminded of that milestone. Per batch, in one transaction:
    and gets none of them back: only the claimer writes the messages;
 2. one outbox row per claimed permit and channel (``channels_for``), bodies rendered once per
    language and milestone with the person's name and dates put in, written with one
-   ``bulk_create(ignore_conflicts=True)`` (the outbox's own unique key is the second guard);
+   ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` (the outbox's own unique key is the
+   second guard);
 3. after commit, the e-mails and SMS are handed to ``notifications.tasks.send_notification``
    through one fan-out task per chunk of ids.
 
