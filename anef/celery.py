@@ -46,6 +46,12 @@ app.conf.beat_schedule = {
         "task": "applications.tasks.issue_extension_certificates",
         "schedule": crontab(minute=30, hour=1),
     },
+    "applications-send-renewal-reminders": {
+        # Renewal reminders (J-120 to the late notice, applications/reminders.py): after the day
+        # has changed in Paris, at an hour when a message is welcome. A missed run is caught up.
+        "task": "applications.tasks.send_renewal_reminders",
+        "schedule": crontab(minute=0, hour=8),
+    },
     "appointments-generate-slots": {
         # Opens the slots of the coming SLOT_WEEKS_AHEAD weeks from the desks' rules. 02:00 is
         # skipped or doubled on the two DST nights: harmless, it is idempotent and works weeks ahead.

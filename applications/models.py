@@ -447,3 +447,28 @@ class QueueExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_by} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class RenewalReminder(models.Model):
+    """A renewal reminder written for a permit (applications/reminders.py): one per permit and
+    milestone, the claim the sweep takes before writing the outbox rows, in the same transaction."""
+
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="renewal_reminders",
+                               verbose_name=_("titre de séjour"))
+    milestone = models.CharField(_("étape"), max_length=8)
+    #: The milestone's day (``valid_until`` minus its days), and the Paris date it was written on:
+    #: later than ``due_on`` when the sweep caught up after a gap.
+    due_on = models.DateField(_("prévu le"))
+    written_on = models.DateField(_("écrit le"))
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel de renouvellement")
+        verbose_name_plural = _("rappels de renouvellement")
+        constraints = [
+            models.UniqueConstraint(fields=["permit", "milestone"],
+                                    name="renewal_reminder_one_per_permit_and_milestone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} → permit#{self.permit_id}"

@@ -23,6 +23,7 @@ from applications.models import (
     Procedure,
     Status,
 )
+from applications.reminders import next_reminder, renewal_filed
 from applications.rules import RenewalWindow, renewal_window
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
@@ -44,6 +45,8 @@ class PermitStatus:
     certificate: Any = None
     #: The booked collection of the new card ("card_ready" stage), if any.
     collection: Any = None
+    #: The next renewal reminder, (day, milestone) (applications/reminders.py), or None.
+    next_reminder: Any = None
 
     @property
     def expired(self) -> bool:
@@ -97,6 +100,9 @@ def permits_for_holder(
             permit=permit, days_left=(permit.valid_until - today).days, window=window,
             window_state=window.state(today), renewal=renewal, stage=stage, certificate=certificate,
             collection=collection,
+            next_reminder=None if permit.replaced_by_id else next_reminder(
+                valid_until=permit.valid_until, today=today,
+                renewal_filed=renewal is not None and renewal_filed(family=renewal.family, status=renewal.status)),
         ))
     return rows
 

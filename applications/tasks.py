@@ -6,6 +6,7 @@ applications/clock.py. The daily sweeps of the dossiers, run by Celery beat (ane
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -13,6 +14,8 @@ from applications.clock import priorities_refresh
 from applications.models import QueueExport
 from applications.services.certificates import extension_certificates_sweep
 from applications.services.exports import queue_export_fail, queue_export_write
+from applications.services.reminders import renewal_reminders_sweep
+from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 #: Retries of an export on what passes (storage or database unavailable).
@@ -68,3 +71,28 @@ def export_queue(self, export_id: int) -> None:
         logger.exception("Queue export %s failed", export_id)
         queue_export_fail(export=export)
         raise
+
+
+# Retried when the database is away; a retry (or a second run) writes only what is missing.
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+    soft_time_limit=1800,
+    time_limit=1860,
+)
+def send_renewal_reminders() -> int:
+    """Writes the renewal reminders due today (Europe/Paris) in the outbox; returns how many."""
+    # idempotency: one RenewalReminder per (permit, milestone), claimed in the transaction that
+    # writes the outbox rows; a permit already reminded of a milestone is not read again.
+    return renewal_reminders_sweep(today=timezone.localdate(), batch_size=settings.RENEWAL_REMINDER_BATCH_SIZE)
+
+
+@shared_task(ignore_result=True)
+def deliver_renewal_reminders(notification_ids: list[int]) -> None:
+    """Hands a chunk of the sweep's e-mails and SMS to the outbox's delivery task, one per row."""
+    # idempotency: send_notification skips a row already sent; queuing one twice is harmless.
+    for pk in notification_ids:
+        enqueue("notifications.tasks.send_notification", pk)

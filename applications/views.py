@@ -27,6 +27,8 @@ from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
 from core.http import uploaded_file_response
 from documents.selectors import documents_in_force_for_holder
+from notifications.models import Channel as NotificationChannel
+from notifications.services import channels_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -86,6 +88,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                                                 bookings=appointments),
         "certificates": certificates,
         "late_fee": settings.LATE_RENEWAL_FEE_EUR,
+        # The channels the reminders go by besides the inbox (notifications.channels_for), and
+        # whether the page is the person's own (a mediator acting for them changes their own profile).
+        "reminder_channels": [NotificationChannel(c).label for c in channels_for(applicant)
+                              if c != NotificationChannel.INBOX],
+        "own_space": applicant.pk == request.user.pk,
         "drafts": [d for d in dossiers if d.status == Status.DRAFT],
         "filed": filed,
     })

@@ -381,6 +381,8 @@ EXTENSION_CERTIFICATE_MONTHS = env.int("EXTENSION_CERTIFICATE_MONTHS", default=3
 # The extra fee of a renewal filed after the window of R.431-5, in euros (set by the finance law:
 # a change needs no release).
 LATE_RENEWAL_FEE_EUR = env.int("LATE_RENEWAL_FEE_EUR", default=180)
+#: Permits per batch (and transaction) of the renewal reminder sweep (applications/services/reminders.py).
+RENEWAL_REMINDER_BATCH_SIZE = env.int("RENEWAL_REMINDER_BATCH_SIZE", default=2000)
 # Appointments (DESIGN §7).
 SLOT_WEEKS_AHEAD = env.int("SLOT_WEEKS_AHEAD", default=8)
 BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=10)  # self-service attempts per 10 minutes
