@@ -14,6 +14,7 @@ import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -37,10 +38,19 @@ def email_address(notification: Notification) -> str:
     return email
 
 
+def message_id(notification: Notification) -> str:
+    """The e-mail's Message-ID, the same at every attempt: a worker that dies after the SMTP server
+    accepted a message but before the row says so sends it again once its lease runs out (at least
+    once at the SMTP boundary), and the copy carries the same identity, which mail systems use to
+    recognise a message they already hold (RFC 5322, 3.6.4)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "anef.invalid"
+    return f"<notification-{notification.pk}@{domain}>"
+
+
 def send_email(notification: Notification, body: str, connection: BaseEmailBackend) -> None:
     """Sends one e-mail on an open ``connection`` (one SMTP session serves a whole batch)."""
     message = EmailMessage(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [email_address(notification)],
-                           connection=connection)
+                           connection=connection, headers={"Message-ID": message_id(notification)})
     if message.send(fail_silently=False) != 1:
         raise OSError("The mail backend did not accept the message.")
 

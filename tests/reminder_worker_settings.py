@@ -13,3 +13,5 @@ RENEWAL_REMINDER_BATCH_SIZE = int(os.environ.get("RENEWAL_REMINDER_BATCH_SIZE", 
 # Reconnect fast after the broker comes back (the Redis restart test).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# A killed worker's claims come back after a few seconds, not ten minutes (the lease of production).
+NOTIFICATION_LEASE_SECONDS = 3

@@ -194,6 +194,22 @@ def test_a_dead_workers_claim_is_taken_back_once_its_lease_ran_out(settings):
     assert row.status == Status.SENT
 
 
+def test_an_email_sent_again_after_a_dead_worker_carries_the_same_message_id(settings):
+    # The worker died after the mail server accepted the message, before the row said "sent": the
+    # copy sent once the lease ran out is the same message to the recipient's mail system.
+    settings.NOTIFICATION_LEASE_SECONDS = 600
+    notify(recipient=UserFactory(), event="test.submitted", obj=_obj())
+    row = Notification.objects.get(channel=Channel.EMAIL)
+    delivery.send(delivery.claim([row.pk]))  # accepted, and the worker dies here
+    Notification.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - timedelta(seconds=601))
+    assert retry_pending_notifications() == 1
+
+    first, again = mail.outbox
+    expected = f"<notification-{row.pk}@anef.example>"
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"] == expected
+    assert Notification.objects.get(pk=row.pk).status == Status.SENT
+
+
 def test_sending_a_row_again_sends_nothing(mails):
     person = UserFactory()
     with mails():
