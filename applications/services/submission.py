@@ -178,8 +178,9 @@ def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError
 
 def _reference(dossier: Dossier, now) -> str:
     # Derived from the primary key: unique without a second query or a race; readable on the phone.
-    department = dossier.prefecture.department.code if dossier.prefecture is not None else "00"
-    return f"{now:%Y}-{department}-{dossier.pk:07d}"
+    # Every filed dossier has a prefecture: the online review asks for the department of residence
+    # (``dossier_submission_readiness``) and the paper desk names it.
+    return f"{now:%Y}-{dossier.prefecture.department.code}-{dossier.pk:07d}"  # type: ignore[union-attr]
 
 
 def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User, documents: list[str] | None = None):

@@ -86,6 +86,17 @@ def test_a_filed_dossier_is_searched_by_the_name_and_number_typed_in_the_form_no
     assert (dossier.search_name, dossier.search_foreigner_number) == (search_name("Diallo", "Amina"), "1234567890")
 
 
+def test_the_receipt_lists_the_pieces_of_this_dossier_only(mails):
+    filled_renewal(UserFactory())  # another person's draft, with the same pieces
+    user = UserFactory()
+    dossier = filled_renewal(user)
+    with mails():
+        dossier_submit(dossier=dossier, by=user, tax_stamp_number=STAMP, ephoto_code=EPHOTO)
+    receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
+    names = [r.document_type.name for r in dossier.procedure.requirements.order_by("position")]
+    assert sorted(receipt.context["documents"]) == sorted(names)
+
+
 def test_incomplete_dossier_lists_what_is_missing():
     user = UserFactory()
     dossier, _ = draft_start(applicant=user, procedure=procedure(RENEWAL))
