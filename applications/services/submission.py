@@ -136,7 +136,7 @@ def dossier_file(
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
                              data={"on_time": dossier.filed_on_time, **(event_data or {})},
                              on_behalf_of=on_behalf_of)
-    receipt = _issue_receipt(dossier=dossier, filed_at=filed_at, by=by, documents=receipt_documents)
+    receipt = _issue_receipt(dossier=dossier, filed_at=filed_at, documents=receipt_documents)
     event_record(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED, by=None,
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
@@ -183,7 +183,7 @@ def _reference(dossier: Dossier, now) -> str:
     return f"{now:%Y}-{dossier.prefecture.department.code}-{dossier.pk:07d}"  # type: ignore[union-attr]
 
 
-def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User, documents: list[str] | None = None):
+def _issue_receipt(*, dossier: Dossier, filed_at: datetime, documents: list[str] | None = None):
     from documents.services import document_issue
 
     applicant = dossier.applicant
