@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from applications import rules
 from applications.clock import initial_deadline
-from applications.models import Attachment, Channel, Dossier, DossierEvent, Status, search_name
+from applications.models import Attachment, Dossier, DossierEvent, Status, search_name
 from applications.selectors import (
     SubmissionReadiness,
     applicant_snapshot,
@@ -204,7 +204,7 @@ def _issue_receipt(*, dossier: Dossier, filed_at: datetime, documents: list[str]
         "applicant": applicant_facts,
         "documents": documents,
         "on_time": dossier.filed_on_time,
-        "channel": dossier.channel if dossier.channel in Channel.values else "online",
+        "channel": dossier.channel,
     }
     return document_issue(kind="filing_receipt", holder=applicant, subject=dossier,
                           template=RECEIPT_TEMPLATE, context=context, holder_as=applicant_facts)

@@ -71,6 +71,8 @@ def test_submission_files_the_dossier_and_issues_the_receipt_at_once(mails):
     receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
     assert receipt.holder == user and receipt.rendered_at is not None
     assert receipt.context["reference"] == dossier.reference
+    assert (receipt.context["channel"], receipt.context["on_time"]) == ("online", True)
+    assert DossierEvent.objects.get(dossier=dossier, kind="submitted").actor == user
     assert len(receipt.context["documents"]) == dossier.procedure.requirements.count()
     kinds = list(DossierEvent.objects.filter(dossier=dossier).values_list("kind", flat=True))
     assert kinds == ["created", "submitted", "receipt_issued"]

@@ -91,6 +91,7 @@ def test_the_timeline_says_who_filed_on_paper_for_whom_and_which_receipt_was_iss
     assert filed.data == {"on_time": None, "channel": "paper", "agent": str(agent),
                           "received_on": received.isoformat()}
     receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
-    assert receipt.context["documents"] == [piece.name]
+    assert (receipt.context["documents"], receipt.context["channel"], receipt.context["on_time"]) == (
+        [piece.name], "paper", None)
     issued = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED)
     assert issued.data == {"document": receipt.pk, "number": receipt.number}
