@@ -48,7 +48,7 @@ def dossier_submit_check(
         errors["tax_stamp_number"] = [
             ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))
         ]
-    elif procedure.fee_eur and _stamp_used(stamp, dossier):
+    elif procedure.fee_eur and _stamp_used(stamp):
         errors["tax_stamp_number"] = [tax_stamp_used_error()]
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
@@ -143,8 +143,9 @@ def dossier_file(
     return dossier
 
 
-def _stamp_used(stamp: str, dossier: Dossier) -> bool:
-    return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exclude(pk=dossier.pk).exists()
+def _stamp_used(stamp: str) -> bool:
+    # A draft holds no stamp (it is stored at filing), and the dossier being checked is a draft.
+    return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exists()
 
 
 def tax_stamp_used_error() -> ValidationError:
