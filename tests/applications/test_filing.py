@@ -7,7 +7,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.formats import date_format
 
+from applications import rules
 from applications.models import Attachment, Dossier, DossierEvent, Status, search_name
 from applications.services import (
     attachment_add,
@@ -118,7 +120,8 @@ def test_late_renewal_needs_explicit_consent_and_is_recorded_late(mails):
     dossier = filled_renewal(user, days_left=30)
     with pytest.raises(ValidationError) as error:
         dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
-    assert "accept_late" in error.value.message_dict
+    assert error.value.message_dict == {
+        "accept_late": ["Confirmez que vous avez compris les conséquences d'une demande tardive."]}
     with mails():
         dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO,
                                  accept_late=True)
@@ -142,7 +145,9 @@ def test_renewal_cannot_be_filed_before_the_window_opens():
     dossier = filled_renewal(user, days_left=200)
     with pytest.raises(ValidationError) as error:
         dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
-    assert "à partir du" in error.value.messages[0]
+    opens = rules.renewal_window(dossier.renewed_permit.valid_until).opens
+    assert error.value.message_dict == {
+        "__all__": [f"Vous pourrez demander le renouvellement à partir du {date_format(opens, 'DATE_FORMAT')}."]}
 
 
 def test_after_filing_the_applicant_adds_amends_answers_and_withdraws(mails):
