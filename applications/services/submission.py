@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from applications import rules
 from applications.clock import initial_deadline
-from applications.models import Attachment, Channel, Dossier, DossierEvent, Status, search_name
+from applications.models import Attachment, Dossier, DossierEvent, Status, search_name
 from applications.selectors import (
     SubmissionReadiness,
     applicant_snapshot,
@@ -48,7 +48,7 @@ def dossier_submit_check(
         errors["tax_stamp_number"] = [
             ValidationError(_("Le numéro de timbre fiscal électronique comporte 16 chiffres."))
         ]
-    elif procedure.fee_eur and _stamp_used(stamp, dossier):
+    elif procedure.fee_eur and _stamp_used(stamp):
         errors["tax_stamp_number"] = [tax_stamp_used_error()]
     photo = rules.normalise_ephoto(ephoto_code)
     if procedure.needs_photo and not rules.EPHOTO_RE.match(photo):
@@ -136,15 +136,16 @@ def dossier_file(
                              from_status=Status.DRAFT, to_status=Status.SUBMITTED,
                              data={"on_time": dossier.filed_on_time, **(event_data or {})},
                              on_behalf_of=on_behalf_of)
-    receipt = _issue_receipt(dossier=dossier, filed_at=filed_at, by=by, documents=receipt_documents)
+    receipt = _issue_receipt(dossier=dossier, filed_at=filed_at, documents=receipt_documents)
     event_record(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED, by=None,
                  data={"document": receipt.pk, "number": receipt.number})
     notify_applicant(dossier=dossier, event="dossier.submitted", about=submitted)
     return dossier
 
 
-def _stamp_used(stamp: str, dossier: Dossier) -> bool:
-    return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exclude(pk=dossier.pk).exists()
+def _stamp_used(stamp: str) -> bool:
+    # A draft holds no stamp (it is stored at filing), and the dossier being checked is a draft.
+    return Dossier.objects.filter(tax_stamp_number=stamp).exclude(status=Status.DRAFT).exists()
 
 
 def tax_stamp_used_error() -> ValidationError:
@@ -178,11 +179,12 @@ def _filing_conflict(error: IntegrityError, dossier: Dossier) -> ValidationError
 
 def _reference(dossier: Dossier, now) -> str:
     # Derived from the primary key: unique without a second query or a race; readable on the phone.
-    department = dossier.prefecture.department.code if dossier.prefecture is not None else "00"
-    return f"{now:%Y}-{department}-{dossier.pk:07d}"
+    # Every filed dossier has a prefecture: the online review asks for the department of residence
+    # (``dossier_submission_readiness``) and the paper desk names it.
+    return f"{now:%Y}-{dossier.prefecture.department.code}-{dossier.pk:07d}"  # type: ignore[union-attr]
 
 
-def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User, documents: list[str] | None = None):
+def _issue_receipt(*, dossier: Dossier, filed_at: datetime, documents: list[str] | None = None):
     from documents.services import document_issue
 
     applicant = dossier.applicant
@@ -203,7 +205,7 @@ def _issue_receipt(*, dossier: Dossier, filed_at: datetime, by: User, documents:
         "applicant": applicant_facts,
         "documents": documents,
         "on_time": dossier.filed_on_time,
-        "channel": dossier.channel if dossier.channel in Channel.values else "online",
+        "channel": dossier.channel,
     }
     return document_issue(kind="filing_receipt", holder=applicant, subject=dossier,
                           template=RECEIPT_TEMPLATE, context=context, holder_as=applicant_facts)

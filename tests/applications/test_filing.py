@@ -7,7 +7,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.formats import date_format
 
+from applications import rules
 from applications.models import Attachment, Dossier, DossierEvent, Status, search_name
 from applications.services import (
     attachment_add,
@@ -71,6 +73,8 @@ def test_submission_files_the_dossier_and_issues_the_receipt_at_once(mails):
     receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
     assert receipt.holder == user and receipt.rendered_at is not None
     assert receipt.context["reference"] == dossier.reference
+    assert (receipt.context["channel"], receipt.context["on_time"]) == ("online", True)
+    assert DossierEvent.objects.get(dossier=dossier, kind="submitted").actor == user
     assert len(receipt.context["documents"]) == dossier.procedure.requirements.count()
     kinds = list(DossierEvent.objects.filter(dossier=dossier).values_list("kind", flat=True))
     assert kinds == ["created", "submitted", "receipt_issued"]
@@ -84,6 +88,17 @@ def test_a_filed_dossier_is_searched_by_the_name_and_number_typed_in_the_form_no
         dossier_submit(dossier=dossier, by=user, tax_stamp_number=STAMP, ephoto_code=EPHOTO)
     dossier.refresh_from_db()
     assert (dossier.search_name, dossier.search_foreigner_number) == (search_name("Diallo", "Amina"), "1234567890")
+
+
+def test_the_receipt_lists_the_pieces_of_this_dossier_only(mails):
+    filled_renewal(UserFactory())  # another person's draft, with the same pieces
+    user = UserFactory()
+    dossier = filled_renewal(user)
+    with mails():
+        dossier_submit(dossier=dossier, by=user, tax_stamp_number=STAMP, ephoto_code=EPHOTO)
+    receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
+    names = [r.document_type.name for r in dossier.procedure.requirements.order_by("position")]
+    assert sorted(receipt.context["documents"]) == sorted(names)
 
 
 def test_incomplete_dossier_lists_what_is_missing():
@@ -105,7 +120,8 @@ def test_late_renewal_needs_explicit_consent_and_is_recorded_late(mails):
     dossier = filled_renewal(user, days_left=30)
     with pytest.raises(ValidationError) as error:
         dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
-    assert "accept_late" in error.value.message_dict
+    assert error.value.message_dict == {
+        "accept_late": ["Confirmez que vous avez compris les conséquences d'une demande tardive."]}
     with mails():
         dossier = dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO,
                                  accept_late=True)
@@ -129,7 +145,9 @@ def test_renewal_cannot_be_filed_before_the_window_opens():
     dossier = filled_renewal(user, days_left=200)
     with pytest.raises(ValidationError) as error:
         dossier_submit(dossier=dossier, by=user, tax_stamp_number=tax_stamp(), ephoto_code=EPHOTO)
-    assert "à partir du" in error.value.messages[0]
+    opens = rules.renewal_window(dossier.renewed_permit.valid_until).opens
+    assert error.value.message_dict == {
+        "__all__": [f"Vous pourrez demander le renouvellement à partir du {date_format(opens, 'DATE_FORMAT')}."]}
 
 
 def test_after_filing_the_applicant_adds_amends_answers_and_withdraws(mails):

@@ -139,6 +139,19 @@ def test_a_tax_stamp_already_used_is_refused_with_a_clear_message_and_the_form_k
     assert dossier.status == Status.DRAFT
 
 
+def test_a_used_tax_stamp_is_listed_with_the_other_mistakes_at_once(client, mails):
+    used = filed_renewal(UserFactory(), mails).tax_stamp_number
+    user = UserFactory()
+    dossier = filled_renewal(user)
+    client.force_login(user)
+
+    response = client.post(reverse("applications:step", args=[dossier.pk, "review"]),
+                           {"certify": "on", "tax_stamp_number": used, "ephoto_code": "trop court"})
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"tax_stamp_number", "ephoto_code"}
+
+
 def test_the_database_refuses_one_tax_stamp_on_two_filed_dossiers():
     DossierFactory(status="submitted", tax_stamp_number="1111222233334444")
     DossierFactory(status="draft", tax_stamp_number="1111222233334444")  # a draft has used nothing yet

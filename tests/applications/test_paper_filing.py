@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from applications.models import DocumentType, Dossier
+from applications.models import DocumentType, Dossier, DossierEvent, Status
 from applications.services import PaperIdentity, dossier_register_paper
+from documents.models import IssuedDocument
 from tests.factories import DossierFactory, StaffFactory, UserFactory, prefecture, procedure, tax_stamp
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,23 @@ def test_a_tax_stamp_serves_once_on_paper_too():
         register(tax_stamp_number=stamp)
     assert "tax_stamp_number" in refusal.value.error_dict
     assert register(tax_stamp_number="").tax_stamp_number == ""
+
+
+def test_the_timeline_says_who_filed_on_paper_for_whom_and_which_receipt_was_issued():
+    applicant, agent = UserFactory(), StaffFactory()
+    chosen = procedure("premiere-demande-salarie")
+    piece = chosen.requirements.order_by("position").first().document_type
+    received = timezone.localdate() - timedelta(days=2)
+
+    dossier = register(applicant=applicant, by=agent, procedure=chosen, pieces=[piece], received_on=received)
+
+    filed = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.SUBMITTED)
+    assert (filed.actor, filed.on_behalf_of, filed.from_status, filed.to_status) == (
+        agent, applicant, Status.DRAFT, Status.SUBMITTED)
+    assert filed.data == {"on_time": None, "channel": "paper", "agent": str(agent),
+                          "received_on": received.isoformat()}
+    receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
+    assert (receipt.context["documents"], receipt.context["channel"], receipt.context["on_time"]) == (
+        [piece.name], "paper", None)
+    issued = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED)
+    assert issued.data == {"document": receipt.pk, "number": receipt.number}

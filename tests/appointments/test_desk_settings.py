@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent
-from appointments.models import Booking, Closure, Desk, OpeningRule, Slot
+from appointments.models import Booking, Closure, Desk, OpeningRule, Site, Slot
 from appointments.services import booking_create
 from appointments.services.settings import closure_create, desk_slots_generate, rule_create, rule_delete
 from tests.factories import StaffFactory
@@ -269,6 +269,16 @@ def test_closing_the_whole_site_cancels_every_desks_free_slots(bare_desk, desk_6
     assert Slot.objects.get(pk=here.pk).is_cancelled and Slot.objects.get(pk=there.pk).is_cancelled
     assert closure.desk is None
     assert AuditEvent.objects.get(action="closure.created").data["desk"] is None
+
+
+def test_closing_a_whole_site_leaves_the_other_sites_slots_open(bare_desk, supervisor, pan_assistance):
+    elsewhere = Desk.objects.create(site=Site.objects.exclude(pk=bare_desk.site_id).first(), name="Guichet A")
+    there = slot(elsewhere, pan_assistance, at(WEDNESDAY, 10))
+
+    closure_create(desk=bare_desk, by=supervisor, starts_on=WEDNESDAY, ends_on=WEDNESDAY, reason="Grève",
+                   whole_site=True)
+
+    assert not Slot.objects.get(pk=there.pk).is_cancelled
 
 
 def test_a_closure_may_start_today_and_its_reason_is_cut_to_200_characters(bare_desk, supervisor):
