@@ -159,9 +159,11 @@ def populate() -> None:
     # Applicants, with explicit ids (the sequence is set after).
     first_user = (User.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     password = make_password("bench-password-not-used")
+    # login_id is unique: its default, converted once by _copy, would repeat.
     _copy(User, ((first_user + i, f"{EMAIL_PREFIX}{i}@example.org", password, rng.choice(FIRST_NAMES),
-                  rng.choice(FAMILY_NAMES), now, now) for i in range(APPLICANTS)),
-          ["id", "email", "password", "first_name", "last_name", "email_verified_at", "date_joined"])
+                  rng.choice(FAMILY_NAMES), now, now, f"B{i // 10**6:02d}-{i // 1000 % 1000:03d}-{i % 1000:03d}")
+                 for i in range(APPLICANTS)),
+          ["id", "email", "password", "first_name", "last_name", "email_verified_at", "date_joined", "login_id"])
     _setval(User)
     print(f"  users {time.perf_counter() - started:.0f} s", flush=True)
 
