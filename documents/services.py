@@ -100,6 +100,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -112,7 +113,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from core.tasks import enqueue
 from documents.models import (
@@ -197,12 +198,24 @@ def _next_number(kind: str, year: int) -> str:
     return f"ANEF-{NUMBER_PREFIXES[DocumentKind(kind)]}-{year}-{value:08d}"
 
 
-def _increment_sequence(kind: str, year: int) -> int | None:
+def _next_numbers(kind: str, year: int, count: int) -> list[str]:
+    """``count`` consecutive numbers, taken in one statement (``_next_number`` for a batch)."""
+    last = _increment_sequence(kind, year, count)
+    if last is None:
+        DocumentNumberSequence.objects.get_or_create(kind=kind, year=year)
+        last = _increment_sequence(kind, year, count)
+    if last is None:  # the row exists now: said again for the type checker
+        raise RuntimeError(f"No numbering row for {kind} {year}.")
+    prefix = f"ANEF-{NUMBER_PREFIXES[DocumentKind(kind)]}-{year}-"
+    return [f"{prefix}{value:08d}" for value in range(last - count + 1, last + 1)]
+
+
+def _increment_sequence(kind: str, year: int, count: int = 1) -> int | None:
     table = connection.ops.quote_name(DocumentNumberSequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last_value = last_value + 1 WHERE kind = %s AND year = %s "  # noqa: S608 (the model's table)
-            "RETURNING last_value", [DocumentKind(kind).value, year])
+            f"UPDATE {table} SET last_value = last_value + %s WHERE kind = %s AND year = %s "  # noqa: S608 (the model's table)
+            "RETURNING last_value", [count, DocumentKind(kind).value, year])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -215,6 +228,19 @@ def _new_verification_code() -> str:
         if not IssuedDocument.objects.filter(verification_code=code).exists():
             return code
     raise RuntimeError("Could not draw an unused verification code.")
+
+
+def _new_verification_codes(count: int) -> list[str]:
+    """``count`` distinct unused codes, checked in one query (``_new_verification_code`` for a batch)."""
+    codes: set[str] = set()
+    for _attempt in range(5):
+        drawn = {"".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+                 for _n in range(count - len(codes))}
+        codes |= drawn - set(IssuedDocument.objects.filter(verification_code__in=drawn)
+                             .values_list("verification_code", flat=True))
+        if len(codes) == count:
+            return list(codes)
+    raise RuntimeError("Could not draw unused verification codes.")
 
 
 def _check_transition(document: IssuedDocument, to: str) -> None:
@@ -304,6 +330,110 @@ def document_issue(
 
         enqueue("documents.tasks.render_document", document.pk)
         return document
+
+
+@dataclass(frozen=True)
+class DocumentToIssue:
+    """One document of ``document_issue_many``: the arguments ``document_issue`` takes for one."""
+
+    kind: str
+    holder: User
+    subject: models.Model
+    template: str
+    context: dict[str, Any]
+    valid_from: date | None = None
+    valid_until: date | None = None
+    supersedes: IssuedDocument | None = None
+    holder_as: dict[str, str] | None = None
+
+
+def document_issue_many(*, issues: list[DocumentToIssue], by: User | None = None) -> list[IssuedDocument]:
+    """``document_issue`` for many documents at once (a batch job), in the caller's transaction:
+    the same checks, numbers, verification codes, holder snapshots, audit lines, replacements and
+    PDFs queued, in a number of queries that does not grow with the batch. Returns the documents in
+    the order of ``issues``; raises as ``document_issue`` does, for the first issue at fault (then
+    nothing is written)."""
+    if not issues:
+        return []
+    with transaction.atomic():
+        contexts = []
+        for issue in issues:
+            DocumentKind(issue.kind)
+            contexts.append(_check_context(issue.kind, issue.context))
+            if issue.valid_from and issue.valid_until and issue.valid_until < issue.valid_from:
+                raise ValueError("valid_until is before valid_from")
+        for template in {issue.template for issue in issues}:
+            get_template(template)  # a wrong template name fails here, not later in a worker
+
+        wanted = [issue.supersedes.pk for issue in issues if issue.supersedes is not None]
+        if len(set(wanted)) != len(wanted):
+            raise ValueError("Two documents of a batch cannot supersede the same document.")
+        locked = {previous.pk: previous
+                  for previous in IssuedDocument.objects.select_for_update().filter(pk__in=wanted)}
+        previous_of: list[IssuedDocument | None] = []
+        for issue in issues:
+            previous = locked[issue.supersedes.pk] if issue.supersedes is not None else None
+            if previous is not None:
+                if previous.holder_id != issue.holder.pk:
+                    raise ValueError("A document can only supersede a document of the same holder.")
+                _check_transition(previous, DocumentStatus.SUPERSEDED)
+            previous_of.append(previous)
+
+        issued_at = timezone.now()
+        year = timezone.localdate(issued_at).year
+        numbers: dict[str, list[str]] = {}
+        for kind in dict.fromkeys(DocumentKind(issue.kind) for issue in issues):  # in order, once each
+            numbers[kind] = _next_numbers(kind, year, sum(1 for issue in issues if issue.kind == kind))
+        codes = _new_verification_codes(len(issues))
+        documents = []
+        for issue, stored_context, code in zip(issues, contexts, codes, strict=True):
+            holder, holder_as = issue.holder, issue.holder_as
+            documents.append(IssuedDocument(
+                kind=DocumentKind(issue.kind),
+                number=numbers[DocumentKind(issue.kind)].pop(0),
+                verification_code=code,
+                holder=holder,
+                holder_name=holder_as["name"] if holder_as else holder.get_full_name(),
+                holder_birth_date=(date.fromisoformat(holder_as["birth_date"]) if holder_as["birth_date"] else None)
+                if holder_as else holder.birth_date,
+                subject_type=issue.subject._meta.label_lower,
+                subject_id=str(issue.subject.pk),
+                valid_from=issue.valid_from,
+                valid_until=issue.valid_until,
+                context=stored_context,
+                template=issue.template,
+                language=holder.preferred_language or "fr",
+                issued_at=issued_at,
+            ))
+        IssuedDocument.objects.bulk_create(documents)
+
+        audit = []
+        replaced = []
+        for document, previous in zip(documents, previous_of, strict=True):
+            audit.append(AuditEvent(actor=by, action="document.issued", object_type=document._meta.label_lower,
+                                    object_id=str(document.pk), data={
+                "kind": document.kind, "number": document.number,
+                "subject": f"{document.subject_type}#{document.subject_id}",
+                "supersedes": previous.number if previous else None,
+            }))
+            if previous is not None:
+                previous.status = DocumentStatus.SUPERSEDED
+                previous.superseded_by = document
+                previous.superseded_on = _takes_over_on(previous=previous, successor=document)
+                replaced.append(previous)
+                audit.append(AuditEvent(actor=by, action="document.superseded",
+                                        object_type=previous._meta.label_lower, object_id=str(previous.pk), data={
+                    "number": previous.number, "superseded_by": document.number,
+                    "superseded_on": previous.superseded_on.isoformat(),
+                }))
+        AuditEvent.objects.bulk_create(audit)
+        if replaced:
+            IssuedDocument.objects.bulk_update(replaced, ["status", "superseded_by", "superseded_on"])
+
+        for document in documents:
+            # One message for the batch when the caller holds them (core.tasks.enqueue_held).
+            enqueue("documents.tasks.render_document", document.pk)
+        return documents
 
 
 def _takes_over_on(*, previous: IssuedDocument, successor: IssuedDocument) -> date:

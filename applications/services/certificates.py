@@ -26,11 +26,13 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
+from applications.clock import priority_for
 from applications.models import Dossier, DossierEvent, PermitCategory, Status
 from applications.selectors import applicant_snapshot
 from applications.services.common import (
@@ -40,9 +42,11 @@ from applications.services.common import (
     notify_applicant,
 )
 from applications.workflow import OPEN_STATUSES
+from core.tasks import enqueue_held
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
-from documents.selectors import documents_for_subject
-from documents.services import document_issue, document_revoke
+from documents.selectors import documents_for_subject, documents_for_subjects
+from documents.services import DocumentToIssue, document_issue, document_issue_many, document_revoke
+from notifications.services import Message, notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +219,40 @@ def favourable_decision_certificate_end(*, dossier: Dossier, by: User | None) ->
 
 # --- Extension certificates ---------------------------------------------------------------------
 
+def _extension_plan(dossier: Dossier, previous: IssuedDocument | None, today: date) -> tuple[date, date, dict] | None:
+    """The next extension certificate of a dossier found due under its row lock, given its current
+    one (``previous``): (start, end, context); None when the documents show it covered already."""
+    permit, expires_on = dossier.renewed_permit, dossier.permit_expires_on
+    if permit is None or expires_on is None:  # both known once due: said again for the type checker
+        return None
+    if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
+        return None
+    starts = max(
+        day for day in (
+            expires_on + timedelta(days=1),
+            previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
+            today,
+        ) if day is not None
+    )
+    ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
+    with translation.override("fr"):
+        context = {
+            **_dossier_facts(dossier),
+            "permit": {
+                "number": permit.number,
+                "category": str(permit.get_category_display()),
+                "valid_until": permit.valid_until.isoformat(),
+            },
+            "allows_work": bool(permit.allows_work),
+            "on_time": bool(dossier.filed_on_time),
+        }
+    return starts, ends, context
+
+
+def _covered_by_documents(dossier: Dossier, previous: IssuedDocument | None, today: date) -> bool:
+    return previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today)
+
+
 def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | None = None) -> IssuedDocument | None:
     """Issues the dossier's next extension certificate if it needs one today (``extension_certificate_due``),
     else returns None.
@@ -224,6 +262,7 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
     permit ends, or after the previous certificate ends, or today, whichever is latest, for
     ``EXTENSION_CERTIFICATE_MONTHS`` calendar months; it supersedes the previous one. "Autorisé à
     travailler" iff the permit being renewed allowed work (R. 431-15-1: the same rights).
+    The nightly sweep does the same for a chunk of dossiers at a time (``extension_certificates_sweep``).
     """
     with transaction.atomic():
         dossier = (
@@ -233,34 +272,15 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
         )
         if not extension_certificate_due(dossier, today):
             return None
-        permit, expires_on = dossier.renewed_permit, dossier.permit_expires_on
-        if permit is None or expires_on is None:  # both known once due: said again for the type checker
-            return None
         previous = _valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE).first()
-        if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
+        if _covered_by_documents(dossier, previous, today):
             # The denormalised date lagged behind the documents: trust the documents, fix the date.
-            Dossier.objects.filter(pk=dossier.pk).update(certificate_valid_until=previous.valid_until)
+            Dossier.objects.filter(pk=dossier.pk).update(certificate_valid_until=previous.valid_until)  # type: ignore[union-attr]
             return None
-
-        starts = max(
-            day for day in (
-                expires_on + timedelta(days=1),
-                previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
-                today,
-            ) if day is not None
-        )
-        ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
-        with translation.override("fr"):
-            context = {
-                **_dossier_facts(dossier),
-                "permit": {
-                    "number": permit.number,
-                    "category": str(permit.get_category_display()),
-                    "valid_until": permit.valid_until.isoformat(),
-                },
-                "allows_work": bool(permit.allows_work),
-                "on_time": bool(dossier.filed_on_time),
-            }
+        plan = _extension_plan(dossier, previous, today)
+        if plan is None:
+            return None
+        starts, ends, context = plan
         document = document_issue(
             kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
             template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
@@ -282,19 +302,30 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
 #: the database is unavailable, or the worker's time is up. Anything else is one dossier's problem.
 _SWEEP_ABORTS = (OperationalError, InterfaceError, SoftTimeLimitExceeded)
 
+#: Dossiers handled in one transaction by the sweep: small enough that a decision on one of them
+#: waits well under a second for the chunk's commit (about 10 ms a certificate, see docs/benchmarks.md).
+SWEEP_CHUNK_SIZE = 50
 
-def extension_certificates_sweep(*, today: date, batch_size: int = 2000) -> int:
+
+def extension_certificates_sweep(*, today: date, batch_size: int = 2000, chunk_size: int = SWEEP_CHUNK_SIZE) -> int:
     """Issues every extension certificate due today; returns how many it issued.
 
-    Idempotent: a dossier given its certificate no longer matches the query, and each issue
-    re-checks under the row lock (plus a unique constraint on the documents, see IssuedDocument).
-    Batched: keyset over (permit_expires_on, id), ``batch_size`` ids per read, each dossier in its
-    own short transaction so that a decision on one dossier waits at most for that dossier.
+    Keyset over (permit_expires_on, id), ``batch_size`` ids per read; then chunks of ``chunk_size``
+    dossiers, each one transaction (``_sweep_chunk``): the chunk's dossiers still due are locked
+    with SKIP LOCKED and re-checked, their certificates, dossier dates, timeline lines, audit lines
+    and messages written a chunk at a time, the PDFs and messages queued in one message per task
+    and chunk after its commit. A dossier another transaction holds (a decision being taken) is
+    skipped by its chunk and taken alone at the end of its batch, waiting for the lock then
+    re-checking: a decision committed meanwhile wins. A chunk that fails is rolled back and its
+    dossiers taken one by one (``extension_certificate_issue``), the one at fault logged.
+
+    Idempotent: a dossier given its certificate no longer matches the query, and each chunk
+    re-checks under the row locks (plus a unique constraint on the documents, see IssuedDocument).
     """
     issued = failed = 0
+    due = extension_certificates_due_filter(today)
     candidates = (
-        Dossier.objects.filter(extension_certificates_due_filter(today))
-        .order_by("permit_expires_on", "id").values_list("permit_expires_on", "id")
+        Dossier.objects.filter(due).order_by("permit_expires_on", "id").values_list("permit_expires_on", "id")
     )
     last: tuple[date | None, int] | None = None
     while True:
@@ -302,7 +333,20 @@ def extension_certificates_sweep(*, today: date, batch_size: int = 2000) -> int:
         if last is not None:
             batch = batch.filter(Q(permit_expires_on__gt=last[0]) | Q(permit_expires_on=last[0], id__gt=last[1]))
         keys = list(batch[:batch_size])
-        for _expires_on, pk in keys:
+        left: list[int] = []
+        for start in range(0, len(keys), chunk_size):
+            chunk = [pk for _expires_on, pk in keys[start:start + chunk_size]]
+            try:
+                done, skipped = _sweep_chunk(chunk, due, today)
+            except _SWEEP_ABORTS:
+                raise
+            except Exception:
+                logger.warning("Extension certificates sweep: chunk %s..%s rolled back, taken one by one",
+                               chunk[0], chunk[-1], exc_info=True)
+                done, skipped = 0, chunk
+            issued += done
+            left += skipped
+        for pk in left:  # held by another transaction, or in a failed chunk: alone, waiting for the lock
             try:
                 if extension_certificate_issue(dossier=Dossier(pk=pk), today=today) is not None:
                     issued += 1
@@ -318,3 +362,68 @@ def extension_certificates_sweep(*, today: date, batch_size: int = 2000) -> int:
     if failed:
         logger.error("Extension certificates sweep of %s: %s issued, %s failed", today, issued, failed)
     return issued
+
+
+def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
+    """Issues the certificates of the dossiers of ``ids`` still due that no other transaction
+    holds, in one transaction; returns how many it issued and the ids it skipped as locked."""
+    with enqueue_held(), transaction.atomic():
+        dossiers = list(
+            Dossier.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("procedure", "applicant", "renewed_permit", "prefecture")
+            .filter(due, pk__in=ids).order_by("pk"))
+        # Not returned: no longer due (nothing to do), or locked by another transaction. Which one
+        # is told by a plain read; the locked ones are taken alone afterwards.
+        seen = {dossier.pk for dossier in dossiers}
+        skipped = list(Dossier.objects.filter(due, pk__in=[pk for pk in ids if pk not in seen])
+                       .values_list("pk", flat=True)) if len(seen) < len(ids) else []
+        dossiers = [dossier for dossier in dossiers if extension_certificate_due(dossier, today)]
+        if not dossiers:
+            return 0, skipped
+        previous_of: dict[str, IssuedDocument] = {}
+        subjects: list[Model] = list(dossiers)
+        for document in (documents_for_subjects(subjects=subjects)
+                         .filter(kind=DocumentKind.EXTENSION_CERTIFICATE, status=DocumentStatus.VALID)):
+            previous_of.setdefault(document.subject_id, document)  # the newest, as _valid_documents().first()
+
+        issues, planned, lagging = [], [], []
+        for dossier in dossiers:
+            previous = previous_of.get(str(dossier.pk))
+            if _covered_by_documents(dossier, previous, today):
+                dossier.certificate_valid_until = previous.valid_until  # type: ignore[union-attr]
+                lagging.append(dossier)  # trust the documents, fix the date
+                continue
+            plan = _extension_plan(dossier, previous, today)
+            if plan is None:
+                continue
+            starts, ends, context = plan
+            issues.append(DocumentToIssue(
+                kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
+                template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
+                supersedes=previous, holder_as=context["applicant"]))
+            planned.append((dossier, starts, ends))
+        if lagging:
+            Dossier.objects.bulk_update(lagging, ["certificate_valid_until"])
+        documents = document_issue_many(issues=issues, by=None)
+
+        now = timezone.now()
+        for dossier, _starts, ends in planned:
+            dossier.certificate_valid_until, dossier.updated_at = ends, now
+            dossier.priority, dossier.priority_date = priority_for(dossier, today)
+        Dossier.objects.bulk_update([dossier for dossier, _s, _e in planned],
+                                    ["certificate_valid_until", "updated_at", "priority", "priority_date"])
+        events = DossierEvent.objects.bulk_create([
+            DossierEvent(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, actor=None, data={
+                "kind": document.kind, "number": document.number, "document": document.pk,
+                "valid_from": starts.isoformat(), "valid_until": ends.isoformat(),
+            }) for (dossier, starts, ends), document in zip(planned, documents, strict=True)])
+        AuditEvent.objects.bulk_create([  # the timeline lines' audit twins, as event_record writes them
+            AuditEvent(actor=None, action=f"dossier.{event.kind}", object_type=event.dossier._meta.label_lower,
+                       object_id=str(event.dossier.pk), data={"from": "", "to": "", **event.data})
+            for event in events])
+        notify_many(event="dossier.certificate_issued", messages=[
+            Message(recipient=dossier.applicant, obj=event, context={
+                "dossier": dossier, "document": document,
+                "url": settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])})
+            for (dossier, _s, _e), event, document in zip(planned, events, documents, strict=True)])
+        return len(documents), skipped
