@@ -41,6 +41,7 @@ from documents.models import IssuedDocument  # noqa: E402
 from notifications.models import Notification  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+CHUNK = os.environ.get("BENCH_CHUNK")  # the sweep's chunk size, when not its default
 TABLES = [Notification, AuditEvent, DossierEvent]  # rows the sweep adds, removed after each round
 
 
@@ -156,7 +157,7 @@ def sweep(night: date) -> tuple[float, int]:
     from applications.services.certificates import extension_certificates_sweep
 
     started = time.perf_counter()
-    issued = extension_certificates_sweep(today=night)
+    issued = extension_certificates_sweep(today=night, **({"chunk_size": int(CHUNK)} if CHUNK else {}))
     elapsed = time.perf_counter() - started
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)

@@ -25,7 +25,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -410,8 +410,7 @@ def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
         for dossier, _starts, ends in planned:
             dossier.certificate_valid_until, dossier.updated_at = ends, now
             dossier.priority, dossier.priority_date = priority_for(dossier, today)
-        Dossier.objects.bulk_update([dossier for dossier, _s, _e in planned],
-                                    ["certificate_valid_until", "updated_at", "priority", "priority_date"])
+        _dossiers_covered([dossier for dossier, _s, _e in planned], now)
         events = DossierEvent.objects.bulk_create([
             DossierEvent(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, actor=None, data={
                 "kind": document.kind, "number": document.number, "document": document.pk,
@@ -427,3 +426,19 @@ def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
                 "url": settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])})
             for (dossier, _s, _e), event, document in zip(planned, events, documents, strict=True)])
         return len(documents), skipped
+
+
+def _dossiers_covered(dossiers: list[Dossier], now) -> None:
+    """Writes the chunk's new coverage dates and priorities in one statement. (``bulk_update``
+    builds a CASE per field and row: at 50 rows it cost more than the rest of the chunk.)"""
+    if not dossiers:
+        return
+    table = connection.ops.quote_name(Dossier._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET certificate_valid_until = v.ends, priority = v.priority, "  # noqa: S608 (the model's table)
+            "priority_date = v.priority_date, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::date[]) AS v(id, ends, priority, priority_date) "
+            "WHERE d.id = v.id",
+            [now, [d.pk for d in dossiers], [d.certificate_valid_until for d in dossiers],
+             [d.priority for d in dossiers], [d.priority_date for d in dossiers]])
