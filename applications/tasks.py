@@ -24,7 +24,8 @@ EXPORT_MAX_RETRIES = 3
 
 # Retried when the database is away (the sweep stops at once then; the dossiers done are not
 # redone). Its own time limits: a night with many renewals may outlast the default 5 minutes, and a
-# soft limit stops it between two dossiers' transactions; the next run picks up the rest.
+# soft limit stops it (a chunk of dossiers not yet committed is rolled back); the next run picks up
+# the rest.
 @shared_task(
     ignore_result=True,
     autoretry_for=(OperationalError, InterfaceError),
