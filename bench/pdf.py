@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import os
 import re
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from html import escape, unescape
 from pathlib import Path
@@ -77,9 +81,26 @@ def receipt_context(language: str) -> dict:
     }
 
 
-def receipt_html(language: str) -> str:
+def receipt_html(language: str, engine=None) -> str:
     with translation.override("fr"):  # as documents.services.document_render
-        return render_to_string(TEMPLATE, receipt_context(language))
+        if engine is None:
+            return render_to_string(TEMPLATE, receipt_context(language))
+        return engine.get_template(TEMPLATE).render(receipt_context(language))
+
+
+def engine_at(ref: str):
+    """A template engine that finds the PDF templates as they were at a git ref (the rest as now)."""
+    from django.template.backends.django import DjangoTemplates
+
+    directory = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    archive = subprocess.run(  # noqa: S603 -- the developer's own git ref, on their machine
+        ["git", "archive", ref, "templates/documents/pdf"], cwd=ROOT, check=True, capture_output=True,  # noqa: S607
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(directory, filter="data")
+    params = {key: value for key, value in settings.TEMPLATES[0].items() if key != "BACKEND"}
+    params.update(NAME=f"at-{ref}", DIRS=[directory / "templates", *params.get("DIRS", [])])
+    return DjangoTemplates(params)
 
 
 def floor_html(receipt: str) -> str:
@@ -93,31 +114,38 @@ def floor_html(receipt: str) -> str:
             'line-height: 1.2; } p { margin: 0; }</style></head><body>' + paragraphs + "</body></html>")
 
 
-def timed_receipt(language: str, html_cls) -> tuple[float, float, float, bytes]:
-    """(template, layout, write) in ms, and the PDF: render_pdf's steps, timed one by one."""
-    started = time.perf_counter()
-    html = receipt_html(language)
-    templated = time.perf_counter()
+def clocks() -> tuple[float, float]:
+    return time.process_time(), time.perf_counter()
+
+
+def spans(*marks: tuple[float, float]) -> tuple[list[float], list[float]]:
+    """Milliseconds between successive marks: (CPU times, wall times)."""
+    return ([(b[0] - a[0]) * 1000 for a, b in zip(marks, marks[1:], strict=False)],
+            [(b[1] - a[1]) * 1000 for a, b in zip(marks, marks[1:], strict=False)])
+
+
+def timed_receipt(language: str, html_cls, engine=None):
+    """render_pdf's steps (template, layout, write), timed one by one: ((cpu), (wall)), PDF."""
+    started = clocks()
+    html = receipt_html(language, engine)
+    templated = clocks()
     document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher()).render()
-    laid_out = time.perf_counter()
+    laid_out = clocks()
     pdf = document.write_pdf(pdf_tags=True)
-    written = time.perf_counter()
-    return ((templated - started) * 1000, (laid_out - templated) * 1000, (written - laid_out) * 1000, pdf)
+    return spans(started, templated, laid_out, clocks()), pdf
 
 
-def timed_floor(html: str, html_cls) -> tuple[float, float, float, bytes]:
-    started = time.perf_counter()
+def timed_floor(html: str, html_cls):
+    started = clocks()
+    templated = clocks()
     document = html_cls(string=html).render()
-    laid_out = time.perf_counter()
+    laid_out = clocks()
     pdf = document.write_pdf()
-    written = time.perf_counter()
-    return (0.0, (laid_out - started) * 1000, (written - laid_out) * 1000, pdf)
+    return spans(started, templated, laid_out, clocks()), pdf
 
 
 def pdf_pages_and_fonts(pdf: bytes) -> tuple[int, list[str]]:
     """Page count and embedded font names (subset prefix dropped)."""
-    import io
-
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
@@ -133,6 +161,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="renders of each case per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--compare", metavar="GIT_REF", help="also the receipt with the PDF templates at GIT_REF")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -140,43 +169,49 @@ def main() -> None:
     print(f"weasyprint import: {(time.perf_counter() - started) * 1000:.0f} ms; "
           f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
 
+    engine = engine_at(args.compare) if args.compare else None
     floor = floor_html(receipt_html("en"))  # the longer text: the same floor for both receipts
-    cases = {
-        "floor": lambda: timed_floor(floor, HTML),
-        "receipt, French": lambda: timed_receipt("fr", HTML),
-        "receipt, bilingual": lambda: timed_receipt("en", HTML),
-    }
-    pdfs = {name: case()[3] for name, case in cases.items()}  # warm-up: fonts, imports, caches
+    cases = {"floor": lambda: timed_floor(floor, HTML)}
+    if engine is not None:
+        cases[f"receipt, French, at {args.compare}"] = lambda: timed_receipt("fr", HTML, engine)
+        cases[f"receipt, bilingual, at {args.compare}"] = lambda: timed_receipt("en", HTML, engine)
+    cases["receipt, French"] = lambda: timed_receipt("fr", HTML)
+    cases["receipt, bilingual"] = lambda: timed_receipt("en", HTML)
+    pdfs = {name: case()[1] for name, case in cases.items()}  # warm-up: fonts, imports, caches
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, pdf in pdfs.items():
-            (args.out / (name.replace(", ", "-").replace(" ", "-") + ".pdf")).write_bytes(pdf)
+            (args.out / (re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + ".pdf")).write_bytes(pdf)
 
-    rounds: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in cases}
+    # rounds[clock][case]: one (template, layout, write, total) median per round
+    rounds: list[dict[str, list[list[float]]]] = [{name: [] for name in cases} for _ in range(2)]
     for _ in range(args.rounds):
-        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in cases}
+        samples: list[dict[str, list[list[float]]]] = [{name: [] for name in cases} for _ in range(2)]
         for _ in range(args.runs):
             for name, case in cases.items():  # interleaved
-                samples[name].append(case()[:3])
-        for name, values in samples.items():
-            rounds[name].append(tuple(statistics.median(column) for column in (
-                [v[0] for v in values], [v[1] for v in values], [v[2] for v in values],
-                [sum(v) for v in values],
-            )))
+                for clock, values in enumerate(case()[0]):
+                    samples[clock][name].append([*values, sum(values)])
+        for clock in range(2):
+            for name, values in samples[clock].items():
+                rounds[clock][name].append([statistics.median(column) for column in zip(*values, strict=True)])
     load = os.getloadavg()
-    medians = {name: [statistics.median(r[i] for r in values) for i in range(4)] for name, values in rounds.items()}
-    floor_layout, floor_write, floor_total = medians["floor"][1], medians["floor"][2], medians["floor"][3]
-    print(f"\n{args.rounds} rounds × {args.runs} renders per case, interleaved; medians of the round medians; "
-          f"load average after: {load[0]:.2f} {load[1]:.2f}\n")
-    print("| case | template | layout | write | total | ratio layout / write / total | pages, bytes | embedded fonts |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, (template, layout, write, total) in medians.items():
-        pdf = pdfs[name]
-        pages, fonts = pdf_pages_and_fonts(pdf)
-        ratio = ("—" if name == "floor" else
-                 f"{layout / floor_layout:.2f}× / {write / floor_write:.2f}× / **{total / floor_total:.2f}×**")
-        print(f"| {name} | {template:.1f} ms | {layout:.1f} ms | {write:.1f} ms | {total:.1f} ms | {ratio} "
-              f"| {pages}, {len(pdf):,} | {len(fonts)}: {', '.join(fonts)} |")
+    print(f"\n{args.rounds} rounds x {args.runs} renders per case, interleaved; medians of the round medians; "
+          f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    for clock, title in enumerate(("CPU time of the process (time.process_time)", "wall time")):
+        medians = {name: [statistics.median(r[i] for r in values) for i in range(4)]
+                   for name, values in rounds[clock].items()}
+        _, floor_layout, floor_write, floor_total = medians["floor"]
+        print(f"\n{title}\n")
+        print("| case | template | layout | write | total | ratio to the floor: layout / write / total "
+              "| pages, bytes | embedded fonts |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, (template, layout, write, total) in medians.items():
+            pdf = pdfs[name]
+            pages, fonts = pdf_pages_and_fonts(pdf)
+            ratio = ("-" if name == "floor" else
+                     f"{layout / floor_layout:.2f}x / {write / floor_write:.2f}x / **{total / floor_total:.2f}x**")
+            print(f"| {name} | {template:.1f} ms | {layout:.1f} ms | {write:.1f} ms | {total:.1f} ms | {ratio} "
+                  f"| {pages}, {len(pdf):,} | {len(fonts)}: {', '.join(fonts)} |")
 
 
 if __name__ == "__main__":
