@@ -5,7 +5,8 @@
 No database: the receipt is rendered through the project's real path (``render_to_string`` of the
 real template with the context ``documents.services.document_pdf_context`` builds, the static-only
 URL fetcher, ``write_pdf(pdf_tags=True)`` as ``documents.rendering.render_pdf`` does), from a fixed
-context. The floor is a bare one-page WeasyPrint document holding the same text (the receipt's
+context, with the shared stylesheet render_pdf applies to issued documents.
+The floor is a bare one-page WeasyPrint document holding the same text (the receipt's
 words, as plain paragraphs in one font face, no tags). Layout (``HTML(...).render()``) and write
 (``document.write_pdf()``) are timed separately. The three cases are interleaved, render after
 render, for each of ``--rounds`` rounds; each round's median is taken, and the table gives the
@@ -49,7 +50,12 @@ from django.urls import reverse  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from documents.qr import qr_svg  # noqa: E402
-from documents.rendering import PDF_BASE_URL, _static_only_url_fetcher  # noqa: E402
+from documents.rendering import (  # noqa: E402
+    DOCUMENT_STYLESHEET,
+    PDF_BASE_URL,
+    _static_only_url_fetcher,
+    _stylesheet,
+)
 
 TEMPLATE = "documents/pdf/filing_receipt.html"
 DATA = {
@@ -100,7 +106,9 @@ def engine_at(ref: str):
         tar.extractall(directory, filter="data")
     params = {key: value for key, value in settings.TEMPLATES[0].items() if key != "BACKEND"}
     params.update(NAME=f"at-{ref}", DIRS=[directory / "templates", *params.get("DIRS", [])])
-    return DjangoTemplates(params)
+    engine = DjangoTemplates(params)
+    engine.uses_stylesheet = "pdf.css" in (directory / "templates/documents/pdf/base.html").read_text()
+    return engine
 
 
 def floor_html(receipt: str) -> str:
@@ -125,11 +133,15 @@ def spans(*marks: tuple[float, float]) -> tuple[list[float], list[float]]:
 
 
 def timed_receipt(language: str, html_cls, engine=None):
-    """render_pdf's steps (template, layout, write), timed one by one: ((cpu), (wall)), PDF."""
+    """render_pdf's steps (template, layout, write), timed one by one: ((cpu), (wall)), PDF.
+    The shared stylesheet (parsed once per process, as render_pdf does) only with today's
+    templates: a ``--compare`` ref before it existed has the rules in its base.html."""
     started = clocks()
     html = receipt_html(language, engine)
     templated = clocks()
-    document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher()).render()
+    stylesheets = [_stylesheet(DOCUMENT_STYLESHEET)] if engine is None or engine.uses_stylesheet else None
+    document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher()).render(
+        stylesheets=stylesheets)
     laid_out = clocks()
     pdf = document.write_pdf(pdf_tags=True)
     return spans(started, templated, laid_out, clocks()), pdf
