@@ -1,17 +1,19 @@
 """Benchmark: the filing receipt's PDF (French, bilingual) against a bare WeasyPrint floor, same run.
 
-    .venv/bin/python bench/pdf.py [--runs 10] [--rounds 3] [--out DIR]
+    .venv/bin/python bench/pdf.py [--runs 10] [--rounds 3] [--compare GIT_REF] [--out DIR]
 
 No database: the receipt is rendered through the project's real path (``render_to_string`` of the
 real template with the context ``documents.services.document_pdf_context`` builds, the static-only
 URL fetcher, ``write_pdf(pdf_tags=True)`` as ``documents.rendering.render_pdf`` does), from a fixed
 context, with the shared stylesheet render_pdf applies to issued documents.
-The floor is a bare one-page WeasyPrint document holding the same text (the receipt's
-words, as plain paragraphs in one font face, no tags). Layout (``HTML(...).render()``) and write
-(``document.write_pdf()``) are timed separately. The three cases are interleaved, render after
+The floor of each receipt is a bare one-page WeasyPrint document holding the same text (that
+receipt's words with today's templates, as plain paragraphs in one font face, no tags).
+Layout (``HTML(...).render()``) and write
+(``document.write_pdf()``) are timed separately. The cases are interleaved, render after
 render, for each of ``--rounds`` rounds; each round's median is taken, and the table gives the
 median of the round medians, and the ratios against the floor of the same run.
-``--out DIR`` also writes the three PDFs there (to look at them: ``pdftoppm -r 70 -png``).
+``--compare GIT_REF`` adds the two receipts with the PDF templates of that commit (against the
+same floors). ``--out DIR`` also writes the PDFs there (to look at them: ``pdftoppm -r 70 -png``).
 """
 
 from __future__ import annotations
@@ -182,8 +184,9 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
 
     engine = engine_at(args.compare) if args.compare else None
-    floor = floor_html(receipt_html("en"))  # the longer text: the same floor for both receipts
-    cases = {"floor": lambda: timed_floor(floor, HTML)}
+    floors = {language: floor_html(receipt_html(language)) for language in ("fr", "en")}  # today's text
+    cases = {"floor, French": lambda: timed_floor(floors["fr"], HTML),
+             "floor, bilingual": lambda: timed_floor(floors["en"], HTML)}
     if engine is not None:
         cases[f"receipt, French, at {args.compare}"] = lambda: timed_receipt("fr", HTML, engine)
         cases[f"receipt, bilingual, at {args.compare}"] = lambda: timed_receipt("en", HTML, engine)
@@ -212,7 +215,6 @@ def main() -> None:
     for clock, title in enumerate(("CPU time of the process (time.process_time)", "wall time")):
         medians = {name: [statistics.median(r[i] for r in values) for i in range(4)]
                    for name, values in rounds[clock].items()}
-        _, floor_layout, floor_write, floor_total = medians["floor"]
         print(f"\n{title}\n")
         print("| case | template | layout | write | total | ratio to the floor: layout / write / total "
               "| pages, bytes | embedded fonts |")
@@ -220,7 +222,9 @@ def main() -> None:
         for name, (template, layout, write, total) in medians.items():
             pdf = pdfs[name]
             pages, fonts = pdf_pages_and_fonts(pdf)
-            ratio = ("-" if name == "floor" else
+            _, floor_layout, floor_write, floor_total = medians["floor, bilingual" if "bilingual" in name
+                                                                else "floor, French"]
+            ratio = ("-" if name.startswith("floor") else
                      f"{layout / floor_layout:.2f}x / {write / floor_write:.2f}x / **{total / floor_total:.2f}x**")
             print(f"| {name} | {template:.1f} ms | {layout:.1f} ms | {write:.1f} ms | {total:.1f} ms | {ratio} "
                   f"| {pages}, {len(pdf):,} | {len(fonts)}: {', '.join(fonts)} |")
