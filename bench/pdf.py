@@ -13,7 +13,8 @@ Layout (``HTML(...).render()``) and write
 render, for each of ``--rounds`` rounds; each round's median is taken, and the table gives the
 median of the round medians, and the ratios against the floor of the same run.
 ``--compare GIT_REF`` adds the two receipts with the PDF templates of that commit (against the
-same floors). ``--out DIR`` also writes the PDFs there (to look at them: ``pdftoppm -r 70 -png``).
+same floors); templates only: a commit that already has static/documents/pdf.css gets today's copy.
+``--out DIR`` also writes the PDFs there (to look at them: ``pdftoppm -r 70 -png``).
 """
 
 from __future__ import annotations
