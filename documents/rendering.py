@@ -11,6 +11,7 @@ network or the file system outside the static files, whatever a template or the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
 from pathlib import Path
@@ -28,6 +29,10 @@ logger = logging.getLogger(__name__)
 #: Relative URLs in a PDF template (``/static/...``) resolve against this base. The ``.invalid``
 #: top-level domain never resolves (RFC 2606), so even a fetcher bug could not reach a host.
 PDF_BASE_URL = "https://pdf.invalid/"
+
+
+#: The shared stylesheet of the issued documents (templates/documents/pdf/base.html), a static file.
+DOCUMENT_STYLESHEET = "documents/pdf.css"
 
 
 class RefusedURLError(ValueError):
@@ -72,16 +77,32 @@ def _static_only_url_fetcher():
     return StaticOnlyURLFetcher()
 
 
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+@functools.cache
+def _stylesheet(name: str):
+    """A static CSS file, parsed once per process (parsing the shared rules at every render cost
+    about a tenth of the receipt's layout time: docs/benchmarks.md, PDF)."""
+    from weasyprint import CSS  # lazily: see the module docstring
+
+    path = static_file_for_url(urljoin(urljoin(PDF_BASE_URL, settings.STATIC_URL), name))
+    if path is None:
+        raise RefusedURLError(f"No such static stylesheet: {name}")
+    return CSS(string=path.read_text(encoding="utf-8"), base_url=PDF_BASE_URL,
+               url_fetcher=_static_only_url_fetcher())
+
+
+def render_pdf(template_name: str, context: dict[str, Any], *, stylesheet: str | None = None) -> bytes:
     """Renders a template to an A4 PDF (the page size is in the template's CSS) and returns it.
 
     The template is rendered with Django's autoescaping like any page: applicant data in the
     context is escaped; only values built by the caller as HTML (the QR code's SVG) are marked safe.
-    The active language is the caller's choice (``translation.override``).
+    The active language is the caller's choice (``translation.override``). ``stylesheet`` names a
+    static CSS file (``DOCUMENT_STYLESHEET`` for the issued documents), parsed once per process and
+    applied as a user stylesheet: the template's own ``<style>`` wins over it.
     """
     from weasyprint import HTML  # lazily: see the module docstring
 
     html = render_to_string(template_name, context)
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher())
+    stylesheets = [_stylesheet(stylesheet)] if stylesheet else None
     # Tagged PDF (structure tree, language, title): screen readers read the document in order.
-    return document.write_pdf(pdf_tags=True)
+    return document.write_pdf(stylesheets=stylesheets, pdf_tags=True)

@@ -128,7 +128,7 @@ from documents.models import (
     IssuedDocument,
 )
 from documents.qr import qr_svg, qr_url
-from documents.rendering import render_pdf
+from documents.rendering import DOCUMENT_STYLESHEET, render_pdf
 
 #: Keys a context must have, per kind; checked at issue time so that a worker never fails on them.
 CONTEXT_CONTRACTS: dict[str, dict[str, Any]] = {
@@ -481,7 +481,8 @@ def document_render(*, document: IssuedDocument) -> IssuedDocument:
         if document.rendered_at is not None:
             return document
         with translation.override("fr"):  # French first; {% bilingual %} adds the holder's language
-            pdf = render_pdf(document.template, document_pdf_context(document=document))
+            pdf = render_pdf(document.template, document_pdf_context(document=document),
+                             stylesheet=DOCUMENT_STYLESHEET)
         document.file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
         document.rendered_at = timezone.now()
         document.save(update_fields=["file", "rendered_at"])
@@ -558,4 +559,4 @@ def welcome_letter_pdf(*, document: IssuedDocument, activation_code: str) -> byt
     with translation.override("fr"):
         context = document_pdf_context(document=document)
         context["activation_code"] = activation_code
-        return render_pdf(document.template, context)
+        return render_pdf(document.template, context, stylesheet=DOCUMENT_STYLESHEET)

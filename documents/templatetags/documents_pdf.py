@@ -58,7 +58,9 @@ class BilingualNode(template.Node):
 
 @register.tag
 def bilingual(parser, token):
-    """French first, then the same text in the holder's language, in italics (DESIGN §5).
+    """French first, then the same text in the holder's language (DESIGN §5), in grey, in the same
+    two faces (static/documents/pdf.css: no italics, one font family): a ``span`` follows the
+    French on its line after a slash ("Nom / Name"), a ``p`` is a paragraph of its own.
 
     ``{% bilingual "p" "warning" %}{% translate "..." %}{% endbilingual %}`` renders its content
     once in French inside ``<p class="warning">``, then again with ``translation_language`` (set by

@@ -38,9 +38,8 @@ def test_issuing_a_receipt_renders_a_pdf_stating_the_filing(holder, issue_receip
     ):
         assert expected in text, expected
     assert any("Bold" in font and WARNING.startswith(run) for font, run in pdf_runs(document))
-    # A French holder: no second language, so nothing in italics but the motto.
-    italics = {run for font, run in pdf_runs(document) if "Oblique" in font}
-    assert italics == {"Liberté", "Égalité", "Fraternité"}
+    # One font family, two faces (docs/benchmarks.md, PDF): no italics, no monospace.
+    assert {font.split("+")[-1] for font, run in pdf_runs(document)} == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
 
 
 def test_a_late_paper_filing_says_so_and_a_first_request_has_no_deadline_line(holder, issue_receipt):
@@ -96,9 +95,12 @@ def test_a_holder_reading_english_gets_each_paragraph_in_english_after_the_frenc
     assert text.index("Référence du dossier") < text.index("File reference")
     assert text.index(WARNING) < text.index("This receipt is not a proof of lawful stay.")
     runs = pdf_runs(document)
-    # The translation is in italics (and, for the warning, bold italics).
-    assert any("Bold-Oblique" in font and run.startswith("This receipt") for font, run in runs)
-    assert any("Oblique" in font and run == "File reference" for font, run in runs)
+    # The translation follows the French in the same faces (set apart by its grey): the warning in
+    # bold, a label after a slash on the label's line ("Référence du dossier / File reference").
+    assert any(font.endswith("DejaVu-Sans-Bold") and run.startswith("This receipt") for font, run in runs)
+    assert any(font.endswith("DejaVu-Sans") and "File reference" in run for font, run in runs)
+    assert "Référence du dossier / File reference" in text
+    assert {font.split("+")[-1] for font, run in runs} == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
 
 
 def test_an_untranslated_message_is_printed_once_in_french(holder, issue_receipt, english_messages):

@@ -177,11 +177,13 @@ def test_every_template_receives_the_documents_marks_as_the_contract_says(holder
                      holder_as={"name": "Awa Marie NDIAYE", "birth_date": "1990-04-13"})
     received = {}
     monkeypatch.setattr("documents.services.render_pdf",
-                        lambda template, context: received.update(template=template, **context) or b"%PDF")
+                        lambda template, context, stylesheet: received.update(
+                            template=template, stylesheet=stylesheet, **context) or b"%PDF")
 
     document_render(document=document)
 
     assert received["template"] == RECEIPT_TEMPLATE
+    assert received["stylesheet"] == "documents/pdf.css"
     assert received["document"] == {
         "kind": "filing_receipt", "number": document.number,
         "verification_code": document.verification_code_display, "issued_at": document.issued_at,
