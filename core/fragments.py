@@ -10,6 +10,7 @@ writers (a data migration, the shell) is seen after ``FRAGMENT_SECONDS`` at the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 from uuid import uuid4
 
 from django.core.cache import cache
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import get_language
 
 FRAGMENT_SECONDS = 600
+T = TypeVar("T")
 
 
 def fragment_version(name: str) -> str:
@@ -33,9 +35,9 @@ def fragment_changed(name: str) -> None:
     transaction.on_commit(lambda: cache.set(f"fragment-version:{name}", uuid4().hex, None))
 
 
-def cached_fragment(name: str, *, depends_on: tuple[str, ...], render: Callable[[], str]) -> str:
-    """The HTML ``render()`` gives, from the cache when the language and the versions of
-    ``depends_on`` are those it was rendered for."""
+def cached_fragment(name: str, *, depends_on: tuple[str, ...], render: Callable[[], T]) -> T:
+    """What ``render()`` gives (HTML, or a list of choices), from the cache when the language and
+    the versions of ``depends_on`` are those it was rendered for."""
     versions = ":".join(fragment_version(content) for content in depends_on)
     key = f"fragment:{name}:{get_language()}:{versions}"
     html = cache.get(key)
