@@ -1,6 +1,7 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from .catalogue_cache import catalogue_changed
 from .models import (
     Attachment,
     DocumentType,
@@ -21,8 +22,24 @@ class PermitAdmin(admin.ModelAdmin):
     raw_id_fields = ["holder"]
 
 
+class CatalogueAdmin(TranslationAdmin):
+    """Every change to the catalogue gives it a new version: /demarches/ renders its cards anew."""
+
+    def save_related(self, request, form, formsets, change):  # after save_model, with the inlines
+        super().save_related(request, form, formsets, change)
+        catalogue_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalogue_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalogue_changed()
+
+
 @admin.register(DocumentType)
-class DocumentTypeAdmin(TranslationAdmin):  # a French and an English tab per text
+class DocumentTypeAdmin(CatalogueAdmin):  # a French and an English tab per text
     list_display = ["name", "code", "allowed_formats", "max_size_mb"]
     search_fields = ["name", "code"]
 
@@ -34,7 +51,7 @@ class ProcedureDocumentInline(admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(TranslationAdmin):  # the questions' English is inside their JSON (ADR 0004)
+class ProcedureAdmin(CatalogueAdmin):  # the questions' English is inside their JSON (ADR 0004)
     list_display = ["name", "group", "is_renewal", "needs_biometrics", "fee_eur", "typical_delay_days", "is_active"]
     list_filter = ["group", "is_renewal", "is_active"]
     search_fields = ["name", "code"]

@@ -21,7 +21,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import applicant_for, assisted_dossier_allowed, assisted_dossier_check
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
-from applications.models import Procedure, Status
+from applications.catalogue_cache import catalogue_cards
+from applications.models import Status
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
@@ -50,9 +51,7 @@ def _attachment_get(request: AuthenticatedHttpRequest, pk: int, attachment_pk: i
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    procedures = list(selectors.procedures_catalogue())
-    groups = [(label, [p for p in procedures if p.group == code]) for code, label in Procedure.Group.choices]
-    return render(request, "applications/catalogue.html", {"groups": [g for g in groups if g[1]]})
+    return render(request, "applications/catalogue.html", {"cards": catalogue_cards(request)})
 
 
 @login_required

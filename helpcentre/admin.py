@@ -24,6 +24,18 @@ class TopicAdmin(TranslationAdmin):
     list_display = ["title", "slug", "position"]
     prepopulated_fields = {"slug": ["title_fr"]}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.help_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.help_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.help_changed()
+
 
 class ArticleForm(forms.ModelForm):
     class Meta:
@@ -90,6 +102,14 @@ class ArticleAdmin(TranslationAdmin):
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.help_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.help_changed()
 
     def get_urls(self):
         return [

@@ -8,11 +8,21 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from core.fragments import fragment_changed
 from helpcentre.models import Article, ArticleFeedback, ArticleRevision
 from helpcentre.sanitise import clean_html
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+#: The name of the help's content version (core.fragments): the help home's lists are cached by it.
+HELP = "help"
+
+
+def help_changed() -> None:
+    """Articles or topics changed: the help home renders its lists anew (after the commit)."""
+    fragment_changed(HELP)
+
 
 #: The per-language fields a revision keeps (``title_fr``, ``title_en``...).
 REVISED_FIELDS = [f"{field}_{language}" for field in ("title", "summary", "body")
@@ -32,6 +42,7 @@ def article_save(*, article: Article, by: User | None, restored_from: int | None
     article_sanitise(article)
     article.updated_by = by
     article.save()
+    help_changed()
     # The article row is locked by the save above: two editors saving at once get numbers in turn.
     last = article.revisions.aggregate(last=Max("number"))["last"] or 0
     return ArticleRevision.objects.create(

@@ -7,17 +7,25 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from applications.catalogue_cache import CATALOGUE
 from applications.steps import STEP_LABELS
+from core.fragments import cached_fragment
 from helpcentre import selectors, services
 from helpcentre.models import Article
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "helpcentre/home.html", {"home": selectors.help_home()})
+    # The lists are the same for every visitor: rendered once per language and version of the
+    # articles and of the catalogue (procedure names), core.fragments.
+    lists = cached_fragment("help-home", depends_on=(services.HELP, CATALOGUE), render=lambda: render_to_string(
+        "helpcentre/_home_lists.html", {"home": selectors.help_home()}))
+    return render(request, "helpcentre/home.html", {"lists": mark_safe(lists)})  # noqa: S308 (our own HTML)
 
 
 @require_GET

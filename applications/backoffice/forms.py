@@ -14,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from applications.backoffice.selectors import DEADLINE_STATES, QueueFilters
+from applications.catalogue_cache import CATALOGUE
 from applications.clock import QUEUE_STATUSES
 from applications.models import Channel, DocumentType, Dossier, PermitCategory, Procedure, Status
 from applications.presenters import agent_label, dossier_label
+from core.fragments import cached_fragment
 
 CHECKBOXES_TEMPLATE = "applications/backoffice/forms/checkboxes.html"
 CHECKBOXES_INLINE_TEMPLATE = "applications/backoffice/forms/checkboxes_inline.html"
@@ -65,6 +67,14 @@ class DossierMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 # --- The queue ------------------------------------------------------------------------------------
 
+def procedure_choices() -> list[tuple[int, str]]:
+    """Every procedure (withdrawn ones too: their dossiers are still in the queue), in the current
+    language; built once per language and catalogue version (issue 14: the queryset was read through
+    a server-side cursor on every request)."""
+    return cached_fragment("procedure-choices", depends_on=(CATALOGUE,), render=lambda: [
+        (procedure.pk, str(procedure)) for procedure in Procedure.objects.order_by("group", "position", "name")])
+
+
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. Invalid values are dropped (a stale bookmark still opens the queue)."""
 
@@ -74,10 +84,7 @@ class QueueFilterForm(forms.Form):
         help_text=_("Référence (ex. 2026-69-0000123), nom de famille ou numéro étranger (10 chiffres)."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
     )
-    procedure: forms.ModelChoiceField[Procedure] = forms.ModelChoiceField(
-        label=_("Démarche"), queryset=Procedure.objects.order_by("group", "position", "name"), required=False,
-        empty_label=_("Toutes les démarches"),
-    )
+    procedure = forms.TypedChoiceField(label=_("Démarche"), coerce=int, required=False, empty_value=None)
     status = TemplatedMultipleChoiceField(
         label=_("Statut"), required=False, choices=[(s.value, s.label) for s in QUEUE_STATUSES],
         widget=forms.CheckboxSelectMultiple, template_name=CHECKBOXES_INLINE_TEMPLATE,
@@ -89,6 +96,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, prefectures, agents, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["procedure"].choices = [("", _("Toutes les démarches")), *procedure_choices()]
         if len(prefectures) > 1:
             self.fields["prefecture"].choices = [("", _("Toutes mes préfectures"))] + [
                 (p.pk, f"{p.name} ({p.department.code})") for p in prefectures
@@ -113,7 +121,7 @@ class QueueFilterForm(forms.Form):
         cleaned = self.cleaned if self.is_bound else {}
         return QueueFilters(
             prefecture=cleaned.get("prefecture"),
-            procedure=cleaned["procedure"].pk if cleaned.get("procedure") else None,
+            procedure=cleaned.get("procedure"),
             statuses=tuple(cleaned.get("status") or ()),
             channel=cleaned.get("channel", ""),
             assigned=cleaned.get("assigned", ""),

@@ -1,0 +1,56 @@
+"""Issue 14: the number of queries of every main page, one per persona, asserted (after a first
+request: the session's first write and the cached fragments are not what a visitor meets)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.backoffice.conftest import file_renewal, sign_in
+from tests.factories import StaffFactory, UserFactory
+from tests.mediation.conftest import make_pan
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url: str) -> list[str]:
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize("url", [reverse("home"), reverse("help"), reverse("applications:catalogue")])
+def test_the_public_pages_cost_no_query(client, url):
+    assert queries(client, url) == []
+
+
+def test_the_applicant_dashboard(client):
+    dossier = file_renewal()
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("applications:dashboard"))) == 6
+
+
+def test_the_agent_queue(client):
+    agent = StaffFactory(with_totp=True)
+    for last_name in ("Diallo", "Martin", "Nguyen"):
+        file_renewal(last_name=last_name, applicant=UserFactory(last_name=last_name))
+    sign_in(client, agent)
+
+    # the procedure filter's options are cached with the catalogue (issue 14): not among them
+    sql = queries(client, reverse("backoffice_instruction:queue"))
+    assert len(sql) == 8
+    assert not any('FROM "applications_procedure" ORDER BY' in query for query in sql)
+
+
+def test_the_mediator_day(client):
+    pan = make_pan()
+    mediator = StaffFactory(mediator=True, role__site=pan, with_totp=True)
+    sign_in(client, mediator)
+
+    url = reverse("mediation_backoffice:day", args=[pan.pk, timezone.localdate().isoformat()])
+    assert len(queries(client, url)) == 6
