@@ -56,8 +56,8 @@ from documents.qr import qr_svg  # noqa: E402
 from documents.rendering import (  # noqa: E402
     DOCUMENT_STYLESHEET,
     PDF_BASE_URL,
-    _static_only_url_fetcher,
-    _stylesheet,
+    parsed_stylesheet,
+    static_only_url_fetcher,
 )
 
 TEMPLATE = "documents/pdf/filing_receipt.html"
@@ -142,8 +142,8 @@ def timed_receipt(language: str, html_cls, engine=None):
     started = clocks()
     html = receipt_html(language, engine)
     templated = clocks()
-    stylesheets = [_stylesheet(DOCUMENT_STYLESHEET)] if engine is None or engine.uses_stylesheet else None
-    document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher()).render(
+    stylesheets = [parsed_stylesheet(DOCUMENT_STYLESHEET)] if engine is None or engine.uses_stylesheet else None
+    document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher()).render(
         stylesheets=stylesheets)
     laid_out = clocks()
     pdf = document.write_pdf(pdf_tags=True)

@@ -61,7 +61,8 @@ def static_file_for_url(url: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _static_only_url_fetcher():
+def static_only_url_fetcher():
+    """The fetcher of every PDF: the project's static files only, any other URL refused (and logged)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # lazily: see the module docstring
 
     class StaticOnlyURLFetcher(URLFetcher):
@@ -78,7 +79,7 @@ def _static_only_url_fetcher():
 
 
 @functools.cache
-def _stylesheet(name: str):
+def parsed_stylesheet(name: str):
     """A static CSS file, parsed once per process (parsing the shared rules at every render cost
     about a tenth of the receipt's layout time: docs/benchmarks.md, PDF)."""
     from weasyprint import CSS  # lazily: see the module docstring
@@ -87,7 +88,7 @@ def _stylesheet(name: str):
     if path is None:
         raise RefusedURLError(f"No such static stylesheet: {name}")
     return CSS(string=path.read_text(encoding="utf-8"), base_url=PDF_BASE_URL,
-               url_fetcher=_static_only_url_fetcher())
+               url_fetcher=static_only_url_fetcher())
 
 
 def render_pdf(template_name: str, context: dict[str, Any], *, stylesheet: str | None = None) -> bytes:
@@ -102,7 +103,7 @@ def render_pdf(template_name: str, context: dict[str, Any], *, stylesheet: str |
     from weasyprint import HTML  # lazily: see the module docstring
 
     html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_only_url_fetcher())
-    stylesheets = [_stylesheet(stylesheet)] if stylesheet else None
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher())
+    stylesheets = [parsed_stylesheet(stylesheet)] if stylesheet else None
     # Tagged PDF (structure tree, language, title): screen readers read the document in order.
     return document.write_pdf(stylesheets=stylesheets, pdf_tags=True)
