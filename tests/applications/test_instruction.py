@@ -198,3 +198,99 @@ def test_a_refused_decision_leaves_the_recorded_reasons_alone(mails):
     assert (dossier.decision_reasons, dossier.appeal_routes) == ("Ressources insuffisantes.",
                                                                  "Recours gracieux sous deux mois.")
     assert not Dossier.objects.filter(decision_reasons="Doublon.").exists()
+
+
+def test_an_extension_is_refused_on_time_or_after_the_decision_and_granted_once_with_its_reason():
+    agent = StaffFactory()
+    on_time = DossierFactory(status="under_review", filed_on_time=True)
+    with pytest.raises(ValidationError) as error:
+        extension_grant(dossier=on_time, by=agent, reason="Panne.")
+    assert error.value.messages == [
+        "Ce renouvellement a été déposé à temps : l'attestation est déjà automatique."]
+    decided = DossierFactory(status="decided_unfavourable", filed_on_time=False)
+    with pytest.raises(ValidationError) as error:
+        extension_grant(dossier=decided, by=agent, reason="Panne.")
+    assert error.value.messages == ["Seul un renouvellement en cours d'instruction peut en bénéficier."]
+    with pytest.raises(ValidationError) as error:
+        extension_grant(dossier=decided, by=agent, reason="  ")
+    assert error.value.message_dict == {"reason": ["Indiquez pourquoi l'attestation est accordée."]}
+
+    late = DossierFactory(status="under_review", filed_on_time=False)
+    extension_grant(dossier=late, by=agent, reason="  Hospitalisation attestée.\n")
+    extension_grant(dossier=late, by=agent, reason="Une seconde fois.")
+    events = DossierEvent.objects.filter(dossier=late, kind=DossierEvent.Kind.EXTENSION_GRANTED)
+    assert [(event.actor, event.data) for event in events] == [(agent, {"reason": "Hospitalisation attestée."})]
+    assert Dossier.objects.get(pk=late.pk).extension_granted is True
+    assert not Dossier.objects.filter(pk__in=[on_time.pk, decided.pk], extension_granted=True).exists()
+
+
+def test_an_accepted_attachment_keeps_no_reason_and_tells_nobody_a_rejected_one_tells_why(mails):
+    from django.core import mail
+
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    document_type = dossier.procedure.requirements.first().document_type
+    with mails():
+        attachment = attachment_add(dossier=dossier, document_type=document_type, uploaded_file=pdf_file(),
+                                    by=dossier.applicant)
+    mail.outbox.clear()
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=True, reason="Lisible")
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.ACCEPTED, "")
+    assert mail.outbox == []
+    with pytest.raises(ValidationError) as error:
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason=" \n")
+    assert error.value.message_dict == {"reason": ["Indiquez pourquoi la pièce est refusée : le demandeur le lira."]}
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="  Illisible  ")
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.REJECTED, "Illisible")
+    assert [message.subject for message in mail.outbox] == [f"Dossier n° {dossier.reference} : une pièce est refusée"]
+    assert "est refusée : Illisible." in mail.outbox[0].body
+    events = DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.ATTACHMENT_REVIEWED).order_by("pk")
+    assert [(event.actor, event.data) for event in events] == [
+        (agent, {"document_type": document_type.name, "accepted": True, "reason": ""}),
+        (agent, {"document_type": document_type.name, "accepted": False, "reason": "Illisible"}),
+    ]
+
+    dossier.status = Status.DECIDED_FAVOURABLE
+    dossier.save(update_fields=["status"])
+    with pytest.raises(ValidationError) as error:
+        attachment_review(attachment=attachment, by=agent, accepted=True)
+    assert error.value.messages == ["Les pièces ne se vérifient que pendant l'instruction."]
+    with pytest.raises(PermissionDenied):
+        attachment_review(attachment=attachment, by=StaffFactory(role__code="13"), accepted=True)
+    attachment.refresh_from_db()
+    assert attachment.review == Attachment.Review.REJECTED
+
+
+def test_a_decision_says_which_field_is_missing_and_records_the_reasons_as_typed(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review", procedure=procedure("changement-adresse"))
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", reasons=" ", appeal_routes=" ")
+    assert error.value.message_dict == {"reasons": ["Une décision défavorable doit être motivée."],
+                                        "appeal_routes": ["Indiquez les voies et délais de recours."]}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", reasons="Ressources.")
+    assert error.value.message_dict == {"appeal_routes": ["Indiquez les voies et délais de recours."]}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", appeal_routes="Deux mois.")
+    assert error.value.message_dict == {"reasons": ["Une décision défavorable doit être motivée."]}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons=" ")
+    assert error.value.message_dict == {"reasons": ["Indiquez pourquoi le dossier est classé sans suite."]}
+    for outcome in ("", "card_delivered", "submitted"):
+        with pytest.raises(ValidationError) as error:
+            dossier_decide(dossier=dossier, by=agent, outcome=outcome, reasons="x", appeal_routes="y")
+        assert error.value.message_dict == {"outcome": ["Choisissez une décision."]}
+
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons="  Doublon du n° 12.\n",
+                       appeal_routes=" Aucune. ")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED_WITHOUT_ACTION
+    assert (dossier.decision_reasons, dossier.appeal_routes) == ("Doublon du n° 12.", "Aucune.")
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.DECIDED)
+    assert (event.actor, event.data) == (agent, {"outcome": "closed_without_action", "reasons": "Doublon du n° 12."})
