@@ -36,8 +36,9 @@ def test_an_agent_of_another_prefecture_can_do_nothing():
         lambda: complements_request(dossier=dossier, by=agent, document_types=[], message="x",
                                     due_on=timezone.localdate() + timedelta(days=5)),
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as error:
             action()
+        assert str(error.value) == "Ce dossier ne relève pas de votre préfecture."  # shown on the 403 page
     assert DossierEvent.objects.filter(dossier=dossier).count() == 0
 
 
@@ -123,6 +124,9 @@ def test_a_procedure_without_fingerprints_is_decided_without_a_convocation(mails
         dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
     dossier.refresh_from_db()
     assert dossier.status == Status.DECIDED_FAVOURABLE
+    assert (dossier.decision_reasons, dossier.appeal_routes) == ("", "")
+    certificate = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert certificate.actor == agent  # the journal names who issued the favourable-decision certificate
 
 
 def test_fingerprints_taken_are_not_requested_again():
@@ -294,3 +298,29 @@ def test_a_decision_says_which_field_is_missing_and_records_the_reasons_as_typed
     assert (dossier.decision_reasons, dossier.appeal_routes) == ("Doublon du n° 12.", "Aucune.")
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.DECIDED)
     assert (event.actor, event.data) == (agent, {"outcome": "closed_without_action", "reasons": "Doublon du n° 12."})
+
+
+def test_the_journal_keeps_the_first_characters_of_a_long_reason(mails):
+    agent = StaffFactory()
+    late = DossierFactory(status="under_review", filed_on_time=False)
+    extension_grant(dossier=late, by=agent, reason="r" * 1200)
+    assert DossierEvent.objects.get(dossier=late, kind="extension_granted").data == {"reason": "r" * 1000}
+
+    dossier = DossierFactory(status="under_review", procedure=procedure("changement-adresse"))
+    document_type = dossier.procedure.requirements.first().document_type
+    with mails():
+        attachment = attachment_add(dossier=dossier, document_type=document_type, uploaded_file=pdf_file(),
+                                    by=dossier.applicant)
+    with pytest.raises(ValidationError):
+        attachment_review(attachment=attachment, by=agent, accepted=False)  # no reason given at all
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="p" * 1200)
+    attachment.refresh_from_db()
+    assert attachment.review_reason == "p" * 1000
+
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons="d" * 2500)
+    dossier.refresh_from_db()
+    assert dossier.decision_reasons == "d" * 2500  # the decision keeps them whole
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.DECIDED)
+    assert event.data == {"outcome": "closed_without_action", "reasons": "d" * 2000}
