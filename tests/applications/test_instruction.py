@@ -324,3 +324,24 @@ def test_the_journal_keeps_the_first_characters_of_a_long_reason(mails):
     assert dossier.decision_reasons == "d" * 2500  # the decision keeps them whole
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.DECIDED)
     assert event.data == {"outcome": "closed_without_action", "reasons": "d" * 2000}
+
+
+def test_the_timeline_names_who_a_file_goes_to_and_from_and_refusals_say_why():
+    dossier = DossierFactory(status="submitted")
+    agent, colleague = StaffFactory(), StaffFactory()
+    supervisor = StaffFactory(supervisor=True)
+    dossier_assign(dossier=dossier, agent=agent, by=agent)
+    with pytest.raises(PermissionDenied) as error:
+        dossier_assign(dossier=dossier, agent=colleague, by=agent)
+    assert str(error.value) == "Seul un chef de bureau peut attribuer un dossier à un autre agent."
+    with pytest.raises(ValidationError) as error:
+        dossier_assign(dossier=dossier, agent=StaffFactory(role__code="33"), by=supervisor)
+    assert error.value.messages == ["Cet agent n'est pas habilité dans la préfecture du dossier."]
+    dossier_assign(dossier=dossier, agent=colleague, by=supervisor)
+    dossier_assign(dossier=dossier, agent=None, by=supervisor)
+    events = DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.ASSIGNED).order_by("pk")
+    assert [event.data for event in events] == [
+        {"to": agent.get_full_name(), "from": ""},
+        {"to": colleague.get_full_name(), "from": agent.get_full_name()},
+        {"to": "", "from": colleague.get_full_name()},
+    ]
