@@ -36,8 +36,9 @@ def test_an_agent_of_another_prefecture_can_do_nothing():
         lambda: complements_request(dossier=dossier, by=agent, document_types=[], message="x",
                                     due_on=timezone.localdate() + timedelta(days=5)),
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as error:
             action()
+        assert str(error.value) == "Ce dossier ne relève pas de votre préfecture."  # shown on the 403 page
     assert DossierEvent.objects.filter(dossier=dossier).count() == 0
 
 
@@ -123,6 +124,9 @@ def test_a_procedure_without_fingerprints_is_decided_without_a_convocation(mails
         dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
     dossier.refresh_from_db()
     assert dossier.status == Status.DECIDED_FAVOURABLE
+    assert (dossier.decision_reasons, dossier.appeal_routes) == ("", "")
+    certificate = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert certificate.actor == agent  # the journal names who issued the favourable-decision certificate
 
 
 def test_fingerprints_taken_are_not_requested_again():
@@ -198,3 +202,146 @@ def test_a_refused_decision_leaves_the_recorded_reasons_alone(mails):
     assert (dossier.decision_reasons, dossier.appeal_routes) == ("Ressources insuffisantes.",
                                                                  "Recours gracieux sous deux mois.")
     assert not Dossier.objects.filter(decision_reasons="Doublon.").exists()
+
+
+def test_an_extension_is_refused_on_time_or_after_the_decision_and_granted_once_with_its_reason():
+    agent = StaffFactory()
+    on_time = DossierFactory(status="under_review", filed_on_time=True)
+    with pytest.raises(ValidationError) as error:
+        extension_grant(dossier=on_time, by=agent, reason="Panne.")
+    assert error.value.messages == [
+        "Ce renouvellement a été déposé à temps : l'attestation est déjà automatique."]
+    decided = DossierFactory(status="decided_unfavourable", filed_on_time=False)
+    with pytest.raises(ValidationError) as error:
+        extension_grant(dossier=decided, by=agent, reason="Panne.")
+    assert error.value.messages == ["Seul un renouvellement en cours d'instruction peut en bénéficier."]
+    with pytest.raises(ValidationError) as error:
+        extension_grant(dossier=decided, by=agent, reason="  ")
+    assert error.value.message_dict == {"reason": ["Indiquez pourquoi l'attestation est accordée."]}
+
+    late = DossierFactory(status="under_review", filed_on_time=False)
+    extension_grant(dossier=late, by=agent, reason="  Hospitalisation attestée.\n")
+    extension_grant(dossier=late, by=agent, reason="Une seconde fois.")
+    events = DossierEvent.objects.filter(dossier=late, kind=DossierEvent.Kind.EXTENSION_GRANTED)
+    assert [(event.actor, event.data) for event in events] == [(agent, {"reason": "Hospitalisation attestée."})]
+    assert Dossier.objects.get(pk=late.pk).extension_granted is True
+    assert not Dossier.objects.filter(pk__in=[on_time.pk, decided.pk], extension_granted=True).exists()
+
+
+def test_an_accepted_attachment_keeps_no_reason_and_tells_nobody_a_rejected_one_tells_why(mails):
+    from django.core import mail
+
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review")
+    document_type = dossier.procedure.requirements.first().document_type
+    with mails():
+        attachment = attachment_add(dossier=dossier, document_type=document_type, uploaded_file=pdf_file(),
+                                    by=dossier.applicant)
+    mail.outbox.clear()
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=True, reason="Lisible")
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.ACCEPTED, "")
+    assert mail.outbox == []
+    with pytest.raises(ValidationError) as error:
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason=" \n")
+    assert error.value.message_dict == {"reason": ["Indiquez pourquoi la pièce est refusée : le demandeur le lira."]}
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="  Illisible  ")
+    attachment.refresh_from_db()
+    assert (attachment.review, attachment.review_reason) == (Attachment.Review.REJECTED, "Illisible")
+    assert [message.subject for message in mail.outbox] == [f"Dossier n° {dossier.reference} : une pièce est refusée"]
+    assert "est refusée : Illisible." in mail.outbox[0].body
+    events = DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.ATTACHMENT_REVIEWED).order_by("pk")
+    assert [(event.actor, event.data) for event in events] == [
+        (agent, {"document_type": document_type.name, "accepted": True, "reason": ""}),
+        (agent, {"document_type": document_type.name, "accepted": False, "reason": "Illisible"}),
+    ]
+
+    dossier.status = Status.DECIDED_FAVOURABLE
+    dossier.save(update_fields=["status"])
+    with pytest.raises(ValidationError) as error:
+        attachment_review(attachment=attachment, by=agent, accepted=True)
+    assert error.value.messages == ["Les pièces ne se vérifient que pendant l'instruction."]
+    with pytest.raises(PermissionDenied):
+        attachment_review(attachment=attachment, by=StaffFactory(role__code="13"), accepted=True)
+    attachment.refresh_from_db()
+    assert attachment.review == Attachment.Review.REJECTED
+
+
+def test_a_decision_says_which_field_is_missing_and_records_the_reasons_as_typed(mails):
+    agent = StaffFactory()
+    dossier = DossierFactory(status="under_review", procedure=procedure("changement-adresse"))
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", reasons=" ", appeal_routes=" ")
+    assert error.value.message_dict == {"reasons": ["Une décision défavorable doit être motivée."],
+                                        "appeal_routes": ["Indiquez les voies et délais de recours."]}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", reasons="Ressources.")
+    assert error.value.message_dict == {"appeal_routes": ["Indiquez les voies et délais de recours."]}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_unfavourable", appeal_routes="Deux mois.")
+    assert error.value.message_dict == {"reasons": ["Une décision défavorable doit être motivée."]}
+    with pytest.raises(ValidationError) as error:
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons=" ")
+    assert error.value.message_dict == {"reasons": ["Indiquez pourquoi le dossier est classé sans suite."]}
+    for outcome in ("", "card_delivered", "submitted"):
+        with pytest.raises(ValidationError) as error:
+            dossier_decide(dossier=dossier, by=agent, outcome=outcome, reasons="x", appeal_routes="y")
+        assert error.value.message_dict == {"outcome": ["Choisissez une décision."]}
+
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons="  Doublon du n° 12.\n",
+                       appeal_routes=" Aucune. ")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED_WITHOUT_ACTION
+    assert (dossier.decision_reasons, dossier.appeal_routes) == ("Doublon du n° 12.", "Aucune.")
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.DECIDED)
+    assert (event.actor, event.data) == (agent, {"outcome": "closed_without_action", "reasons": "Doublon du n° 12."})
+
+
+def test_the_journal_keeps_the_first_characters_of_a_long_reason(mails):
+    agent = StaffFactory()
+    late = DossierFactory(status="under_review", filed_on_time=False)
+    extension_grant(dossier=late, by=agent, reason="r" * 1200)
+    assert DossierEvent.objects.get(dossier=late, kind="extension_granted").data == {"reason": "r" * 1000}
+
+    dossier = DossierFactory(status="under_review", procedure=procedure("changement-adresse"))
+    document_type = dossier.procedure.requirements.first().document_type
+    with mails():
+        attachment = attachment_add(dossier=dossier, document_type=document_type, uploaded_file=pdf_file(),
+                                    by=dossier.applicant)
+    with pytest.raises(ValidationError):
+        attachment_review(attachment=attachment, by=agent, accepted=False)  # no reason given at all
+    with mails():
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="p" * 1200)
+    attachment.refresh_from_db()
+    assert attachment.review_reason == "p" * 1000
+
+    with mails():
+        dossier_decide(dossier=dossier, by=agent, outcome="closed_without_action", reasons="d" * 2500)
+    dossier.refresh_from_db()
+    assert dossier.decision_reasons == "d" * 2500  # the decision keeps them whole
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.DECIDED)
+    assert event.data == {"outcome": "closed_without_action", "reasons": "d" * 2000}
+
+
+def test_the_timeline_names_who_a_file_goes_to_and_from_and_refusals_say_why():
+    dossier = DossierFactory(status="submitted")
+    agent, colleague = StaffFactory(), StaffFactory()
+    supervisor = StaffFactory(supervisor=True)
+    dossier_assign(dossier=dossier, agent=agent, by=agent)
+    with pytest.raises(PermissionDenied) as error:
+        dossier_assign(dossier=dossier, agent=colleague, by=agent)
+    assert str(error.value) == "Seul un chef de bureau peut attribuer un dossier à un autre agent."
+    with pytest.raises(ValidationError) as error:
+        dossier_assign(dossier=dossier, agent=StaffFactory(role__code="33"), by=supervisor)
+    assert error.value.messages == ["Cet agent n'est pas habilité dans la préfecture du dossier."]
+    dossier_assign(dossier=dossier, agent=colleague, by=supervisor)
+    dossier_assign(dossier=dossier, agent=None, by=supervisor)
+    events = DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.ASSIGNED).order_by("pk")
+    assert [event.data for event in events] == [
+        {"to": agent.get_full_name(), "from": ""},
+        {"to": colleague.get_full_name(), "from": agent.get_full_name()},
+        {"to": "", "from": colleague.get_full_name()},
+    ]
