@@ -424,3 +424,45 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (docs/adr/0010-api.md): the person names it, sees when it was last
+    used, revokes it. Only the SHA-256 of the key is stored, with its first characters to find the
+    row (``prefix``) and to show the person which key is which; the key itself is shown once.
+
+    A member of staff gets one only right after proving a second factor: ``otp_device`` keeps that
+    device's persistent id, and the token then stands for that proof until ``expires_at`` (short:
+    ``API_STAFF_TOKEN_MINUTES``). The database refuses a staff token without an expiry.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("titulaire"))
+    name = models.CharField(_("nom"), max_length=60)
+    prefix = models.CharField(_("début de la clé"), max_length=12, unique=True)
+    key_sha256 = models.CharField(max_length=64)
+    otp_device = models.CharField(_("second facteur prouvé"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        constraints = [
+            models.CheckConstraint(condition=Q(otp_device="") | Q(expires_at__isnull=False),
+                                   name="api_token_staff_expires"),
+            models.CheckConstraint(condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("created_at")),
+                                   name="api_token_expires_after_creation"),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"], name="api_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def in_force(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

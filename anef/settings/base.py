@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the Swagger UI's files, served from our own static files (CSP)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "substitution",
     "helpcentre",  # beside substitution: may use applications and below, nothing above uses it
     "mediation",
+    "api",  # the REST API: on top of every domain app, below the project package
     "anef",  # templates tags and management commands shared by every app
 ]
 
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "api.middleware.ApiMiddleware",  # /api/: the language from Accept-Language, no caching
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -343,19 +346,53 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- API --------------------------------------------------------------------------------------
+# docs/adr/0010-api.md, docs/api/README.md.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the portal's session, CSRF on writes
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsPerson"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.IPThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="120/min"),
+        "ip": env.str("API_THROTTLE_IP", default="300/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ANEF portal API",
-    "DESCRIPTION": "Residence-permit e-service: dossiers, appointments, issued documents.",
+    "DESCRIPTION": (
+        "Residence-permit e-service: permits, dossiers, drafts, issued documents, appointments, "
+        "messages; the agents' queue; public certificate verification. Errors are "
+        '`{"code", "message", "fields"}`, the message in the `Accept-Language` asked (fr, en). '
+        "Guide: docs/api/README.md."
+    ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
 }
+# Personal API tokens (accounts.services.tokens): days an applicant's key lasts (0: until revoked),
+# and minutes a staff key lasts (made only right after the second factor).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
+API_STAFF_TOKEN_MINUTES = env.int("API_STAFF_TOKEN_MINUTES", default=30)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
