@@ -177,8 +177,8 @@ class DossierFileSerializer(DossierSummarySerializer):
     answers = AnswerSectionSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(source="data.attachments", many=True, read_only=True,
                                        help_text="The current pieces.")
-    requirements = DocumentTypeSerializer(many=True, read_only=True,
-                                          help_text="The pieces this procedure asks for (what a complement request may name).")
+    requirements = DocumentTypeSerializer(
+        many=True, read_only=True, help_text="The pieces this procedure asks for (what a complement request may name).")
     complement_requests = ComplementRequestSerializer(source="data.complement_requests", many=True, read_only=True)
     timeline = EventSerializer(source="data.events", many=True, read_only=True)
     actions = ActionsSerializer(read_only=True)
@@ -219,7 +219,7 @@ class DecisionInputSerializer(serializers.Serializer):
 class CardInputSerializer(serializers.Serializer):
     """``services.card_mark``: the card's next step; at delivery, what the card says."""
 
-    to = serializers.ChoiceField(choices=[(s.value, Status(s).label) for s in CARD_STATUSES])
+    to = serializers.ChoiceField(choices=[(s, Status(s).label) for s in CARD_STATUSES])
     number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="",
                                    help_text="At delivery: the number printed on the card.")
     valid_from = serializers.DateField(required=False, allow_null=True, default=None)

@@ -237,9 +237,10 @@ def dossier_decision_check(
     transition_check(dossier.status, outcome)
     if outcome == Status.DECIDED_FAVOURABLE and favourable_decision_blocked(
             dossier=dossier, biometrics=dossier_biometrics_state(dossier=dossier)):
-        raise ValidationError({"outcome": [_(
+        # The code on the field's error: Django drops a ``code=`` given beside a dict (the API answers it).
+        raise ValidationError({"outcome": [ValidationError(_(
             "Une décision favorable n'est possible qu'une fois les empreintes du demandeur relevées au guichet."
-        )]}, code="biometrics_missing")
+        ), code="biometrics_missing")]})
 
 
 def dossier_decide(
