@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import views
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from api.pagination import CursorPagination
 from api.permissions import IsPerson, IsVerifiedStaff
+from api.schema import COMMON, WRITES
 from api.v1.backoffice_serializers import (
     CARD_STATUSES,
     OUTCOMES,
@@ -104,9 +105,27 @@ _FILE = {
 FILE_EXAMPLE = OpenApiExample("A file under review", value=_FILE, response_only=True)
 
 
-def _error(code: str, message: str, status: str = "409") -> OpenApiExample:
-    return OpenApiExample(f"Refused: {code}", value={"code": code, "message": message},
-                          response_only=True, status_codes=[status])
+def _error(code: str, message: str, status: str = "409", fields: dict | None = None) -> OpenApiExample:
+    value: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        value["fields"] = fields
+    return OpenApiExample(f"Refused: {code}", value=value, response_only=True, status_codes=[status])
+
+
+def _responses(ok, examples) -> dict[int, Any]:
+    """The success, and each error status an example illustrates, in the ``Error`` format (the
+    component ``api.schema`` adds; the other error statuses it adds to every operation itself)."""
+    responses: dict[int, Any] = {200: ok}
+    errors: dict[str, list[OpenApiExample]] = {}
+    for example in examples:
+        for status in example.status_codes or ():
+            if str(status) != "200":
+                errors.setdefault(str(status), []).append(example)
+    for status, items in errors.items():
+        responses[int(status)] = OpenApiResponse(
+            response={"$ref": "#/components/schemas/Error"}, examples=items,
+            description={**COMMON, **WRITES}.get(status, "") or "Refused.")
+    return responses
 
 
 # --- The queue ---------------------------------------------------------------------------------
@@ -138,9 +157,19 @@ def _filter_errors(form: forms.QueueFilterForm, params, prefectures) -> dict[str
     return errors
 
 
+QUEUE_REFUSALS = [
+    _error("invalid_choice", "Choisissez une de vos préfectures.", "400",
+           {"prefecture": [{"code": "invalid_choice", "message": "Choisissez une de vos préfectures."}]}),
+    _error("invalid_cursor", "Ce curseur n'est pas valable : repartez de la première page.", "400",
+           {"cursor": [{"code": "invalid_cursor",
+                        "message": "Ce curseur n'est pas valable : repartez de la première page."}]}),
+]
+
+
 class QueueView(AgentView):
     @extend_schema(
-        operation_id="backoffice_queue", tags=TAGS, parameters=QUEUE_PARAMETERS, responses=QueuePageSerializer,
+        operation_id="backoffice_queue", tags=TAGS, parameters=QUEUE_PARAMETERS,
+        responses=_responses(QueuePageSerializer, QUEUE_REFUSALS),
         summary="The queue of your prefectures, by priority",
         description=(
             "The files waiting in your prefectures, in the back-office queue's order: rights at risk, then past "
@@ -149,7 +178,7 @@ class QueueView(AgentView):
             "keyset: follow `next` (an invalid cursor is refused: `invalid_cursor`)."),
         examples=[OpenApiExample("One page", value={"next": "https://anef.example/api/v1/backoffice/dossiers/"
                                                             "?cursor=0.2026-12-15.1234", "results": [_ROW]},
-                                 response_only=True)],
+                                 response_only=True), *QUEUE_REFUSALS],
     )
     def get(self, request):
         user = request.user
@@ -233,7 +262,8 @@ class ActionView(AgentView):
 
 
 def _action_schema(operation_id: str, summary: str, description: str, *, request=None, examples=()):
-    return extend_schema(operation_id=operation_id, tags=TAGS, request=request, responses=DossierFileSerializer,
+    return extend_schema(operation_id=operation_id, tags=TAGS, request=request,
+                         responses=_responses(DossierFileSerializer, examples),
                          summary=summary, description=description, examples=[FILE_EXAMPLE, *examples])
 
 
@@ -352,6 +382,8 @@ class CardView(ActionView):
         request=CardInputSerializer,
         examples=[
             OpenApiExample("In production", request_only=True, value={"to": "card_in_production"}),
+            _error("transition_not_allowed", "Cette action n'est pas possible : le dossier est « Décision favorable ».",
+                   "409"),
             OpenApiExample("Delivered", request_only=True, value={
                 "to": "card_delivered", "number": "AB12345678", "valid_from": "2026-12-01",
                 "valid_until": "2030-11-30", "category": ""}),

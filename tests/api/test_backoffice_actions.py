@@ -307,3 +307,24 @@ def test_a_procedure_without_fingerprints_is_not_convoked(agent_api):
     refused_in_both_languages(agent_api, url(no_biometrics, "convocation"), {}, status=400, code="not_needed",
                               fr="Cette démarche ne demande pas de relevé d'empreintes.",
                               en="This procedure does not require fingerprints.")
+
+
+def test_the_files_query_count_does_not_grow_with_its_timeline_and_pieces(agent, agent_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from applications.services import attachment_review, dossier_assign
+
+    dossier = file_renewal()
+    agent_api.get(url(dossier))  # warm-up: per-process caches
+    with CaptureQueriesContext(connection) as few:
+        assert agent_api.get(url(dossier)).status_code == 200
+    supervisor = StaffFactory(supervisor=True)
+    for attachment in dossier.attachments.all():  # a line per piece, each by an agent
+        attachment_review(attachment=attachment, by=agent, accepted=False, reason="Illisible.")
+    dossier_assign(dossier=dossier, agent=agent, by=supervisor)
+    with CaptureQueriesContext(connection) as many:
+        body = agent_api.get(url(dossier)).json()
+    assert len(body["timeline"]) > 5 and all(piece["review"] == "rejected" for piece in body["attachments"])
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    assert len(few) <= 11, [q["sql"] for q in few.captured_queries]
