@@ -68,9 +68,9 @@ class AgentView(views.APIView):
     permission_classes = [IsPerson, IsVerifiedStaff, IsInstructingStaff]
 
 
-# --- Examples (the schema's; the tests check real answers have the same shape) -----------------
+# --- Examples of the schema (tests/api/test_backoffice_actions.py checks real answers have their shape) ---
 
-_ROW = {
+ROW_VALUE = {
     "id": 1234, "reference": "2026-69-0001234", "status": "submitted", "status_label": "Déposé",
     "channel": "online", "procedure": {"id": 3, "code": "renouvellement-salarie", "name": "Renouvellement salarié"},
     "prefecture": {"id": 1, "name": "Préfecture du Rhône", "department": "69"},
@@ -78,8 +78,8 @@ _ROW = {
     "priority": 0, "priority_date": "2026-12-15",
     "clock": {"deadline": "2026-12-20", "days_left": 15, "paused": False, "overdue": False, "rights_at_risk": True},
 }
-_FILE = {
-    **_ROW, "status": "under_review", "status_label": "En cours d'instruction",
+FILE_VALUE = {
+    **ROW_VALUE, "status": "under_review", "status_label": "En cours d'instruction",
     "assigned_to": {"id": 7, "name": "Jeanne MARTIN"},
     "applicant": {"name": "Amina DIALLO", "birth_date": "1990-04-12", "foreigner_number": "0123456789"},
     "filed_on_time": True, "extension_granted": False, "completed_at": "2026-11-22T09:00:00+01:00",
@@ -102,7 +102,7 @@ _FILE = {
                 "biometrics": True, "decide": ["decided_unfavourable", "closed_without_action"], "card_next": None,
                 "extension": False, "favourable_waits_for_biometrics": True, "biometrics_state": "none"},
 }
-FILE_EXAMPLE = OpenApiExample("A file under review", value=_FILE, response_only=True)
+FILE_EXAMPLE = OpenApiExample("A file under review", value=FILE_VALUE, response_only=True)
 
 
 def _error(code: str, message: str, status: str = "409", fields: dict | None = None) -> OpenApiExample:
@@ -177,7 +177,7 @@ class QueueView(AgentView):
             "filter value that is not one of yours is refused (`invalid_choice`). Pages follow the queue's own "
             "keyset: follow `next` (an invalid cursor is refused: `invalid_cursor`)."),
         examples=[OpenApiExample("One page", value={"next": "https://anef.example/api/v1/backoffice/dossiers/"
-                                                            "?cursor=0.2026-12-15.1234", "results": [_ROW]},
+                                                            "?cursor=0.2026-12-15.1234", "results": [ROW_VALUE]},
                                  response_only=True), *QUEUE_REFUSALS],
     )
     def get(self, request):

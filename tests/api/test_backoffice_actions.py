@@ -328,3 +328,18 @@ def test_the_files_query_count_does_not_grow_with_its_timeline_and_pieces(agent,
     assert len(body["timeline"]) > 5 and all(piece["review"] == "rejected" for piece in body["attachments"])
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     assert len(few) <= 11, [q["sql"] for q in few.captured_queries]
+
+
+def test_the_schemas_examples_have_the_shape_of_real_answers(agent_api):
+    """The examples of /api/docs/ are written by hand: they keep the fields real answers have."""
+    from api.v1.backoffice import FILE_VALUE, ROW_VALUE
+
+    dossier = file_renewal()
+    row = agent_api.get(BASE).json()["results"][0]
+    body = agent_api.get(url(dossier)).json()
+    assert set(ROW_VALUE) == set(row)
+    assert set(FILE_VALUE) == set(body)
+    for key in ("clock", "actions", "applicant", "procedure", "prefecture"):
+        assert set(FILE_VALUE[key]) == set(body[key]), key
+    for key in ("attachments", "timeline"):
+        assert set(FILE_VALUE[key][0]) == set(body[key][0]), key
