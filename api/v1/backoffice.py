@@ -19,7 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import views
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -267,55 +273,46 @@ def _action_schema(operation_id: str, summary: str, description: str, *, request
                          summary=summary, description=description, examples=[FILE_EXAMPLE, *examples])
 
 
+@extend_schema_view(post=_action_schema(
+    "backoffice_file_take", "Take the file (assign it to yourself)",
+    "Assigns an unassigned file to you (`services.dossier_assign`); taking a file already yours changes "
+    "nothing and answers the file (idempotent). A colleague's file: `permission_denied` (a supervisor "
+    "assigns it). The timeline says who took it.",
+    examples=[_error("permission_denied", "Seul un chef de bureau peut attribuer un dossier à un autre agent.",
+                     "403")],
+))
 class TakeView(ActionView):
-    @_action_schema(
-        "backoffice_file_take", "Take the file (assign it to yourself)",
-        "Assigns an unassigned file to you (`services.dossier_assign`); taking a file already yours changes "
-        "nothing and answers the file (idempotent). A colleague's file: `permission_denied` (a supervisor "
-        "assigns it). The timeline says who took it.",
-        examples=[_error("permission_denied", "Seul un chef de bureau peut attribuer un dossier à un autre agent.",
-                         "403")],
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
-
     def perform(self, request, dossier, data):
         services.dossier_assign(dossier=dossier, agent=request.user, by=request.user)
 
 
+@extend_schema_view(post=_action_schema(
+    "backoffice_file_complete", "Declare the file complete (the review starts)",
+    "`services.dossier_mark_complete`: a submitted file, or one whose complements came back, goes under "
+    "review. Any other state: `transition_not_allowed`.",
+    examples=[_error("transition_not_allowed", "Cette action n'est pas possible : le dossier est "
+                                               "« En cours d'instruction ».")],
+))
 class CompleteView(ActionView):
-    @_action_schema(
-        "backoffice_file_complete", "Declare the file complete (the review starts)",
-        "`services.dossier_mark_complete`: a submitted file, or one whose complements came back, goes under "
-        "review. Any other state: `transition_not_allowed`.",
-        examples=[_error("transition_not_allowed", "Cette action n'est pas possible : le dossier est "
-                                                   "« En cours d'instruction ».")],
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
-
     def perform(self, request, dossier, data):
         services.dossier_mark_complete(dossier=dossier, by=request.user)
 
 
+@extend_schema_view(post=_action_schema(
+    "backoffice_file_complements", "Ask the applicant for complements",
+    "`services.complements_request`: pieces among the file's `requirements` and/or a message, due by a "
+    "date; the legal clock stops until the applicant answers, and the applicant is told.",
+    request=ComplementsInputSerializer,
+    examples=[
+        OpenApiExample("Two pieces", request_only=True, value={
+            "document_types": [2, 5], "message": "Votre dernier bulletin de salaire.", "due_on": "2027-01-05"}),
+        OpenApiExample("Refused: a date in the past", response_only=True, status_codes=["400"], value={
+            "code": "invalid", "message": "La date limite doit être dans le futur.",
+            "fields": {"due_on": [{"code": "invalid", "message": "La date limite doit être dans le futur."}]}}),
+    ],
+))
 class ComplementsView(ActionView):
     input_serializer = ComplementsInputSerializer
-
-    @_action_schema(
-        "backoffice_file_complements", "Ask the applicant for complements",
-        "`services.complements_request`: pieces among the file's `requirements` and/or a message, due by a "
-        "date; the legal clock stops until the applicant answers, and the applicant is told.",
-        request=ComplementsInputSerializer,
-        examples=[
-            OpenApiExample("Two pieces", request_only=True, value={
-                "document_types": [2, 5], "message": "Votre dernier bulletin de salaire.", "due_on": "2027-01-05"}),
-            OpenApiExample("Refused: a date in the past", response_only=True, status_codes=["400"], value={
-                "code": "invalid", "message": "La date limite doit être dans le futur.",
-                "fields": {"due_on": [{"code": "invalid", "message": "La date limite doit être dans le futur."}]}}),
-        ],
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def input_kwargs(self, dossier):
         return {"procedure": dossier.procedure}
@@ -325,72 +322,63 @@ class ComplementsView(ActionView):
             "document_types", [])), message=data["message"], due_on=data["due_on"])
 
 
+@extend_schema_view(post=_action_schema(
+    "backoffice_file_convocation", "Convoke the applicant to have their fingerprints taken",
+    "`services.biometrics_request`: books the earliest free biometrics slot at the prefecture's sites that "
+    "leaves the minimum notice, issues the convocation letter and tells the applicant. Refusals: "
+    "`not_under_review`, `not_needed`, `already_done`, `already_convoked`, `no_free_slot`.",
+    examples=[_error("already_convoked", "Le demandeur est déjà convoqué pour le relevé d'empreintes.", "400")],
+))
 class ConvocationView(ActionView):
-    @_action_schema(
-        "backoffice_file_convocation", "Convoke the applicant to have their fingerprints taken",
-        "`services.biometrics_request`: books the earliest free biometrics slot at the prefecture's sites that "
-        "leaves the minimum notice, issues the convocation letter and tells the applicant. Refusals: "
-        "`not_under_review`, `not_needed`, `already_done`, `already_convoked`, `no_free_slot`.",
-        examples=[_error("already_convoked", "Le demandeur est déjà convoqué pour le relevé d'empreintes.", "400")],
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
-
     def perform(self, request, dossier, data):
         services.biometrics_request(dossier=dossier, by=request.user)
 
 
+@extend_schema_view(post=_action_schema(
+    "backoffice_file_decision", "Record the decision",
+    "`services.dossier_decide`: favourable (issues the favourable-decision certificate; only once the "
+    "fingerprints are taken when the procedure needs them: `biometrics_missing`), unfavourable (reasons "
+    "and appeal routes required) or closed without action (a reason required). The file must be under "
+    "review (`transition_not_allowed`). Outcomes: " + ", ".join(f"`{o.value}`" for o in OUTCOMES) + ".",
+    request=DecisionInputSerializer,
+    examples=[
+        OpenApiExample("Unfavourable", request_only=True, value={
+            "outcome": "decided_unfavourable", "reasons": "Les conditions de ressources ne sont pas remplies.",
+            "appeal_routes": "Recours gracieux auprès du préfet dans un délai de deux mois."}),
+        OpenApiExample("Refused: fingerprints missing", response_only=True, status_codes=["400"], value={
+            "code": "biometrics_missing",
+            "message": "Une décision favorable n'est possible qu'une fois les empreintes du demandeur "
+                       "relevées au guichet.",
+            "fields": {"outcome": [{"code": "biometrics_missing", "message": "Une décision favorable n'est "
+                                    "possible qu'une fois les empreintes du demandeur relevées au guichet."}]}}),
+    ],
+))
 class DecisionView(ActionView):
     input_serializer = DecisionInputSerializer
-
-    @_action_schema(
-        "backoffice_file_decision", "Record the decision",
-        "`services.dossier_decide`: favourable (issues the favourable-decision certificate; only once the "
-        "fingerprints are taken when the procedure needs them: `biometrics_missing`), unfavourable (reasons "
-        "and appeal routes required) or closed without action (a reason required). The file must be under "
-        "review (`transition_not_allowed`). Outcomes: " + ", ".join(f"`{o.value}`" for o in OUTCOMES) + ".",
-        request=DecisionInputSerializer,
-        examples=[
-            OpenApiExample("Unfavourable", request_only=True, value={
-                "outcome": "decided_unfavourable", "reasons": "Les conditions de ressources ne sont pas remplies.",
-                "appeal_routes": "Recours gracieux auprès du préfet dans un délai de deux mois."}),
-            OpenApiExample("Refused: fingerprints missing", response_only=True, status_codes=["400"], value={
-                "code": "biometrics_missing",
-                "message": "Une décision favorable n'est possible qu'une fois les empreintes du demandeur "
-                           "relevées au guichet.",
-                "fields": {"outcome": [{"code": "biometrics_missing", "message": "Une décision favorable n'est "
-                                        "possible qu'une fois les empreintes du demandeur relevées au guichet."}]}}),
-        ],
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def perform(self, request, dossier, data):
         services.dossier_decide(dossier=dossier, by=request.user, outcome=data["outcome"], reasons=data["reasons"],
                                 appeal_routes=data["appeal_routes"])
 
 
+@extend_schema_view(post=_action_schema(
+    "backoffice_file_card", "Record the card's next step",
+    "`services.card_mark`, one step at a time after a favourable decision: "
+    + " → ".join(f"`{s}`" for s in CARD_STATUSES) + " (another order: `transition_not_allowed`). At "
+    "delivery give what the card says (number, validity, category): it is recorded as the holder's new "
+    "permit and the card-collection appointment of the day is closed.",
+    request=CardInputSerializer,
+    examples=[
+        OpenApiExample("In production", request_only=True, value={"to": "card_in_production"}),
+        _error("transition_not_allowed", "Cette action n'est pas possible : le dossier est « Décision favorable ».",
+               "409"),
+        OpenApiExample("Delivered", request_only=True, value={
+            "to": "card_delivered", "number": "AB12345678", "valid_from": "2026-12-01",
+            "valid_until": "2030-11-30", "category": ""}),
+    ],
+))
 class CardView(ActionView):
     input_serializer = CardInputSerializer
-
-    @_action_schema(
-        "backoffice_file_card", "Record the card's next step",
-        "`services.card_mark`, one step at a time after a favourable decision: "
-        + " → ".join(f"`{s}`" for s in CARD_STATUSES) + " (another order: `transition_not_allowed`). At "
-        "delivery give what the card says (number, validity, category): it is recorded as the holder's new "
-        "permit and the card-collection appointment of the day is closed.",
-        request=CardInputSerializer,
-        examples=[
-            OpenApiExample("In production", request_only=True, value={"to": "card_in_production"}),
-            _error("transition_not_allowed", "Cette action n'est pas possible : le dossier est « Décision favorable ».",
-                   "409"),
-            OpenApiExample("Delivered", request_only=True, value={
-                "to": "card_delivered", "number": "AB12345678", "valid_from": "2026-12-01",
-                "valid_until": "2030-11-30", "category": ""}),
-        ],
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def perform(self, request, dossier, data):
         services.card_mark(dossier=dossier, by=request.user, to=data["to"], number=data["number"],
