@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -162,7 +163,7 @@ class DossiersView(ApplicantListView):
     def post(self, request):
         code = request.data.get("procedure") if hasattr(request.data, "get") else None
         if not isinstance(code, str) or not code:
-            raise ValidationError({"procedure": [ValidationError("Choisissez une démarche.", code="required")]})
+            raise ValidationError({"procedure": [ValidationError(_("Choisissez une démarche."), code="required")]})
         procedure = selectors.procedure_get_active(code=code[:60])
         assisted_dossier_check(request, None)  # a mandate for one dossier starts no other
         dossier, created = services.draft_start(applicant=applicant_for(request), procedure=procedure,
@@ -214,7 +215,8 @@ class StepView(ApplicantView):
             raise Http404
         answers = request.data.get("answers") if hasattr(request.data, "get") else None
         if not isinstance(answers, dict):
-            raise ValidationError({"answers": [ValidationError("Envoyez les réponses de l'étape.", code="required")]})
+            raise ValidationError({"answers": [ValidationError(_("Envoyez les réponses de l'étape."),
+                                                               code="required")]})
         form = forms.step_form(step, {k: v for k, v in answers.items() if isinstance(v, str | int | bool)},
                                procedure=dossier.procedure, applicant=applicant_for(request))
         if not form.is_valid():
