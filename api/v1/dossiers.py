@@ -282,19 +282,21 @@ class SubmitView(ApplicantView):
     def post(self, request, pk: int):
         dossier = dossier_get(request, pk)
         readiness = selectors.dossier_submission_readiness(dossier=dossier)
-        form = forms.ReviewForm({k: v for k, v in request.data.items() if k in SubmitInput().fields}
-                                if hasattr(request.data, "items") else {},
+        data = request.data if hasattr(request.data, "get") else {}
+        form = forms.ReviewForm({k: data[k] for k in SubmitInput().fields if k in data},
                                 procedure=dossier.procedure, late=readiness.timing == "closed")
-        inputs = {"tax_stamp_number": str(request.data.get("tax_stamp_number", "") or "")[:30],
-                  "ephoto_code": str(request.data.get("ephoto_code", "") or "")[:30],
-                  "accept_late": request.data.get("accept_late") in (True, "true", "1", 1)}
+        stamp = str(data.get("tax_stamp_number", "") or "")[:30]
+        photo = str(data.get("ephoto_code", "") or "")[:30]
+        late = data.get("accept_late") in (True, "true", "1", 1)
         if not form.is_valid():
             errors = form.errors.as_data()
-            for field, field_errors in services.dossier_submit_check(dossier=dossier, readiness=readiness,
-                                                                     **inputs).items():
+            checked = services.dossier_submit_check(dossier=dossier, readiness=readiness, tax_stamp_number=stamp,
+                                                    ephoto_code=photo, accept_late=late)
+            for field, field_errors in checked.items():
                 errors.setdefault(field, field_errors)
             raise ValidationError(errors)
-        dossier = services.dossier_submit(dossier=dossier, by=request.user, **inputs)
+        dossier = services.dossier_submit(dossier=dossier, by=request.user, tax_stamp_number=stamp,
+                                          ephoto_code=photo, accept_late=late)
         return Response(detail_data(dossier))
 
 
