@@ -56,6 +56,16 @@ class BookingSerializer(serializers.Serializer):
         return int(obj.subject_id) if obj.subject_type == DOSSIER_SUBJECT_TYPE and obj.subject_id.isdigit() else None
 
 
+class BookInput(serializers.Serializer):
+    motive = serializers.CharField(max_length=40, help_text="biometrics, card_collection, pan_assistance")
+    slot = serializers.IntegerField(help_text="A free slot, from /appointments/slots/.")
+    dossier = serializers.IntegerField(required=False, help_text="The dossier the appointment is about.")
+
+
+class RescheduleInput(serializers.Serializer):
+    slot = serializers.IntegerField(help_text="Another free slot of the same motive and site.")
+
+
 BOOKING_EXAMPLE = {
     "id": 4, "motive": "biometrics", "motive_label": "Relevé d'empreintes", "kind": "self", "status": "booked",
     "starts_at": "2026-12-10T09:00:00+01:00", "ends_at": "2026-12-10T09:15:00+01:00",
@@ -145,8 +155,10 @@ class BookingsView(ApplicantListView):
     @extend_schema(
         operation_id="appointments_book", tags=["appointments"], responses={201: BookingSerializer},
         summary="Book a free slot (personal; a limited number of attempts per 10 minutes)",
-        request=serializers.Serializer, examples=[OpenApiExample(
-            "Biometrics for a dossier", request_only=True, value={"motive": "biometrics", "slot": 31, "dossier": 12})],
+        request=BookInput, examples=[
+            OpenApiExample("Biometrics for a dossier", request_only=True,
+                           value={"motive": "biometrics", "slot": 31, "dossier": 12}),
+            OpenApiExample("Booked", response_only=True, status_codes=["201"], value=BOOKING_EXAMPLE)],
     )
     def post(self, request):
         data = request.data if hasattr(request.data, "get") else {}
@@ -182,8 +194,9 @@ class RescheduleView(ApplicantView):
     @extend_schema(
         operation_id="appointments_reschedule", tags=["appointments"], responses=BookingSerializer,
         summary="Move an appointment to another free slot of the same motive and site (a convocation: up to its limit)",
-        request=serializers.Serializer,
-        examples=[OpenApiExample("Another slot", request_only=True, value={"slot": 32})],
+        request=RescheduleInput,
+        examples=[OpenApiExample("Another slot", request_only=True, value={"slot": 32}),
+                  OpenApiExample("Moved", response_only=True, value={**BOOKING_EXAMPLE, "id": 5})],
     )
     def post(self, request, pk: int):
         booking = booking_get(request, pk)

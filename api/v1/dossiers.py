@@ -231,18 +231,21 @@ class AttachmentsView(ApplicantView):
     @extend_schema(
         operation_id="attachments_create", tags=["drafts"], responses={201: AttachmentSerializer},
         summary="Add a piece (PDF, JPEG or PNG), checked as on the filing page; replaces the current one of its type",
+        description=("Also after filing: a new version of a piece, or what a complement request asks for. "
+                     "Refusals say why (`fields.file`: format, size, content that does not match its type)."),
         request={"multipart/form-data": inline_serializer("AttachmentUpload", {
-            "document_type": serializers.IntegerField(), "file": serializers.FileField()})},
+            "document_type": serializers.CharField(help_text="The document type's id or code (`requirements`)."),
+            "file": serializers.FileField()})},
         examples=[OpenApiExample("Added", response_only=True, status_codes=["201"], value={
             "id": 5, "document_type": 3, "original_name": "passeport.pdf", "content_type": "application/pdf",
             "size": 48213, "review": "pending", "uploaded_at": "2026-12-01T09:40:00+01:00"})],
     )
     def post(self, request, pk: int):
         dossier = dossier_get(request, pk)
-        type_pk = str(request.data.get("document_type", ""))
-        requirement = (dossier.procedure.requirements.select_related("document_type")
-                       .filter(document_type_id=int(type_pk)).first() if type_pk.isdigit() and len(type_pk) < 10
-                       else None)
+        wanted = str(request.data.get("document_type", ""))[:60]  # its id, or its code ("passeport")
+        requirements = dossier.procedure.requirements.select_related("document_type")
+        requirement = (requirements.filter(document_type_id=int(wanted)) if wanted.isdigit() and len(wanted) < 10
+                       else requirements.filter(document_type__code=wanted)).first() if wanted else None
         if requirement is None:
             raise ValidationError({"document_type": [ValidationError(
                 "Cette pièce n'est pas demandée pour cette démarche.", code="document_type_not_asked")]})

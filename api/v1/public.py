@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -44,7 +44,8 @@ class VerifyView(APIView):
     @extend_schema(
         operation_id="verify_code", tags=["verification"], auth=[],
         summary="Is this document genuine? (the code printed under its QR code)",
-        request=serializers.Serializer,
+        request=inline_serializer("VerifyInput", {"code": serializers.CharField(
+            max_length=30, help_text="10 letters and digits, as printed (dash and case do not matter).")}),
         responses=VerificationSerializer,
         examples=[
             OpenApiExample("A code", request_only=True, value={"code": "ABCDE-23456"}),
