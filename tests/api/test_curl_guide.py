@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from applications.models import Dossier, DocumentType, Status
+from applications.models import DocumentType, Dossier, Status
 from applications.services import complements_request
 from appointments.models import Desk, Motive, Slot
 from tests.api.conftest import token_for
