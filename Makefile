@@ -9,7 +9,7 @@ PY := .venv/bin/python
 # manage.py outside the test suite runs with development settings.
 MANAGE := DEBUG=1 $(PY) manage.py
 
-.PHONY: run test install lint messages messages-update check-messages mutation mutation-changed clean
+.PHONY: run test install lint api-schema messages messages-update check-messages mutation mutation-changed clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -36,6 +36,10 @@ lint: install
 	.venv/bin/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 	.venv/bin/mypy
+
+# The API's OpenAPI schema, checked in (docs/api/openapi.yaml; tests/api/test_schema.py fails when it drifts).
+api-schema: install
+	$(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 messages-update: install
 	$(MANAGE) makemessages --locale en --no-location --no-obsolete --ignore .venv \

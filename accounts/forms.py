@@ -315,3 +315,8 @@ class MandateBySignedFormForm(_MandateOptionsForm):
     scan = forms.FileField(label=_("Formulaire de mandat signé, numérisé"),
                            help_text=_("PDF, JPEG ou PNG, 10 Mo au plus."))
     field_order = ["login_id", "birth_date", "scan", "site", "to_site", "scope", "dossier_reference"]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Nom de la clé"), max_length=60,
+                           help_text=_("Pour la reconnaître, par exemple : « application mobile »."))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import mandate_views, views
+from accounts import mandate_views, token_views, views
 
 app_name = "accounts"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("activer/", views.activate, name="activate"),
     path("mot-de-passe/sms/", views.password_reset_sms, name="password_reset_sms"),
     path("mot-de-passe/sms/code/", views.password_reset_sms_confirm, name="password_reset_sms_confirm"),
+    path("cles-api/", token_views.api_tokens, name="api_tokens"),
+    path("cles-api/<int:pk>/revoquer/", token_views.api_token_revoke_view, name="api_token_revoke"),
     path("mandats/", mandate_views.person_mandates, name="mandates"),
     path("mandats/<int:pk>/revoquer/", mandate_views.person_mandate_revoke, name="mandate_revoke"),
     path("double-authentification/activer/", views.totp_enrol, name="totp_enrol"),

@@ -2,6 +2,8 @@
 
 - Language: the request's ``Accept-Language`` decides (FR or EN, French by default), not the
   portal's language cookie: a client says what it wants on each request.
+- A 404 from URL resolution (``/api/v1/dossiers/abc/``: no view was reached, so no exception
+  handler ran) is the API's JSON error too, not the portal's HTML page.
 - ``Cache-Control: private, no-store``: an API answer names a person; a token-authenticated
   request is anonymous to ``accounts.middleware.PrivatePagesMiddleware`` (DRF authenticates later),
   so it is said here for every answer.
@@ -10,9 +12,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from api.errors import DEFAULT_MESSAGES, error_body
 
 PREFIX = "/api/"
 
@@ -49,6 +53,8 @@ class ApiMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
+        if response.status_code == 404 and not response.get("Content-Type", "").startswith("application/json"):
+            response = JsonResponse(error_body("not_found", str(DEFAULT_MESSAGES["not_found"]())), status=404)
         patch_vary_headers(response, ["Accept-Language", "Authorization"])
         if request.path.startswith(PREFIX + "v1/"):
             patch_cache_control(response, private=True, no_store=True)

@@ -184,3 +184,28 @@ class WithdrawForm(forms.Form):
 class ComplementsAnswerForm(forms.Form):
     message = forms.CharField(label=_("Votre réponse"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
+
+
+#: The steps whose answers a form parses (documents and review are pages of their own).
+FORM_STEPS = ("eligibility", "identity", "situation", "questions")
+
+
+def step_form(step: str, data=None, *, procedure: Procedure, applicant, initial=None) -> forms.Form:
+    """The form that parses one step's answers for this procedure and applicant: the filing page
+    and the API parse with the same one (a renewal chooses among the applicant's own permits)."""
+    if step == "eligibility":
+        return EligibilityForm(data, initial=initial, procedure=procedure)
+    if step == "identity":
+        return IdentityForm(data, initial=initial)
+    if step == "situation":
+        return SituationForm(data, initial=initial, procedure=procedure,
+                             permits=applicant.permits.order_by("-valid_until"))
+    if step == "questions":
+        return QuestionsForm(data, initial=initial, procedure=procedure)
+    raise ValueError(step)
+
+
+def step_answers(form: forms.Form) -> dict:
+    """A valid step form's answers as JSON, as ``draft_save_step`` stores them."""
+    cleaned_json = getattr(form, "cleaned_json", None)
+    return cleaned_json() if cleaned_json else dict(form.cleaned_data)

@@ -98,30 +98,22 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _step_form(request, dossier, step, data=None):
-    procedure = dossier.procedure
     saved = dossier.answers.get(step)
-    if step == "eligibility":
-        return forms.EligibilityForm(data, initial=saved, procedure=procedure)
-    if step == "identity":
-        user = applicant_for(request)
-        initial = saved or {
+    user = applicant_for(request)
+    initial = saved
+    if step == "identity" and not saved:
+        initial = {
             "last_name": user.last_name, "first_name": user.first_name,
             "birth_date": user.birth_date.isoformat() if user.birth_date else "",
             "birth_place": user.birth_place, "nationality": user.nationality,
             "foreigner_number": user.foreigner_number,
         }
-        return forms.IdentityForm(data, initial=initial)
-    if step == "situation":
-        user = applicant_for(request)
-        initial = saved or {
+    elif step == "situation" and not saved:
+        initial = {
             "address": user.address, "postal_code": user.postal_code, "city": user.city,
             "department": user.department.code if user.department_id else None, "phone": user.phone,
         }
-        permits = user.permits.order_by("-valid_until")
-        return forms.SituationForm(data, initial=initial, procedure=procedure, permits=permits)
-    if step == "questions":
-        return forms.QuestionsForm(data, initial=saved, procedure=procedure)
-    return None
+    return forms.step_form(step, data, procedure=dossier.procedure, applicant=user, initial=initial)
 
 
 def _step_context(dossier, step):
@@ -153,7 +145,7 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     form.help_step = (dossier.procedure.code, step)  # its errors link to this step's help (forms/error_summary.html)
     mismatch = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_json() if hasattr(form, "cleaned_json") else dict(form.cleaned_data)
+        data = forms.step_answers(form)
         dossier = services.draft_save_step(dossier=dossier, step=step, data=data, by=request.user)
         mismatch = (selectors.eligibility_mismatch(procedure=dossier.procedure, answers=data)
                     if step == "eligibility" else None)

@@ -196,3 +196,22 @@ def booking_get_for_staff(*, user: User, pk: int) -> Booking:
             pk=pk, slot__desk__site_id__in=staff_site_ids(user=user))
     except Booking.DoesNotExist:
         raise Http404 from None
+
+
+#: Motives booked only about a file (a card is collected for one request).
+SUBJECT_REQUIRED = frozenset({Motive.Code.CARD_COLLECTION})
+
+
+def booking_subject_for(*, person: User, motive: Motive, subject_type: str, subject_id: str):
+    """The file a self-service booking is about (``registry.SubjectInfo``, None for none) and
+    whether the person may book ``motive`` for it: their own file, in a state that allows it (the
+    owning app's provider decides); without a file, only a motive that needs none. The booking page
+    and the API ask it."""
+    from appointments import registry
+
+    if not subject_type and not subject_id:
+        return None, motive.code not in SUBJECT_REQUIRED
+    info = registry.subject_for(person, subject_type, subject_id)
+    if info is None or motive.code not in info.self_bookable_motives:
+        return None, False
+    return info, True

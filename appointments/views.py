@@ -64,7 +64,7 @@ PAGE_SIZE = 10
 #: time at two desks (the next page starts strictly after the last time shown).
 PAGE_TIES = 20
 #: Motives booked online only for a file whose state allows it (the registry says which).
-SUBJECT_REQUIRED = frozenset({Motive.Code.CARD_COLLECTION})
+SUBJECT_REQUIRED = selectors.SUBJECT_REQUIRED  # the booking page names it too
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -184,12 +184,8 @@ def _subject_for(request: AuthenticatedHttpRequest, motive: Motive) -> tuple[reg
     subject_type, _sep, subject_id = raw.partition(":")
     if not assisted_subject_allowed(request, subject_type, subject_id):
         return None, False
-    if not raw:
-        return None, motive.code not in SUBJECT_REQUIRED
-    info = registry.subject_for(applicant_for(request), subject_type, subject_id)
-    if info is None or motive.code not in info.self_bookable_motives:
-        return None, False
-    return info, True
+    return selectors.booking_subject_for(person=applicant_for(request), motive=motive, subject_type=subject_type,
+                                         subject_id=subject_id)
 
 
 @login_required

@@ -57,6 +57,11 @@ def document_get_for_user(*, user: User | AnonymousUser, pk: int) -> IssuedDocum
     raise Http404
 
 
+def documents_for_holder(*, holder: User) -> QuerySet[IssuedDocument]:
+    """Every document issued to the person (receipts, certificates, letters), newest first."""
+    return IssuedDocument.objects.filter(holder=holder).order_by("-issued_at", "-id")
+
+
 def documents_for_subject(*, subject: models.Model) -> QuerySet[IssuedDocument]:
     """Every document issued about a dossier or a booking, newest first."""
     return IssuedDocument.objects.filter(

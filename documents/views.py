@@ -28,7 +28,9 @@ VERIFY_LOOKUP_LIMIT = 30
 VERIFY_LOOKUP_WINDOW_SECONDS = 10 * 60
 
 
-def _lookup_allowed(request: HttpRequest) -> bool:
+def verify_lookup_allowed(request: HttpRequest) -> bool:
+    """Counts one code lookup for the client's address: False past the limit (the page and the API
+    share the count)."""
     return rate_limit_allow(scope="documents:verify", key=client_ip(request), limit=VERIFY_LOOKUP_LIMIT,
                             window_seconds=VERIFY_LOOKUP_WINDOW_SECONDS)
 
@@ -36,18 +38,23 @@ def _lookup_allowed(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    return document_response(request, document_for_download(request, pk))
+
+
+def document_for_download(request: HttpRequest, pk: int):
+    """The document a signed-in person downloads (the page and the API): their own, or, in an
+    assisted session, the person's, within the mandate (a dossier mandate: the documents about that
+    dossier), printed by the mediator and recorded as done on their behalf. Else ``Http404``."""
     mandate = getattr(request, "mandate", None)
     if mandate is None:
-        return document_response(request, document_get_for_user(user=request.user, pk=pk))
-    # An assisted session: the person's own documents, within the mandate (a dossier mandate: the
-    # documents about that dossier), printed by the mediator and recorded as done on their behalf.
+        return document_get_for_user(user=request.user, pk=pk)
     document = document_get_for_user(user=applicant_for(request), pk=pk)
     assisted_subject_check(request, document.subject_type, document.subject_id)
     if document.is_rendered:
         mandate_action_record(mandate=mandate, by=request.user,  # type: ignore[arg-type]  # login_required
                               action="document.printed_on_behalf", obj=document,
                               data={"number": document.number, "kind": document.kind})
-    return document_response(request, document)
+    return document
 
 
 def document_response(request: HttpRequest, document) -> HttpResponseBase:
@@ -74,22 +81,28 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerificationCodeForm(request.POST or None)
     context: dict = {"form": form}
     if request.method == "POST":
-        if not _lookup_allowed(request):
+        if not verify_lookup_allowed(request):
             context["throttled_minutes"] = VERIFY_LOOKUP_WINDOW_SECONDS // 60
             response = render(request, "documents/verify.html", context, status=429)
             response["Retry-After"] = str(VERIFY_LOOKUP_WINDOW_SECONDS)
             return response
         if form.is_valid():
-            document = document_verify_code(code=form.cleaned_data["code"])
             context["searched"] = True
-            if document is not None:
-                context["facts"] = document_verification_facts(document=document)
-                context["form"] = VerificationCodeForm()
-            # A letter printed in a batch carries a code of the same kind (documents.letters).
-            elif (letter := letter_verify_code(code=form.cleaned_data["code"])) is not None:
-                context["facts"] = letter_verification_facts(letter=letter)
+            facts = verification_facts_for_code(form.cleaned_data["code"])
+            if facts is not None:
+                context["facts"] = facts
                 context["form"] = VerificationCodeForm()
     return render(request, "documents/verify.html", context)
+
+
+def verification_facts_for_code(code: str):
+    """What ``/verifier/`` says of a code (the page and the API): an issued document's facts, or a
+    letter printed in a batch (it carries a code of the same kind, documents.letters); None."""
+    document = document_verify_code(code=code)
+    if document is not None:
+        return document_verification_facts(document=document)
+    letter = letter_verify_code(code=code)
+    return letter_verification_facts(letter=letter) if letter is not None else None
 
 
 @never_cache

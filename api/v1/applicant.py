@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.mandates import applicant_for, assisted_dossier_check
+from api.v1 import appointments, documents, dossiers
 from api.views import ApplicantView
 from applications import selectors
 
@@ -75,4 +76,21 @@ class PermitsView(ApplicantView):
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("permits/", PermitsView.as_view(), name="permits"),
+    path("dossiers/", dossiers.DossiersView.as_view(), name="dossiers"),
+    path("dossiers/<int:pk>/", dossiers.DossierView.as_view(), name="dossier"),
+    path("dossiers/<int:pk>/timeline/", dossiers.TimelineView.as_view(), name="dossier-timeline"),
+    path("dossiers/<int:pk>/steps/<slug:step>/", dossiers.StepView.as_view(), name="dossier-step"),
+    path("dossiers/<int:pk>/attachments/", dossiers.AttachmentsView.as_view(), name="dossier-attachments"),
+    path("dossiers/<int:pk>/attachments/<int:attachment_pk>/", dossiers.AttachmentView.as_view(),
+         name="dossier-attachment"),
+    path("dossiers/<int:pk>/submit/", dossiers.SubmitView.as_view(), name="dossier-submit"),
+    path("dossiers/<int:pk>/complements/", dossiers.ComplementsView.as_view(), name="dossier-complements"),
+    path("documents/", documents.DocumentsView.as_view(), name="documents"),
+    path("documents/<int:pk>/pdf/", documents.DocumentDownloadView.as_view(), name="document-pdf"),
+    path("messages/", documents.MessagesView.as_view(), name="messages"),
+    path("appointments/", appointments.BookingsView.as_view(), name="appointments"),
+    path("appointments/slots/", appointments.SlotsView.as_view(), name="appointment-slots"),
+    path("appointments/<int:pk>/", appointments.BookingView.as_view(), name="appointment"),
+    path("appointments/<int:pk>/cancel/", appointments.CancelView.as_view(), name="appointment-cancel"),
+    path("appointments/<int:pk>/reschedule/", appointments.RescheduleView.as_view(), name="appointment-reschedule"),
 ]
