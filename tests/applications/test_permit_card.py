@@ -181,6 +181,20 @@ def test_a_card_with_impossible_facts_is_refused_with_a_message_and_nothing_chan
     assert not Permit.objects.filter(dossier=dossier).exists()
 
 
+@pytest.mark.parametrize(("valid_until", "accepted"), [(date(2038, 2, 28), True), (date(2038, 3, 1), False)])
+def test_a_card_valid_from_29_february_may_last_until_28_february_ten_years_later(valid_until, accepted):
+    with time_machine.travel(datetime(2028, 3, 1, 10, tzinfo=timezone.get_current_timezone())):
+        agent = StaffFactory()
+        dossier = ready(file_renewal(days_left=90), agent)
+        if accepted:
+            deliver(dossier, agent, valid_from=date(2028, 2, 29), valid_until=valid_until)
+            assert Permit.objects.get(dossier=dossier).valid_until == valid_until
+        else:
+            with pytest.raises(ValidationError) as error:
+                deliver(dossier, agent, valid_from=date(2028, 2, 29), valid_until=valid_until)
+            assert "au plus 10 ans après" in error.value.message_dict["valid_until"][0]
+
+
 def test_a_card_number_already_recorded_is_refused(client):
     agent = StaffFactory()
     dossier = ready(file_renewal(days_left=90), agent)
@@ -232,6 +246,7 @@ def test_handing_over_the_card_closes_todays_collection_appointment():
 
     booking.refresh_from_db()
     assert booking.status == Booking.Status.DONE
+    assert AuditEvent.objects.get(action="booking.done").actor == agent  # the agent who handed it over
     event = DossierEvent.objects.get(dossier=dossier, to_status=Status.CARD_DELIVERED)
     assert event.data["appointment"] == booking.pk and event.data["without_appointment"] is False
 
