@@ -95,3 +95,74 @@ def test_the_timeline_says_who_filed_on_paper_for_whom_and_which_receipt_was_iss
         [piece.name], "paper", None)
     issued = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.RECEIPT_ISSUED)
     assert issued.data == {"document": receipt.pk, "number": receipt.number}
+
+
+# --- The permit a paper renewal renews, read on the card at the desk -----------------------------
+
+def record_permit(**overrides):
+    from applications.services import permit_record_for_paper
+
+    values = {"holder": UserFactory(), "by": StaffFactory(), "prefecture": prefecture("69"), "number": " ts12345 ",
+              "category": "salarie", "valid_from": date(2024, 5, 1), "valid_until": date(2027, 4, 30),
+              "allows_work": True, **overrides}
+    return permit_record_for_paper(**values)
+
+
+def test_the_permit_read_on_the_card_is_recorded_for_its_holder_and_audited_on_their_behalf():
+    from accounts.models import AuditEvent
+
+    holder, agent = UserFactory(), StaffFactory()
+    permit = record_permit(holder=holder, by=agent)
+
+    assert (permit.holder, permit.number, permit.category) == (holder, "TS12345", "salarie")
+    assert (permit.valid_from, permit.valid_until, permit.allows_work) == (date(2024, 5, 1), date(2027, 4, 30), True)
+    event = AuditEvent.objects.get(action="permit.recorded_at_desk")
+    assert (event.actor, event.on_behalf_of) == (agent, holder)
+    assert event.data == {"number": "TS12345", "valid_until": "2027-04-30"}
+
+
+def test_the_holders_own_permit_of_that_number_is_returned_as_it_is():
+    from applications.models import Permit
+    from tests.factories import PermitFactory
+
+    mine = PermitFactory(number="TS12345")
+    assert record_permit(holder=mine.holder, number="ts12345") == mine
+    assert Permit.objects.count() == 1
+
+
+def test_a_number_recorded_for_someone_else_is_refused():
+    from tests.factories import PermitFactory
+
+    PermitFactory(number="TS12345")
+    with pytest.raises(ValidationError) as refusal:
+        record_permit(number="TS12345")
+    assert refusal.value.message_dict == {
+        "permit_number": ["Ce numéro de titre est enregistré pour une autre personne : vérifiez-le."]}
+
+
+@pytest.mark.parametrize(("overrides", "messages"), [
+    ({"number": "  "}, {"permit_number": ["Indiquez le numéro du titre de séjour renouvelé."]}),
+    ({"valid_until": date(2024, 5, 1)}, {"permit_valid_until": ["La fin de validité doit suivre le début de validité."]}),
+    ({"number": "", "valid_until": date(2024, 4, 1)}, {
+        "permit_number": ["Indiquez le numéro du titre de séjour renouvelé."],
+        "permit_valid_until": ["La fin de validité doit suivre le début de validité."]}),
+])
+def test_what_the_card_must_say(overrides, messages):
+    from applications.models import Permit
+
+    with pytest.raises(ValidationError) as refusal:
+        record_permit(**overrides)
+    assert refusal.value.message_dict == messages
+    assert not Permit.objects.exists()
+
+
+@pytest.mark.parametrize("agent", [
+    lambda: StaffFactory(role__code="33"), lambda: StaffFactory(verified=False), lambda: StaffFactory(mediator=True),
+])
+def test_only_a_verified_agent_of_the_competent_prefecture_records_a_permit(agent):
+    from applications.models import Permit
+
+    with pytest.raises(PermissionDenied) as refusal:
+        record_permit(by=agent())
+    assert str(refusal.value) == "Seul un agent de la préfecture compétente enregistre un dossier papier."
+    assert not Permit.objects.exists()
