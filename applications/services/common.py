@@ -61,10 +61,6 @@ def notify_applicant(
            context={"dossier": dossier, "url": url, **(context or {})})
 
 
-def on_commit(func) -> None:
-    transaction.on_commit(func)
-
-
 def dossier_refresh_priority(dossier: Dossier, today=None) -> None:
     """Stores the dossier's queue priority (applications/clock.py) after a change."""
     from django.utils import timezone

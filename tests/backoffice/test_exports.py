@@ -244,7 +244,19 @@ def test_a_failure_marks_the_export_failed(client, mails, monkeypatch):
     monkeypatch.setattr("applications.tasks.queue_export_write", broken)
     with pytest.raises(ValueError):
         request_export(client, mails)
-    assert QueueExport.objects.get().status == QueueExport.Status.FAILED
+    export = QueueExport.objects.get()
+    assert export.status == QueueExport.Status.FAILED
+    assert export.finished_at is not None  # the list shows when it failed
+
+
+@pytest.mark.django_db
+def test_a_late_failure_never_hides_an_export_that_was_written_meanwhile():
+    from applications.services.exports import queue_export_fail
+
+    export = QueueExport.objects.create(requested_by=StaffFactory(), status=QueueExport.Status.READY)
+    queue_export_fail(export=export)
+    export.refresh_from_db()
+    assert export.status == QueueExport.Status.READY
 
 
 @pytest.mark.django_db
