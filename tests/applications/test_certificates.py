@@ -541,3 +541,47 @@ def test_the_verifier_speaks_english_to_an_english_reader(client):
                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Right to work" in page and "up to 60% of the legal annual working time" in page
+
+
+# --- One dossier's certificate through the service (at filing, or granted by an agent) -----------
+
+def test_one_certificate_issued_by_an_agent_is_on_the_timeline_the_file_and_in_the_persons_messages(mails):
+    from notifications.models import Notification
+
+    dossier, agent, today = pending_renewal(days_left=3), StaffFactory(), timezone.localdate()
+
+    document = extension_certificate_issue(dossier=dossier, today=today, by=agent)
+
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until == document.valid_until
+    assert (document.holder_name, document.holder_birth_date) == ("Amina DIALLO", date(1990, 3, 2))
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert event.actor == agent
+    assert event.data == {"kind": DocumentKind.EXTENSION_CERTIFICATE, "number": document.number,
+                          "document": document.pk, "valid_from": document.valid_from.isoformat(),
+                          "valid_until": document.valid_until.isoformat()}
+    message = Notification.objects.get(recipient=dossier.applicant, event="dossier.certificate_issued",
+                                       channel="email")
+    assert f"attestation de prolongation d'instruction n° {document.number}" in message.body
+    assert document.valid_until.strftime("%d/%m/%Y") in message.body
+
+
+def test_a_file_whose_date_lagged_behind_its_certificates_is_fixed_and_given_none(mails):
+    dossier, today = pending_renewal(days_left=3), timezone.localdate()
+    first = extension_certificate_issue(dossier=dossier, today=today)
+    type(dossier).objects.filter(pk=dossier.pk).update(certificate_valid_until=None)  # the date lagged behind
+
+    assert extension_certificate_issue(dossier=dossier, today=today) is None
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until == first.valid_until
+    assert certificates(dossier) == [first]
+
+
+def test_the_next_certificate_through_the_service_follows_the_previous_one_and_supersedes_it(mails):
+    dossier = pending_renewal(days_left=3)
+    first = extension_certificate_issue(dossier=dossier, today=timezone.localdate())
+    with travel_to(first.valid_until - timedelta(days=LEAD)):
+        second = extension_certificate_issue(dossier=dossier, today=timezone.localdate())
+    first.refresh_from_db()
+    assert second.valid_from == first.valid_until + timedelta(days=1)
+    assert first.superseded_by == second
