@@ -166,3 +166,44 @@ def test_only_a_verified_agent_of_the_competent_prefecture_records_a_permit(agen
         record_permit(by=agent())
     assert str(refusal.value) == "Seul un agent de la préfecture compétente enregistre un dossier papier."
     assert not Permit.objects.exists()
+
+
+def test_the_receipt_names_the_pieces_in_french_whatever_the_agents_language():
+    from django.utils import translation
+
+    chosen = procedure("premiere-demande-salarie")
+    piece = chosen.requirements.order_by("position").first().document_type
+    assert piece.name_en and piece.name_en != piece.name_fr
+    with translation.override("en"):
+        dossier = register(procedure=chosen, pieces=[piece])
+    receipt = IssuedDocument.objects.get(subject_id=str(dossier.pk), kind="filing_receipt")
+    assert receipt.context["documents"] == [piece.name_fr]
+
+
+def test_an_identity_with_nothing_read_is_refused_field_by_field():
+    empty = PaperIdentity(last_name=" ", first_name="", birth_date=None, identity_document="library_card",
+                          foreigner_number="12345")
+    with pytest.raises(ValidationError) as refusal:
+        register(identity=empty)
+    assert refusal.value.message_dict == {
+        "last_name": ["Indiquez le nom de famille lu sur le document d'identité."],
+        "first_name": ["Indiquez le ou les prénoms lus sur le document d'identité."],
+        "birth_date": ["Indiquez la date de naissance lue sur le document d'identité."],
+        "identity_document": ["Indiquez le document d'identité vérifié."],
+        "foreigner_number": ["Le numéro étranger comporte 10 chiffres."],
+    }
+
+
+@pytest.mark.parametrize(("number", "accepted"), [
+    ("1234567890", True), ("", True), ("123456789", False), ("12345678901", False), ("12345ABCDE", False),
+])
+def test_the_foreigner_number_has_ten_digits(number, accepted):
+    from dataclasses import replace
+
+    identity = replace(IDENTITY, foreigner_number=number)
+    if accepted:
+        assert register(identity=identity).status == Status.SUBMITTED
+    else:
+        with pytest.raises(ValidationError) as refusal:
+            register(identity=identity)
+        assert refusal.value.message_dict == {"foreigner_number": ["Le numéro étranger comporte 10 chiffres."]}
