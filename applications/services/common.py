@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from accounts.mandates import mandate_actor_data, mandate_covering
 from accounts.models import User
 from accounts.services import audit_record
