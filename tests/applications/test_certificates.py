@@ -585,3 +585,14 @@ def test_the_next_certificate_through_the_service_follows_the_previous_one_and_s
     first.refresh_from_db()
     assert second.valid_from == first.valid_until + timedelta(days=1)
     assert first.superseded_by == second
+
+
+def test_the_decision_page_names_no_category_for_a_procedure_that_does_not_set_one():
+    from applications.services.certificates import favourable_decision_certificate_facts
+
+    duplicate = DossierFactory(status="under_review", procedure=procedure("duplicata-perte-vol"))
+    assert duplicate.procedure.permit_category == ""
+    assert favourable_decision_certificate_facts(dossier=duplicate)["permit_category"] == ""
+    renewal = pending_renewal()
+    assert favourable_decision_certificate_facts(dossier=renewal)["permit_category"] == str(
+        PermitCategory(renewal.procedure.permit_category).label)
