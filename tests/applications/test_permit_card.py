@@ -217,6 +217,26 @@ def test_a_first_request_or_duplicate_names_its_category_at_delivery():
     assert (permit.category, permit.allows_work, permit.replaced_by) == ("visiteur", False, None)
 
 
+@pytest.mark.parametrize(("old_allows_work", "category", "allows_work"), [
+    (True, "visiteur", False), (False, "etudiant", True), (False, "salarie", True),
+])
+def test_the_card_delivered_allows_work_as_its_category_does_whatever_the_old_one_did(
+        old_allows_work, category, allows_work):
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    type(dossier.renewed_permit).objects.filter(pk=dossier.renewed_permit_id).update(allows_work=old_allows_work)
+    deliver(dossier, agent, category=category)
+    permit = Permit.objects.get(dossier=dossier)
+    assert (permit.category, permit.allows_work) == (category, allows_work)
+
+
+def test_every_category_a_card_may_carry_says_whether_it_allows_work():
+    from applications.models import PermitCategory
+    from applications.services.certificates import WORK_UNKNOWN, work_right_for_category
+
+    assert all(work_right_for_category(category) != WORK_UNKNOWN for category in PermitCategory.values)
+
+
 def test_the_back_office_form_keeps_what_was_typed_and_shows_the_message_next_to_the_field(client):
     agent = StaffFactory(with_totp=True)
     dossier = ready(file_renewal(days_left=90), agent)
