@@ -596,3 +596,28 @@ def test_the_decision_page_names_no_category_for_a_procedure_that_does_not_set_o
     renewal = pending_renewal()
     assert favourable_decision_certificate_facts(dossier=renewal)["permit_category"] == str(
         PermitCategory(renewal.procedure.permit_category).label)
+
+
+def test_ending_the_favourable_certificate_revokes_it_once_in_french_and_names_who(mails):
+    from django.utils import translation
+
+    from accounts.models import AuditEvent
+    from applications.services.certificates import favourable_decision_certificate_end
+
+    agent = StaffFactory()
+    dossier = pending_renewal()
+    assert favourable_decision_certificate_end(dossier=dossier, by=agent) is None  # none issued yet
+    biometrics_taken(dossier)
+    with mails():
+        dossier = dossier_decide(dossier=dossier, by=agent, outcome=Status.DECIDED_FAVOURABLE)
+    [certificate] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+
+    with translation.override("en"):
+        ended = favourable_decision_certificate_end(dossier=dossier, by=agent)
+
+    assert ended == certificate
+    certificate.refresh_from_db()
+    assert certificate.status == DocumentStatus.REVOKED
+    assert certificate.revocation_reason == f"Titre de séjour remis le {timezone.localdate():%d/%m/%Y}."
+    assert AuditEvent.objects.get(action="document.revoked").actor == agent
+    assert favourable_decision_certificate_end(dossier=dossier, by=agent) is None  # twice: nothing more
