@@ -195,6 +195,56 @@ def test_a_card_valid_from_29_february_may_last_until_28_february_ten_years_late
             assert "au plus 10 ans après" in error.value.message_dict["valid_until"][0]
 
 
+def test_every_refusal_of_the_cards_facts_is_given_in_full():
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    today = timezone.localdate()
+    earliest, latest = today - timedelta(days=365), today + timedelta(days=365)
+    with pytest.raises(ValidationError) as error:
+        deliver(dossier, agent, number="R1", valid_from=None, valid_until=today)
+    assert error.value.message_dict == {
+        "number": ["Indiquez le numéro imprimé sur le titre : 6 à 20 lettres ou chiffres, sans espace."],
+        "valid_from": ["Indiquez la date de début de validité imprimée sur le titre."],
+        "valid_until": ["Cette date de fin de validité est passée : un titre remis aujourd'hui ne peut pas être "
+                        "déjà expiré."],
+    }
+    with pytest.raises(ValidationError) as error:
+        deliver(dossier, agent, valid_from=latest + timedelta(days=1), valid_until=None)
+    assert error.value.message_dict == {
+        "valid_from": [f"La date de début de validité doit être comprise entre le {earliest:%d/%m/%Y} et le "
+                       f"{latest:%d/%m/%Y}."],
+        "valid_until": ["Indiquez la date de fin de validité imprimée sur le titre."],
+    }
+    with pytest.raises(ValidationError) as error:
+        deliver(dossier, agent, number=dossier.renewed_permit.number,
+                valid_until=today + timedelta(days=11 * 366))
+    assert error.value.message_dict == {
+        "number": ["Ce numéro est déjà celui d'un autre titre enregistré : vérifiez-le sur la carte."],
+        "valid_until": ["La fin de validité doit être après le début, et au plus 10 ans après."],
+    }
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(-366, False), (-365, True), (365, True), (366, False)])
+def test_a_card_may_have_started_up_to_a_year_ago_or_start_up_to_a_year_ahead(days, accepted):
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    start = timezone.localdate() + timedelta(days=days)
+    if accepted:
+        deliver(dossier, agent, valid_from=start, valid_until=start + timedelta(days=3 * 365))
+        assert Permit.objects.get(dossier=dossier).valid_from == start
+    else:
+        with pytest.raises(ValidationError) as error:
+            deliver(dossier, agent, valid_from=start, valid_until=start + timedelta(days=3 * 365))
+        assert list(error.value.message_dict) == ["valid_from"]
+
+
+def test_the_card_number_is_recorded_as_printed_without_spaces_in_capitals():
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    deliver(dossier, agent, number=" r12 345 678 ")
+    assert Permit.objects.get(dossier=dossier).number == "R12345678"
+
+
 def test_a_card_number_already_recorded_is_refused(client):
     agent = StaffFactory()
     dossier = ready(file_renewal(days_left=90), agent)
