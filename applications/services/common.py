@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from accounts.mandates import mandate_actor_data, mandate_covering
 from accounts.models import User
 from accounts.services import audit_record
@@ -59,10 +57,6 @@ def notify_applicant(
     url = settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])
     notify(recipient=dossier.applicant, event=event, obj=about,
            context={"dossier": dossier, "url": url, **(context or {})})
-
-
-def on_commit(func) -> None:
-    transaction.on_commit(func)
 
 
 def dossier_refresh_priority(dossier: Dossier, today=None) -> None:

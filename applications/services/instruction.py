@@ -357,9 +357,9 @@ def _years_later(day: date, years: int) -> date:
 def _card_record(*, dossier: Dossier, number: str, valid_from: date, valid_until: date, category: str) -> Permit:
     from applications.services.certificates import WORK_ACCESSORY, WORK_YES, work_right_for_category
 
-    work = work_right_for_category(category)
+    # The category was checked (``_card_check``): each one says whether its card allows work.
+    allows_work = work_right_for_category(category) in (WORK_YES, WORK_ACCESSORY)
     replaced = dossier.renewed_permit
-    allows_work = work in (WORK_YES, WORK_ACCESSORY) if work != "unknown" else bool(replaced and replaced.allows_work)
     permit = Permit.objects.create(holder=dossier.applicant, category=category, number=number, valid_from=valid_from,
                                    valid_until=valid_until, allows_work=allows_work, dossier=dossier)
     if replaced is not None and replaced.replaced_by_id is None:

@@ -59,8 +59,8 @@ def _identity_errors(identity: PaperIdentity) -> dict[str, list]:
         errors["birth_date"] = [_("Indiquez la date de naissance lue sur le document d'identité.")]
     if identity.identity_document not in IDENTITY_DOCUMENTS:
         errors["identity_document"] = [_("Indiquez le document d'identité vérifié.")]
-    if identity.foreigner_number and not (identity.foreigner_number.isdigit()
-                                          and len(identity.foreigner_number) == 10):
+    foreigner_number = identity.foreigner_number.strip()  # as stored: spaces typed around it are not an error
+    if foreigner_number and not (foreigner_number.isdigit() and len(foreigner_number) == 10):
         errors["foreigner_number"] = [_("Le numéro étranger comporte 10 chiffres.")]
     return errors
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -134,3 +135,51 @@ def test_the_dashboard_query_count_does_not_grow_with_appointments(client, desk)
             open_slot(desk, date(2026, 3, day))
             biometrics_request(dossier=other, by=agent)
         assert count() == few
+
+
+def test_the_convocation_is_booked_in_the_agents_name_for_the_file(desk, dossier):
+    agent = StaffFactory()
+    friday = open_slot(desk, date(2026, 3, 13))
+    with time_machine.travel(TUESDAY_EVENING, tick=False):
+        booking = biometrics_request(dossier=dossier, by=agent)
+    assert (booking.slot, booking.created_by, booking.kind) == (friday, agent, Booking.Kind.CONVOCATION)
+    assert (booking.subject_type, booking.subject_id) == ("applications.dossier", str(dossier.pk))
+    assert booking.movable_until == date(2026, 3, 10) + timedelta(days=settings.CONVOCATION_MOVABLE_DAYS)
+
+
+def test_without_a_slot_the_agent_reads_the_whole_message(desk, dossier):
+    from django.core.exceptions import ValidationError
+
+    with time_machine.travel(TUESDAY_EVENING, tick=False), pytest.raises(ValidationError) as error:
+        biometrics_request(dossier=dossier, by=StaffFactory())
+    assert error.value.messages == [
+        "Aucun créneau libre pour le relevé d'empreintes dans cette préfecture à partir du 13/03/2026 : "
+        "ouvrez des créneaux dans la gestion des guichets."]
+
+
+def test_each_refusal_of_a_convocation_says_why(desk, dossier):
+    from django.core.exceptions import ValidationError
+
+    from applications.models import Procedure
+    from tests.factories import biometrics_taken
+
+    agent = StaffFactory()
+
+    def refusal(of) -> list[str]:
+        with time_machine.travel(TUESDAY_EVENING, tick=False), pytest.raises(ValidationError) as error:
+            biometrics_request(dossier=of, by=agent)
+        return error.value.messages
+
+    assert refusal(DossierFactory(status="submitted", prefecture=prefecture("69"))) == [
+        "Le relevé d'empreintes se demande pendant l'instruction."]
+    no_prints = DossierFactory(status="under_review", prefecture=prefecture("69"),
+                               procedure=Procedure.objects.filter(needs_biometrics=False).first())
+    assert refusal(no_prints) == ["Cette démarche ne demande pas de relevé d'empreintes."]
+    open_slot(desk, date(2026, 3, 13))
+    open_slot(desk, date(2026, 3, 16))
+    with time_machine.travel(TUESDAY_EVENING, tick=False):
+        biometrics_request(dossier=dossier, by=agent)
+    assert refusal(dossier) == ["Le demandeur est déjà convoqué pour le relevé d'empreintes."]
+    done = DossierFactory(status="under_review", prefecture=prefecture("69"))
+    biometrics_taken(done)
+    assert refusal(done) == ["Les empreintes du demandeur sont déjà relevées."]

@@ -541,3 +541,83 @@ def test_the_verifier_speaks_english_to_an_english_reader(client):
                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Right to work" in page and "up to 60% of the legal annual working time" in page
+
+
+# --- One dossier's certificate through the service (at filing, or granted by an agent) -----------
+
+def test_one_certificate_issued_by_an_agent_is_on_the_timeline_the_file_and_in_the_persons_messages(mails):
+    from notifications.models import Notification
+
+    dossier, agent, today = pending_renewal(days_left=3), StaffFactory(), timezone.localdate()
+
+    document = extension_certificate_issue(dossier=dossier, today=today, by=agent)
+
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until == document.valid_until
+    assert (document.holder_name, document.holder_birth_date) == ("Amina DIALLO", date(1990, 3, 2))
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert event.actor == agent
+    assert event.data == {"kind": DocumentKind.EXTENSION_CERTIFICATE, "number": document.number,
+                          "document": document.pk, "valid_from": document.valid_from.isoformat(),
+                          "valid_until": document.valid_until.isoformat()}
+    message = Notification.objects.get(recipient=dossier.applicant, event="dossier.certificate_issued",
+                                       channel="email")
+    assert f"attestation de prolongation d'instruction n° {document.number}" in message.body
+    assert document.valid_until.strftime("%d/%m/%Y") in message.body
+
+
+def test_a_file_whose_date_lagged_behind_its_certificates_is_fixed_and_given_none(mails):
+    dossier, today = pending_renewal(days_left=3), timezone.localdate()
+    first = extension_certificate_issue(dossier=dossier, today=today)
+    type(dossier).objects.filter(pk=dossier.pk).update(certificate_valid_until=None)  # the date lagged behind
+
+    assert extension_certificate_issue(dossier=dossier, today=today) is None
+    dossier.refresh_from_db()
+    assert dossier.certificate_valid_until == first.valid_until
+    assert certificates(dossier) == [first]
+
+
+def test_the_next_certificate_through_the_service_follows_the_previous_one_and_supersedes_it(mails):
+    dossier = pending_renewal(days_left=3)
+    first = extension_certificate_issue(dossier=dossier, today=timezone.localdate())
+    with travel_to(first.valid_until - timedelta(days=LEAD)):
+        second = extension_certificate_issue(dossier=dossier, today=timezone.localdate())
+    first.refresh_from_db()
+    assert second.valid_from == first.valid_until + timedelta(days=1)
+    assert first.superseded_by == second
+
+
+def test_the_decision_page_names_no_category_for_a_procedure_that_does_not_set_one():
+    from applications.services.certificates import favourable_decision_certificate_facts
+
+    duplicate = DossierFactory(status="under_review", procedure=procedure("duplicata-perte-vol"))
+    assert duplicate.procedure.permit_category == ""
+    assert favourable_decision_certificate_facts(dossier=duplicate)["permit_category"] == ""
+    renewal = pending_renewal()
+    assert favourable_decision_certificate_facts(dossier=renewal)["permit_category"] == str(
+        PermitCategory(renewal.procedure.permit_category).label)
+
+
+def test_ending_the_favourable_certificate_revokes_it_once_in_french_and_names_who(mails):
+    from django.utils import translation
+
+    from accounts.models import AuditEvent
+    from applications.services.certificates import favourable_decision_certificate_end
+
+    agent = StaffFactory()
+    dossier = pending_renewal()
+    assert favourable_decision_certificate_end(dossier=dossier, by=agent) is None  # none issued yet
+    biometrics_taken(dossier)
+    with mails():
+        dossier = dossier_decide(dossier=dossier, by=agent, outcome=Status.DECIDED_FAVOURABLE)
+    [certificate] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+
+    with translation.override("en"):
+        ended = favourable_decision_certificate_end(dossier=dossier, by=agent)
+
+    assert ended == certificate
+    certificate.refresh_from_db()
+    assert certificate.status == DocumentStatus.REVOKED
+    assert certificate.revocation_reason == f"Titre de séjour remis le {timezone.localdate():%d/%m/%Y}."
+    assert AuditEvent.objects.get(action="document.revoked").actor == agent
+    assert favourable_decision_certificate_end(dossier=dossier, by=agent) is None  # twice: nothing more

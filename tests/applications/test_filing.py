@@ -192,8 +192,9 @@ def test_abandoning_a_draft_deletes_it_and_its_files(django_capture_on_commit_ca
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
     assert not os.path.exists(path)
     filed = DossierFactory(status="submitted")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refusal:
         draft_abandon(dossier=filed, by=user)
+    assert refusal.value.messages == ["Seul un brouillon peut être abandonné. Une demande envoyée peut être retirée."]
     assert Dossier.objects.filter(pk=filed.pk).exists()
 
 

@@ -119,8 +119,10 @@ def test_a_piece_of_a_filed_dossier_cannot_be_removed(client):
     dossier = DossierFactory(status="submitted")
     attachment = attachment_add(dossier=dossier, document_type=passport_of(dossier), uploaded_file=pdf_file(),
                                 by=dossier.applicant)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refusal:
         attachment_remove(attachment=attachment, by=dossier.applicant)
+    assert refusal.value.messages == ["Une pièce d'une demande envoyée ne peut plus être retirée ; vous pouvez en "
+                                      "envoyer une nouvelle version."]
     client.force_login(dossier.applicant)
 
     response = client.post(reverse("applications:attachment_remove", args=[dossier.pk, attachment.pk]), follow=True)

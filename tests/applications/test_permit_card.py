@@ -181,6 +181,70 @@ def test_a_card_with_impossible_facts_is_refused_with_a_message_and_nothing_chan
     assert not Permit.objects.filter(dossier=dossier).exists()
 
 
+@pytest.mark.parametrize(("valid_until", "accepted"), [(date(2038, 2, 28), True), (date(2038, 3, 1), False)])
+def test_a_card_valid_from_29_february_may_last_until_28_february_ten_years_later(valid_until, accepted):
+    with time_machine.travel(datetime(2028, 3, 1, 10, tzinfo=timezone.get_current_timezone())):
+        agent = StaffFactory()
+        dossier = ready(file_renewal(days_left=90), agent)
+        if accepted:
+            deliver(dossier, agent, valid_from=date(2028, 2, 29), valid_until=valid_until)
+            assert Permit.objects.get(dossier=dossier).valid_until == valid_until
+        else:
+            with pytest.raises(ValidationError) as error:
+                deliver(dossier, agent, valid_from=date(2028, 2, 29), valid_until=valid_until)
+            assert "au plus 10 ans après" in error.value.message_dict["valid_until"][0]
+
+
+def test_every_refusal_of_the_cards_facts_is_given_in_full():
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    today = timezone.localdate()
+    earliest, latest = today - timedelta(days=365), today + timedelta(days=365)
+    with pytest.raises(ValidationError) as error:
+        deliver(dossier, agent, number="R1", valid_from=None, valid_until=today)
+    assert error.value.message_dict == {
+        "number": ["Indiquez le numéro imprimé sur le titre : 6 à 20 lettres ou chiffres, sans espace."],
+        "valid_from": ["Indiquez la date de début de validité imprimée sur le titre."],
+        "valid_until": ["Cette date de fin de validité est passée : un titre remis aujourd'hui ne peut pas être "
+                        "déjà expiré."],
+    }
+    with pytest.raises(ValidationError) as error:
+        deliver(dossier, agent, valid_from=latest + timedelta(days=1), valid_until=None)
+    assert error.value.message_dict == {
+        "valid_from": [f"La date de début de validité doit être comprise entre le {earliest:%d/%m/%Y} et le "
+                       f"{latest:%d/%m/%Y}."],
+        "valid_until": ["Indiquez la date de fin de validité imprimée sur le titre."],
+    }
+    with pytest.raises(ValidationError) as error:
+        deliver(dossier, agent, number=dossier.renewed_permit.number,
+                valid_until=today + timedelta(days=11 * 366))
+    assert error.value.message_dict == {
+        "number": ["Ce numéro est déjà celui d'un autre titre enregistré : vérifiez-le sur la carte."],
+        "valid_until": ["La fin de validité doit être après le début, et au plus 10 ans après."],
+    }
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(-366, False), (-365, True), (365, True), (366, False)])
+def test_a_card_may_have_started_up_to_a_year_ago_or_start_up_to_a_year_ahead(days, accepted):
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    start = timezone.localdate() + timedelta(days=days)
+    if accepted:
+        deliver(dossier, agent, valid_from=start, valid_until=start + timedelta(days=3 * 365))
+        assert Permit.objects.get(dossier=dossier).valid_from == start
+    else:
+        with pytest.raises(ValidationError) as error:
+            deliver(dossier, agent, valid_from=start, valid_until=start + timedelta(days=3 * 365))
+        assert list(error.value.message_dict) == ["valid_from"]
+
+
+def test_the_card_number_is_recorded_as_printed_without_spaces_in_capitals():
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    deliver(dossier, agent, number=" r12 345 678 ")
+    assert Permit.objects.get(dossier=dossier).number == "R12345678"
+
+
 def test_a_card_number_already_recorded_is_refused(client):
     agent = StaffFactory()
     dossier = ready(file_renewal(days_left=90), agent)
@@ -201,6 +265,26 @@ def test_a_first_request_or_duplicate_names_its_category_at_delivery():
     deliver(dossier, agent, category="visiteur")
     permit = Permit.objects.get(dossier=dossier)
     assert (permit.category, permit.allows_work, permit.replaced_by) == ("visiteur", False, None)
+
+
+@pytest.mark.parametrize(("old_allows_work", "category", "allows_work"), [
+    (True, "visiteur", False), (False, "etudiant", True), (False, "salarie", True),
+])
+def test_the_card_delivered_allows_work_as_its_category_does_whatever_the_old_one_did(
+        old_allows_work, category, allows_work):
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+    type(dossier.renewed_permit).objects.filter(pk=dossier.renewed_permit_id).update(allows_work=old_allows_work)
+    deliver(dossier, agent, category=category)
+    permit = Permit.objects.get(dossier=dossier)
+    assert (permit.category, permit.allows_work) == (category, allows_work)
+
+
+def test_every_category_a_card_may_carry_says_whether_it_allows_work():
+    from applications.models import PermitCategory
+    from applications.services.certificates import WORK_UNKNOWN, work_right_for_category
+
+    assert all(work_right_for_category(category) != WORK_UNKNOWN for category in PermitCategory.values)
 
 
 def test_the_back_office_form_keeps_what_was_typed_and_shows_the_message_next_to_the_field(client):
@@ -232,6 +316,7 @@ def test_handing_over_the_card_closes_todays_collection_appointment():
 
     booking.refresh_from_db()
     assert booking.status == Booking.Status.DONE
+    assert AuditEvent.objects.get(action="booking.done").actor == agent  # the agent who handed it over
     event = DossierEvent.objects.get(dossier=dossier, to_status=Status.CARD_DELIVERED)
     assert event.data["appointment"] == booking.pk and event.data["without_appointment"] is False
 

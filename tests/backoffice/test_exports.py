@@ -123,6 +123,13 @@ def test_the_queue_filters_apply(client, mails, queue):
     export = request_export(client, mails, "q=nguyen")
     assert export.row_count == 1
 
+    queue["recent"].assigned_to = agent
+    queue["recent"].save(update_fields=["assigned_to"])
+    export = request_export(client, mails, "assigned=me")  # "me" is the requester, read by the worker
+    _, rows = read_csv(client.get(reverse("backoffice_reports:export_download", args=[export.pk])))
+    assert [r[0] for r in rows[1:]] == [queue["recent"].reference]
+    assert export.finished_at is not None
+
 
 @pytest.mark.django_db
 def test_the_rows_are_read_in_keyset_batches_without_gaps_or_repeats(client, mails, monkeypatch,
@@ -244,7 +251,19 @@ def test_a_failure_marks_the_export_failed(client, mails, monkeypatch):
     monkeypatch.setattr("applications.tasks.queue_export_write", broken)
     with pytest.raises(ValueError):
         request_export(client, mails)
-    assert QueueExport.objects.get().status == QueueExport.Status.FAILED
+    export = QueueExport.objects.get()
+    assert export.status == QueueExport.Status.FAILED
+    assert export.finished_at is not None  # the list shows when it failed
+
+
+@pytest.mark.django_db
+def test_a_late_failure_never_hides_an_export_that_was_written_meanwhile():
+    from applications.services.exports import queue_export_fail
+
+    export = QueueExport.objects.create(requested_by=StaffFactory(), status=QueueExport.Status.READY)
+    queue_export_fail(export=export)
+    export.refresh_from_db()
+    assert export.status == QueueExport.Status.READY
 
 
 @pytest.mark.django_db
@@ -304,3 +323,39 @@ def test_a_worker_writes_the_export_after_the_request_commits(celery_worker, cli
         export.refresh_from_db()
     assert export.status == QueueExport.Status.READY and export.row_count == 1
     assert client.get(reverse("backoffice_reports:export_download", args=[export.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_the_persons_own_exports_in_preparation_count_against_the_limit():
+    from django.core.exceptions import ValidationError
+
+    from applications.services.exports import queue_export_request
+
+    agent = StaffFactory()
+    QueueExport.objects.bulk_create(QueueExport(requested_by=StaffFactory()) for _ in range(PENDING_LIMIT))
+    QueueExport.objects.bulk_create(QueueExport(requested_by=agent, status=QueueExport.Status.READY)
+                                    for _ in range(PENDING_LIMIT))
+    for _ in range(PENDING_LIMIT):  # still in preparation: no commit, so no task has run
+        queue_export_request(user=agent, filters=QueueFilters())
+    with pytest.raises(ValidationError) as refusal:
+        queue_export_request(user=agent, filters=QueueFilters())
+    assert refusal.value.messages == ["Vous avez déjà 3 exports en préparation : attendez qu'ils soient prêts."]
+
+
+@pytest.mark.django_db
+def test_an_agent_of_two_prefectures_exports_both_and_the_request_is_audited(mails):
+    from accounts.models import Membership
+    from applications.services.exports import queue_export_request
+
+    agent = StaffFactory()
+    Membership.objects.create(user=agent, role=Role.AGENT, prefecture=prefecture("75"))
+    lyon, paris = filed(code="69"), filed(code="75")
+    with mails():
+        export = queue_export_request(user=agent, filters=QueueFilters(q="diallo"))
+    export.refresh_from_db()
+    assert export.prefecture is None and export.row_count == 2  # both prefectures' files
+    rows = list(csv.reader(io.StringIO(export.file.read().decode("utf-8-sig")), delimiter=";"))
+    assert sorted(row[0] for row in rows[1:]) == sorted([lyon.reference, paris.reference])
+    audit = AuditEvent.objects.get(action="queue.export_requested")
+    assert (audit.actor, audit.object_id, audit.data) == (agent, str(export.pk), export.filters)
+    assert audit.data["q"] == "diallo"

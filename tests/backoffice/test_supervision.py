@@ -111,7 +111,8 @@ def test_reassignment_refuses_files_of_a_prefecture_the_supervisor_does_not_supe
     anne, marc = StaffFactory(), StaffFactory()
     bordeaux = queued(name="Noir B", department="33", assigned_to=anne)
     done = dossiers_reassign(dossiers=[bordeaux], from_agent=anne, to_agent=marc, by=supervisor)
-    assert done.moved == 0 and "préfecture que vous encadrez" in done.refused[0]
+    assert done.moved == 0
+    assert done.refused == [f"{bordeaux.reference} : Ce dossier ne relève pas d'une préfecture que vous encadrez."]
     assert Dossier.objects.get(pk=bordeaux.pk).assigned_to == anne
 
 
@@ -129,6 +130,7 @@ def test_reassignment_refuses_an_agent_of_another_prefecture_as_the_new_one(supe
 def test_only_a_verified_supervisor_reassigns(by):
     anne, marc = StaffFactory(), StaffFactory()
     mine = queued(name="Blanc A", assigned_to=anne)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refusal:
         dossiers_reassign(dossiers=[mine], from_agent=anne, to_agent=marc, by=by())
+    assert str(refusal.value) == "Seul un chef de bureau peut réattribuer des dossiers."
     assert Dossier.objects.get(pk=mine.pk).assigned_to == anne
