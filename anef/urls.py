@@ -19,6 +19,8 @@ urlpatterns = [
     path("donnees-personnelles/", views.PersonalDataView.as_view(), name="personal_data"),
     path("langue/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
+    path("readyz", views.readyz, name="readyz"),
     path("compte/", include("accounts.urls")),
     path("backoffice/", include("accounts.backoffice_urls")),
     path("backoffice/", include("applications.backoffice.urls_reports")),

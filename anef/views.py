@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 from django.views.i18n import set_language as django_set_language
 
 from anef import health
+from core.storage import storage_ok
 from notifications.selectors import outbox_metrics
 
 
@@ -56,6 +57,26 @@ def _outbox_metrics() -> dict | None:
 
 @never_cache
 @require_GET
+@never_cache
+@require_GET
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness, for an orchestrator: this process answers requests. It checks nothing outside the
+    process, so that a database or Redis outage never gets every web node restarted at once."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness, for the load balancer: this node can serve (database, cache and file store
+    answer). 503 takes it out of rotation until they answer again; nothing else is disclosed."""
+    checks = {"database": health.database_ok(), "cache": health.cache_ok(), "storage": storage_ok()}
+    failing = [name for name, ok in checks.items() if not ok]
+    status = 503 if failing else 200
+    body = "ok" if not failing else "not ready: " + ", ".join(failing)
+    return HttpResponse(body, content_type="text/plain", status=status)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     database = health.database_ok()
     broker = health.broker_ok()

@@ -126,3 +126,62 @@ def mails(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+def _answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(url, timeout=2)  # noqa: S310 (a URL of our own, http)
+    except urllib.error.HTTPError:
+        return True  # an S3 API answers an anonymous GET of / with an error: it is up
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The URL of an S3 API: moto's standalone server that ``.ci/run`` started (S3_TEST_ENDPOINT_URL),
+    or one started here, in a thread, when none answers (a developer's machine)."""
+    url = os.environ.get("S3_TEST_ENDPOINT_URL", "")
+    if url and _answers(url):
+        yield url
+        return
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_endpoint):
+    """The portal's files on a fresh private bucket of the S3 API, through django-storages, as in
+    production with S3_BUCKET set (anef/settings/base.py). Returns the environment variables that
+    give the same storage to another process (a gunicorn node, a worker)."""
+    import uuid
+
+    import boto3
+
+    bucket = f"anef-test-{uuid.uuid4().hex[:12]}"
+    env = {"S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_endpoint, "S3_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "S3_ADDRESSING_STYLE": "path"}
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    from anef.settings.storage import s3_storage_config
+
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_config(
+        bucket=bucket, endpoint_url=s3_endpoint, region="us-east-1", access_key="testing",
+        secret_key="testing", addressing_style="path")}
+    return {"bucket": bucket, "endpoint": s3_endpoint, "client": client, "env": env}
