@@ -164,24 +164,31 @@ def s3_endpoint():
         server.stop()
 
 
-@pytest.fixture
-def s3_storage(settings, s3_endpoint):
-    """The portal's files on a fresh private bucket of the S3 API, through django-storages, as in
-    production with S3_BUCKET set (anef/settings/base.py). Returns the environment variables that
-    give the same storage to another process (a gunicorn node, a worker)."""
+def s3_bucket(endpoint: str) -> dict:
+    """A fresh private bucket on the S3 API at ``endpoint``: its name, a boto3 client, the
+    STORAGES entry that points the portal at it, and the environment variables that do the same in
+    another process (a gunicorn node, a worker: anef/settings/base.py reads them)."""
     import uuid
 
     import boto3
 
-    bucket = f"anef-test-{uuid.uuid4().hex[:12]}"
-    env = {"S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_endpoint, "S3_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "S3_ADDRESSING_STYLE": "path"}
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    client.create_bucket(Bucket=bucket)
     from anef.settings.storage import s3_storage_config
 
-    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_config(
-        bucket=bucket, endpoint_url=s3_endpoint, region="us-east-1", access_key="testing",
-        secret_key="testing", addressing_style="path")}
-    return {"bucket": bucket, "endpoint": s3_endpoint, "client": client, "env": env}
+    bucket = f"anef-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    env = {"S3_BUCKET": bucket, "S3_ENDPOINT_URL": endpoint, "S3_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "S3_ADDRESSING_STYLE": "path"}
+    config = s3_storage_config(bucket=bucket, endpoint_url=endpoint, region="us-east-1", access_key="testing",
+                               secret_key="testing", addressing_style="path")
+    return {"bucket": bucket, "endpoint": endpoint, "client": client, "env": env, "config": config}
+
+
+@pytest.fixture
+def s3_storage(settings, s3_endpoint):
+    """The portal's files on a fresh private bucket of the S3 API, through django-storages, as in
+    production with S3_BUCKET set."""
+    bucket = s3_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket["config"]}
+    return bucket
