@@ -9,7 +9,6 @@ import redis
 from anef.celery import app
 
 
-
 def ticks_key(prefix: str) -> str:
     return f"{prefix}:ticks"
 
