@@ -21,7 +21,7 @@ from tests.applications.helpers import pdf_file
 from tests.backoffice.conftest import sign_in
 from tests.backoffice.test_exports import filed, read_csv, request_export
 from tests.documents.support import RECEIPT_TEMPLATE, receipt_context
-from tests.factories import StaffFactory, UserFactory, procedure
+from tests.factories import StaffFactory, UserFactory, prefecture, procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,30 @@ def test_a_csv_export_is_written_to_the_bucket_and_downloaded_by_its_requester_o
     sign_in(client, StaffFactory(with_totp=True))  # an agent of the same prefecture, not the requester
     assert client.get(url).status_code == 404
     assert anonymous_get(s3_storage, export.file.name) == 403
+
+
+def test_an_export_is_retried_while_the_object_store_is_away_then_marked_failed(settings):
+    from botocore.config import Config
+    from botocore.exceptions import EndpointConnectionError
+    from celery.exceptions import Retry
+
+    from anef.settings.storage import s3_storage_config
+    from applications import tasks
+
+    config = s3_storage_config(bucket="away", endpoint_url="http://127.0.0.1:9", region="us-east-1",
+                               access_key="x", secret_key="y", addressing_style="path")
+    config["OPTIONS"]["client_config"] = Config(retries={"max_attempts": 1}, connect_timeout=1)
+    settings.STORAGES = {**settings.STORAGES, "default": config}  # nothing listens on port 9
+    agent = StaffFactory()
+    filed()
+    export = QueueExport.objects.create(requested_by=agent, prefecture=prefecture("69"), filters={})
+
+    with pytest.raises(Retry):  # passing trouble: Celery queues it again, the export waits
+        tasks.export_queue.apply(args=[export.pk])
+    export.refresh_from_db()
+    assert export.status == QueueExport.Status.PENDING
+
+    with pytest.raises(EndpointConnectionError):  # the last try: the person is told, and may ask again
+        tasks.export_queue.apply(args=[export.pk], retries=tasks.EXPORT_MAX_RETRIES)
+    export.refresh_from_db()
+    assert export.status == QueueExport.Status.FAILED
