@@ -1,6 +1,8 @@
 """Public pages of the portal and the operations probe."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
@@ -80,17 +82,26 @@ def readyz(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     database = health.database_ok()
     broker = health.broker_ok()
-    heartbeat_age = health.last_heartbeat_age()
     status = 200 if database and broker else 503
-    return JsonResponse(
-        {
-            "status": "ok" if status == 200 else "error",
-            "database": "ok" if database else "error",
-            "broker": "ok" if broker else "error",
-            # Informational: seconds since beat last had a worker run its heartbeat job.
-            "scheduler_heartbeat_age_seconds": None if heartbeat_age is None else round(heartbeat_age),
-            # Informational: the outbox's e-mails and SMS (docs/operations.md, "Delivery").
-            "outbox": _outbox_metrics() if database else None,
-        },
-        status=status,
-    )
+    body: dict = {
+        "status": "ok" if status == 200 else "error",
+        "database": "ok" if database else "error",
+        "broker": "ok" if broker else "error",
+    }
+    if _monitoring_allowed(request):
+        heartbeat_age = health.last_heartbeat_age()
+        # Informational: seconds since beat last had a worker run its heartbeat job.
+        body["scheduler_heartbeat_age_seconds"] = None if heartbeat_age is None else round(heartbeat_age)
+        # Informational: the outbox's e-mails and SMS (docs/operations.md, "Delivery").
+        body["outbox"] = _outbox_metrics() if database else None
+    return JsonResponse(body, status=status)
+
+
+def _monitoring_allowed(request: HttpRequest) -> bool:
+    """The operational figures of /healthz go to everyone while HEALTHZ_TOKEN is unset (one
+    machine, a private network), else only to a request that sends it as a bearer token."""
+    token = settings.HEALTHZ_TOKEN
+    if not token:
+        return True
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return constant_time_compare(sent, token)

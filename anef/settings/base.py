@@ -272,6 +272,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+# /healthz's operational figures (beat heartbeat, outbox counts) only with this bearer token when
+# it is set; the status of the database and broker stays public for simple probes.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 SECURE_REDIRECT_EXEMPT = [r"^(healthz|livez|readyz)$"]  # the load balancer probes over plain HTTP
 
 # Content Security Policy (django-csp): only our own resources, scripts by nonce.

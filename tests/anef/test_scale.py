@@ -127,3 +127,13 @@ def test_hashed_static_files_are_served_with_a_year_long_immutable_cache(setting
     assert "immutable" in response["Cache-Control"] and "max-age=315360000" in response["Cache-Control"]
     plain = client.get("/static/css/portal.css")
     assert "immutable" not in plain["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_keeps_its_figures_for_the_monitoring_token_when_one_is_set(client, settings):
+    settings.HEALTHZ_TOKEN = "monitoring-secret"
+    public = client.get("/healthz").json()
+    assert public == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert client.get("/healthz", HTTP_AUTHORIZATION="Bearer wrong").json() == public
+    monitoring = client.get("/healthz", HTTP_AUTHORIZATION="Bearer monitoring-secret").json()
+    assert "outbox" in monitoring and "scheduler_heartbeat_age_seconds" in monitoring
