@@ -287,3 +287,18 @@ def test_two_beats_started_at_once_send_each_scheduled_run_once(cluster):
     # One job every second: as many runs as seconds passed (one more for the first), none twice.
     assert 6 <= len(ticks) <= int(span) + 2, ticks
     assert min(gaps) > 0.5, gaps
+
+
+def test_failed_logins_on_both_nodes_count_towards_one_lockout(cluster):
+    """django-axes counts failures in the database: five wrong passwords spread over the two nodes
+    lock the account on both, even with the right password."""
+    person = UserFactory()
+    browser = Browser()
+    login = reverse("accounts:login")
+    browser.get(cluster.nodes[0], login)
+    statuses = [browser.post(cluster.nodes[i % 2], login, {"username": person.email, "password": "wrong"})[0]
+                for i in range(5)]
+    assert statuses[:4] == [200] * 4  # the form again, with its error
+    for node in cluster.nodes:
+        status, _, _ = browser.post(node, login, {"username": person.email, "password": PASSWORD})
+        assert status == 429  # locked out, whichever node is asked
