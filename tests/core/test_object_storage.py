@@ -140,3 +140,21 @@ def test_an_export_is_retried_while_the_object_store_is_away_then_marked_failed(
         tasks.export_queue.apply(args=[export.pk], retries=tasks.EXPORT_MAX_RETRIES)
     export.refresh_from_db()
     assert export.status == QueueExport.Status.FAILED
+
+
+def test_a_reports_evidence_lives_in_the_bucket_and_comes_back_through_the_secret_link_only(client, s3_storage):
+    from substitution import services as reports
+
+    opened = reports.report_open(channel="online", prefecture=prefecture("69"),
+                                 contact=reports.Contact(last_name="X", phone="0612345678"),
+                                 blockage=reports.Blockage(kind="other", files=[pdf_file()]))
+    item = opened.report.evidence.get()
+    stored = stored_bytes(s3_storage, item.file.name)
+    assert stored.startswith(b"%PDF")
+
+    url = reverse("substitution:follow_evidence", args=[opened.report.reference, opened.secret, item.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == stored
+    wrong = reverse("substitution:follow_evidence", args=[opened.report.reference, "nope", item.pk])
+    assert client.get(wrong).status_code == 404
+    assert anonymous_get(s3_storage, item.file.name) == 403
