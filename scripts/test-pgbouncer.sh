@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test-pgbouncer`: the main paths of the test suite (filing, uploads, booking, certificates,
+# `make test-pgbouncer`: the main paths of the test suite (filing, booking, certificates,
 # issued documents, exports, the queue, statistics, the outbox, real workers) through PgBouncer in
 # transaction mode, as production runs (docs/deployment.md). Starts its own PgBouncer (the Debian
 # package) on PGBOUNCER_PORT with a configuration written to a temporary folder, and stops it after.
@@ -7,8 +7,9 @@
 # A subset, not the whole suite: the whole suite takes ~7 minutes and already runs on a direct
 # connection; these files exercise every kind of database work the portal does (row locks, SKIP
 # LOCKED, conditional updates, constraints, keyset batches, transactions committed by real worker
-# processes and threads). Left out: browser journeys (the same views, slower), and the read-replica
-# test, whose read-only replica connection needs a startup parameter PgBouncer does not pass on.
+# processes and threads). Left out: the upload checks (file contents, no database work), the browser
+# journeys (the same views, slower), and the read-replica test, whose read-only replica connection
+# needs a startup parameter PgBouncer does not pass on.
 #
 # The test database is made (and migrated) on a direct connection, as PgBouncer keeps server
 # connections open and would stop pytest-django from dropping it; the tests then reuse it.
@@ -19,7 +20,7 @@ PGBOUNCER_PORT="${PGBOUNCER_PORT:-6543}"
 DB="${PGBOUNCER_TEST_DB:-anef_pgbouncer}"
 SUBSET=(
   tests/applications/test_filing.py tests/applications/test_filing_concurrency.py
-  tests/applications/test_uploads.py tests/applications/test_certificates.py
+  tests/applications/test_certificates.py
   tests/applications/test_certificates_concurrency.py tests/applications/test_decision_concurrency.py
   tests/appointments/test_bookings.py tests/appointments/test_concurrency.py
   tests/backoffice/test_exports.py tests/backoffice/test_queue.py tests/backoffice/test_statistics.py
