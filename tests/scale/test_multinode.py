@@ -103,7 +103,7 @@ class Browser:
         login = reverse("accounts:login")
         status, _, _ = self.get(node, login)
         assert status == 200 and "csrftoken" in self.cookies
-        status, headers, _ = self.post(node, login, {"username": user.email, "password": PASSWORD})
+        status, _, _ = self.post(node, login, {"username": user.email, "password": PASSWORD})
         assert status == 302, "the login failed"
         assert "sessionid" in self.cookies
 
@@ -219,6 +219,8 @@ def test_filed_on_node_a_rendered_by_a_worker_downloaded_from_node_b(cluster):
     receipt.refresh_from_db()
     stored = cluster.bucket["client"].get_object(Bucket=cluster.bucket["bucket"], Key=receipt.file.name)["Body"].read()
     assert pdf.startswith(b"%PDF") and pdf == stored
+    workers_log = "".join((cluster.tmp / f"worker-{n}.log").read_text(errors="replace") for n in (1, 2))
+    assert "documents.tasks.render_document[" in workers_log  # a worker process rendered it
 
     stranger = Browser()
     stranger.sign_in(node_b, UserFactory())
