@@ -158,3 +158,24 @@ def test_a_reports_evidence_lives_in_the_bucket_and_comes_back_through_the_secre
     wrong = reverse("substitution:follow_evidence", args=[opened.report.reference, "nope", item.pk])
     assert client.get(wrong).status_code == 404
     assert anonymous_get(s3_storage, item.file.name) == 403
+
+
+def test_a_document_is_rendered_again_later_while_the_object_store_is_away(settings):
+    from botocore.config import Config
+    from celery.exceptions import Retry
+
+    from anef.settings.storage import s3_storage_config
+    from documents import tasks
+
+    holder = UserFactory()
+    document = document_issue(kind=DocumentKind.FILING_RECEIPT, holder=holder, subject=holder,
+                              template=RECEIPT_TEMPLATE, context=receipt_context())  # its task not run
+    config = s3_storage_config(bucket="away", endpoint_url="http://127.0.0.1:9", region="us-east-1",
+                               access_key="x", secret_key="y", addressing_style="path")
+    config["OPTIONS"]["client_config"] = Config(retries={"max_attempts": 1}, connect_timeout=1)
+    settings.STORAGES = {**settings.STORAGES, "default": config}  # nothing listens on port 9
+
+    with pytest.raises(Retry):  # queued again with a backoff, not dropped
+        tasks.render_document.apply(args=[document.pk])
+    document.refresh_from_db()
+    assert not document.is_rendered

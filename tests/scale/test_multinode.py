@@ -5,7 +5,8 @@ test database), Redis (broker, cache, rate limits, beat's lock) and the S3 API (
 - An applicant signs in and files on node A; a worker renders the receipt into the bucket; the
   same session downloads it from node B, and nobody else can.
 - A burst of bookings for one slot, half sent to each node at once, books exactly its seats.
-- A person's booking attempts are counted across both nodes (the rate limit lives in Redis).
+- A person's booking attempts are counted across both nodes (the rate limit lives in Redis), and
+  so are failed logins (django-axes, in the database).
 - Two beat processes started at once send each run of the schedule once (celery-redbeat's lock),
   and when the one holding the lock is killed the other takes over.
 
