@@ -46,7 +46,8 @@ RUN mkdir -p locale var/media \
  && python -m compileall -q -x '/(var|staticfiles)/' .
 
 # Run as an unprivileged user. The code stays owned by root (read-only to the app); only var/
-# (uploaded and issued files under var/media, and the embedded default's files) is writable.
+# (uploaded and issued files under var/media when no S3_BUCKET is set, and the embedded default's
+# files) is writable.
 RUN groupadd --system --gid 10001 anef \
  && useradd --system --uid 10001 --gid anef --create-home --home-dir /home/anef \
       --shell /usr/sbin/nologin anef \
@@ -55,10 +56,11 @@ USER anef
 
 EXPOSE 8000
 
-# /healthz answers 200 when the database and the broker answer, 503 otherwise. The probe sends the
+# /readyz answers 200 when the database, the cache and the file store answer, 503 otherwise (an
+# orchestrator's liveness probe is /livez, which checks only the process). The probe sends the
 # first ALLOWED_HOSTS entry as Host, so it passes Django's host check in any deployment.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, sys, urllib.request as u; h = (os.environ.get('ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r = u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}); sys.exit(0 if u.urlopen(r, timeout=4).status == 200 else 1)"]
+  CMD ["python", "-c", "import os, sys, urllib.request as u; h = (os.environ.get('ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r = u.Request('http://127.0.0.1:8000/readyz', headers={'Host': h}); sys.exit(0 if u.urlopen(r, timeout=4).status == 200 else 1)"]
 
 # Two sync workers for the two cores of the machine class: pages are CPU-bound, and measured there
 # 2 sync workers do as well as 4 (docs/operations.md). /dev/shm keeps gunicorn's worker heartbeat

@@ -9,7 +9,7 @@ PY := .venv/bin/python
 # manage.py outside the test suite runs with development settings.
 MANAGE := DEBUG=1 $(PY) manage.py
 
-.PHONY: run test install lint api-schema messages messages-update check-messages mutation mutation-changed clean
+.PHONY: run test test-pgbouncer install lint api-schema messages messages-update check-messages mutation mutation-changed clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -50,6 +50,11 @@ check-messages: install
 
 test: install node_modules/axe-core/axe.min.js messages lint check-messages
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
+
+# The main paths of the suite through PgBouncer in transaction mode (scripts/test-pgbouncer.sh says
+# which and why a subset); needs PostgreSQL (PG_HOST/PG_PORT), Redis (REDIS_URL) and pgbouncer.
+test-pgbouncer: install messages
+	scripts/test-pgbouncer.sh $(PYTEST_ARGS)
 
 # Mutation testing (docs/testing.md), on PostgreSQL (DATABASE_URL, default .../anef):
 #   make mutation                                   every module in scope, capped at MUTATION_TIME_CAP s

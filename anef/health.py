@@ -53,6 +53,15 @@ def _writable(folder: Path) -> bool:
     return True
 
 
+def cache_ok() -> bool:
+    """The shared cache answers (sessions' limits, rate limits and page fragments live there)."""
+    try:
+        cache.set("anef:readiness", 1, timeout=5)
+        return cache.get("anef:readiness") == 1
+    except Exception:
+        return False
+
+
 def record_heartbeat() -> None:
     cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
 

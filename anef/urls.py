@@ -20,6 +20,8 @@ urlpatterns = [
     path("langue/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("api/", include("api.urls")),
+    path("livez", views.livez, name="livez"),
+    path("readyz", views.readyz, name="readyz"),
     path("compte/", include("accounts.urls")),
     path("backoffice/", include("accounts.backoffice_urls")),
     path("backoffice/", include("applications.backoffice.urls_reports")),

@@ -1,6 +1,8 @@
 """Public pages of the portal and the operations probe."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
@@ -9,6 +11,7 @@ from django.views.generic import TemplateView
 from django.views.i18n import set_language as django_set_language
 
 from anef import health
+from core.storage import storage_ok
 from notifications.selectors import outbox_metrics
 
 
@@ -56,20 +59,49 @@ def _outbox_metrics() -> dict | None:
 
 @never_cache
 @require_GET
+@never_cache
+@require_GET
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness, for an orchestrator: this process answers requests. It checks nothing outside the
+    process, so that a database or Redis outage never gets every web node restarted at once."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness, for the load balancer: this node can serve (database, cache and file store
+    answer). 503 takes it out of rotation until they answer again; nothing else is disclosed."""
+    checks = {"database": health.database_ok(), "cache": health.cache_ok(), "storage": storage_ok()}
+    failing = [name for name, ok in checks.items() if not ok]
+    status = 503 if failing else 200
+    body = "ok" if not failing else "not ready: " + ", ".join(failing)
+    return HttpResponse(body, content_type="text/plain", status=status)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     database = health.database_ok()
     broker = health.broker_ok()
-    heartbeat_age = health.last_heartbeat_age()
     status = 200 if database and broker else 503
-    return JsonResponse(
-        {
-            "status": "ok" if status == 200 else "error",
-            "database": "ok" if database else "error",
-            "broker": "ok" if broker else "error",
-            # Informational: seconds since beat last had a worker run its heartbeat job.
-            "scheduler_heartbeat_age_seconds": None if heartbeat_age is None else round(heartbeat_age),
-            # Informational: the outbox's e-mails and SMS (docs/operations.md, "Delivery").
-            "outbox": _outbox_metrics() if database else None,
-        },
-        status=status,
-    )
+    body: dict = {
+        "status": "ok" if status == 200 else "error",
+        "database": "ok" if database else "error",
+        "broker": "ok" if broker else "error",
+    }
+    if _monitoring_allowed(request):
+        heartbeat_age = health.last_heartbeat_age()
+        # Informational: seconds since beat last had a worker run its heartbeat job.
+        body["scheduler_heartbeat_age_seconds"] = None if heartbeat_age is None else round(heartbeat_age)
+        # Informational: the outbox's e-mails and SMS (docs/operations.md, "Delivery").
+        body["outbox"] = _outbox_metrics() if database else None
+    return JsonResponse(body, status=status)
+
+
+def _monitoring_allowed(request: HttpRequest) -> bool:
+    """The operational figures of /healthz go to everyone while HEALTHZ_TOKEN is unset (one
+    machine, a private network), else only to a request that sends it as a bearer token."""
+    token = settings.HEALTHZ_TOKEN
+    if not token:
+        return True
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return constant_time_compare(sent, token)

@@ -15,11 +15,15 @@ from applications.models import QueueExport
 from applications.services.certificates import extension_certificates_sweep
 from applications.services.exports import queue_export_fail, queue_export_write
 from applications.services.reminders import renewal_reminders_sweep
+from core.replica import reading_from_replica
+from core.storage import STORAGE_ERRORS
 from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 #: Retries of an export on what passes (storage or database unavailable).
 EXPORT_MAX_RETRIES = 3
+#: What passes: the file store (disk or S3) or the database away for a moment.
+EXPORT_RETRY_ON: tuple[type[Exception], ...] = (*STORAGE_ERRORS, OperationalError)
 
 
 # Retried when the database is away (the sweep stops at once then; the dossiers done are not
@@ -55,7 +59,7 @@ def refresh_queue_priorities() -> int:
 
 # Retried on what passes (storage or database unavailable); anything else is a bug: the export is
 # marked failed at once, so that the person sees it and can ask again, and the error is logged.
-@shared_task(bind=True, ignore_result=True, autoretry_for=(OSError, OperationalError), retry_backoff=10,
+@shared_task(bind=True, ignore_result=True, autoretry_for=EXPORT_RETRY_ON, retry_backoff=10,
              retry_backoff_max=300, retry_jitter=True, max_retries=EXPORT_MAX_RETRIES)
 def export_queue(self, export_id: int) -> None:
     export = QueueExport.objects.select_related("requested_by").filter(pk=export_id).first()
@@ -63,8 +67,11 @@ def export_queue(self, export_id: int) -> None:
     if export is None or export.status == QueueExport.Status.READY:
         return
     try:
-        queue_export_write(export=export)
-    except (OSError, OperationalError):
+        # The rows from the read replica when there is one (core.replica); the export's own row
+        # was read above from the primary, and every write goes there.
+        with reading_from_replica():
+            queue_export_write(export=export)
+    except EXPORT_RETRY_ON:
         if self.request.retries >= EXPORT_MAX_RETRIES:
             queue_export_fail(export=export)
         raise

@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
+from core.storage import STORAGE_ERRORS
 from documents.letters.services import letter_batch_render
 from documents.models import IssuedDocument, LetterBatch
 from documents.services import document_render
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 # bug, and retrying it would only fail again: it surfaces at once in the worker's log.
 @shared_task(
     ignore_result=True,
-    autoretry_for=(OSError, OperationalError),
+    autoretry_for=(*STORAGE_ERRORS, OperationalError),
     retry_backoff=10,
     retry_backoff_max=600,
     retry_jitter=True,
@@ -36,7 +37,7 @@ def _render_one(document_id: int) -> None:
 
 @shared_task(
     ignore_result=True,
-    autoretry_for=(OSError, OperationalError),
+    autoretry_for=(*STORAGE_ERRORS, OperationalError),
     retry_backoff=10,
     retry_backoff_max=600,
     retry_jitter=True,

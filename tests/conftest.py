@@ -126,3 +126,69 @@ def mails(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+def _answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(url, timeout=2)  # noqa: S310 (a URL of our own, http)
+    except urllib.error.HTTPError:
+        return True  # an S3 API answers an anonymous GET of / with an error: it is up
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The URL of an S3 API: moto's standalone server that ``.ci/run`` started (S3_TEST_ENDPOINT_URL),
+    or one started here, in a thread, when none answers (a developer's machine)."""
+    url = os.environ.get("S3_TEST_ENDPOINT_URL", "")
+    if url and _answers(url):
+        yield url
+        return
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_bucket(endpoint: str) -> dict:
+    """A fresh private bucket on the S3 API at ``endpoint``: its name, a boto3 client, the
+    STORAGES entry that points the portal at it, and the environment variables that do the same in
+    another process (a gunicorn node, a worker: anef/settings/base.py reads them)."""
+    import uuid
+
+    import boto3
+
+    from anef.settings.storage import s3_storage_config
+
+    bucket = f"anef-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    env = {"S3_BUCKET": bucket, "S3_ENDPOINT_URL": endpoint, "S3_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "S3_ADDRESSING_STYLE": "path"}
+    config = s3_storage_config(bucket=bucket, endpoint_url=endpoint, region="us-east-1", access_key="testing",
+                               secret_key="testing", addressing_style="path")
+    return {"bucket": bucket, "endpoint": endpoint, "client": client, "env": env, "config": config}
+
+
+@pytest.fixture
+def s3_storage(settings, s3_endpoint):
+    """The portal's files on a fresh private bucket of the S3 API, through django-storages, as in
+    production with S3_BUCKET set."""
+    bucket = s3_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket["config"]}
+    return bucket

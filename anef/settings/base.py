@@ -14,6 +14,8 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from anef.settings.storage import s3_storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -111,11 +113,30 @@ FORM_RENDERER = "anef.forms.DsfrFormRenderer"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'anef.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# Behind PgBouncer in transaction mode (docs/deployment.md): each transaction may run on another
+# server connection, so nothing may outlive one. No server-side cursors (a named cursor lives across
+# transactions) and no prepared statements (psycopg prepares a query after 5 runs, on one server
+# connection, and the next transaction would not find it). Django's own per-connection setting
+# (SET TIME ZONE) is one PgBouncer tracks and replays; the portal takes no session-level lock.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+# An optional read replica for the statistics and the CSV exports only (core.replica): every other
+# read, and every write, goes to "default".
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    # In tests the replica is the test database itself, reached by its own connection.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
     # Keep connections open: a new connection per request costs 3x (../shared/PERFORMANCE.md).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    _database["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_TRANSACTION_POOLING:
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its files under var/
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -151,8 +172,25 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded pieces, issued PDFs, letter batches and exports: on an S3-compatible object store when
+# S3_BUCKET is set (every web and worker node sees the same files; ADR 0012), else on the local disk
+# under MEDIA_ROOT (the embedded default). Private either way: the bucket grants nothing to
+# anonymous requests, and files go out only through the portal's access-checked views, streamed.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_FILE_STORAGE_CONFIG = s3_storage_config(
+        bucket=S3_BUCKET,
+        location=env.str("S3_PREFIX", default=""),
+        endpoint_url=env.str("S3_ENDPOINT_URL", default=""),
+        region=env.str("S3_REGION", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        addressing_style=env.str("S3_ADDRESSING_STYLE", default=""),
+    )
+else:
+    DEFAULT_FILE_STORAGE_CONFIG = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_FILE_STORAGE_CONFIG,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -237,7 +275,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
+# /healthz's operational figures (beat heartbeat, outbox counts) only with this bearer token when
+# it is set; the status of the database and broker stays public for simple probes.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|livez|readyz)$"]  # the load balancer probes over plain HTTP
 
 # Content Security Policy (django-csp): only our own resources, scripts by nonce.
 CONTENT_SECURITY_POLICY = {
@@ -344,6 +385,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # celery-redbeat (ADR 0013): the schedule's state lives in Redis, and a beat ticks only while it
+    # holds the Redis lock, so any number of beat processes may run (one per node, for failover)
+    # and each scheduled run is sent once. A beat that dies leaves the lock to expire: another takes
+    # over within CELERY_REDBEAT_LOCK_TIMEOUT seconds and sends what fell due meanwhile, once.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=REDIS_URL)
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="anef:redbeat:")
+    # A beat wakes at least every CELERY_BEAT_MAX_LOOP_INTERVAL seconds and renews the lock then.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("REDBEAT_LOCK_TIMEOUT", default=150)
 
 # --- API --------------------------------------------------------------------------------------
 # docs/adr/0010-api.md, docs/api/README.md.

@@ -22,6 +22,7 @@ from applications.backoffice import selectors
 from applications.backoffice.forms import FILTER_PARAMETERS, queue_filters_from_querydict
 from applications.backoffice.views import instructing_staff_required
 from applications.models import QueueExport
+from core.replica import reading_from_replica
 
 
 @require_GET
@@ -32,7 +33,8 @@ def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     raw = request.GET.get("prefecture", "")
     if raw.isdigit():
         chosen = next((p for p in prefectures if p.pk == int(raw)), chosen)
-    stats = selectors.prefecture_statistics(user=request.user, prefecture_id=chosen.pk)
+    with reading_from_replica():  # figures only: a moment's lag is harmless (core.replica)
+        stats = selectors.prefecture_statistics(user=request.user, prefecture_id=chosen.pk)
     response = render(request, "applications/backoffice/statistics.html", {
         "stats": stats, "prefectures": prefectures, "chosen": chosen,
         "processing_window_days": selectors.PROCESSING_WINDOW.days,
