@@ -204,3 +204,21 @@ def test_accepting_without_a_booking_books_the_seat_as_the_persons_own(slot_69, 
     assert booking.subject_id == ""
     assert Notification.objects.filter(recipient=first, event="appointment.booked", object_id=str(booking.pk)).exists()
     assert SlotOffer.objects.get(slot=slot, entry__person=first).status == SlotOffer.Status.ACCEPTED
+
+
+def test_the_job_expires_every_offer_due_and_only_those(slot_69, waiting, free_a_seat, mails):
+    early, second, later = slot_69(in_hours=24), slot_69(in_hours=30), slot_69(in_hours=36)
+    waiting(4)
+    free_a_seat(early)
+    free_a_seat(second)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        free_a_seat(later)  # offered ten minutes after the others: still running when they expire
+    due = list(SlotOffer.objects.filter(status=SlotOffer.Status.PENDING, slot__in=[early, second]))
+    not_yet = SlotOffer.objects.get(status=SlotOffer.Status.PENDING, slot=later)
+    assert len(due) == 2
+
+    with time_machine.travel(max(offer.expires_at for offer in due) + timedelta(seconds=1)), mails():
+        assert offers_expire() == 2
+
+    assert [SlotOffer.objects.get(pk=offer.pk).status for offer in due] == [SlotOffer.Status.EXPIRED] * 2
+    assert SlotOffer.objects.get(pk=not_yet.pk).status == SlotOffer.Status.PENDING
