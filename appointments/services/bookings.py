@@ -51,11 +51,11 @@ class Subject:
     label: str = ""
 
 
-def _next_free(slot_or_motive, site_id: int, after: datetime, limit: int = 5) -> list[Slot]:
+def _next_free(slot: Slot, after: datetime, limit: int = 5) -> list[Slot]:
+    """The free slots offered instead of a slot just taken: same motive and site, after ``after``."""
     from appointments.selectors import free_slots
 
-    motive = slot_or_motive.motive if isinstance(slot_or_motive, Slot) else slot_or_motive
-    return list(free_slots(motive=motive, site_ids=[site_id], after=after)[:limit])
+    return list(free_slots(motive=slot.motive, site_ids=[slot.desk.site_id], after=after)[:limit])
 
 
 BOOKING_RATE_WINDOW_SECONDS = 10 * 60
@@ -93,7 +93,7 @@ def booking_create(
         raise AlreadyBooked(_("Vous avez déjà un rendez-vous pour ce motif. Vous pouvez le déplacer ou "
                               "l'annuler.")) from None
     except SlotTaken as refusal:
-        refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
+        refusal.alternatives = _next_free(slot, now)
         raise
     return booking
 
@@ -249,7 +249,7 @@ def booking_reschedule(*, booking: Booking, slot: Slot, by: User) -> Booking:
     except IntegrityError:
         raise AlreadyBooked(_("Un autre rendez-vous pour ce motif existe déjà.")) from None
     except SlotTaken as refusal:
-        refusal.alternatives = _next_free(slot, slot.desk.site_id, now)
+        refusal.alternatives = _next_free(slot, now)
         raise
     enqueue("appointments.tasks.offer_freed_seat_task", old.slot_id)
     return new

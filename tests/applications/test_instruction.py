@@ -143,12 +143,20 @@ def test_complements_need_something_and_a_future_date(mails):
     dossier = DossierFactory(status="under_review")
     with pytest.raises(ValidationError) as error:
         complements_request(dossier=dossier, by=agent, document_types=[], message=" ", due_on=timezone.localdate())
-    assert set(error.value.message_dict) == {"document_types", "due_on"}
+    assert error.value.message_dict == {"document_types": ["Choisissez au moins une pièce ou précisez ce qui manque."],
+                                        "due_on": ["La date limite doit être dans le futur."]}
+    with pytest.raises(ValidationError) as error:
+        complements_request(dossier=dossier, by=agent, document_types=[], message="Le verso",
+                            due_on=timezone.localdate() + timedelta(days=366))
+    assert error.value.message_dict == {"due_on": ["La date limite ne peut pas dépasser un an."]}
     passport = dossier.procedure.requirements.first().document_type
+    due_on = timezone.localdate() + timedelta(days=365)  # a year at most, that day included
     with mails():
-        request = complements_request(dossier=dossier, by=agent, document_types=[passport], message="",
-                                      due_on=timezone.localdate() + timedelta(days=10))
+        request = complements_request(dossier=dossier, by=agent, document_types=[passport], message=" " + "é" * 2001,
+                                      due_on=due_on)
     assert list(request.document_types.all()) == [passport]
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.COMPLEMENTS_REQUESTED)
+    assert event.data == {"documents": [passport.name], "message": "é" * 2000, "due_on": due_on.isoformat()}
     assert ComplementRequest.objects.filter(dossier=dossier, answered_at__isnull=True).count() == 1
 
 

@@ -204,3 +204,60 @@ def test_accepting_without_a_booking_books_the_seat_as_the_persons_own(slot_69, 
     assert booking.subject_id == ""
     assert Notification.objects.filter(recipient=first, event="appointment.booked", object_id=str(booking.pk)).exists()
     assert SlotOffer.objects.get(slot=slot, entry__person=first).status == SlotOffer.Status.ACCEPTED
+
+
+def test_the_job_expires_every_offer_due_and_only_those(slot_69, waiting, free_a_seat, mails):
+    early, second, later = slot_69(in_hours=24), slot_69(in_hours=30), slot_69(in_hours=36)
+    waiting(4)
+    free_a_seat(early)
+    free_a_seat(second)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        free_a_seat(later)  # offered ten minutes after the others: still running when they expire
+    due = list(SlotOffer.objects.filter(status=SlotOffer.Status.PENDING, slot__in=[early, second]))
+    not_yet = SlotOffer.objects.get(status=SlotOffer.Status.PENDING, slot=later)
+    assert len(due) == 2
+
+    with time_machine.travel(max(offer.expires_at for offer in due) + timedelta(seconds=1)), mails():
+        assert offers_expire() == 2
+
+    assert [SlotOffer.objects.get(pk=offer.pk).status for offer in due] == [SlotOffer.Status.EXPIRED] * 2
+    assert SlotOffer.objects.get(pk=not_yet.pk).status == SlotOffer.Status.PENDING
+
+
+def test_accepting_for_a_file_moves_that_files_convocation_and_keeps_what_the_agent_set(
+        slot_69, applicant_69, agent_69, biometrics, site_69, mails):
+    from accounts.models import AuditEvent
+    from appointments.services import booking_cancel
+    from appointments.services.bookings import Subject
+    from tests.factories import DossierFactory
+
+    person = applicant_69()
+    mine, other = (DossierFactory(applicant=person, under_review=True) for _ in range(2))
+    limit = timezone.localdate() + timedelta(days=20)
+
+    def convoke(dossier, slot):
+        return booking_create(person=person, slot=slot, by=agent_69, kind=Booking.Kind.CONVOCATION,
+                              movable_until=limit, subject=Subject("applications.dossier", str(dossier.pk)))
+
+    later = convoke(mine, slot_69(in_hours=120, motive=biometrics))
+    untouched = convoke(other, slot_69(in_hours=144, motive=biometrics))
+    waitlist_join(person=person, motive=biometrics, site=site_69, subject=Subject("applications.dossier", str(mine.pk)))
+    early = slot_69(in_hours=30, motive=biometrics)
+    someone = applicant_69()
+    theirs = DossierFactory(applicant=someone, under_review=True)
+    taken = booking_create(person=someone, slot=early, by=agent_69, kind=Booking.Kind.CONVOCATION,
+                           subject=Subject("applications.dossier", str(theirs.pk)))
+    with mails():
+        booking_cancel(booking=taken, by=agent_69)
+    offer = SlotOffer.objects.get(entry__person=person, status=SlotOffer.Status.PENDING)
+
+    with mails():
+        booking = offer_accept(offer=offer, person=person)
+
+    assert (booking.slot, booking.kind, booking.movable_until) == (early, Booking.Kind.CONVOCATION, limit)
+    assert (booking.subject_type, booking.subject_id) == ("applications.dossier", str(mine.pk))
+    assert (booking.created_by, booking.rescheduled_from) == (person, later)
+    later.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (later.status, untouched.status) == (Booking.Status.CANCELLED, Booking.Status.BOOKED)
+    assert AuditEvent.objects.filter(action="booking.cancelled", object_id=str(later.pk), actor=person).exists()
