@@ -13,6 +13,7 @@ round trip to Redis.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -87,6 +88,19 @@ def cached_fragment(name: str, *, depends_on: tuple[str, ...], render: Callable[
             cache.set(key, html, FRAGMENT_SECONDS)
         _LOCAL.put(key, html)
     return html
+
+
+def local_fragment(*key_parts: object, render: Callable[[], T]) -> T:
+    """What ``render()`` gives for these key parts and the current language, kept by this process
+    only: for output that depends on nothing but what the key holds (a filter form from its choices
+    and the values entered), so that no change elsewhere can make it stale."""
+    digest = hashlib.blake2b(repr(key_parts).encode(), digest_size=16).hexdigest()
+    key = f"local:{get_language()}:{digest}"
+    value = _LOCAL.get(key)
+    if value is None:
+        value = render()
+        _LOCAL.put(key, value)
+    return value
 
 
 class _LocalCopies:
