@@ -86,3 +86,24 @@ def test_a_catalogue_change_is_seen_on_the_next_visit(client, django_capture_on_
 
     assert "Démarche renommée pour le test" not in before
     assert "Démarche renommée pour le test" in after
+
+
+def test_the_layout_kept_per_language_follows_the_signed_in_persons_language(client):
+    """The footer and the header's brand are rendered once per language ({% per_language %}):
+    a person who switches language gets them in theirs on the next page."""
+    client.force_login(UserFactory())
+    _response, french = visit(client, reverse("applications:dashboard"))
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    _response, english = visit(client, reverse("applications:dashboard"))
+
+    assert "Mentions légales" in french and "Vos démarches de titre de séjour en ligne" in french
+    assert "Legal notice" in english and "Your residence permit applications online" in english
+    assert "Mentions légales" not in english
+
+
+def test_per_language_takes_a_quoted_name():
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load anef %}{% per_language footer %}x{% end_per_language %}")
