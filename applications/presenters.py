@@ -195,7 +195,7 @@ def export_line(row: Any, today: date) -> list[str]:
 # --- The queue's rows (issue 14: put into words here, once per row, rather than by template tags) -----
 
 #: The DSFR badge colour of each status (the others stay grey).
-STATUS_BADGE_CLASSES = {
+STATUS_BADGE_CLASSES: dict[str, str] = {
     Status.COMPLEMENTS_REQUESTED: "fr-badge--new",
     Status.SUBMITTED: "fr-badge--info",
     Status.UNDER_REVIEW: "fr-badge--purple-glycine",
@@ -210,7 +210,7 @@ STATUS_BADGE_CLASSES = {
 def clock_badges(dossier: Dossier, clock: Clock) -> list[tuple[str, str]]:
     """The legal clock's badges of a dossier (CSS modifiers, text) for the queue and the file page:
     rights at risk (with the permit's end), overdue by how many days, paused, or days left."""
-    badges = []
+    badges: list[tuple[str, str]] = []
     if clock.rights_at_risk:
         day = dossier.permit_expires_on.strftime("%d/%m/%Y") if dossier.permit_expires_on else ""
         badges.append(("fr-badge--error fr-badge--sm", mark_safe(_(  # noqa: S308 (our own translated markup)
@@ -238,7 +238,7 @@ def queue_rows(dossiers: list[Dossier], today: date, *, several_prefectures: boo
         hint = [dossier.procedure.name]
         if dossier.channel == "paper":
             hint.append(str(dossier.get_channel_display()))
-        if several_prefectures:
+        if several_prefectures and dossier.prefecture is not None:
             hint.append(dossier.prefecture.department.code)
         rows.append({
             "badges": clock_badges(dossier, clock_for(dossier, today)),

@@ -177,8 +177,8 @@ def public_page(*, depends_on: tuple[str, ...] = ()) -> Callable:
                     html = _placeholders(request, response.content.decode(response.charset))
                     cache.set(key, html, FRAGMENT_SECONDS)
                 _LOCAL.put(key, html)
-            return HttpResponse(
-                html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(NONCE_PLACEHOLDER, str(request.csp_nonce)))
+            nonce = str(request.csp_nonce)  # type: ignore[attr-defined]  # set by django-csp's middleware
+            return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(NONCE_PLACEHOLDER, nonce))
 
         return wrapped
 
