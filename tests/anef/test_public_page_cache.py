@@ -107,3 +107,12 @@ def test_per_language_takes_a_quoted_name():
 
     with pytest.raises(TemplateSyntaxError):
         Template("{% load anef %}{% per_language footer %}x{% end_per_language %}")
+
+
+def test_a_query_string_goes_to_the_view(client, settings):
+    """The cached page is only the bare URL's: with a query string, the view renders the page."""
+    visit(client, reverse("home"))  # fills the cache
+    settings.PORTAL_NAME = "Portail renommé pour le test"
+
+    assert "Portail renommé pour le test" not in visit(client, reverse("home"))[1]  # from the cache
+    assert "Portail renommé pour le test" in visit(client, reverse("home") + "?origine=courriel")[1]
