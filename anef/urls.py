@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 from anef import views
+from core.fragments import public_page
 from helpcentre import views as help_views
 
 # The Django admin requires a verified second factor too (DESIGN §2), and signs in through the
@@ -11,12 +12,12 @@ from helpcentre import views as help_views
 admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", public_page()(views.HomeView.as_view()), name="home"),
     path("aide/", help_views.home, name="help"),  # the help centre's home, by its historical name
     path("aide/", include("helpcentre.urls")),
-    path("accessibilite/", views.AccessibilityView.as_view(), name="accessibility"),
-    path("mentions-legales/", views.LegalNoticeView.as_view(), name="legal_notice"),
-    path("donnees-personnelles/", views.PersonalDataView.as_view(), name="personal_data"),
+    path("accessibilite/", public_page()(views.AccessibilityView.as_view()), name="accessibility"),
+    path("mentions-legales/", public_page()(views.LegalNoticeView.as_view()), name="legal_notice"),
+    path("donnees-personnelles/", public_page()(views.PersonalDataView.as_view()), name="personal_data"),
     path("langue/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("api/", include("api.urls")),

@@ -14,11 +14,9 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from core.fragments import cached_fragment, fragment_changed
+from core.fragments import CSRF_PLACEHOLDER, cached_fragment, fragment_changed
 
 CATALOGUE = "catalogue"
-#: Stands for the CSRF token in the cached HTML; made of characters a token never holds.
-CSRF_PLACEHOLDER = "__anef-csrf-token__"
 
 
 def catalogue_changed() -> None:

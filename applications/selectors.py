@@ -131,12 +131,21 @@ def eligibility_mismatch(*, procedure: Procedure, answers: dict) -> dict | None:
 
 
 def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
-    """The applicant's dossiers for the dashboard, newest activity first (two queries in all)."""
+    """The applicant's dossiers for the dashboard, newest activity first (two queries in all).
+    Without the answers and the procedure's questions, which the dashboard does not show and which
+    were decoded for every dossier on every visit (issue 14)."""
     return (
         Dossier.objects.filter(applicant=user)
         .select_related("procedure", "prefecture")
+        .defer(*DASHBOARD_DEFERRED)
         .order_by("-updated_at", "-id")
     )
+
+
+#: What ``dossiers_for_applicant`` leaves out: read on the dashboard, each would cost a query per
+#: dossier (tests/anef/test_page_queries.py counts them).
+DASHBOARD_DEFERRED = ("answers", "decision_reasons", "appeal_routes", "procedure__questions",
+                      "procedure__eligibility", "procedure__help", "procedure__help_fr", "procedure__help_en")
 
 
 def dossier_get_for_user(*, user: User, pk: int) -> Dossier:

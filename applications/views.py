@@ -21,11 +21,12 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import applicant_for, assisted_dossier_allowed, assisted_dossier_check
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
-from applications.catalogue_cache import catalogue_cards
+from applications.catalogue_cache import CATALOGUE, catalogue_cards
 from applications.models import Status
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_for_subject
+from core.fragments import public_page
 from core.http import uploaded_file_response
 from documents.selectors import documents_in_force_for_holder
 from notifications.models import Channel as NotificationChannel
@@ -50,6 +51,7 @@ def _attachment_get(request: AuthenticatedHttpRequest, pk: int, attachment_pk: i
     return selectors.attachment_get_for_user(user=applicant_for(request), dossier_pk=pk, pk=attachment_pk)
 
 
+@public_page(depends_on=(CATALOGUE,))
 def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/catalogue.html", {"cards": catalogue_cards(request)})
 

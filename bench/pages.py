@@ -69,6 +69,9 @@ PAGES = [
     ("agent queue", "agent", "/backoffice/dossiers/"),
     ("mediator day", "mediator", "/backoffice/mediation/"),  # redirects to today's log of their PAN
 ]
+#: The issue's goals, page ÷ floor by persona: public pages, applicant pages, the agent's queue
+#: (the mediator's day has none of its own).
+GOALS = {None: 0.6, "applicant": 0.4, "agent": 0.25}
 PEOPLE = {"applicant": None, "agent": f"agent.69@{DOMAIN}", "mediator": f"mediateur.69@{DOMAIN}"}
 
 
@@ -347,6 +350,13 @@ def main() -> None:
                  f"{ROUNDS} rounds interleaved (floor, page), medians; load average "
                  f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; "
                  f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
+    lines.append("")
+    for label, who, url in PAGES:
+        goal = GOALS.get(who)
+        if goal is not None:
+            ratio = statistics.median(v[0] / max(v[2], 0.01) for v in rounds[label])
+            lines.append(f"- `{url}` ({who or 'anonymous'}): {ratio:.2f} against the goal of {goal:.2f}, "
+                         f"**{'met' if ratio >= goal else 'not met'}**")
     table = "\n".join(lines)
     print("\n" + table)
     if args.write:

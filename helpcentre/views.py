@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from applications.catalogue_cache import CATALOGUE
 from applications.steps import STEP_LABELS
-from core.fragments import cached_fragment
+from core.fragments import cached_fragment, public_page
 from helpcentre import selectors, services
 from helpcentre.models import Article
 
 
+@public_page(depends_on=(services.HELP, CATALOGUE))
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     # The lists are the same for every visitor: rendered once per language and version of the

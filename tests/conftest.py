@@ -95,9 +95,13 @@ def _media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     from django.core.cache import cache
 
+    from core.fragments import forget_local_copies
+
     cache.clear()
+    forget_local_copies()  # this process's copies of the cache (core.fragments) go with it
     yield
     cache.clear()
+    forget_local_copies()
 
 
 @pytest.fixture

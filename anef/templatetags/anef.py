@@ -67,3 +67,30 @@ def status_label(status: str) -> str:
         return str(Status(status).label)
     except ValueError:
         return status
+
+
+class _PerLanguageNode(template.Node):
+    def __init__(self, name: str, nodelist: template.NodeList) -> None:
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context: template.Context) -> str:
+        from django.utils.safestring import mark_safe
+
+        from core.fragments import local_fragment
+
+        return local_fragment("per-language", self.name, render=lambda: mark_safe(  # noqa: S308 (rendered here)
+            self.nodelist.render(context)))
+
+
+@register.tag
+def per_language(parser, token):
+    """``{% per_language "footer" %}…{% end_per_language %}``: what is inside is rendered once per
+    language by each process and kept (``core.fragments.local_fragment``), for parts of the layout
+    that depend on nothing else (the footer, the header's brand): issue 14. Nothing inside may read
+    the person, the request, the CSRF token or the CSP nonce."""
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'":
+        raise template.TemplateSyntaxError('per_language takes a quoted name: {% per_language "footer" %}')
+    nodelist = parser.parse(("end_per_language",))
+    parser.delete_first_token()
+    return _PerLanguageNode(bits[1][1:-1], nodelist)

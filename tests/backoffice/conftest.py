@@ -111,7 +111,7 @@ def queued(*, department="69", status="submitted", filed_days_ago=1, deadline_in
 def listed(response) -> list[str]:
     """The references in the queue table of a response, in the order shown."""
     assert response.status_code == 200
-    return [dossier.reference for dossier, *_ in response.context["rows"]]
+    return [row["reference"] for row in response.context["rows"]]
 
 
 def _normalised(name: str) -> str:

@@ -188,3 +188,19 @@ def test_the_query_count_does_not_grow_with_the_queue(agent_client, instructor):
         assert len(listed(agent_client.get(QUEUE))) == 30
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     assert len(few) <= 10, len(few)
+
+
+def test_the_filter_form_is_kept_per_choices_and_values_so_a_new_colleague_shows_at_once(agent_client):
+    """Issue 14: the filter form is rendered once per language, choices and values entered; a new
+    agent of the prefecture is a new choice, and so a new form, on the very next request."""
+    queued(name="Blanc Anne", filed_days_ago=2)
+    assert "Zola" not in agent_client.get(QUEUE).content.decode()
+
+    colleague = StaffFactory(last_name="Zola", first_name="Émile")
+    page = agent_client.get(QUEUE).content.decode()
+    assert f'<option value="{colleague.pk}">' in page and "ZOLA" in page
+
+    filtered = agent_client.get(QUEUE, {"assigned": str(colleague.pk), "deadline": "overdue"}).content.decode()
+    assert f'<option value="{colleague.pk}" selected>' in filtered
+    assert '<option value="overdue" selected>' in filtered
+    assert f'<option value="{colleague.pk}" selected>' not in agent_client.get(QUEUE).content.decode()

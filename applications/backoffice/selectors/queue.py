@@ -138,6 +138,21 @@ def queue_base(
     return rows
 
 
+#: The columns a queue row shows or sorts by (issue 14: not the procedure's questions nor the
+#: people's whole accounts, which were read, decoded and built 50 times per page). A field read
+#: beyond these would cost a query per row: tests/anef/test_page_queries.py counts them.
+QUEUE_ROW_FIELDS = (
+    "reference", "applicant_id", "procedure_id", "prefecture_id", "status", "channel", "answers",
+    "assigned_to_id", "submitted_at", "legal_deadline", "clock_paused_on", "permit_expires_on",
+    "certificate_valid_until", "priority", "priority_date", "search_foreigner_number",
+    *(f"procedure__name_{code}" for code in settings.MODELTRANSLATION_LANGUAGES), "procedure__name",
+    "prefecture__department__code",
+    "applicant__first_name", "applicant__last_name", "applicant__email", "applicant__login_id",
+    "applicant__birth_date", "applicant__foreigner_number",
+    "assigned_to__first_name", "assigned_to__last_name",
+)
+
+
 def queue_page(
     *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = 50
 ) -> tuple[list[Dossier], Cursor | None]:
@@ -148,7 +163,7 @@ def queue_page(
     """
     rows = queue_base(user=user, filters=filters).select_related(
         "procedure", "prefecture__department", "applicant", "assigned_to"
-    ).order_by("priority", F("priority_date").asc(nulls_last=True), "id")
+    ).only(*QUEUE_ROW_FIELDS).order_by("priority", F("priority_date").asc(nulls_last=True), "id")
     if after is not None:
         rows = rows.filter(after_q(after))
     page = list(rows[: limit + 1])

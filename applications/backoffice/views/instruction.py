@@ -17,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,6 +34,7 @@ from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
+from core.fragments import local_fragment
 from core.http import uploaded_file_response
 
 if TYPE_CHECKING:
@@ -78,8 +81,9 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if limit != DEFAULT_PAGE_SIZE:
         kept["limit"] = str(limit)
     return render(request, "applications/backoffice/queue.html", {
-        "form": form,
-        "rows": [(dossier, clock_for(dossier, today), applicant_snapshot(dossier=dossier)["name"]) for dossier in rows],
+        "filters_form": _queue_filters_html(form, params, request.GET.get("limit", "")),
+        "rows": presenters.queue_rows(rows, today, several_prefectures=len(prefectures) > 1),
+        "unassigned": _("Non attribué"),
         "today": today,
         "after": after,
         "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
@@ -90,6 +94,16 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "filtered": bool(params),
         "several_prefectures": len(prefectures) > 1,
     })
+
+
+def _queue_filters_html(form: forms.QueueFilterForm, params: QueryDict, limit: str) -> SafeString:
+    """The filter form, rendered once per language, choices (procedures, agents, prefectures) and
+    values entered, by this process (issue 14: rendering its widgets was about a third of the page)."""
+    choices = [(name, [(str(value), str(label)) for value, label in getattr(field, "choices", ())])
+               for name, field in form.fields.items()]
+    return local_fragment("queue-filters", sorted(params.lists()), limit, choices, render=lambda: mark_safe(  # noqa: S308
+        render_to_string("applications/backoffice/_queue_filters.html", {
+            "form": form, "filtered": bool(params), "limit": limit})))
 
 
 def _page_size(raw: str | None) -> int:
@@ -174,7 +188,8 @@ def _file_page(
             event.due_on = presenters.french_date(event.data["due_on"])
     response = render(request, "applications/backoffice/dossier.html", {
         "dossier": dossier,
-        "clock": clock_for(dossier, today),
+        "clock": (clock := clock_for(dossier, today)),
+        "clock_badges": presenters.clock_badges(dossier, clock),
         "today": today,
         "answer_sections": presenters.answer_sections(dossier),
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],

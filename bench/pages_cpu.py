@@ -1,0 +1,54 @@
+"""The main pages and their floors of ``bench/pages.py``, in-process, in CPU time (issue 14).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/anef_bench14 .venv/bin/python bench/pages_cpu.py
+
+The Django test client under the same production settings, on the same data and the floors'
+saved HTML (run ``bench/pages.py`` once first). Each page and its floor are requested 100 times
+after a warm-up, and the CPU time of this process (``time.process_time``) is divided by the count:
+no HTTP server, no load generator, and time spent waiting for a core on a shared machine is not
+counted, so the ratios move much less with the load than ``bench/pages.py``'s. The database's own
+CPU is not counted (another process): the ratios are of the Python side.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import pages  # noqa: E402 - sets the production environment before Django starts
+
+REPEAT = 100
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ROOT_URLCONF = pages.bench_urls()
+    cookie_of = pages.cookies()
+    pages.in_process(cookie_of)  # resolves the mediator's redirect
+    print("| page | who | CPU per page | CPU per floor | floor ÷ page |\n|---|---|---|---|---|")
+    for label, who, url in pages.PAGES:
+        client = Client()
+        if who:
+            client.cookies[settings.SESSION_COOKIE_NAME] = cookie_of[who].split("=", 1)[1]
+        cpu = {}
+        for name, target in (("page", url), ("floor", f"/bench-floor/{label.replace(' ', '-')}/")):
+            for _ in range(10):
+                assert client.get(target).status_code == 200, (label, name)
+            started = time.process_time()
+            for _ in range(REPEAT):
+                client.get(target)
+            cpu[name] = (time.process_time() - started) / REPEAT * 1000
+        print(f"| `{url}` | {who or 'anonymous'} | {cpu['page']:.2f} ms | {cpu['floor']:.2f} ms | "
+              f"**{cpu['floor'] / cpu['page']:.2f}** |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
