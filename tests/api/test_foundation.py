@@ -93,3 +93,5 @@ def test_the_schema_and_the_docs_are_served():
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+    assert b'<script nonce="' in docs.content  # within the portal's Content Security Policy
+    assert b"cdn" not in docs.content.lower()  # Swagger UI's files are ours (drf-spectacular-sidecar)
