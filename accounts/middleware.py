@@ -71,6 +71,8 @@ class SessionLimitsMiddleware:
             expired = self._check(request)
             if expired:
                 logout(request)
+                if request.path.startswith(API_PREFIX):  # signed out: the API answers its JSON 401
+                    return self.get_response(request)
                 messages.warning(request, expired)
                 if request.method == "GET" and request.path != reverse(settings.LOGIN_URL):
                     query = urlencode({"next": request.get_full_path()})
