@@ -29,6 +29,9 @@ SESSION_STAFF_KEY = "_anef_staff"
 # Write the last-seen time at most once a minute: a session write per request would cost a query.
 SEEN_RESOLUTION_SECONDS = 60
 
+#: The REST API's prefix: it names the mandate it acts under in each request (api.onbehalf), never
+#: takes it from the browser's assisted session.
+API_PREFIX = "/api/"
 #: URL prefixes only staff with a verified second factor may reach.
 STAFF_PREFIXES = ("/backoffice/", "/admin/")
 
@@ -68,6 +71,8 @@ class SessionLimitsMiddleware:
             expired = self._check(request)
             if expired:
                 logout(request)
+                if request.path.startswith(API_PREFIX):  # signed out: the API answers its JSON 401
+                    return self.get_response(request)
                 messages.warning(request, expired)
                 if request.method == "GET" and request.path != reverse(settings.LOGIN_URL):
                     query = urlencode({"next": request.get_full_path()})
@@ -151,6 +156,8 @@ class AssistedSessionMiddleware:
         from accounts.models import Mandate
 
         request.mandate = None  # type: ignore[attr-defined]
+        if request.path.startswith(API_PREFIX):  # the API acts for someone only when a request says so
+            return self.get_response(request)
         session = getattr(request, "session", None)
         signed_in = request.user.is_authenticated
         mandate_id = session.get(ASSISTED_SESSION_KEY) if session is not None and signed_in else None

@@ -222,3 +222,17 @@ def test_not_found_is_json_in_both_languages(api):
     assert fr.status_code == en.status_code == 404
     assert fr.json()["code"] == en.json()["code"] == "not_found"
     assert fr["Content-Language"] == "fr" and en["Content-Language"] == "en"
+
+
+def test_a_browser_assisted_session_does_not_carry_over_to_the_api(mediator, person, site, session_api):
+    mandate = grant(person, mediator, site)
+    client = session_api(mediator)
+    client.handler.enforce_csrf_checks = False
+    from django.urls import reverse
+
+    assert client.post(reverse("backoffice:assisted_session_start", args=[mandate.pk])).status_code == 302
+    assert client.get("/api/v1/me/").json()["id"] == mediator.pk  # no header: the mediator themselves
+    assert client.get("/api/v1/me/", HTTP_X_ANEF_MANDATE=str(mandate.pk)).json()["id"] == person.pk
+    mandate_revoke(mandate=mandate, by=person)
+    response = client.get("/api/v1/me/")  # no redirection to the mediator's pages: a JSON answer
+    assert response.status_code == 200 and response.json()["id"] == mediator.pk

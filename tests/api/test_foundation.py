@@ -93,3 +93,19 @@ def test_the_schema_and_the_docs_are_served():
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+    assert b'<script nonce="' in docs.content  # within the portal's Content Security Policy
+    assert b"cdn" not in docs.content.lower()  # Swagger UI's files are ours (drf-spectacular-sidecar)
+
+
+def test_an_idle_session_ends_with_a_json_401_not_a_redirection(session_api):
+    import time
+
+    from accounts.middleware import SESSION_SEEN_KEY
+
+    client = session_api(UserFactory())
+    session = client.session
+    session[SESSION_SEEN_KEY] = time.time() - 24 * 3600
+    session.save()
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
