@@ -54,7 +54,7 @@ class ClockSerializer(serializers.Serializer):
     rights_at_risk = serializers.BooleanField(read_only=True)
 
 
-class DossierSummarySerializer(serializers.Serializer):
+class QueueRowSerializer(serializers.Serializer):
     """A row of the queue: a dossier with what the queue's table shows. ``instance`` is
     ``{"dossier", "clock", "applicant_name"}``."""
 
@@ -79,7 +79,7 @@ class DossierSummarySerializer(serializers.Serializer):
 class QueuePageSerializer(serializers.Serializer):
     next = serializers.URLField(read_only=True, allow_null=True,
                                 help_text="The next page (the same filters, the queue's own cursor); null at the end.")
-    results = DossierSummarySerializer(many=True, read_only=True)
+    results = QueueRowSerializer(many=True, read_only=True)
 
 
 # --- The file ----------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class DocumentTypeSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
-class AttachmentSerializer(serializers.Serializer):
+class StaffAttachmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     document_type = DocumentTypeSerializer(read_only=True)
     original_name = serializers.CharField(read_only=True)
@@ -120,7 +120,7 @@ class AttachmentSerializer(serializers.Serializer):
     review_reason = serializers.CharField(read_only=True)
 
 
-class EventSerializer(serializers.Serializer):
+class StaffEventSerializer(serializers.Serializer):
     """One line of the file's timeline."""
 
     at = serializers.DateTimeField(read_only=True)
@@ -134,7 +134,7 @@ class EventSerializer(serializers.Serializer):
     data = serializers.DictField(read_only=True, help_text="What the event records (depends on its kind).")
 
 
-class ComplementRequestSerializer(serializers.Serializer):
+class StaffComplementRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     requested_at = serializers.DateTimeField(read_only=True)
     due_on = serializers.DateField(read_only=True)
@@ -162,7 +162,7 @@ class ActionsSerializer(serializers.Serializer):
     biometrics_state = serializers.CharField(read_only=True, help_text="'', none, convoked or done.")
 
 
-class DossierFileSerializer(DossierSummarySerializer):
+class DossierFileSerializer(QueueRowSerializer):
     """The file as an agent sees it. ``instance`` is the summary's dict with ``applicant``,
     ``answers``, ``data`` (``dossier_file_data``) and ``actions`` added."""
 
@@ -175,12 +175,12 @@ class DossierFileSerializer(DossierSummarySerializer):
     decision_reasons = serializers.CharField(source="dossier.decision_reasons", read_only=True)
     appeal_routes = serializers.CharField(source="dossier.appeal_routes", read_only=True)
     answers = AnswerSectionSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(source="data.attachments", many=True, read_only=True,
+    attachments = StaffAttachmentSerializer(source="data.attachments", many=True, read_only=True,
                                        help_text="The current pieces.")
     requirements = DocumentTypeSerializer(
         many=True, read_only=True, help_text="The pieces this procedure asks for (what a complement request may name).")
-    complement_requests = ComplementRequestSerializer(source="data.complement_requests", many=True, read_only=True)
-    timeline = EventSerializer(source="data.events", many=True, read_only=True)
+    complement_requests = StaffComplementRequestSerializer(source="data.complement_requests", many=True, read_only=True)
+    timeline = StaffEventSerializer(source="data.events", many=True, read_only=True)
     actions = ActionsSerializer(read_only=True)
 
 
