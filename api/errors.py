@@ -93,13 +93,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DjangoValidationError):
         status_code, code = _registered(exc) or (status.HTTP_400_BAD_REQUEST, "invalid")
         fields = _django_fields(exc)
-        if hasattr(exc, "error_dict"):  # input to correct, field by field: each field says its codes
-            message = DEFAULT_MESSAGES["invalid"]()
-        else:  # a service's refusal: its own code, when it gave one
-            codes = {item["code"] for item in fields["__all__"]} - {"invalid"}
-            if code == "invalid" and len(codes) == 1:
-                code = codes.pop()
-            message = " ".join(item["message"] for item in fields["__all__"]) or DEFAULT_MESSAGES["invalid"]()
+        # One refusal with its own code (a service's "no_free_slot", a field's "biometrics_missing"):
+        # that code; several, or none: "invalid". The message says every reason, as the form's summary does.
+        codes = {item["code"] for items in fields.values() for item in items} - {"invalid"}
+        if code == "invalid" and len(codes) == 1:
+            code = codes.pop()
+        messages = [item["message"] for items in fields.values() for item in items]
+        message = " ".join(messages) or DEFAULT_MESSAGES["invalid"]()
         return Response(error_body(code, message, fields if code != "transition_not_allowed" else None),
                         status=status_code)
 

@@ -146,7 +146,7 @@ QUEUE_ROW_FIELDS = (
     "assigned_to_id", "submitted_at", "legal_deadline", "clock_paused_on", "permit_expires_on",
     "certificate_valid_until", "priority", "priority_date", "search_foreigner_number",
     *(f"procedure__name_{code}" for code in settings.MODELTRANSLATION_LANGUAGES), "procedure__name",
-    "prefecture__department__code",
+    "procedure__code", "prefecture__name", "prefecture__department__code",  # procedure code, prefecture: the API's rows
     "applicant__first_name", "applicant__last_name", "applicant__email", "applicant__login_id",
     "applicant__birth_date", "applicant__foreigner_number",
     "assigned_to__first_name", "assigned_to__last_name",
