@@ -7,10 +7,7 @@ import time
 import redis
 
 from anef.celery import app
-
-
-def ticks_key(prefix: str) -> str:
-    return f"{prefix}:ticks"
+from tests.scale.ticks import ticks_key
 
 
 @app.task(name="tests.scale.tick", ignore_result=True)

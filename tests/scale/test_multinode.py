@@ -38,7 +38,7 @@ from documents.models import IssuedDocument
 from tests.applications.test_filing import EPHOTO, STAMP, filled_renewal
 from tests.conftest import s3_bucket
 from tests.factories import PASSWORD, UserFactory
-from tests.scale_celery import ticks_key
+from tests.scale.ticks import ticks_key
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
