@@ -52,7 +52,7 @@ from django.template.loader import render_to_string  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from documents.qr import qr_svg  # noqa: E402
+from documents.qr import qr_image  # noqa: E402
 from documents.rendering import (  # noqa: E402
     DOCUMENT_STYLESHEET,
     PDF_BASE_URL,
@@ -84,7 +84,7 @@ def receipt_context(language: str) -> dict:
             "language": language,
         },
         "data": DATA,
-        "qr_svg": qr_svg(data=f"{settings.SITE_URL}/verifier/q/{token}/", title="QR code de vérification"),
+        "qr_image": qr_image(data=f"{settings.SITE_URL}/verifier/q/{token}/", title="QR code de vérification"),
         "verification_url": settings.SITE_URL + reverse("documents:verify"),
         "translation_language": language if language != "fr" else None,
     }
