@@ -44,6 +44,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 
 import django  # noqa: E402
+import segno  # noqa: E402
 
 django.setup()
 
@@ -51,8 +52,9 @@ from django.conf import settings  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import translation  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
 
-from documents.qr import qr_svg  # noqa: E402
+from documents.qr import qr_image  # noqa: E402
 from documents.rendering import (  # noqa: E402
     DOCUMENT_STYLESHEET,
     PDF_BASE_URL,
@@ -72,11 +74,20 @@ DATA = {
 }
 
 
-def receipt_context(language: str) -> dict:
-    """What ``document_pdf_context`` gives a receipt, without the database row."""
+def receipt_context(language: str, *, svg_qr: bool = False) -> dict:
+    """What ``document_pdf_context`` gives a receipt, without the database row. ``svg_qr``: the QR
+    code as the inline SVG (``qr_svg``) the templates before ``qr_image`` expect (``--compare``)."""
     issued_at = datetime.datetime(2026, 3, 12, 9, 15, tzinfo=datetime.UTC)
     token = "eyJuIjoiUkVDLTIwMjYtMDAwMDQyIiwiYyI6IjdLM1BYUTlNIn0:1vABCD:" + "x" * 43  # a real one's length
+    qr_data = f"{settings.SITE_URL}/verifier/q/{token}/"
+    if svg_qr:
+        svg = segno.make(qr_data, error="m", micro=False).svg_inline(
+            omitsize=True, border=4, title="QR code de vérification", svgclass="qr", lineclass=None)
+        qr = {"qr_svg": mark_safe(svg)}  # noqa: S308 (segno's own markup)
+    else:
+        qr = {"qr_image": qr_image(data=qr_data, title="QR code de vérification")}
     return {
+        **qr,
         "document": {
             "kind": "filing_receipt", "number": "REC-2026-000042", "verification_code": "7K3P-XQ9M",
             "issued_at": issued_at, "valid_from": None, "valid_until": None,
@@ -84,7 +95,6 @@ def receipt_context(language: str) -> dict:
             "language": language,
         },
         "data": DATA,
-        "qr_svg": qr_svg(data=f"{settings.SITE_URL}/verifier/q/{token}/", title="QR code de vérification"),
         "verification_url": settings.SITE_URL + reverse("documents:verify"),
         "translation_language": language if language != "fr" else None,
     }
@@ -94,7 +104,7 @@ def receipt_html(language: str, engine=None) -> str:
     with translation.override("fr"):  # as documents.services.document_render
         if engine is None:
             return render_to_string(TEMPLATE, receipt_context(language))
-        return engine.get_template(TEMPLATE).render(receipt_context(language))
+        return engine.get_template(TEMPLATE).render(receipt_context(language, svg_qr="qr_svg" in engine.base_html))
 
 
 def engine_at(ref: str):
@@ -110,14 +120,15 @@ def engine_at(ref: str):
     params = {key: value for key, value in settings.TEMPLATES[0].items() if key != "BACKEND"}
     params.update(NAME=f"at-{ref}", DIRS=[directory / "templates", *params.get("DIRS", [])])
     engine = DjangoTemplates(params)
-    engine.uses_stylesheet = "pdf.css" in (directory / "templates/documents/pdf/base.html").read_text()
+    engine.base_html = (directory / "templates/documents/pdf/base.html").read_text()
+    engine.uses_stylesheet = "pdf.css" in engine.base_html
     return engine
 
 
 def floor_html(receipt: str) -> str:
     """The receipt's words as plain paragraphs, one font face, nothing else."""
     body = receipt.split("<body>", 1)[1]
-    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
+    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)  # a QR code of a --compare ref
     lines = [unescape(line).strip() for line in re.sub(r"<[^>]+>", "\n", body).splitlines()]
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
     return ('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><style>'

@@ -13,7 +13,8 @@ import segno
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
     from documents.models import IssuedDocument
@@ -43,10 +44,10 @@ def qr_url(*, document: IssuedDocument) -> str:
     )
 
 
-def qr_svg(*, data: str, title: str) -> SafeString:
-    """An inline SVG QR code (error correction M, which survives a fold or a stain)."""
-    svg = segno.make(data, error="m", micro=False).svg_inline(
-        omitsize=True, border=4, title=title, svgclass="qr", lineclass=None
-    )
-    # Safe: segno builds the SVG from the module matrix; the title is escaped by segno.
-    return mark_safe(svg)  # noqa: S308
+def qr_image(*, data: str, title: str) -> SafeString:
+    """The QR code of an issued PDF: an ``<img>`` of a PNG in a ``data:`` URL, one pixel per module
+    (error correction M), drawn without smoothing at its CSS size (``image-rendering: pixelated``).
+    Not the SVG: WeasyPrint lays out and writes an SVG path of hundreds of squares in Python, which
+    cost about 13 ms per receipt (docs/benchmarks.md, PDF); the PNG is decoded once, in C."""
+    uri = segno.make(data, error="m", micro=False).png_data_uri(scale=1, border=4)
+    return format_html('<img class="qr" src="{}" alt="{}">', uri, title)

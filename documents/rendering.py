@@ -3,7 +3,8 @@
 WeasyPrint takes 1.4 s to import, so it is imported here only, inside ``render_pdf`` (ruff bans a
 module-level import anywhere): web processes that never render a PDF never pay for it.
 
-A PDF may load nothing but the project's own static files. Templates refer to them with
+A PDF may load nothing but the project's own static files (and a PNG image given inline, in a
+``data:`` URL: the QR code). Templates refer to them with
 ``{% static %}``; the URL fetcher resolves those URLs to files through the staticfiles finders
 (or the collected ``STATIC_ROOT``) and refuses every other URL, so rendering never touches the
 network or the file system outside the static files, whatever a template or the data in it says.
@@ -11,6 +12,8 @@ network or the file system outside the static files, whatever a template or the 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import logging
 import mimetypes
@@ -30,6 +33,9 @@ logger = logging.getLogger(__name__)
 #: top-level domain never resolves (RFC 2606), so even a fetcher bug could not reach a host.
 PDF_BASE_URL = "https://pdf.invalid/"
 
+
+#: The one kind of ``data:`` URL a PDF may hold: a PNG image (the QR code, documents.qr.qr_image).
+PNG_DATA_URL = "data:image/png;base64,"
 
 #: The shared stylesheet of the issued documents (templates/documents/pdf/base.html), a static file.
 DOCUMENT_STYLESHEET = "documents/pdf.css"
@@ -67,6 +73,12 @@ def static_only_url_fetcher():
 
     class StaticOnlyURLFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith(PNG_DATA_URL):  # the QR code (documents.qr.qr_image): bytes, no fetching
+                try:
+                    png = base64.b64decode(url[len(PNG_DATA_URL):], validate=True)
+                except binascii.Error as error:
+                    raise RefusedURLError("A PNG data: URL that is not base64.") from error
+                return URLFetcherResponse(url, png, {"Content-Type": "image/png"})
             path = static_file_for_url(url)
             if path is None:
                 logger.warning("PDF rendering refused to fetch %s", url[:200])

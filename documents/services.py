@@ -92,7 +92,7 @@ The activation code is a secret and is never part of this context (``_check_cont
 The PDF the worker stores from the context says instead that the code was handed over separately.
 
 Every template also receives, from ``document_render``: ``document`` (number, verification code,
-issue date, validity, holder snapshot, language), ``qr_svg``, ``verification_url`` and
+issue date, validity, holder snapshot, language), ``qr_image``, ``verification_url`` and
 ``translation_language`` (used by ``{% bilingual %}``); see ``document_pdf_context``.
 """
 
@@ -127,7 +127,7 @@ from documents.models import (
     DocumentStatus,
     IssuedDocument,
 )
-from documents.qr import qr_svg, qr_url
+from documents.qr import qr_image, qr_url
 from documents.rendering import DOCUMENT_STYLESHEET, render_pdf
 
 #: Keys a context must have, per kind; checked at issue time so that a worker never fails on them.
@@ -462,7 +462,7 @@ def document_pdf_context(*, document: IssuedDocument) -> dict[str, Any]:
             "language": document.language,
         },
         "data": document.context,
-        "qr_svg": qr_svg(data=qr_url(document=document), title=_("QR code de vérification")),
+        "qr_image": qr_image(data=qr_url(document=document), title=_("QR code de vérification")),
         "verification_url": settings.SITE_URL + reverse("documents:verify"),
         "translation_language": document.language if document.language != "fr" else None,
     }

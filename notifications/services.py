@@ -105,9 +105,9 @@ def notify_many(*, event: str, messages: list[Message], template: str | None = N
             "recipient_id", "object_id", "channel"):
         existing.setdefault((recipient_id, object_id), set()).add(channel)
     rows: list[Notification] = []
-    for message in messages:
-        subject, body, url = _render(recipient=message.recipient, event=event, context=message.context,
-                                     template=template)
+    rendered = _render_many(recipients=[message.recipient for message in messages], event=event,
+                            contexts=[message.context for message in messages], template=template)
+    for message, (subject, body, url) in zip(messages, rendered, strict=True):
         key = {"recipient": message.recipient, "event": event, "object_type": object_type,
                "object_id": str(message.obj.pk)}
         rows += _rows(key=key, subject=subject, body=body, url=url, channels=channels_for(message.recipient),
@@ -278,6 +278,28 @@ def _render(
         subject = Truncator(subject).chars(SUBJECT_MAX_LENGTH)
         body = body_template.render(ctx).strip() + "\n"
     return subject, body, ctx["url"]
+
+
+def _render_many(
+    *, recipients: list[User], event: str, contexts: list[dict[str, Any] | None], template: str | None,
+) -> list[tuple[str, str, str]]:
+    """``_render`` for many people, the same texts: the templates looked up once, and the people
+    taken a language at a time (one activation per language, not one per person: in the nightly
+    certificate sweep, activating the language and finding the templates cost as much as rendering)."""
+    subject_template, body_template = _templates(template or event.replace(".", "_"), fallback=template is None)
+    results: list[tuple[str, str, str]] = [("", "", "")] * len(recipients)
+    by_language: dict[str, list[int]] = {}
+    for index, recipient in enumerate(recipients):
+        by_language.setdefault(recipient.preferred_language, []).append(index)
+    for language, indexes in by_language.items():
+        with translation.override(language):
+            base = {"site_url": settings.SITE_URL,
+                    "url": settings.SITE_URL + resolve_url(settings.LOGIN_REDIRECT_URL)}
+            for index in indexes:
+                ctx = {"recipient": recipients[index], **base, **(contexts[index] or {})}
+                subject = Truncator(" ".join(subject_template.render(ctx).split())).chars(SUBJECT_MAX_LENGTH)
+                results[index] = (subject, body_template.render(ctx).strip() + "\n", ctx["url"])
+    return results
 
 
 def _templates(name: str, *, fallback: bool):

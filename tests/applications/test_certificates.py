@@ -110,6 +110,34 @@ def test_a_pending_renewal_gets_one_certificate_however_often_the_sweep_runs(mai
     assert certificate.number in mail.outbox[-1].body
 
 
+def test_the_sweeps_messages_are_word_for_word_those_notify_writes_for_each_person(mails):
+    """The sweep renders its messages a language at a time (notify_many): each person still gets
+    the text notify renders for them, in their language, with their own facts."""
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    french = pending_renewal(days_left=5)
+    english = pending_renewal(days_left=6, allows_work=False)
+    english.applicant.first_name = "John"
+    english.applicant.preferred_language = "en"
+    english.applicant.save(update_fields=["first_name", "preferred_language"])
+    with mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 2
+        texts = {}
+        for dossier in (french, english):
+            event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+            [certificate] = certificates(dossier)
+            swept = {row.channel: (row.subject, row.body) for row in Notification.objects.filter(
+                event="dossier.certificate_issued", object_type="applications.dossierevent", object_id=str(event.pk))}
+            alone = notify(recipient=dossier.applicant, event="dossier.certificate_issued", obj=dossier, context={
+                "dossier": dossier, "document": certificate,
+                "url": settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])})
+            assert swept and swept == {row.channel: (row.subject, row.body) for row in alone}
+            texts[dossier.applicant.preferred_language] = swept["inbox"]
+    assert texts["fr"][0].startswith("Votre attestation") and texts["en"][0] != texts["fr"][0]
+    assert "Amina" in texts["fr"][1] and "John" in texts["en"][1] and french.reference in texts["fr"][1]
+
+
 def test_the_database_refuses_a_second_certificate_with_the_same_start(mails):
     dossier = pending_renewal(days_left=5)
     with mails():

@@ -169,7 +169,7 @@ def test_a_revoked_document_cannot_be_superseded_and_says_why(holder):
 
 def test_every_template_receives_the_documents_marks_as_the_contract_says(holder, monkeypatch):
     """documents/services.py: "Every template also receives, from document_render: document (number,
-    verification code, issue date, validity, holder snapshot, language), qr_svg, verification_url
+    verification code, issue date, validity, holder snapshot, language), qr_image, verification_url
     and translation_language"."""
     today = timezone.localdate()
     holder.preferred_language = "en"
@@ -193,4 +193,5 @@ def test_every_template_receives_the_documents_marks_as_the_contract_says(holder
     assert received["data"] == document.context
     assert received["translation_language"] == "en"
     assert received["verification_url"].endswith("/verifier/")
-    assert "<title>QR code de vérification</title>" in received["qr_svg"]
+    assert received["qr_image"].startswith('<img class="qr" src="data:image/png;base64,')
+    assert received["qr_image"].endswith('alt="QR code de vérification">')

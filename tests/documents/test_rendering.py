@@ -70,3 +70,23 @@ def test_the_fetcher_serves_the_project_static_files(pdf_template, no_network, c
     assert static_file_for_url(f"{PDF_BASE_URL}static/%2e%2e/manage.py") is None
     assert static_file_for_url(f"{PDF_BASE_URL}media/documents/x.pdf") is None
     assert static_file_for_url(f"http://example.org/static/{STATIC_IMAGE}") is None
+
+
+def test_a_png_given_inline_is_drawn_and_any_other_data_url_refused(pdf_template, no_network, caplog):
+    """The QR code comes as a PNG in a data: URL (documents.qr.qr_image); nothing else may."""
+    from documents.qr import qr_image
+
+    template = pdf_template(
+        "{{ qr }}"
+        '<img src="data:image/svg+xml;base64,PHN2Zy8+">'
+        '<link rel="stylesheet" href="data:text/css;base64,Ym9keXt9">'
+        '<img src="data:image/png;base64,not base64!">'
+    )
+
+    with caplog.at_level(logging.WARNING, logger="documents.rendering"):
+        pdf = render_pdf(template, {"qr": qr_image(data="https://example.org/verifier/q/x/", title="QR")})
+
+    assert pdf.startswith(b"%PDF") and b"/Image" in pdf
+    refused = [r.getMessage() for r in caplog.records if r.name == "documents.rendering"]
+    assert sorted(refused) == ["PDF rendering refused to fetch data:image/svg+xml;base64,PHN2Zy8+",
+                               "PDF rendering refused to fetch data:text/css;base64,Ym9keXt9"]
