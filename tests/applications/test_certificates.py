@@ -649,3 +649,18 @@ def test_ending_the_favourable_certificate_revokes_it_once_in_french_and_names_w
     assert certificate.revocation_reason == f"Titre de séjour remis le {timezone.localdate():%d/%m/%Y}."
     assert AuditEvent.objects.get(action="document.revoked").actor == agent
     assert favourable_decision_certificate_end(dossier=dossier, by=agent) is None  # twice: nothing more
+
+
+def test_the_sweep_fixes_a_date_that_lagged_behind_the_documents_and_issues_nothing(mails):
+    lagging, due = pending_renewal(days_left=3), pending_renewal(days_left=4)
+    today = timezone.localdate()
+    first = extension_certificate_issue(dossier=lagging, today=today)
+    type(lagging).objects.filter(pk=lagging.pk).update(certificate_valid_until=None)  # the date lagged behind
+
+    with mails():
+        assert extension_certificates_sweep(today=today) == 1  # the other file's certificate only
+
+    lagging.refresh_from_db()
+    assert lagging.certificate_valid_until == first.valid_until
+    assert certificates(lagging) == [first]
+    assert len(certificates(due)) == 1

@@ -102,3 +102,31 @@ def test_the_desk_day_of_tomorrow_offers_no_arrived_button_and_refuses_the_post(
     assert "on ne peut enregistrer l&#x27;arrivée" in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.BOOKED
+
+
+def test_each_refusal_at_the_desk_says_why(slot_69, applicant_69, agent_69):
+    tomorrow = booked(slot_69, applicant_69, in_hours=24)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        yesterday = booked(slot_69, applicant_69, in_hours=4)
+
+    def refusal(booking, status) -> str:
+        with pytest.raises(BookingError) as error:
+            booking_mark(booking=booking, by=agent_69, status=status)
+        return str(error.value)
+
+    assert refusal(tomorrow, Booking.Status.CHECKED_IN) == (
+        "Ce rendez-vous est prévu le 12/03/2026 : on ne peut enregistrer l'arrivée ou la réception de la "
+        "personne que ce jour-là.")
+    assert refusal(yesterday, Booking.Status.DONE) == (
+        "Ce rendez-vous était le 10/03/2026 : seul un chef de bureau peut corriger ce qui s'est passé ce jour-là.")
+    assert refusal(tomorrow, Booking.Status.NO_SHOW) == (
+        "On ne peut déclarer une absence qu'après l'heure du rendez-vous.")
+    assert refusal(tomorrow, Booking.Status.CANCELLED) == "Action impossible : le rendez-vous est « Confirmé »."
+
+
+def test_a_no_show_may_be_recorded_from_the_appointments_own_time(slot_69, applicant_69, agent_69):
+    booking = booked(slot_69, applicant_69, in_hours=1)
+    with time_machine.travel(booking.slot.starts_at, tick=False):
+        booking = booking_mark(booking=booking, by=agent_69, status=Booking.Status.NO_SHOW)
+    assert booking.status == Booking.Status.NO_SHOW
+    assert AuditEvent.objects.get(action="booking.no_show", object_id=str(booking.pk)).actor == agent_69

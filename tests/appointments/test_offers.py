@@ -68,7 +68,11 @@ def test_a_freed_seat_is_held_for_the_earliest_waiting_person(slot_69, waiting, 
     assert pending(second) is None
     slot.refresh_from_db()
     assert slot.booked == 1  # held: nobody else can take it meanwhile
-    assert Notification.objects.filter(recipient=first, event="appointment.offer", object_id=str(offer.pk)).exists()
+    message = Notification.objects.get(recipient=first, event="appointment.offer", object_id=str(offer.pk),
+                                       channel="email")
+    starts = timezone.localtime(slot.starts_at)
+    assert f"à {starts:%H:%M} (heure de Paris)" in message.body  # the seat held, and until when
+    assert "Il vous est réservé jusqu" in message.body
 
 
 def test_accepting_books_the_seat_and_moves_the_later_booking(slot_69, applicant_69, waiting, free_a_seat, mails):

@@ -39,18 +39,18 @@ def test_a_missed_convocation_is_renewed_at_the_same_site_movable_for_30_days(mi
 def test_only_a_missed_convocation_is_renewed(missed, slot_69, agent_69, biometrics, change):
     Booking.objects.filter(pk=missed.pk).update(**change)
     missed.refresh_from_db()
-    with pytest.raises(BookingError, match="convocation manquée"):
+    with pytest.raises(BookingError, match="^Seule une convocation manquée peut être renouvelée.$"):
         booking_reconvoke(booking=missed, slot=slot_69(in_hours=96, motive=biometrics), by=agent_69)
     assert Booking.objects.filter(person=missed.person).count() == 1
 
 
 def test_the_new_convocation_keeps_the_motive_and_the_site(missed, slot_69, agent_69, pan_assistance, biometrics):
-    with pytest.raises(BookingError, match="Choisissez un créneau"):
+    with pytest.raises(BookingError, match="^Choisissez un créneau dans la liste.$"):
         booking_reconvoke(booking=missed, slot=slot_69(in_hours=96, motive=pan_assistance), by=agent_69)
     elsewhere = slot_69(in_hours=96, motive=biometrics)
     elsewhere.desk.site = Site.objects.filter(prefecture__department__code="69").exclude(
         pk=missed.slot.desk.site_id).first()
-    with pytest.raises(BookingError, match="Choisissez un créneau"):
+    with pytest.raises(BookingError, match="^Choisissez un créneau dans la liste.$"):
         booking_reconvoke(booking=missed, slot=elsewhere, by=agent_69)
     assert Booking.objects.filter(person=missed.person).count() == 1
 
@@ -60,6 +60,6 @@ def test_only_staff_of_the_site_reconvoke(missed, slot_69, biometrics, who):
     by = {"other_prefecture": lambda: StaffFactory(role__code="13"),
           "password_only": lambda: StaffFactory(verified=False),
           "applicant": lambda: missed.person}[who]()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^Ce rendez-vous n'a pas lieu dans un de vos sites.$"):
         booking_reconvoke(booking=missed, slot=slot_69(in_hours=96, motive=biometrics), by=by)
     assert Booking.objects.filter(person=missed.person).count() == 1
