@@ -60,6 +60,9 @@ def request(world: World, role: str, route: Route, url: str, method: str, *, csr
         client.cookies = type(cookies)(cookies)
     else:
         client.cookies = type(cookies)(cookies)  # a logout must not sign this role's client out for good
+    # The connection keeps its last 9,000 queries only; once full, CaptureQueriesContext's slice would
+    # be empty and every write would go unseen: start each request from an empty log.
+    connection.queries_log.clear()
     with rolled_back(), CaptureQueriesContext(connection) as queries:
         response = client.post(url) if method == "POST" else client.get(url)
     if not csrf:
