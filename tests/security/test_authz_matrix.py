@@ -203,3 +203,21 @@ def test_a_post_without_csrf_token_is_refused_on_every_route(matrix):
              if seen.outcome != "403" or b"CSRF" not in seen.response.content or seen.writes]
     assert len(csrf) > 120, "fewer routes POSTed without a token than the matrix declares"
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_route_missing_from_the_table_fails_naming_it(monkeypatch):
+    from tests.security import authz_matrix
+
+    monkeypatch.delitem(authz_matrix.MATRIX, "applications:dossier")
+    with pytest.raises(AssertionError, match=r"applications:dossier.*dossiers/<int:pk>/"):
+        test_every_route_has_a_row_in_the_matrix()
+
+
+def test_an_exact_row_wins_over_a_pattern_and_the_longest_pattern_wins(monkeypatch):
+    from tests.security import authz_matrix
+
+    assert row_for("admin:index")[0] == "admin:index"
+    assert row_for("admin:accounts_user_changelist")[0] == "admin:*"
+    monkeypatch.setitem(authz_matrix.MATRIX, "admin:accounts_*", authz_matrix.MATRIX["admin:*"])
+    assert row_for("admin:accounts_user_changelist")[0] == "admin:accounts_*"
+    assert row_for("api:v1-dossier-list") is None
