@@ -9,7 +9,7 @@ PY := .venv/bin/python
 # manage.py outside the test suite runs with development settings.
 MANAGE := DEBUG=1 $(PY) manage.py
 
-.PHONY: run test test-pgbouncer install lint api-schema messages messages-update check-messages mutation mutation-changed clean
+.PHONY: run test test-pgbouncer install lint api-schema messages messages-update check-messages check-all mutation mutation-changed clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -55,6 +55,13 @@ test: install node_modules/axe-core/axe.min.js messages lint check-messages
 # which and why a subset); needs PostgreSQL (PG_HOST/PG_PORT), Redis (REDIS_URL) and pgbouncer.
 test-pgbouncer: install messages
 	scripts/test-pgbouncer.sh $(PYTEST_ARGS)
+
+# Every quality gate (issue 17, docs/testing.md "Quality gates"), then a pass/fail table:
+#   make check-all                    lint, messages, tests, matrix, security, accessibility, pip-audit
+#   make check-all LOAD=1             ... and the load test (bench/load.py)
+#   make check-all GATES=matrix,security
+check-all: install node_modules/axe-core/axe.min.js messages
+	LOAD=$(LOAD) GATES=$(GATES) $(PY) scripts/check_all.py
 
 # Mutation testing (docs/testing.md), on PostgreSQL (DATABASE_URL, default .../anef):
 #   make mutation                                   every module in scope, capped at MUTATION_TIME_CAP s

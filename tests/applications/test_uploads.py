@@ -140,6 +140,15 @@ def png_header_only(width: int, height: int) -> bytes:
             + chunk(b"IEND", b""))
 
 
+def jpeg_announcing(width: int, height: int) -> bytes:
+    """A real small JPEG whose frame header (SOF0) is rewritten to announce width x height pixels:
+    a decompression bomb as a decoder sees it, a few hundred bytes on the wire."""
+    data = bytearray(image_bytes("JPEG", size=(16, 16)))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def zip_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -302,6 +311,19 @@ BAD_FILES = [
      ALL_FORMATS, "image_too_large", "plus de 40 millions de pixels"),
     ("PNG header announcing 10 gigapixels", "plan.png", lambda: png_header_only(100_000, 100_000),
      ALL_FORMATS, "image_too_large", "trop grande"),
+    # Issue 17: image bombs and oversized dimensions, refused on the header before any pixel is decoded.
+    ("JPEG bomb: header announcing 65,000 x 65,000 pixels", "photo.jpg", lambda: jpeg_announcing(65_000, 65_000),
+     ALL_FORMATS, "image_too_large", "plus de 40 millions de pixels"),
+    ("JPEG just over the pixel limit (6,325 x 6,325 = 40,005,625 pixels)", "photo.jpg",
+     lambda: jpeg_announcing(6_325, 6_325),
+     ALL_FORMATS, "image_too_large", "plus de 40 millions de pixels"),
+    ("PNG one pixel high and a billion wide", "bande.png", lambda: png_header_only(1_000_000_000, 1),
+     ALL_FORMATS, "image_too_large", "plus de 40 millions de pixels"),
+    ("PNG of the largest dimensions a header can hold", "plan.png", lambda: png_header_only(2**31 - 1, 2**31 - 1),
+     ALL_FORMATS, "image_too_large", "plus de 40 millions de pixels"),
+    ("PNG bomb with real compressed pixels (6,400 x 6,400, grey)", "plan.png",
+     lambda: image_bytes("PNG", size=(6_400, 6_400), mode="L"),
+     ALL_FORMATS, "image_too_large", "plus de 40 millions de pixels"),
 ]
 
 
