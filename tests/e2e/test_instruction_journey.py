@@ -172,6 +172,7 @@ def test_a_supervisor_sees_the_workload_and_reassigns_files(page: Page, live_ser
     visited(page, "workload")
 
     page.get_by_role("link", name="Réattribuer les dossiers de Anne ROUX").click()
+    page.wait_for_load_state("load")  # the design system's scripts set up the checkboxes first (flaky under load)
     form = page.locator("#reassign")
     form.get_by_label(re.compile(first.reference)).check(force=True)
     form.get_by_label("Nouvel agent").select_option(label="Marc PETIT")
