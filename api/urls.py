@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 app_name = "api"
@@ -11,6 +12,7 @@ class SwaggerView(SpectacularSwaggerView):
     """drf-spectacular's docs page answers ``Cross-Origin-Opener-Policy: unsafe-none``, for Swagger
     UI's OAuth2 pop-up; the API has no OAuth2, so the portal's policy (``same-origin``) stands."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
