@@ -95,6 +95,8 @@ def test_the_schema_and_the_docs_are_served():
     assert b"swagger-ui" in docs.content
     assert b'<script nonce="' in docs.content  # within the portal's Content Security Policy
     assert b"cdn" not in docs.content.lower()  # Swagger UI's files are ours (drf-spectacular-sidecar)
+    # Not drf-spectacular's "unsafe-none" (for an OAuth2 pop-up the API does not have): the portal's policy.
+    assert docs["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 def test_an_idle_session_ends_with_a_json_401_not_a_redirection(session_api):

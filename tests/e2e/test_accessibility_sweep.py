@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 #: Who visits: the first persona of this list allowed to see a page visits it.
 PERSONAS = ("anonymous", "applicant", "agent", "supervisor", "support", "technical", "mediator",
             "mediator_mandate", "administrator")
-#: Pages that are not for people (files, probes) or not HTML.
-NOT_PAGES = ("healthz", "appointments:ics", "documents:download", "applications:attachment",
+#: Pages that are not for people (files, probes) or not HTML. The API (``api:``) answers JSON, but
+#: for ``api:docs``, the developers' Swagger UI (drf-spectacular's, not a page of the service).
+NOT_PAGES = ("healthz", "livez", "readyz", "appointments:ics", "documents:download", "applications:attachment",
              "backoffice_instruction:attachment", "substitution_backoffice:figures_csv",
              "mediation_backoffice:figures_csv", "backoffice_reports:export_download")
 
@@ -33,7 +34,8 @@ def _pages(world) -> list[tuple[str, str, str]]:
     pages = []
     for route in all_routes():
         declared = row_for(route.key)
-        if declared is None or declared[0].endswith("*") or route.key in NOT_PAGES or declared[1].post_only:
+        if (declared is None or declared[0].endswith("*") or route.key in NOT_PAGES or declared[1].post_only
+                or route.key.startswith("api:")):
             continue
         if route.key.startswith("admin:"):
             # Django's own admin, for the DGEF administrators: its widgets fail axe (the user page's

@@ -5,9 +5,9 @@ and on any route that has no row here, naming it.
 
 Outcomes (``routes.py``): ``OK`` (2xx), ``REDIRECT`` (3xx elsewhere than the sign-in steps),
 ``LOGIN`` (to the login page), ``SECOND_FACTOR`` (staff sent to prove their second factor),
-``FORBIDDEN`` (403), ``NOT_FOUND`` (404: an object outside the person's reach, never a 403 that
-would confirm it exists), ``NOT_ALLOWED`` (405), ``BAD_REQUEST`` (400: allowed, but the empty form
-or made-up token is refused).
+``UNAUTHORIZED`` (401, the API without credentials), ``FORBIDDEN`` (403), ``NOT_FOUND`` (404: an
+object outside the person's reach, never a 403 that would confirm it exists), ``NOT_ALLOWED`` (405),
+``BAD_REQUEST`` (400: allowed, but the empty form or made-up token is refused).
 
 How to declare a row, keyed by the route's URL name (``namespace:name``):
 
@@ -29,14 +29,13 @@ A key ending in ``*`` covers every route whose key starts with what precedes it 
 Use it only where every route in it truly has the same expectation; an exact key wins over a
 pattern, and the longest pattern wins. Routes covered only by a pattern get the GET check.
 
-**API routes** (``/api/v1/...``, ``/api/schema/``, ``/api/docs/``, app ``api``, merged later): add
-their rows here the same way, e.g. ``"api:schema": everyone(OK)`` and, for token-authenticated
-endpoints, ``"api:v1-dossier-list": row("401", applicant=OK, api_token=OK, ...)`` (DRF answers
-401/403 rather than redirecting to the login page; ``row`` takes any status per role). Where every
-route of a namespace truly has the same expectation, one pattern row does (``"api:v1-agent-*":
-...``). Give ``matrix_world.url_kwargs`` the objects of any new URL argument (it fails naming the
-route otherwise). With ``rest_framework.authtoken`` installed, the API-token role's client carries a
-real token of the applicant; HTML pages must treat it as anonymous.
+**API routes** (``/api/v1/...``, ``/api/schema/``, ``/api/docs/``, app ``api``): DRF answers 401 to
+no credentials and 403 to a refused role rather than redirecting to the login page (``UNAUTHORIZED``
+counts as a refusal): ``api(...)`` (any signed-in person; staff only with a verified second factor),
+``api_own(...)`` (the applicant's own object: everyone else a 404), ``api_agents(...)`` (instructing
+staff; another prefecture's file a 404). The API-token role's client carries a real personal key of
+the applicant (``accounts.services.tokens``, ``Authorization: Bearer anef_…``); HTML pages treat it
+as anonymous. Endpoints that take only PUT or DELETE answer 405 to GET and POST: a plain ``row``.
 """
 
 from __future__ import annotations
@@ -44,14 +43,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.security.matrix_world import ROLES
-from tests.security.routes import FORBIDDEN, LOGIN, NOT_FOUND, OK, REDIRECT, SECOND_FACTOR
+from tests.security.routes import (
+    FORBIDDEN,
+    LOGIN,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    SECOND_FACTOR,
+    UNAUTHORIZED,
+)
 
 BAD_REQUEST = "400"
+CONFLICT = "409"
 #: The admin reached: its page, its redirect when object 1 does not exist, its own 404, its 403 for
 #: adding to or deleting from a read-only model (audit events, issued documents…), its 405.
 ADMIN_REACHED = frozenset({OK, REDIRECT, NOT_FOUND, FORBIDDEN, "405"})
 #: What a refused request gets.
-REFUSALS = frozenset({LOGIN, SECOND_FACTOR, FORBIDDEN, NOT_FOUND})
+REFUSALS = frozenset({LOGIN, SECOND_FACTOR, FORBIDDEN, NOT_FOUND, UNAUTHORIZED})
 
 APPLICANTS = ("applicant", "other_applicant", "applicant_no_email")
 UNSIGNED = ("anonymous", "api_token")
@@ -85,6 +94,25 @@ def backoffice(default: Expected, **roles: Expected) -> Row:
     return row(default, **{**fixed, **roles})
 
 
+def api(default: Expected, **roles: Expected) -> Row:
+    """An API endpoint (``IsPerson``): 401 without credentials, 403 to staff without a verified second
+    factor; the API-token role is the applicant (its key); the other roles get the first outcome unless named."""
+    return row(default, **{"anonymous": UNAUTHORIZED, "staff_unverified": FORBIDDEN, **roles})
+
+
+def api_own(default: Expected, **roles: Expected) -> Row:
+    """An applicant endpoint on the applicant's object: the applicant, by session or by key, gets the
+    first outcome; everyone else (without a mandate header, a mediator acts as themselves) a 404."""
+    return api(NOT_FOUND, **{"applicant": default, "api_token": default, **roles})
+
+
+def api_agents(default: Expected, **roles: Expected) -> Row:
+    """An agents' endpoint (``AgentView``): 403 to applicants (and their key), to mediators, support,
+    technical staff and the administrator (not instructing); the agents of the file's prefecture and
+    their supervisor get the first outcome, an agent of another prefecture a 404."""
+    return api(FORBIDDEN, **{"agent": default, "supervisor": default, "agent_other": NOT_FOUND, **roles})
+
+
 def post_only(declared: Row) -> Row:
     return Row(declared.expected, post_only=True)
 
@@ -104,6 +132,8 @@ MATRIX: dict[str, Row] = {
     "personal_data": everyone(OK),
     "set_language": post_only(everyone(REDIRECT)),
     "healthz": everyone(OK),
+    "livez": everyone(OK),
+    "readyz": everyone(OK),
     "accounts:sign_up": row(REDIRECT, anonymous=OK, api_token=OK),
     "accounts:sign_up_done": everyone(OK),
     "accounts:resend_verification": everyone(OK),
@@ -120,6 +150,10 @@ MATRIX: dict[str, Row] = {
     "accounts:password_reset_sms": everyone(OK),
     "accounts:password_reset_sms_confirm": everyone(OK),
     "accounts:mandates": signed_in(OK, mediator_mandate=FORBIDDEN),
+    # Personal API keys: each person their own (staff unverified may see the page, not make a key:
+    # accounts.services.tokens refuses it); not in an assisted session.
+    "accounts:api_tokens": signed_in(OK, mediator_mandate=FORBIDDEN),
+    "accounts:api_token_revoke": post_only(signed_in(NOT_FOUND, applicant=REDIRECT, mediator_mandate=FORBIDDEN)),
     "accounts:mandate_revoke": post_only(signed_in(NOT_FOUND, applicant=REDIRECT, mediator_mandate=FORBIDDEN)),
     "accounts:totp_enrol": backoffice(SECOND_FACTOR),
     "accounts:totp_verify": signed_in(REDIRECT, applicant=FORBIDDEN, other_applicant=FORBIDDEN,
@@ -256,6 +290,40 @@ MATRIX: dict[str, Row] = {
     "documents:download": signed_in(NOT_FOUND, applicant=OK, mediator_mandate=OK, agent=OK, supervisor=OK),
     "documents:verify": everyone(OK),
     "documents:verify_token": everyone(BAD_REQUEST),
+    # The API (/api/v1/, ADR 0010): JSON, 401/403/404 rather than redirects. The API-token role carries
+    # a key of the applicant. Verified staff reach the applicant endpoints as themselves (their own,
+    # empty, lists); a mediator acts for someone only with the X-Anef-Mandate header, which the
+    # matrix does not send, so the assisted session of the browser reaches nothing of the applicant's.
+    "api:me": api(OK),
+    "api:permits": api(OK),
+    "api:dossiers": api(OK),
+    "api:dossier": api_own(OK),
+    "api:dossier-timeline": api_own(OK),
+    "api:dossier-step": api(NOT_ALLOWED),  # PUT only
+    "api:dossier-attachment": api(NOT_ALLOWED),  # DELETE only
+    "api:dossier-attachments": post_only(api_own(BAD_REQUEST)),
+    "api:dossier-submit": post_only(api_own(BAD_REQUEST)),
+    "api:dossier-complements": post_only(api_own(BAD_REQUEST)),
+    "api:documents": api(OK),
+    # As the HTML download: the holder, and the agents of the file's prefecture.
+    "api:document-pdf": api_own(OK, agent=OK, supervisor=OK),
+    "api:messages": api(OK),
+    "api:appointments": api(OK),
+    "api:appointment-slots": api(BAD_REQUEST),  # without the motive it asks for
+    "api:appointment": api_own(OK),
+    "api:appointment-cancel": post_only(api_own(CONFLICT)),  # the booking's biometrics are taken
+    "api:appointment-reschedule": post_only(api_own(BAD_REQUEST)),
+    "api:verify": post_only(everyone(BAD_REQUEST)),
+    "api:backoffice-queue": api_agents(OK, agent_other=OK),
+    "api:backoffice-file": api_agents(OK),
+    "api:backoffice-take": post_only(api_agents(OK)),
+    "api:backoffice-complete": post_only(api_agents(OK)),
+    "api:backoffice-complements": post_only(api_agents(BAD_REQUEST)),
+    "api:backoffice-convocation": post_only(api_agents(BAD_REQUEST)),
+    "api:backoffice-decision": post_only(api_agents(BAD_REQUEST)),
+    "api:backoffice-card": post_only(api_agents(BAD_REQUEST)),
+    "api:schema": everyone(OK),
+    "api:docs": everyone(OK),
     "admin-login-redirect": backoffice(LOGIN),
     "admin:index": backoffice(LOGIN, administrator=OK),
     # The admin's own login page sends everyone to the portal's (one way in); its logout is POST only.

@@ -70,18 +70,14 @@ def _session_client(user) -> Client:
     return client
 
 
-def _api_token_client(user) -> Client:
-    """A client that carries the applicant's token (DRF's ``Authorization: Token``) and no session:
-    HTML pages must treat it as anonymous. Before the API is merged there is no token model, and
-    the header carries a key that no page may accept either."""
-    from django.apps import apps
+def _api_token_client(user) -> tuple[Client, Any]:
+    """A client that carries a personal API key of the applicant (``Authorization: Bearer anef_…``,
+    made by ``accounts.services.tokens`` as the key page makes it) and no session: the API knows
+    the applicant by it; HTML pages must treat it as anonymous. Returns the client and the token."""
+    from accounts.services.tokens import api_token_create
 
-    key = "0" * 40
-    if apps.is_installed("rest_framework.authtoken"):
-        from rest_framework.authtoken.models import Token
-
-        key = Token.objects.get_or_create(user=user)[0].key
-    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
+    token, key = api_token_create(user=user, name="Matrice")
+    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {key}"), token
 
 
 def build_world() -> World:
@@ -99,6 +95,11 @@ def build_world() -> World:
     from tests.factories import procedure
 
     draft, _ = draft_start(applicant=applicant, procedure=procedure("premiere-demande-etudiant"))
+    from applications.services import attachment_add
+    from tests.applications.helpers import pdf_file
+
+    draft_attachment = attachment_add(dossier=draft, uploaded_file=pdf_file(), by=applicant,
+                                      document_type=draft.procedure.requirements.first().document_type)
     booking = biometrics_taken(dossier, status="booked")
     desk = booking.slot.desk
     rule = OpeningRule.objects.create(desk=desk, motive=booking.motive, weekday=0,
@@ -140,7 +141,7 @@ def build_world() -> World:
         if role == "anonymous":
             world.clients[role] = Client(raise_request_exception=False)
         elif role == "api_token":
-            world.clients[role] = _api_token_client(applicant)
+            world.clients[role], api_token = _api_token_client(applicant)
         elif role in ("applicant", "other_applicant", "applicant_no_email", "staff_unverified"):
             world.clients[role] = _session_client(users[role])
         else:
@@ -156,6 +157,7 @@ def build_world() -> World:
         "invitation": invitation, "document": document, "message": message, "mandate": mandate,
         "visit": visit, "export": export, "anomaly": AnomalyFactory(), "site": site,
         "staff": users["agent"], "totp_device": users["agent"].totpdevice_set.get(),
+        "draft_attachment": draft_attachment, "api_token": api_token,
     }
     return world
 
@@ -172,6 +174,17 @@ def url_kwargs(name: str, route_kwargs: list[str], world: World) -> dict[str, An
         "applications:amend": {"pk": o["dossier"].pk, "section": "identity", "field": "last_name"},
         "applications:start": {"code": "renouvellement-salarie"},
         "accounts:mandate_revoke": {"pk": o["mandate"].pk},
+        "accounts:api_token_revoke": {"pk": o["api_token"].pk},
+        # The API: the applicant's own draft (its attachment, its first step), filed dossier, document
+        # and booking; the agents' endpoints on the Rhône's filed dossier.
+        "api:dossier": {"pk": o["dossier"].pk},
+        "api:dossier-timeline": {"pk": o["dossier"].pk},
+        "api:dossier-complements": {"pk": o["dossier"].pk},
+        "api:dossier-step": {"pk": o["draft"].pk, "step": "eligibility"},
+        "api:dossier-attachments": {"pk": o["draft"].pk},
+        "api:dossier-attachment": {"pk": o["draft"].pk, "attachment_pk": o["draft_attachment"].pk},
+        "api:dossier-submit": {"pk": o["draft"].pk},
+        "api:document-pdf": {"pk": o["document"].pk},
         "backoffice:assisted_session_start": {"pk": o["mandate"].pk},
         "backoffice:second_factor_unblock": {"pk": o["staff"].pk},
         "backoffice:person_account_created": {"pk": world.users["applicant_no_email"].pk},
@@ -214,6 +227,7 @@ def url_kwargs(name: str, route_kwargs: list[str], world: World) -> dict[str, An
         "substitution": {"reference": o["public_report"].reference, "secret": REPORT_SECRET, "pk": MISSING},
         "substitution_backoffice": {"reference": o["report"].reference, "pk": o["anomaly"].pk},
         "letters_backoffice": {"pk": MISSING},
+        "api": {"pk": o["booking"].pk if name.startswith("api:appointment") else o["dossier"].pk},
         "admin": {"object_id": "1", "content_type_id": "1", "pk": o["totp_device"].pk, "id": o["staff"].pk,
                   "revision_pk": MISSING, "app_label": "accounts"},
     }

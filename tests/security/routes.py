@@ -49,6 +49,7 @@ OK = "ok"  # 2xx
 REDIRECT = "redirect"  # 3xx somewhere else than the login or second-factor pages
 LOGIN = "login"  # 3xx to the login page
 SECOND_FACTOR = "2fa"  # 3xx to the second-factor pages (staff who have not proved it yet)
+UNAUTHORIZED = "401"  # the API, to a request without credentials (no redirect to a login page)
 FORBIDDEN = "403"
 NOT_FOUND = "404"
 NOT_ALLOWED = "405"
