@@ -197,6 +197,8 @@ def url_kwargs(name: str, route_kwargs: list[str], world: World) -> dict[str, An
         "appointments:book": {"motive": "pan_assistance"},
         "appointments:offer_accept": {"pk": MISSING},
         "appointments:offer_decline": {"pk": MISSING},
+        # A user that exists whatever the sequences say (the whole suite leaves pk 1 long gone).
+        "admin:accounts_user_change": {"object_id": str(world.users["applicant"].pk)},
         "documents:download": {"pk": o["document"].pk},
         "documents:verify_token": {"token": "not-a-token"},
         "notifications:detail": {"pk": o["message"].pk},
