@@ -7,9 +7,10 @@ from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.models import AuditEvent, Mandate, Membership, OneTimeCode, User
+from core.admin import TabularInline
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     # The database constraints (membership_scope_matches_role...) refuse a scope that does not
     # match the role, so the admin cannot create an inconsistent membership.
     model = Membership

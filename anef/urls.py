@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
+from dsfr.models import DsfrConfig
 
 from anef import views
 from core.fragments import public_page
@@ -10,6 +11,10 @@ from helpcentre import views as help_views
 # The Django admin requires a verified second factor too (DESIGN §2), and signs in through the
 # portal's own login page, which runs the lockout and second-factor steps.
 admin.site.__class__ = OTPAdminSite
+# django-dsfr registers its site settings (title, notice, footer...) in the admin, but the portal
+# does not read them (its templates carry their own, and dsfr's context processor is not enabled):
+# a page that would edit nothing is left out.
+admin.site.unregister(DsfrConfig)
 
 urlpatterns = [
     path("", public_page()(views.HomeView.as_view()), name="home"),

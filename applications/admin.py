@@ -1,6 +1,8 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from core.admin import TabularInline
+
 from .catalogue_cache import catalogue_changed
 from .models import (
     Attachment,
@@ -44,7 +46,7 @@ class DocumentTypeAdmin(CatalogueAdmin):  # a French and an English tab per text
     search_fields = ["name", "code"]
 
 
-class ProcedureDocumentInline(admin.TabularInline):
+class ProcedureDocumentInline(TabularInline):
     model = ProcedureDocument
     extra = 0
     autocomplete_fields = ["document_type"]
@@ -58,7 +60,7 @@ class ProcedureAdmin(CatalogueAdmin):  # the questions' English is inside their 
     inlines = [ProcedureDocumentInline]
 
 
-class DossierEventInline(admin.TabularInline):
+class DossierEventInline(TabularInline):
     model = DossierEvent
     extra = 0
     can_delete = False

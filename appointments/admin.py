@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import TabularInline
+
 from .models import Booking, Closure, Desk, Motive, OpeningRule, Slot
 
 
@@ -8,7 +10,7 @@ class MotiveAdmin(admin.ModelAdmin):
     list_display = ["code", "duration_minutes", "self_bookable"]
 
 
-class OpeningRuleInline(admin.TabularInline):
+class OpeningRuleInline(TabularInline):
     model = OpeningRule
     extra = 0
 

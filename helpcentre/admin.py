@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from core.admin import TabularInline
 from helpcentre import services
 from helpcentre.models import Article, ArticleErrorCode, ArticleRevision, Topic
 from helpcentre.sanitise import clean_html
@@ -51,13 +52,13 @@ class ArticleForm(forms.ModelForm):
         return cleaned
 
 
-class ArticleErrorCodeInline(admin.TabularInline):
+class ArticleErrorCodeInline(TabularInline):
     model = ArticleErrorCode
     extra = 1
     verbose_name_plural = _("Erreurs auxquelles l'article répond (code de l'erreur, ou nom du champ)")
 
 
-class ArticleRevisionInline(admin.TabularInline):
+class ArticleRevisionInline(TabularInline):
     model = ArticleRevision
     extra = 0
     can_delete = False

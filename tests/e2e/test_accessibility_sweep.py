@@ -2,8 +2,9 @@
 reachable (``tests/security/authz_matrix.py``), visited in Chromium by a persona allowed to see it,
 in French and in English, checked with axe-core (WCAG 2.0/2.1/2.2 A and AA): zero violations. The
 pages come from the URL configuration through the matrix, so a page added later is checked without
-anyone listing it. Besides: the applicant's keyboard-only journey, and the main pages at 200 % zoom
-and on a 360 x 640 phone without horizontal scrolling."""
+anyone listing it; the Django admin's pages come from its registry of models, so a model registered
+later is checked too. Besides: the applicant's keyboard-only journey, and the main pages at 200 %
+zoom and on a 360 x 640 phone without horizontal scrolling."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PERSONAS = ("anonymous", "applicant", "agent", "supervisor", "support", "technical", "mediator",
             "mediator_mandate", "administrator")
 #: Pages that are not for people (files, probes) or not HTML. The API (``api:``) answers JSON, but
-#: for ``api:docs``, the developers' Swagger UI (drf-spectacular's, not a page of the service).
+#: for ``api:docs``: the developers' Swagger UI, a third-party application drawn by its own script,
+#: which fails axe in its own components (buttons nested in its operation headers, contrast of its
+#: theme, small targets) and has no French; left out, as docs/testing.md and the accessibility
+#: statement say, the schema at ``api:schema`` carrying the same content.
 NOT_PAGES = ("healthz", "livez", "readyz", "appointments:ics", "documents:download", "applications:attachment",
              "backoffice_instruction:attachment", "substitution_backoffice:figures_csv",
              "mediation_backoffice:figures_csv", "backoffice_reports:export_download")
@@ -38,10 +42,7 @@ def _pages(world) -> list[tuple[str, str, str]]:
                 or route.key.startswith("api:")):
             continue
         if route.key.startswith("admin:"):
-            # Django's own admin, for the DGEF administrators: its widgets fail axe (the user page's
-            # select2 box has no name, the split date-time inputs no label). A known non-conformity,
-            # written in docs/security.md and the report of issue 17, not yet fixed.
-            continue
+            continue  # the Django admin: its own sweep below, with a real object for each change page
         persona = next((p for p in PERSONAS if declared[1].expected[p] == OK), None)
         if persona is not None:
             pages.append((persona, route.key, route_url(route, world)))
@@ -84,6 +85,65 @@ def test_every_page_has_no_accessibility_violation(browser: Browser, live_server
     for page in contexts.values():
         page.context.close()
     assert not problems, "\n".join(problems)
+
+
+def _admin_pages(world) -> list[tuple[str, str]]:
+    """(route key, url) of the Django admin's pages for the DGEF administrator: the index and, for
+    each registered model, its list, its add form where adding is allowed, and the change (or
+    read-only view) page of its first object, if the world has one."""
+    from django.contrib import admin
+    from django.contrib.admin.utils import quote
+    from django.test import RequestFactory
+    from django.urls import reverse
+
+    request = RequestFactory().get("/admin/")
+    request.user = world.users["administrator"]
+    pages = [("admin:index", reverse("admin:index"))]
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages.append((f"{prefix}_changelist", reverse(f"{prefix}_changelist")))
+        if model_admin.has_add_permission(request):
+            pages.append((f"{prefix}_add", reverse(f"{prefix}_add")))
+        first = model_admin.get_queryset(request).order_by("pk").first()
+        if first is not None:
+            pages.append((f"{prefix}_change", reverse(f"{prefix}_change", args=[quote(first.pk)])))
+    for key, _url in pages:
+        declared = row_for(key)
+        expected = declared and declared[1].expected["administrator"]
+        assert expected == OK or (isinstance(expected, frozenset) and OK in expected), (
+            f"{key}: the matrix does not let the administrator reach it")
+    return pages
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_admin_page_has_no_accessibility_violation(browser: Browser, live_server, settings, language):
+    """The Django admin, where the DGEF administrators keep the catalogue, the help centre, the
+    territory and the accounts: its pages are checked as the portal's are."""
+    settings.SITE_URL = live_server.url
+    world = build_world()
+    pages = _admin_pages(world)
+    assert len(pages) > 50, "the sweep reaches fewer admin pages than the admin registers"
+    administrator = world.users["administrator"]
+    type(administrator).objects.filter(pk=administrator.pk).update(preferred_language=language)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=f"{language}-FR")
+    context.add_cookies([*_cookies(world.clients["administrator"], live_server.url),
+                         {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    page = context.new_page()
+    problems = []
+    for key, url in pages:
+        response = page.goto(live_server.url + url)
+        page.wait_for_load_state("load")
+        if response is None or response.status >= 400 or response.url != live_server.url + url:
+            problems.append(f"{url} ({key}): HTTP {response and response.status}, at {page.url}")
+            continue
+        lang = page.evaluate("document.documentElement.lang")
+        if not lang.startswith(language):
+            problems.append(f"{url} ({key}): lang={lang!r}, expected {language}")
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"({key}) " + format_violations(url, violations))
+    context.close()
+    assert not problems, f"{len(problems)} of {len(pages)} admin pages:\n" + "\n".join(problems)
 
 
 #: The main pages of each persona, checked at 200 % zoom and on a phone.
