@@ -71,8 +71,10 @@ def start(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applicant's space: their requests with the current step and next action, and permits."""
     applicant = applicant_for(request)
-    dossiers = [d for d in selectors.dossiers_for_applicant(user=applicant) if assisted_dossier_allowed(request, d.pk)]
-    appointments = active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
+    dossiers = [d for d in selectors.dashboard_dossiers(user=applicant) if assisted_dossier_allowed(request, d.pk)]
+    # Bookings show on filed dossiers only (their line, their permit's renewal): none filed, none read.
+    appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
+                    if any(d.status != Status.DRAFT for d in dossiers) else {})
     filed = []
     for d in dossiers:
         if d.status == Status.DRAFT:

@@ -206,12 +206,23 @@ def instructing_prefectures(*, user: User) -> list[Prefecture]:
     return sorted(found.values(), key=lambda p: p.department.code)
 
 
+#: What the lists of agents show (name as ``User.__str__`` gives it, prefecture): not the whole
+#: accounts (password hash, address, preferences), built for every agent on every queue page
+#: (issue 14). A field read beyond these costs a query per agent.
+AGENT_FIELDS = (
+    "user_id", "role", "prefecture_id", "site_id", "created_at",
+    "user__first_name", "user__last_name", "user__email", "user__login_id", "user__is_active",
+    "prefecture__name", "prefecture__department__code",
+)
+
+
 def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membership]:
     """The agents and supervisors of these prefectures (one row per person and prefecture), by name."""
     rows = (
         Membership.objects.filter(prefecture_id__in=prefecture_ids, role__in=INSTRUCTING_ROLES,
                                   user__is_active=True)
         .select_related("user", "prefecture__department")
+        .only(*AGENT_FIELDS)
         .order_by("prefecture__department__code", "user__last_name", "user__first_name", "user_id", "role")
     )
     seen: set[tuple[int, int | None]] = set()
