@@ -231,8 +231,14 @@ def clock_badges(dossier: Dossier, clock: Clock) -> list[tuple[str, str]]:
 _STATUS_VALUES = frozenset(Status.values)
 
 
-def queue_rows(dossiers: list[Dossier], today: date, *, several_prefectures: bool) -> list[dict[str, Any]]:
-    """What each cell of the queue's table shows (dicts: the template's fastest lookup)."""
+def queue_rows(
+    dossiers: list[Dossier], today: date, *, several_prefectures: bool,
+    procedure_names: dict[int, str] | None = None, department_codes: dict[int, str] | None = None,
+) -> list[dict[str, Any]]:
+    """What each cell of the queue's table shows (dicts: the template's fastest lookup).
+
+    ``procedure_names`` and ``department_codes`` (by procedure and prefecture id) name what
+    ``queue_page(lean=True)`` did not join; without them, the dossier's own are read."""
     from django.urls import reverse
 
     from applications.selectors import applicant_snapshot
@@ -244,11 +250,12 @@ def queue_rows(dossiers: list[Dossier], today: date, *, several_prefectures: boo
     before, after = file_url.split(str(placeholder))
     rows = []
     for dossier in dossiers:
-        hint = [dossier.procedure.name]
+        hint = [dossier.procedure.name if procedure_names is None else procedure_names[dossier.procedure_id]]
         if dossier.channel == "paper":
             hint.append(str(dossier.get_channel_display()))
-        if several_prefectures and dossier.prefecture is not None:
-            hint.append(dossier.prefecture.department.code)
+        if several_prefectures and dossier.prefecture_id is not None:
+            hint.append(dossier.prefecture.department.code if department_codes is None
+                        else department_codes[dossier.prefecture_id])
         rows.append({
             "badges": clock_badges(dossier, clock_for(dossier, today)),
             "url": f"{before}{dossier.pk}{after}",

@@ -72,7 +72,7 @@ def permits_for_holder(
 
     ``dossiers`` (the holder's, as the dashboard reads them), ``certificates`` (documents in force)
     and ``bookings`` (active bookings by dossier id) are what the page has already read: given,
-    they cost no query; the permits themselves are one query.
+    they cost no query; the permits themselves are one query, two when one was replaced.
     """
     today = today or timezone.localdate()
     renewals: dict[int, Dossier] = {}
@@ -83,8 +83,17 @@ def permits_for_holder(
         str(document.subject_id): document for document in certificates or []
         if document.kind == "extension_certificate" and document.valid_from and document.valid_from <= today
     }
+    permits = list(Permit.objects.filter(holder=user).order_by("-valid_until", "-id"))
+    # The new cards, read only when a permit was replaced: joined on every visit, they cost as much
+    # as the permits' own query (issue 14), and most people have none.
+    replaced = {permit.replaced_by_id for permit in permits if permit.replaced_by_id}
+    if replaced:
+        new_cards = Permit.objects.in_bulk(replaced)
+        for permit in permits:
+            if permit.replaced_by_id:
+                permit.replaced_by = new_cards[permit.replaced_by_id]
     rows = []
-    for permit in Permit.objects.filter(holder=user).select_related("replaced_by").order_by("-valid_until", "-id"):
+    for permit in permits:
         renewal, stage, certificate, collection = renewals.get(permit.pk), "", None, None
         if permit.replaced_by_id:
             stage = "replaced"

@@ -75,6 +75,16 @@ def procedure_choices() -> list[tuple[int, str]]:
         (procedure.pk, str(procedure)) for procedure in Procedure.objects.order_by("group", "position", "name")])
 
 
+def procedure_names(ids: set[int]) -> dict[int, str]:
+    """The names of these procedures in the current language, from ``procedure_choices``; read
+    from the database only when one is not there yet (created since, its stamp not yet seen)."""
+    names = dict(procedure_choices())
+    if not ids <= names.keys():
+        missing = Procedure.objects.filter(pk__in=ids - names.keys())
+        names.update((procedure.pk, str(procedure)) for procedure in missing)
+    return names
+
+
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. Invalid values are dropped (a stale bookmark still opens the queue)."""
 

@@ -73,7 +73,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = form.filters()
     limit = _page_size(request.GET.get("limit"))
     after = Cursor.decode(request.GET.get("after", ""))
-    rows, next_cursor = selectors.queue_page(user=user, filters=filters, after=after, limit=limit)
+    rows, next_cursor = selectors.queue_page(user=user, filters=filters, after=after, limit=limit, lean=True)
     counts = selectors.queue_status_counts(user=user, filters=filters)
     today = timezone.localdate()
 
@@ -82,7 +82,11 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         kept["limit"] = str(limit)
     return render(request, "applications/backoffice/queue.html", {
         "filters_form": _queue_filters_html(form, params, request.GET.get("limit", "")),
-        "rows": presenters.queue_rows(rows, today, several_prefectures=len(prefectures) > 1),
+        "rows": presenters.queue_rows(
+            rows, today, several_prefectures=len(prefectures) > 1,
+            # the catalogue's cached names, and the person's prefectures (the queue holds no other)
+            procedure_names=forms.procedure_names({row.procedure_id for row in rows}),
+            department_codes={p.pk: p.department.code for p in prefectures}),
         "unassigned": _("Non attribué"),
         "today": today,
         "after": after,
