@@ -9,7 +9,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -225,6 +226,42 @@ def clock_badges(dossier: Dossier, clock: Clock) -> list[tuple[str, str]]:
         badges.append(("fr-badge--no-icon fr-badge--sm", ngettext(
             "%(days)s jour restant", "%(days)s jours restants", clock.days_left) % {"days": clock.days_left}))
     return badges
+
+
+#: One row of the queue's table, which ``queue_rows_html`` fills in for each dossier and
+#: applications/backoffice/queue.html puts in its body. Python rather than the template language:
+#: 50 rows through ``{% for %}`` and a dozen variables each were a fifth of the page's CPU (issue 14).
+_QUEUE_ROW_HTML = (
+    "<tr>\n"
+    '  <td><ul class="fr-badges-group">{badges}</ul></td>\n'
+    '  <th scope="row"><a href="{url}">{reference}</a> <span class="fr-hint-text">{hint}</span></th>\n'
+    "  <td>{name}{foreigner_number}</td>\n"
+    '  <td><p class="fr-badge fr-badge--sm fr-badge--no-icon {status_class}">{status}</p></td>\n'
+    "  <td>{submitted}</td>\n"
+    "  <td>{deadline}</td>\n"
+    "  <td>{agent}</td>\n"
+    "</tr>\n"
+)
+_QUEUE_BADGE_HTML = '<li><p class="fr-badge {}">{}</p></li>'
+
+
+def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeString:
+    """The queue table's rows (``queue_rows``) as HTML; every value is escaped, as the template
+    language would (the badges' own markup is marked safe by ``clock_badges``)."""
+    escape = conditional_escape
+    html = []
+    for row in rows:
+        number = row["foreigner_number"]
+        html.append(_QUEUE_ROW_HTML.format(
+            badges="".join(_QUEUE_BADGE_HTML.format(escape(css), escape(text)) for css, text in row["badges"]),
+            url=escape(row["url"]), reference=escape(row["reference"]), hint=escape(row["hint"]),
+            name=escape(row["name"]),
+            foreigner_number=f'<span class="fr-hint-text">{escape(number)}</span>' if number else "",
+            status_class=escape(row["status_class"]), status=escape(row["status"]),
+            submitted=escape(row["submitted"]), deadline=escape(row["deadline"]),
+            agent=escape(row["agent"]) if row["agent"] else f'<span class="fr-text--sm">{escape(unassigned)}</span>',
+        ))
+    return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
 
 
 #: ``Status.values`` builds its list on every call (a tenth of the rows' time on a 50-row page).

@@ -80,14 +80,15 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     kept = params.copy()
     if limit != DEFAULT_PAGE_SIZE:
         kept["limit"] = str(limit)
+    cells = presenters.queue_rows(
+        rows, today, several_prefectures=len(prefectures) > 1,
+        # the catalogue's cached names, and the person's prefectures (the queue holds no other)
+        procedure_names=forms.procedure_names({row.procedure_id for row in rows}),
+        department_codes={p.pk: p.department.code for p in prefectures})
     return render(request, "applications/backoffice/queue.html", {
         "filters_form": _queue_filters_html(form, params, request.GET.get("limit", "")),
-        "rows": presenters.queue_rows(
-            rows, today, several_prefectures=len(prefectures) > 1,
-            # the catalogue's cached names, and the person's prefectures (the queue holds no other)
-            procedure_names=forms.procedure_names({row.procedure_id for row in rows}),
-            department_codes={p.pk: p.department.code for p in prefectures}),
-        "unassigned": _("Non attribué"),
+        "rows": cells,
+        "rows_html": presenters.queue_rows_html(cells, unassigned=_("Non attribué")),
         "today": today,
         "after": after,
         "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
