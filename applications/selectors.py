@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -154,24 +153,17 @@ def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
 
 def dashboard_dossiers(*, user: User) -> QuerySet[Dossier]:
     """The applicant's dossiers as their dashboard lists them, newest activity first: one query,
-    only the columns the page shows (issue 14: building the SQL of every column of the dossier,
-    its procedure and its prefecture was most of the query's cost, and the page shows none of them).
-    A field read beyond ``DASHBOARD_FIELDS`` costs a query per dossier (tests/anef/test_page_queries.py)."""
-    return (
-        Dossier.objects.filter(applicant=user)
-        .select_related("procedure")
-        .only(*DASHBOARD_FIELDS)
-        .order_by("-updated_at", "-id")
-    )
+    only the columns the page shows, and not their procedure, which the page names from the
+    catalogue's cached names (``catalogue_cache.procedure_names``). Issue 14: building the SQL of
+    every column of the dossier, its procedure and its prefecture was most of the query's cost. A
+    field read beyond ``DASHBOARD_FIELDS`` costs a query per dossier (tests/anef/test_page_queries.py)."""
+    return Dossier.objects.filter(applicant=user).only(*DASHBOARD_FIELDS).order_by("-updated_at", "-id")
 
 
 #: What the dashboard reads of a dossier: its line (procedure, reference, status, step, last
 #: change) and what ``permits_for_holder`` matches permits with.
-DASHBOARD_FIELDS = (
-    "applicant_id", "procedure_id", "reference", "status", "current_step", "updated_at", "submitted_at",
-    "renewed_permit_id", "family", "procedure__name",
-    *(f"procedure__name_{code}" for code in settings.MODELTRANSLATION_LANGUAGES),
-)
+DASHBOARD_FIELDS = ("applicant_id", "procedure_id", "reference", "status", "current_step", "updated_at",
+                    "submitted_at", "renewed_permit_id", "family")
 
 
 #: What ``dossiers_for_applicant`` leaves out: read in a list, each would cost a query per dossier.

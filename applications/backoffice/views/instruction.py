@@ -30,6 +30,7 @@ from applications.actions import staff_actions
 from applications.backoffice import forms, selectors
 from applications.backoffice.selectors import Cursor
 from applications.backoffice.views import instructing_staff_required
+from applications.catalogue_cache import procedure_names
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
@@ -83,7 +84,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     cells = presenters.queue_rows(
         rows, today, several_prefectures=len(prefectures) > 1,
         # the catalogue's cached names, and the person's prefectures (the queue holds no other)
-        procedure_names=forms.procedure_names({row.procedure_id for row in rows}),
+        procedure_names=procedure_names({row.procedure_id for row in rows}),
         department_codes={p.pk: p.department.code for p in prefectures})
     return render(request, "applications/backoffice/queue.html", {
         "filters_form": _queue_filters_html(form, params, request.GET.get("limit", "")),
