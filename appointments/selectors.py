@@ -84,10 +84,16 @@ ACTIVE_BOOKING_FIELDS = (
 
 def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, list[Booking]]:
     """The person's active bookings (booked or checked in) about their files of one type, by file
-    id, soonest first: one query for a whole dashboard."""
-    rows = Booking.objects.filter(
+    id, soonest first: for a whole dashboard, one query when there is none (most visits), two when
+    there are some. Issue 14: joining the slot, desk, site and motive made the query cost twice an
+    ``exists()``, even when it found nothing."""
+    active = Booking.objects.filter(
         person=user, subject_type=subject_type, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
-    ).select_related("slot__desk__site", "motive").only(*ACTIVE_BOOKING_FIELDS).order_by("slot__starts_at", "id")
+    )
+    if not active.exists():
+        return {}
+    rows = active.select_related("slot__desk__site", "motive").only(*ACTIVE_BOOKING_FIELDS).order_by(
+        "slot__starts_at", "id")
     found: dict[str, list[Booking]] = {}
     for booking in rows:
         found.setdefault(booking.subject_id, []).append(booking)
