@@ -185,6 +185,14 @@ def test_each_row_names_its_procedure_and_for_an_agent_of_two_prefectures_its_de
                      bordeaux.reference: f"{bordeaux.procedure.name} · Papier · 33"}
 
 
+def test_what_applicants_typed_is_escaped_in_the_rows(agent_client):
+    """Issue 14: the rows are put into HTML in Python; what a person typed stays text."""
+    queued(name="Dupont <b>Anne</b> & Cie")
+    page = agent_client.get(QUEUE).content.decode()
+    assert "<b>Anne</b>" not in page
+    assert "&lt;b&gt;Anne&lt;/b&gt; &amp; Cie" in page
+
+
 def test_the_query_count_does_not_grow_with_the_queue(agent_client, instructor):
     colleague = StaffFactory(first_name="Luc", last_name="Moreau")
 
