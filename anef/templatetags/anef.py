@@ -117,7 +117,8 @@ def header_tools(context: template.Context) -> str:
     request = context.get("request")
     if request is None:  # a page rendered without its request: as the include did, nobody's tools
         return render_to_string("includes/tools_links.html", {"signed_in": False, "LANGUAGES": settings.LANGUAGES})
-    signed_in = bool(request.user.is_authenticated)
+    user = getattr(request, "user", None)  # what the ``user`` the include read held
+    signed_in = bool(user is not None and user.is_authenticated)
     html = local_fragment("header-tools", signed_in, render=lambda: render_to_string("includes/tools_links.html", {
         "signed_in": signed_in, "LANGUAGES": settings.LANGUAGES,
         "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
