@@ -285,15 +285,17 @@ def queue_rows(
     placeholder = 918273645
     file_url = reverse("backoffice_instruction:dossier", args=[placeholder])
     before, after = file_url.split(str(placeholder))
-    status_labels = {status: str(status.label) for status in Status}  # once, not a lazy string per row
+    status_labels = {status.value: str(status.label) for status in Status}  # once, not a lazy string per row
     rows = []
     for dossier in dossiers:
         hint = [dossier.procedure.name if procedure_names is None else procedure_names[dossier.procedure_id]]
         if dossier.channel == "paper":
             hint.append(str(dossier.get_channel_display()))
         if several_prefectures and dossier.prefecture_id is not None:
-            hint.append(dossier.prefecture.department.code if department_codes is None
-                        else department_codes[dossier.prefecture_id])
+            if department_codes is not None:
+                hint.append(department_codes[dossier.prefecture_id])
+            elif dossier.prefecture is not None:
+                hint.append(dossier.prefecture.department.code)
         rows.append({
             "badges": clock_badges(dossier, clock_for(dossier, today)),
             "url": f"{before}{dossier.pk}{after}",

@@ -124,5 +124,6 @@ def header_tools(context: template.Context) -> str:
         "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
     }))
     # The token first: a path that held the token's placeholder would not be filled in with it.
-    html = html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(NEXT_PLACEHOLDER, escape(request.get_full_path()))
-    return mark_safe(html)  # noqa: S308 (our template, and the escaped path)
+    path = escape(request.get_full_path())
+    filled = html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(NEXT_PLACEHOLDER, path)
+    return mark_safe(filled)  # noqa: S308 (our template, and the escaped path)
