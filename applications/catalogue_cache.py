@@ -37,3 +37,26 @@ def catalogue_cards(request: HttpRequest) -> SafeString:
     """The summary and the cards of ``/demarches/``, with this visitor's CSRF token."""
     html = cached_fragment("catalogue-cards", depends_on=(CATALOGUE,), render=_render_cards)
     return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (our own rendered HTML)
+
+
+def procedure_choices() -> list[tuple[int, str]]:
+    """Every procedure (withdrawn ones too: their dossiers are still in the queue), in the current
+    language; built once per language and catalogue version (issue 14: the queue's filter read
+    them through a server-side cursor on every request)."""
+    from applications.models import Procedure
+
+    return cached_fragment("procedure-choices", depends_on=(CATALOGUE,), render=lambda: [
+        (procedure.pk, str(procedure)) for procedure in Procedure.objects.order_by("group", "position", "name")])
+
+
+def procedure_names(ids: set[int]) -> dict[int, str]:
+    """The names of these procedures in the current language, from ``procedure_choices``: the
+    queue and the dashboard name their dossiers' procedures without joining them (issue 14). Read
+    from the database only when one is not there yet (created since, its stamp not yet seen)."""
+    from applications.models import Procedure
+
+    names = dict(procedure_choices())
+    if not ids <= names.keys():
+        missing = Procedure.objects.filter(pk__in=ids - names.keys())
+        names.update((procedure.pk, str(procedure)) for procedure in missing)
+    return names

@@ -71,7 +71,7 @@ def permits_for_holder(
 
     ``dossiers`` (the holder's, as the dashboard reads them), ``certificates`` (documents in force)
     and ``bookings`` (active bookings by dossier id) are what the page has already read: given,
-    they cost no query; the permits themselves are one query.
+    they cost no query; the permits themselves are one query, two when one was replaced.
     """
     today = today or timezone.localdate()
     renewals: dict[int, Dossier] = {}
@@ -82,8 +82,17 @@ def permits_for_holder(
         str(document.subject_id): document for document in certificates or []
         if document.kind == "extension_certificate" and document.valid_from and document.valid_from <= today
     }
+    permits = list(Permit.objects.filter(holder=user).order_by("-valid_until", "-id"))
+    # The new cards, read only when a permit was replaced: joined on every visit, they cost as much
+    # as the permits' own query (issue 14), and most people have none.
+    replaced = {permit.replaced_by_id for permit in permits if permit.replaced_by_id}
+    if replaced:
+        new_cards = Permit.objects.in_bulk(replaced)
+        for permit in permits:
+            if permit.replaced_by_id:
+                permit.replaced_by = new_cards[permit.replaced_by_id]
     rows = []
-    for permit in Permit.objects.filter(holder=user).select_related("replaced_by").order_by("-valid_until", "-id"):
+    for permit in permits:
         renewal, stage, certificate, collection = renewals.get(permit.pk), "", None, None
         if permit.replaced_by_id:
             stage = "replaced"
@@ -131,9 +140,9 @@ def eligibility_mismatch(*, procedure: Procedure, answers: dict) -> dict | None:
 
 
 def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
-    """The applicant's dossiers for the dashboard, newest activity first (two queries in all).
-    Without the answers and the procedure's questions, which the dashboard does not show and which
-    were decoded for every dossier on every visit (issue 14)."""
+    """The applicant's dossiers, newest activity first, as the API lists them (one query). Without
+    the answers and the procedure's questions, which the list does not show and which were decoded
+    for every dossier (issue 14). The dashboard reads fewer columns: ``dashboard_dossiers``."""
     return (
         Dossier.objects.filter(applicant=user)
         .select_related("procedure", "prefecture")
@@ -142,8 +151,22 @@ def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
     )
 
 
-#: What ``dossiers_for_applicant`` leaves out: read on the dashboard, each would cost a query per
-#: dossier (tests/anef/test_page_queries.py counts them).
+def dashboard_dossiers(*, user: User) -> QuerySet[Dossier]:
+    """The applicant's dossiers as their dashboard lists them, newest activity first: one query,
+    only the columns the page shows, and not their procedure, which the page names from the
+    catalogue's cached names (``catalogue_cache.procedure_names``). Issue 14: building the SQL of
+    every column of the dossier, its procedure and its prefecture was most of the query's cost. A
+    field read beyond ``DASHBOARD_FIELDS`` costs a query per dossier (tests/anef/test_page_queries.py)."""
+    return Dossier.objects.filter(applicant=user).only(*DASHBOARD_FIELDS).order_by("-updated_at", "-id")
+
+
+#: What the dashboard reads of a dossier: its line (procedure, reference, status, step, last
+#: change) and what ``permits_for_holder`` matches permits with.
+DASHBOARD_FIELDS = ("applicant_id", "procedure_id", "reference", "status", "current_step", "updated_at",
+                    "submitted_at", "renewed_permit_id", "family")
+
+
+#: What ``dossiers_for_applicant`` leaves out: read in a list, each would cost a query per dossier.
 DASHBOARD_DEFERRED = ("answers", "decision_reasons", "appeal_routes", "procedure__questions",
                       "procedure__eligibility", "procedure__help", "procedure__help_fr", "procedure__help_en")
 

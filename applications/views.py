@@ -21,7 +21,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import applicant_for, assisted_dossier_allowed, assisted_dossier_check
 from applications import forms, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
-from applications.catalogue_cache import CATALOGUE, catalogue_cards
+from applications.catalogue_cache import CATALOGUE, catalogue_cards, procedure_names
 from applications.models import Status
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
@@ -71,8 +71,11 @@ def start(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applicant's space: their requests with the current step and next action, and permits."""
     applicant = applicant_for(request)
-    dossiers = [d for d in selectors.dossiers_for_applicant(user=applicant) if assisted_dossier_allowed(request, d.pk)]
-    appointments = active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
+    dossiers = [d for d in selectors.dashboard_dossiers(user=applicant) if assisted_dossier_allowed(request, d.pk)]
+    # Bookings show on filed dossiers only (their line, their permit's renewal): none filed, none read.
+    appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
+                    if any(d.status != Status.DRAFT for d in dossiers) else {})
+    names = procedure_names({d.procedure_id for d in dossiers})
     filed = []
     for d in dossiers:
         if d.status == Status.DRAFT:
@@ -80,7 +83,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         booked = appointments.get(str(d.pk), [])
         # A card ready whose collection is booked: the next step is that appointment, not booking one.
         action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
-        filed.append((d, PLAIN_STATUS[d.status], action, booked))
+        filed.append((d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked))
     certificates = [c for c in documents_in_force_for_holder(holder=applicant)
                     if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
     return render(request, "applications/dashboard.html", {
@@ -94,7 +97,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "reminder_channels": [NotificationChannel(c).label for c in channels_for(applicant)
                               if c != NotificationChannel.INBOX],
         "own_space": applicant.pk == request.user.pk,
-        "drafts": [d for d in dossiers if d.status == Status.DRAFT],
+        "drafts": [(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT],
         "filed": filed,
     })
 

@@ -72,12 +72,28 @@ def bookings_for_subject(*, user: User, subject_type: str, subject_id: str) -> Q
         "slot__desk__site", "motive").order_by("slot__starts_at", "id")
 
 
+#: What the dashboard shows of an active booking (when, where, why, its page): the SQL of every
+#: column of the booking, its slot, desk, site and motive was most of the query's cost (issue 14).
+#: A field read beyond these costs a query per booking (tests/anef/test_page_queries.py).
+ACTIVE_BOOKING_FIELDS = (
+    "person_id", "subject_type", "subject_id", "kind", "status", "slot", "motive", "slot__starts_at",
+    "slot__desk", "slot__desk__site", "slot__desk__site__name", "slot__desk__site__address",
+    "slot__desk__site__postal_code", "slot__desk__site__city", "motive__code",
+)
+
+
 def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, list[Booking]]:
     """The person's active bookings (booked or checked in) about their files of one type, by file
-    id, soonest first: one query for a whole dashboard."""
-    rows = Booking.objects.filter(
+    id, soonest first: for a whole dashboard, one query when there is none (most visits), two when
+    there are some. Issue 14: joining the slot, desk, site and motive made the query cost twice an
+    ``exists()``, even when it found nothing."""
+    active = Booking.objects.filter(
         person=user, subject_type=subject_type, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
-    ).select_related("slot__desk__site", "motive").order_by("slot__starts_at", "id")
+    )
+    if not active.exists():
+        return {}
+    rows = active.select_related("slot__desk__site", "motive").only(*ACTIVE_BOOKING_FIELDS).order_by(
+        "slot__starts_at", "id")
     found: dict[str, list[Booking]] = {}
     for booking in rows:
         found.setdefault(booking.subject_id, []).append(booking)
@@ -128,7 +144,8 @@ def staff_site_ids(*, user: User) -> set[int]:
     ids: set[int] = set()
     prefecture_ids = permissions.staff_prefecture_ids(user=user, roles=(Role.AGENT, Role.SUPERVISOR))
     if prefecture_ids:
-        ids |= set(Site.objects.filter(prefecture_id__in=prefecture_ids).values_list("id", flat=True))
+        # A set: no ordering (the sites' default one joins the prefecture and the département).
+        ids |= set(Site.objects.filter(prefecture_id__in=prefecture_ids).order_by().values_list("id", flat=True))
     ids |= permissions.staff_site_ids(user=user, roles=(Role.MEDIATOR,))
     return ids
 

@@ -8,6 +8,10 @@ after a warm-up, and the CPU time of this process (``time.process_time``) is div
 no HTTP server, no load generator, and time spent waiting for a core on a shared machine is not
 counted, so the ratios move much less with the load than ``bench/pages.py``'s. The database's own
 CPU is not counted (another process): the ratios are of the Python side.
+
+``--calls`` adds the Python function calls per request of each page and floor (cProfile's count):
+the same on every run, whatever the load, so a change's effect shows even when the CPU times of a
+busy machine move by a fifth from one run to the next.
 """
 
 from __future__ import annotations
@@ -23,8 +27,26 @@ from bench import pages  # noqa: E402 - sets the production environment before D
 REPEAT = 100
 
 
+def calls_per_request(client, target: str, repeat: int = 20) -> int:
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(repeat):
+        client.get(target)
+    profile.disable()
+    return pstats.Stats(profile).total_calls // repeat  # type: ignore[attr-defined]
+
+
 def main() -> None:
+    import argparse
+
     import django
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", action="store_true", help="also count the Python function calls per request")
+    args = parser.parse_args()
 
     django.setup()
     from django.conf import settings
@@ -33,12 +55,16 @@ def main() -> None:
     settings.ROOT_URLCONF = pages.bench_urls()
     cookie_of = pages.cookies()
     pages.in_process(cookie_of)  # resolves the mediator's redirect
-    print("| page | who | CPU per page | CPU per floor | floor ÷ page |\n|---|---|---|---|---|")
+    if args.calls:
+        print("| page | who | CPU per page | CPU per floor | floor ÷ page | calls per page | calls per floor |\n"
+              "|---|---|---|---|---|---|---|")
+    else:
+        print("| page | who | CPU per page | CPU per floor | floor ÷ page |\n|---|---|---|---|---|")
     for label, who, url in pages.PAGES:
         client = Client()
         if who:
             client.cookies[settings.SESSION_COOKIE_NAME] = cookie_of[who].split("=", 1)[1]
-        cpu = {}
+        cpu, calls = {}, {}
         for name, target in (("page", url), ("floor", f"/bench-floor/{label.replace(' ', '-')}/")):
             for _ in range(10):
                 assert client.get(target).status_code == 200, (label, name)
@@ -46,8 +72,11 @@ def main() -> None:
             for _ in range(REPEAT):
                 client.get(target)
             cpu[name] = (time.process_time() - started) / REPEAT * 1000
+            if args.calls:
+                calls[name] = calls_per_request(client, target)
+        extra = f" {calls['page']:,} | {calls['floor']:,} |" if args.calls else ""
         print(f"| `{url}` | {who or 'anonymous'} | {cpu['page']:.2f} ms | {cpu['floor']:.2f} ms | "
-              f"**{cpu['floor'] / cpu['page']:.2f}** |", flush=True)
+              f"**{cpu['floor'] / cpu['page']:.2f}** |{extra}", flush=True)
 
 
 if __name__ == "__main__":

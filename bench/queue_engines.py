@@ -80,7 +80,9 @@ def main() -> None:
     context = {"rows": rows, "unassigned": "Non attribué"}
     django_template = engines["django"].from_string(ROWS_DJANGO)
     results = {"Django templates": timed(lambda: django_template.render(context), 300),
-               "Python (format_html)": timed(lambda: python_rows(rows, "Non attribué"), 300)}
+               "Python (format_html)": timed(lambda: python_rows(rows, "Non attribué"), 300),
+               "Python (presenters.queue_rows_html, the page's)": timed(
+                   lambda: presenters.queue_rows_html(rows, unassigned="Non attribué"), 300)}
     try:
         from django.template.backends.jinja2 import Jinja2
 
@@ -94,7 +96,10 @@ def main() -> None:
     for name, ms in results.items():
         print(f"  {name}: {ms:.2f} ms")
     python_same = str(python_rows(rows, "Non attribué")) == django_template.render(context).replace("\n", "")
-    print(f"Jinja2 output identical to Django's: {same}; Python's (newlines aside): {python_same}")
+    page_same = (str(presenters.queue_rows_html(rows, unassigned="Non attribué")).replace("\n", "").replace("  ", "")
+                 == django_template.render(context).replace("\n", ""))
+    print(f"Jinja2 output identical to Django's: {same}; Python's (newlines aside): {python_same}; "
+          f"the page's (newlines and indents aside): {page_same}")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from applications.backoffice.selectors import DEADLINE_STATES, QueueFilters
-from applications.catalogue_cache import CATALOGUE
+from applications.catalogue_cache import procedure_choices
 from applications.clock import QUEUE_STATUSES
 from applications.models import Channel, DocumentType, Dossier, PermitCategory, Procedure, Status
 from applications.presenters import agent_label, dossier_label
-from core.fragments import cached_fragment
 
 CHECKBOXES_TEMPLATE = "applications/backoffice/forms/checkboxes.html"
 CHECKBOXES_INLINE_TEMPLATE = "applications/backoffice/forms/checkboxes_inline.html"
@@ -66,14 +65,6 @@ class DossierMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 # --- The queue ------------------------------------------------------------------------------------
-
-def procedure_choices() -> list[tuple[int, str]]:
-    """Every procedure (withdrawn ones too: their dossiers are still in the queue), in the current
-    language; built once per language and catalogue version (issue 14: the queryset was read through
-    a server-side cursor on every request)."""
-    return cached_fragment("procedure-choices", depends_on=(CATALOGUE,), render=lambda: [
-        (procedure.pk, str(procedure)) for procedure in Procedure.objects.order_by("group", "position", "name")])
-
 
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. Invalid values are dropped (a stale bookmark still opens the queue)."""

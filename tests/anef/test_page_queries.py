@@ -3,6 +3,8 @@ request: the session's first write and the cached fragments are not what a visit
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -33,6 +35,18 @@ def test_the_applicant_dashboard(client):
     client.force_login(dossier.applicant)
 
     assert len(queries(client, reverse("applications:dashboard"))) == 6
+
+
+def test_the_applicant_dashboard_with_an_appointment(client):
+    """Issue 14: the bookings are read (joined with their slot, desk, site and motive) only when
+    an ``exists()`` found some: one more query then."""
+    from tests.applications.test_permit_card import book_collection, ready
+
+    dossier = ready(file_renewal(), StaffFactory())
+    book_collection(dossier, starts_at=timezone.now() + timedelta(days=2))
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("applications:dashboard"))) == 7
 
 
 def test_the_agent_queue(client):

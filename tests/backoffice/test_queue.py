@@ -170,6 +170,29 @@ def test_an_agent_of_two_prefectures_chooses_one(client, instructor):
     assert 'name="prefecture"' in client.get(QUEUE).content.decode()
 
 
+def test_each_row_names_its_procedure_and_for_an_agent_of_two_prefectures_its_departement(client, instructor):
+    """Issue 14: the rows take the procedure's name from the catalogue's cached choices and the
+    département from the agent's prefectures, not from a join: the page says the same."""
+    sign_in(client, instructor)
+    lyon = queued(name="Blanc Anne")
+    row = client.get(QUEUE).context["rows"][0]
+    assert row["hint"] == lyon.procedure.name
+
+    Membership.objects.create(user=instructor, role=Role.AGENT, prefecture=prefecture("33"))
+    bordeaux = queued(name="Noir Marc", department="33", channel="paper")
+    hints = {row["reference"]: row["hint"] for row in client.get(QUEUE).context["rows"]}
+    assert hints == {lyon.reference: f"{lyon.procedure.name} · 69",
+                     bordeaux.reference: f"{bordeaux.procedure.name} · Papier · 33"}
+
+
+def test_what_applicants_typed_is_escaped_in_the_rows(agent_client):
+    """Issue 14: the rows are put into HTML in Python; what a person typed stays text."""
+    queued(name="Dupont <b>Anne</b> & Cie")
+    page = agent_client.get(QUEUE).content.decode()
+    assert "<b>Anne</b>" not in page
+    assert "&lt;b&gt;Anne&lt;/b&gt; &amp; Cie" in page
+
+
 def test_the_query_count_does_not_grow_with_the_queue(agent_client, instructor):
     colleague = StaffFactory(first_name="Luc", last_name="Moreau")
 

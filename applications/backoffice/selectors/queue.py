@@ -153,17 +153,29 @@ QUEUE_ROW_FIELDS = (
 )
 
 
+#: The back-office page's rows: the same without the procedure and the prefecture, which the page
+#: names from the catalogue's cached choices and the person's own prefectures (issue 14: joining,
+#: compiling and building them for 50 rows was a third of the query's cost).
+QUEUE_PAGE_FIELDS = tuple(name for name in QUEUE_ROW_FIELDS if not name.startswith(("procedure__", "prefecture__")))
+
+
 def queue_page(
-    *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = 50
+    *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = 50, lean: bool = False
 ) -> tuple[list[Dossier], Cursor | None]:
     """One page of the queue in priority order, and the cursor of the next page (None at the end).
 
     One query: what the table shows (procedure, applicant, agent) is joined, and the clock badges
-    are computed from the dossier's own fields (applications.clock.clock_for).
+    are computed from the dossier's own fields (applications.clock.clock_for). ``lean``: without
+    the procedure and the prefecture (``QUEUE_PAGE_FIELDS``), for a caller that names them itself.
     """
-    rows = queue_base(user=user, filters=filters).select_related(
-        "procedure", "prefecture__department", "applicant", "assigned_to"
-    ).only(*QUEUE_ROW_FIELDS).order_by("priority", F("priority_date").asc(nulls_last=True), "id")
+    if lean:
+        rows = queue_base(user=user, filters=filters).select_related("applicant", "assigned_to").only(
+            *QUEUE_PAGE_FIELDS)
+    else:
+        rows = queue_base(user=user, filters=filters).select_related(
+            "procedure", "prefecture__department", "applicant", "assigned_to"
+        ).only(*QUEUE_ROW_FIELDS)
+    rows = rows.order_by("priority", F("priority_date").asc(nulls_last=True), "id")
     if after is not None:
         rows = rows.filter(after_q(after))
     page = list(rows[: limit + 1])
@@ -206,12 +218,23 @@ def instructing_prefectures(*, user: User) -> list[Prefecture]:
     return sorted(found.values(), key=lambda p: p.department.code)
 
 
+#: What the lists of agents show (name as ``User.__str__`` gives it, prefecture): not the whole
+#: accounts (password hash, address, preferences), built for every agent on every queue page
+#: (issue 14). A field read beyond these costs a query per agent.
+AGENT_FIELDS = (
+    "user_id", "role", "prefecture_id", "site_id", "created_at",
+    "user__first_name", "user__last_name", "user__email", "user__login_id", "user__is_active",
+    "prefecture__name", "prefecture__department__code",
+)
+
+
 def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membership]:
     """The agents and supervisors of these prefectures (one row per person and prefecture), by name."""
     rows = (
         Membership.objects.filter(prefecture_id__in=prefecture_ids, role__in=INSTRUCTING_ROLES,
                                   user__is_active=True)
         .select_related("user", "prefecture__department")
+        .only(*AGENT_FIELDS)
         .order_by("prefecture__department__code", "user__last_name", "user__first_name", "user_id", "role")
     )
     seen: set[tuple[int, int | None]] = set()

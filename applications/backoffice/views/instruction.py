@@ -30,6 +30,7 @@ from applications.actions import staff_actions
 from applications.backoffice import forms, selectors
 from applications.backoffice.selectors import Cursor
 from applications.backoffice.views import instructing_staff_required
+from applications.catalogue_cache import procedure_names
 from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
@@ -73,17 +74,22 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = form.filters()
     limit = _page_size(request.GET.get("limit"))
     after = Cursor.decode(request.GET.get("after", ""))
-    rows, next_cursor = selectors.queue_page(user=user, filters=filters, after=after, limit=limit)
+    rows, next_cursor = selectors.queue_page(user=user, filters=filters, after=after, limit=limit, lean=True)
     counts = selectors.queue_status_counts(user=user, filters=filters)
     today = timezone.localdate()
 
     kept = params.copy()
     if limit != DEFAULT_PAGE_SIZE:
         kept["limit"] = str(limit)
+    cells = presenters.queue_rows(
+        rows, today, several_prefectures=len(prefectures) > 1,
+        # the catalogue's cached names, and the person's prefectures (the queue holds no other)
+        procedure_names=procedure_names({row.procedure_id for row in rows}),
+        department_codes={p.pk: p.department.code for p in prefectures})
     return render(request, "applications/backoffice/queue.html", {
         "filters_form": _queue_filters_html(form, params, request.GET.get("limit", "")),
-        "rows": presenters.queue_rows(rows, today, several_prefectures=len(prefectures) > 1),
-        "unassigned": _("Non attribué"),
+        "rows": cells,
+        "rows_html": presenters.queue_rows_html(cells, unassigned=_("Non attribué")),
         "today": today,
         "after": after,
         "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
