@@ -265,3 +265,18 @@ def test_accepting_for_a_file_moves_that_files_convocation_and_keeps_what_the_ag
     untouched.refresh_from_db()
     assert (later.status, untouched.status) == (Booking.Status.CANCELLED, Booking.Status.BOOKED)
     assert AuditEvent.objects.filter(action="booking.cancelled", object_id=str(later.pk), actor=person).exists()
+
+
+def test_joining_again_after_an_accepted_offer_puts_the_person_back_on_the_list(slot_69, waiting, free_a_seat, mails,
+                                                                              pan_assistance, site_69):
+    (first,) = waiting(1)
+    free_a_seat(slot_69(in_hours=30))
+    with mails():
+        offer_accept(offer=pending(first), person=first)
+
+    entry = waitlist_join(person=first, motive=pan_assistance, site=site_69)
+
+    assert entry.is_active
+    assert WaitlistEntry.objects.filter(person=first).count() == 2
+    free_a_seat(slot_69(in_hours=24))  # earlier than the seat just accepted
+    assert pending(first) is not None
