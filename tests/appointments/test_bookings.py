@@ -71,6 +71,17 @@ def test_a_full_slot_refusal_lists_the_next_free_slots_of_the_site(slot_69, appl
     assert also_full.pk not in {s.pk for s in refusal.value.alternatives}
 
 
+def test_a_full_slot_refusal_lists_five_free_slots_at_most(slot_69, applicant_69):
+    full = slot_69(in_hours=24)
+    book(applicant_69(), full)
+    free = [slot_69(in_hours=26 + hour) for hour in range(7)]
+
+    with pytest.raises(SlotTaken) as refusal:
+        book(applicant_69(), full)
+
+    assert [s.pk for s in refusal.value.alternatives] == [s.pk for s in free[:5]]
+
+
 def test_a_slot_that_has_started_cannot_be_booked(slot_69, applicant_69):
     slot = slot_69(in_hours=2)
     with time_machine.travel(slot.starts_at + timedelta(minutes=1)), pytest.raises(SlotTaken):
