@@ -2,6 +2,7 @@
 d'instruction) and the favourable-decision certificate, through the services."""
 
 import itertools
+import logging
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -219,6 +220,35 @@ def test_a_first_request_gets_none(mails):
     assert certificates(dossier) == []
 
 
+def test_the_sweeps_selection_in_sql_is_the_rule_it_re_checks_under_the_lock():
+    """``extension_certificates_due_filter`` picks the candidates in SQL and
+    ``extension_certificate_due`` re-checks each under its lock: they must agree, case by case."""
+    from applications.models import Dossier
+    from applications.services.certificates import extension_certificate_due, extension_certificates_due_filter
+
+    today = timezone.localdate()
+    due = {"on time": pending_renewal(days_left=5), "granted": pending_renewal(days_left=5, on_time=False,
+                                                                              extension_granted=True),
+           "being completed": pending_renewal(days_left=5, status="complements_requested")}
+    not_due = {
+        "first request": pending_renewal(days_left=5, code="premiere-demande-salarie"),
+        "decided": pending_renewal(days_left=5, status="decided_favourable"),
+        "late": pending_renewal(days_left=5, on_time=False),
+        "no permit renewed": pending_renewal(days_left=5),
+        "no end date": pending_renewal(days_left=5),
+        "ends beyond the lead days": pending_renewal(days_left=settings.EXTENSION_CERTIFICATE_LEAD_DAYS + 1),
+    }
+
+    Dossier.objects.filter(pk=not_due["no permit renewed"].pk).update(renewed_permit=None)
+    Dossier.objects.filter(pk=not_due["no end date"].pk).update(permit_expires_on=None)
+
+    selected = set(Dossier.objects.filter(extension_certificates_due_filter(today)).values_list("pk", flat=True))
+    rule = {dossier.pk for dossier in Dossier.objects.select_related("procedure") if extension_certificate_due(
+        dossier, today)}
+    assert selected == rule == {dossier.pk for dossier in due.values()}
+    assert not selected & {dossier.pk for dossier in not_due.values()}
+
+
 def test_a_decision_stops_the_re_issue(mails):
     dossier = pending_renewal(days_left=3)
     with mails():
@@ -295,20 +325,54 @@ def test_the_sweep_costs_a_constant_number_of_queries_per_chunk():
     assert ten - five == five - 1 <= 30  # a second chunk costs what the first did (beside one keyset read)
 
 
-def test_one_broken_dossier_does_not_stop_the_others(caplog):
-    broken = pending_renewal(days_left=2)
-    fine = pending_renewal(days_left=3)
-    # A certificate of someone else filed under this dossier: document_issue refuses to supersede
-    # it (another holder), so this dossier fails, and the sweep goes on with the next one.
+def break_for_the_sweep(dossier) -> None:
+    """Files a certificate of someone else under ``dossier``: document_issue refuses to supersede
+    it (another holder), so issuing this dossier's certificate fails, every time."""
     IssuedDocument.objects.create(
         kind=DocumentKind.EXTENSION_CERTIFICATE, number="ANEF-API-2000-00000001", verification_code="ABCDEFGHJK",
         holder=UserFactory(), holder_name="Quelqu'un d'autre", subject_type="applications.dossier",
-        subject_id=str(broken.pk), valid_from=timezone.localdate() - timedelta(days=80),
+        subject_id=str(dossier.pk), valid_from=timezone.localdate() - timedelta(days=80),
         valid_until=timezone.localdate() + timedelta(days=1), template="documents/pdf/extension_certificate.html",
     )
-    assert extension_certificates_sweep(today=timezone.localdate()) == 1
-    assert len(certificates(fine)) == 1
-    assert "Extension certificate for dossier" in caplog.text
+
+
+def sweep_log(caplog) -> list[tuple[str, str, bool]]:
+    return [(record.levelname, record.getMessage(), bool(record.exc_info)) for record in caplog.records
+            if record.name == "applications.services.certificates"]
+
+
+def test_one_broken_dossier_does_not_stop_the_others_and_the_operator_is_told_which(caplog):
+    before, broken, after = (pending_renewal(days_left=days) for days in (1, 2, 3))
+    break_for_the_sweep(broken)
+    today = timezone.localdate()
+
+    with caplog.at_level(logging.WARNING, logger="applications.services.certificates"):
+        assert extension_certificates_sweep(today=today) == 2
+
+    assert len(certificates(before)) == len(certificates(after)) == 1
+    # The chunk holding it was rolled back and its dossiers taken one by one: the others got theirs.
+    assert sweep_log(caplog) == [
+        ("WARNING", f"Extension certificates sweep: chunk {before.pk}..{after.pk} rolled back, taken one by one",
+         True),
+        ("ERROR", f"Extension certificate for dossier {broken.pk} failed", True),
+        ("ERROR", f"Extension certificates sweep of {today}: 2 issued, 1 failed", False),
+    ]
+
+
+@pytest.mark.parametrize("broken_days_left", [1, 3])
+def test_a_broken_dossier_is_tried_once_across_batches(caplog, broken_days_left):
+    # Made last, so the broken one has the highest id: the next batch must not take it again,
+    # whether it was the last key of its batch (3) or not (1).
+    fine = [pending_renewal(days_left=days) for days in (1, 2, 4, 5, 6)]
+    broken = pending_renewal(days_left=broken_days_left)
+    break_for_the_sweep(broken)
+
+    with caplog.at_level(logging.WARNING, logger="applications.services.certificates"):
+        assert extension_certificates_sweep(today=timezone.localdate(), batch_size=3, chunk_size=1) == 5
+
+    assert all(len(certificates(dossier)) == 1 for dossier in fine)
+    failures = [message for level, message, _trace in sweep_log(caplog) if message.startswith("Extension certificate ")]
+    assert failures == [f"Extension certificate for dossier {broken.pk} failed"]
 
 
 # --- Favourable decision ------------------------------------------------------------------------
