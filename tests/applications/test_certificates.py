@@ -57,7 +57,8 @@ def _every_chunk_commits(request, caplog):
     caplog.set_level(logging.WARNING, logger="applications.services.certificates")
     yield
     if "expect_rollback" not in request.fixturenames:
-        rolled_back = [record.getMessage() for record in caplog.records if "rolled back" in record.getMessage()]
+        rolled_back = [record.getMessage() for record in caplog.get_records("call")
+                       if "rolled back" in record.getMessage()]
         assert not rolled_back, rolled_back
 
 
@@ -116,6 +117,9 @@ def test_a_pending_renewal_gets_one_certificate_however_often_the_sweep_runs(mai
     assert certificate.valid_from == starts
     assert certificate.valid_until == add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
     assert certificate.holder == dossier.applicant and certificate.rendered_at is not None
+    assert certificate.context["on_time"] is True
+    # The certificate names the permit it extends, and when that permit ended.
+    assert f"Fin de validité du titre : {dossier.permit_expires_on:%d/%m/%Y}" in pdf_text(certificate)
     dossier.refresh_from_db()
     assert dossier.certificate_valid_until == certificate.valid_until
     assert dossier.priority == PRIORITY_NORMAL  # covered: no longer "rights at risk"
