@@ -466,6 +466,27 @@ def test_the_favourable_decision_issues_its_certificate_and_card_delivery_ends_i
     assert "plus en vigueur" in response.content.decode()
 
 
+def test_the_favourable_certificate_is_issued_once_by_the_deciding_agent_and_only_after_a_favourable_decision(
+        mails):
+    from accounts.models import AuditEvent
+    from applications.services.certificates import favourable_decision_certificate_issue
+
+    dossier, undecided = pending_renewal(days_left=3), pending_renewal(days_left=3)
+    agent = StaffFactory()
+    with mails():
+        biometrics_taken(dossier)
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+
+    assert favourable_decision_certificate_issue(dossier=dossier, by=agent) == favourable  # not a second one
+    assert certificates(dossier, DocumentKind.FAVOURABLE_DECISION) == [favourable]
+    assert AuditEvent.objects.get(action="document.issued", object_id=str(favourable.pk)).actor == agent
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert (event.data["number"], event.data["document"]) == (favourable.number, favourable.pk)
+    with pytest.raises(ValueError, match=f"^Dossier {undecided.pk} is under_review, not decided favourably.$"):
+        favourable_decision_certificate_issue(dossier=undecided, by=agent)
+
+
 @pytest.mark.parametrize(("code", "work", "sentence"), [
     ("renouvellement-etudiant", "accessory", "à titre accessoire, dans la limite de 60 %"),
     ("renouvellement-visiteur", "no", "Cette attestation n'autorise pas son titulaire à travailler."),
