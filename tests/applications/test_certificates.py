@@ -2,6 +2,7 @@
 d'instruction) and the favourable-decision certificate, through the services."""
 
 import itertools
+import logging
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -34,7 +35,7 @@ from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.qr import qr_token_make
 from documents.selectors import document_verification_facts
 from documents.services import document_issue
-from tests.documents.support import pdf_text
+from tests.documents.support import RECEIPT_TEMPLATE, pdf_text, receipt_context
 from tests.factories import (
     DossierFactory,
     PermitFactory,
@@ -47,6 +48,23 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 LEAD = settings.EXTENSION_CERTIFICATE_LEAD_DAYS
+
+
+@pytest.fixture(autouse=True)
+def _every_chunk_commits(request, caplog):
+    """The sweep retries a failed chunk one dossier at a time, which hides a chunk's own faults from
+    the outcome: here no chunk may roll back unless the test expects it (``expect_rollback``)."""
+    caplog.set_level(logging.WARNING, logger="applications.services.certificates")
+    yield
+    if "expect_rollback" not in request.fixturenames:
+        rolled_back = [record.getMessage() for record in caplog.get_records("call")
+                       if "rolled back" in record.getMessage()]
+        assert not rolled_back, rolled_back
+
+
+@pytest.fixture
+def expect_rollback():
+    """Lets a chunk roll back in this test (a dossier made to fail)."""
 
 
 def pending_renewal(*, days_left=5, status="under_review", on_time=True, allows_work=True,
@@ -99,6 +117,9 @@ def test_a_pending_renewal_gets_one_certificate_however_often_the_sweep_runs(mai
     assert certificate.valid_from == starts
     assert certificate.valid_until == add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
     assert certificate.holder == dossier.applicant and certificate.rendered_at is not None
+    assert certificate.context["on_time"] is True
+    # The certificate names the permit it extends, and when that permit ended.
+    assert f"Fin de validité du titre : {dossier.permit_expires_on:%d/%m/%Y}" in pdf_text(certificate)
     dossier.refresh_from_db()
     assert dossier.certificate_valid_until == certificate.valid_until
     assert dossier.priority == PRIORITY_NORMAL  # covered: no longer "rights at risk"
@@ -219,6 +240,62 @@ def test_a_first_request_gets_none(mails):
     assert certificates(dossier) == []
 
 
+def test_the_sweeps_selection_in_sql_is_the_rule_it_re_checks_under_the_lock():
+    """``extension_certificates_due_filter`` picks the candidates in SQL and
+    ``extension_certificate_due`` re-checks each under its lock: they must agree, case by case."""
+    from applications.models import Dossier
+    from applications.services.certificates import extension_certificate_due, extension_certificates_due_filter
+
+    today = timezone.localdate()
+    due = {"on time": pending_renewal(days_left=5), "granted": pending_renewal(days_left=5, on_time=False,
+                                                                              extension_granted=True),
+           "being completed": pending_renewal(days_left=5, status="complements_requested")}
+    not_due = {
+        "first request": pending_renewal(days_left=5, code="premiere-demande-salarie"),
+        "decided": pending_renewal(days_left=5, status="decided_favourable"),
+        "late": pending_renewal(days_left=5, on_time=False),
+        "no permit renewed": pending_renewal(days_left=5),
+        "no end date": pending_renewal(days_left=5),
+        "ends beyond the lead days": pending_renewal(days_left=settings.EXTENSION_CERTIFICATE_LEAD_DAYS + 1),
+    }
+
+    Dossier.objects.filter(pk=not_due["no permit renewed"].pk).update(renewed_permit=None)
+    Dossier.objects.filter(pk=not_due["no end date"].pk).update(permit_expires_on=None)
+
+    selected = set(Dossier.objects.filter(extension_certificates_due_filter(today)).values_list("pk", flat=True))
+    rule = {dossier.pk for dossier in Dossier.objects.select_related("procedure") if extension_certificate_due(
+        dossier, today)}
+    assert selected == rule == {dossier.pk for dossier in due.values()}
+    assert not selected & {dossier.pk for dossier in not_due.values()}
+
+
+def test_the_sweep_writes_the_lines_one_certificate_issued_alone_writes(mails):
+    from accounts.models import AuditEvent
+    from applications.services.certificates import extension_certificate_issue
+
+    swept, alone = pending_renewal(days_left=3), pending_renewal(days_left=3)
+    receipt = document_issue(kind=DocumentKind.FILING_RECEIPT, holder=swept.applicant, subject=swept,
+                             template=RECEIPT_TEMPLATE, context=receipt_context(), by=None)
+    today = timezone.localdate()
+    with mails():
+        extension_certificate_issue(dossier=alone, today=today)  # the system, one file: event_record
+        assert extension_certificates_sweep(today=today) == 1  # a chunk, written in bulk
+
+    def lines(dossier):
+        [document] = certificates(dossier)
+        marks = {document.pk: "<document>", document.number: "<number>"}
+        event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+        audit = AuditEvent.objects.get(action="dossier.certificate_issued", object_id=str(dossier.pk))
+        return ([(event.actor, {key: marks.get(value, value) for key, value in event.data.items()})],
+                [(audit.actor, {key: marks.get(value, value) for key, value in audit.data.items()})])
+
+    assert lines(swept) == lines(alone)
+    assert lines(swept)[0][0][1]["document"] == "<document>"  # the timeline links the certificate
+    # The file's other documents are not certificates: the receipt is not superseded by it.
+    receipt.refresh_from_db()
+    assert receipt.status == DocumentStatus.VALID and receipt.superseded_by_id is None
+
+
 def test_a_decision_stops_the_re_issue(mails):
     dossier = pending_renewal(days_left=3)
     with mails():
@@ -295,20 +372,54 @@ def test_the_sweep_costs_a_constant_number_of_queries_per_chunk():
     assert ten - five == five - 1 <= 30  # a second chunk costs what the first did (beside one keyset read)
 
 
-def test_one_broken_dossier_does_not_stop_the_others(caplog):
-    broken = pending_renewal(days_left=2)
-    fine = pending_renewal(days_left=3)
-    # A certificate of someone else filed under this dossier: document_issue refuses to supersede
-    # it (another holder), so this dossier fails, and the sweep goes on with the next one.
+def break_for_the_sweep(dossier) -> None:
+    """Files a certificate of someone else under ``dossier``: document_issue refuses to supersede
+    it (another holder), so issuing this dossier's certificate fails, every time."""
     IssuedDocument.objects.create(
         kind=DocumentKind.EXTENSION_CERTIFICATE, number="ANEF-API-2000-00000001", verification_code="ABCDEFGHJK",
         holder=UserFactory(), holder_name="Quelqu'un d'autre", subject_type="applications.dossier",
-        subject_id=str(broken.pk), valid_from=timezone.localdate() - timedelta(days=80),
+        subject_id=str(dossier.pk), valid_from=timezone.localdate() - timedelta(days=80),
         valid_until=timezone.localdate() + timedelta(days=1), template="documents/pdf/extension_certificate.html",
     )
-    assert extension_certificates_sweep(today=timezone.localdate()) == 1
-    assert len(certificates(fine)) == 1
-    assert "Extension certificate for dossier" in caplog.text
+
+
+def sweep_log(caplog) -> list[tuple[str, str, bool]]:
+    return [(record.levelname, record.getMessage(), bool(record.exc_info)) for record in caplog.records
+            if record.name == "applications.services.certificates"]
+
+
+def test_one_broken_dossier_does_not_stop_the_others_and_the_operator_is_told_which(caplog, expect_rollback):
+    before, broken, after = (pending_renewal(days_left=days) for days in (1, 2, 3))
+    break_for_the_sweep(broken)
+    today = timezone.localdate()
+
+    with caplog.at_level(logging.WARNING, logger="applications.services.certificates"):
+        assert extension_certificates_sweep(today=today) == 2
+
+    assert len(certificates(before)) == len(certificates(after)) == 1
+    # The chunk holding it was rolled back and its dossiers taken one by one: the others got theirs.
+    assert sweep_log(caplog) == [
+        ("WARNING", f"Extension certificates sweep: chunk {before.pk}..{after.pk} rolled back, taken one by one",
+         True),
+        ("ERROR", f"Extension certificate for dossier {broken.pk} failed", True),
+        ("ERROR", f"Extension certificates sweep of {today}: 2 issued, 1 failed", False),
+    ]
+
+
+@pytest.mark.parametrize("broken_days_left", [1, 3])
+def test_a_broken_dossier_is_tried_once_across_batches(caplog, broken_days_left, expect_rollback):
+    # Made last, so the broken one has the highest id: the next batch must not take it again,
+    # whether it was the last key of its batch (3) or not (1).
+    fine = [pending_renewal(days_left=days) for days in (1, 2, 4, 5, 6)]
+    broken = pending_renewal(days_left=broken_days_left)
+    break_for_the_sweep(broken)
+
+    with caplog.at_level(logging.WARNING, logger="applications.services.certificates"):
+        assert extension_certificates_sweep(today=timezone.localdate(), batch_size=3, chunk_size=1) == 5
+
+    assert all(len(certificates(dossier)) == 1 for dossier in fine)
+    failures = [message for level, message, _trace in sweep_log(caplog) if message.startswith("Extension certificate ")]
+    assert failures == [f"Extension certificate for dossier {broken.pk} failed"]
 
 
 # --- Favourable decision ------------------------------------------------------------------------
@@ -353,6 +464,27 @@ def test_the_favourable_decision_issues_its_certificate_and_card_delivery_ends_i
     assert favourable.revocation_reason == f"Titre de séjour remis le {timezone.localdate():%d/%m/%Y}."
     response = client.get(reverse("documents:verify_token", args=[qr_token_make(document=favourable)]))
     assert "plus en vigueur" in response.content.decode()
+
+
+def test_the_favourable_certificate_is_issued_once_by_the_deciding_agent_and_only_after_a_favourable_decision(
+        mails):
+    from accounts.models import AuditEvent
+    from applications.services.certificates import favourable_decision_certificate_issue
+
+    dossier, undecided = pending_renewal(days_left=3), pending_renewal(days_left=3)
+    agent = StaffFactory()
+    with mails():
+        biometrics_taken(dossier)
+        dossier_decide(dossier=dossier, by=agent, outcome="decided_favourable")
+    [favourable] = certificates(dossier, DocumentKind.FAVOURABLE_DECISION)
+
+    assert favourable_decision_certificate_issue(dossier=dossier, by=agent) == favourable  # not a second one
+    assert certificates(dossier, DocumentKind.FAVOURABLE_DECISION) == [favourable]
+    assert AuditEvent.objects.get(action="document.issued", object_id=str(favourable.pk)).actor == agent
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
+    assert (event.data["number"], event.data["document"]) == (favourable.number, favourable.pk)
+    with pytest.raises(ValueError, match=f"^Dossier {undecided.pk} is under_review, not decided favourably.$"):
+        favourable_decision_certificate_issue(dossier=undecided, by=agent)
 
 
 @pytest.mark.parametrize(("code", "work", "sentence"), [

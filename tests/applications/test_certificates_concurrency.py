@@ -80,3 +80,46 @@ def test_two_sweeps_at_once_issue_each_certificate_once():
     assert sum(results) == 12  # type: ignore[arg-type]
     assert IssuedDocument.objects.filter(kind=DocumentKind.EXTENSION_CERTIFICATE).count() == 12
     assert all(len(certificates(dossier)) == 1 for dossier in dossiers)
+
+
+def test_a_file_held_by_another_transaction_does_not_hold_up_the_others_certificates():
+    held, other = pending_renewal(days_left=1), pending_renewal(days_left=2)  # one chunk
+    locked, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hold() -> None:  # an agent's long decision on one file, say
+        try:
+            with transaction.atomic():
+                Dossier.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(15)
+        finally:
+            locked.set()
+            connections.close_all()
+
+    def sweep() -> None:
+        try:
+            outcome["issued"] = extension_certificates_sweep(today=timezone.localdate())
+        except Exception as exc:  # reported below
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    sweeper = threading.Thread(target=sweep)
+    sweeper.start()
+    # The other file's certificate is committed while the first one is still locked: the chunk
+    # skipped it (SKIP LOCKED) instead of waiting for it.
+    deadline = time.monotonic() + 10
+    while not certificates(other) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    other_first = bool(certificates(other)) and not certificates(held)
+    release.set()
+    holder.join()
+    sweeper.join()
+
+    assert other_first
+    assert outcome == {"issued": 2}  # the held file was taken alone once free
+    assert len(certificates(held)) == len(certificates(other)) == 1

@@ -336,6 +336,24 @@ def test_a_handover_without_an_appointment_is_allowed_and_recorded_as_such():
     assert event.data["without_appointment"] is True and event.data["appointment"] is None
     audit = AuditEvent.objects.get(action="dossier.status_changed", data__to=Status.CARD_DELIVERED)
     assert audit.data["without_appointment"] is True
+    # The timeline names the new card, its validity and the card it replaces.
+    dossier.refresh_from_db()
+    new_card = Permit.objects.get(holder=dossier.applicant, number="R1234567890")
+    assert {key: event.data[key] for key in ("permit", "permit_id", "valid_from", "valid_until", "replaces")} == {
+        "permit": "R1234567890", "permit_id": new_card.pk, "valid_from": new_card.valid_from.isoformat(),
+        "valid_until": new_card.valid_until.isoformat(), "replaces": dossier.renewed_permit.number,
+    }
+    assert dossier.renewed_permit.number
+
+
+def test_an_unknown_card_step_is_refused_with_its_message():
+    agent = StaffFactory()
+    dossier = ready(file_renewal(days_left=90), agent)
+
+    with pytest.raises(ValidationError) as refusal:
+        card_mark(dossier=dossier, by=agent, to=Status.DECIDED_FAVOURABLE)
+
+    assert refusal.value.messages == ["Étape de fabrication inconnue."]
 
 
 def test_a_handover_before_the_appointment_day_frees_that_appointment():

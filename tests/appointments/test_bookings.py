@@ -71,6 +71,17 @@ def test_a_full_slot_refusal_lists_the_next_free_slots_of_the_site(slot_69, appl
     assert also_full.pk not in {s.pk for s in refusal.value.alternatives}
 
 
+def test_a_full_slot_refusal_lists_five_free_slots_at_most(slot_69, applicant_69):
+    full = slot_69(in_hours=24)
+    book(applicant_69(), full)
+    free = [slot_69(in_hours=26 + hour) for hour in range(7)]
+
+    with pytest.raises(SlotTaken) as refusal:
+        book(applicant_69(), full)
+
+    assert [s.pk for s in refusal.value.alternatives] == [s.pk for s in free[:5]]
+
+
 def test_a_slot_that_has_started_cannot_be_booked(slot_69, applicant_69):
     slot = slot_69(in_hours=2)
     with time_machine.travel(slot.starts_at + timedelta(minutes=1)), pytest.raises(SlotTaken):
@@ -158,11 +169,14 @@ def test_a_booking_is_cancelled_once_and_not_after_it_started(slot_69, applicant
     slot = slot_69(capacity=2)
     booking = book(person, slot)
     booking_cancel(booking=booking, by=person)
-    with pytest.raises(BookingError):
+    with pytest.raises(BookingError, match="^Ce rendez-vous n'est plus annulable.$"):
         booking_cancel(booking=booking, by=person)
     assert seats(slot) == (0, 0)  # not freed twice
 
     started = book(applicant_69(), slot)
+    passed = "^Ce rendez-vous est passé.$"
+    with time_machine.travel(slot.starts_at, tick=False), pytest.raises(BookingError, match=passed):
+        booking_cancel(booking=started, by=started.person)  # the very minute it starts
     with time_machine.travel(slot.starts_at + timedelta(minutes=5)), pytest.raises(BookingError):
         booking_cancel(booking=started, by=started.person)
     assert seats(slot) == (1, 1)
@@ -302,3 +316,6 @@ def test_cancelling_a_convocation_revokes_its_letter(slot_69, applicant_69, agen
     booking_cancel(booking=booking, by=agent_69)
     letter.refresh_from_db()
     assert letter.status == DocumentStatus.REVOKED
+    assert letter.revocation_reason == "Rendez-vous annulé."  # what /verifier/ tells whoever checks it
+    from accounts.models import AuditEvent
+    assert AuditEvent.objects.get(action="document.revoked", object_id=str(letter.pk)).actor == agent_69

@@ -288,6 +288,7 @@ def test_a_closure_may_start_today_and_its_reason_is_cut_to_200_characters(bare_
 
 @pytest.mark.parametrize(("starts_on", "ends_on", "reason", "errors"), [
     (WEDNESDAY, WEDNESDAY, "   ", {"reason": ["Indiquez le motif de la fermeture."]}),
+    (WEDNESDAY, WEDNESDAY, "", {"reason": ["Indiquez le motif de la fermeture."]}),
     (TODAY - timedelta(days=1), WEDNESDAY, "Travaux",
      {"starts_on": ["Une fermeture ne peut commencer dans le passé."]}),
     (THURSDAY, WEDNESDAY, "Travaux", {"ends_on": ["La date de fin doit suivre la date de début."]}),
@@ -306,6 +307,23 @@ def test_a_closure_ending_out_of_range_names_that_date(bare_desk, supervisor):
     errors = refusal(lambda: closure_create(desk=bare_desk, by=supervisor, starts_on=TODAY,
                                             ends_on=date(2099, 1, 1), reason="Travaux"))
     assert list(errors) == ["ends_on"] and errors["ends_on"][0].startswith("Indiquez une date comprise entre le")
+
+
+def test_a_closure_starting_out_of_range_names_both_dates(bare_desk, supervisor):
+    errors = refusal(lambda: closure_create(desk=bare_desk, by=supervisor, starts_on=date(2099, 1, 1),
+                                            ends_on=date(2099, 1, 2), reason="Travaux"))
+    assert sorted(errors) == ["ends_on", "starts_on"]
+    assert errors["starts_on"][0].startswith("Indiquez une date comprise entre le")
+
+
+def test_removing_hours_ignores_the_same_hours_at_another_desk(bare_desk, supervisor, pan_assistance, desk_69):
+    # desk_69 opens PAN assistance every weekday morning: that does not keep this desk's slots open.
+    rule = add_rule(bare_desk, supervisor, pan_assistance)
+    wednesday = slot(bare_desk, pan_assistance, at(WEDNESDAY, 9, 30))
+
+    rule_delete(rule=rule, by=supervisor)
+
+    assert Slot.objects.get(pk=wednesday.pk).is_cancelled
 
 
 def test_only_a_supervisor_closes_a_desk(bare_desk):

@@ -177,6 +177,8 @@ def test_an_offer_is_accepted_only_by_its_person(slot_69, waiting, free_a_seat):
 
     with pytest.raises(BookingError):
         offer_accept(offer=pending(first), person=second)
+    with pytest.raises(SlotOffer.DoesNotExist):
+        offer_decline(offer=pending(first), person=second)
     assert pending(first) is not None
 
 
@@ -264,4 +266,20 @@ def test_accepting_for_a_file_moves_that_files_convocation_and_keeps_what_the_ag
     later.refresh_from_db()
     untouched.refresh_from_db()
     assert (later.status, untouched.status) == (Booking.Status.CANCELLED, Booking.Status.BOOKED)
-    assert AuditEvent.objects.filter(action="booking.cancelled", object_id=str(later.pk), actor=person).exists()
+    released = AuditEvent.objects.get(action="booking.cancelled", object_id=str(later.pk))
+    assert (released.actor, released.on_behalf_of, released.data) == (person, None, {})  # their own doing
+
+
+def test_joining_again_after_an_accepted_offer_puts_the_person_back_on_the_list(slot_69, waiting, free_a_seat, mails,
+                                                                              pan_assistance, site_69):
+    (first,) = waiting(1)
+    free_a_seat(slot_69(in_hours=30))
+    with mails():
+        offer_accept(offer=pending(first), person=first)
+
+    entry = waitlist_join(person=first, motive=pan_assistance, site=site_69)
+
+    assert entry.is_active
+    assert WaitlistEntry.objects.filter(person=first).count() == 2
+    free_a_seat(slot_69(in_hours=24))  # earlier than the seat just accepted
+    assert pending(first) is not None

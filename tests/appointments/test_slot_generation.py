@@ -199,3 +199,38 @@ def test_a_cancelled_booking_on_a_closed_day_frees_no_seat_for_the_waiting_list(
     assert not SlotOffer.objects.exists()
     nine.refresh_from_db()
     assert nine.booked == 0
+
+
+@pytest.mark.django_db
+def test_a_rule_makes_slots_from_its_first_day_to_its_last_and_no_other_rule_is_skipped(site_69, pan_assistance):
+    desk = Desk.objects.create(site=site_69, name="Guichet temporaire")
+    mondays = [date(2027, 1, 4) + timedelta(weeks=n) for n in range(4)]
+    # 08:00-08:30 only on the second and third Mondays; 09:00-09:30 every Monday (ordered after it).
+    OpeningRule.objects.create(desk=desk, motive=pan_assistance, weekday=0, opens_at=time(8), closes_at=time(8, 30),
+                               valid_from=mondays[1], valid_until=mondays[2])
+    OpeningRule.objects.create(desk=desk, motive=pan_assistance, weekday=0, opens_at=time(9), closes_at=time(9, 30),
+                               valid_from=RULES_FROM)
+
+    slots_generate(start=mondays[0], weeks=4, desk_ids=[desk.pk])
+
+    assert [local_times(desk, pan_assistance, monday) for monday in mondays] == [
+        [time(9)], [time(8), time(9)], [time(8), time(9)], [time(9)]]
+
+
+@pytest.mark.django_db
+def test_an_inactive_desk_gets_no_slot(desk_69, pan_assistance):
+    Desk.objects.filter(pk=desk_69.pk).update(is_active=False)
+
+    assert slots_generate(start=date(2027, 1, 4), weeks=1) == 0
+    assert not Slot.objects.filter(desk=desk_69).exists()
+
+
+@pytest.mark.django_db
+def test_a_closure_of_several_days_closes_each_of_them_and_makes_no_slot_there(desk_69, pan_assistance):
+    Closure.objects.create(site=desk_69.site, starts_on=date(2027, 1, 19), ends_on=date(2027, 1, 21),
+                           reason="Déménagement")
+
+    created = slots_generate(start=date(2027, 1, 18), weeks=1, desk_ids=[desk_69.pk])
+
+    assert local_days(desk_69, pan_assistance) == {date(2027, 1, 18), date(2027, 1, 22), date(2027, 1, 23)}
+    assert created == 3 * 18  # nothing made for the closed days, not even cancelled slots

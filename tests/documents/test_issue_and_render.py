@@ -209,5 +209,6 @@ def test_revoking_is_audited_and_final(holder, issue_receipt):
     assert document.status == DocumentStatus.REVOKED
     assert document.revocation_reason == "Délivré par erreur"
     assert AuditEvent.objects.filter(action="document.revoked", actor=agent).count() == 1
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as no_reason:
         document_revoke(document=issue_receipt(holder), by=agent, reason="  ")
+    assert no_reason.value.messages == ["Indiquez le motif de la révocation."]
