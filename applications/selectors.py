@@ -27,6 +27,7 @@ from applications.reminders import next_reminder, renewal_filed
 from applications.rules import RenewalWindow, renewal_window
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
+from core.prepared import PreparedQuery
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def permits_for_holder(
         str(document.subject_id): document for document in certificates or []
         if document.kind == "extension_certificate" and document.valid_from and document.valid_from <= today
     }
-    permits = list(Permit.objects.filter(holder=user).order_by("-valid_until", "-id"))
+    permits = _HOLDER_PERMITS(user_id=user.pk)
     # The new cards, read only when a permit was replaced: joined on every visit, they cost as much
     # as the permits' own query (issue 14), and most people have none.
     replaced = {permit.replaced_by_id for permit in permits if permit.replaced_by_id}
@@ -114,6 +115,11 @@ def permits_for_holder(
                 renewal_filed=renewal is not None and renewal_filed(family=renewal.family, status=renewal.status)),
         ))
     return rows
+
+
+#: The holder's permits, newest first (the SQL built once per process: ``core.prepared``).
+_HOLDER_PERMITS = PreparedQuery(
+    lambda user_id: Permit.objects.filter(holder_id=user_id).order_by("-valid_until", "-id"), user_id=int)
 
 
 def procedures_catalogue() -> QuerySet[Procedure]:
@@ -151,19 +157,26 @@ def dossiers_for_applicant(*, user: User) -> QuerySet[Dossier]:
     )
 
 
-def dashboard_dossiers(*, user: User) -> QuerySet[Dossier]:
+def dashboard_dossiers(*, user: User) -> list[Dossier]:
     """The applicant's dossiers as their dashboard lists them, newest activity first: one query,
     only the columns the page shows, and not their procedure, which the page names from the
     catalogue's cached names (``catalogue_cache.procedure_names``). Issue 14: building the SQL of
-    every column of the dossier, its procedure and its prefecture was most of the query's cost. A
-    field read beyond ``DASHBOARD_FIELDS`` costs a query per dossier (tests/anef/test_page_queries.py)."""
-    return Dossier.objects.filter(applicant=user).only(*DASHBOARD_FIELDS).order_by("-updated_at", "-id")
+    every column of the dossier, its procedure and its prefecture was most of the query's cost, and
+    its SQL is now built once per process (``core.prepared``). A field read beyond
+    ``DASHBOARD_FIELDS`` costs a query per dossier (tests/anef/test_page_queries.py)."""
+    return _DASHBOARD_DOSSIERS(user_id=user.pk)
 
 
 #: What the dashboard reads of a dossier: its line (procedure, reference, status, step, last
 #: change) and what ``permits_for_holder`` matches permits with.
 DASHBOARD_FIELDS = ("applicant_id", "procedure_id", "reference", "status", "current_step", "updated_at",
                     "submitted_at", "renewed_permit_id", "family")
+
+
+_DASHBOARD_DOSSIERS = PreparedQuery(
+    lambda user_id: Dossier.objects.filter(applicant_id=user_id).only(*DASHBOARD_FIELDS).order_by("-updated_at", "-id"),
+    user_id=int,
+)
 
 
 #: What ``dossiers_for_applicant`` leaves out: read in a list, each would cost a query per dossier.

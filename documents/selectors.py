@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import staff_verified
+from core.prepared import PreparedQuery
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -84,9 +85,7 @@ def documents_in_force_for_holder(
     """The holder's documents that prove a right today or will from a later day: the certificate
     in force and, when one was re-issued ahead of its lapse, the next one; oldest start first."""
     today = today or timezone.localdate()
-    candidates = IssuedDocument.objects.filter(
-        holder=holder, kind__in=CONTINUITY_KINDS, status__in=(DocumentStatus.VALID, DocumentStatus.SUPERSEDED),
-    ).order_by("valid_from", "id")
+    candidates = _CONTINUITY_DOCUMENTS(holder_id=holder.pk)
     # The days are compared here rather than in SQL: a holder has a few such documents, and the
     # or-ed conditions cost more to build than the rows they leave out (issue 14, the dashboard).
     return [
@@ -95,6 +94,16 @@ def documents_in_force_for_holder(
             or (document.superseded_on is not None and document.superseded_on > today))
         and (document.valid_until is None or document.valid_until >= today)
     ]
+
+
+#: A holder's continuity documents still valid or superseded, oldest start first (the SQL built once
+#: per process: ``core.prepared``).
+_CONTINUITY_DOCUMENTS = PreparedQuery(
+    lambda holder_id: IssuedDocument.objects.filter(
+        holder_id=holder_id, kind__in=CONTINUITY_KINDS, status__in=(DocumentStatus.VALID, DocumentStatus.SUPERSEDED),
+    ).order_by("valid_from", "id"),
+    holder_id=int,
+)
 
 
 def document_verify_code(*, code: str) -> IssuedDocument | None:
