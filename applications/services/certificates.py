@@ -249,7 +249,9 @@ def _extension_plan(dossier: Dossier, previous: IssuedDocument | None, today: da
     return starts, ends, context
 
 
-def _covered_by_documents(dossier: Dossier, previous: IssuedDocument | None, today: date) -> bool:
+def _covered_by_documents(previous: IssuedDocument | None, today: date) -> bool:
+    """Whether the current certificate (``previous``) runs beyond the lead days: the file is covered
+    whatever its own date says (a date that lagged behind is fixed by the caller)."""
     return previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today)
 
 
@@ -273,7 +275,7 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
         if not extension_certificate_due(dossier, today):
             return None
         previous = _valid_documents(dossier, DocumentKind.EXTENSION_CERTIFICATE).first()
-        if _covered_by_documents(dossier, previous, today):
+        if _covered_by_documents(previous, today):
             # The denormalised date lagged behind the documents: trust the documents, fix the date.
             Dossier.objects.filter(pk=dossier.pk).update(certificate_valid_until=previous.valid_until)  # type: ignore[union-attr]
             return None
@@ -389,7 +391,7 @@ def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
         issues, planned, lagging = [], [], []
         for dossier in dossiers:
             previous = previous_of.get(str(dossier.pk))
-            if _covered_by_documents(dossier, previous, today):
+            if _covered_by_documents(previous, today):
                 dossier.certificate_valid_until = previous.valid_until  # type: ignore[union-attr]
                 lagging.append(dossier)  # trust the documents, fix the date
                 continue

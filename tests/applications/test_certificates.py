@@ -287,9 +287,11 @@ def test_the_sweep_writes_the_lines_one_certificate_issued_alone_writes(mails):
         event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED)
         audit = AuditEvent.objects.get(action="dossier.certificate_issued", object_id=str(dossier.pk))
         return ([(event.actor, {key: marks.get(value, value) for key, value in event.data.items()})],
-                [(audit.actor, {key: marks.get(value, value) for key, value in audit.data.items()})])
+                [(audit.actor, audit.object_type,
+                  {key: marks.get(value, value) for key, value in audit.data.items()})])
 
     assert lines(swept) == lines(alone)
+    assert lines(swept)[1][0][1] == "applications.dossier"  # the audit line names what it is about
     assert lines(swept)[0][0][1]["document"] == "<document>"  # the timeline links the certificate
     # The file's other documents are not certificates: the receipt is not superseded by it.
     receipt.refresh_from_db()
@@ -796,3 +798,41 @@ def test_the_sweep_fixes_a_date_that_lagged_behind_the_documents_and_issues_noth
     assert lagging.certificate_valid_until == first.valid_until
     assert certificates(lagging) == [first]
     assert len(certificates(due)) == 1
+
+
+def test_a_document_of_another_kind_issued_after_the_certificate_does_not_stand_for_it(mails):
+    """The sweep chains the next certificate to the current one: a newer document of the file that
+    is not a certificate (a receipt, a letter) neither sets its start nor is superseded by it."""
+    dossier = pending_renewal(days_left=3)
+    with mails():
+        extension_certificates_sweep(today=timezone.localdate())
+    [first] = certificates(dossier)
+    receipt = document_issue(kind=DocumentKind.FILING_RECEIPT, holder=dossier.applicant, subject=dossier,
+                             template=RECEIPT_TEMPLATE, context=receipt_context(), by=None)
+
+    with travel_to(first.valid_until - timedelta(days=LEAD)), mails():
+        assert extension_certificates_sweep(today=timezone.localdate()) == 1
+
+    first.refresh_from_db()
+    _, second = certificates(dossier)
+    assert second.valid_from == first.valid_until + timedelta(days=1)
+    assert first.superseded_by == second
+    receipt.refresh_from_db()
+    assert receipt.status == DocumentStatus.VALID and receipt.superseded_by_id is None
+
+
+def test_a_chunk_whose_files_were_decided_since_their_ids_were_read_issues_nothing(mails):
+    """The sweep reads the ids of the files due, then locks them a chunk at a time: a file decided
+    in between is no longer due under the lock, so its chunk issues nothing, counts nothing and
+    leaves nothing to take alone afterwards (the race, played in order: the chunk given a stale id)."""
+    from applications.services.certificates import _sweep_chunk, extension_certificates_due_filter
+
+    decided, elsewhere = pending_renewal(days_left=3), pending_renewal(days_left=3)
+    today = timezone.localdate()
+    with mails():
+        dossier_transition(dossier=decided, to=Status.DECIDED_UNFAVOURABLE,
+                           by=StaffFactory(role__code=decided.prefecture.department.code))
+
+        assert _sweep_chunk([decided.pk], extension_certificates_due_filter(today), today) == (0, [])
+
+    assert certificates(decided) == [] and certificates(elsewhere) == []  # the other file is another chunk's
