@@ -204,3 +204,17 @@ def test_versions_of_one_piece_do_not_count_against_another():
 ])
 def test_the_name_shown_is_the_last_part_printable_and_at_most_120_characters(sent, shown):
     assert _display_name(sent) == shown
+
+
+def test_another_files_versions_of_the_same_piece_do_not_count():
+    from applications.rules import MAX_PIECE_VERSIONS
+
+    busy, mine = DossierFactory(status="submitted"), DossierFactory(status="submitted")
+    passport = passport_of(mine)
+    assert passport == passport_of(busy)
+    for n in range(MAX_PIECE_VERSIONS):
+        attachment_add(dossier=busy, document_type=passport, uploaded_file=pdf_file(f"v{n}.pdf"), by=busy.applicant)
+
+    attachment_add(dossier=mine, document_type=passport, uploaded_file=pdf_file("premier.pdf"), by=mine.applicant)
+
+    assert Attachment.objects.get(dossier=mine, is_current=True).original_name == "premier.pdf"

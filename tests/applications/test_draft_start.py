@@ -35,3 +35,15 @@ def test_a_request_already_sent_refuses_a_step_with_its_message():
         draft_save_step(dossier=sent, step="situation", data={}, by=sent.applicant)
 
     assert refusal.value.messages == ["Cette demande est déjà envoyée : elle ne peut plus être modifiée ainsi."]
+
+
+@pytest.mark.parametrize(("code", "first_step", "family"), [
+    ("duplicata-perte-vol", "identity", "duplicate"),  # no eligibility questions: straight to the identity
+    ("changement-adresse", "identity", "update"),
+    ("renouvellement-salarie", "eligibility", "renewal"),
+])
+def test_a_new_draft_starts_at_its_procedures_own_first_step_in_its_family(code, first_step, family):
+    dossier, _ = draft_start(applicant=UserFactory(), procedure=procedure(code))
+
+    dossier.refresh_from_db()
+    assert (dossier.current_step, dossier.family) == (first_step, family)
