@@ -34,6 +34,7 @@ where the empty list only removes one branch of an ``OR``, its SQL is the ORM's 
 from __future__ import annotations
 
 import datetime
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from typing import Any, cast
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -49,6 +52,8 @@ from django.db.models.query import (
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import translation
 
 #: Marker values per parameter type, numbered in the builder's arguments (a list's values one after
@@ -79,7 +84,8 @@ class _Compiled:
     field_names: tuple[str, ...]  # the model's attnames, in the select's order
     model_end: int
     annotations: tuple[tuple[str, int], ...]
-    related: tuple[RelatedPopulator, ...] = ()  # select_related, Django's own populators
+    builder: _Builder | None = None  # the model's instances
+    related: tuple[_Related, ...] = ()  # select_related: Django's own populators, each with its builder
     empty: bool = False  # the ORM found the query empty whatever the values (an empty ``IN``)
 
 
@@ -139,7 +145,17 @@ class PreparedQuery:
             return [row[0] for row in rows]
         if compiled.shape == "tuples":
             return [tuple(row) for row in rows]
-        return [self._instance(row, compiled, using) for row in rows]
+        build = cast("_Builder", compiled.builder).for_this_call()  # the "model" shape always has one
+        makers = {node: node.builder.for_this_call() for node in _nodes(compiled.related)}
+        instances = []
+        for row in rows:
+            instance = build(using, row[:compiled.model_end])
+            for node in compiled.related:  # as ModelIterable does: each related instance or None
+                node.populate(row, instance, using, makers)
+            for name, position in compiled.annotations:
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
 
     def sql(self, *, using: str = DEFAULT_DB_ALIAS, lengths: tuple[int, ...] | None = None) -> str:
         """The SQL as run (for docs and tests); ``lengths``: of the list parameters (1 each by default)."""
@@ -210,11 +226,11 @@ class PreparedQuery:
         columns = [column for column, _sql, _alias in compiler.select]
         converters = tuple((position, tuple(functions), expression) for position, (functions, expression)
                            in compiler.get_converters(columns).items())
-        model, field_names, model_end, annotations = None, (), 0, ()
-        related: tuple[RelatedPopulator, ...] = ()
+        model, field_names, model_end, annotations, builder = None, (), 0, (), None
+        related: tuple[_Related, ...] = ()
         if shape == "model":
             info = compiler.klass_info
-            related = tuple(_related_populators(info, compiler.select, using))
+            related = tuple(_Related(populator) for populator in _related_populators(info, compiler.select, using))
             fields = info["select_fields"]
             if fields != list(range(fields[0], fields[-1] + 1)) or fields[0] != 0:
                 raise TypeError("the model's columns are not the first of the select: not preparable")
@@ -222,9 +238,10 @@ class PreparedQuery:
             field_names = tuple(compiler.select[i][0].target.attname for i in fields)
             model_end = fields[-1] + 1
             annotations = tuple(compiler.annotation_col_map.items())
+            builder = _Builder(model, field_names)
         return _Compiled(sql=sql, params=tuple(params), slots=slots, converters=converters, shape=shape,
                          model=model, field_names=field_names, model_end=model_end, annotations=annotations,
-                         related=related)
+                         builder=builder, related=related)
 
     # --- Running ---------------------------------------------------------------------------------
 
@@ -238,15 +255,86 @@ class PreparedQuery:
             row[position] = value
         return row
 
-    @staticmethod
-    def _instance(row, compiled: _Compiled, using: str):
-        model = cast("type[Model]", compiled.model)  # the "model" shape always has one
-        instance = model.from_db(using, compiled.field_names, row[:compiled.model_end])
-        for populator in compiled.related:  # as ModelIterable does: each related instance or None
-            populator.populate(row, instance)
-        for name, position in compiled.annotations:
-            setattr(instance, name, row[position])
+
+#: The descriptors whose ``__set__`` on a new instance only stores the value (a foreign key's also
+#: creates its instance's cache of related objects, which ``_Builder`` does too).
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+class _Builder:
+    """A model's instances from their loaded columns, as ``Model.from_db`` builds them.
+
+    ``from_db`` calls ``Model.__init__``, which sends ``pre_init`` and ``post_init`` and sets every
+    column through its descriptor: for about 120 instances per queue page, a sixth of the page's
+    CPU (issue 14). Where that comes down to storing the values (the model overrides neither
+    ``__new__``, ``__init__`` nor ``from_db``, its loaded fields' descriptors are Django's plain
+    ones, and nobody listens to the two signals for it, which is checked at each call), the
+    instance is made with the same ``__dict__`` and ``_state`` directly; otherwise ``from_db`` is
+    called. tests/core/test_prepared.py compares both with the queryset's instances."""
+
+    def __init__(self, model: type[Model], attnames) -> None:
+        self.model = model
+        self.attnames = tuple(attnames)
+        descriptors = [type(inspect.getattr_static(model, name, None)) for name in self.attnames]
+        self.plain = (model.__new__ is object.__new__ and model.__init__ is Model.__init__
+                      and getattr(model.from_db, "__func__", None) is getattr(Model.from_db, "__func__", None)
+                      and all(descriptor in _PLAIN_DESCRIPTORS for descriptor in descriptors))
+        self.foreign_keys = tuple(i for i, descriptor in enumerate(descriptors)
+                                  if descriptor is ForeignKeyDeferredAttribute)
+
+    def for_this_call(self) -> Callable[[str, Any], Model]:
+        if self.plain and not (pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)):
+            return self._plain
+        return self._from_db
+
+    def _from_db(self, db: str, values) -> Model:
+        return self.model.from_db(db, self.attnames, values)
+
+    def _plain(self, db: str, values) -> Model:
+        instance = self.model.__new__(self.model)
+        state = instance.__dict__["_state"] = ModelState()  # Model.__init__'s first attribute
+        for position in self.foreign_keys:  # a foreign key's descriptor, given a value, creates the cache
+            if values[position] is not None:
+                state.fields_cache  # noqa: B018 (the descriptor creates it)
+                break
+        state.adding = False  # then from_db's
+        state.db = db
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
         return instance
+
+
+class _Related:
+    """One of Django's ``RelatedPopulator`` (select_related) and its own, whose ``populate`` this
+    repeats line for line with the instance made by a ``_Builder``."""
+
+    def __init__(self, populator: RelatedPopulator) -> None:
+        self.populator = populator
+        self.builder = _Builder(populator.model_cls, populator.init_list)
+        self.children = tuple(_Related(child) for child in populator.related_populators)
+
+    def populate(self, row, from_obj: Model, db: str, makers: dict) -> None:
+        populator = self.populator
+        if populator.reorder_for_init:
+            obj_data = populator.reorder_for_init(row)
+        else:
+            obj_data = row[populator.cols_start:populator.cols_end]
+        if obj_data[populator.pk_idx] is None:
+            obj = None
+        else:
+            obj = makers[self](db, obj_data)
+            for child in self.children:
+                child.populate(row, obj, db, makers)
+        populator.local_setter(from_obj, obj)
+        if obj is not None:
+            populator.remote_setter(obj, from_obj)
+
+
+def _nodes(related: tuple[_Related, ...]) -> list[_Related]:
+    found = []
+    for node in related:
+        found.append(node)
+        found.extend(_nodes(node.children))
+    return found
 
 
 def _coerced(kind: Any, value: Any) -> Any:

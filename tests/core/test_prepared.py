@@ -184,6 +184,37 @@ def test_a_one_to_one_caches_its_row_on_the_related_instance_too():
     assert len(captured) == 0
 
 
+def test_instances_are_built_as_from_db_builds_them_and_signals_still_reach_their_receivers():
+    """Without a receiver of ``pre_init``/``post_init``, instances are made directly with the same
+    state as ``from_db``'s; with one (a translated procedure: modeltranslation listens; or one
+    connected now), through ``from_db``, which sends them."""
+    from django.db.models.signals import post_init
+
+    dossier = DossierFactory(status="submitted", assigned_to=StaffFactory())
+    query = PreparedQuery(lambda pk: Dossier.objects.filter(pk=pk).select_related(
+        "procedure", "applicant", "assigned_to").only("reference", "procedure__code", "applicant__last_name",
+                                                      "assigned_to__last_name", "status"), pk=int)
+    [found] = query(pk=dossier.pk)
+    assert as_rows([found]) == as_rows(query.build(pk=dossier.pk))
+    assert found._state.adding is False and found._state.db == "default"
+    assert found.applicant._state.adding is False and found.get_deferred_fields() >= {"answers"}
+    with CaptureQueriesContext(connection) as captured:
+        assert found.procedure.code and found.assigned_to.last_name and found.applicant.last_name
+    assert len(captured) == 0
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(type(instance).__name__)
+
+    post_init.connect(receiver, sender=Dossier)
+    try:
+        assert as_rows(query(pk=dossier.pk)) == as_rows(query.build(pk=dossier.pk))
+    finally:
+        post_init.disconnect(receiver, sender=Dossier)
+    assert seen == ["Dossier", "Dossier"], "once for the prepared query, once for the queryset"
+
+
 def test_a_list_parameter_gives_what_the_in_lookup_gives_with_its_sql_built_once_per_length():
     first, second, third = (DossierFactory(status="submitted") for _ in range(3))
     built = []
