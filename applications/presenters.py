@@ -276,7 +276,7 @@ def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeStrin
 _STATUS_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def _status_labels() -> dict[str, str]:
+def status_labels() -> dict[str, str]:
     """The statuses' labels in the current language, put into words once per language by each
     process (the catalogues of translations do not change while it runs), not a lazy string per row
     nor per page."""
@@ -304,7 +304,7 @@ def queue_rows(
     placeholder = 918273645
     file_url = reverse("backoffice_instruction:dossier", args=[placeholder])
     before, after = file_url.split(str(placeholder))
-    status_labels = _status_labels()
+    labels = status_labels()
     here = timezone.get_current_timezone()  # once, not per row
     rows = []
     for dossier in dossiers:
@@ -324,7 +324,7 @@ def queue_rows(
             "name": applicant_snapshot(dossier=dossier)["name"],
             "foreigner_number": dossier.search_foreigner_number,
             "status_class": STATUS_BADGE_CLASSES.get(dossier.status, ""),
-            "status": status_labels.get(dossier.status, dossier.status),
+            "status": labels.get(dossier.status, dossier.status),
             "submitted": (timezone.localtime(dossier.submitted_at, here).strftime("%d/%m/%Y")
                           if dossier.submitted_at else ""),
             "deadline": dossier.legal_deadline.strftime("%d/%m/%Y") if dossier.legal_deadline else "–",

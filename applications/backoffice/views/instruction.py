@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from csp.constants import SELF
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -152,8 +153,14 @@ def _status_tabs_html(tabs: list[dict]) -> SafeString:
     return mark_safe("".join(_STATUS_TAB_HTML.format(  # noqa: S308 (every value escaped)
         current_class=" fr-tag--icon-left fr-icon-check-line" if tab["current"] else "",
         url=conditional_escape(tab["url"]), current_attr=' aria-current="true"' if tab["current"] else "",
-        label=conditional_escape(tab["label"]), count=conditional_escape(localize(tab["count"])),
+        label=conditional_escape(tab["label"]), count=_count(tab["count"]),
     ) for tab in tabs))
+
+
+def _count(number: int) -> str:
+    """A count as ``{{ count }}`` writes it: ``localize`` gives a plain ``str()`` of an integer unless
+    thousands are separated (three format lookups to find that out)."""
+    return conditional_escape(localize(number)) if settings.USE_THOUSAND_SEPARATOR else str(number)
 
 
 def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, ...]) -> list[dict]:
@@ -161,9 +168,10 @@ def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, .
     without_status.pop("status", None)
     tabs = [{"label": _("Tous"), "count": sum(counts.values()), "url": f"?{without_status.urlencode()}",
              "current": not selected}]
+    labels = presenters.status_labels()  # in words once per language, not a lazy string per tab
     for status in QUEUE_STATUSES:
         tabs.append({
-            "label": status.label, "count": counts.get(status.value, 0),
+            "label": labels[status.value], "count": counts.get(status.value, 0),
             "url": f"?{_with(without_status, status=status.value)}",
             "current": selected == (status.value,),
         })
