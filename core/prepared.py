@@ -12,16 +12,18 @@ would have given (model instances, tuples or single values), with the same field
                                   user_id=int)
     dossiers = _OWN_DOSSIERS(user_id=user.pk)
 
-The builder must depend on nothing but its arguments (no ``timezone.now()`` inside: pass the date).
+The builder must depend on nothing but its arguments (no ``timezone.now()`` inside: pass the date):
+its SQL is built twice, with two sets of markers, and must differ only in the parameters.
 Only the shapes this module can rebuild exactly are accepted; any other raises ``TypeError`` at the
 first call, as does a parameter whose marker the SQL does not carry as one whole value (a lookup
 that rewrites it, such as ``icontains``): ``prefetch_related``, ``values()`` dictionaries and named
 tuples are refused. Results equal the queryset's (tests/core/test_prepared.py compares them for
 every query prepared in the project).
 
-``select_related`` is rebuilt by Django's own ``RelatedPopulator`` (``get_related_populators``,
-made once from the compiler's ``klass_info`` and select): the related instances are cached on each
-row's instance as the queryset caches them, a null foreign key giving None.
+``select_related`` is rebuilt from Django's own ``RelatedPopulator`` (``get_related_populators``,
+made once from the compiler's ``klass_info`` and select), whose ``populate`` steps ``_Related``
+repeats: the related instances are cached on each row's instance as the queryset caches them, a
+null foreign key giving None. Instances are made as ``Model.from_db`` makes them (``_Builder``).
 
 A list parameter (kind ``list[int]`` or ``list[str]``) is for an ``__in`` lookup: its SQL is built
 once per number of distinct values (``IN (%s, %s)``), and the values go through what the ``In``
