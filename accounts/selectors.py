@@ -6,17 +6,24 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import STAFF_ROLES, AccountOrigin, Membership, Role, User, login_id_normalize
+from core.prepared import PreparedQuery
+
+#: The person's memberships with their prefecture (and its département) and site (and its
+#: prefecture): read on every staff page by the back-office gate, its SQL built once per process
+#: (``core.prepared``, issue 14).
+_USER_MEMBERSHIPS = PreparedQuery(
+    lambda user_id: Membership.objects.filter(user_id=user_id).select_related(
+        "prefecture__department", "site__prefecture"
+    ).order_by("role", "id"),
+    user_id=int,
+)
 
 
 def user_memberships(*, user: User) -> list[Membership]:
     """The person's staff memberships, with their scope, cached on the instance for the request."""
     cached = getattr(user, "_memberships_cache", None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user).select_related(
-                "prefecture__department", "site__prefecture"
-            ).order_by("role", "id")
-        )
+        cached = _USER_MEMBERSHIPS(user_id=user.pk)
         user._memberships_cache = cached
     return cached
 

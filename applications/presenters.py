@@ -9,7 +9,7 @@ from datetime import date
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -250,8 +250,13 @@ def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeStrin
     language would (the badges' own markup is marked safe by ``clock_badges``)."""
     def escape(value: object) -> str:
         # conditional_escape's result for text, without its lazy-argument wrapper (a third of the
-        # rows' time): Django's escape() is html.escape(str(value)).
-        return str(value) if isinstance(value, SafeData) else html_escape(str(value))
+        # rows' time): Django's escape() is html.escape(str(value)), here called only for text that
+        # holds one of the characters it replaces (most cells hold none: five replace() calls each).
+        text = str(value)
+        if isinstance(value, SafeData) or not ("&" in text or "<" in text or ">" in text or '"' in text
+                                               or "'" in text):
+            return text
+        return html_escape(text)
 
     html = []
     for row in rows:
@@ -266,6 +271,20 @@ def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeStrin
             agent=escape(row["agent"]) if row["agent"] else f'<span class="fr-text--sm">{escape(unassigned)}</span>',
         ))
     return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
+
+
+_STATUS_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def status_labels() -> dict[str, str]:
+    """The statuses' labels in the current language, put into words once per language by each
+    process (the catalogues of translations do not change while it runs), not a lazy string per row
+    nor per page."""
+    language = translation.get_language()
+    labels = _STATUS_LABELS.get(language)
+    if labels is None:
+        labels = _STATUS_LABELS[language] = {status.value: str(status.label) for status in Status}
+    return labels
 
 
 def queue_rows(
@@ -285,7 +304,8 @@ def queue_rows(
     placeholder = 918273645
     file_url = reverse("backoffice_instruction:dossier", args=[placeholder])
     before, after = file_url.split(str(placeholder))
-    status_labels = {status.value: str(status.label) for status in Status}  # once, not a lazy string per row
+    labels = status_labels()
+    here = timezone.get_current_timezone()  # once, not per row
     rows = []
     for dossier in dossiers:
         hint = [dossier.procedure.name if procedure_names is None else procedure_names[dossier.procedure_id]]
@@ -304,8 +324,9 @@ def queue_rows(
             "name": applicant_snapshot(dossier=dossier)["name"],
             "foreigner_number": dossier.search_foreigner_number,
             "status_class": STATUS_BADGE_CLASSES.get(dossier.status, ""),
-            "status": status_labels.get(dossier.status, dossier.status),
-            "submitted": timezone.localtime(dossier.submitted_at).strftime("%d/%m/%Y") if dossier.submitted_at else "",
+            "status": labels.get(dossier.status, dossier.status),
+            "submitted": (timezone.localtime(dossier.submitted_at, here).strftime("%d/%m/%Y")
+                          if dossier.submitted_at else ""),
             "deadline": dossier.legal_deadline.strftime("%d/%m/%Y") if dossier.legal_deadline else "–",
             "agent": dossier.assigned_to.get_full_name() if dossier.assigned_to else "",
         })

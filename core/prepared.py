@@ -12,49 +12,88 @@ would have given (model instances, tuples or single values), with the same field
                                   user_id=int)
     dossiers = _OWN_DOSSIERS(user_id=user.pk)
 
-The builder must depend on nothing but its arguments (no ``timezone.now()`` inside: pass the date).
+The builder must depend on nothing but its arguments (no ``timezone.now()`` inside: pass the date):
+its SQL is built twice, with two sets of markers, and must differ only in the parameters.
 Only the shapes this module can rebuild exactly are accepted; any other raises ``TypeError`` at the
 first call, as does a parameter whose marker the SQL does not carry as one whole value (a lookup
-that rewrites it, such as ``icontains``): ``select_related``, ``prefetch_related``, ``values()``
-dictionaries and named tuples are refused. Results equal the queryset's (tests/core/test_prepared.py
-compares them for every query prepared in the project).
+that rewrites it, such as ``icontains``): ``prefetch_related``, ``values()`` dictionaries and named
+tuples are refused. Results equal the queryset's (tests/core/test_prepared.py compares them for
+every query prepared in the project).
+
+``select_related`` is rebuilt from Django's own ``RelatedPopulator`` (``get_related_populators``,
+made once from the compiler's ``klass_info`` and select), whose ``populate`` steps ``_Related``
+repeats: the related instances are cached on each row's instance as the queryset caches them, a
+null foreign key giving None. Instances are made as ``Model.from_db`` makes them (``_Builder``).
+
+A list parameter (kind ``list[int]`` or ``list[str]``) is for an ``__in`` lookup: its SQL is built
+once per number of distinct values (``IN (%s, %s)``), and the values go through what the ``In``
+lookup does with them (``None`` and repeated values dropped). An empty list is compiled too: the
+ORM then raises ``EmptyResultSet`` and the queryset gives nothing, and so does the prepared query;
+where the empty list only removes one branch of an ``OR``, its SQL is the ORM's without it. Past
+``MAX_LIST_LENGTH`` values the queryset itself is run (no SQL kept per length without bound).
 """
 
 from __future__ import annotations
 
 import datetime
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    RelatedPopulator,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import translation
 
-#: Marker values per parameter type: none of them is a value the portal stores or compares with.
-#: The integers stay within a 32-bit column's range: Django 5 turns a lookup out of a column's
-#: range into an empty result rather than SQL.
-_MARKERS: dict[type, Callable[[int], Any]] = {
-    int: lambda n: 2_147_480_000 + n,
-    str: lambda n: f"\x1fprepared-marker-{n}\x1f",
-    datetime.date: lambda n: datetime.date(1, 1, 1) + datetime.timedelta(days=n),
+#: Marker values per parameter type, numbered in the builder's arguments (a list's values one after
+#: the other), in two sets: the SQL is built with each and must differ only where the markers are,
+#: so that a constant of the query equal to a marker is caught, not taken for a parameter. The
+#: integers stay within a small integer column's range (up to 32767): Django 5 turns a lookup out
+#: of a column's range into an empty result rather than SQL.
+_MARKERS: dict[type, Callable[[int, int], Any]] = {
+    int: lambda variant, i: 30_001 + 1_000 * variant + i,
+    str: lambda variant, i: f"\x1fprepared-marker-{variant}-{i}\x1f",
+    datetime.date: lambda variant, i: datetime.date(1, 1, 1) + datetime.timedelta(days=5_000 * variant + i),
 }
+#: List parameters, for ``__in`` lookups, and the type of their values.
+_LIST_KINDS: dict[Any, type] = {list[int]: int, list[str]: str}
+#: Longer lists run the queryset itself (a list's SQL is kept per length; the markers of a query
+#: are fewer than 1,000).
+MAX_LIST_LENGTH = 64
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple
-    slots: tuple[tuple[int, str], ...]  # (position in params, argument name)
+    slots: tuple[tuple[int, str, int | None], ...]  # (position in params, argument name, index in a list)
     converters: tuple[tuple[int, tuple, Any], ...]  # (column, converter functions, expression)
     shape: str  # "model", "tuples" or "flat"
     model: type[Model] | None
     field_names: tuple[str, ...]  # the model's attnames, in the select's order
     model_end: int
     annotations: tuple[tuple[str, int], ...]
+    builder: _Builder | None = None  # the model's instances
+    related: tuple[_Related, ...] = ()  # select_related: Django's own populators, each with its builder
+    empty: bool = False  # the ORM found the query empty whatever the values (an empty ``IN``)
 
+
+#: Django's own builder of the ``select_related`` populators (``ModelIterable`` calls it so). Typed
+#: loosely: django-stubs describe a later Django's signature (with a ``fetch_mode``).
+_related_populators: Callable[..., list[RelatedPopulator]] = get_related_populators
 
 #: Every prepared query of the process, so that a test compares each with its queryset.
 PREPARED: list[PreparedQuery] = []
@@ -63,28 +102,41 @@ PREPARED: list[PreparedQuery] = []
 class PreparedQuery:
     """A read query whose SQL the ORM builds once per database and language (module docstring)."""
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
-        unknown = {name: kind for name, kind in kinds.items() if kind not in _MARKERS}
+    def __init__(self, build: Callable[..., QuerySet], **kinds: Any) -> None:
+        unknown = {name: kind for name, kind in kinds.items() if kind not in _MARKERS and kind not in _LIST_KINDS}
         if unknown:
-            raise TypeError(f"no marker for the types of {sorted(unknown)}: use int, str or datetime.date")
+            raise TypeError(f"no marker for the types of {sorted(unknown)}: use int, str, datetime.date, "
+                            "list[int] or list[str]")
         PREPARED.append(self)
         self.build = build
         self.kinds = kinds
-        self._compiled: dict[tuple[str, str | None], _Compiled] = {}
+        self._lists = tuple(name for name, kind in kinds.items() if kind in _LIST_KINDS)
+        self._compiled: dict[tuple, _Compiled] = {}
         self._lock = threading.Lock()
 
     def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list:
         if values.keys() != self.kinds.keys():
             raise TypeError(f"expected the values of {sorted(self.kinds)}, got {sorted(values)}")
-        key = (using, translation.get_language())
+        for name, kind in self.kinds.items():
+            values[name] = _coerced(kind, values[name])
+        lengths: tuple[int, ...] = ()
+        if self._lists:
+            for name in self._lists:  # what the ``In`` lookup does with its values
+                values[name] = list(dict.fromkeys(value for value in values[name] if value is not None))
+            lengths = tuple(len(values[name]) for name in self._lists)
+            if max(lengths) > MAX_LIST_LENGTH:
+                return list(self.build(**values).using(using))
+        key = (using, translation.get_language(), lengths)
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.get(key) or self._compile(using)
+                compiled = self._compiled.get(key) or self._compile(using, lengths)
                 self._compiled[key] = compiled
+        if compiled.empty:
+            return []
         params = list(compiled.params)
-        for position, name in compiled.slots:
-            params[position] = values[name]
+        for position, name, index in compiled.slots:
+            params[position] = values[name] if index is None else values[name][index]
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -95,21 +147,67 @@ class PreparedQuery:
             return [row[0] for row in rows]
         if compiled.shape == "tuples":
             return [tuple(row) for row in rows]
-        return [self._instance(row, compiled, using) for row in rows]
+        build = cast("_Builder", compiled.builder).for_this_call()  # the "model" shape always has one
+        makers = {node: node.builder.for_this_call() for node in _nodes(compiled.related)}
+        instances = []
+        for row in rows:
+            instance = build(using, row[:compiled.model_end])
+            for node in compiled.related:  # as ModelIterable does: each related instance or None
+                node.populate(row, instance, using, makers)
+            for name, position in compiled.annotations:
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
 
-    def sql(self, *, using: str = DEFAULT_DB_ALIAS) -> str:
-        """The SQL as run (for docs and tests)."""
-        return self._compile(using).sql
+    def sql(self, *, using: str = DEFAULT_DB_ALIAS, lengths: tuple[int, ...] | None = None) -> str:
+        """The SQL as run (for docs and tests); ``lengths``: of the list parameters (1 each by default)."""
+        return self._compile(using, (1,) * len(self._lists) if lengths is None else lengths).sql
 
     # --- Building once ---------------------------------------------------------------------------
 
-    def _compile(self, using: str) -> _Compiled:
-        markers = {name: _MARKERS[kind](n) for n, (name, kind) in enumerate(self.kinds.items())}
+    def _markers(self, lengths: tuple[int, ...], variant: int) -> tuple[dict[str, Any], dict[Any, tuple]]:
+        """The builder's arguments, and which parameter (and list index) each marker stands for."""
+        arguments: dict[str, Any] = {}
+        by_marker: dict[Any, tuple[str, int | None]] = {}
+        length_of = dict(zip(self._lists, lengths, strict=True))
+        number = iter(range(1_000))
+        for name, kind in self.kinds.items():
+            if kind in _LIST_KINDS:
+                marker = _MARKERS[_LIST_KINDS[kind]]
+                arguments[name] = [marker(variant, next(number)) for _ in range(length_of[name])]
+                by_marker.update({value: (name, k) for k, value in enumerate(arguments[name])})
+            else:
+                arguments[name] = _MARKERS[kind](variant, next(number))
+                by_marker[arguments[name]] = (name, None)
+        return arguments, by_marker
+
+    def _built(self, using: str, lengths: tuple[int, ...], variant: int):
+        """The queryset built with one set of markers, its compiler, SQL, parameters and slots;
+        the SQL and parameters are None where the ORM finds the query empty whatever the values."""
+        markers, by_marker = self._markers(lengths, variant)
         queryset = self.build(**markers)
         if not isinstance(queryset, QuerySet):
             raise TypeError("the builder must return a QuerySet")
+        compiler = queryset.query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # an empty ``IN`` list: the queryset gives nothing
+            return queryset, compiler, None, None, ()
+        slots = tuple((position, *by_marker[value]) for position, value in enumerate(params)
+                      if _hashable(value) and value in by_marker)
+        missing = set(by_marker.values()) - {(name, index) for _, name, index in slots}
+        if missing or any(str(marker) in sql for marker in by_marker):
+            names = sorted({name for name, _ in missing})
+            raise TypeError(f"the SQL does not carry {names or 'every marker'} as a parameter of "
+                            "its own: a lookup rewrote it or the value was written into the SQL")
+        return queryset, compiler, sql, params, slots
+
+    def _compile(self, using: str, lengths: tuple[int, ...] = ()) -> _Compiled:
+        queryset, compiler, sql, params, slots = self._built(using, lengths, 0)
         if getattr(queryset, "_prefetch_related_lookups", ()):
             raise TypeError("prefetch_related runs more queries: not preparable")
+        if queryset._known_related_objects:
+            raise TypeError("a related manager's queryset sets its known related objects: not preparable")
         iterable = queryset._iterable_class
         if iterable is ModelIterable:
             shape = "model"
@@ -120,23 +218,21 @@ class PreparedQuery:
         else:
             raise TypeError(f"{iterable.__name__} results are not preparable: use a model, values_list() "
                             "or values_list(flat=True)")
-        compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        by_marker = {marker: name for name, marker in markers.items()}
-        slots = tuple((position, by_marker[value]) for position, value in enumerate(params)
-                      if _hashable(value) and value in by_marker)
-        missing = set(markers) - {name for _, name in slots}
-        if missing or any(str(marker) in sql for marker in markers.values()):
-            raise TypeError(f"the SQL does not carry {sorted(missing) or 'every marker'} as a parameter of "
-                            "its own: a lookup rewrote it or the value was written into the SQL")
+        _, _, other_sql, other_params, other_slots = self._built(using, lengths, 1)
+        if (other_sql, other_slots, _constants(other_params, other_slots)) != (sql, slots, _constants(params, slots)):
+            raise TypeError("the SQL changes with the values beyond its parameters (a builder reading the clock, "
+                            "or a constant equal to a marker): not preparable")
+        if sql is None or params is None:
+            return _Compiled(sql="", params=(), slots=(), converters=(), shape=shape, model=None, field_names=(),
+                             model_end=0, annotations=(), empty=True)
         columns = [column for column, _sql, _alias in compiler.select]
         converters = tuple((position, tuple(functions), expression) for position, (functions, expression)
                            in compiler.get_converters(columns).items())
-        model, field_names, model_end, annotations = None, (), 0, ()
+        model, field_names, model_end, annotations, builder = None, (), 0, (), None
+        related: tuple[_Related, ...] = ()
         if shape == "model":
             info = compiler.klass_info
-            if info.get("related_klass_infos"):
-                raise TypeError("select_related builds related instances: not preparable")
+            related = tuple(_Related(populator) for populator in _related_populators(info, compiler.select, using))
             fields = info["select_fields"]
             if fields != list(range(fields[0], fields[-1] + 1)) or fields[0] != 0:
                 raise TypeError("the model's columns are not the first of the select: not preparable")
@@ -144,8 +240,10 @@ class PreparedQuery:
             field_names = tuple(compiler.select[i][0].target.attname for i in fields)
             model_end = fields[-1] + 1
             annotations = tuple(compiler.annotation_col_map.items())
+            builder = _Builder(model, field_names)
         return _Compiled(sql=sql, params=tuple(params), slots=slots, converters=converters, shape=shape,
-                         model=model, field_names=field_names, model_end=model_end, annotations=annotations)
+                         model=model, field_names=field_names, model_end=model_end, annotations=annotations,
+                         builder=builder, related=related)
 
     # --- Running ---------------------------------------------------------------------------------
 
@@ -159,13 +257,103 @@ class PreparedQuery:
             row[position] = value
         return row
 
-    @staticmethod
-    def _instance(row, compiled: _Compiled, using: str):
-        model = cast("type[Model]", compiled.model)  # the "model" shape always has one
-        instance = model.from_db(using, compiled.field_names, row[:compiled.model_end])
-        for name, position in compiled.annotations:
-            setattr(instance, name, row[position])
+
+#: The descriptors whose ``__set__`` on a new instance only stores the value (a foreign key's also
+#: creates its instance's cache of related objects, which ``_Builder`` does too).
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+class _Builder:
+    """A model's instances from their loaded columns, as ``Model.from_db`` builds them.
+
+    ``from_db`` calls ``Model.__init__``, which sends ``pre_init`` and ``post_init`` and sets every
+    column through its descriptor: for about 120 instances per queue page, a sixth of the page's
+    CPU (issue 14). Where that comes down to storing the values (the model overrides neither
+    ``__new__``, ``__init__`` nor ``from_db``, its loaded fields' descriptors are Django's plain
+    ones, and nobody listens to the two signals for it, which is checked at each call), the
+    instance is made with the same ``__dict__`` and ``_state`` directly; otherwise ``from_db`` is
+    called. tests/core/test_prepared.py compares both with the queryset's instances."""
+
+    def __init__(self, model: type[Model], attnames) -> None:
+        self.model = model
+        self.attnames = tuple(attnames)
+        descriptors = [type(inspect.getattr_static(model, name, None)) for name in self.attnames]
+        self.plain = (model.__new__ is object.__new__ and model.__init__ is Model.__init__
+                      and getattr(model.from_db, "__func__", None) is getattr(Model.from_db, "__func__", None)
+                      and all(descriptor in _PLAIN_DESCRIPTORS for descriptor in descriptors))
+        self.foreign_keys = tuple(i for i, descriptor in enumerate(descriptors)
+                                  if descriptor is ForeignKeyDeferredAttribute)
+
+    def for_this_call(self) -> Callable[[str, Any], Model]:
+        if self.plain and not (pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)):
+            return self._plain
+        return self._from_db
+
+    def _from_db(self, db: str, values) -> Model:
+        return self.model.from_db(db, self.attnames, values)
+
+    def _plain(self, db: str, values) -> Model:
+        instance = self.model.__new__(self.model)
+        state = instance.__dict__["_state"] = ModelState()  # Model.__init__'s first attribute
+        for position in self.foreign_keys:  # a foreign key's descriptor, given a value, creates the cache
+            if values[position] is not None:
+                state.fields_cache  # noqa: B018 (the descriptor creates it)
+                break
+        state.adding = False  # then from_db's
+        state.db = db
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
         return instance
+
+
+class _Related:
+    """One of Django's ``RelatedPopulator`` (select_related) and its own, whose ``populate`` this
+    repeats line for line with the instance made by a ``_Builder``."""
+
+    def __init__(self, populator: RelatedPopulator) -> None:
+        self.populator = populator
+        self.builder = _Builder(populator.model_cls, populator.init_list)
+        self.children = tuple(_Related(child) for child in populator.related_populators)
+
+    def populate(self, row, from_obj: Model, db: str, makers: dict) -> None:
+        populator = self.populator
+        if populator.reorder_for_init:
+            obj_data = populator.reorder_for_init(row)
+        else:
+            obj_data = row[populator.cols_start:populator.cols_end]
+        if obj_data[populator.pk_idx] is None:
+            obj = None
+        else:
+            obj = makers[self](db, obj_data)
+            for child in self.children:
+                child.populate(row, obj, db, makers)
+        populator.local_setter(from_obj, obj)
+        if obj is not None:
+            populator.remote_setter(obj, from_obj)
+
+
+def _nodes(related: tuple[_Related, ...]) -> list[_Related]:
+    found = []
+    for node in related:
+        found.append(node)
+        found.extend(_nodes(node.children))
+    return found
+
+
+def _coerced(kind: Any, value: Any) -> Any:
+    """A choice (``TextChoices``, ``IntegerChoices``) as its plain value, as a field's
+    ``get_prep_value`` gives it to the database: the driver would send an enum's name."""
+    if kind in _LIST_KINDS:
+        plain = _LIST_KINDS[kind]
+        return [item if item is None or type(item) is plain else plain(item) for item in value]
+    if kind in (int, str) and value is not None and type(value) is not kind:
+        return kind(value)
+    return value
+
+
+def _constants(params: Any, slots: tuple) -> list:
+    """The parameters that are not the builder's arguments."""
+    taken = {slot[0] for slot in slots}
+    return [value for position, value in enumerate(params or ()) if position not in taken]
 
 
 def _hashable(value: Any) -> bool:

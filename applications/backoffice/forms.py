@@ -66,6 +66,21 @@ class DossierMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 # --- The queue ------------------------------------------------------------------------------------
 
+def queue_filter_choices(*, prefectures, agents) -> dict[str, list[tuple[Any, str]]]:
+    """The choices of the queue's filters that come from the data, as plain text: the procedures,
+    the person's prefectures (none when they have one: no prefecture filter then) and the agents.
+    The form's other choices are fixed, their labels following the language only: with the values
+    entered and the language, these are all the rendered form depends on (the queue page keeps its
+    HTML under them)."""
+    several = len(prefectures) > 1
+    return {
+        "procedure": procedure_choices(),
+        "prefecture": [(p.pk, f"{p.name} ({p.department.code})") for p in prefectures] if several else [],
+        "assigned": [(str(m.user_id), agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
+                     for m in agents],
+    }
+
+
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. Invalid values are dropped (a stale bookmark still opens the queue)."""
 
@@ -87,18 +102,14 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, prefectures, agents, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].choices = [("", _("Toutes les démarches")), *procedure_choices()]
-        if len(prefectures) > 1:
-            self.fields["prefecture"].choices = [("", _("Toutes mes préfectures"))] + [
-                (p.pk, f"{p.name} ({p.department.code})") for p in prefectures
-            ]
+        choices = queue_filter_choices(prefectures=prefectures, agents=agents)
+        self.fields["procedure"].choices = [("", _("Toutes les démarches")), *choices["procedure"]]
+        if choices["prefecture"]:
+            self.fields["prefecture"].choices = [("", _("Toutes mes préfectures")), *choices["prefecture"]]
         else:
             del self.fields["prefecture"]
-        several = len(prefectures) > 1
         self.fields["assigned"].choices = [
-            ("", _("Tous")), ("me", _("Moi")), ("none", _("Personne (non attribués)")),
-            *[(str(m.user_id), agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
-              for m in agents],
+            ("", _("Tous")), ("me", _("Moi")), ("none", _("Personne (non attribués)")), *choices["assigned"],
         ]
 
     @property

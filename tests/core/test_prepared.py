@@ -1,76 +1,98 @@
 """Queries built by the ORM once per process (``core.prepared``, issue 14): each gives what its
-queryset gives, the SQL follows the language, and the shapes it cannot rebuild are refused."""
+queryset gives (with its ``select_related`` instances and its ``IN`` lists), the SQL follows the
+language, and the shapes it cannot rebuild are refused."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from accounts.models import Membership
+from applications.clock import QUEUE_STATUSES
 from applications.models import Dossier, Procedure
 from appointments.models import Booking
 from core import prepared
 from core.prepared import PreparedQuery
 from tests.backoffice.conftest import file_renewal
-from tests.factories import DossierFactory, StaffFactory, UserFactory
+from tests.factories import DossierFactory, StaffFactory, UserFactory, prefecture
 
 pytestmark = pytest.mark.django_db
 
 
 def as_rows(results) -> list:
     """What a reader of the results sees: for an instance, its class, primary key, loaded fields
-    (with their values) and deferred ones."""
-    rows = []
-    for item in results:
-        if hasattr(item, "_meta"):
-            loaded = {f.attname: getattr(item, f.attname) for f in item._meta.concrete_fields
-                      if f.attname not in item.get_deferred_fields()}
-            rows.append((type(item), item.pk, loaded, item.get_deferred_fields(), item._state.db,
-                         item._state.adding))
-        else:
-            rows.append(item)
-    return rows
+    (with their values), deferred ones, and the related instances ``select_related`` cached on it
+    (the same, or None for a null foreign key)."""
+    return [as_row(item) for item in results]
+
+
+def as_row(item, depth: int = 0):
+    if not hasattr(item, "_meta"):
+        return item
+    loaded = {f.attname: getattr(item, f.attname) for f in item._meta.concrete_fields
+              if f.attname not in item.get_deferred_fields()}
+    related = {name: as_row(value, depth + 1) for name, value in sorted(item._state.fields_cache.items())
+               } if depth < 3 else {}
+    return (type(item), item.pk, loaded, item.get_deferred_fields(), item._state.db, item._state.adding, related)
 
 
 @pytest.fixture
 def world():
-    """A renewal filed (a permit, its certificate, a receipt), its card ready with a collection
-    booked, and another person's file: what the dashboard's prepared queries read."""
+    """The cases each prepared query is run with (the values of their parameters, by name).
+
+    An applicant with a renewal filed (a permit, its certificate, a receipt), its card ready with a
+    collection booked, and a draft; another person's file, given to an agent of the Rhône; an agent
+    of two prefectures, whose memberships have a prefecture and no site; a mediator, whose
+    membership has a site and no prefecture (null foreign keys for ``select_related``), with no
+    prefecture to read (empty ``IN`` lists)."""
     from tests.applications.test_permit_card import book_collection, ready
 
     dossier = ready(file_renewal(), StaffFactory())
     book_collection(dossier, starts_at=timezone.now() + timedelta(days=2))
     DossierFactory(status="draft", applicant=dossier.applicant)
+    agent = StaffFactory(last_name="Bernard")
+    agent.memberships.create(role="supervisor", prefecture=prefecture("33"))
     other = file_renewal(last_name="Martin", applicant=UserFactory(last_name="Martin"))
-    return dossier.applicant, other.applicant
-
-
-def values_for(query: PreparedQuery, person) -> dict:
-    by_name = {"user_id": person.pk, "holder_id": person.pk, "subject_type": "applications.dossier"}
-    return {name: by_name[name] for name in query.kinds}
+    Dossier.objects.filter(pk=other.pk).update(assigned_to=agent)
+    mediator = StaffFactory(mediator=True)
+    rhone, gironde = prefecture("69").pk, prefecture("33").pk
+    applicant = dossier.applicant
+    return [
+        {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
+         "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
+         "pk": 0},
+        {"user_id": agent.pk, "holder_id": other.applicant_id, "subject_type": "applications.dossier",
+         "prefecture_ids": [gironde, rhone, rhone], "statuses": ["submitted", "card_ready"],
+         "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk},
+        {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
+         "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0},
+    ]
 
 
 def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world):
-    import applications.selectors  # noqa: F401 - the modules that prepare the dashboard's queries
+    import accounts.selectors  # noqa: F401 - the modules that prepare queries
+    import applications.backoffice.selectors  # noqa: F401
+    import applications.selectors  # noqa: F401
     import appointments.selectors  # noqa: F401
     import documents.selectors  # noqa: F401
 
-    assert len(prepared.PREPARED) >= 4
+    assert len(prepared.PREPARED) >= 10
     for query in prepared.PREPARED:
         if query.build.__module__.startswith("tests."):
             continue
         found = 0
-        for person in world:
-            values = values_for(query, person)
+        for case in world:
+            values = {name: case[name] for name in query.kinds}
             expected = as_rows(query.build(**values))
             found += len(expected)
-            assert as_rows(query(**values)) == expected
+            assert as_rows(query(**values)) == expected, query.build.__module__
             with translation.override("en"):
-                assert as_rows(query(**values)) == expected
+                assert as_rows(query(**values)) == expected, query.build.__module__
         assert found, f"{query.build.__module__}: the world gives it nothing to compare"
 
 
@@ -118,7 +140,8 @@ def test_the_sql_is_built_once_per_language_and_follows_it():
         assert [p.code for p in query(code="renouvellement-salarie")] == ["renouvellement-salarie"]
         assert '"name_en"' in query.sql()
     assert '"name_fr"' in query.sql()
-    assert built.count("fr") == 2 and built.count("en") == 2  # once each, and once each for sql()
+    # built twice per compilation (the second set of markers checks the first): once each, and once each for sql()
+    assert built.count("fr") == 4 and built.count("en") == 4
 
 
 def test_one_query_per_call():
@@ -130,8 +153,106 @@ def test_one_query_per_call():
     assert len(captured) == 1
 
 
+def test_select_related_is_rebuilt_as_the_orm_does_a_null_foreign_key_giving_none():
+    agent = StaffFactory(role__code="33")
+    mediator = StaffFactory(mediator=True)
+    query = PreparedQuery(lambda user_id: Membership.objects.filter(user_id=user_id).select_related(
+        "prefecture__department", "site__prefecture").order_by("id"), user_id=int)
+
+    for person in (agent, mediator):
+        assert as_rows(query(user_id=person.pk)) == as_rows(query.build(user_id=person.pk))
+    [of_agent] = query(user_id=agent.pk)
+    [of_mediator] = query(user_id=mediator.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert of_agent.site is None
+        assert of_agent.prefecture.department.code == "33"
+        assert of_mediator.prefecture is None
+        assert of_mediator.site.prefecture.pk == of_mediator.site.prefecture_id
+    assert len(captured) == 0, "the related instances come with the row"
+
+
+def test_a_one_to_one_caches_its_row_on_the_related_instance_too():
+    """The reverse side of a one-to-one is set as the ORM sets it (``remote_setter``)."""
+    delivered, filed = DossierFactory(delivered=True), DossierFactory(filed=True)
+    query = PreparedQuery(lambda pk: Dossier.objects.filter(pk=pk).select_related("issued_permit"), pk=int)
+
+    for dossier in (delivered, filed):
+        assert as_rows(query(pk=dossier.pk)) == as_rows(query.build(pk=dossier.pk))
+    [found] = query(pk=delivered.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert found.issued_permit.dossier is found
+    assert len(captured) == 0
+
+
+def test_instances_are_built_as_from_db_builds_them_and_signals_still_reach_their_receivers():
+    """Without a receiver of ``pre_init``/``post_init``, instances are made directly with the same
+    state as ``from_db``'s; with one (a translated procedure: modeltranslation listens; or one
+    connected now), through ``from_db``, which sends them."""
+    from django.db.models.signals import post_init
+
+    dossier = DossierFactory(status="submitted", assigned_to=StaffFactory())
+    query = PreparedQuery(lambda pk: Dossier.objects.filter(pk=pk).select_related(
+        "procedure", "applicant", "assigned_to").only("reference", "procedure__code", "applicant__last_name",
+                                                      "assigned_to__last_name", "status"), pk=int)
+    [found] = query(pk=dossier.pk)
+    assert as_rows([found]) == as_rows(query.build(pk=dossier.pk))
+    assert found._state.adding is False and found._state.db == "default"
+    assert found.applicant._state.adding is False and found.get_deferred_fields() >= {"answers"}
+    with CaptureQueriesContext(connection) as captured:
+        assert found.procedure.code and found.assigned_to.last_name and found.applicant.last_name
+    assert len(captured) == 0
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(type(instance).__name__)
+
+    post_init.connect(receiver, sender=Dossier)
+    try:
+        assert as_rows(query(pk=dossier.pk)) == as_rows(query.build(pk=dossier.pk))
+    finally:
+        post_init.disconnect(receiver, sender=Dossier)
+    assert seen == ["Dossier", "Dossier"], "once for the prepared query, once for the queryset"
+
+
+def test_a_list_parameter_gives_what_the_in_lookup_gives_with_its_sql_built_once_per_length():
+    first, second, third = (DossierFactory(status="submitted") for _ in range(3))
+    built = []
+
+    def build(ids):
+        built.append(len(ids))
+        return Dossier.objects.filter(pk__in=ids).order_by("id").values_list("id", flat=True)
+
+    query = PreparedQuery(build, ids=list[int])
+    assert query(ids=[second.pk, first.pk]) == [first.pk, second.pk]
+    assert query(ids=[third.pk, first.pk]) == [first.pk, third.pk]
+    assert query(ids=[third.pk, None, third.pk, second.pk]) == list(build([third.pk, None, third.pk, second.pk]))
+    assert query(ids=[third.pk]) == [third.pk]
+    # built twice (two sets of markers) once per number of distinct values; the 4: the ORM call of the third line
+    assert built == [2, 2, 4, 1, 1]
+    with CaptureQueriesContext(connection) as captured:
+        assert query(ids=[]) == list(build([])) == []
+    assert len(captured) == 0, "an empty IN list runs nothing, as the ORM does"
+
+
+def test_an_empty_list_in_an_or_keeps_the_other_branch():
+    dossier = DossierFactory(status="submitted")
+    query = PreparedQuery(lambda ids, status: Dossier.objects.filter(Q(pk__in=ids) | Q(status=status)).values_list(
+        "id", flat=True), ids=list[int], status=str)
+    assert query(ids=[], status="submitted") == list(query.build(ids=[], status="submitted")) == [dossier.pk]
+    assert query(ids=[], status="draft") == []
+
+
+def test_a_list_longer_than_the_prepared_lengths_runs_the_queryset():
+    dossiers = [DossierFactory(status="submitted").pk for _ in range(2)]
+    query = PreparedQuery(lambda ids: Dossier.objects.filter(pk__in=ids).order_by("id").values_list("id", flat=True),
+                          ids=list[int])
+    many = dossiers + list(range(10**6, 10**6 + prepared.MAX_LIST_LENGTH))
+    assert query(ids=many) == sorted(dossiers)
+    assert query._compiled == {}, "no SQL kept for that length"
+
+
 @pytest.mark.parametrize(("build", "message"), [
-    (lambda pk: Booking.objects.filter(pk=pk).select_related("slot"), "select_related"),
     (lambda pk: Booking.objects.filter(pk=pk).prefetch_related("slot"), "prefetch_related"),
     (lambda pk: Booking.objects.filter(pk=pk).values("pk"), "not preparable"),
     (lambda pk: [], "must return a QuerySet"),
@@ -141,6 +262,16 @@ def test_what_cannot_be_rebuilt_exactly_is_refused_at_the_first_call(build, mess
     with pytest.raises(TypeError) as error:
         PreparedQuery(build, pk=int)(pk=1)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("build", [
+    lambda pk: Dossier.objects.filter(Q(pk=pk) | Q(pk=30_001)),  # the first marker of an int
+    lambda pk: Dossier.objects.filter(pk=pk, created_at__lte=timezone.now()),
+])
+def test_a_query_whose_sql_changes_beyond_its_parameters_is_refused(build):
+    with pytest.raises(TypeError) as error:
+        PreparedQuery(build, pk=int)(pk=1)
+    assert "the SQL changes with the values beyond its parameters" in str(error.value)
 
 
 def test_a_lookup_that_rewrites_its_value_is_refused():
@@ -154,6 +285,9 @@ def test_values_and_types_are_checked():
     with pytest.raises(TypeError) as error:
         PreparedQuery(lambda at: Booking.objects.filter(created_at=at), at=float)
     assert "no marker for the types of ['at']" in str(error.value)
+    with pytest.raises(TypeError) as error:
+        PreparedQuery(lambda ats: Booking.objects.filter(created_at__in=ats), ats=list[float])
+    assert "no marker for the types of ['ats']" in str(error.value)
     query = PreparedQuery(lambda pk: Booking.objects.filter(pk=pk), pk=int)
     with pytest.raises(TypeError) as error:
         query(id=1)

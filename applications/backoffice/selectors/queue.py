@@ -18,6 +18,7 @@ from applications.clock import QUEUE_STATUSES
 from applications.models import Dossier, search_name
 from applications.staff import INSTRUCTING_ROLES, agent_prefecture_ids, supervised_prefecture_ids
 from applications.workflow import OPEN_STATUSES
+from core.prepared import PreparedQuery
 from territory.models import Prefecture
 
 DEADLINE_STATES = ("at_risk", "overdue", "due_soon", "paused")
@@ -100,11 +101,27 @@ def queue_base(
 ) -> QuerySet[Dossier]:
     """The person's queue; ``prefecture_ids`` only for a worker acting on a request that was
     checked when it was made (an export), since a worker has no session and no second factor."""
-    today = today or timezone.localdate()
+    prefectures = queue_prefecture_ids(user=user, filters=filters, prefecture_ids=prefecture_ids)
+    return queue_filtered(prefecture_ids=prefectures, filters=filters, user=user, today=today)
+
+
+def queue_prefecture_ids(
+    *, user: User, filters: QueueFilters, prefecture_ids: set[int] | None = None
+) -> list[int]:
+    """The prefectures the queue reads: the person's (see ``queue_base``), narrowed by the filter."""
     prefectures = set(agent_prefecture_ids(user=user) if prefecture_ids is None else prefecture_ids)
     if filters.prefecture is not None:
         prefectures &= {filters.prefecture}
-    rows = Dossier.objects.filter(prefecture_id__in=prefectures)
+    return sorted(prefectures)
+
+
+def queue_filtered(
+    *, prefecture_ids: list[int], filters: QueueFilters, user: User | None = None, today: date | None = None
+) -> QuerySet[Dossier]:
+    """The queue of these prefectures with the filters applied (``user``: the one "assigned to me"
+    names; ``today``: the deadline filter's day, today by default)."""
+    today = today or timezone.localdate()
+    rows = Dossier.objects.filter(prefecture_id__in=prefecture_ids)
     rows = rows.filter(status__in=filters.statuses or QUEUE_STATUSES)
     if filters.procedure:
         rows = rows.filter(procedure_id=filters.procedure)
@@ -159,6 +176,44 @@ QUEUE_ROW_FIELDS = (
 QUEUE_PAGE_FIELDS = tuple(name for name in QUEUE_ROW_FIELDS if not name.startswith(("procedure__", "prefecture__")))
 
 
+#: The queue's order: priority, then its date (a row not yet refreshed last), then filing order.
+QUEUE_ORDER = ("priority", F("priority_date").asc(nulls_last=True), "id")
+#: The back-office page's default number of rows, the one whose SQL is built once per process.
+QUEUE_PAGE_SIZE = 50
+
+
+def _lean_rows(rows: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return rows.select_related("applicant", "assigned_to").only(*QUEUE_PAGE_FIELDS).order_by(*QUEUE_ORDER)
+
+
+# The back-office page's SQL built once per process (``core.prepared``, issue 14: building it was
+# most of the page's query cost) for the shape nearly every request has: no filter but the
+# prefecture and the status tabs (which only change the values of the ``IN`` lists), 50 rows, the
+# first page or a next one (a dated cursor). Each other filter adds or rewrites conditions (the
+# search has three forms, the deadline four, an undated cursor another), so a prepared query per
+# shape would multiply the SQL kept per process and the tests comparing each with its queryset, for
+# requests an agent makes now and then: those run through the ORM, from the same ``queue_filtered``
+# and ``after_q``, so both paths read the same rows (tests/backoffice/test_queue_prepared.py).
+_QUEUE_FIRST_PAGE = PreparedQuery(
+    lambda prefecture_ids, statuses: _lean_rows(queue_filtered(
+        prefecture_ids=prefecture_ids, filters=QueueFilters(statuses=tuple(statuses)),
+    ))[: QUEUE_PAGE_SIZE + 1],
+    prefecture_ids=list[int], statuses=list[str],
+)
+_QUEUE_NEXT_PAGE = PreparedQuery(
+    lambda prefecture_ids, statuses, priority, day, pk: _lean_rows(queue_filtered(
+        prefecture_ids=prefecture_ids, filters=QueueFilters(statuses=tuple(statuses)),
+    )).filter(after_q(Cursor(priority, day, pk)))[: QUEUE_PAGE_SIZE + 1],
+    prefecture_ids=list[int], statuses=list[str], priority=int, day=date, pk=int,
+)
+
+
+def _prepared_shape(filters: QueueFilters, after: Cursor | None, limit: int, lean: bool) -> bool:
+    """Whether the page's SQL is one of the prepared ones (see above)."""
+    return (lean and limit == QUEUE_PAGE_SIZE and (after is None or after.priority_date is not None)
+            and replace(filters, prefecture=None, statuses=()) == QueueFilters())
+
+
 def queue_page(
     *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = 50, lean: bool = False
 ) -> tuple[list[Dossier], Cursor | None]:
@@ -168,17 +223,24 @@ def queue_page(
     are computed from the dossier's own fields (applications.clock.clock_for). ``lean``: without
     the procedure and the prefecture (``QUEUE_PAGE_FIELDS``), for a caller that names them itself.
     """
-    if lean:
-        rows = queue_base(user=user, filters=filters).select_related("applicant", "assigned_to").only(
-            *QUEUE_PAGE_FIELDS)
+    if _prepared_shape(filters, after, limit, lean):
+        prefectures = queue_prefecture_ids(user=user, filters=filters)
+        statuses = list(filters.statuses or QUEUE_STATUSES)
+        if after is None:
+            page = _QUEUE_FIRST_PAGE(prefecture_ids=prefectures, statuses=statuses)
+        else:
+            page = _QUEUE_NEXT_PAGE(prefecture_ids=prefectures, statuses=statuses, priority=after.priority,
+                                    day=after.priority_date, pk=after.id)
     else:
-        rows = queue_base(user=user, filters=filters).select_related(
-            "procedure", "prefecture__department", "applicant", "assigned_to"
-        ).only(*QUEUE_ROW_FIELDS)
-    rows = rows.order_by("priority", F("priority_date").asc(nulls_last=True), "id")
-    if after is not None:
-        rows = rows.filter(after_q(after))
-    page = list(rows[: limit + 1])
+        if lean:
+            rows = _lean_rows(queue_base(user=user, filters=filters))
+        else:
+            rows = queue_base(user=user, filters=filters).select_related(
+                "procedure", "prefecture__department", "applicant", "assigned_to"
+            ).only(*QUEUE_ROW_FIELDS).order_by(*QUEUE_ORDER)
+        if after is not None:
+            rows = rows.filter(after_q(after))
+        page = list(rows[: limit + 1])
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
@@ -202,10 +264,28 @@ def after_q(after: Cursor) -> Q:
     )
 
 
+def _status_counts(rows: QuerySet[Dossier]) -> QuerySet:
+    return rows.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+
+
+#: The counts of the page's default shape (no filter but the prefecture): SQL built once per process.
+_QUEUE_STATUS_COUNTS = PreparedQuery(
+    lambda prefecture_ids: _status_counts(queue_filtered(prefecture_ids=prefecture_ids, filters=QueueFilters())),
+    prefecture_ids=list[int],
+)
+
+
+def _counts_prepared(filters: QueueFilters) -> bool:
+    """Whether the counts' SQL is the prepared one: no filter but the prefecture (and the status
+    one, which the counts ignore)."""
+    return replace(filters, prefecture=None, statuses=()) == QueueFilters()
+
+
 def queue_status_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
     """How many dossiers per status, with every filter but the status one applied."""
-    base = queue_base(user=user, filters=replace(filters, statuses=()))
-    return dict(base.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    if _counts_prepared(filters):
+        return dict(_QUEUE_STATUS_COUNTS(prefecture_ids=queue_prefecture_ids(user=user, filters=filters)))
+    return dict(_status_counts(queue_base(user=user, filters=replace(filters, statuses=()))))
 
 
 def instructing_prefectures(*, user: User) -> list[Prefecture]:
@@ -228,15 +308,22 @@ AGENT_FIELDS = (
 )
 
 
-def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membership]:
-    """The agents and supervisors of these prefectures (one row per person and prefecture), by name."""
-    rows = (
+#: Read on every queue page and file page: its SQL built once per process (``core.prepared``).
+_PREFECTURE_AGENTS = PreparedQuery(
+    lambda prefecture_ids: (
         Membership.objects.filter(prefecture_id__in=prefecture_ids, role__in=INSTRUCTING_ROLES,
                                   user__is_active=True)
         .select_related("user", "prefecture__department")
         .only(*AGENT_FIELDS)
         .order_by("prefecture__department__code", "user__last_name", "user__first_name", "user_id", "role")
-    )
+    ),
+    prefecture_ids=list[int],
+)
+
+
+def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membership]:
+    """The agents and supervisors of these prefectures (one row per person and prefecture), by name."""
+    rows = _PREFECTURE_AGENTS(prefecture_ids=sorted(prefecture_ids))
     seen: set[tuple[int, int | None]] = set()
     agents = []
     for membership in rows:
