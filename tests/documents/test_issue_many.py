@@ -111,3 +111,32 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(holder):
         return len(queries)
 
     assert queries_for(1) == queries_for(20)
+
+
+def test_a_batch_checks_each_documents_facts_words_its_refusals_and_shares_one_issue_time(holder):
+    """What ``document_issue`` refuses, a batch refuses in the same words; a one-day document
+    (from and until the same day) is accepted; every document of a batch is issued at one instant,
+    in the holder's language or else French, named by the holder's birth date or by none."""
+    today = timezone.localdate()
+    lacking = DocumentToIssue(kind=DocumentKind.EXTENSION_CERTIFICATE, holder=holder, subject=holder,
+                              template=CERTIFICATE_TEMPLATE, context={"reference": "DOS-1"})
+    with pytest.raises(ValueError, match="^Context of a extension_certificate lacks: "):
+        document_issue_many(issues=[lacking])
+    with pytest.raises(ValueError, match="^valid_until is before valid_from$"):
+        document_issue_many(issues=[certificate(holder, valid_from=today, valid_until=today - timedelta(days=1))])
+    old = document_issue(kind=DocumentKind.EXTENSION_CERTIFICATE, holder=holder, subject=holder,
+                         template=CERTIFICATE_TEMPLATE, context=CERTIFICATE_CONTEXT)
+    with pytest.raises(ValueError, match="^Two documents of a batch cannot supersede the same document.$"):
+        document_issue_many(issues=[certificate(holder, supersedes=old), certificate(holder, supersedes=old)])
+    with pytest.raises(ValueError, match="^A document can only supersede a document of the same holder.$"):
+        document_issue_many(issues=[certificate(UserFactory(), supersedes=old)])
+
+    no_preference = UserFactory(preferred_language="")
+    one_day, unnamed = document_issue_many(issues=[
+        certificate(holder, valid_from=today + timedelta(days=3), valid_until=today + timedelta(days=3)),
+        certificate(no_preference, holder_as={"name": "Jo MARTIN", "birth_date": ""}),
+    ])
+
+    assert one_day.valid_from == one_day.valid_until
+    assert one_day.issued_at == unnamed.issued_at
+    assert (unnamed.language, unnamed.holder_name, unnamed.holder_birth_date) == ("fr", "Jo MARTIN", None)
