@@ -97,3 +97,13 @@ def test_complements_notification_lists_the_pieces_the_message_and_the_deadline(
     assert f"- {proof.name}\n" in notification.body and f"- {passport.name}\n" in notification.body
     assert MESSAGE in notification.body
     assert "la préfecture peut classer votre demande sans suite" in notification.body
+
+
+def test_the_notification_links_to_the_file_page(mails):
+    from django.conf import settings
+
+    dossier, _proof, _passport = asked(mails, days=10)
+    notification = Notification.objects.get(recipient=dossier.applicant, channel="email",
+                                            event="dossier.status_changed")
+    link = settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])
+    assert f"Votre dossier : {link}\n" in notification.body

@@ -78,10 +78,11 @@ def test_a_batch_replaces_its_predecessors_from_their_successors_start_and_audit
     assert (old.status, old.superseded_by) == (DocumentStatus.SUPERSEDED, new)
     assert old.superseded_on == new.valid_from  # a certificate stays in force until its successor starts
     issued = AuditEvent.objects.get(action="document.issued", object_id=str(new.pk))
-    assert issued.actor == agent
+    assert (issued.actor, issued.object_type) == (agent, "documents.issueddocument")
     assert issued.data == {"kind": "extension_certificate", "number": new.number,
                            "subject": f"accounts.user#{holder.pk}", "supersedes": old.number}
     superseded = AuditEvent.objects.get(action="document.superseded", object_id=str(old.pk))
+    assert superseded.actor == agent
     assert superseded.data == {"number": old.number, "superseded_by": new.number,
                                "superseded_on": new.valid_from.isoformat()}
 
