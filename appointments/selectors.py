@@ -90,24 +90,26 @@ def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, li
     ``exists()``, even when it found nothing."""
     if not _ACTIVE_BOOKING_EXISTS(user_id=user.pk, subject_type=subject_type):
         return {}
-    active = Booking.objects.filter(
-        person=user, subject_type=subject_type, status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
-    )
-    rows = active.select_related("slot__desk__site", "motive").only(*ACTIVE_BOOKING_FIELDS).order_by(
-        "slot__starts_at", "id")
+    rows = (_active_about(user_id=user.pk, subject_type=subject_type)
+            .select_related("slot__desk__site", "motive").only(*ACTIVE_BOOKING_FIELDS)
+            .order_by("slot__starts_at", "id"))
     found: dict[str, list[Booking]] = {}
     for booking in rows:
         found.setdefault(booking.subject_id, []).append(booking)
     return found
 
 
+def _active_about(*, user_id: int, subject_type: str) -> QuerySet[Booking]:
+    """The person's active bookings (booked or checked in) about their files of one type."""
+    return Booking.objects.filter(person_id=user_id, subject_type=subject_type,
+                                  status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+
+
 #: Whether the person has an active booking about a file of this type (the SQL built once per
 #: process: ``core.prepared``).
 _ACTIVE_BOOKING_EXISTS = PreparedQuery(
-    lambda user_id, subject_type: Booking.objects.filter(
-        person_id=user_id, subject_type=subject_type,
-        status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
-    ).values_list("pk", flat=True)[:1],
+    lambda user_id, subject_type: _active_about(user_id=user_id, subject_type=subject_type)
+    .values_list("pk", flat=True)[:1],
     user_id=int, subject_type=str,
 )
 
