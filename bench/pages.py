@@ -72,6 +72,20 @@ PAGES = [
 #: The issue's goals, page ÷ floor by persona: public pages, applicant pages, the agent's queue
 #: (the mediator's day has none of its own).
 GOALS = {None: 0.6, "applicant": 0.4, "agent": 0.25}
+GOALS_WHO = ("applicant", "agent", "mediator")
+
+
+def extra_pages(specs: list[str]) -> list[tuple[str, str | None, str]]:
+    """``["agent:/backoffice/dossiers/42/"]`` as ``PAGES`` rows (``--url`` of the in-process tools)."""
+    rows = []
+    for spec in specs:
+        who, _, path = spec.partition(":")
+        if who not in ("anonymous", *GOALS_WHO) or not path.startswith("/"):
+            raise SystemExit(f"--url {spec!r}: WHO:PATH, WHO one of anonymous, {', '.join(GOALS_WHO)}")
+        rows.append((path, None if who == "anonymous" else who, path))
+    return rows
+
+
 PEOPLE = {"applicant": None, "agent": f"agent.69@{DOMAIN}", "mediator": f"mediateur.69@{DOMAIN}"}
 
 

@@ -12,6 +12,9 @@ CPU is not counted (another process): the ratios are of the Python side.
 ``--calls`` adds the Python function calls per request of each page and floor (cProfile's count):
 the same on every run, whatever the load, so a change's effect shows even when the CPU times of a
 busy machine move by a fifth from one run to the next.
+
+``--url WHO:PATH`` (repeatable: ``--url applicant:/dossiers/12/``) measures other pages as that
+persona instead of the main ones, each against the floor of the main page of the same persona.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", action="store_true", help="also count the Python function calls per request")
+    parser.add_argument("--url", action="append", default=[], metavar="WHO:PATH",
+                        help="measure this page instead of the main ones (WHO: anonymous, applicant, agent, mediator)")
     args = parser.parse_args()
 
     django.setup()
@@ -60,12 +65,13 @@ def main() -> None:
               "|---|---|---|---|---|---|---|")
     else:
         print("| page | who | CPU per page | CPU per floor | floor ÷ page |\n|---|---|---|---|---|")
-    for label, who, url in pages.PAGES:
+    floor_of = {who: label for label, who, _url in reversed(pages.PAGES)}
+    for label, who, url in pages.extra_pages(args.url) or pages.PAGES:
         client = Client()
         if who:
             client.cookies[settings.SESSION_COOKIE_NAME] = cookie_of[who].split("=", 1)[1]
         cpu, calls = {}, {}
-        for name, target in (("page", url), ("floor", f"/bench-floor/{label.replace(' ', '-')}/")):
+        for name, target in (("page", url), ("floor", f"/bench-floor/{floor_of[who].replace(' ', '-')}/")):
             for _ in range(10):
                 assert client.get(target).status_code == 200, (label, name)
             started = time.process_time()

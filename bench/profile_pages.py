@@ -5,6 +5,7 @@ request (wall and CPU) and the functions with the most cumulative and own time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anef_bench14 .venv/bin/python bench/profile_pages.py
     # --page queue (a part of the label) to profile one page; --dump DIR writes .prof files
+    # --url agent:/backoffice/dossiers/42/ (repeatable) profiles other pages, as that persona
 
 Run ``bench/pages.py`` once first on the same database: it loads the data and this reuses it.
 """
@@ -30,6 +31,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--dump", help="a directory for the .prof files")
+    parser.add_argument("--url", action="append", default=[], metavar="WHO:PATH",
+                        help="profile this page instead of the main ones (WHO: anonymous, applicant, agent, mediator)")
     args = parser.parse_args()
 
     import django
@@ -40,7 +43,7 @@ def main() -> None:
 
     cookie_of = pages.cookies()
     pages.in_process(cookie_of)  # resolves the mediator's redirect
-    for label, who, url in pages.PAGES:
+    for label, who, url in pages.extra_pages(args.url) or pages.PAGES:
         if args.page not in label:
             continue
         client = Client()
