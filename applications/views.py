@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import applicant_for, assisted_dossier_allowed, assisted_dossier_check
-from applications import forms, selectors, services, steps
+from applications import forms, presenters, selectors, services, steps
 from applications.apps import DOSSIER_SUBJECT_TYPE
 from applications.catalogue_cache import CATALOGUE, catalogue_cards, procedure_names
 from applications.models import Status
@@ -83,15 +83,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         booked = appointments.get(str(d.pk), [])
         # A card ready whose collection is booked: the next step is that appointment, not booking one.
         action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
-        filed.append((d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked))
+        filed.append(presenters.filed_row_html(d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked))
     certificates = [c for c in documents_in_force_for_holder(holder=applicant)
                     if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
+    permits = selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
+                                           bookings=appointments)
     return render(request, "applications/dashboard.html", {
         "applicant": applicant,
-        "permits": selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
-                                                bookings=appointments),
+        "permit_cards": [presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
         "certificates": certificates,
-        "late_fee": settings.LATE_RENEWAL_FEE_EUR,
         # The channels the reminders go by besides the inbox (notifications.channels_for), and
         # whether the page is the person's own (a mediator acting for them changes their own profile).
         "reminder_channels": [NotificationChannel(c).label for c in channels_for(applicant)

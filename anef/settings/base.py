@@ -166,7 +166,8 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, read with SQL built once per process (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -210,9 +211,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Finds the account by e-mail address or login identifier ("P7K-4QX-92M"), typed in the same
-    # field: accounts.models.UserManager.get_by_natural_key.
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend (accounts/backends.py: the signed-in person read with SQL built once per
+    # process). Finds the account by e-mail address or login identifier ("P7K-4QX-92M"), typed in
+    # the same field: accounts.models.UserManager.get_by_natural_key.
+    "accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -96,6 +96,15 @@ def per_language(parser, token):
     return _PerLanguageNode(bits[1][1:-1], nodelist)
 
 
+@register.simple_tag(takes_context=True)
+def main_menu(context: template.Context) -> str:
+    """The main menu's items (``anef.menus``: which entries, and their HTML kept per language)."""
+    from anef.menus import main_menu_html
+
+    request = context.get("request")
+    return main_menu_html(request) if request is not None else ""
+
+
 #: Stands for the page's path in the cached header tools: characters no escaped path holds.
 NEXT_PLACEHOLDER = "__anef-next-path__"
 
