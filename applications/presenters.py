@@ -9,6 +9,7 @@ from datetime import date, datetime
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import conditional_escape, format_html
@@ -19,7 +20,7 @@ from django.utils.translation import ngettext
 
 from applications import forms as applicant_forms
 from applications.clock import Clock, clock_for
-from applications.models import Attachment, Dossier, DossierEvent, Status
+from applications.models import Attachment, Dossier, DossierEvent, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 
@@ -297,8 +298,6 @@ def queue_rows(
 
     ``procedure_names`` and ``department_codes`` (by procedure and prefecture id) name what
     ``queue_page(lean=True)`` did not join; without them, the dossier's own are read."""
-    from django.urls import reverse
-
     from applications.selectors import applicant_snapshot
 
     # One reverse() per page rather than per row (issue 14: 50 of them were 1 ms): the file's URL
@@ -348,6 +347,14 @@ def _hour(value: datetime) -> str:
     return formats.time_format(timezone.localtime(value) if timezone.is_aware(value) else value, "H:i")
 
 
+def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """A choice's label, as ``get_FOO_display`` gives it without building a dict of every choice."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 def _sentence(message: str, **values: Any) -> SafeString:
     """A translated sentence with its values escaped, as ``{% blocktranslate %}`` writes it."""
     return mark_safe(message % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
@@ -387,7 +394,7 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
         '<div class="fr-card__start">{}</div>'
         '<div class="fr-mt-2w" id="titre-{}-suivi">{}</div>'
         '</div></div></div></div>',
-        permit.get_category_display(), desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        _choice_label(PermitCategory, permit.category), desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
 
 
 def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
