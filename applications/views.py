@@ -73,7 +73,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     applicant = applicant_for(request)
     dossiers = [d for d in selectors.dashboard_dossiers(user=applicant) if assisted_dossier_allowed(request, d.pk)]
     # Bookings show on filed dossiers only (their line, their permit's renewal): none filed, none read.
-    appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
+    # Whether there is any is carried by the dossiers' own query (``active_booking``).
+    appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE,
+                                               any_active=any(d.active_booking for d in dossiers))  # type: ignore[attr-defined]
                     if any(d.status != Status.DRAFT for d in dossiers) else {})
     names = procedure_names({d.procedure_id for d in dossiers})
     filed = []

@@ -303,7 +303,12 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=2_000, help="extra dossiers in the Rhône (once)")
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration of each measure")
     parser.add_argument("--write", metavar="LABEL", help="replace the table LABEL of docs/benchmarks.md")
+    parser.add_argument("--only", default="", metavar="TEXT", help="only the pages whose label holds TEXT")
     args = parser.parse_args()
+    if args.only:
+        if args.write:
+            sys.exit("--write needs every page: leave out --only")
+        PAGES[:] = [page for page in PAGES if args.only in page[0]]
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
 
