@@ -251,7 +251,7 @@ def prepare():
     for person in people:
         store = SessionStore()
         store.update({
-            SESSION_KEY: str(person.pk), BACKEND_SESSION_KEY: "accounts.backends.AccountBackend",
+            SESSION_KEY: str(person.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
             HASH_SESSION_KEY: person.get_session_auth_hash(),
             SESSION_STARTED_KEY: now, SESSION_SEEN_KEY: now, SESSION_STAFF_KEY: False,
         })

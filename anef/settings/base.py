@@ -166,8 +166,7 @@ else:
         }
     }
 
-# Django's database sessions, read with SQL built once per process (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -211,10 +210,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend (accounts/backends.py: the signed-in person read with SQL built once per
-    # process). Finds the account by e-mail address or login identifier ("P7K-4QX-92M"), typed in
-    # the same field: accounts.models.UserManager.get_by_natural_key.
-    "accounts.backends.AccountBackend",
+    # Finds the account by e-mail address or login identifier ("P7K-4QX-92M"), typed in the same
+    # field: accounts.models.UserManager.get_by_natural_key.
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
@@ -63,33 +62,26 @@ def world():
     mediator = StaffFactory(mediator=True)
     rhone, gironde = prefecture("69").pk, prefecture("33").pk
     applicant = dossier.applicant
-    session = SessionStore()
-    session["seen"] = 1.0
-    session.create()
     return [
         {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
-         "pk": 0, "session_key": session.session_key},
+         "pk": 0},
         {"user_id": agent.pk, "holder_id": other.applicant_id, "subject_type": "applications.dossier",
          "prefecture_ids": [gironde, rhone, rhone], "statuses": ["submitted", "card_ready"],
-         "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk,
-         "session_key": "no-such-session"},
+         "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk},
         {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
-         "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0,
-         "session_key": ""},
+         "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0},
     ]
 
 
 def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world):
-    import accounts.backends  # noqa: F401 - the modules that prepare queries
-    import accounts.selectors  # noqa: F401
-    import accounts.sessions  # noqa: F401
+    import accounts.selectors  # noqa: F401 - the modules that prepare queries
     import applications.backoffice.selectors  # noqa: F401
     import applications.selectors  # noqa: F401
     import appointments.selectors  # noqa: F401
     import documents.selectors  # noqa: F401
 
-    assert len(prepared.PREPARED) >= 10
+    assert len(prepared.PREPARED) >= 9
     for query in prepared.PREPARED:
         if query.build.__module__.startswith("tests."):
             continue
