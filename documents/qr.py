@@ -7,6 +7,9 @@ a forged or altered QR code fails the signature check before any database lookup
 
 from __future__ import annotations
 
+import functools
+import re
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import segno
@@ -15,11 +18,98 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from segno import encoder as segno_encoder
 
 if TYPE_CHECKING:
     from documents.models import IssuedDocument
 
 QR_SALT = "documents.qr"
+
+#: segno's own choice of the data mask, kept for Micro QR codes (and to compare with, in the tests).
+segno_find_and_apply_best_mask = segno_encoder.find_and_apply_best_mask
+
+
+@functools.cache
+def _mask_rows(width: int) -> tuple[tuple[int, ...], ...]:
+    """For each of the 8 data masks of a QR code ``width`` modules wide, each row's modules to
+    invert (those of the encoding region the mask darkens), as an integer of ``width`` bytes
+    0x00 or 0x01: the matrix's rows are bytearrays of such bytes, so that one XOR masks a row."""
+    function_modules = segno_encoder.make_matrix(width, width)
+    segno_encoder.add_finder_patterns(function_modules, width, width)
+    segno_encoder.add_alignment_patterns(function_modules, width, width)
+    function_modules[-8][8] = 0x1  # the dark module, as segno marks it
+    return tuple(
+        tuple(int.from_bytes(bytes(function_modules[i][j] > 0x1 and bool(pattern(i, j)) for j in range(width)), "big")
+              for i in range(width))
+        for pattern in segno_encoder.get_data_mask_functions(False)
+    )
+
+
+_RUN_OF_FIVE_OR_MORE = re.compile(rb"(.)\1{4,}", re.DOTALL)
+_FINDER_LIKE = bytes((1, 0, 1, 1, 1, 0, 1))
+_AS_BINARY_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def _finder_like_penalty(line: bytes, size: int) -> int:
+    """segno's N3 count of a row or column (its ``n3_pattern_occurrences``), as segno counts it."""
+    count = 0
+    index = line.find(_FINDER_LIKE)
+    while index != -1:
+        offset = index + 7
+        if (index in (0, size - 7) or not any(line[max(index - 4, 0):min(index, size)])
+                or not any(line[max(offset, 0):min(offset + 4, size)])):
+            count += 40
+        else:
+            offset = index + 4
+        index = line.find(_FINDER_LIKE, offset)
+    return count
+
+
+def mask_penalty(matrix, width: int) -> int:
+    """segno's penalty of a masked QR code (``segno.encoder.evaluate_mask``: N1 + N2 + N3 + N4 of
+    ISO/IEC 18004 7.8.3.1), the same number, counted on whole rows and columns at a time (a regular
+    expression for runs, integers as bit rows for 2×2 blocks) instead of module by module."""
+    rows = [bytes(row) for row in matrix]
+    if b"".join(rows).translate(None, b"\x00\x01"):  # a module neither light nor dark: segno's way
+        return segno_encoder.evaluate_mask(matrix, width, width)
+    columns = [bytes(column) for column in zip(*rows, strict=True)]
+    lines = list(chain(rows, columns))
+    n1 = sum(len(run.group()) - 2 for line in lines for run in _RUN_OF_FIVE_OR_MORE.finditer(line))
+    bits = [int(row.translate(_AS_BINARY_DIGITS), 2) for row in rows]
+    pairs = (1 << (width - 1)) - 1  # a bit for each two horizontally adjacent modules
+    n2 = 3 * sum((~(upper ^ (upper >> 1)) & ~(lower ^ (lower >> 1)) & ~(upper ^ lower) & pairs).bit_count()
+                 for upper, lower in zip(bits, bits[1:], strict=False))
+    n3 = sum(_finder_like_penalty(line, width) for line in lines)
+    dark = sum(row.count(1) for row in rows)
+    n4 = 10 * int(abs(dark / width ** 2 * 100 - 50) / 5)
+    return n1 + n2 + n3 + n4
+
+
+def find_and_apply_best_mask(matrix, width, height, proposed_mask=None):
+    """segno's choice of the data mask (ISO/IEC 18004 7.8.3: the lowest penalty of the eight), the
+    same mask and matrix, with each mask applied a row at a time (one XOR of integers) instead of
+    one Python call per module, and each penalty counted a row at a time (``mask_penalty``): segno's
+    loops were about 7 ms of the 9 a receipt's QR code took, a tenth of the receipt
+    (docs/benchmarks.md, PDF, third pass). tests/documents/test_qr.py compares both, masks,
+    penalties and modules, on codes of every size we print."""
+    if width != height or width < 21:  # a Micro QR code: segno's way
+        return segno_find_and_apply_best_mask(matrix, width, height, proposed_mask)
+    rows = [int.from_bytes(row, "big") for row in matrix]
+
+    def masked(number):
+        return tuple(bytearray((row ^ bits).to_bytes(width, "big"))
+                     for row, bits in zip(rows, _mask_rows(width)[number], strict=True))
+
+    if proposed_mask is not None:
+        return proposed_mask, masked(proposed_mask)
+    candidates = [masked(number) for number in range(8)]
+    scores = [mask_penalty(candidate, width) for candidate in candidates]
+    best = scores.index(min(scores))  # the first of the lowest, as segno
+    return best, candidates[best]
+
+
+# segno's encoder looks the function up in its module at each code it makes.
+segno_encoder.find_and_apply_best_mask = find_and_apply_best_mask
 
 
 def qr_token_make(*, document: IssuedDocument) -> str:
