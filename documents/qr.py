@@ -8,7 +8,6 @@ a forged or altered QR code fails the signature check before any database lookup
 from __future__ import annotations
 
 import functools
-import re
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -45,7 +44,6 @@ def _mask_rows(width: int) -> tuple[tuple[int, ...], ...]:
     )
 
 
-_RUN_OF_FIVE_OR_MORE = re.compile(rb"(.)\1{4,}", re.DOTALL)
 _FINDER_LIKE = bytes((1, 0, 1, 1, 1, 0, 1))
 _AS_BINARY_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
@@ -65,24 +63,39 @@ def _finder_like_penalty(line: bytes, size: int) -> int:
     return count
 
 
-def mask_penalty(matrix, width: int) -> int:
+def _runs_penalty(line: int, pairs: int) -> int:
+    """N1 of a row or column given as an integer (a bit per module): each run of five or more
+    modules of one colour costs its length minus 2. ``same`` has a bit for each two neighbours of
+    one colour, so a run of L modules is L - 1 bits in a row there; ``four`` has one bit less than
+    that per three, for runs of five or more only: L - 4 bits, plus 2 per run."""
+    same = ~(line ^ (line >> 1)) & pairs
+    four = same & (same >> 1) & (same >> 2) & (same >> 3)
+    return four.bit_count() + 2 * (four & ~(four >> 1)).bit_count()
+
+
+def mask_penalty(matrix, width: int, bound: int | None = None) -> int:
     """segno's penalty of a masked QR code (``segno.encoder.evaluate_mask``: N1 + N2 + N3 + N4 of
-    ISO/IEC 18004 7.8.3.1), the same number, counted on whole rows and columns at a time (a regular
-    expression for runs, integers as bit rows for 2×2 blocks) instead of module by module."""
+    ISO/IEC 18004 7.8.3.1), the same number, counted a row or a column at a time (integers as bit
+    rows for runs and 2×2 blocks, ``bytes.find`` for the finder-like pattern) instead of module by
+    module. With a ``bound``, counting stops as soon as the penalty reaches it (then the number
+    returned is at least ``bound``, not the penalty): that mask cannot be the lowest."""
     rows = [bytes(row) for row in matrix]
     if b"".join(rows).translate(None, b"\x00\x01"):  # a module neither light nor dark: segno's way
         return segno_encoder.evaluate_mask(matrix, width, width)
-    columns = [bytes(column) for column in zip(*rows, strict=True)]
-    lines = list(chain(rows, columns))
-    n1 = sum(len(run.group()) - 2 for line in lines for run in _RUN_OF_FIVE_OR_MORE.finditer(line))
-    bits = [int(row.translate(_AS_BINARY_DIGITS), 2) for row in rows]
-    pairs = (1 << (width - 1)) - 1  # a bit for each two horizontally adjacent modules
-    n2 = 3 * sum((~(upper ^ (upper >> 1)) & ~(lower ^ (lower >> 1)) & ~(upper ^ lower) & pairs).bit_count()
-                 for upper, lower in zip(bits, bits[1:], strict=False))
-    n3 = sum(_finder_like_penalty(line, width) for line in lines)
     dark = sum(row.count(1) for row in rows)
-    n4 = 10 * int(abs(dark / width ** 2 * 100 - 50) / 5)
-    return n1 + n2 + n3 + n4
+    penalty = 10 * int(abs(dark / width ** 2 * 100 - 50) / 5)  # N4
+    bits = [int(row.translate(_AS_BINARY_DIGITS), 2) for row in rows]
+    pairs = (1 << (width - 1)) - 1  # a bit for each two neighbouring modules of a line
+    penalty += 3 * sum((~(upper ^ (upper >> 1)) & ~(lower ^ (lower >> 1)) & ~(upper ^ lower) & pairs).bit_count()
+                       for upper, lower in zip(bits, bits[1:], strict=False))  # N2
+    if bound is not None and penalty >= bound:
+        return penalty
+    columns = [bytes(column) for column in zip(*rows, strict=True)]
+    penalty += sum(_runs_penalty(line, pairs) for line in bits)  # N1, rows
+    penalty += sum(_runs_penalty(int(column.translate(_AS_BINARY_DIGITS), 2), pairs) for column in columns)
+    if bound is not None and penalty >= bound:
+        return penalty
+    return penalty + sum(_finder_like_penalty(line, width) for line in chain(rows, columns))  # N3
 
 
 def find_and_apply_best_mask(matrix, width, height, proposed_mask=None):
@@ -102,10 +115,13 @@ def find_and_apply_best_mask(matrix, width, height, proposed_mask=None):
 
     if proposed_mask is not None:
         return proposed_mask, masked(proposed_mask)
-    candidates = [masked(number) for number in range(8)]
-    scores = [mask_penalty(candidate, width) for candidate in candidates]
-    best = scores.index(min(scores))  # the first of the lowest, as segno
-    return best, candidates[best]
+    best, best_matrix, lowest = None, None, None
+    for number in range(8):
+        candidate = masked(number)
+        penalty = mask_penalty(candidate, width, bound=lowest)
+        if lowest is None or penalty < lowest:  # the first of the lowest, as segno
+            best, best_matrix, lowest = number, candidate, penalty
+    return best, best_matrix
 
 
 # segno's encoder looks the function up in its module at each code it makes.

@@ -14,6 +14,9 @@ DATA = [
     "http://127.0.0.1:8000/verifier/",
     *(f"http://127.0.0.1:8000/verifier/q/{'eyJuIjoiUkVDLTIwMjYtMDAwMDQy' * n}{i}:1vABCD:{'x' * i}/"
       for n in range(1, 8) for i in range(0, 43, 7)),
+    # Two where a later mask, its penalty counted up to the lowest so far, reaches it: the first stays.
+    *(f"http://127.0.0.1:8000/verifier/q/{i:05d}eyJuIjoiUkVDLTIwMjYtMDAwMDQyIiwiYyI6IjdLM1BYUTlNIn0:1vABCD:/"
+      for i in (116, 225)),
 ]
 
 
