@@ -37,6 +37,7 @@ def test_issuing_a_receipt_renders_a_pdf_stating_the_filing(holder, issue_receip
         "http://127.0.0.1:8000/verifier/",
     ):
         assert expected in text, expected
+    assert "{#" not in text and "#}" not in text and "{%" not in text  # no template comment printed
     runs = pdf_runs(document)
     # The warning stands out by its size (and its frame): larger than the facts.
     [fact_size] = {size for font, run, size in runs if run.startswith("Référence du dossier")}
