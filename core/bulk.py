@@ -1,0 +1,83 @@
+"""Many rows of one model written in one statement whose SQL is built once per process (issue 14).
+
+``bulk_create`` on PostgreSQL (Django 5.2) writes ``INSERT … SELECT * FROM UNNEST(…)`` with an
+array for every column of the model, compiles that SQL again for each call, and has psycopg quote
+every array client-side; in the nightly certificate sweep that was more than half of its CPU
+(docs/benchmarks.md, "Third pass"). ``UnnestInsert`` writes the same rows with
+
+    INSERT INTO <table> (<columns given>, <columns shared by every row>, <the others>)
+    SELECT v.*, %s, …, %s, … FROM unnest(%s::<type>[], …) AS v [ON CONFLICT DO NOTHING] RETURNING …
+
+one array per column that differs from row to row, one parameter per column that is the same for
+every row (a timestamp, an action name), and for every other concrete column its field's default
+(evaluated at each call: ``timezone.now`` is the call's time), so that a field added to the model
+with a default needs no change in the callers. The SQL text is made at the first call, for the
+connection's vendor, and kept.
+
+    _EVENTS = UnnestInsert(DossierEvent, varying=("dossier_id", "data"), shared=("kind", "at"),
+                           returning=("id", "dossier_id"))
+    rows = _EVENTS(varying=[ids, data], shared=[kind, now])   # [(id, dossier_id), …]
+
+Values are given as the database takes them (``json.dumps`` text for a JSON column, the id for a
+foreign key's ``<name>_id``). PostgreSQL only: the callers' other paths serve other databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+
+class UnnestInsert:
+    """One ``INSERT … SELECT FROM unnest(…)`` shape for a model (module docstring)."""
+
+    def __init__(self, model: type[Model], *, varying: Sequence[str], shared: Sequence[str] = (),
+                 returning: Sequence[str] = (), ignore_conflicts: bool = False) -> None:
+        self.model, self.varying, self.shared = model, tuple(varying), tuple(shared)
+        self.returning, self.ignore_conflicts = tuple(returning), ignore_conflicts
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        unknown = [name for name in (*self.varying, *self.shared, *self.returning) if name not in fields]
+        if unknown:
+            raise ValueError(f"{model._meta.label} has no column {', '.join(unknown)}")
+        self._fields = fields
+        self._defaults = [field for field in model._meta.concrete_fields
+                          if not field.primary_key and field.attname not in (*self.varying, *self.shared)]
+        self._sql: str | None = None
+
+    def sql(self) -> str:
+        if self._sql is None:
+            quote, fields = connection.ops.quote_name, self._fields
+            columns: list[str]
+            columns = [quote(str(fields[name].column)) for name in (*self.varying, *self.shared)]
+            columns += [quote(str(field.column)) for field in self._defaults]
+            arrays = [f"%s::{fields[name].db_type(connection)}[]" for name in self.varying]
+            constants = ", %s" * (len(self.shared) + len(self._defaults))
+            self._sql = (
+                f"INSERT INTO {quote(self.model._meta.db_table)} ({', '.join(columns)})"  # noqa: S608 (names from the model)
+                f" SELECT v.*{constants} FROM unnest({', '.join(arrays)}) AS v"
+                + (" ON CONFLICT DO NOTHING" if self.ignore_conflicts else "")
+                + (f" RETURNING {', '.join(quote(str(fields[name].column)) for name in self.returning)}"
+                   if self.returning else "")
+            )
+        return self._sql
+
+    def __call__(self, *, varying: Sequence[list[Any]], shared: Sequence[Any] = ()) -> list[tuple]:
+        """Inserts the rows whose columns are ``varying`` (one list per name, in order, all of one
+        length); returns the ``returning`` columns of the rows written (none left out by a
+        conflict), in no promised order: callers match them by a key they returned."""
+        if len(varying) != len(self.varying) or len(shared) != len(self.shared):
+            raise ValueError("One list per varying column and one value per shared column.")
+        if not varying or not varying[0]:
+            return []
+        if len({len(values) for values in varying}) != 1:
+            raise ValueError("The varying columns have different lengths.")
+        # In the order of the placeholders in the text: the SELECT list (shared, defaults), then the arrays.
+        params = list(shared)
+        params += [field.get_db_prep_save(field.get_default(), connection) for field in self._defaults]
+        params += [list(values) for values in varying]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql(), params)
+            return list(cursor.fetchall()) if self.returning else []
