@@ -64,20 +64,41 @@ class UnnestInsert:
             )
         return self._sql
 
-    def __call__(self, *, varying: Sequence[list[Any]], shared: Sequence[Any] = ()) -> list[tuple]:
-        """Inserts the rows whose columns are ``varying`` (one list per name, in order, all of one
-        length); returns the ``returning`` columns of the rows written (none left out by a
-        conflict), in no promised order: callers match them by a key they returned."""
+    def statement(self, *, varying: Sequence[list[Any]], shared: Sequence[Any] = ()) -> tuple[str, list[Any]]:
+        """The SQL and parameters that insert these rows (``__call__`` runs them; ``together``
+        runs several statements as one)."""
         if len(varying) != len(self.varying) or len(shared) != len(self.shared):
             raise ValueError("One list per varying column and one value per shared column.")
-        if not varying or not varying[0]:
-            return []
-        if len({len(values) for values in varying}) != 1:
+        if len({len(values) for values in varying}) > 1:
             raise ValueError("The varying columns have different lengths.")
         # In the order of the placeholders in the text: the SELECT list (shared, defaults), then the arrays.
         params = list(shared)
         params += [field.get_db_prep_save(field.get_default(), connection) for field in self._defaults]
         params += [list(values) for values in varying]
+        return self.sql(), params
+
+    def __call__(self, *, varying: Sequence[list[Any]], shared: Sequence[Any] = ()) -> list[tuple]:
+        """Inserts the rows whose columns are ``varying`` (one list per name, in order, all of one
+        length); returns the ``returning`` columns of the rows written (none left out by a
+        conflict), in no promised order: callers match them by a key they returned."""
+        sql, params = self.statement(varying=varying, shared=shared)
+        if not varying or not varying[0]:
+            return []
         with connection.cursor() as cursor:
-            cursor.execute(self.sql(), params)
+            cursor.execute(sql, params)
             return list(cursor.fetchall()) if self.returning else []
+
+
+def together(*statements: tuple[str, list[Any]]) -> list[tuple]:
+    """Runs data-modifying statements (``INSERT``, ``UPDATE``, ``DELETE``) as one round trip:
+    all but the last as items of a ``WITH``, the last as the main statement, whose rows are
+    returned. PostgreSQL runs every item to completion, on one snapshot: none sees what another
+    wrote, so they must not depend on each other's rows (here: a chunk's dossier dates, its
+    timeline lines and their audit lines)."""
+    *before, (last_sql, last_params) = statements
+    sql = "WITH " + ", ".join(f"_s{n} AS ({text})" for n, (text, _p) in enumerate(before)) + f" {last_sql}" \
+        if before else last_sql
+    params = [param for _text, parts in before for param in parts] + list(last_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []

@@ -348,15 +348,19 @@ class DocumentToIssue:
     holder_as: dict[str, str] | None = None
 
 
-def document_issue_many(*, issues: list[DocumentToIssue], by: User | None = None) -> list[IssuedDocument]:
+def document_issue_many(
+    *, issues: list[DocumentToIssue], by: User | None = None, savepoint: bool = True,
+) -> list[IssuedDocument]:
     """``document_issue`` for many documents at once (a batch job), in the caller's transaction:
     the same checks, numbers, verification codes, holder snapshots, audit lines, replacements and
     PDFs queued, in a number of queries that does not grow with the batch. Returns the documents in
     the order of ``issues``; raises as ``document_issue`` does, for the first issue at fault (then
-    nothing is written)."""
+    nothing is written). ``savepoint=False``, inside a transaction that a failure rolls back whole
+    (the certificate sweep's chunk), saves the savepoint's two round trips: a failure then leaves
+    the caller's transaction to be rolled back rather than usable."""
     if not issues:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         contexts = []
         for issue in issues:
             DocumentKind(issue.kind)

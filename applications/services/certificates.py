@@ -43,7 +43,7 @@ from applications.services.common import (
     notify_applicant,
 )
 from applications.workflow import OPEN_STATUSES
-from core.bulk import UnnestInsert
+from core.bulk import UnnestInsert, together
 from core.tasks import enqueue_held
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.selectors import documents_for_subject, documents_for_subjects
@@ -472,7 +472,7 @@ def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
         if lagging:
             Dossier.objects.bulk_update([Dossier(pk=pk, certificate_valid_until=day) for pk, day in lagging.items()],
                                         ["certificate_valid_until"])
-        documents = document_issue_many(issues=issues, by=None)
+        documents = document_issue_many(issues=issues, by=None, savepoint=False)  # the chunk is all or nothing
         if not documents:
             return 0, skipped
 
@@ -480,17 +480,20 @@ def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
         for (dossier, _procedure), (_starts, ends) in zip(planned, dates, strict=True):
             dossier.certificate_valid_until, dossier.updated_at = ends, now
             dossier.priority, dossier.priority_date = priority_for(dossier, today)
-        _dossiers_covered([dossier for dossier, _procedure in planned], now)
         data = [{"kind": DocumentKind(document.kind).value, "number": document.number, "document": document.pk,
                  "valid_from": starts.isoformat(), "valid_until": ends.isoformat()}
                 for document, (starts, ends) in zip(documents, dates, strict=True)]
         dossier_ids = [dossier.pk for dossier, _procedure in planned]
-        event_of = {dossier_id: pk for pk, dossier_id in _EVENTS(
-            varying=[dossier_ids, [json.dumps(line) for line in data]],
-            shared=[DossierEvent.Kind.CERTIFICATE_ISSUED.value, now])}
-        _EVENTS_AUDIT(  # the timeline lines' audit twins, as event_record writes them
-            varying=[[str(pk) for pk in dossier_ids], [json.dumps({"from": "", "to": "", **line}) for line in data]],
-            shared=[f"dossier.{DossierEvent.Kind.CERTIFICATE_ISSUED.value}", Dossier._meta.label_lower, now])
+        # The dossiers' dates, the timeline lines' audit twins (as event_record writes them) and the
+        # timeline lines, in one round trip (core.bulk.together: none reads what another writes).
+        event_of = {dossier_id: pk for pk, dossier_id in together(
+            _dossiers_covered([dossier for dossier, _procedure in planned], now),
+            _EVENTS_AUDIT.statement(
+                varying=[[str(pk) for pk in dossier_ids],
+                         [json.dumps({"from": "", "to": "", **line}) for line in data]],
+                shared=[f"dossier.{DossierEvent.Kind.CERTIFICATE_ISSUED.value}", Dossier._meta.label_lower, now]),
+            _EVENTS.statement(varying=[dossier_ids, [json.dumps(line) for line in data]],
+                              shared=[DossierEvent.Kind.CERTIFICATE_ISSUED.value, now]))}
         notify_many(event="dossier.certificate_issued", messages=[
             Message(recipient=document.holder, obj=DossierEvent(pk=event_of[dossier.pk]), context={
                 "dossier": {"reference": dossier.reference, "procedure": procedure},
@@ -500,17 +503,14 @@ def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
         return len(documents), skipped
 
 
-def _dossiers_covered(dossiers: list[Dossier], now) -> None:
-    """Writes the chunk's new coverage dates and priorities in one statement. (``bulk_update``
+def _dossiers_covered(dossiers: list[Dossier], now) -> tuple[str, list[Any]]:
+    """The statement that writes the chunk's new coverage dates and priorities. (``bulk_update``
     builds a CASE per field and row: at 50 rows it cost more than the rest of the chunk.)"""
-    if not dossiers:
-        return
     table = connection.ops.quote_name(Dossier._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS d SET certificate_valid_until = v.ends, priority = v.priority, "  # noqa: S608 (the model's table)
-            "priority_date = v.priority_date, updated_at = %s "
-            "FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::date[]) AS v(id, ends, priority, priority_date) "
-            "WHERE d.id = v.id",
-            [now, [d.pk for d in dossiers], [d.certificate_valid_until for d in dossiers],
-             [d.priority for d in dossiers], [d.priority_date for d in dossiers]])
+    return (
+        f"UPDATE {table} AS d SET certificate_valid_until = v.ends, priority = v.priority, "  # noqa: S608 (the model's table)
+        "priority_date = v.priority_date, updated_at = %s "
+        "FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::date[]) AS v(id, ends, priority, priority_date) "
+        "WHERE d.id = v.id",
+        [now, [d.pk for d in dossiers], [d.certificate_valid_until for d in dossiers],
+         [d.priority for d in dossiers], [d.priority_date for d in dossiers]])
