@@ -115,7 +115,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from core.bulk import UnnestInsert
+from core.bulk import BulkInsert
 from core.tasks import enqueue
 from documents.models import (
     CODE_ALPHABET,
@@ -430,7 +430,7 @@ def document_issue_many(
                     "superseded_on": previous.superseded_on.isoformat(),
                 }))
         _DOCUMENT_AUDIT(varying=[[action for action, _pk, _data in audit], [str(pk) for _a, pk, _data in audit],
-                                 [json.dumps(data) for _a, _pk, data in audit]],
+                                 [data for _a, _pk, data in audit]],
                         shared=[by.pk if by is not None else None, IssuedDocument._meta.label_lower])
         _documents_superseded(replaced)
 
@@ -442,19 +442,18 @@ def document_issue_many(
 
 #: The batch's rows, each written in one statement whose SQL is made once per process
 #: (core.bulk: ``bulk_create`` compiled it again for every batch and sent every column).
-_DOCUMENTS = UnnestInsert(
+_DOCUMENTS = BulkInsert(
     IssuedDocument,
     varying=("kind", "number", "verification_code", "holder_id", "holder_name", "holder_birth_date",
              "subject_type", "subject_id", "valid_from", "valid_until", "context", "template", "language"),
     shared=("issued_at",), returning=("id", "number"))
-_DOCUMENT_AUDIT = UnnestInsert(AuditEvent, varying=("action", "object_id", "data"), shared=("actor_id", "object_type"))
+_DOCUMENT_AUDIT = BulkInsert(AuditEvent, varying=("action", "object_id", "data"), shared=("actor_id", "object_type"))
 
 
 def _documents_insert(documents: list[IssuedDocument]) -> None:
     """Inserts ``documents`` (all issued at the same instant) and gives each its id, as
     ``bulk_create`` would."""
     columns = [[getattr(document, name) for document in documents] for name in _DOCUMENTS.varying]
-    columns[_DOCUMENTS.varying.index("context")] = [json.dumps(document.context) for document in documents]
     ids = dict((number, pk) for pk, number in _DOCUMENTS(varying=columns, shared=[documents[0].issued_at]))
     for document in documents:
         document.pk = ids[document.number]

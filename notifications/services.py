@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from accounts.services import audit_record
-from core.bulk import UnnestInsert
+from core.bulk import BulkInsert
 from core.tasks import enqueue
 from notifications.letters import LetterRoute, letter_route_for_contact, letter_route_for_user
 from notifications.models import (
@@ -124,7 +124,7 @@ def notify_many(*, event: str, messages: list[Message], template: str | None = N
 
 
 #: ``notify_many``'s rows: what ``_rows`` sets, the other columns their defaults.
-_OUTBOX = UnnestInsert(
+_OUTBOX = BulkInsert(
     Notification,
     varying=("recipient_id", "object_id", "channel", "subject", "body", "status", "sent_at", "created_at",
              "letter_prefecture_id", "letter_site_id"),
