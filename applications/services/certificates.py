@@ -333,8 +333,9 @@ def extension_certificates_sweep(*, today: date, batch_size: int = 2000, chunk_s
     dates, timeline lines, audit lines and messages written a chunk at a time, the PDFs and
     messages queued in one message per task and chunk after its commit. A dossier another
     transaction holds (a decision being taken) is skipped by its chunk and taken alone at the end
-    of its batch, waiting for the lock then re-checking: a decision committed meanwhile wins. A chunk that fails is rolled back and its
-    dossiers taken one by one (``extension_certificate_issue``), the one at fault logged.
+    of its batch, waiting for the lock then re-checking: a decision committed meanwhile wins. A
+    chunk that fails is rolled back and its dossiers taken one by one
+    (``extension_certificate_issue``), the one at fault logged.
 
     Idempotent: a dossier given its certificate no longer matches the query, and each chunk
     re-checks under the row locks (plus a unique constraint on the documents, see IssuedDocument).
