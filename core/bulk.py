@@ -22,8 +22,9 @@ The SQL text is made at the first call, for the connection, and kept.
     rows = _EVENTS(varying=[ids, data], shared=[kind, now])   # [(id, dossier_id), …]
 
 Values are Python values of the columns: dates and aware datetimes (sent in ISO 8601), the id for a
-foreign key's ``<name>_id``, dicts and lists for a JSON column. PostgreSQL only: the callers' other
-paths serve other databases.
+foreign key's ``<name>_id``, dicts and lists for a JSON column. On another database (SQLite on a
+laptop) a ``BulkInsert`` writes the same rows through the ORM, one by one; ``statement`` and
+``together`` are PostgreSQL's only (the certificate sweep, which needs PostgreSQL anyway).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 
@@ -91,9 +92,28 @@ class BulkInsert:
         sql, params = self.statement(varying=varying, shared=shared)
         if not varying or not varying[0]:
             return []
+        if connection.vendor != "postgresql":
+            return self._one_by_one(varying, shared)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall()) if self.returning else []
+
+
+    def _one_by_one(self, varying: Sequence[list[Any]], shared: Sequence[Any]) -> list[tuple]:
+        """The same rows through the ORM, one ``INSERT`` each (SQLite, the laptop's database:
+        docs/deployment.md), a conflict skipped when conflicts are ignored."""
+        written = []
+        for row in zip(*varying, strict=True):
+            values = {**dict(zip(self.varying, row, strict=True)), **dict(zip(self.shared, shared, strict=True))}
+            try:
+                with transaction.atomic():
+                    created = self.model._default_manager.create(**values)
+            except IntegrityError:
+                if not self.ignore_conflicts:
+                    raise
+                continue
+            written.append(tuple(getattr(created, name) for name in self.returning))
+        return written if self.returning else []
 
 
 def _iso(value: Any) -> str:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -90,3 +90,24 @@ def test_together_runs_every_statement_in_one_round_trip_and_returns_the_last_on
     dossier.refresh_from_db()
     assert dossier.certificate_valid_until == date(2027, 1, 1)
     assert DossierEvent.objects.get(pk=event_id).at == now
+
+
+def test_on_another_database_the_same_rows_are_written_one_by_one(monkeypatch):
+    """SQLite (the laptop's database) has no json_to_recordset: the ORM writes the rows, with the
+    same values, defaults, conflicts skipped and columns returned."""
+    person = UserFactory()
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the path taken elsewhere, run here
+    rows = [[person.pk, person.pk], ["1", "1"], [Channel.INBOX, Channel.EMAIL], ["Objet", "Objet"],
+            ["Corps\n", "Corps\n"], [timezone.now(), None]]
+    first = _OUTBOX(varying=rows, shared=["x.happened", "applications.dossier"])
+    again = _OUTBOX(varying=rows, shared=["x.happened", "applications.dossier"])
+    audit = _AUDIT(varying=[["9"], [{"nested": [1]}]], shared=["document.issued", "documents.issueddocument"])
+
+    assert sorted(channel for _pk, _o, channel in first) == ["email", "inbox"] and again == []
+    assert Notification.objects.filter(recipient=person).count() == 2
+    assert Notification.objects.get(recipient=person, channel="email").status == Status.PENDING
+    [(pk, object_id)] = audit
+    assert object_id == "9" and AuditEvent.objects.get(pk=pk).data == {"nested": [1]}
+    with pytest.raises(IntegrityError):  # conflicts are errors unless ignored
+        BulkInsert(Notification, varying=("recipient_id", "object_id", "channel", "subject", "body"),
+                   shared=("event", "object_type"))(varying=rows[:5], shared=["x.happened", "applications.dossier"])
