@@ -256,8 +256,13 @@ def applicant_snapshot(*, dossier: Dossier) -> dict[str, str]:
     ``name`` is "First LAST" (as ``User.get_full_name``); ``birth_date`` is ISO (``YYYY-MM-DD``) or "".
     No query beyond ``dossier.applicant`` (select it with the dossier on list pages).
     """
-    user = dossier.applicant
-    identity = dossier.answers.get("identity", {}) if isinstance(dossier.answers, dict) else {}
+    return applicant_snapshot_of(user=dossier.applicant, answers=dossier.answers)
+
+
+def applicant_snapshot_of(*, user: User, answers: Any) -> dict[str, str]:
+    """``applicant_snapshot`` from the account and the dossier's answers (a batch job that read
+    them as values): the same rule."""
+    identity = answers.get("identity", {}) if isinstance(answers, dict) else {}
     name = person_name(first=identity.get("first_name") or user.first_name,
                        last=identity.get("last_name") or user.last_name)
     return {
