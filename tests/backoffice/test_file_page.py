@@ -3,8 +3,7 @@
 Blank action forms are rendered once per language and what they show by each process: each test
 here changes one thing a form shows and checks that the page shows it at once."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -62,7 +61,7 @@ def test_the_complements_due_date_moves_with_the_day(client, instructor):
     today = timezone.localdate()
     sign_in(client, instructor)
     assert f'value="{(today + timedelta(days=30)).isoformat()}"' in page_of(client, dossier)
-    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), dt_timezone.utc) + timedelta(hours=12)
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=12)
     with time_machine.travel(tomorrow, tick=False):
         sign_in(client, instructor)  # the second factor's check is dated
         assert f'value="{(today + timedelta(days=31)).isoformat()}"' in page_of(client, dossier)
