@@ -5,6 +5,7 @@ here changes one thing a form shows and checks that the page shows it at once.""
 
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from applications.backoffice import forms
 from applications.backoffice.selectors import prefecture_agents
-from applications.models import DocumentType, Status
+from applications.models import DocumentType, Dossier, DossierEvent, Status
 from applications.services import dossier_mark_complete
 from tests.backoffice.conftest import file_renewal, sign_in
 
@@ -74,3 +75,61 @@ def test_a_renamed_agent_shows_at_once_in_the_assignment_form(client, supervisor
     User.objects.filter(pk=instructor.pk).update(last_name="Lefèvre")
     page = page_of(client, dossier)
     assert ">Jeanne LEFÈVRE</option>" in page and f">{instructor.get_full_name()}</option>" not in page
+
+
+#: The file page's timeline as its template wrote it before ``timeline_html`` (kept here to compare).
+TIMELINE_TEMPLATE = """{% load i18n %}""" + (Path(__file__).parent / "timeline_before.txt").read_text()
+
+
+def events_of_every_kind(applicant) -> list[DossierEvent]:
+    """Events of each kind and each branch of the timeline, with details holding characters to escape."""
+    agent = User(pk=90_001, first_name="Zoé", last_name="O'Brien <b>")
+    mediator = User(pk=90_002, first_name="Marc", last_name="Lévy & fils")
+    at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # the next day in Paris
+
+    def event(kind, **fields):
+        return DossierEvent(kind=kind, at=at, **fields)
+
+    amended = event("amended", actor=applicant, data={"field": "phone", "before": "", "after": "06 <01>"})
+    amended.field_label = "Téléphone \"mobile\""
+    requested = event("complements_requested", actor=agent, from_status="under_review",
+                      to_status="complements_requested", data={"documents": ["Passeport", "Preuve <d'adresse>"],
+                                                               "message": "Vite & bien"})
+    requested.due_on = "15/03/2026"
+    return [
+        event("created", actor=applicant, to_status="draft"),
+        event("submitted", actor=applicant, from_status="draft", to_status="submitted", data={"channel": "online"}),
+        event("submitted", actor=agent, to_status="submitted", data={"channel": "paper", "agent": "Zoé <O'Brien>"}),
+        event("submitted", actor=mediator, on_behalf_of=applicant, to_status="submitted",
+              data={"on_behalf": {"site_city": "Villeurbanne & co"}}),
+        event("receipt_issued", data={"number": "R-2026-<1>"}),
+        event("certificate_issued", data={"number": 12345}),
+        amended,
+        event("document_added", actor=applicant, data={"document_type": "Passeport <scan>"}),
+        event("attachment_reviewed", actor=agent, data={"document_type": "Passeport", "accepted": True}),
+        event("attachment_reviewed", actor=agent, data={"document_type": "Photo", "accepted": False,
+                                                        "reason": "Floue & sombre"}),
+        requested,
+        event("complements_requested", actor=agent, data={"documents": []}),
+        event("assigned", actor=agent, data={"to": "Jeanne <Martin>"}),
+        event("assigned", actor=agent, data={"to": ""}),
+        event("decided", actor=agent, from_status="under_review", to_status="decided_unfavourable",
+              data={"reasons": "Contrat <absent>", "message": "« cité »"}),
+        event("status_changed", to_status="card_ready", data={"on_behalf": True}),
+        event("note", data=["not", "a", "dictionary"]),
+    ]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_timeline_is_what_its_template_wrote(language):
+    from django.template import Context, Template
+
+    from applications.backoffice.presenters import timeline_html
+
+    applicant = User(pk=90_000, first_name="Amina", last_name="Diallo")
+    events = events_of_every_kind(applicant)
+    with translation.override(language), timezone.override("Europe/Paris"):
+        expected = Template(TIMELINE_TEMPLATE).render(Context({"events": events, "dossier": Dossier(
+            applicant_id=applicant.pk)}))
+        assert timeline_html(events, applicant_id=applicant.pk) == expected
+    assert "&lt;O&#x27;Brien&gt;" in expected and "Villeurbanne &amp; co" in expected  # the cases are escaped

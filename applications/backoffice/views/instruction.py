@@ -32,6 +32,7 @@ from accounts.models import Membership
 from applications import presenters, services
 from applications.actions import staff_actions
 from applications.backoffice import forms, selectors
+from applications.backoffice import presenters as file_presenters
 from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.backoffice.views import instructing_staff_required
 from applications.catalogue_cache import procedure_names
@@ -252,6 +253,7 @@ def _file_page(
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         **data,
         "attachments": attachments,
+        "timeline": file_presenters.timeline_html(data["events"], applicant_id=dossier.applicant_id),
         "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
         "actions": actions,
         "action_forms": action_forms,
