@@ -16,9 +16,11 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.models import DossierEvent
+from applications.presenters import status_labels
 
 
 def shown(value: Any) -> str:
@@ -44,6 +46,18 @@ def _with(template: str, **values: Any) -> str:
     return _(template) % {name: shown(value) for name, value in values.items()}
 
 
+_KIND_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def event_kind_labels() -> dict[str, str]:
+    """The events' kinds in words in the current language, once per language by each process."""
+    language = get_language()
+    labels = _KIND_LABELS.get(language)
+    if labels is None:
+        labels = _KIND_LABELS[language] = {kind.value: str(kind.label) for kind in DossierEvent.Kind}
+    return labels
+
+
 #: How the timeline writes when an event happened.
 _AT = "j F Y, H:i"
 
@@ -51,6 +65,9 @@ _AT = "j F Y, H:i"
 def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -> SafeString:
     """The file's history, as the ``{% for event in events %}`` of the file page wrote it."""
     parts = []
+    # The kinds' and statuses' labels once per language, not ``get_kind_display()``'s dictionary of
+    # every choice made (and every lazy label hashed) per event and field.
+    kinds, statuses = event_kind_labels(), status_labels()
     for event in events:
         kind = event.kind
         data = event.data
@@ -69,14 +86,14 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
         if event.to_status and kind != "submitted" and kind != "created":
             change = " – "
             if event.from_status:
-                change += f"{shown(event.get_from_status_display())} → "
-            change += shown(event.get_to_status_display())
+                change += f"{shown(statuses.get(event.from_status, event.from_status))} → "
+            change += shown(statuses.get(event.to_status, event.to_status))
         amended = kind == "amended"
         lines = [
             f'\n      <li class="fr-mb-2w{" anef-timeline__amended" if amended else ""}">\n'
             f'        <p class="fr-text--sm fr-mb-0">{shown(date_filter(template_localtime(event.at), _AT))} –\n'
             f"          {who}</p>\n"
-            f'        <p class="fr-mb-0"><strong>{shown(event.get_kind_display())}</strong>\n'
+            f'        <p class="fr-mb-0"><strong>{shown(kinds.get(kind, kind))}</strong>\n'
             "          "
             + ('<span class="fr-badge fr-badge--sm fr-badge--warning fr-ml-1w">'
                f'{_said("Modification par le demandeur")}</span>' if amended else "")
