@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import join
+from django.template.defaultfilters import filesizeformat, join
+from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -19,7 +20,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from applications.models import DossierEvent
+from applications.models import Attachment, DossierEvent
 from applications.presenters import status_labels
 
 
@@ -138,3 +139,60 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
         lines.append("\n      </li>\n    ")
         parts.append("".join(lines))
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+_REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
+#: Stands for the attachment's id in the URLs reversed once per page.
+_PLACEHOLDER = 918_273_645
+
+
+def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
+    """The attachments' accordions: for each (attachment, review form, preview kind, open), the
+    same with the panel's title, its text (up to the link that opens the file) and the review
+    form's address, as the file page's template wrote them. Its URLs are reversed once per page."""
+    language = get_language()
+    reviews = _REVIEW_LABELS.get(language)
+    if reviews is None:
+        reviews = _REVIEW_LABELS[language] = {review.value: str(review.label) for review in Attachment.Review}
+    file_url = reverse("backoffice_instruction:attachment", args=[dossier_pk, _PLACEHOLDER])
+    review_url = reverse("backoffice_instruction:attachment_review", args=[dossier_pk, _PLACEHOLDER])
+    added = _said("ajoutée après le dépôt")
+    panels = []
+    for attachment, form, preview, expanded in rows:
+        name = attachment.document_type.name
+        title = f"{shown(name)} – {shown(reviews.get(attachment.review, attachment.review))}"
+        if attachment.added_after_submission:
+            title += f" – {added}"
+        url = shown(file_url.replace(str(_PLACEHOLDER), str(attachment.pk)))
+        size = filesizeformat(attachment.size)
+        when = date_filter(template_localtime(attachment.uploaded_at), "DATETIME_FORMAT")
+        reason = ""
+        if attachment.review_reason:
+            reason = f"<br>{_with('Motif du refus : %(reason)s', reason=attachment.review_reason)}"
+        shown_preview = ""
+        if preview == "image":
+            shown_preview = (f'\n          <img src="{url}" alt="{_with("Aperçu de la pièce : %(name)s", name=name)}" '
+                             'width="640" class="fr-responsive-img fr-mb-2w" loading="lazy">\n        ')
+        elif preview == "pdf":
+            label = _with("Aperçu de la pièce : %(name)s", name=name)
+            shown_preview = (
+                f'\n          \n          <iframe data-src="{url}" title="{label}" width="100%" height="560" '
+                'class="fr-mb-1w anef-js-only"></iframe>\n'
+                f'          <noscript><iframe src="{url}" title="{label}" width="100%" height="560" loading="lazy" '
+                'class="fr-mb-1w"></iframe></noscript>\n        ')
+        sent = _with("Fichier « %(name)s » (%(size)s), envoyé le %(date)s.", name=attachment.original_name,
+                     size=size, date=when)
+        body = (
+            '<p class="fr-text--sm">\n'
+            f"          {sent}\n"
+            f"          {reason}\n"
+            "        </p>\n"
+            "        \n"
+            f"        {shown_preview}\n"
+            f'        <p><a class="fr-link fr-link--sm" href="{url}" target="_blank" rel="noopener">'
+            f"{_with('Ouvrir la pièce « %(name)s » dans un nouvel onglet', name=name)}</a></p>"
+        )
+        panels.append((attachment, form, expanded, mark_safe(title),  # noqa: S308 (values escaped above)
+                       mark_safe(body),  # noqa: S308 (values escaped above)
+                       shown(review_url.replace(str(_PLACEHOLDER), str(attachment.pk)))))
+    return panels

@@ -133,3 +133,42 @@ def test_the_timeline_is_what_its_template_wrote(language):
             applicant_id=applicant.pk)}))
         assert timeline_html(events, applicant_id=applicant.pk) == expected
     assert "&lt;O&#x27;Brien&gt;" in expected and "Villeurbanne &amp; co" in expected  # the cases are escaped
+
+
+#: The attachments' accordions as the file page's template wrote them before ``attachment_panels``.
+ATTACHMENTS_TEMPLATE = """{% load i18n %}""" + (Path(__file__).parent / "attachments_before.txt").read_text()
+
+
+def the_page_template_loop() -> str:
+    """The attachments' loop of the file page's template as it is now."""
+    text = (Path(__file__).parents[2] / "templates/applications/backoffice/dossier.html").read_text()
+    start = text.index("  {% for attachment, review_form, expanded,")
+    return "{% load i18n %}" + text[start:text.index("{% endfor %}", start) + len("{% endfor %}")]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_attachments_panels_are_what_their_template_wrote(language):
+    from django.template import Context, Template
+    from django.utils.safestring import mark_safe
+
+    from applications.backoffice.presenters import attachment_panels
+    from applications.models import Attachment
+
+    passport = DocumentType(name="Passeport <recto & verso>")
+    at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    rows = []
+    for pk, (review, reason, added, preview) in enumerate([
+        ("pending", "", False, "pdf"), ("rejected", "Floue & <sombre>", True, "image"), ("accepted", "", True, ""),
+        ("unknown", "", False, "pdf"),
+    ], start=41):
+        attachment = Attachment(pk=pk, document_type=passport, review=review, review_reason=reason,
+                                added_after_submission=added, original_name=f"scan {pk} & <co>.pdf",
+                                size=1_234_567 * pk, uploaded_at=at, content_type="application/pdf")
+        form = mark_safe(f'<div class="form">{pk}</div>') if pk % 2 else None
+        rows.append((attachment, form, preview, pk == 42))
+    with translation.override(language), timezone.override("Europe/Paris"):
+        dossier = Dossier(pk=7)
+        expected = Template(ATTACHMENTS_TEMPLATE).render(Context({"attachments": rows, "dossier": dossier}))
+        panels = attachment_panels(dossier.pk, rows)
+        assert Template(the_page_template_loop()).render(Context({"attachments": panels, "dossier": dossier})) == expected
+    assert "Floue &amp; &lt;sombre&gt;" in expected and "/backoffice/dossiers/7/pieces/42/" in expected

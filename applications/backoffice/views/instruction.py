@@ -252,7 +252,7 @@ def _file_page(
         "answer_sections": presenters.answer_sections(dossier),
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         **data,
-        "attachments": attachments,
+        "attachments": file_presenters.attachment_panels(dossier.pk, attachments),
         "timeline": file_presenters.timeline_html(data["events"], applicant_id=dossier.applicant_id),
         "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
         "actions": actions,
