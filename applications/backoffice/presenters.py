@@ -141,6 +141,15 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
+def answer_tables(sections: list[tuple[Any, list[tuple[str, str]]]]) -> list[tuple[Any, SafeString]]:
+    """The applicant's answers (``applications.presenters.answer_sections``): each section's title
+    with its rows as the file page's ``{% for label, value in rows %}`` wrote them (what people
+    typed stays text: every value escaped)."""
+    return [(title, mark_safe("".join(  # noqa: S308 (every value escaped)
+        f'<tr><th scope="row" class="fr-text--regular">{shown(label)}</th><td>{shown(value)}</td></tr>'
+        for label, value in rows))) for title, rows in sections]
+
+
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
 #: Stands for the attachment's id in the URLs reversed once per page.
 _PLACEHOLDER = 918_273_645

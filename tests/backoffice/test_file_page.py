@@ -173,3 +173,18 @@ def test_the_attachments_panels_are_what_their_template_wrote(language):
         now = Template(the_page_template_loop()).render(Context({"attachments": panels, "dossier": dossier}))
         assert now == expected
     assert "Floue &amp; &lt;sombre&gt;" in expected and "/backoffice/dossiers/7/pieces/42/" in expected
+
+
+def test_the_answers_rows_are_what_their_template_wrote():
+    from django.template import Context, Template
+
+    from applications.backoffice.presenters import answer_tables
+
+    loop = ('{% for label, value in rows %}<tr><th scope="row" class="fr-text--regular">{{ label }}</th>'
+            "<td>{{ value }}</td></tr>{% endfor %}")
+    sections = [("Identité", [("Nom", "O'Brien <script>"), ("Adresse", "3 rue & fils")]), ("Vide", [])]
+    tables = answer_tables(sections)
+    assert [title for title, _rows in tables] == ["Identité", "Vide"]
+    for (_title, rows), (_same, html) in zip(sections, tables, strict=True):
+        assert html == Template(loop).render(Context({"rows": rows}))
+    assert "O&#x27;Brien &lt;script&gt;" in tables[0][1]

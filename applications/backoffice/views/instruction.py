@@ -249,7 +249,7 @@ def _file_page(
         "clock": (clock := clock_for(dossier, today)),
         "clock_badges": presenters.clock_badges(dossier, clock),
         "today": today,
-        "answer_sections": presenters.answer_sections(dossier),
+        "answer_sections": file_presenters.answer_tables(presenters.answer_sections(dossier)),
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         **data,
         "attachments": file_presenters.attachment_panels(dossier.pk, attachments),
