@@ -37,14 +37,15 @@ def _lookup(value: Any, key: str) -> Any:
     return getattr(value, key, "")
 
 
-def _said(text: str) -> str:
-    """A ``{% translate %}``: the translation, escaped."""
-    return conditional_escape(_(text))
+def _said(translated: str) -> str:
+    """A ``{% translate %}``: the translation, escaped. (Callers translate the literal text
+    themselves: ``makemessages`` finds only literal ``_("…")`` calls.)"""
+    return conditional_escape(translated)
 
 
-def _with(template: str, **values: Any) -> str:
+def _with(translated: str, **values: Any) -> str:
     """A ``{% blocktranslate with … %}``: the translation (not escaped), its values escaped."""
-    return _(template) % {name: shown(value) for name, value in values.items()}
+    return translated % {name: shown(value) for name, value in values.items()}
 
 
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
@@ -69,20 +70,36 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
     # The kinds' and statuses' labels once per language, not ``get_kind_display()``'s dictionary of
     # every choice made (and every lazy label hashed) per event and field.
     kinds, statuses = event_kind_labels(), status_labels()
+    # The words of the template's tags, once per page (literal ``_()`` calls, for makemessages).
+    words = {
+        "applicant": _said(_("le demandeur")),
+        "system": _said(_("le système")),
+        "mediator": _("médiateur au PAN de %(site)s"),
+        "on_behalf_of": _("pour le compte de %(name)s"),
+        "amended": _said(_("Modification par le demandeur")),
+        "paper": _("déposé au guichet sur papier par %(name)s"),
+        "accepted": _said(_("acceptée")),
+        "refused": _said(_("refusée")),
+        "due": _("à fournir avant le %(day)s"),
+        "assigned_to": _("à %(name)s"),
+        "unassigned": _said(_("attribution retirée")),
+        "reasons": _said(_("Motifs :")),
+        "reason": _said(_("Motif :")),
+    }
     for event in events:
         kind = event.kind
         data = event.data
         if event.actor_id == applicant_id:
-            who = _said("le demandeur")
+            who = words["applicant"]
         elif event.actor:
             who = shown(event.actor.get_full_name())
         else:
-            who = _said("le système")
+            who = words["system"]
         on_behalf = _lookup(data, "on_behalf")
         if on_behalf:
-            who += f" ({_with('médiateur au PAN de %(site)s', site=_lookup(on_behalf, 'site_city'))})"
+            who += f" ({_with(words['mediator'], site=_lookup(on_behalf, 'site_city'))})"
         if event.on_behalf_of:
-            who += " " + _with("pour le compte de %(name)s", name=event.on_behalf_of.get_full_name())
+            who += " " + _with(words["on_behalf_of"], name=event.on_behalf_of.get_full_name())
         change = ""
         if event.to_status and kind != "submitted" and kind != "created":
             change = " – "
@@ -97,12 +114,12 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
             f'        <p class="fr-mb-0"><strong>{shown(kinds.get(kind, kind))}</strong>\n'
             "          "
             + ('<span class="fr-badge fr-badge--sm fr-badge--warning fr-ml-1w">'
-               f'{_said("Modification par le demandeur")}</span>' if amended else "")
+               f'{words["amended"]}</span>' if amended else "")
             + f"\n          {change}</p>\n        "
         ]
         if kind == "submitted" and _lookup(data, "channel") == "paper":
             lines.append('<p class="fr-text--sm fr-mb-0">'
-                         f'{_with("déposé au guichet sur papier par %(name)s", name=_lookup(data, "agent"))}</p>')
+                         f'{_with(words["paper"], name=_lookup(data, "agent"))}</p>')
         lines.append("\n        ")
         if amended:
             lines.append(f'\n          <p class="fr-text--sm fr-mb-0">{shown(getattr(event, "field_label", ""))} : '
@@ -112,18 +129,18 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
         if kind == "document_added" or kind == "attachment_reviewed":
             review = ""
             if kind == "attachment_reviewed":
-                review = " – " + (_said("acceptée") if _lookup(data, "accepted") else _said("refusée"))
+                review = " – " + (words["accepted"] if _lookup(data, "accepted") else words["refused"])
             lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(_lookup(data, "document_type"))}{review}</p>')
         lines.append("\n        ")
         if kind == "complements_requested":
             due_on = getattr(event, "due_on", "")
-            due = f" – {_with('à fournir avant le %(day)s', day=due_on)}" if due_on else ""
+            due = f" – {_with(words['due'], day=due_on)}" if due_on else ""
             lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(join(_lookup(data, "documents"), ", "))}{due}</p>')
         lines.append("\n        ")
         if kind == "assigned":
             to = _lookup(data, "to")
             lines.append('<p class="fr-text--sm fr-mb-0">'
-                         f'{_with("à %(name)s", name=to) if to else _said("attribution retirée")}</p>')
+                         f'{_with(words["assigned_to"], name=to) if to else words["unassigned"]}</p>')
         lines.append("\n        ")
         if kind == "receipt_issued" or kind == "certificate_issued":
             lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(_lookup(data, "number"))}</p>')
@@ -132,10 +149,10 @@ def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -
             lines.append(f'<p class="fr-text--sm fr-mb-0">« {shown(message)} »</p>')
         lines.append("\n        ")
         if reasons := _lookup(data, "reasons"):
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{_said("Motifs :")} {shown(reasons)}</p>')
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reasons"]} {shown(reasons)}</p>')
         lines.append("\n        ")
         if reason := _lookup(data, "reason"):
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{_said("Motif :")} {shown(reason)}</p>')
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reason"]} {shown(reason)}</p>')
         lines.append("\n      </li>\n    ")
         parts.append("".join(lines))
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
@@ -165,7 +182,11 @@ def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
         reviews = _REVIEW_LABELS[language] = {review.value: str(review.label) for review in Attachment.Review}
     file_url = reverse("backoffice_instruction:attachment", args=[dossier_pk, _PLACEHOLDER])
     review_url = reverse("backoffice_instruction:attachment_review", args=[dossier_pk, _PLACEHOLDER])
-    added = _said("ajoutée après le dépôt")
+    added = _said(_("ajoutée après le dépôt"))
+    refusal = _("Motif du refus : %(reason)s")
+    preview_of = _("Aperçu de la pièce : %(name)s")
+    file_sent = _("Fichier « %(name)s » (%(size)s), envoyé le %(date)s.")
+    open_in_tab = _("Ouvrir la pièce « %(name)s » dans un nouvel onglet")
     panels = []
     for attachment, form, preview, expanded in rows:
         name = attachment.document_type.name
@@ -177,19 +198,19 @@ def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
         when = date_filter(template_localtime(attachment.uploaded_at), "DATETIME_FORMAT")
         reason = ""
         if attachment.review_reason:
-            reason = f"<br>{_with('Motif du refus : %(reason)s', reason=attachment.review_reason)}"
+            reason = f"<br>{_with(refusal, reason=attachment.review_reason)}"
         shown_preview = ""
         if preview == "image":
-            shown_preview = (f'\n          <img src="{url}" alt="{_with("Aperçu de la pièce : %(name)s", name=name)}" '
+            shown_preview = (f'\n          <img src="{url}" alt="{_with(preview_of, name=name)}" '
                              'width="640" class="fr-responsive-img fr-mb-2w" loading="lazy">\n        ')
         elif preview == "pdf":
-            label = _with("Aperçu de la pièce : %(name)s", name=name)
+            label = _with(preview_of, name=name)
             shown_preview = (
                 f'\n          \n          <iframe data-src="{url}" title="{label}" width="100%" height="560" '
                 'class="fr-mb-1w anef-js-only"></iframe>\n'
                 f'          <noscript><iframe src="{url}" title="{label}" width="100%" height="560" loading="lazy" '
                 'class="fr-mb-1w"></iframe></noscript>\n        ')
-        sent = _with("Fichier « %(name)s » (%(size)s), envoyé le %(date)s.", name=attachment.original_name,
+        sent = _with(file_sent, name=attachment.original_name,
                      size=size, date=when)
         body = (
             '<p class="fr-text--sm">\n'
@@ -199,7 +220,7 @@ def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
             "        \n"
             f"        {shown_preview}\n"
             f'        <p><a class="fr-link fr-link--sm" href="{url}" target="_blank" rel="noopener">'
-            f"{_with('Ouvrir la pièce « %(name)s » dans un nouvel onglet', name=name)}</a></p>"
+            f"{_with(open_in_tab, name=name)}</a></p>"
         )
         panels.append((attachment, form, expanded, mark_safe(title),  # noqa: S308 (values escaped above)
                        mark_safe(body),  # noqa: S308 (values escaped above)
