@@ -64,7 +64,7 @@ def main() -> None:
         profile.disable()
         print(f"\n===== {label} {url}: {plain:.2f} ms per request, {cpu:.2f} ms of CPU (without the profiler)")
         if args.dump:
-            profile.dump_stats(str(Path(args.dump) / f"{label.replace(' ', '-')}.prof"))
+            profile.dump_stats(str(Path(args.dump) / f"{label.replace(' ', '-').strip('/').replace('/', '_')}.prof"))
         for order in ("cumulative", "tottime"):
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.top)

@@ -70,3 +70,22 @@ def test_the_mediator_day(client):
 
     url = reverse("mediation_backoffice:day", args=[pan.pk, timezone.localdate().isoformat()])
     assert len(queries(client, url)) == 6
+
+
+def test_the_agent_file_page(client):
+    """Issue 14: the file page of a renewal under review (its pieces, their review forms, its
+    timeline). The blank forms are rendered once per process: the complements form's document types
+    and, for a supervisor, the assignment form's agents are not read again (one query each)."""
+    from applications.services import dossier_mark_complete
+
+    agent = StaffFactory(with_totp=True)
+    supervisor = StaffFactory(supervisor=True, with_totp=True)
+    dossier = dossier_mark_complete(dossier=file_renewal(), by=agent)
+    url = reverse("backoffice_instruction:dossier", args=[dossier.pk])
+
+    sign_in(client, agent)
+    sql = queries(client, url)
+    assert len(sql) == 14, "\n".join(sql)
+    assert not any('FROM "applications_documenttype"' in query for query in sql)
+    sign_in(client, supervisor)
+    assert len(queries(client, url)) == 15

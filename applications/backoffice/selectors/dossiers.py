@@ -6,24 +6,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from accounts.models import AuditEvent, User
-from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, Status
+from applications.models import Attachment, ComplementRequest, Dossier, DossierEvent, ProcedureDocument, Status
 from applications.staff import agent_prefecture_ids
 from applications.workflow import IN_PROGRESS_STATUSES
+from core.prepared import PreparedQuery
 from documents.models import IssuedDocument
+
+# Issue 14: the file page's reads have a fixed shape; their SQL is built once per process
+# (``core.prepared``: building it was most of their CPU). tests/core/test_prepared.py compares
+# each with its queryset.
+
+def _for_staff(pk: int, prefecture_ids: list[int]) -> QuerySet[Dossier]:
+    return Dossier.objects.select_related(
+        "procedure", "prefecture__department", "applicant", "renewed_permit", "assigned_to"
+    ).exclude(status=Status.DRAFT).filter(pk=pk, prefecture_id__in=prefecture_ids)
+
+
+_FOR_STAFF = PreparedQuery(_for_staff, pk=int, prefecture_ids=list[int])
 
 
 def dossier_get_for_staff(*, user: User, pk: int) -> Dossier:
     """The only way a back-office view reaches a dossier: one of the person's prefectures, else 404."""
-    try:
-        return Dossier.objects.select_related(
-            "procedure", "prefecture__department", "applicant", "renewed_permit", "assigned_to"
-        ).exclude(status=Status.DRAFT).get(pk=pk, prefecture_id__in=agent_prefecture_ids(user=user))
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    found = _FOR_STAFF(pk=pk, prefecture_ids=sorted(agent_prefecture_ids(user=user)))
+    if not found:  # the primary key gives one row at most
+        raise Http404
+    return found[0]
 
 
 def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachment:
@@ -38,35 +49,56 @@ def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachm
 
 def dossier_file_data(*, dossier: Dossier) -> dict[str, Any]:
     """Everything the file page shows about the dossier, in a fixed number of queries."""
-    from appointments.selectors import bookings_for_subject
-    from documents.selectors import documents_for_subject
-
-    attachments = list(
-        Attachment.objects.filter(dossier=dossier).select_related("document_type", "uploaded_by")
-        .order_by("uploaded_at", "id")
-    )
-    events = list(
-        DossierEvent.objects.filter(dossier=dossier).select_related("actor", "on_behalf_of").order_by("at", "id")
-    )
-    requests = list(
-        ComplementRequest.objects.filter(dossier=dossier).select_related("requested_by")
-        .prefetch_related(Prefetch("document_types"))
-    )
+    attachments = _ATTACHMENTS(dossier_id=dossier.pk)
+    requests = _COMPLEMENT_REQUESTS(dossier_id=dossier.pk)
+    prefetch_related_objects(requests, Prefetch("document_types"))
     return {
         "attachments": [a for a in attachments if a.is_current],
         "previous_attachments": [a for a in attachments if not a.is_current],
-        "events": events,
+        "events": _EVENTS(dossier_id=dossier.pk),
         "complement_requests": requests,
-        "documents": list(documents_for_subject(subject=dossier)),
-        "bookings": list(bookings_for_subject(user=dossier.applicant, subject_type=Dossier._meta.label_lower,
-                                              subject_id=str(dossier.pk))),
-        "requirements": list(dossier.procedure.requirements.select_related("document_type")),
+        "documents": _DOCUMENTS(subject_id=str(dossier.pk)),
+        "bookings": _BOOKINGS(user_id=dossier.applicant_id, subject_id=str(dossier.pk)),
+        "requirements": _REQUIREMENTS(procedure_id=dossier.procedure_id),
         # Issue 9: another request of the same person for the same permit, still in progress.
-        "same_permit_requests": list(
-            Dossier.objects.filter(renewed_permit_id=dossier.renewed_permit_id, status__in=IN_PROGRESS_STATUSES)
-            .exclude(pk=dossier.pk).select_related("procedure").order_by("submitted_at", "id")
-        ) if dossier.renewed_permit_id else [],
+        "same_permit_requests": _SAME_PERMIT(permit_id=dossier.renewed_permit_id, pk=dossier.pk)
+        if dossier.renewed_permit_id else [],
     }
+
+
+_ATTACHMENTS = PreparedQuery(lambda dossier_id: (
+    Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type", "uploaded_by")
+    .order_by("uploaded_at", "id")), dossier_id=int)
+_EVENTS = PreparedQuery(lambda dossier_id: (
+    DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor", "on_behalf_of")
+    .order_by("at", "id")), dossier_id=int)
+#: Their document types are read after (``prefetch_related`` runs a query of its own: not preparable).
+_COMPLEMENT_REQUESTS = PreparedQuery(lambda dossier_id: (
+    ComplementRequest.objects.filter(dossier_id=dossier_id).select_related("requested_by")), dossier_id=int)
+_REQUIREMENTS = PreparedQuery(lambda procedure_id: (
+    ProcedureDocument.objects.filter(procedure_id=procedure_id).select_related("document_type")),
+    procedure_id=int)
+_SAME_PERMIT = PreparedQuery(lambda permit_id, pk: (
+    Dossier.objects.filter(renewed_permit_id=permit_id, status__in=sorted(IN_PROGRESS_STATUSES))
+    .exclude(pk=pk).select_related("procedure").order_by("submitted_at", "id")), permit_id=int, pk=int)
+
+
+def _documents(subject_id: str) -> QuerySet[IssuedDocument]:
+    """The documents app's own selector, for a dossier known by its id."""
+    from documents.selectors import documents_for_subject
+
+    return documents_for_subject(subject=Dossier(pk=subject_id))
+
+
+def _bookings(user_id: int, subject_id: str):
+    """The appointments app's own selector, for the applicant and a dossier known by their ids."""
+    from appointments.selectors import bookings_for_subject
+
+    return bookings_for_subject(user=User(pk=user_id), subject_type=Dossier._meta.label_lower, subject_id=subject_id)
+
+
+_DOCUMENTS = PreparedQuery(_documents, subject_id=str)
+_BOOKINGS = PreparedQuery(_bookings, user_id=int, subject_id=str)
 
 
 def dossier_audit_events(*, dossier: Dossier) -> QuerySet[AuditEvent]:

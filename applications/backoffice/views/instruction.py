@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -31,6 +32,7 @@ from accounts.models import Membership
 from applications import presenters, services
 from applications.actions import staff_actions
 from applications.backoffice import forms, selectors
+from applications.backoffice import presenters as file_presenters
 from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.backoffice.views import instructing_staff_required
 from applications.catalogue_cache import procedure_names
@@ -208,19 +210,34 @@ def _file_page(
         # Issue 9 (item 3): at delivery the agent types what the card says.
         "card": lambda: forms.CardForm(initial={"category": dossier.procedure.permit_category}),
     }
-    action_forms = {name: bound.get(name) or make() for name, make in blank.items() if getattr(actions, name)}
-    review_forms = {}
+    # What a blank form shows beyond the language (issue 14: rendering the forms was a quarter of
+    # the page): its HTML is rendered once per process for these, a form bound with errors each time.
+    shows = {
+        "assign": lambda: (tuple((m.user_id, presenters.agent_label(m.user)) for m in agents), dossier.assigned_to_id),
+        "complements": lambda: (tuple(sorted((str(r.document_type), r.document_type_id) for r in data["requirements"])),
+                                today),
+        "decide": lambda: tuple(actions.decide),
+        "extension": tuple,
+    }
+    action_forms: dict[str, Form | SafeString] = {}
+    for name, make in blank.items():
+        if getattr(actions, name):
+            action_forms[name] = bound.get(name) or (
+                make() if name not in shows else _blank_form_html(name, shows[name](), make))
+    review_forms: dict[int, Form | SafeString] = {}
     if actions.review:
         for attachment in data["attachments"]:
-            review_forms[attachment.pk] = bound.get(f"review-{attachment.pk}") or forms.AttachmentReviewForm(
-                prefix=f"att{attachment.pk}")
+            review_forms[attachment.pk] = bound.get(f"review-{attachment.pk}") or _blank_review_html(attachment.pk)
     # A form of an action this state no longer offers: say why at the top of the page.
     shown = {*action_forms, *(f"review-{pk}" for pk in review_forms)}
     for name, form in bound.items():
         if name not in shown:
             for error in form.non_field_errors():
                 messages.error(request, error)
-    attachments = [(a, review_forms.get(a.pk), presenters.preview_kind(a)) for a in data["attachments"]]
+    attachments = []  # each with its review form (HTML when blank) and whether its panel opens on errors
+    for a in data["attachments"]:
+        form = review_forms.get(a.pk)
+        attachments.append((a, form, presenters.preview_kind(a), isinstance(form, Form) and bool(form.errors)))
     labels = presenters.amendable_labels()
     for event in data["events"]:
         if event.kind == "amended":
@@ -232,16 +249,36 @@ def _file_page(
         "clock": (clock := clock_for(dossier, today)),
         "clock_badges": presenters.clock_badges(dossier, clock),
         "today": today,
-        "answer_sections": presenters.answer_sections(dossier),
+        "answer_sections": file_presenters.answer_tables(presenters.answer_sections(dossier)),
         "applicant_name": applicant_snapshot(dossier=dossier)["name"],
         **data,
-        "attachments": attachments,
+        "attachments": file_presenters.attachment_panels(dossier.pk, attachments),
+        "timeline": file_presenters.timeline_html(data["events"], applicant_id=dossier.applicant_id),
         "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
         "actions": actions,
         "action_forms": action_forms,
         "card_next": Status(actions.card_next) if actions.card_next else None,
     }, status=status)
     return response
+
+
+def _blank_form_html(name: str, shows: object, make: Callable[[], Form]) -> SafeString:
+    """A blank action form of the file page, rendered once per language and ``shows`` (what it
+    shows beyond the language: its choices, its initial values) by this process."""
+    return local_fragment("file-form", name, shows, render=lambda: mark_safe(str(make())))  # noqa: S308
+
+
+#: Stands for the attachment's id in the blank review form's HTML: its prefix (``att<id>``) is all
+#: that changes from one attachment to the next (names, ids, the labels' ``for``).
+_ATTACHMENT_PLACEHOLDER = "__anef-attachment__"
+
+
+def _blank_review_html(attachment_pk: int) -> SafeString:
+    """The blank review form of an attachment: rendered once per language by this process with a
+    placeholder for the attachment's id in its prefix, which is then put in."""
+    html = local_fragment("file-review-form", render=lambda: str(
+        forms.AttachmentReviewForm(prefix=f"att{_ATTACHMENT_PLACEHOLDER}")))
+    return mark_safe(html.replace(_ATTACHMENT_PLACEHOLDER, str(int(attachment_pk))))  # noqa: S308
 
 
 @require_GET

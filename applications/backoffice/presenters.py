@@ -1,0 +1,228 @@
+"""Parts of the back-office file page put into words in Python (issue 14): its timeline and the
+text of its attachments' panels. Rendered by the template language, their tags and filters per
+event and per attachment were two fifths of the page's calls; here each value goes through what
+the template did with it (``shown``: local time, localisation, escaping; the same filters and
+translations), and tests/backoffice/test_file_page.py compares the HTML with the template's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import filesizeformat, join
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from applications.models import Attachment, DossierEvent
+from applications.presenters import status_labels
+
+
+def shown(value: Any) -> str:
+    """A value as ``{{ value }}`` writes it: in local time, localised, escaped."""
+    return conditional_escape(localize(template_localtime(value)))
+
+
+def _lookup(value: Any, key: str) -> Any:
+    """``value.key`` as the template language reads a JSON detail: the dictionary's entry, else
+    nothing ("" is what it shows for a missing one)."""
+    if isinstance(value, dict):
+        return value.get(key, "")
+    return getattr(value, key, "")
+
+
+def _said(translated: str) -> str:
+    """A ``{% translate %}``: the translation, escaped. (Callers translate the literal text
+    themselves: ``makemessages`` finds only literal ``_("…")`` calls.)"""
+    return conditional_escape(translated)
+
+
+def _with(translated: str, **values: Any) -> str:
+    """A ``{% blocktranslate with … %}``: the translation (not escaped), its values escaped."""
+    return translated % {name: shown(value) for name, value in values.items()}
+
+
+_KIND_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def event_kind_labels() -> dict[str, str]:
+    """The events' kinds in words in the current language, once per language by each process."""
+    language = get_language()
+    labels = _KIND_LABELS.get(language)
+    if labels is None:
+        labels = _KIND_LABELS[language] = {kind.value: str(kind.label) for kind in DossierEvent.Kind}
+    return labels
+
+
+#: How the timeline writes when an event happened.
+_AT = "j F Y, H:i"
+
+
+def timeline_html(events: Iterable[DossierEvent], *, applicant_id: int | None) -> SafeString:
+    """The file's history, as the ``{% for event in events %}`` of the file page wrote it."""
+    parts = []
+    # The kinds' and statuses' labels once per language, not ``get_kind_display()``'s dictionary of
+    # every choice made (and every lazy label hashed) per event and field.
+    kinds, statuses = event_kind_labels(), status_labels()
+    # The words of the template's tags, once per page (literal ``_()`` calls, for makemessages).
+    words = {
+        "applicant": _said(_("le demandeur")),
+        "system": _said(_("le système")),
+        "mediator": _("médiateur au PAN de %(site)s"),
+        "on_behalf_of": _("pour le compte de %(name)s"),
+        "amended": _said(_("Modification par le demandeur")),
+        "paper": _("déposé au guichet sur papier par %(name)s"),
+        "accepted": _said(_("acceptée")),
+        "refused": _said(_("refusée")),
+        "due": _("à fournir avant le %(day)s"),
+        "assigned_to": _("à %(name)s"),
+        "unassigned": _said(_("attribution retirée")),
+        "reasons": _said(_("Motifs :")),
+        "reason": _said(_("Motif :")),
+    }
+    for event in events:
+        kind = event.kind
+        data = event.data
+        if event.actor_id == applicant_id:
+            who = words["applicant"]
+        elif event.actor:
+            who = shown(event.actor.get_full_name())
+        else:
+            who = words["system"]
+        on_behalf = _lookup(data, "on_behalf")
+        if on_behalf:
+            who += f" ({_with(words['mediator'], site=_lookup(on_behalf, 'site_city'))})"
+        if event.on_behalf_of:
+            who += " " + _with(words["on_behalf_of"], name=event.on_behalf_of.get_full_name())
+        change = ""
+        if event.to_status and kind != "submitted" and kind != "created":
+            change = " – "
+            if event.from_status:
+                change += f"{shown(statuses.get(event.from_status, event.from_status))} → "
+            change += shown(statuses.get(event.to_status, event.to_status))
+        amended = kind == "amended"
+        lines = [
+            f'\n      <li class="fr-mb-2w{" anef-timeline__amended" if amended else ""}">\n'
+            f'        <p class="fr-text--sm fr-mb-0">{shown(date_filter(template_localtime(event.at), _AT))} –\n'
+            f"          {who}</p>\n"
+            f'        <p class="fr-mb-0"><strong>{shown(kinds.get(kind, kind))}</strong>\n'
+            "          "
+            + ('<span class="fr-badge fr-badge--sm fr-badge--warning fr-ml-1w">'
+               f'{words["amended"]}</span>' if amended else "")
+            + f"\n          {change}</p>\n        "
+        ]
+        if kind == "submitted" and _lookup(data, "channel") == "paper":
+            lines.append('<p class="fr-text--sm fr-mb-0">'
+                         f'{_with(words["paper"], name=_lookup(data, "agent"))}</p>')
+        lines.append("\n        ")
+        if amended:
+            lines.append(f'\n          <p class="fr-text--sm fr-mb-0">{shown(getattr(event, "field_label", ""))} : '
+                         f'« {shown(_lookup(data, "before") or "–")} » → « {shown(_lookup(data, "after") or "–")} »</p>'
+                         "\n        ")
+        lines.append("\n        ")
+        if kind == "document_added" or kind == "attachment_reviewed":
+            review = ""
+            if kind == "attachment_reviewed":
+                review = " – " + (words["accepted"] if _lookup(data, "accepted") else words["refused"])
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(_lookup(data, "document_type"))}{review}</p>')
+        lines.append("\n        ")
+        if kind == "complements_requested":
+            due_on = getattr(event, "due_on", "")
+            due = f" – {_with(words['due'], day=due_on)}" if due_on else ""
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(join(_lookup(data, "documents"), ", "))}{due}</p>')
+        lines.append("\n        ")
+        if kind == "assigned":
+            to = _lookup(data, "to")
+            lines.append('<p class="fr-text--sm fr-mb-0">'
+                         f'{_with(words["assigned_to"], name=to) if to else words["unassigned"]}</p>')
+        lines.append("\n        ")
+        if kind == "receipt_issued" or kind == "certificate_issued":
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(_lookup(data, "number"))}</p>')
+        lines.append("\n        ")
+        if message := _lookup(data, "message"):
+            lines.append(f'<p class="fr-text--sm fr-mb-0">« {shown(message)} »</p>')
+        lines.append("\n        ")
+        if reasons := _lookup(data, "reasons"):
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reasons"]} {shown(reasons)}</p>')
+        lines.append("\n        ")
+        if reason := _lookup(data, "reason"):
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reason"]} {shown(reason)}</p>')
+        lines.append("\n      </li>\n    ")
+        parts.append("".join(lines))
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+def answer_tables(sections: list[tuple[Any, list[tuple[str, str]]]]) -> list[tuple[Any, SafeString]]:
+    """The applicant's answers (``applications.presenters.answer_sections``): each section's title
+    with its rows as the file page's ``{% for label, value in rows %}`` wrote them (what people
+    typed stays text: every value escaped)."""
+    return [(title, mark_safe("".join(  # noqa: S308 (every value escaped)
+        f'<tr><th scope="row" class="fr-text--regular">{shown(label)}</th><td>{shown(value)}</td></tr>'
+        for label, value in rows))) for title, rows in sections]
+
+
+_REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
+#: Stands for the attachment's id in the URLs reversed once per page.
+_PLACEHOLDER = 918_273_645
+
+
+def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
+    """The attachments' accordions: for each (attachment, review form, preview kind, open), the
+    same with the panel's title, its text (up to the link that opens the file) and the review
+    form's address, as the file page's template wrote them. Its URLs are reversed once per page."""
+    language = get_language()
+    reviews = _REVIEW_LABELS.get(language)
+    if reviews is None:
+        reviews = _REVIEW_LABELS[language] = {review.value: str(review.label) for review in Attachment.Review}
+    file_url = reverse("backoffice_instruction:attachment", args=[dossier_pk, _PLACEHOLDER])
+    review_url = reverse("backoffice_instruction:attachment_review", args=[dossier_pk, _PLACEHOLDER])
+    added = _said(_("ajoutée après le dépôt"))
+    refusal = _("Motif du refus : %(reason)s")
+    preview_of = _("Aperçu de la pièce : %(name)s")
+    file_sent = _("Fichier « %(name)s » (%(size)s), envoyé le %(date)s.")
+    open_in_tab = _("Ouvrir la pièce « %(name)s » dans un nouvel onglet")
+    panels = []
+    for attachment, form, preview, expanded in rows:
+        name = attachment.document_type.name
+        title = f"{shown(name)} – {shown(reviews.get(attachment.review, attachment.review))}"
+        if attachment.added_after_submission:
+            title += f" – {added}"
+        url = shown(file_url.replace(str(_PLACEHOLDER), str(attachment.pk)))
+        size = filesizeformat(attachment.size)
+        when = date_filter(template_localtime(attachment.uploaded_at), "DATETIME_FORMAT")
+        reason = ""
+        if attachment.review_reason:
+            reason = f"<br>{_with(refusal, reason=attachment.review_reason)}"
+        shown_preview = ""
+        if preview == "image":
+            shown_preview = (f'\n          <img src="{url}" alt="{_with(preview_of, name=name)}" '
+                             'width="640" class="fr-responsive-img fr-mb-2w" loading="lazy">\n        ')
+        elif preview == "pdf":
+            label = _with(preview_of, name=name)
+            shown_preview = (
+                f'\n          \n          <iframe data-src="{url}" title="{label}" width="100%" height="560" '
+                'class="fr-mb-1w anef-js-only"></iframe>\n'
+                f'          <noscript><iframe src="{url}" title="{label}" width="100%" height="560" loading="lazy" '
+                'class="fr-mb-1w"></iframe></noscript>\n        ')
+        sent = _with(file_sent, name=attachment.original_name,
+                     size=size, date=when)
+        body = (
+            '<p class="fr-text--sm">\n'
+            f"          {sent}\n"
+            f"          {reason}\n"
+            "        </p>\n"
+            "        \n"
+            f"        {shown_preview}\n"
+            f'        <p><a class="fr-link fr-link--sm" href="{url}" target="_blank" rel="noopener">'
+            f"{_with(open_in_tab, name=name)}</a></p>"
+        )
+        panels.append((attachment, form, expanded, mark_safe(title),  # noqa: S308 (values escaped above)
+                       mark_safe(body),  # noqa: S308 (values escaped above)
+                       shown(review_url.replace(str(_PLACEHOLDER), str(attachment.pk)))))
+    return panels

@@ -1,0 +1,190 @@
+"""The file page's cheaper paths (issue 14): what they give is what the plain path gives.
+
+Blank action forms are rendered once per language and what they show by each process: each test
+here changes one thing a form shows and checks that the page shows it at once."""
+
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import User
+from applications.backoffice import forms
+from applications.backoffice.selectors import prefecture_agents
+from applications.models import DocumentType, Dossier, DossierEvent, Status
+from applications.services import dossier_mark_complete
+from tests.backoffice.conftest import file_renewal, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def page_of(client, dossier) -> str:
+    response = client.get(reverse("backoffice_instruction:dossier", args=[dossier.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_blank_forms_are_those_a_form_renders(client, supervisor, instructor, language, settings):
+    sign_in(client, supervisor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    submitted = file_renewal()
+    under_review = file_renewal(last_name="Roux")
+    dossier_mark_complete(dossier=under_review, by=instructor)
+    for _ in range(2):  # rendered, then from this process's copy
+        page = page_of(client, submitted)
+        with translation.override(language):
+            agents = prefecture_agents(prefecture_ids={submitted.prefecture_id})
+            assert str(forms.AssignForm(prefix="assign", agents=agents, initial={"agent": None})) in page
+            assert str(forms.ComplementsForm(prefix="complements", procedure=submitted.procedure)) in page
+            assert str(forms.DecisionForm(prefix="decision", outcomes=[Status.CLOSED_WITHOUT_ACTION])) in page
+        page = page_of(client, under_review)
+        with translation.override(language):
+            for attachment in under_review.attachments.filter(is_current=True):
+                assert str(forms.AttachmentReviewForm(prefix=f"att{attachment.pk}")) in page
+            assert "att__anef-attachment__" not in page
+
+
+def test_a_renamed_document_type_shows_at_once_in_the_complements_form(agent_client):
+    dossier = file_renewal()
+    assert "Justificatif de domicile" in unescape(page_of(agent_client, dossier))
+    DocumentType.objects.filter(code="justificatif-domicile").update(name="Preuve d'adresse")
+    page = unescape(page_of(agent_client, dossier))
+    assert "Preuve d'adresse" in page and "Justificatif de domicile" not in page
+
+
+def test_the_complements_due_date_moves_with_the_day(client, instructor):
+    dossier = file_renewal()
+    today = timezone.localdate()
+    sign_in(client, instructor)
+    assert f'value="{(today + timedelta(days=30)).isoformat()}"' in page_of(client, dossier)
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=12)
+    with time_machine.travel(tomorrow, tick=False):
+        sign_in(client, instructor)  # the second factor's check is dated
+        assert f'value="{(today + timedelta(days=31)).isoformat()}"' in page_of(client, dossier)
+
+
+def test_a_renamed_agent_shows_at_once_in_the_assignment_form(client, supervisor, instructor):
+    sign_in(client, supervisor)
+    dossier = file_renewal()
+    assert f">{instructor.get_full_name()}</option>" in page_of(client, dossier)
+    User.objects.filter(pk=instructor.pk).update(last_name="Lefèvre")
+    page = page_of(client, dossier)
+    assert ">Jeanne LEFÈVRE</option>" in page and f">{instructor.get_full_name()}</option>" not in page
+
+
+#: The file page's timeline as its template wrote it before ``timeline_html`` (kept here to compare).
+TIMELINE_TEMPLATE = """{% load i18n %}""" + (Path(__file__).parent / "timeline_before.txt").read_text()
+
+
+def events_of_every_kind(applicant) -> list[DossierEvent]:
+    """Events of each kind and each branch of the timeline, with details holding characters to escape."""
+    agent = User(pk=90_001, first_name="Zoé", last_name="O'Brien <b>")
+    mediator = User(pk=90_002, first_name="Marc", last_name="Lévy & fils")
+    at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # the next day in Paris
+
+    def event(kind, **fields):
+        return DossierEvent(kind=kind, at=at, **fields)
+
+    amended = event("amended", actor=applicant, data={"field": "phone", "before": "", "after": "06 <01>"})
+    amended.field_label = "Téléphone \"mobile\""
+    requested = event("complements_requested", actor=agent, from_status="under_review",
+                      to_status="complements_requested", data={"documents": ["Passeport", "Preuve <d'adresse>"],
+                                                               "message": "Vite & bien"})
+    requested.due_on = "15/03/2026"
+    return [
+        event("created", actor=applicant, to_status="draft"),
+        event("submitted", actor=applicant, from_status="draft", to_status="submitted", data={"channel": "online"}),
+        event("submitted", actor=agent, to_status="submitted", data={"channel": "paper", "agent": "Zoé <O'Brien>"}),
+        event("submitted", actor=mediator, on_behalf_of=applicant, to_status="submitted",
+              data={"on_behalf": {"site_city": "Villeurbanne & co"}}),
+        event("receipt_issued", data={"number": "R-2026-<1>"}),
+        event("certificate_issued", data={"number": 12345}),
+        amended,
+        event("document_added", actor=applicant, data={"document_type": "Passeport <scan>"}),
+        event("attachment_reviewed", actor=agent, data={"document_type": "Passeport", "accepted": True}),
+        event("attachment_reviewed", actor=agent, data={"document_type": "Photo", "accepted": False,
+                                                        "reason": "Floue & sombre"}),
+        requested,
+        event("complements_requested", actor=agent, data={"documents": []}),
+        event("assigned", actor=agent, data={"to": "Jeanne <Martin>"}),
+        event("assigned", actor=agent, data={"to": ""}),
+        event("decided", actor=agent, from_status="under_review", to_status="decided_unfavourable",
+              data={"reasons": "Contrat <absent>", "message": "« cité »"}),
+        event("status_changed", to_status="card_ready", data={"on_behalf": True}),
+        event("note", data=["not", "a", "dictionary"]),
+    ]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_timeline_is_what_its_template_wrote(language):
+    from django.template import Context, Template
+
+    from applications.backoffice.presenters import timeline_html
+
+    applicant = User(pk=90_000, first_name="Amina", last_name="Diallo")
+    events = events_of_every_kind(applicant)
+    with translation.override(language), timezone.override("Europe/Paris"):
+        expected = Template(TIMELINE_TEMPLATE).render(Context({"events": events, "dossier": Dossier(
+            applicant_id=applicant.pk)}))
+        assert timeline_html(events, applicant_id=applicant.pk) == expected
+    assert "&lt;O&#x27;Brien&gt;" in expected and "Villeurbanne &amp; co" in expected  # the cases are escaped
+
+
+#: The attachments' accordions as the file page's template wrote them before ``attachment_panels``.
+ATTACHMENTS_TEMPLATE = """{% load i18n %}""" + (Path(__file__).parent / "attachments_before.txt").read_text()
+
+
+def the_page_template_loop() -> str:
+    """The attachments' loop of the file page's template as it is now."""
+    text = (Path(__file__).parents[2] / "templates/applications/backoffice/dossier.html").read_text()
+    start = text.index("  {% for attachment, review_form, expanded,")
+    return "{% load i18n %}" + text[start:text.index("{% endfor %}", start) + len("{% endfor %}")]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_attachments_panels_are_what_their_template_wrote(language):
+    from django.template import Context, Template
+    from django.utils.safestring import mark_safe
+
+    from applications.backoffice.presenters import attachment_panels
+    from applications.models import Attachment
+
+    passport = DocumentType(name="Passeport <recto & verso>")
+    at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    rows = []
+    for pk, (review, reason, added, preview) in enumerate([
+        ("pending", "", False, "pdf"), ("rejected", "Floue & <sombre>", True, "image"), ("accepted", "", True, ""),
+        ("unknown", "", False, "pdf"),
+    ], start=41):
+        attachment = Attachment(pk=pk, document_type=passport, review=review, review_reason=reason,
+                                added_after_submission=added, original_name=f"scan {pk} & <co>.pdf",
+                                size=1_234_567 * pk, uploaded_at=at, content_type="application/pdf")
+        form = mark_safe(f'<div class="form">{pk}</div>') if pk % 2 else None  # noqa: S308 (a form's HTML)
+        rows.append((attachment, form, preview, pk == 42))
+    with translation.override(language), timezone.override("Europe/Paris"):
+        dossier = Dossier(pk=7)
+        expected = Template(ATTACHMENTS_TEMPLATE).render(Context({"attachments": rows, "dossier": dossier}))
+        panels = attachment_panels(dossier.pk, rows)
+        now = Template(the_page_template_loop()).render(Context({"attachments": panels, "dossier": dossier}))
+        assert now == expected
+    assert "Floue &amp; &lt;sombre&gt;" in expected and "/backoffice/dossiers/7/pieces/42/" in expected
+
+
+def test_the_answers_rows_are_what_their_template_wrote():
+    from django.template import Context, Template
+
+    from applications.backoffice.presenters import answer_tables
+
+    loop = ('{% for label, value in rows %}<tr><th scope="row" class="fr-text--regular">{{ label }}</th>'
+            "<td>{{ value }}</td></tr>{% endfor %}")
+    sections = [("Identité", [("Nom", "O'Brien <script>"), ("Adresse", "3 rue & fils")]), ("Vide", [])]
+    tables = answer_tables(sections)
+    assert [title for title, _rows in tables] == ["Identité", "Vide"]
+    for (_title, rows), (_same, html) in zip(sections, tables, strict=True):
+        assert html == Template(loop).render(Context({"rows": rows}))
+    assert "O&#x27;Brien &lt;script&gt;" in tables[0][1]
