@@ -67,7 +67,13 @@ _MARKERS: dict[type, Callable[[int, int], Any]] = {
     int: lambda variant, i: 30_001 + 1_000 * variant + i,
     str: lambda variant, i: f"\x1fprepared-marker-{variant}-{i}\x1f",
     datetime.date: lambda variant, i: datetime.date(1, 1, 1) + datetime.timedelta(days=5_000 * variant + i),
+    datetime.datetime: lambda variant, i: (datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+                                           + datetime.timedelta(seconds=100_000 * variant + i)),
 }
+#: The types a backend may send as something else (SQLite: a date or an instant as text), and the
+#: backend operation that does it: a marker is found in the SQL's parameters as it is, or as that
+#: operation gives it, and then the value is given to the same operation at each call.
+_ADAPTERS: dict[type, str] = {datetime.date: "adapt_datefield_value", datetime.datetime: "adapt_datetimefield_value"}
 #: List parameters, for ``__in`` lookups, and the type of their values.
 _LIST_KINDS: dict[Any, type] = {list[int]: int, list[str]: str}
 #: Longer lists run the queryset itself (a list's SQL is kept per length; the markers of a query
@@ -79,7 +85,8 @@ MAX_LIST_LENGTH = 64
 class _Compiled:
     sql: str
     params: tuple
-    slots: tuple[tuple[int, str, int | None], ...]  # (position in params, argument name, index in a list)
+    #: (position in params, argument name, index in a list, the backend's adapter to apply or None)
+    slots: tuple[tuple[int, str, int | None, str | None], ...]
     converters: tuple[tuple[int, tuple, Any], ...]  # (column, converter functions, expression)
     shape: str  # "model", "tuples" or "flat"
     model: type[Model] | None
@@ -106,7 +113,7 @@ class PreparedQuery:
         unknown = {name: kind for name, kind in kinds.items() if kind not in _MARKERS and kind not in _LIST_KINDS}
         if unknown:
             raise TypeError(f"no marker for the types of {sorted(unknown)}: use int, str, datetime.date, "
-                            "list[int] or list[str]")
+                            "datetime.datetime, list[int] or list[str]")
         PREPARED.append(self)
         self.build = build
         self.kinds = kinds
@@ -135,9 +142,10 @@ class PreparedQuery:
         if compiled.empty:
             return []
         params = list(compiled.params)
-        for position, name, index in compiled.slots:
-            params[position] = values[name] if index is None else values[name][index]
         connection = connections[using]
+        for position, name, index, adapter in compiled.slots:
+            value = values[name] if index is None else values[name][index]
+            params[position] = value if adapter is None else getattr(connection.ops, adapter)(value)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -193,9 +201,17 @@ class PreparedQuery:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # an empty ``IN`` list: the queryset gives nothing
             return queryset, compiler, None, None, ()
-        slots = tuple((position, *by_marker[value]) for position, value in enumerate(params)
-                      if _hashable(value) and value in by_marker)
-        missing = set(by_marker.values()) - {(name, index) for _, name, index in slots}
+        adapted: dict[Any, tuple[str, int | None, str]] = {}
+        for marker, (name, index) in by_marker.items():
+            adapter = _ADAPTERS.get(self.kinds[name])
+            if adapter is not None:
+                form = getattr(connections[using].ops, adapter)(marker)
+                if form != marker and _hashable(form):
+                    adapted[form] = (name, index, adapter)
+        slots = tuple((position, *by_marker[value], None) if value in by_marker else (position, *adapted[value])
+                      for position, value in enumerate(params)
+                      if _hashable(value) and (value in by_marker or value in adapted))
+        missing = set(by_marker.values()) - {(name, index) for _, name, index, _adapter in slots}
         if missing or any(str(marker) in sql for marker in by_marker):
             names = sorted({name for name, _ in missing})
             raise TypeError(f"the SQL does not carry {names or 'every marker'} as a parameter of "

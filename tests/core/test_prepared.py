@@ -4,7 +4,7 @@ language, and the shapes it cannot rebuild are refused."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -299,3 +299,34 @@ def test_values_and_types_are_checked():
     with pytest.raises(TypeError) as error:
         query(id=1)
     assert "expected the values of ['pk'], got ['id']" in str(error.value)
+
+
+def test_a_date_or_an_instant_the_backend_sends_as_text_is_still_a_parameter(monkeypatch):
+    """SQLite (``make run``'s database) sends dates and instants as text: the marker is found in
+    that form, and each call's value goes through the same adaptation (a regression: the queue's
+    next page raised TypeError there)."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: value and value.isoformat())
+    monkeypatch.setattr(connection.ops, "adapt_datetimefield_value", lambda value: value and value.isoformat())
+    old, new = DossierFactory(status="submitted"), DossierFactory(status="submitted")
+    Dossier.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3),
+                                             priority_date=date(2026, 1, 5))
+    Dossier.objects.filter(pk=new.pk).update(priority_date=date(2026, 3, 1))
+    by_day = PreparedQuery(lambda day: Dossier.objects.filter(priority_date__gte=day).values_list("id", flat=True),
+                           day=date)
+    since = PreparedQuery(lambda at: Dossier.objects.filter(created_at__gte=at).values_list("id", flat=True),
+                          at=datetime)
+
+    sent = []
+
+    def spy(execute, sql, params, many, context):
+        sent.extend(params or ())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        assert by_day(day=date(2026, 2, 1)) == [new.pk]
+    assert "2026-02-01" in sent  # as the backend sends it
+    assert sorted(by_day(day=date(2026, 1, 1))) == sorted([old.pk, new.pk])
+    assert since(at=timezone.now() - timedelta(days=1)) == [new.pk]
+    assert sorted(since(at=timezone.now() - timedelta(days=5))) == sorted([old.pk, new.pk])
