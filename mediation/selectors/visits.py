@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.prepared import PreparedQuery
 from mediation.access import mediator_site_ids, visible_site_ids
 from mediation.models import Visit
 from substitution.models import BlockingReport, Channel
@@ -45,11 +46,18 @@ def pan_sites_visible(*, user: User | AnonymousUser) -> QuerySet[Site]:
 
 
 def pan_site_get_for_staff(*, user: User | AnonymousUser, pk: int) -> Site:
-    """A PAN whose log this person reads; 404 otherwise."""
-    site = pan_sites_visible(user=user).filter(pk=pk).first()
-    if site is None:
+    """A PAN whose log this person reads; 404 otherwise. The same rule as ``pan_sites_visible``,
+    its SQL built once per process (``core.prepared``, issue 14: the day page is read all day)."""
+    visible = visible_site_ids(user=user)
+    found = _PAN_SITE(site_id=pk) if visible is None or pk in visible else []
+    if not found:
         raise Http404
-    return site
+    return found[0]
+
+
+_PAN_SITE = PreparedQuery(
+    lambda site_id: Site.objects.filter(kind=Site.Kind.PAN, pk=site_id).select_related("prefecture__department"),
+    site_id=int)
 
 
 def pan_sites_kept_by(*, user: User | AnonymousUser) -> QuerySet[Site]:
@@ -64,11 +72,18 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def visits_of_day(*, site: Site, day: date) -> list[Visit]:
-    """The visits that began that day at the PAN: those in progress first, then by arrival. One query."""
+    """The visits that began that day at the PAN: those in progress first, then by arrival. One
+    query, its SQL built once per process (``core.prepared``)."""
     start, end = day_bounds(day)
-    visits = (Visit.objects.filter(site=site, arrived_at__gte=start, arrived_at__lt=end)
-              .select_related("person", "mediator", "report"))
+    visits = _VISITS_OF_DAY(site_id=site.pk, start=start, end=end)
     return sorted(visits, key=lambda v: (v.ended_at is not None, v.arrived_at, v.pk))
+
+
+_VISITS_OF_DAY = PreparedQuery(
+    lambda site_id, start, end: Visit.objects.filter(site_id=site_id, arrived_at__gte=start, arrived_at__lt=end)
+    .select_related("person", "mediator", "report"),
+    site_id=int, start=datetime, end=datetime,
+)
 
 
 @dataclass(frozen=True)

@@ -63,21 +63,30 @@ def world():
     complements_request(dossier=other, by=StaffFactory(), document_types=[
         other.procedure.requirements.first().document_type], message="Moins de trois mois.",
         due_on=timezone.localdate() + timedelta(days=15))
-    mediator = StaffFactory(mediator=True)
+    from tests.mediation.conftest import make_pan
+    from tests.mediation.helpers import visit
+
+    pan = make_pan("69")
+    mediator = StaffFactory(mediator=True, role__site=pan)
+    today = timezone.now()
+    visit(by=mediator, site=pan, minutes=20, person=dossier.applicant)
+    visit(by=mediator, site=pan, last_name="Traoré")  # in progress, no account
+    start, end = today - timedelta(hours=2), today + timedelta(hours=1)
     rhone, gironde = prefecture("69").pk, prefecture("33").pk
     applicant = dossier.applicant
     return [
         {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
          "pk": 0, "dossier_id": dossier.pk, "subject_id": str(dossier.pk), "procedure_id": dossier.procedure_id,
-         "permit_id": dossier.renewed_permit_id},
+         "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start, "end": end},
         {"user_id": agent.pk, "holder_id": other.applicant_id, "subject_type": "applications.dossier",
          "prefecture_ids": [gironde, rhone, rhone], "statuses": ["submitted", "card_ready"],
          "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk, "dossier_id": other.pk,
-         "subject_id": str(other.pk), "procedure_id": other.procedure_id, "permit_id": other.renewed_permit_id or 0},
+         "subject_id": str(other.pk), "procedure_id": other.procedure_id, "permit_id": other.renewed_permit_id or 0,
+         "site_id": pan.pk, "start": end, "end": end + timedelta(days=1)},
         {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0, "dossier_id": 0,
-         "subject_id": "0", "procedure_id": 0, "permit_id": 0},
+         "subject_id": "0", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end},
     ]
 
 
@@ -87,6 +96,7 @@ def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world)
     import applications.selectors  # noqa: F401
     import appointments.selectors  # noqa: F401
     import documents.selectors  # noqa: F401
+    import mediation.selectors  # noqa: F401
 
     assert len(prepared.PREPARED) >= 9
     for query in prepared.PREPARED:
