@@ -25,7 +25,7 @@ from applications.catalogue_cache import CATALOGUE, catalogue_cards, procedure_n
 from applications.models import Status
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
-from appointments.selectors import active_bookings_by_subject, bookings_for_subject
+from appointments.selectors import active_bookings_by_subject, bookings_about
 from core.fragments import public_page
 from core.http import uploaded_file_response
 from documents.selectors import documents_in_force_for_holder
@@ -305,8 +305,8 @@ def _dossier_page(
                                        and sent.uploaded_at >= complement.requested_at else None))
             else:
                 upload_rows.append((document_type, form))
-    bookings = list(bookings_for_subject(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
-                                         subject_id=str(dossier.pk)))
+    bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
+                              subject_id=str(dossier.pk))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
         "bookings": bookings,
