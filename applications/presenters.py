@@ -436,7 +436,16 @@ def dossier_upload_rows(
     return rows
 
 
+_AMEND_TEXTS: dict[tuple, list[tuple[str, str, SafeString]]] = {}
+
+
 def dossier_amend_links(dossier: Dossier, fields: list[tuple[str, str, Any]]) -> list[tuple[str, SafeString]]:
-    """The dossier page's "Corriger : <answer>" links."""
+    """The dossier page's "Corriger : <answer>" links; their words, the same on every open dossier,
+    once per language and list of answers by each process."""
+    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields))
+    texts = _AMEND_TEXTS.get(key)
+    if texts is None:
+        texts = _AMEND_TEXTS[key] = [(section, field, _block("Corriger : %(label)s", label=label))
+                                     for section, field, label in fields]
     url = _url_maker("applications:amend", dossier.pk, None, None)
-    return [(url(section, field), _block("Corriger : %(label)s", label=label)) for section, field, label in fields]
+    return [(url(section, field), text) for section, field, text in texts]
