@@ -90,3 +90,12 @@ def test_the_applicant_dossier_page_with_complements_requested(client):
     client.force_login(dossier.applicant)
 
     assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 10
+
+
+def test_the_applicant_appointments(client):
+    """Session, user, the person's bookings (with slot, desk, site and motive) and pending offers:
+    the two reads built once per process (``core.prepared``, issue 14)."""
+    dossier = file_renewal()
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("appointments:list"))) == 4
