@@ -99,3 +99,12 @@ def test_the_applicant_appointments(client):
     client.force_login(dossier.applicant)
 
     assert len(queries(client, reverse("appointments:list"))) == 4
+
+
+def test_the_applicant_messages(client):
+    """Session, user, the number of messages with the unread ones (one query) and the first page:
+    both built once per process (``core.prepared``, issue 14)."""
+    dossier = file_renewal()
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("notifications:inbox"))) == 4

@@ -88,8 +88,9 @@ def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world)
     import applications.selectors  # noqa: F401
     import appointments.selectors  # noqa: F401
     import documents.selectors  # noqa: F401
+    import notifications.selectors  # noqa: F401
 
-    assert len(prepared.PREPARED) >= 18
+    assert len(prepared.PREPARED) >= 20
     for query in prepared.PREPARED:
         if query.build.__module__.startswith("tests."):
             continue
