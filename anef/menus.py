@@ -8,26 +8,21 @@ a member of staff costs the queries of those checks, and only on pages that draw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.middleware import SESSION_STAFF_KEY
 from accounts.permissions import staff_verified
+from core.fragments import local_fragment
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-@dataclass(frozen=True)
-class MenuEntry:
-    label: str
-    url: str
-    current: bool
 
 
 #: The menu's URLs by name, URL configuration and script prefix: reversed once per process, not
@@ -43,8 +38,8 @@ def _url(name: str) -> str:
     return url
 
 
-def main_menu(request: HttpRequest) -> list[MenuEntry]:
-    """The main menu's entries for this request, in order."""
+def _entries(request: HttpRequest) -> list[tuple[StrOrPromise, str]]:
+    """The main menu's entries for this request, in order: (label, URL name)."""
     from applications.staff import agent_prefecture_ids
     from appointments.selectors import staff_site_ids
     from mediation.access import may_see_visits
@@ -54,27 +49,47 @@ def main_menu(request: HttpRequest) -> list[MenuEntry]:
     session = getattr(request, "session", None)
     # Whether the session is a staff one is decided once per session (SessionLimitsMiddleware).
     staff_session = bool(session and session.get(SESSION_STAFF_KEY))
-    entries: list[tuple[StrOrPromise, str]] = [(_("Accueil"), _url("home"))]
+    entries: list[tuple[StrOrPromise, str]] = [(_("Accueil"), "home")]
     if user.is_authenticated and staff_session:
         # Before the second factor, the back-office home is where the code is asked: nothing else.
-        entries.append((_("Espace agent"), _url("backoffice:home")))
+        entries.append((_("Espace agent"), "backoffice:home"))
         if staff_verified(user=user):
             if agent_prefecture_ids(user=user):
-                entries.append((_("Dossiers à instruire"), _url("backoffice_instruction:queue")))
+                entries.append((_("Dossiers à instruire"), "backoffice_instruction:queue"))
             if staff_site_ids(user=user):
-                entries.append((_("Guichets"), _url("appointments_backoffice:desks")))
+                entries.append((_("Guichets"), "appointments_backoffice:desks"))
             if may_see_reports(user=user):
-                entries.append((_("Signalements"), _url("substitution_backoffice:queue")))
+                entries.append((_("Signalements"), "substitution_backoffice:queue"))
             if may_see_anomalies(user=user):
-                entries.append((_("Anomalies"), _url("substitution_backoffice:anomalies")))
+                entries.append((_("Anomalies"), "substitution_backoffice:anomalies"))
             if may_see_visits(user=user):
-                entries.append((_("Visites"), _url("mediation_backoffice:home")))
+                entries.append((_("Visites"), "mediation_backoffice:home"))
     elif user.is_authenticated:
         entries += [
-            (_("Mon espace"), _url("applications:dashboard")),
-            (_("Mes rendez-vous"), _url("appointments:list")),
-            (_("Mes messages"), _url("notifications:inbox")),
-            (_("Mes signalements"), _url("substitution:mine")),
+            (_("Mon espace"), "applications:dashboard"),
+            (_("Mes rendez-vous"), "appointments:list"),
+            (_("Mes messages"), "notifications:inbox"),
+            (_("Mes signalements"), "substitution:mine"),
         ]
-    entries += [(_("Les démarches"), _url("applications:catalogue")), (_("Aide et contact"), _url("help"))]
-    return [MenuEntry(label=str(label), url=url, current=request.path == url) for label, url in entries]
+    entries += [(_("Les démarches"), "applications:catalogue"), (_("Aide et contact"), "help")]
+    return entries
+
+
+#: One entry of the menu as the header draws it (DSFR navigation).
+_ITEM = '<li class="fr-nav__item"><a class="fr-nav__link" href="{}"{}>{}</a></li>'
+
+
+def main_menu_html(request: HttpRequest) -> SafeString:
+    """The menu's items as HTML, rendered once per language, set of entries and current entry by
+    each process (``core.fragments.local_fragment``): the same for every person who sees the same
+    entries (issue 14: the loop over the entries was a sixth of the applicant dashboard's layout)."""
+    entries = _entries(request)
+    names = tuple(name for _label, name in entries)
+    current = tuple(request.path == _url(name) for name in names)
+
+    def render() -> SafeString:
+        return format_html_join("\n          ", _ITEM, (
+            (_url(name), mark_safe(' aria-current="page"') if is_current else "", label)  # noqa: S308 (a constant)
+            for (label, name), is_current in zip(entries, current, strict=True)))
+
+    return local_fragment("main-menu", names, current, render=render)

@@ -73,7 +73,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     applicant = applicant_for(request)
     dossiers = [d for d in selectors.dashboard_dossiers(user=applicant) if assisted_dossier_allowed(request, d.pk)]
     # Bookings show on filed dossiers only (their line, their permit's renewal): none filed, none read.
-    appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE)
+    # Whether there is any is carried by the dossiers' own query (``active_booking``).
+    appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE,
+                                               any_active=any(d.active_booking for d in dossiers))  # type: ignore[attr-defined]
                     if any(d.status != Status.DRAFT for d in dossiers) else {})
     names = procedure_names({d.procedure_id for d in dossiers})
     filed = []
@@ -83,15 +85,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         booked = appointments.get(str(d.pk), [])
         # A card ready whose collection is booked: the next step is that appointment, not booking one.
         action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
-        filed.append((d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked))
+        filed.append(presenters.filed_row_html(d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked))
     certificates = [c for c in documents_in_force_for_holder(holder=applicant)
                     if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
+    permits = selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
+                                           bookings=appointments)
     return render(request, "applications/dashboard.html", {
         "applicant": applicant,
-        "permits": selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
-                                                bookings=appointments),
+        "permit_cards": [presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
         "certificates": certificates,
-        "late_fee": settings.LATE_RENEWAL_FEE_EUR,
         # The channels the reminders go by besides the inbox (notifications.channels_for), and
         # whether the page is the person's own (a mediator acting for them changes their own profile).
         "reminder_channels": [NotificationChannel(c).label for c in channels_for(applicant)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -100,12 +100,12 @@ ACTIVE_BOOKING_FIELDS = (
 )
 
 
-def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, list[Booking]]:
+def active_bookings_by_subject(*, user: User, subject_type: str, any_active: bool) -> dict[str, list[Booking]]:
     """The person's active bookings (booked or checked in) about their files of one type, by file
-    id, soonest first: for a whole dashboard, one query when there is none (most visits), two when
-    there are some. Issue 14: joining the slot, desk, site and motive made the query cost twice an
-    ``exists()``, even when it found nothing."""
-    if not _ACTIVE_BOOKING_EXISTS(user_id=user.pk, subject_type=subject_type):
+    id, soonest first. ``any_active``: whether there is one, which the page's own query tells
+    (``active_booking_exists``): none read on most visits. Issue 14: joining the slot, desk, site
+    and motive made the read cost twice an ``exists()``, even when it found nothing."""
+    if not any_active:
         return {}
     rows = (_active_about(user_id=user.pk, subject_type=subject_type)
             .select_related("slot__desk__site", "motive").only(*ACTIVE_BOOKING_FIELDS)
@@ -116,19 +116,16 @@ def active_bookings_by_subject(*, user: User, subject_type: str) -> dict[str, li
     return found
 
 
-def _active_about(*, user_id: int, subject_type: str) -> QuerySet[Booking]:
+def active_booking_exists(*, person: OuterRef, subject_type: str) -> Exists:
+    """Whether the person (an outer query's column) has an active booking about a file of this
+    type, as an expression: the dashboard's dossiers carry it, one query fewer per visit."""
+    return Exists(_active_about(user_id=person, subject_type=subject_type))
+
+
+def _active_about(*, user_id: int | OuterRef, subject_type: str) -> QuerySet[Booking]:
     """The person's active bookings (booked or checked in) about their files of one type."""
     return Booking.objects.filter(person_id=user_id, subject_type=subject_type,
                                   status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
-
-
-#: Whether the person has an active booking about a file of this type (the SQL built once per
-#: process: ``core.prepared``).
-_ACTIVE_BOOKING_EXISTS = PreparedQuery(
-    lambda user_id, subject_type: _active_about(user_id=user_id, subject_type=subject_type)
-    .values_list("pk", flat=True)[:1],
-    user_id=int, subject_type=str,
-)
 
 
 def booking_active_exists(*, user: User, motive: Motive, subject_type: str = "", subject_id: str = "") -> bool:

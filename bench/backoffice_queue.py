@@ -23,6 +23,7 @@ Prints a Markdown table; docs/benchmarks.md keeps the results beside the floors 
 from __future__ import annotations
 
 import html
+import json
 import os
 import random
 import re
@@ -368,7 +369,7 @@ def explain(client: Client, label: str, url: str) -> None:
         print(f"\n--- {label}: {sql[:160]}…\n{plan}")
 
 
-def measure_pages() -> dict[str, list[float]]:
+def measure_pages(*, queue_only: bool = False) -> dict[str, list[float]]:
     client, agent = agent_client()
     prefecture = Prefecture.objects.get(department__code=MEASURED)
     procedure = Procedure.objects.get(code="premiere-demande-salarie")
@@ -388,7 +389,9 @@ def measure_pages() -> dict[str, list[float]]:
         "search": names,
         "statistics": ["/backoffice/statistiques/"],
     }
-    if os.environ.get("BENCH_EXPLAIN", "1") == "1":
+    if queue_only:
+        del pages["statistics"]
+    if os.environ.get("BENCH_EXPLAIN", "1") == "1" and not queue_only:
         for label, urls in pages.items():
             if label not in ("home", "statistics"):
                 explain(client, label, urls[0])
@@ -432,11 +435,31 @@ def measure_sweep() -> tuple[float, int, date] | None:
     return elapsed, issued, day
 
 
+def queue_goals() -> list[dict]:
+    """Issue 14's goal at this scale, for ``bench/pages.py --queue-db``: each queue page's p95,
+    in-process, under 100 ms (``--goals-json`` prints them as one JSON line)."""
+    pages = measure_pages(queue_only=True)
+    labels = {"first": "queue, first page (50 rows)", "filtered": "queue, status + procedure filter",
+              "deep": f"queue, keyset page {DEEP_PAGES + 1}", "search": "queue, name search"}
+    floor = percentile(pages.pop("home"), 0.95)
+    dossiers = Dossier.objects.count()
+    goals = []
+    for name, values in pages.items():
+        p95 = percentile(values, 0.95)
+        goals.append({"goal": f"{labels[name]} at {dossiers:,} dossiers, p95 in-process (the back-office "
+                              f"home's: {floor:.1f} ms)", "value": round(p95, 1), "unit": "ms", "target": 100,
+                      "met": p95 < 100})
+    return goals
+
+
 def main() -> None:
     assert connection.vendor == "postgresql", "Run against PostgreSQL: set DATABASE_URL."
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # production static storage
     populate()
+    if "--goals-json" in sys.argv:
+        print("GOALS-JSON " + json.dumps(queue_goals()), flush=True)
+        return
     load_before = os.getloadavg()[0]
     pages = measure_pages()
     load_after = os.getloadavg()[0]

@@ -21,12 +21,24 @@ Then, for 3 rounds, each page and its floor in turn (floor, page, floor, page…
 ``wrk -t2 -c8`` (keep-alive, 8 connections) for ``--seconds`` each; the ratio of a round is
 page req/s ÷ floor req/s; the table shows the medians of the 3 rounds. Query counts and HTML sizes
 come from one request of the Django test client in this process (same settings, same data).
+
+Issue 14's other goals, each measured by its own script against its own floor in the same run,
+after the pages (so that they do not share the cores with wrk), and printed with the pages' goals:
+
+    --pdf              the receipt PDFs against a bare WeasyPrint document (bench/pdf.py)
+    --sweep-db URL     the certificate sweep against its SQL floor (bench/certificates.py), on the
+                       1,000,000-dossier database of bench/backoffice_queue.py
+    --queue-db URL     the queue's p95 in-process at 1,000,000 dossiers (bench/backoffice_queue.py)
+
+Each script prints its goals as one line, ``GOALS-JSON [{"goal", "value", "unit", "op", "target",
+"met"}, …]`` (``--goals-json``), which this one reads.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
@@ -298,12 +310,48 @@ def write_table(label: str, table: str) -> None:
     docs.write_text(text)
 
 
+#: Issue 14's goals measured by other scripts: option -> (script, the environment variable its
+#: database comes from, or None).
+OTHER_GOALS = {"pdf": ("bench/pdf.py", None), "sweep_db": ("bench/certificates.py", "DATABASE_URL"),
+               "queue_db": ("bench/backoffice_queue.py", "DATABASE_URL")}
+
+
+def other_goals(args: argparse.Namespace) -> list[str]:
+    """The goal lines of the other scripts asked for, each run as its own process."""
+    lines = []
+    for option, (script, variable) in OTHER_GOALS.items():
+        value = getattr(args, option)
+        if not value:
+            continue
+        env = dict(os.environ)
+        if variable:
+            env[variable] = value
+        print(f"Running {script} --goals-json…", flush=True)
+        run = subprocess.run([sys.executable, script, "--goals-json"], cwd=ROOT, env=env,  # noqa: S603 (ours)
+                             capture_output=True, text=True, check=False)
+        found = [line for line in run.stdout.splitlines() if line.startswith("GOALS-JSON ")]
+        if run.returncode or not found:
+            sys.exit(f"{script} failed ({run.returncode}):\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}")
+        for goal in json.loads(found[-1].removeprefix("GOALS-JSON ")):
+            lines.append(f"- {goal['goal']}: {goal['value']}{goal['unit']} against the goal of {goal.get('op', '<')} "
+                         f"{goal['target']}{goal['unit']}, **{'met' if goal['met'] else 'not met'}**")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dossiers", type=int, default=2_000, help="extra dossiers in the Rhône (once)")
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration of each measure")
     parser.add_argument("--write", metavar="LABEL", help="replace the table LABEL of docs/benchmarks.md")
+    parser.add_argument("--only", default="", metavar="TEXT", help="only the pages whose label holds TEXT")
+    parser.add_argument("--pdf", action="store_true", help="also the PDFs' goals (bench/pdf.py)")
+    parser.add_argument("--sweep-db", metavar="URL", help="also the sweep's goal, on this database")
+    parser.add_argument("--queue-db", metavar="URL", help="also the queue's p95 at scale, on this database")
     args = parser.parse_args()
+    if args.only:
+        if args.write:
+            sys.exit("--write needs every page: leave out --only")
+        PAGES[:] = [page for page in PAGES if args.only in page[0]]
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
 
@@ -371,6 +419,7 @@ def main() -> None:
             ratio = statistics.median(v[0] / max(v[2], 0.01) for v in rounds[label])
             lines.append(f"- `{url}` ({who or 'anonymous'}): {ratio:.2f} against the goal of {goal:.2f}, "
                          f"**{'met' if ratio >= goal else 'not met'}**")
+    lines += other_goals(args)
     table = "\n".join(lines)
     print("\n" + table)
     if args.write:

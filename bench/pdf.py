@@ -2,12 +2,22 @@
 
     .venv/bin/python bench/pdf.py [--runs 10] [--rounds 3] [--compare GIT_REF] [--out DIR]
 
+or, from another script (no database either)::
+
+    from bench.pdf import measure, goal_lines
+    rows = measure(runs=10, rounds=3)   # one dict per case and clock, with its ratios and goal
+    print("\n".join(goal_lines(rows)))  # "receipt, French ≤ 1.5× its floor (CPU time): met (1.32×)"
+
 No database: the receipt is rendered through the project's real path (``render_to_string`` of the
 real template with the context ``documents.services.document_pdf_context`` builds, the static-only
-URL fetcher, ``write_pdf(pdf_tags=True)`` as ``documents.rendering.render_pdf`` does), from a fixed
-context, with the shared stylesheet render_pdf applies to issued documents.
+URL fetcher, the font configuration kept per thread, ``write_pdf(pdf_tags=True)`` as
+``documents.rendering.render_pdf`` does), from a fixed context, with the shared stylesheet
+render_pdf applies to issued documents.
 The floor of each receipt is a bare one-page WeasyPrint document holding the same text (that
-receipt's words with today's templates, as plain paragraphs in one font face, no tags).
+receipt's words with today's templates, as plain paragraphs in one font face, no tags), rendered
+as bare WeasyPrint renders it: a new font configuration per document. For information, the same
+floors are also rendered with a kept font configuration ("floor, kept fonts"), the ratio against
+them is printed beside the goal's.
 Layout (``HTML(...).render()``) and write
 (``document.write_pdf()``) are timed separately. The cases are interleaved, render after
 render, for each of ``--rounds`` rounds; each round's median is taken, and the table gives the
@@ -22,6 +32,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import io
+import json
 import os
 import re
 import statistics
@@ -59,6 +70,7 @@ from documents.rendering import (  # noqa: E402
     DOCUMENT_STYLESHEET,
     PDF_BASE_URL,
     parsed_stylesheet,
+    pdf_font_config,
     static_only_url_fetcher,
 )
 
@@ -155,16 +167,16 @@ def timed_receipt(language: str, html_cls, engine=None):
     templated = clocks()
     stylesheets = [parsed_stylesheet(DOCUMENT_STYLESHEET)] if engine is None or engine.uses_stylesheet else None
     document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher()).render(
-        stylesheets=stylesheets)
+        stylesheets=stylesheets, font_config=pdf_font_config())
     laid_out = clocks()
     pdf = document.write_pdf(pdf_tags=True)
     return spans(started, templated, laid_out, clocks()), pdf
 
 
-def timed_floor(html: str, html_cls):
+def timed_floor(html: str, html_cls, font_config=None):
     started = clocks()
     templated = clocks()
-    document = html_cls(string=html).render()
+    document = html_cls(string=html).render(font_config=font_config)
     laid_out = clocks()
     pdf = document.write_pdf()
     return spans(started, templated, laid_out, clocks()), pdf
@@ -182,64 +194,126 @@ def pdf_pages_and_fonts(pdf: bytes) -> tuple[int, list[str]]:
     return len(reader.pages), sorted(fonts)
 
 
+#: The goals of issue 14: each receipt's CPU time at most this many times its floor's, same run.
+GOALS = {"receipt, French": 1.5, "receipt, bilingual": 2.0}
+CLOCKS = ("CPU time of the process (time.process_time)", "wall time")
+
+
+def measure(*, runs: int = 10, rounds: int = 3, compare: str | None = None, out: Path | None = None,
+            progress=None) -> list[dict]:
+    """Renders every case interleaved, ``rounds`` rounds of ``runs`` renders each, and returns one
+    row per case and clock (``clock``: "cpu" or "wall"), each the median of the round medians:
+    ``case``, ``template``, ``layout``, ``write``, ``total`` (ms), ``floor`` (the case's floor),
+    ``ratio_layout``, ``ratio_write``, ``ratio`` (total; None for a floor), ``ratio_kept_fonts``
+    (total against the floor rendered with a kept font configuration), ``goal`` (the largest
+    ratio allowed, CPU rows of today's receipts only, else None), ``met``, ``pages``, ``bytes``,
+    ``fonts`` (embedded font names), and ``load`` (the load averages after the run).
+    ``progress``, if given, is called with a line of text (the WeasyPrint import's cost and load)."""
+    started = time.perf_counter()
+    from weasyprint import HTML
+
+    if progress:
+        progress(f"weasyprint import: {(time.perf_counter() - started) * 1000:.0f} ms; "
+                 f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+
+    engine = engine_at(compare) if compare else None
+    floors = {language: floor_html(receipt_html(language)) for language in ("fr", "en")}  # today's text
+    kept = pdf_font_config()
+    cases = {"floor, French": lambda: timed_floor(floors["fr"], HTML),
+             "floor, bilingual": lambda: timed_floor(floors["en"], HTML),
+             "floor, French, kept fonts": lambda: timed_floor(floors["fr"], HTML, kept),
+             "floor, bilingual, kept fonts": lambda: timed_floor(floors["en"], HTML, kept)}
+    if engine is not None:
+        cases[f"receipt, French, at {compare}"] = lambda: timed_receipt("fr", HTML, engine)
+        cases[f"receipt, bilingual, at {compare}"] = lambda: timed_receipt("en", HTML, engine)
+    cases["receipt, French"] = lambda: timed_receipt("fr", HTML)
+    cases["receipt, bilingual"] = lambda: timed_receipt("en", HTML)
+    pdfs = {name: case()[1] for name, case in cases.items()}  # warm-up: fonts, imports, caches
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, pdf in pdfs.items():
+            (out / (re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + ".pdf")).write_bytes(pdf)
+
+    # rounds[clock][case]: one (template, layout, write, total) median per round
+    by_round: list[dict[str, list[list[float]]]] = [{name: [] for name in cases} for _ in CLOCKS]
+    for _ in range(rounds):
+        samples: list[dict[str, list[list[float]]]] = [{name: [] for name in cases} for _ in CLOCKS]
+        for _ in range(runs):
+            for name, case in cases.items():  # interleaved
+                for clock, values in enumerate(case()[0]):
+                    samples[clock][name].append([*values, sum(values)])
+        for clock in range(len(CLOCKS)):
+            for name, values in samples[clock].items():
+                by_round[clock][name].append([statistics.median(column) for column in zip(*values, strict=True)])
+    load = os.getloadavg()
+
+    rows = []
+    for clock, clock_name in enumerate(("cpu", "wall")):
+        medians = {name: [statistics.median(r[i] for r in values) for i in range(4)]
+                   for name, values in by_round[clock].items()}
+        for name, (template, layout, write, total) in medians.items():
+            pages, fonts = pdf_pages_and_fonts(pdfs[name])
+            floor = None if name.startswith("floor") else (
+                "floor, bilingual" if "bilingual" in name else "floor, French")
+            row = {"case": name, "clock": clock_name, "template": template, "layout": layout, "write": write,
+                   "total": total, "floor": floor, "ratio_layout": None, "ratio_write": None, "ratio": None,
+                   "ratio_kept_fonts": None, "goal": None, "met": None, "pages": pages, "bytes": len(pdfs[name]),
+                   "fonts": fonts, "load": load}
+            if floor is not None:
+                _, floor_layout, floor_write, floor_total = medians[floor]
+                row.update(ratio_layout=layout / floor_layout, ratio_write=write / floor_write,
+                           ratio=total / floor_total, ratio_kept_fonts=total / medians[f"{floor}, kept fonts"][3])
+                if clock_name == "cpu" and name in GOALS:
+                    row.update(goal=GOALS[name], met=row["ratio"] <= GOALS[name])
+            rows.append(row)
+    return rows
+
+
+def goal_lines(rows: list[dict]) -> list[str]:
+    """One line per goal: "<case> ≤ <goal>× its floor (CPU time, same run): met|not met (<ratio>×)"."""
+    return [f"{row['case']} ≤ {row['goal']}× its floor (CPU time, same run, medians of the rounds): "
+            f"{'met' if row['met'] else 'not met'} ({row['ratio']:.2f}×)"
+            for row in rows if row["goal"] is not None]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10, help="renders of each case per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--compare", metavar="GIT_REF", help="also the receipt with the PDF templates at GIT_REF")
+    parser.add_argument("--goals-json", action="store_true", help="print only the goals, as one JSON line")
     args = parser.parse_args()
+    if args.goals_json:  # for bench/pages.py --pdf
+        rows = measure(runs=args.runs, rounds=args.rounds)
+        print("GOALS-JSON " + json.dumps([
+            {"goal": f"{row['case']} PDF, CPU time against its floor in the same run (a bare WeasyPrint "
+                     f"document of the same words): {row['total']:.1f} against {row['total'] / row['ratio']:.1f} ms",
+             "value": round(row["ratio"], 2), "unit": "×", "op": "≤", "target": row["goal"], "met": row["met"]}
+            for row in rows if row["goal"] is not None]))
+        return
 
-    started = time.perf_counter()
-    from weasyprint import HTML
-    print(f"weasyprint import: {(time.perf_counter() - started) * 1000:.0f} ms; "
-          f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
-
-    engine = engine_at(args.compare) if args.compare else None
-    floors = {language: floor_html(receipt_html(language)) for language in ("fr", "en")}  # today's text
-    cases = {"floor, French": lambda: timed_floor(floors["fr"], HTML),
-             "floor, bilingual": lambda: timed_floor(floors["en"], HTML)}
-    if engine is not None:
-        cases[f"receipt, French, at {args.compare}"] = lambda: timed_receipt("fr", HTML, engine)
-        cases[f"receipt, bilingual, at {args.compare}"] = lambda: timed_receipt("en", HTML, engine)
-    cases["receipt, French"] = lambda: timed_receipt("fr", HTML)
-    cases["receipt, bilingual"] = lambda: timed_receipt("en", HTML)
-    pdfs = {name: case()[1] for name, case in cases.items()}  # warm-up: fonts, imports, caches
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        for name, pdf in pdfs.items():
-            (args.out / (re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + ".pdf")).write_bytes(pdf)
-
-    # rounds[clock][case]: one (template, layout, write, total) median per round
-    rounds: list[dict[str, list[list[float]]]] = [{name: [] for name in cases} for _ in range(2)]
-    for _ in range(args.rounds):
-        samples: list[dict[str, list[list[float]]]] = [{name: [] for name in cases} for _ in range(2)]
-        for _ in range(args.runs):
-            for name, case in cases.items():  # interleaved
-                for clock, values in enumerate(case()[0]):
-                    samples[clock][name].append([*values, sum(values)])
-        for clock in range(2):
-            for name, values in samples[clock].items():
-                rounds[clock][name].append([statistics.median(column) for column in zip(*values, strict=True)])
-    load = os.getloadavg()
+    rows = measure(runs=args.runs, rounds=args.rounds, compare=args.compare, out=args.out, progress=print)
+    load = rows[0]["load"]
     print(f"\n{args.rounds} rounds x {args.runs} renders per case, interleaved; medians of the round medians; "
           f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    for clock, title in enumerate(("CPU time of the process (time.process_time)", "wall time")):
-        medians = {name: [statistics.median(r[i] for r in values) for i in range(4)]
-                   for name, values in rounds[clock].items()}
+    for clock, title in zip(("cpu", "wall"), CLOCKS, strict=True):
         print(f"\n{title}\n")
         print("| case | template | layout | write | total | ratio to the floor: layout / write / total "
-              "| pages, bytes | embedded fonts |")
-        print("|---|---|---|---|---|---|---|---|")
-        for name, (template, layout, write, total) in medians.items():
-            pdf = pdfs[name]
-            pages, fonts = pdf_pages_and_fonts(pdf)
-            _, floor_layout, floor_write, floor_total = medians["floor, bilingual" if "bilingual" in name
-                                                                else "floor, French"]
-            ratio = ("-" if name.startswith("floor") else
-                     f"{layout / floor_layout:.2f}x / {write / floor_write:.2f}x / **{total / floor_total:.2f}x**")
-            print(f"| {name} | {template:.1f} ms | {layout:.1f} ms | {write:.1f} ms | {total:.1f} ms | {ratio} "
-                  f"| {pages}, {len(pdf):,} | {len(fonts)}: {', '.join(fonts)} |")
+              "| total against the floor with kept fonts | pages, bytes | embedded fonts |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for row in rows:
+            if row["clock"] != clock:
+                continue
+            ratio = "-" if row["ratio"] is None else (
+                f"{row['ratio_layout']:.2f}x / {row['ratio_write']:.2f}x / **{row['ratio']:.2f}x**")
+            kept = "-" if row["ratio_kept_fonts"] is None else f"{row['ratio_kept_fonts']:.2f}x"
+            print(f"| {row['case']} | {row['template']:.1f} ms | {row['layout']:.1f} ms | {row['write']:.1f} ms "
+                  f"| {row['total']:.1f} ms | {ratio} | {kept} | {row['pages']}, {row['bytes']:,} "
+                  f"| {len(row['fonts'])}: {', '.join(row['fonts'])} |")
+    print()
+    for line in goal_lines(rows):
+        print(line)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ a forged or altered QR code fails the signature check before any database lookup
 
 from __future__ import annotations
 
+import functools
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import segno
@@ -15,11 +17,115 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from segno import encoder as segno_encoder
 
 if TYPE_CHECKING:
     from documents.models import IssuedDocument
 
 QR_SALT = "documents.qr"
+
+#: segno's own choice of the data mask, kept for Micro QR codes (and to compare with, in the tests).
+segno_find_and_apply_best_mask = segno_encoder.find_and_apply_best_mask
+
+
+@functools.cache
+def _mask_rows(width: int) -> tuple[tuple[int, ...], ...]:
+    """For each of the 8 data masks of a QR code ``width`` modules wide, each row's modules to
+    invert (those of the encoding region the mask darkens), as an integer of ``width`` bytes
+    0x00 or 0x01: the matrix's rows are bytearrays of such bytes, so that one XOR masks a row."""
+    function_modules = segno_encoder.make_matrix(width, width)
+    segno_encoder.add_finder_patterns(function_modules, width, width)
+    segno_encoder.add_alignment_patterns(function_modules, width, width)
+    function_modules[-8][8] = 0x1  # the dark module, as segno marks it
+    return tuple(
+        tuple(int.from_bytes(bytes(function_modules[i][j] > 0x1 and bool(pattern(i, j)) for j in range(width)), "big")
+              for i in range(width))
+        for pattern in segno_encoder.get_data_mask_functions(False)
+    )
+
+
+_FINDER_LIKE = bytes((1, 0, 1, 1, 1, 0, 1))
+_AS_BINARY_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def _finder_like_penalty(line: bytes, size: int) -> int:
+    """segno's N3 count of a row or column (its ``n3_pattern_occurrences``), as segno counts it."""
+    count = 0
+    index = line.find(_FINDER_LIKE)
+    while index != -1:
+        offset = index + 7
+        if (index in (0, size - 7) or not any(line[max(index - 4, 0):min(index, size)])
+                or not any(line[max(offset, 0):min(offset + 4, size)])):
+            count += 40
+        else:
+            offset = index + 4
+        index = line.find(_FINDER_LIKE, offset)
+    return count
+
+
+def _runs_penalty(line: int, pairs: int) -> int:
+    """N1 of a row or column given as an integer (a bit per module): each run of five or more
+    modules of one colour costs its length minus 2. ``same`` has a bit for each two neighbours of
+    one colour, so a run of L modules is L - 1 bits in a row there; ``four`` has one bit less than
+    that per three, for runs of five or more only: L - 4 bits, plus 2 per run."""
+    same = ~(line ^ (line >> 1)) & pairs
+    four = same & (same >> 1) & (same >> 2) & (same >> 3)
+    return four.bit_count() + 2 * (four & ~(four >> 1)).bit_count()
+
+
+def mask_penalty(matrix, width: int, bound: int | None = None) -> int:
+    """segno's penalty of a masked QR code (``segno.encoder.evaluate_mask``: N1 + N2 + N3 + N4 of
+    ISO/IEC 18004 7.8.3.1), the same number, counted a row or a column at a time (integers as bit
+    rows for runs and 2×2 blocks, ``bytes.find`` for the finder-like pattern) instead of module by
+    module. With a ``bound``, counting stops as soon as the penalty reaches it (then the number
+    returned is at least ``bound``, not the penalty): that mask cannot be the lowest."""
+    rows = [bytes(row) for row in matrix]
+    if b"".join(rows).translate(None, b"\x00\x01"):  # a module neither light nor dark: segno's way
+        return segno_encoder.evaluate_mask(matrix, width, width)
+    dark = sum(row.count(1) for row in rows)
+    penalty = 10 * int(abs(dark / width ** 2 * 100 - 50) / 5)  # N4
+    bits = [int(row.translate(_AS_BINARY_DIGITS), 2) for row in rows]
+    pairs = (1 << (width - 1)) - 1  # a bit for each two neighbouring modules of a line
+    penalty += 3 * sum((~(upper ^ (upper >> 1)) & ~(lower ^ (lower >> 1)) & ~(upper ^ lower) & pairs).bit_count()
+                       for upper, lower in zip(bits, bits[1:], strict=False))  # N2
+    if bound is not None and penalty >= bound:
+        return penalty
+    columns = [bytes(column) for column in zip(*rows, strict=True)]
+    penalty += sum(_runs_penalty(line, pairs) for line in bits)  # N1, rows
+    penalty += sum(_runs_penalty(int(column.translate(_AS_BINARY_DIGITS), 2), pairs) for column in columns)
+    if bound is not None and penalty >= bound:
+        return penalty
+    return penalty + sum(_finder_like_penalty(line, width) for line in chain(rows, columns))  # N3
+
+
+def find_and_apply_best_mask(matrix, width, height, proposed_mask=None):
+    """segno's choice of the data mask (ISO/IEC 18004 7.8.3: the lowest penalty of the eight), the
+    same mask and matrix, with each mask applied a row at a time (one XOR of integers) instead of
+    one Python call per module, and each penalty counted a row at a time (``mask_penalty``): segno's
+    loops were about 7 ms of the 9 a receipt's QR code took, a tenth of the receipt
+    (docs/benchmarks.md, PDF, third pass). tests/documents/test_qr.py compares both, masks,
+    penalties and modules, on codes of every size we print."""
+    if width != height or width < 21:  # a Micro QR code: segno's way
+        return segno_find_and_apply_best_mask(matrix, width, height, proposed_mask)
+    rows = [int.from_bytes(row, "big") for row in matrix]
+
+    def masked(number):
+        return tuple(bytearray((row ^ bits).to_bytes(width, "big"))
+                     for row, bits in zip(rows, _mask_rows(width)[number], strict=True))
+
+    if proposed_mask is not None:
+        return proposed_mask, masked(proposed_mask)
+    best, best_matrix, lowest = None, None, None
+    for number in range(8):
+        candidate = masked(number)
+        penalty = mask_penalty(candidate, width, bound=lowest)
+        if lowest is None or penalty < lowest:  # the first of the lowest, as segno
+            best, best_matrix, lowest = number, candidate, penalty
+    return best, best_matrix
+
+
+# segno's encoder looks the function up in its module at each code it makes.
+segno_encoder.find_and_apply_best_mask = find_and_apply_best_mask
 
 
 def qr_token_make(*, document: IssuedDocument) -> str:

@@ -17,6 +17,7 @@ import binascii
 import functools
 import logging
 import mimetypes
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -103,6 +104,26 @@ def parsed_stylesheet(name: str):
                url_fetcher=static_only_url_fetcher())
 
 
+_font_configs = threading.local()
+
+
+def pdf_font_config():
+    """The WeasyPrint font configuration of this thread, made once and kept for every render.
+
+    WeasyPrint makes a new one for each document when given none: it loads the Fontconfig
+    configuration again and a new Pango font map, which opens and measures each font face and size
+    anew, about a third of the filing receipt's layout time (docs/benchmarks.md, PDF, third pass).
+    Kept, the faces stay loaded; the PDFs are the same bytes. One per thread: Pango font maps are not
+    meant to be shared between threads. Nothing in it depends on the document (the issued documents
+    use the system's DejaVu fonts, no ``@font-face``)."""
+    config = getattr(_font_configs, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration  # lazily: see the module docstring
+
+        config = _font_configs.config = FontConfiguration()
+    return config
+
+
 def render_pdf(template_name: str, context: dict[str, Any], *, stylesheet: str | None = None) -> bytes:
     """Renders a template to an A4 PDF (the page size is in the template's CSS) and returns it.
 
@@ -118,4 +139,4 @@ def render_pdf(template_name: str, context: dict[str, Any], *, stylesheet: str |
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher())
     stylesheets = [parsed_stylesheet(stylesheet)] if stylesheet else None
     # Tagged PDF (structure tree, language, title): screen readers read the document in order.
-    return document.write_pdf(stylesheets=stylesheets, pdf_tags=True)
+    return document.write_pdf(stylesheets=stylesheets, font_config=pdf_font_config(), pdf_tags=True)

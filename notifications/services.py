@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.shortcuts import resolve_url
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -25,6 +25,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.bulk import BulkInsert
 from core.tasks import enqueue
 from notifications.letters import LetterRoute, letter_route_for_contact, letter_route_for_user
 from notifications.models import (
@@ -90,20 +91,15 @@ class Message:
 
 def notify_many(*, event: str, messages: list[Message], template: str | None = None) -> list[Notification]:
     """``notify`` for many people at once (a batch job): the same rows, each rendered for its
-    person, the same key (calling it again sends nothing more), in three queries whatever their
-    number instead of three each. The objects are of one model."""
+    person, the same key (calling it again sends nothing more), in one statement whatever their
+    number: ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (core.bulk), whose conflicts are the rows
+    that existed already (the outbox's unique key), and whose returned rows are the ones created.
+    The objects are of one model. PostgreSQL only (``notify`` serves one person anywhere)."""
     if not messages:
         return []
     object_type = messages[0].obj._meta.label_lower
     if any(message.obj._meta.label_lower != object_type for message in messages):
         raise ValueError("notify_many takes objects of one model.")
-    object_ids = {str(message.obj.pk) for message in messages}
-    existing: dict[tuple[int, str], set[str]] = {}
-    for recipient_id, object_id, channel in Notification.objects.filter(
-            event=event, object_type=object_type, object_id__in=object_ids,
-            recipient__in=[message.recipient for message in messages]).values_list(
-            "recipient_id", "object_id", "channel"):
-        existing.setdefault((recipient_id, object_id), set()).add(channel)
     rows: list[Notification] = []
     rendered = _render_many(recipients=[message.recipient for message in messages], event=event,
                             contexts=[message.context for message in messages], template=template)
@@ -111,17 +107,29 @@ def notify_many(*, event: str, messages: list[Message], template: str | None = N
         key = {"recipient": message.recipient, "event": event, "object_type": object_type,
                "object_id": str(message.obj.pk)}
         rows += _rows(key=key, subject=subject, body=body, url=url, channels=channels_for(message.recipient),
-                      existing=existing.get((message.recipient.pk, str(message.obj.pk)), set()))
+                      existing=set())
     if not rows:
         return []
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)  # as in notify: read back by key
-    wanted = {(row.recipient_id, row.object_id, row.channel) for row in rows}
-    created = [notification for notification in Notification.objects.filter(
-        event=event, object_type=object_type, object_id__in={row.object_id for row in rows},
-        recipient__in={row.recipient_id for row in rows}).order_by("id")
-        if (notification.recipient_id, notification.object_id, notification.channel) in wanted]
+    written = {(recipient_id, object_id, channel): pk for pk, recipient_id, object_id, channel in _OUTBOX(
+        varying=[[getattr(row, name) for row in rows] for name in _OUTBOX.varying],
+        shared=[event, object_type])}
+    created = []
+    for row in rows:
+        row.pk = written.get((row.recipient_id, row.object_id, row.channel))
+        if row.pk is not None:  # else it existed already: not created, not sent again
+            row._state.adding, row._state.db = False, connection.alias
+            created.append(row)
     _dispatch(created)
     return created
+
+
+#: ``notify_many``'s rows: what ``_rows`` sets, the other columns their defaults.
+_OUTBOX = BulkInsert(
+    Notification,
+    varying=("recipient_id", "object_id", "channel", "subject", "body", "status", "sent_at", "created_at",
+             "letter_prefecture_id", "letter_site_id"),
+    shared=("event", "object_type"),
+    returning=("id", "recipient_id", "object_id", "channel"), ignore_conflicts=True)
 
 
 def _rows(*, key: dict[str, Any], subject: str, body: str, url: str, channels: list[str],

@@ -1,5 +1,6 @@
 from django import template
 from django.forms import BoundField
+from django.utils.html import escape, format_html
 
 register = template.Library()
 
@@ -94,6 +95,35 @@ def per_language(parser, token):
     nodelist = parser.parse(("end_per_language",))
     parser.delete_first_token()
     return _PerLanguageNode(bits[1][1:-1], nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context: template.Context) -> str:
+    """The main menu's items (``anef.menus``: which entries, and their HTML kept per language)."""
+    from anef.menus import main_menu_html
+
+    request = context.get("request")
+    return main_menu_html(request) if request is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def page_scripts(context: template.Context) -> str:
+    """The layout's scripts (DSFR, the portal's), their addresses looked up once per process
+    (``core.fragments.local_fragment``) and this request's CSP nonce put in (issue 14)."""
+    from django.templatetags.static import static
+    from django.utils.safestring import mark_safe
+
+    from core.fragments import NONCE_PLACEHOLDER, local_fragment
+
+    html = local_fragment("page-scripts", render=lambda: format_html(
+        '<script type="module" src="{}" nonce="{nonce}"></script>\n'
+        '  <script nomodule src="{}" nonce="{nonce}"></script>\n'
+        '  <script src="{}" nonce="{nonce}" defer></script>',
+        static("dsfr/dist/dsfr/dsfr.module.min.js"), static("dsfr/dist/dsfr/dsfr.nomodule.min.js"),
+        static("js/portal.js"), nonce=NONCE_PLACEHOLDER))
+    request = context.get("request")
+    nonce = getattr(request, "csp_nonce", None) if request is not None else None
+    return mark_safe(html.replace(NONCE_PLACEHOLDER, escape(str(nonce)) if nonce is not None else ""))  # noqa: S308
 
 
 #: Stands for the page's path in the cached header tools: characters no escaped path holds.

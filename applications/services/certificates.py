@@ -26,15 +26,15 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from applications.clock import priority_for
-from applications.models import Dossier, DossierEvent, PermitCategory, Status
-from applications.selectors import applicant_snapshot
+from applications.models import Dossier, DossierEvent, PermitCategory, Procedure, Status
+from applications.selectors import applicant_snapshot, applicant_snapshot_of
 from applications.services.common import (
     dossier_lock,
     dossier_refresh_priority,
@@ -42,6 +42,7 @@ from applications.services.common import (
     notify_applicant,
 )
 from applications.workflow import OPEN_STATUSES
+from core.bulk import BulkInsert, together
 from core.tasks import enqueue_held
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.selectors import documents_for_subject, documents_for_subjects
@@ -225,28 +226,41 @@ def _extension_plan(dossier: Dossier, previous: IssuedDocument | None, today: da
     permit, expires_on = dossier.renewed_permit, dossier.permit_expires_on
     if permit is None or expires_on is None:  # both known once due: said again for the type checker
         return None
-    if previous is not None and previous.valid_until is not None and previous.valid_until > _horizon(today):
+    if _covered_by_documents(previous, today):
         return None
+    starts, ends = _extension_dates(expires_on, previous.valid_until if previous else None, today)
+    with translation.override("fr"):  # stored as issued: French
+        facts = _dossier_facts(dossier)
+    return starts, ends, _extension_context(
+        facts=facts, permit_number=permit.number, permit_category=permit.category,
+        permit_valid_until=permit.valid_until, allows_work=permit.allows_work, on_time=dossier.filed_on_time)
+
+
+def _extension_dates(expires_on: date, previous_until: date | None, today: date) -> tuple[date, date]:
+    """From the day after the permit ends, or after the previous certificate ends, or today,
+    whichever is latest, for ``EXTENSION_CERTIFICATE_MONTHS`` calendar months."""
     starts = max(
         day for day in (
             expires_on + timedelta(days=1),
-            previous.valid_until + timedelta(days=1) if previous and previous.valid_until else None,
+            previous_until + timedelta(days=1) if previous_until else None,
             today,
         ) if day is not None
     )
-    ends = add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
+    return starts, add_months(starts, settings.EXTENSION_CERTIFICATE_MONTHS) - timedelta(days=1)
+
+
+def _extension_context(*, facts: dict[str, Any], permit_number: str, permit_category: str,
+                       permit_valid_until: date, allows_work: bool | None, on_time: bool | None) -> dict[str, Any]:
+    """The certificate's context (documents.services, its contract), from the dossier's facts
+    (``_dossier_facts``) and the permit being renewed: one rule for one certificate and the sweep."""
     with translation.override("fr"):
-        context = {
-            **_dossier_facts(dossier),
-            "permit": {
-                "number": permit.number,
-                "category": str(permit.get_category_display()),
-                "valid_until": permit.valid_until.isoformat(),
-            },
-            "allows_work": bool(permit.allows_work),
-            "on_time": bool(dossier.filed_on_time),
-        }
-    return starts, ends, context
+        category = str(dict(PermitCategory.choices).get(permit_category, permit_category))
+    return {
+        **facts,
+        "permit": {"number": permit_number, "category": category, "valid_until": permit_valid_until.isoformat()},
+        "allows_work": bool(allows_work),
+        "on_time": bool(on_time),
+    }
 
 
 def _covered_by_documents(previous: IssuedDocument | None, today: date) -> bool:
@@ -305,8 +319,9 @@ def extension_certificate_issue(*, dossier: Dossier, today: date, by: User | Non
 _SWEEP_ABORTS = (OperationalError, InterfaceError, SoftTimeLimitExceeded)
 
 #: Dossiers handled in one transaction by the sweep: small enough that a decision on one of them
-#: waits well under a second for the chunk's commit (about 10 ms a certificate, see docs/benchmarks.md).
-SWEEP_CHUNK_SIZE = 50
+#: waits well under a second for the chunk's commit (about 2.5 ms a certificate at 1,000,000 dossiers
+#: since the third pass, so about a quarter of a second; docs/benchmarks.md).
+SWEEP_CHUNK_SIZE = 100
 
 
 def extension_certificates_sweep(*, today: date, batch_size: int = 2000, chunk_size: int = SWEEP_CHUNK_SIZE) -> int:
@@ -314,12 +329,13 @@ def extension_certificates_sweep(*, today: date, batch_size: int = 2000, chunk_s
 
     Keyset over (permit_expires_on, id), ``batch_size`` ids per read; then chunks of ``chunk_size``
     dossiers, each one transaction (``_sweep_chunk``): the chunk's dossiers still due are locked
-    with SKIP LOCKED and re-checked, their certificates, dossier dates, timeline lines, audit lines
-    and messages written a chunk at a time, the PDFs and messages queued in one message per task
-    and chunk after its commit. A dossier another transaction holds (a decision being taken) is
-    skipped by its chunk and taken alone at the end of its batch, waiting for the lock then
-    re-checking: a decision committed meanwhile wins. A chunk that fails is rolled back and its
-    dossiers taken one by one (``extension_certificate_issue``), the one at fault logged.
+    with SKIP LOCKED (the rule evaluated again on the locked rows), their certificates, dossier
+    dates, timeline lines, audit lines and messages written a chunk at a time, the PDFs and
+    messages queued in one message per task and chunk after its commit. A dossier another
+    transaction holds (a decision being taken) is skipped by its chunk and taken alone at the end
+    of its batch, waiting for the lock then re-checking: a decision committed meanwhile wins. A
+    chunk that fails is rolled back and its dossiers taken one by one
+    (``extension_certificate_issue``), the one at fault logged.
 
     Idempotent: a dossier given its certificate no longer matches the query, and each chunk
     re-checks under the row locks (plus a unique constraint on the documents, see IssuedDocument).
@@ -366,81 +382,140 @@ def extension_certificates_sweep(*, today: date, batch_size: int = 2000, chunk_s
     return issued
 
 
+#: What the sweep reads of each dossier of a chunk under its lock, as values (no model instances:
+#: building the dossiers with their procedure, applicant, permit and prefecture cost more than
+#: reading them). The applicant's columns are those the certificate, ``channels_for`` and the letter
+#: route look at; the dossier's, those of the rule and of the queue priority (applications/clock.py).
+_CHUNK_DOSSIER = ("id", "reference", "submitted_at", "status", "permit_expires_on", "certificate_valid_until",
+                  "filed_on_time", "extension_granted", "legal_deadline", "clock_paused_on")
+_CHUNK_APPLICANT = ("id", "first_name", "last_name", "email", "login_id", "birth_date", "foreigner_number",
+                    "phone", "notify_by_email", "notify_by_sms", "notify_by_post", "preferred_language",
+                    "origin", "department_id", "postal_code")
+#: The procedure's name in each language (modeltranslation): the certificate says it in French,
+#: each message in its reader's language.
+_PROCEDURE_NAMES = tuple(f"name_{language}" for language in settings.MODELTRANSLATION_LANGUAGES)
+_CHUNK_FIELDS = (*_CHUNK_DOSSIER, *(f"applicant__{name}" for name in _CHUNK_APPLICANT), "answers__identity",
+                 "procedure_id", *(f"procedure__{name}" for name in _PROCEDURE_NAMES), "prefecture__name",
+                 "renewed_permit__number", "renewed_permit__category", "renewed_permit__valid_until",
+                 "renewed_permit__allows_work")
+
+_URL_MARKER = 987654321987
+
+#: The chunk's timeline lines and their audit twins (core.bulk: SQL made once per process).
+_EVENTS = BulkInsert(DossierEvent, varying=("dossier_id", "data"), shared=("kind", "at"),
+                       returning=("id", "dossier_id"))
+_EVENTS_AUDIT = BulkInsert(AuditEvent, varying=("object_id", "data"), shared=("action", "object_type", "at"))
+
+
 def _sweep_chunk(ids: list[int], due: Q, today: date) -> tuple[int, list[int]]:
     """Issues the certificates of the dossiers of ``ids`` still due that no other transaction
-    holds, in one transaction; returns how many it issued and the ids it skipped as locked."""
+    holds, in one transaction; returns how many it issued and the ids it skipped as locked.
+
+    The same rows as ``extension_certificate_issue`` writes for each (tests/applications/
+    test_certificates.py compares them column by column), in a number of statements that does not
+    grow with the chunk: the dossiers read and locked as values, their current certificates read,
+    then one statement each for the certificates and their audit lines (``document_issue_many``),
+    the dossiers' dates, the timeline lines, their audit lines and the messages (``notify_many``)."""
     with enqueue_held(), transaction.atomic():
-        dossiers = list(
-            Dossier.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("procedure", "applicant", "renewed_permit", "prefecture")
-            .filter(due, pk__in=ids).order_by("pk"))
+        # The rule is the WHERE clause: PostgreSQL evaluates it again on the row's latest version
+        # once it holds the lock (READ COMMITTED), so a dossier decided meanwhile is not returned.
+        rows = list(Dossier.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(due, pk__in=ids).order_by("pk").values(*_CHUNK_FIELDS))
         # Not returned: no longer due (nothing to do), or locked by another transaction. Which one
         # is told by a plain read; the locked ones are taken alone afterwards.
-        seen = {dossier.pk for dossier in dossiers}
+        seen = {row["id"] for row in rows}
         skipped = list(Dossier.objects.filter(due, pk__in=[pk for pk in ids if pk not in seen])
                        .values_list("pk", flat=True)) if len(seen) < len(ids) else []
-        dossiers = [dossier for dossier in dossiers if extension_certificate_due(dossier, today)]
-        if not dossiers:
+        if not rows:
             return 0, skipped
         previous_of: dict[str, IssuedDocument] = {}
-        subjects: list[Model] = list(dossiers)
-        for document in (documents_for_subjects(subjects=subjects)
+        for document in (documents_for_subjects(subjects=[Dossier(pk=row["id"]) for row in rows])
                          .filter(kind=DocumentKind.EXTENSION_CERTIFICATE, status=DocumentStatus.VALID)):
             previous_of.setdefault(document.subject_id, document)  # the newest, as _valid_documents().first()
 
-        issues, planned, lagging = [], [], []
-        for dossier in dossiers:
-            previous = previous_of.get(str(dossier.pk))
+        issues: list[DocumentToIssue] = []
+        planned: list[tuple[Dossier, Procedure]] = []
+        procedures: dict[int, Procedure] = {}
+        dates: list[tuple[date, date]] = []
+        lagging: dict[int, date | None] = {}
+        for row in rows:
+            previous = previous_of.get(str(row["id"]))
             if _covered_by_documents(previous, today):
-                dossier.certificate_valid_until = previous.valid_until  # type: ignore[union-attr]
-                lagging.append(dossier)  # trust the documents, fix the date
+                lagging[row["id"]] = previous.valid_until  # type: ignore[union-attr]  # trust the documents
                 continue
-            plan = _extension_plan(dossier, previous, today)
-            if plan is None:
-                continue
-            starts, ends, context = plan
+            holder = User(**{name: row[f"applicant__{name}"] for name in _CHUNK_APPLICANT})
+            dossier = Dossier(**{name: row[name] for name in _CHUNK_DOSSIER}, applicant_id=holder.pk)
+            identity = row["answers__identity"]
+            procedure = procedures.get(row["procedure_id"])
+            if procedure is None:
+                procedure = procedures[row["procedure_id"]] = Procedure(
+                    id=row["procedure_id"], **{name: row[f"procedure__{name}"] for name in _PROCEDURE_NAMES})
+            with translation.override("fr"):  # stored as issued: French
+                procedure_name = procedure.name
+            facts = {
+                "reference": row["reference"], "procedure": procedure_name,
+                "filed_at": row["submitted_at"].isoformat() if row["submitted_at"] else "",
+                "prefecture": row["prefecture__name"] or "",
+                "applicant": applicant_snapshot_of(user=holder, answers={"identity": identity}
+                                                   if isinstance(identity, dict) else {}),
+            }
+            starts, ends = _extension_dates(row["permit_expires_on"],
+                                            previous.valid_until if previous else None, today)
+            context = _extension_context(
+                facts=facts, permit_number=row["renewed_permit__number"],
+                permit_category=row["renewed_permit__category"],
+                permit_valid_until=row["renewed_permit__valid_until"],
+                allows_work=row["renewed_permit__allows_work"], on_time=row["filed_on_time"])
             issues.append(DocumentToIssue(
-                kind=DocumentKind.EXTENSION_CERTIFICATE, holder=dossier.applicant, subject=dossier,
+                kind=DocumentKind.EXTENSION_CERTIFICATE, holder=holder, subject=dossier,
                 template=EXTENSION_TEMPLATE, context=context, valid_from=starts, valid_until=ends,
                 supersedes=previous, holder_as=context["applicant"]))
-            planned.append((dossier, starts, ends))
+            planned.append((dossier, procedure))
+            dates.append((starts, ends))
         if lagging:
-            Dossier.objects.bulk_update(lagging, ["certificate_valid_until"])
-        documents = document_issue_many(issues=issues, by=None)
+            Dossier.objects.bulk_update([Dossier(pk=pk, certificate_valid_until=day) for pk, day in lagging.items()],
+                                        ["certificate_valid_until"])
+        documents = document_issue_many(issues=issues, by=None, savepoint=False)  # the chunk is all or nothing
+        if not documents:
+            return 0, skipped
 
         now = timezone.now()
-        for dossier, _starts, ends in planned:
+        for (dossier, _procedure), (_starts, ends) in zip(planned, dates, strict=True):
             dossier.certificate_valid_until, dossier.updated_at = ends, now
             dossier.priority, dossier.priority_date = priority_for(dossier, today)
-        _dossiers_covered([dossier for dossier, _s, _e in planned], now)
-        events = DossierEvent.objects.bulk_create([
-            DossierEvent(dossier=dossier, kind=DossierEvent.Kind.CERTIFICATE_ISSUED, actor=None, data={
-                "kind": document.kind, "number": document.number, "document": document.pk,
-                "valid_from": starts.isoformat(), "valid_until": ends.isoformat(),
-            }) for (dossier, starts, ends), document in zip(planned, documents, strict=True)])
-        AuditEvent.objects.bulk_create([  # the timeline lines' audit twins, as event_record writes them
-            AuditEvent(actor=None, action=f"dossier.{event.kind}", object_type=event.dossier._meta.label_lower,
-                       object_id=str(event.dossier.pk), data={"from": "", "to": "", **event.data})
-            for event in events])
+        data = [{"kind": DocumentKind(document.kind).value, "number": document.number, "document": document.pk,
+                 "valid_from": starts.isoformat(), "valid_until": ends.isoformat()}
+                for document, (starts, ends) in zip(documents, dates, strict=True)]
+        dossier_ids = [dossier.pk for dossier, _procedure in planned]
+        # The dossiers' dates, the timeline lines' audit twins (as event_record writes them) and the
+        # timeline lines, in one round trip (core.bulk.together: none reads what another writes).
+        event_of = {dossier_id: pk for pk, dossier_id in together(
+            _dossiers_covered([dossier for dossier, _procedure in planned], now),
+            _EVENTS_AUDIT.statement(
+                varying=[[str(pk) for pk in dossier_ids],
+                         [{"from": "", "to": "", **line} for line in data]],
+                shared=[f"dossier.{DossierEvent.Kind.CERTIFICATE_ISSUED.value}", Dossier._meta.label_lower, now]),
+            _EVENTS.statement(varying=[dossier_ids, data],
+                              shared=[DossierEvent.Kind.CERTIFICATE_ISSUED.value, now]))}
+        # Each dossier's page, reversed once per chunk (``reverse`` per dossier cost as much as a
+        # statement): the marker is an id no URL of the route otherwise contains.
+        page = settings.SITE_URL + reverse("applications:dossier", args=[_URL_MARKER])
         notify_many(event="dossier.certificate_issued", messages=[
-            Message(recipient=dossier.applicant, obj=event, context={
-                "dossier": dossier, "document": document,
-                "url": settings.SITE_URL + reverse("applications:dossier", args=[dossier.pk])})
-            for (dossier, _s, _e), event, document in zip(planned, events, documents, strict=True)])
+            Message(recipient=document.holder, obj=DossierEvent(pk=event_of[dossier.pk]), context={
+                "dossier": {"reference": dossier.reference, "procedure": procedure},
+                "document": document, "url": page.replace(str(_URL_MARKER), str(dossier.pk))})
+            for (dossier, procedure), document in zip(planned, documents, strict=True)])
         return len(documents), skipped
 
 
-def _dossiers_covered(dossiers: list[Dossier], now) -> None:
-    """Writes the chunk's new coverage dates and priorities in one statement. (``bulk_update``
+def _dossiers_covered(dossiers: list[Dossier], now) -> tuple[str, list[Any]]:
+    """The statement that writes the chunk's new coverage dates and priorities. (``bulk_update``
     builds a CASE per field and row: at 50 rows it cost more than the rest of the chunk.)"""
-    if not dossiers:
-        return
     table = connection.ops.quote_name(Dossier._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS d SET certificate_valid_until = v.ends, priority = v.priority, "  # noqa: S608 (the model's table)
-            "priority_date = v.priority_date, updated_at = %s "
-            "FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::date[]) AS v(id, ends, priority, priority_date) "
-            "WHERE d.id = v.id",
-            [now, [d.pk for d in dossiers], [d.certificate_valid_until for d in dossiers],
-             [d.priority for d in dossiers], [d.priority_date for d in dossiers]])
+    return (
+        f"UPDATE {table} AS d SET certificate_valid_until = v.ends, priority = v.priority, "  # noqa: S608 (the model's table)
+        "priority_date = v.priority_date, updated_at = %s "
+        "FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::date[]) AS v(id, ends, priority, priority_date) "
+        "WHERE d.id = v.id",
+        [now, [d.pk for d in dossiers], [d.certificate_valid_until for d in dossiers],
+         [d.priority for d in dossiers], [d.priority_date for d in dossiers]])

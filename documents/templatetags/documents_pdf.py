@@ -39,28 +39,37 @@ class BilingualNode(template.Node):
     def render(self, context: template.Context) -> SafeString:
         with translation.override("fr"):
             french = self.nodelist.render(context)
-        if self.css_class:
-            html = format_html('<{0} class="{1}">{2}</{0}>', self.tag, self.css_class, french)
-        else:
-            html = format_html("<{0}>{1}</{0}>", self.tag, french)
+        translated = None
         language = context.get("translation_language")
         if language and language != "fr":
             with translation.override(language):
                 translated = self.nodelist.render(context)
             # An untranslated message would only repeat the French: say it once.
-            if translated.strip() != french.strip():
-                html += format_html(
-                    '<{0} class="{1}" lang="{2}">{3}</{0}>',
-                    self.tag, f"{self.css_class} translation".strip(), language, translated,
-                )
+            if translated.strip() == french.strip():
+                translated = None
+        if self.tag == "span" and not self.css_class:
+            # Inline: the text itself, no element, the translation after a slash in the same run
+            # ("Nom et prénom(s) / Last name and first name(s)"). Each inline element is a box and
+            # a text run to lay out and draw (docs/benchmarks.md, PDF, third pass).
+            return format_html("{} / {}", french, translated) if translated is not None else french
+        if self.css_class:
+            html = format_html('<{0} class="{1}">{2}</{0}>', self.tag, self.css_class, french)
+        else:
+            html = format_html("<{0}>{1}</{0}>", self.tag, french)
+        if translated is not None:
+            html += format_html(
+                '<{0} class="{1}" lang="{2}">{3}</{0}>',
+                self.tag, f"{self.css_class} translation".strip(), language, translated,
+            )
         return html
 
 
 @register.tag
 def bilingual(parser, token):
-    """French first, then the same text in the holder's language (DESIGN §5), in grey, in the same
-    two faces (static/documents/pdf.css: no italics, one font family): a ``span`` follows the
-    French on its line after a slash ("Nom / Name"), a ``p`` is a paragraph of its own.
+    """French first, then the same text in the holder's language (DESIGN §5), in the one face of
+    the issued documents (static/documents/pdf.css): a ``p`` is a paragraph of its own, in grey; a
+    ``span`` without a class is no element at all, the translation follows the French in the same
+    run after a slash ("Nom et prénom(s) / Last name and first name(s)").
 
     ``{% bilingual "p" "warning" %}{% translate "..." %}{% endbilingual %}`` renders its content
     once in French inside ``<p class="warning">``, then again with ``translation_language`` (set by

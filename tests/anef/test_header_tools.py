@@ -41,3 +41,20 @@ def test_an_anonymous_visitor_gets_the_sign_in_links():
     html = Client().get(reverse("accounts:login")).content.decode()
     assert "Se connecter" in html and "Se déconnecter" not in html
     assert NEXT.findall(html)[:2] == [reverse("accounts:login")] * 2  # the language forms
+
+
+def test_the_layouts_scripts_carry_each_requests_own_nonce():
+    """The scripts' addresses are kept per process (``{% page_scripts %}``); the nonce is the
+    request's, the one its Content-Security-Policy allows, new on every page."""
+    client = Client()
+    client.force_login(UserFactory())
+    seen = set()
+    for _ in range(2):
+        response = client.get(reverse("applications:dashboard"))
+        scripts = re.findall(r'<script[^>]*src="([^"]+)"[^>]*nonce="([^"]+)"', response.content.decode())
+        assert [src.split("/")[-1].split(".")[0] for src, _nonce in scripts] == ["dsfr", "dsfr", "portal"]
+        nonces = {nonce for _src, nonce in scripts}
+        assert len(nonces) == 1 and "__" not in next(iter(nonces))
+        assert f"'nonce-{next(iter(nonces))}'" in response["Content-Security-Policy"]
+        seen |= nonces
+    assert len(seen) == 2

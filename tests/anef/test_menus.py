@@ -73,3 +73,21 @@ def test_the_current_page_is_marked_in_the_menu(client):
     staff_client(client, Role.AGENT)
     page = client.get(DESKS).content.decode()
     assert f'href="{DESKS}" aria-current="page"' in page
+
+
+def test_the_menu_is_in_the_readers_language_and_marks_only_the_current_page(client):
+    """The menu's HTML is kept per language, entries and current entry (``anef.menus``): English
+    readers get English labels, and the page marked is the one open, not the last one cached."""
+    client.force_login(UserFactory())
+    dashboard, appointments = reverse("applications:dashboard"), reverse("appointments:list")
+    page = client.get(dashboard).content.decode()
+    assert f'href="{dashboard}" aria-current="page">Mon espace<' in page
+    assert f'href="{appointments}">Mes rendez-vous<' in page
+
+    page = client.get(appointments).content.decode()
+    assert f'href="{appointments}" aria-current="page">Mes rendez-vous<' in page
+    assert f'href="{dashboard}">Mon espace<' in page
+
+    page = client.get(appointments, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="{appointments}" aria-current="page">My appointments<' in page
+    assert ">Mon espace<" not in page

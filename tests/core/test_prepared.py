@@ -90,7 +90,7 @@ def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world)
     import documents.selectors  # noqa: F401
     import notifications.selectors  # noqa: F401
 
-    assert len(prepared.PREPARED) >= 20
+    assert len(prepared.PREPARED) >= 19
     for query in prepared.PREPARED:
         if query.build.__module__.startswith("tests."):
             continue

@@ -28,15 +28,15 @@ def pdf_text(document) -> str:
     return squash("\n".join(page.extract_text() for page in reader.pages))
 
 
-def pdf_runs(document) -> list[tuple[str, str]]:
-    """(font name, text) of each run of text on the PDF's pages, to check bold and italics."""
+def pdf_runs(document) -> list[tuple[str, str, float]]:
+    """(font name, text, font size) of each run of text on the PDF's pages, to check faces and sizes."""
     with document.file.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
-    runs: list[tuple[str, str]] = []
+    runs: list[tuple[str, str, float]] = []
 
     def visit(text, cm, tm, font, size):
         if text.strip() and font:
-            runs.append((str(font.get("/BaseFont", "")), text.strip()))
+            runs.append((str(font.get("/BaseFont", "")), text.strip(), size))
 
     for page in reader.pages:
         page.extract_text(visitor_text=visit)

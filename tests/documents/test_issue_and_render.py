@@ -37,9 +37,13 @@ def test_issuing_a_receipt_renders_a_pdf_stating_the_filing(holder, issue_receip
         "http://127.0.0.1:8000/verifier/",
     ):
         assert expected in text, expected
-    assert any("Bold" in font and WARNING.startswith(run) for font, run in pdf_runs(document))
-    # One font family, two faces (docs/benchmarks.md, PDF): no italics, no monospace.
-    assert {font.split("+")[-1] for font, run in pdf_runs(document)} == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
+    assert "{#" not in text and "#}" not in text and "{%" not in text  # no template comment printed
+    runs = pdf_runs(document)
+    # The warning stands out by its size (and its frame): larger than the facts.
+    [fact_size] = {size for font, run, size in runs if run.startswith("Référence du dossier")}
+    assert min(size for font, run, size in runs if WARNING.startswith(run)) > fact_size
+    # One font face (docs/benchmarks.md, PDF): no bold, no italics, no monospace.
+    assert {font.split("+")[-1] for font, run, size in runs} == {"DejaVu-Sans"}
 
 
 def test_a_late_paper_filing_says_so_and_a_first_request_has_no_deadline_line(holder, issue_receipt):
@@ -95,12 +99,14 @@ def test_a_holder_reading_english_gets_each_paragraph_in_english_after_the_frenc
     assert text.index("Référence du dossier") < text.index("File reference")
     assert text.index(WARNING) < text.index("This receipt is not a proof of lawful stay.")
     runs = pdf_runs(document)
-    # The translation follows the French in the same faces (set apart by its grey): the warning in
-    # bold, a label after a slash on the label's line ("Référence du dossier / File reference").
-    assert any(font.endswith("DejaVu-Sans-Bold") and run.startswith("This receipt") for font, run in runs)
-    assert any(font.endswith("DejaVu-Sans") and "File reference" in run for font, run in runs)
+    # The translation follows the French in the same face: the warning as large as the French one
+    # (set apart by its grey), a label after a slash in the label's own run ("Référence du dossier /
+    # File reference").
+    [warning_size] = {size for font, run, size in runs if WARNING.startswith(run)}
+    assert {size for font, run, size in runs if run.startswith("This receipt")} == {warning_size}
+    assert any(run.startswith("Référence du dossier / File reference") for font, run, size in runs)
     assert "Référence du dossier / File reference" in text
-    assert {font.split("+")[-1] for font, run in runs} == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
+    assert {font.split("+")[-1] for font, run, size in runs} == {"DejaVu-Sans"}
 
 
 def test_an_untranslated_message_is_printed_once_in_french(holder, issue_receipt, english_messages):

@@ -90,3 +90,33 @@ def test_a_png_given_inline_is_drawn_and_any_other_data_url_refused(pdf_template
     refused = [r.getMessage() for r in caplog.records if r.name == "documents.rendering"]
     assert sorted(refused) == ["PDF rendering refused to fetch data:image/svg+xml;base64,PHN2Zy8+",
                                "PDF rendering refused to fetch data:text/css;base64,Ym9keXt9"]
+
+
+def test_a_thread_loads_the_fonts_once_for_all_its_pdfs(pdf_template, monkeypatch):
+    """A new WeasyPrint font configuration reloads Fontconfig and every face (a third of the
+    receipt's layout time, docs/benchmarks.md, PDF): render_pdf keeps one per thread."""
+    import threading
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    made = []
+    original = FontConfiguration.__init__
+
+    def counting(self):
+        made.append(threading.current_thread().name)
+        original(self)
+
+    monkeypatch.setattr(FontConfiguration, "__init__", counting)
+    template = pdf_template('<html lang="fr"><p>Probe</p></html>')
+    pdfs = []
+
+    def render_three():
+        pdfs.extend(render_pdf(template, {}) for _ in range(3))
+
+    for name in ("first", "second"):  # two threads: one configuration each, never shared
+        thread = threading.Thread(target=render_three, name=name)
+        thread.start()
+        thread.join()
+
+    assert made == ["first", "second"]
+    assert len(pdfs) == 6 and all(pdf.startswith(b"%PDF") for pdf in pdfs)

@@ -59,8 +59,8 @@ def test_the_desk_copy_prints_the_code_with_the_identifier_and_the_address(made)
                      "69007 Lyon", letter.number):
         assert expected in text, expected
     assert "Remis en main propre" not in text  # the desk copy has the code, not the stored copy's words
-    # The documents' stylesheet is applied: one family, two faces (no browser default serif).
-    assert fonts == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
+    # The documents' stylesheet is applied: one face (no browser default serif, no bold).
+    assert fonts == {"DejaVu-Sans"}
 
 
 def test_the_desk_copy_is_in_french_whatever_language_is_active(made):

@@ -131,6 +131,27 @@ def test_notifying_twice_for_the_same_event_and_object_sends_nothing_more(mails,
     assert len(mail.outbox) == 1 and len(sms_outbox) == 1
 
 
+def test_a_batch_told_again_sends_only_what_was_not_written_yet(mails, dossier, sms_outbox):
+    """notify_many writes with ON CONFLICT DO NOTHING: what existed (the same person, event,
+    object and channel) is neither written again nor returned nor sent; the rest is."""
+    from notifications.services import Message, notify_many
+
+    person, newcomer = UserFactory(notify_by_sms=True, phone="0612345678"), UserFactory()
+    with mails():
+        notify(recipient=person, event="test.submitted", obj=dossier)
+    before = list(Notification.objects.order_by("id").values())
+
+    with mails():
+        created = notify_many(event="test.submitted", messages=[Message(recipient=person, obj=dossier),
+                                                                 Message(recipient=newcomer, obj=dossier)])
+
+    assert {(row.recipient, row.channel) for row in created} == {(newcomer, "inbox"), (newcomer, "email")}
+    assert all(row.pk and not row._state.adding for row in created)
+    assert list(Notification.objects.filter(recipient=person).order_by("id").values()) == before
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([person.email, newcomer.email])  # one each
+    assert len(sms_outbox) == 1
+
+
 def test_another_object_or_event_is_another_notification(mails, dossier):
     person = UserFactory()
     other = AuditEvent.objects.create(action="dossier.created", object_type="x", object_id="2")
