@@ -334,6 +334,116 @@ def queue_rows(
     return rows
 
 
+# --- The applicant's dossier page (issue 14: its rows put into words here, not by tags per item) ----
+
+def _url_maker(name: str, *args: Any) -> Any:
+    """A URL of ``name`` per dossier (and per item), reversed once per call of the page for
+    placeholder ids rather than once per row; each argument ``None`` stands for the value given."""
+    from django.urls import reverse
+
+    placeholders = [918273645 + i for i in range(args.count(None))]
+    values = iter(placeholders)
+    url = reverse(name, args=[next(values) if arg is None else arg for arg in args])
+    parts = [url]
+    for placeholder in placeholders:
+        before, after = parts[-1].split(str(placeholder))
+        parts[-1:] = [before, after]
+    return lambda *ids: "".join(part + (str(ids[i]) if i < len(ids) else "") for i, part in enumerate(parts))
+
+
+def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
+    """A field's choices in words in the current language, once per language by each process (the
+    model's ``get_FOO_display`` builds a dict of them on every call)."""
+    language = translation.get_language()
+    labels = cache.get(language)
+    if labels is None:
+        labels = cache[language] = {value: str(label) for value, label in choices}
+    return labels
+
+
+_KIND_LABELS: dict[str | None, dict[str, str]] = {}
+_REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def _block(msgid: str, **values: Any) -> SafeString:
+    """What ``{% blocktranslate with name=value %}`` writes: the translated text as it is, each value
+    escaped."""
+    from django.utils.html import conditional_escape
+
+    return mark_safe(_(msgid) % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
+
+
+def dossier_attachment_rows(dossier: Dossier, attachments: list[Attachment]) -> list[dict[str, Any]]:
+    """The dossier page's current pieces: name, link, day sent, review in words."""
+    url = _url_maker("applications:attachment", dossier.pk, None)
+    reviews = _choice_labels(Attachment.Review.choices, _REVIEW_LABELS)
+    return [{
+        "type": attachment.document_type.name, "url": url(attachment.pk), "name": attachment.original_name,
+        "sent": _block("envoyée le %(date)s", date=_day(attachment.uploaded_at, "DATE_FORMAT")),
+        "review": reviews.get(attachment.review, attachment.review), "reason": attachment.review_reason,
+    } for attachment in attachments]
+
+
+def dossier_timeline(dossier: Dossier, events: list[DossierEvent]) -> list[tuple[DossierEvent, dict[str, Any]]]:
+    """The dossier page's history: each event with its day, kind, new status and author in words."""
+    kinds = _choice_labels(DossierEvent.Kind.choices, _KIND_LABELS)
+    statuses = status_labels()
+    rows = []
+    for event in events:
+        on_behalf = event.data.get("on_behalf") if isinstance(event.data, dict) else None
+        if on_behalf:
+            mandate = on_behalf if isinstance(on_behalf, dict) else {}
+            by: str = _block("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s",
+                             mediator=mandate.get("mediator", ""), site=mandate.get("site_city", ""))
+        elif event.actor_id == dossier.applicant_id:
+            by = _("Par vous")
+        elif event.actor is not None:
+            by = _("Par la préfecture")
+        else:
+            by = _("Automatiquement")
+        rows.append((event, {
+            "at": _day(event.at, "DATETIME_FORMAT"), "kind": kinds.get(event.kind, event.kind),
+            "to_status": statuses.get(event.to_status, event.to_status), "by": by,
+        }))
+    return rows
+
+
+def dossier_upload_rows(
+    dossier: Dossier, document_types: list[Any], *, requested: bool = False
+) -> list[dict[str, Any]]:
+    """The file inputs of the dossier page's upload forms, as ``forms.UploadForm`` with the prefix
+    ``t<type id>`` names them (not a form built per piece: nothing is bound on this page);
+    ``requested``: the pieces a complement request asks for, which also say "Remplacer : …"."""
+    url = _url_maker("applications:upload", dossier.pk, None)
+    rows = []
+    for document_type in document_types:
+        name = f"t{document_type.pk}-file"
+        rows.append({
+            "type": document_type, "action": url(document_type.pk), "input_id": f"id_{name}", "input_name": name,
+            "help_text": _("Formats acceptés : %(formats)s. Taille maximale : %(size)s Mo.") % {
+                "formats": document_type.formats_label, "size": document_type.max_size_mb},
+            "send": _block("Envoyer : %(name)s", name=document_type.name),
+        })
+        if requested:
+            rows[-1]["replace"] = _block("Remplacer : %(name)s", name=document_type.name)
+    return rows
+
+
+_AMEND_TEXTS: dict[tuple, list[tuple[str, str, SafeString]]] = {}
+
+
+def dossier_amend_links(dossier: Dossier, fields: list[tuple[str, str, Any]]) -> list[tuple[str, SafeString]]:
+    """The dossier page's "Corriger : <answer>" links; their words, the same on every open dossier,
+    once per language and list of answers by each process."""
+    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields))
+    texts = _AMEND_TEXTS.get(key)
+    if texts is None:
+        texts = _AMEND_TEXTS[key] = [(section, field, _block("Corriger : %(label)s", label=label))
+                                     for section, field, label in fields]
+    url = _url_maker("applications:amend", dossier.pk, None, None)
+    return [(url(section, field), text) for section, field, text in texts]
+
+
 # --- The applicant's dashboard ------------------------------------------------------------------
 
 def _day(value, fmt: str = "j F Y") -> str:

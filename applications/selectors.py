@@ -22,6 +22,7 @@ from applications.models import (
     DossierEvent,
     Permit,
     Procedure,
+    ProcedureDocument,
     Status,
 )
 from applications.reminders import next_reminder, renewal_filed
@@ -30,6 +31,7 @@ from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
 from appointments.selectors import active_booking_exists
 from core.prepared import PreparedQuery
+from documents.models import IssuedDocument
 
 
 @dataclass(frozen=True)
@@ -193,32 +195,61 @@ DASHBOARD_DEFERRED = ("answers", "decision_reasons", "appeal_routes", "procedure
 def dossier_get_for_user(*, user: User, pk: int) -> Dossier:
     """The only way a view reaches a dossier: the applicant's own, else 404 (no hint it exists).
 
-    Staff access (back-office, mediators under a mandate) is added by their own getters.
+    Staff access (back-office, mediators under a mandate) is added by their own getters. The SQL
+    is built once per process (``core.prepared``: the join of five tables cost more to build than
+    to run, issue 14).
     """
-    try:
-        return Dossier.objects.select_related(
-            "procedure", "prefecture__department", "renewed_permit", "applicant"
-        ).get(pk=pk, applicant=user)
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    found = _USER_DOSSIER(pk=pk, user_id=user.pk)
+    if not found:
+        raise Http404
+    return found[0]
+
+
+_USER_DOSSIER = PreparedQuery(
+    lambda pk, user_id: Dossier.objects.select_related(
+        "procedure", "prefecture__department", "renewed_permit", "applicant"
+    ).filter(pk=pk, applicant_id=user_id),
+    pk=int, user_id=int,
+)
 
 
 def dossier_page_data(*, dossier: Dossier) -> dict:
-    """Everything the dossier page shows, in a fixed number of queries."""
-    from documents.selectors import documents_for_subject
-
-    attachments = list(
-        Attachment.objects.filter(dossier=dossier).select_related("document_type").order_by("uploaded_at", "id")
-    )
-    events = list(DossierEvent.objects.filter(dossier=dossier).select_related("actor").order_by("at", "id"))
+    """Everything the dossier page shows, in a fixed number of queries, each built once per process
+    (``core.prepared``) but the open complement request's."""
+    attachments = _DOSSIER_ATTACHMENTS(dossier_id=dossier.pk)
+    requirements = _PROCEDURE_REQUIREMENTS(procedure_id=dossier.procedure_id)
+    for requirement in requirements:  # as ``procedure.requirements`` leaves them: their procedure known
+        ProcedureDocument.procedure.field.set_cached_value(requirement, dossier.procedure)
     return {
         "attachments": [a for a in attachments if a.is_current],
         "previous_attachments": [a for a in attachments if not a.is_current],
-        "events": events,
-        "documents": list(documents_for_subject(subject=dossier).order_by("-issued_at")),
-        "requirements": list(dossier.procedure.requirements.select_related("document_type")),
+        "events": _DOSSIER_EVENTS(dossier_id=dossier.pk),
+        "documents": _DOSSIER_DOCUMENTS(subject_type=Dossier._meta.label_lower, subject_id=str(dossier.pk)),
+        "requirements": requirements,
         "complement_request": complement_request_open(dossier=dossier),
     }
+
+
+_DOSSIER_ATTACHMENTS = PreparedQuery(
+    lambda dossier_id: Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type")
+    .order_by("uploaded_at", "id"),
+    dossier_id=int,
+)
+_DOSSIER_EVENTS = PreparedQuery(
+    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor").order_by("at", "id"),
+    dossier_id=int,
+)
+#: ``documents.selectors.documents_for_subject`` as the page orders it (newest issue first).
+_DOSSIER_DOCUMENTS = PreparedQuery(
+    lambda subject_type, subject_id: IssuedDocument.objects.filter(subject_type=subject_type, subject_id=subject_id)
+    .order_by("-issued_at"),
+    subject_type=str, subject_id=str,
+)
+#: ``procedure.requirements`` (their default order) with their document type.
+_PROCEDURE_REQUIREMENTS = PreparedQuery(
+    lambda procedure_id: ProcedureDocument.objects.filter(procedure_id=procedure_id).select_related("document_type"),
+    procedure_id=int,
+)
 
 
 def complement_request_open(*, dossier: Dossier) -> ComplementRequest | None:

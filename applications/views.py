@@ -25,7 +25,7 @@ from applications.catalogue_cache import CATALOGUE, catalogue_cards, procedure_n
 from applications.models import Status
 from applications.workflow import NEXT_ACTION, OPEN_STATUSES, PLAIN_STATUS, TransitionNotAllowed
 from appointments.models import Motive
-from appointments.selectors import active_bookings_by_subject, bookings_for_subject
+from appointments.selectors import active_bookings_by_subject, bookings_about
 from core.fragments import public_page
 from core.http import uploaded_file_response
 from documents.selectors import documents_in_force_for_holder
@@ -293,33 +293,39 @@ def _dossier_page(
     today = timezone.localdate()
     complement = data["complement_request"]
     requested_rows = []
-    upload_rows = []
+    upload_types = []
     if is_open:
         requested = {t.pk for t in complement.document_types.all()} if complement else set()
         current = {a.document_type_id: a for a in data["attachments"]}
+        requested_types, sent_since = [], []
         for requirement in data["requirements"]:
             document_type = requirement.document_type
-            form = forms.UploadForm(document_type=document_type, prefix=f"t{document_type.pk}")
             if document_type.pk in requested:
                 # Sent since the request: the piece the prefecture asked for is there.
                 sent = current.get(document_type.pk)
-                requested_rows.append((document_type, form, sent if sent and complement
-                                       and sent.uploaded_at >= complement.requested_at else None))
+                requested_types.append(document_type)
+                sent_since.append(sent if sent and complement and sent.uploaded_at >= complement.requested_at else None)
             else:
-                upload_rows.append((document_type, form))
-    bookings = list(bookings_for_subject(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
-                                         subject_id=str(dossier.pk)))
+                upload_types.append(document_type)
+        requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
+                                  sent_since, strict=True))
+    bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
+                              subject_id=str(dossier.pk))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
+        "status_label": presenters.status_labels()[dossier.status],
+        "attachment_rows": presenters.dossier_attachment_rows(dossier, data["attachments"]),
+        "timeline": presenters.dossier_timeline(dossier, data["events"]),
         "bookings": bookings,
         "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
-        "next_action": NEXT_ACTION[dossier.status], "is_open": is_open, "upload_rows": upload_rows,
+        "next_action": NEXT_ACTION[dossier.status], "is_open": is_open,
+        "upload_rows": presenters.dossier_upload_rows(dossier, upload_types),
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
-        "amendable": _amendable_fields() if is_open else [],
+        "amend_links": presenters.dossier_amend_links(dossier, _amendable_fields()) if is_open else [],
         "today": today,
     }, status=status)
 

@@ -69,8 +69,25 @@ def slot_get_bookable(*, pk: int, motive: Motive, site_ids: list[int]) -> Slot |
 
 def bookings_for_subject(*, user: User, subject_type: str, subject_id: str) -> QuerySet[Booking]:
     """The person's bookings about one file (a dossier), soonest first."""
-    return Booking.objects.filter(person=user, subject_type=subject_type, subject_id=str(subject_id)).select_related(
+    return _about_subject(user_id=user.pk, subject_type=subject_type, subject_id=str(subject_id))
+
+
+def _about_subject(*, user_id: int, subject_type: str, subject_id: str) -> QuerySet[Booking]:
+    return Booking.objects.filter(person_id=user_id, subject_type=subject_type, subject_id=subject_id).select_related(
         "slot__desk__site", "motive").order_by("slot__starts_at", "id")
+
+
+def bookings_about(*, user: User, subject_type: str, subject_id: str) -> list[Booking]:
+    """``bookings_for_subject``'s rows, its SQL built once per process (``core.prepared``): the
+    applicant's dossier page reads them on every visit (issue 14)."""
+    return _SUBJECT_BOOKINGS(user_id=user.pk, subject_type=subject_type, subject_id=str(subject_id))
+
+
+_SUBJECT_BOOKINGS = PreparedQuery(
+    lambda user_id, subject_type, subject_id: _about_subject(
+        user_id=user_id, subject_type=subject_type, subject_id=subject_id),
+    user_id=int, subject_type=str, subject_id=str,
+)
 
 
 #: What the dashboard shows of an active booking (when, where, why, its page): the SQL of every
@@ -124,13 +141,40 @@ def waitlist_entry_active(*, user: User, motive: Motive, site: Site) -> Waitlist
 
 
 def bookings_for_person(*, user: User) -> QuerySet[Booking]:
-    return Booking.objects.filter(person=user).select_related("slot__desk__site", "motive").order_by(
+    return _of_person(user_id=user.pk)
+
+
+def _of_person(*, user_id: int) -> QuerySet[Booking]:
+    return Booking.objects.filter(person_id=user_id).select_related("slot__desk__site", "motive").order_by(
         "-slot__starts_at", "-id")
+
+
+def bookings_of_person(*, user: User) -> list[Booking]:
+    """``bookings_for_person``'s rows, the SQL built once per process (``core.prepared``): the
+    applicant's appointments page reads them on every visit (issue 14)."""
+    return _PERSON_BOOKINGS(user_id=user.pk)
+
+
+_PERSON_BOOKINGS = PreparedQuery(lambda user_id: _of_person(user_id=user_id), user_id=int)
 
 
 def offers_for_person(*, user: User) -> QuerySet[SlotOffer]:
     return SlotOffer.objects.filter(entry__person=user, status=SlotOffer.Status.PENDING,
                                     expires_at__gt=timezone.now()).select_related("slot__desk__site", "slot__motive")
+
+
+def offers_pending_for_person(*, user: User) -> list[SlotOffer]:
+    """``offers_for_person``'s rows: the person's pending offers (a few at most) read by SQL built
+    once per process (``core.prepared``, which takes no instant), those not yet expired kept here."""
+    now = timezone.now()
+    return [offer for offer in _PENDING_OFFERS(user_id=user.pk) if offer.expires_at > now]
+
+
+_PENDING_OFFERS = PreparedQuery(
+    lambda user_id: SlotOffer.objects.filter(entry__person_id=user_id, status=SlotOffer.Status.PENDING)
+    .select_related("slot__desk__site", "slot__motive"),
+    user_id=int,
+)
 
 
 def booking_get_for_user(*, user: User, pk: int) -> Booking:

@@ -165,14 +165,14 @@ def _booking_get(request: AuthenticatedHttpRequest, pk: int) -> Booking:
 @login_required
 @require_GET
 def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    bookings = [b for b in selectors.bookings_for_person(user=applicant_for(request))
+    bookings = [b for b in selectors.bookings_of_person(user=applicant_for(request))
                 if assisted_subject_allowed(request, b.subject_type, b.subject_id)]
     now = timezone.now()
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
     past = [b for b in bookings if b not in upcoming]
     return render(request, "appointments/list.html", {
         "upcoming": upcoming, "past": past[:20],
-        "offers": list(selectors.offers_for_person(user=applicant_for(request))),
+        "offers": selectors.offers_pending_for_person(user=applicant_for(request)),
         "pan_assistance": Motive.Code.PAN_ASSISTANCE,
     })
 

@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from core.prepared import PreparedQuery
 from notifications.models import DISPATCHED_CHANNELS, Channel, Notification, Status
 
 
 def inbox_for_user(*, user: User) -> QuerySet[Notification]:
     """The person's inbox messages, newest first (no related object is read: no N+1)."""
-    return Notification.objects.filter(recipient=user, channel=Channel.INBOX).order_by(
-        "-created_at", "-id"
-    )
+    return _inbox_of(user_id=user.pk)
 
 
 def letters_sent_to_user(*, user: User) -> QuerySet[Notification]:
@@ -29,6 +28,35 @@ def letters_sent_to_user(*, user: User) -> QuerySet[Notification]:
 
 def inbox_unread_count(*, user: User) -> int:
     return inbox_for_user(user=user).filter(read_at__isnull=True).count()
+
+
+def inbox_counts(*, user: User) -> tuple[int, int]:
+    """The person's inbox messages and the unread ones among them, (total, unread): one query,
+    its SQL built once per process (``core.prepared``): the inbox shows both (issue 14)."""
+    rows = _INBOX_COUNTS(user_id=user.pk)
+    return (rows[0][1], rows[0][2]) if rows else (0, 0)
+
+
+#: Messages per page of the inbox.
+INBOX_PAGE_SIZE = 20
+
+
+def inbox_first_page(*, user: User) -> list[Notification]:
+    """The first ``INBOX_PAGE_SIZE`` messages of ``inbox_for_user``: the inbox's first page, which
+    is most visits, by SQL built once per process (``core.prepared``)."""
+    return _INBOX_FIRST_PAGE(user_id=user.pk)
+
+
+def _inbox_of(*, user_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=user_id, channel=Channel.INBOX).order_by("-created_at", "-id")
+
+
+_INBOX_COUNTS = PreparedQuery(
+    lambda user_id: Notification.objects.filter(recipient_id=user_id, channel=Channel.INBOX).order_by()
+    .values_list("recipient_id").annotate(total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True))),
+    user_id=int,
+)
+_INBOX_FIRST_PAGE = PreparedQuery(lambda user_id: _inbox_of(user_id=user_id)[:INBOX_PAGE_SIZE], user_id=int)
 
 
 def notification_get_for_user(*, user: User, pk: int) -> Notification:

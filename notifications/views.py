@@ -1,5 +1,7 @@
 """The person's inbox ("Mes messages"): the list, and one message."""
 
+from typing import Any, cast
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -8,20 +10,39 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from notifications import selectors, services
+from notifications.models import Notification
 
-INBOX_PAGE_SIZE = 20
+INBOX_PAGE_SIZE = selectors.INBOX_PAGE_SIZE
 
 
 @login_required
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    paginator = Paginator(selectors.inbox_for_user(user=request.user), INBOX_PAGE_SIZE)
+    total, unread = selectors.inbox_counts(user=request.user)
+    # The paginator asks only count() and a slice of its list (django-stubs want a whole sequence).
+    paginator: Paginator[Notification] = Paginator(cast("Any", _Inbox(request.user, total)), INBOX_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {
         "page": page,
         "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "unread_count": selectors.inbox_unread_count(user=request.user),
+        "unread_count": unread,
     })
+
+
+class _Inbox:
+    """The inbox's messages for the paginator: their number already read with the unread ones
+    (``inbox_counts``), the first page by prepared SQL, the others by the ORM (issue 14)."""
+
+    def __init__(self, user, total: int) -> None:
+        self.user, self.total = user, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, rows: slice) -> list:
+        if rows.start == 0:
+            return selectors.inbox_first_page(user=self.user)[:rows.stop]
+        return list(selectors.inbox_for_user(user=self.user)[rows])
 
 
 @login_required

@@ -89,3 +89,43 @@ def test_the_agent_file_page(client):
     assert not any('FROM "applications_documenttype"' in query for query in sql)
     sign_in(client, supervisor)
     assert len(queries(client, url)) == 15
+
+
+def test_the_applicant_dossier_page(client):
+    """Session, user, the dossier (with its procedure, prefecture, renewed permit and applicant),
+    its pieces, timeline, documents, the procedure's pieces and the bookings: each built once per
+    process (``core.prepared``, issue 14)."""
+    dossier = file_renewal()
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 8
+
+
+def test_the_applicant_dossier_page_with_complements_requested(client):
+    """The open complement request and the pieces it asks for: two more queries (the ORM's)."""
+    from applications.services import complements_request
+
+    dossier = file_renewal()
+    complements_request(dossier=dossier, by=StaffFactory(), message="La page 2 manque.",
+                        document_types=[], due_on=timezone.localdate() + timedelta(days=15))
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 10
+
+
+def test_the_applicant_appointments(client):
+    """Session, user, the person's bookings (with slot, desk, site and motive) and pending offers:
+    the two reads built once per process (``core.prepared``, issue 14)."""
+    dossier = file_renewal()
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("appointments:list"))) == 4
+
+
+def test_the_applicant_messages(client):
+    """Session, user, the number of messages with the unread ones (one query) and the first page:
+    both built once per process (``core.prepared``, issue 14)."""
+    dossier = file_renewal()
+    client.force_login(dossier.applicant)
+
+    assert len(queries(client, reverse("notifications:inbox"))) == 4

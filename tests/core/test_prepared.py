@@ -16,7 +16,7 @@ from accounts.models import Membership
 from applications.clock import QUEUE_STATUSES
 from applications.models import Dossier, Procedure
 from applications.services import complements_request
-from appointments.models import Booking
+from appointments.models import Booking, SlotOffer, WaitlistEntry
 from core import prepared
 from core.prepared import PreparedQuery
 from tests.backoffice.conftest import file_renewal
@@ -55,6 +55,9 @@ def world():
 
     dossier = ready(file_renewal(), StaffFactory())
     book_collection(dossier, starts_at=timezone.now() + timedelta(days=2))
+    booking = Booking.objects.filter(person=dossier.applicant).first()  # a seat offered from a waiting list too
+    entry = WaitlistEntry.objects.create(person=dossier.applicant, motive=booking.motive, site=booking.slot.desk.site)
+    SlotOffer.objects.create(entry=entry, slot=booking.slot, expires_at=timezone.now() + timedelta(hours=1))
     DossierFactory(status="draft", applicant=dossier.applicant)
     agent = StaffFactory(last_name="Bernard")
     agent.memberships.create(role="supervisor", prefecture=prefecture("33"))
@@ -74,11 +77,14 @@ def world():
     start, end = today - timedelta(hours=2), today + timedelta(hours=1)
     rhone, gironde = prefecture("69").pk, prefecture("33").pk
     applicant = dossier.applicant
+    own = {"dossier_id": dossier.pk, "procedure_id": dossier.procedure_id, "subject_id": str(dossier.pk)}
+    first = {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
+             "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
+             "pk": 0, **own}
     return [
-        {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
-         "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
-         "pk": 0, "dossier_id": dossier.pk, "subject_id": str(dossier.pk), "procedure_id": dossier.procedure_id,
-         "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start, "end": end},
+        {**first, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start, "end": end},
+        {**first, "pk": dossier.pk, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start,
+         "end": end},  # the applicant's own dossier page
         {"user_id": agent.pk, "holder_id": other.applicant_id, "subject_type": "applications.dossier",
          "prefecture_ids": [gironde, rhone, rhone], "statuses": ["submitted", "card_ready"],
          "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk, "dossier_id": other.pk,
@@ -86,7 +92,7 @@ def world():
          "site_id": pan.pk, "start": end, "end": end + timedelta(days=1)},
         {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0, "dossier_id": 0,
-         "subject_id": "0", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end},
+         "subject_id": "", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end},
     ]
 
 
@@ -97,8 +103,9 @@ def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world)
     import appointments.selectors  # noqa: F401
     import documents.selectors  # noqa: F401
     import mediation.selectors  # noqa: F401
+    import notifications.selectors  # noqa: F401
 
-    assert len(prepared.PREPARED) >= 9
+    assert len(prepared.PREPARED) >= 19
     for query in prepared.PREPARED:
         if query.build.__module__.startswith("tests."):
             continue
@@ -108,7 +115,7 @@ def test_every_prepared_query_of_the_portal_gives_what_its_queryset_gives(world)
             expected = as_rows(query.build(**values))
             found += len(expected)
             assert as_rows(query(**values)) == expected, query.build.__module__
-            with translation.override("en"):  # a translated field (modeltranslation) reads in the language
+            with translation.override("en"):  # a translated model's fields read in the language
                 assert as_rows(query(**values)) == as_rows(query.build(**values)), query.build.__module__
         assert found, f"{query.build.__module__}: the world gives it nothing to compare"
 

@@ -154,3 +154,24 @@ def test_marking_another_person_message_read_is_refused_by_the_service():
             inbox_mark_read(notification=notification, user=person)
         notification.refresh_from_db()
         assert notification.read_at is None
+
+
+def test_each_page_lists_what_the_orm_lists_with_the_counts_read_in_one_query(client):
+    """Issue 14: the number of messages and of unread ones come from one prepared query, the first
+    page from another (``core.prepared``), the other pages from the ORM: the same messages, in the
+    same order, as ``inbox_for_user`` sliced."""
+    from notifications.selectors import inbox_for_user
+
+    person = UserFactory()
+    _messages(person, 25)
+    read = [message.pk for message in inbox_for_user(user=person)[:4]]
+    Notification.objects.filter(pk__in=read).update(read_at="2026-01-02T03:04Z")
+    _messages(UserFactory(), 2)  # someone else's
+    client.force_login(person)
+
+    first, second = client.get(INBOX), client.get(INBOX, {"page": 2})
+
+    everything = list(inbox_for_user(user=person))
+    assert list(first.context["page"]) == everything[:20] and list(second.context["page"]) == everything[20:]
+    assert first.context["page"].paginator.count == 25
+    assert "Vous avez 21 messages non lus." in first.content.decode()
