@@ -365,21 +365,13 @@ _KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def _block(msgid: str, **values: Any) -> SafeString:
-    """What ``{% blocktranslate with name=value %}`` writes: the translated text as it is, each value
-    escaped."""
-    from django.utils.html import conditional_escape
-
-    return mark_safe(_(msgid) % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
-
-
 def dossier_attachment_rows(dossier: Dossier, attachments: list[Attachment]) -> list[dict[str, Any]]:
     """The dossier page's current pieces: name, link, day sent, review in words."""
     url = _url_maker("applications:attachment", dossier.pk, None)
     reviews = _choice_labels(Attachment.Review.choices, _REVIEW_LABELS)
     return [{
         "type": attachment.document_type.name, "url": url(attachment.pk), "name": attachment.original_name,
-        "sent": _block("envoyée le %(date)s", date=_day(attachment.uploaded_at, "DATE_FORMAT")),
+        "sent": _sentence(_("envoyée le %(date)s"), date=_day(attachment.uploaded_at, "DATE_FORMAT")),
         "review": reviews.get(attachment.review, attachment.review), "reason": attachment.review_reason,
     } for attachment in attachments]
 
@@ -393,7 +385,7 @@ def dossier_timeline(dossier: Dossier, events: list[DossierEvent]) -> list[tuple
         on_behalf = event.data.get("on_behalf") if isinstance(event.data, dict) else None
         if on_behalf:
             mandate = on_behalf if isinstance(on_behalf, dict) else {}
-            by: str = _block("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s",
+            by: str = _sentence(_("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
                              mediator=mandate.get("mediator", ""), site=mandate.get("site_city", ""))
         elif event.actor_id == dossier.applicant_id:
             by = _("Par vous")
@@ -422,10 +414,10 @@ def dossier_upload_rows(
             "type": document_type, "action": url(document_type.pk), "input_id": f"id_{name}", "input_name": name,
             "help_text": _("Formats acceptés : %(formats)s. Taille maximale : %(size)s Mo.") % {
                 "formats": document_type.formats_label, "size": document_type.max_size_mb},
-            "send": _block("Envoyer : %(name)s", name=document_type.name),
+            "send": _sentence(_("Envoyer : %(name)s"), name=document_type.name),
         })
         if requested:
-            rows[-1]["replace"] = _block("Remplacer : %(name)s", name=document_type.name)
+            rows[-1]["replace"] = _sentence(_("Remplacer : %(name)s"), name=document_type.name)
     return rows
 
 
@@ -438,7 +430,7 @@ def dossier_amend_links(dossier: Dossier, fields: list[tuple[str, str, Any]]) ->
     key = (translation.get_language(), tuple((section, field) for section, field, _label in fields))
     texts = _AMEND_TEXTS.get(key)
     if texts is None:
-        texts = _AMEND_TEXTS[key] = [(section, field, _block("Corriger : %(label)s", label=label))
+        texts = _AMEND_TEXTS[key] = [(section, field, _sentence(_("Corriger : %(label)s"), label=label))
                                      for section, field, label in fields]
     url = _url_maker("applications:amend", dossier.pk, None, None)
     return [(url(section, field), text) for section, field, text in texts]

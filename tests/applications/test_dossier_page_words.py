@@ -59,3 +59,17 @@ def test_what_people_typed_in_the_pieces_and_the_history_stays_text(client):
     assert "scan &quot;1&quot; &lt;b&gt;.pdf</a>" in html
     assert "Pour votre compte : fait par &lt;b&gt;Awa&lt;/b&gt;, médiateur au PAN de Lyon &amp; co" in html
     assert "<b>Awa" not in html and "<i>flou" not in html
+
+
+def test_the_rows_words_are_in_the_readers_language(client):
+    """The rows' words are translated as the template translated them (their msgids must stay in
+    the catalogue: a regression, a helper that makemessages did not read dropped them)."""
+    dossier = file_renewal()
+    DossierEvent.objects.create(dossier=dossier, kind="document_added", actor=dossier.applicant,
+                                data={"on_behalf": {"mediator": "Awa", "site_city": "Lyon"}})
+
+    french, english = page(client, dossier, "fr"), page(client, dossier, "en")
+
+    assert "envoyée le " in french and "sent on " in english and "envoyée le " not in english
+    assert "Pour votre compte : fait par Awa" in french
+    assert "Pour votre compte" not in english and "Awa" in english
