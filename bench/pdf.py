@@ -11,7 +11,7 @@ or, from another script (no database either)::
 No database: the receipt is rendered through the project's real path (``render_to_string`` of the
 real template with the context ``documents.services.document_pdf_context`` builds, the static-only
 URL fetcher, the font configuration kept per thread, ``write_pdf(pdf_tags=True)`` as
-``documents.rendering.render_pdf`` does, with its kept URL fetcher), from a fixed context, with the shared stylesheet
+``documents.rendering.render_pdf`` does), from a fixed context, with the shared stylesheet
 render_pdf applies to issued documents.
 The floor of each receipt is a bare one-page WeasyPrint document holding the same text (that
 receipt's words with today's templates, as plain paragraphs in one font face, no tags), rendered
@@ -71,7 +71,7 @@ from documents.rendering import (  # noqa: E402
     PDF_BASE_URL,
     parsed_stylesheet,
     pdf_font_config,
-    pdf_url_fetcher,
+    static_only_url_fetcher,
 )
 
 TEMPLATE = "documents/pdf/filing_receipt.html"
@@ -166,7 +166,7 @@ def timed_receipt(language: str, html_cls, engine=None):
     html = receipt_html(language, engine)
     templated = clocks()
     stylesheets = [parsed_stylesheet(DOCUMENT_STYLESHEET)] if engine is None or engine.uses_stylesheet else None
-    document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=pdf_url_fetcher()).render(
+    document = html_cls(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher()).render(
         stylesheets=stylesheets, font_config=pdf_font_config())
     laid_out = clocks()
     pdf = document.write_pdf(pdf_tags=True)

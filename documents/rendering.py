@@ -91,19 +91,6 @@ def static_only_url_fetcher():
     return StaticOnlyURLFetcher()
 
 
-_fetchers = threading.local()
-
-
-def pdf_url_fetcher():
-    """This thread's fetcher (``static_only_url_fetcher``), made once and kept: making one builds a
-    class and a urllib opener with its ten handlers, about 0.2 ms per render (docs/benchmarks.md,
-    PDF, fourth pass). Nothing in it depends on the document; one per thread, as the fonts."""
-    fetcher = getattr(_fetchers, "fetcher", None)
-    if fetcher is None:
-        fetcher = _fetchers.fetcher = static_only_url_fetcher()
-    return fetcher
-
-
 @functools.cache
 def parsed_stylesheet(name: str):
     """A static CSS file, parsed once per process (parsing the shared rules at every render cost
@@ -149,7 +136,7 @@ def render_pdf(template_name: str, context: dict[str, Any], *, stylesheet: str |
     from weasyprint import HTML  # lazily: see the module docstring
 
     html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=pdf_url_fetcher())
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher())
     stylesheets = [parsed_stylesheet(stylesheet)] if stylesheet else None
     # Tagged PDF (structure tree, language, title): screen readers read the document in order.
     return document.write_pdf(stylesheets=stylesheets, font_config=pdf_font_config(), pdf_tags=True)

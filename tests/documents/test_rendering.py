@@ -121,32 +121,3 @@ def test_a_thread_loads_the_fonts_once_for_all_its_pdfs(pdf_template, monkeypatc
     assert made == ["first", "second"]
     assert len(pdfs) == 6 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
 
-
-def test_a_thread_makes_its_url_fetcher_once_for_all_its_pdfs(pdf_template, monkeypatch):
-    """Making a fetcher builds a urllib opener with its handlers (about 0.2 ms a render,
-    docs/benchmarks.md, PDF, fourth pass): render_pdf keeps one per thread, as the fonts."""
-    import threading
-
-    from weasyprint.urls import URLFetcher
-
-    made = []
-    original = URLFetcher.__init__
-
-    def counting(self, *args, **kwargs):
-        made.append(threading.current_thread().name)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(URLFetcher, "__init__", counting)
-    template = pdf_template('<html lang="fr"><p>Probe</p></html>')
-    pdfs = []
-
-    def render_three():
-        pdfs.extend(render_pdf(template, {}) for _ in range(3))
-
-    for name in ("first", "second"):  # two threads: one fetcher each, never shared
-        thread = threading.Thread(target=render_three, name=name)
-        thread.start()
-        thread.join()
-
-    assert made == ["first", "second"]
-    assert len(pdfs) == 6 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
