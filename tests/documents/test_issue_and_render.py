@@ -1,18 +1,21 @@
 """Issuing documents: the filing receipt's PDF, its languages, numbering, superseding, revoking."""
 
+import io
 import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import trans_real
+from pypdf import PdfReader
 
 from accounts.models import AuditEvent
 from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from documents.selectors import documents_for_subject
-from documents.services import document_issue, document_render, document_revoke
+from documents.services import document_issue, document_pdf_context, document_render, document_revoke
 from documents.tasks import render_document
-from tests.documents.support import RECEIPT_TEMPLATE, pdf_runs, pdf_text, receipt_context
+from tests.documents.support import RECEIPT_TEMPLATE, pdf_runs, pdf_text, receipt_context, squash
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +47,32 @@ def test_issuing_a_receipt_renders_a_pdf_stating_the_filing(holder, issue_receip
     assert min(size for font, run, size in runs if WARNING.startswith(run)) > fact_size
     # One font face (docs/benchmarks.md, PDF): no bold, no italics, no monospace.
     assert {font.split("+")[-1] for font, run, size in runs} == {"DejaVu-Sans"}
+
+
+def test_every_page_names_the_document_and_its_code_at_the_foot(holder, issue_receipt):
+    """The running footer (static/documents/pdf.css's @page, its words from the template's
+    <html data-footer>): number · verification code · page n / N, on every page."""
+    document = issue_receipt(holder, documents=[f"Pièce justificative n° {n}" for n in range(1, 90)])
+
+    reader = PdfReader(io.BytesIO(document.file.read()))
+    feet = [squash(page.extract_text()) for page in reader.pages]
+    assert len(feet) >= 2  # the list runs onto further pages
+    for number, text in enumerate(feet, start=1):
+        foot = f"{document.number} · Code de vérification {document.verification_code_display} · {number} / {len(feet)}"
+        assert foot in text
+
+
+def test_the_receipts_html_has_no_stylesheet_and_no_white_space_between_tags_to_parse(holder, issue_receipt):
+    """Its rules are all in static/documents/pdf.css, parsed once per process; white space between
+    tags would be parsed, styled and dropped at each render (docs/benchmarks.md, PDF, fourth pass)."""
+    document = issue_receipt(holder)
+
+    with translation.override("fr"):
+        html = render_to_string(RECEIPT_TEMPLATE, document_pdf_context(document=document))
+
+    assert "<style" not in html
+    assert re.search(r">\s+<", html[html.index("<html"):]) is None
+    assert f'data-footer="{document.number} · Code de vérification' in html
 
 
 def test_a_late_paper_filing_says_so_and_a_first_request_has_no_deadline_line(holder, issue_receipt):

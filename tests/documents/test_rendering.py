@@ -120,3 +120,4 @@ def test_a_thread_loads_the_fonts_once_for_all_its_pdfs(pdf_template, monkeypatc
 
     assert made == ["first", "second"]
     assert len(pdfs) == 6 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
+
