@@ -324,6 +324,7 @@ def other_goals(args: argparse.Namespace) -> list[str]:
         if not value:
             continue
         env = dict(os.environ)
+        env.pop("DATABASE_URL", None)  # bench/pdf.py reads no database: none is opened
         if variable:
             env[variable] = value
         print(f"Running {script} --goals-json…", flush=True)
