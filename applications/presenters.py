@@ -9,7 +9,6 @@ from datetime import date, datetime
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import conditional_escape, format_html
@@ -362,6 +361,7 @@ def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
 
 
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
+_CATEGORY_LABELS: dict[str | None, dict[str, str]] = {}
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
 
 
@@ -449,14 +449,6 @@ def _hour(value: datetime) -> str:
     return formats.time_format(timezone.localtime(value) if timezone.is_aware(value) else value, "H:i")
 
 
-def _choice_label(choices: type[models.TextChoices], value: str) -> str:
-    """A choice's label, as ``get_FOO_display`` gives it without building a dict of every choice."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 def _sentence(message: str, **values: Any) -> SafeString:
     """A translated sentence with its values escaped, as ``{% blocktranslate %}`` writes it."""
     return mark_safe(message % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
@@ -496,7 +488,8 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
         '<div class="fr-card__start">{}</div>'
         '<div class="fr-mt-2w" id="titre-{}-suivi">{}</div>'
         '</div></div></div></div>',
-        _choice_label(PermitCategory, permit.category), desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        _choice_labels(PermitCategory.choices, _CATEGORY_LABELS).get(permit.category, permit.category),
+        desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
 
 
 def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
@@ -581,4 +574,4 @@ def filed_row_html(dossier: Dossier, procedure_name: str, plain: object, action:
         '<tr><td><a href="{}">{}</a><br><span class="fr-text--xs">n° {}</span></td>'
         "<td><strong>{}</strong><br>{}</td><td>{}</td></tr>",
         reverse("applications:dossier", args=[dossier.pk]), procedure_name, dossier.reference,
-        Status(dossier.status).label, plain, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        status_labels().get(dossier.status, dossier.status), plain, mark_safe("".join(lines)))  # noqa: S308 (built here)

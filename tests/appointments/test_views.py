@@ -363,9 +363,9 @@ def test_joining_the_waiting_list_from_a_booking(client, desk, motives, applican
     assert (entry.motive, entry.site) == (motives["pan_assistance"], desk.site)
 
 
-def test_an_offer_past_its_expiry_is_no_longer_on_the_list(client, desk, motives, applicant, mails):
-    """Issue 14: the pending offers are read by SQL built once per process and the expired ones
-    left out in Python (``offers_pending_for_person``), before the nightly job marks them."""
+def _earlier_seat_freed(client, desk, motives, applicant, mails):
+    """The applicant waits for an earlier seat; another person's cancellation frees one, offered
+    to them; the cancelled booking is returned. The applicant is signed in again at the end."""
     early = UserFactory()
     early_booking = book(early, motives["pan_assistance"], desk)
     mine = book(applicant, motives["pan_assistance"], desk, skip=5)
@@ -375,6 +375,13 @@ def test_an_offer_past_its_expiry_is_no_longer_on_the_list(client, desk, motives
         client.force_login(early)
         client.post(reverse("appointments:cancel", args=[early_booking.pk]))
     client.force_login(applicant)
+    return early_booking
+
+
+def test_an_offer_past_its_expiry_is_no_longer_on_the_list(client, desk, motives, applicant, mails):
+    """Issue 14: the pending offers are read by SQL built once per process and the expired ones
+    left out in Python (``offers_pending_for_person``), before the nightly job marks them."""
+    _earlier_seat_freed(client, desk, motives, applicant, mails)
     offer = applicant_offer(applicant)
     assert f'id="proposition-{offer.pk}"' in client.get(reverse("appointments:list")).content.decode()
 
@@ -384,15 +391,7 @@ def test_an_offer_past_its_expiry_is_no_longer_on_the_list(client, desk, motives
 
 
 def test_a_freed_seat_offered_is_accepted_from_the_list(client, desk, motives, applicant, mails):
-    early = UserFactory()
-    early_booking = book(early, motives["pan_assistance"], desk)
-    mine = book(applicant, motives["pan_assistance"], desk, skip=5)
-    client.force_login(applicant)
-    client.post(reverse("appointments:waitlist", args=[mine.pk]))
-    with mails():
-        client.force_login(early)
-        client.post(reverse("appointments:cancel", args=[early_booking.pk]))
-    client.force_login(applicant)
+    early_booking = _earlier_seat_freed(client, desk, motives, applicant, mails)
     html = client.get(reverse("appointments:list")).content.decode()
     assert "Un créneau plus tôt s'est libéré" in html
     offer = applicant_offer(applicant)
