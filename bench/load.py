@@ -3,15 +3,16 @@ at scale, then the ceiling of the bare stack on the same server in the same run.
 
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE anef_bench14"   # once (shared with bench/pages.py)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anef_bench14 .venv/bin/python bench/load.py
-    # --users 50 --seconds 60 --ramp 100,150,200,300,400 --step-seconds 40 --write
+    # --users 50 --seconds 60 --ramp 100,150,200,300,400,600 --max-users 2000 --step-seconds 40 --write
 
 1. Data and server as ``bench/pages.py`` (its helpers: migrate, ``seed_demo``, ``--dossiers`` more
    filed dossiers in the Rhône, sessions of a demo applicant, agent and mediator with the second
    factor verified; gunicorn, 2 sync workers, production settings, Redis cache).
 2. **Steady load**: ``--users`` simulated people (6 applicants : 3 agents : 1 mediator, 1–5 s think
    time, ``bench/locustfile.py``) for ``--seconds``: p50/p95/p99 per page, throughput, errors.
-3. **Ramp**: more users, step by step, until the aggregated p95 passes 1 s; the saturation
-   throughput is the highest req/s of a step whose error rate stayed under 1 %.
+3. **Ramp**: more users, step by step (``--ramp``, then 200 more a step up to ``--max-users``),
+   until the aggregated p95 passes 1 s; the saturation throughput is the highest req/s of a step
+   whose error rate stayed under 1 %.
 4. **Ceiling**: the floor page (``bench/pages.py``'s floor view: the portal's average page, saved,
    served as a static template through the same middleware with the same session) asked with no
    think time by 16 users for ``--step-seconds``. Goal: saturation ≥ 50 % of the ceiling.
@@ -83,6 +84,16 @@ def run_locust(port: int, env: dict, users: int, seconds: int, classes: list[str
         return list(csv.DictReader(stats))
 
 
+def ramp_steps(listed: list[int], most: int):
+    """The listed user counts, then 200 more at each step up to ``most``: the ramp goes on until the
+    p95 passes 1 s (the caller stops it), however fast the machine."""
+    yield from listed
+    users = listed[-1]
+    while users + 200 <= most:
+        users += 200
+        yield users
+
+
 def _ms(value: str) -> str:
     return "–" if value in ("", "N/A") else f"{float(value):.0f}"
 
@@ -102,6 +113,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--ramp", default="100,150,200,300,400,600")
+    parser.add_argument("--max-users", type=int, default=2000,
+                        help="after the listed steps, 200 more users a step until the p95 passes 1 s, up to this")
     parser.add_argument("--step-seconds", type=int, default=40)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -121,7 +134,7 @@ def main() -> None:
             mix = ["ApplicantUser", "AgentUser", "MediatorUser"]
             steady = run_locust(port, env, args.users, args.seconds, mix, str(work / "steady"))
             ramp = []
-            for users in [int(u) for u in args.ramp.split(",")]:
+            for users in ramp_steps([int(u) for u in args.ramp.split(",")], args.max_users):
                 total = run_locust(port, env, users, args.step_seconds, mix, str(work / f"ramp{users}"))[-1]
                 ramp.append((users, total))
                 print(f"{users} users: p95 {total['95%']} ms, {float(total['Requests/s']):.1f} req/s", flush=True)

@@ -115,10 +115,15 @@ DATABASES = {
 }
 # Behind PgBouncer in transaction mode (docs/deployment.md): each transaction may run on another
 # server connection, so nothing may outlive one. No server-side cursors (a named cursor lives across
-# transactions) and no prepared statements (psycopg prepares a query after 5 runs, on one server
-# connection, and the next transaction would not find it). Django's own per-connection setting
-# (SET TIME ZONE) is one PgBouncer tracks and replays; the portal takes no session-level lock.
+# transactions) and no prepared statements (a statement prepared on one server connection is not on
+# the next transaction's). Django's own per-connection setting (SET TIME ZONE) is one PgBouncer
+# tracks and replays; the portal takes no session-level lock.
 DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+# On a direct connection, parameters bound by the server and each statement prepared once it has run
+# 5 times on the connection (psycopg's prepare_threshold; Django prepares nothing by default): the
+# server then plans it once, not at every run. In the load test, planning was two thirds of
+# PostgreSQL's work (docs/benchmarks.md, "Prepared statements").
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # An optional read replica for the statistics and the CSV exports only (core.replica): every other
 # read, and every write, goes to "default".
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
@@ -136,6 +141,8 @@ for _database in DATABASES.values():
     if DATABASE_TRANSACTION_POOLING:
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True
         _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    elif DATABASE_PREPARED_STATEMENTS:
+        _database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its files under var/
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.config import Config
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from anef import health
@@ -101,10 +102,34 @@ def test_the_production_shape_switches_on_from_the_environment():
     assert loaded["beat"] == "redbeat.RedBeatScheduler" and loaded["lock"] == 150
 
 
-def test_a_direct_postgresql_connection_keeps_prepared_statements_and_cursors():
+def test_a_direct_postgresql_connection_prepares_statements_and_keeps_cursors():
     default = settings_under(DATABASE_URL="postgres://anef@db:5432/anef")["databases"]["default"]
     assert "DISABLE_SERVER_SIDE_CURSORS" not in default
+    assert default["OPTIONS"]["server_side_binding"] is True  # parameters bound by the server
+    assert default["OPTIONS"]["prepare_threshold"] == 5  # and a statement planned once, not per run
+
+
+def test_prepared_statements_can_be_switched_off():
+    default = settings_under(DATABASE_URL="postgres://anef@db:5432/anef",
+                             DATABASE_PREPARED_STATEMENTS="0")["databases"]["default"]
+    assert "server_side_binding" not in default.get("OPTIONS", {})
     assert "prepare_threshold" not in default.get("OPTIONS", {})
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_and_again_is_planned_once_by_postgresql():
+    """The fifth run of the same query on a connection prepares it: PostgreSQL keeps it and does
+    not plan it again at each request (the load test's PostgreSQL time, docs/benchmarks.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from accounts.models import User
+
+    for _ in range(6):
+        list(User.objects.filter(email="nobody@example.org"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement and "$1" in statement for statement in prepared)
 
 
 def test_hashed_static_files_are_served_with_a_year_long_immutable_cache(settings, tmp_path):
