@@ -8,8 +8,8 @@ no valid certificate covers the person), 1 = past the legal deadline, 2 = the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple, Protocol
 
 from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
@@ -36,8 +36,10 @@ def initial_deadline(*, filed_on: date, is_renewal: bool) -> date:
     return filed_on + timedelta(days=target_days(is_renewal=is_renewal))
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
+    """Where a dossier's legal clock stands (a named tuple rather than a frozen dataclass: made for
+    every row of the queue's pages, issue 17)."""
+
     deadline: date | None
     days_left: int | None
     paused: bool
@@ -45,7 +47,22 @@ class Clock:
     rights_at_risk: bool
 
 
-def clock_for(dossier: Dossier, today: date) -> Clock:
+class ClockFacts(Protocol):
+    """What the clock reads of a dossier: a ``Dossier``, or a row of the queue read as values."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def legal_deadline(self) -> date | None: ...
+    @property
+    def clock_paused_on(self) -> date | None: ...
+    @property
+    def permit_expires_on(self) -> date | None: ...
+    @property
+    def certificate_valid_until(self) -> date | None: ...
+
+
+def clock_for(dossier: ClockFacts, today: date) -> Clock:
     if dossier.legal_deadline is None or dossier.status not in OPEN_STATUSES:
         return Clock(dossier.legal_deadline, None, False, False, rights_at_risk(dossier, today))
     reference = dossier.clock_paused_on or today
@@ -55,7 +72,7 @@ def clock_for(dossier: Dossier, today: date) -> Clock:
                  rights_at_risk(dossier, today))
 
 
-def rights_at_risk(dossier: Dossier, today: date) -> bool:
+def rights_at_risk(dossier: ClockFacts, today: date) -> bool:
     if dossier.status not in OPEN_STATUSES or dossier.permit_expires_on is None:
         return False
     covered = dossier.certificate_valid_until is not None and dossier.certificate_valid_until >= today

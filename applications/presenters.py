@@ -5,11 +5,12 @@ query lives here; views, forms and the export service call these.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -18,8 +19,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from applications import forms as applicant_forms
-from applications.clock import Clock, clock_for
-from applications.models import Attachment, Dossier, DossierEvent, PermitCategory, Status
+from applications.clock import Clock, ClockFacts, clock_for
+from applications.models import Attachment, Channel, Dossier, DossierEvent, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from accounts.models import User
+    from applications.backoffice.selectors import QueueRow
 
 #: Cells a spreadsheet would evaluate as a formula start with one of these (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -210,7 +212,7 @@ STATUS_BADGE_CLASSES: dict[str, str] = {
 }
 
 
-def clock_badges(dossier: Dossier, clock: Clock) -> list[tuple[str, str]]:
+def clock_badges(dossier: ClockFacts, clock: Clock) -> list[tuple[str, str]]:
     """The legal clock's badges of a dossier (CSS modifiers, text) for the queue and the file page:
     rights at risk (with the permit's end), overdue by how many days, paused, or days left."""
     badges: list[tuple[str, str]] = []
@@ -238,41 +240,59 @@ _QUEUE_ROW_HTML = (
     '  <td><ul class="fr-badges-group">{badges}</ul></td>\n'
     '  <th scope="row"><a href="{url}">{reference}</a> <span class="fr-hint-text">{hint}</span></th>\n'
     "  <td>{name}{foreigner_number}</td>\n"
-    '  <td><p class="fr-badge fr-badge--sm fr-badge--no-icon {status_class}">{status}</p></td>\n'
+    "  <td>{status}</td>\n"
     "  <td>{submitted}</td>\n"
     "  <td>{deadline}</td>\n"
     "  <td>{agent}</td>\n"
     "</tr>\n"
 )
 _QUEUE_BADGE_HTML = '<li><p class="fr-badge {}">{}</p></li>'
+_QUEUE_STATUS_HTML = '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>'
+#: What Django's ``escape`` replaces, and by what, in one ``str.translate`` (issue 17: the same
+#: text as ``conditional_escape`` gives for plain text, in one call).
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def escape_text(value: object) -> str:
+    """``conditional_escape``'s text: marked-safe text as it is, anything else escaped."""
+    return str(value) if isinstance(value, SafeData) else str(value).translate(_HTML_ESCAPES)
 
 
 def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeString:
     """The queue table's rows (``queue_rows``) as HTML; every value is escaped, as the template
-    language would (the badges' own markup is marked safe by ``clock_badges``)."""
-    def escape(value: object) -> str:
-        # conditional_escape's result for text, without its lazy-argument wrapper (a third of the
-        # rows' time): Django's escape() is html.escape(str(value)), here called only for text that
-        # holds one of the characters it replaces (most cells hold none: five replace() calls each).
-        text = str(value)
-        if isinstance(value, SafeData) or not ("&" in text or "<" in text or ">" in text or '"' in text
-                                               or "'" in text):
-            return text
-        return html_escape(text)
-
+    language would (the badges' own markup is marked safe by ``clock_badges``). What the rows share
+    (the badges of a clock state, a status, the "not assigned" cell) is escaped once per page."""
+    unassigned_html = f'<span class="fr-text--sm">{escape_text(unassigned)}</span>'
+    badges_html: dict[int, str] = {}  # by the id() of a ``queue_rows`` badge list (one per clock state)
+    status_html: dict[tuple[str, str], str] = {}
     html = []
     for row in rows:
-        number = row["foreigner_number"]
+        badges = row["badges"]
+        badges_cell = badges_html.get(id(badges))
+        if badges_cell is None:
+            badges_cell = badges_html[id(badges)] = "".join(
+                _QUEUE_BADGE_HTML.format(escape_text(css), escape_text(text)) for css, text in badges)
+        status_key = (row["status_class"], row["status"])
+        status_cell = status_html.get(status_key)
+        if status_cell is None:
+            status_cell = status_html[status_key] = _QUEUE_STATUS_HTML.format(*map(escape_text, status_key))
+        # What a person typed or named: escaped only when it holds a character to escape (most
+        # rows hold none: one look at the four values at once).
+        reference, hint, name, number, agent = row["reference"], row["hint"], row["name"], \
+            row["foreigner_number"], row["agent"]
+        if _NEEDS_ESCAPE(f"{reference}{hint}{name}{number}{agent}"):
+            reference, hint, name, number, agent = (
+                str(value).translate(_HTML_ESCAPES) for value in (reference, hint, name, number, agent))
         html.append(_QUEUE_ROW_HTML.format(
-            badges="".join(_QUEUE_BADGE_HTML.format(escape(css), escape(text)) for css, text in row["badges"]),
-            url=escape(row["url"]), reference=escape(row["reference"]), hint=escape(row["hint"]),
-            name=escape(row["name"]),
-            foreigner_number=f'<span class="fr-hint-text">{escape(number)}</span>' if number else "",
-            status_class=escape(row["status_class"]), status=escape(row["status"]),
-            submitted=escape(row["submitted"]), deadline=escape(row["deadline"]),
-            agent=escape(row["agent"]) if row["agent"] else f'<span class="fr-text--sm">{escape(unassigned)}</span>',
+            badges=badges_cell, url=row["url"], reference=reference, hint=hint, name=name,
+            foreigner_number=f'<span class="fr-hint-text">{number}</span>' if number else "",
+            status=status_cell, submitted=row["submitted"], deadline=row["deadline"],
+            agent=agent or unassigned_html,
         ))
     return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
+
+
+_NEEDS_ESCAPE = re.compile("[&<>\"']").search
 
 
 _STATUS_LABELS: dict[str | None, dict[str, str]] = {}
@@ -290,47 +310,64 @@ def status_labels() -> dict[str, str]:
 
 
 def queue_rows(
-    dossiers: list[Dossier], today: date, *, several_prefectures: bool,
-    procedure_names: dict[int, str] | None = None, department_codes: dict[int, str] | None = None,
+    rows: list[QueueRow], today: date, *, several_prefectures: bool,
+    procedure_names: dict[int, str], department_codes: dict[int, str],
 ) -> list[dict[str, Any]]:
-    """What each cell of the queue's table shows (dicts: the template's fastest lookup).
-
-    ``procedure_names`` and ``department_codes`` (by procedure and prefecture id) name what
-    ``queue_page(lean=True)`` did not join; without them, the dossier's own are read."""
-    from applications.selectors import applicant_snapshot
-
-    # One reverse() per page rather than per row (issue 14: 50 of them were 1 ms): the file's URL
-    # for a placeholder id, cut before it.
-    placeholder = 918273645
-    file_url = reverse("backoffice_instruction:dossier", args=[placeholder])
-    before, after = file_url.split(str(placeholder))
+    """What each cell of the queue's table shows (dicts: the template's fastest lookup), from the
+    rows of ``queue_page_rows``; ``procedure_names`` and ``department_codes`` (by procedure and
+    prefecture id) name what the rows did not join. The applicant is named as
+    ``applicant_snapshot`` names them (each part from the identity step, else from the account),
+    the agent as ``User.get_full_name``. The URLs and the dates hold no character to escape."""
+    before, after = _file_url_parts()
     labels = status_labels()
-    here = timezone.get_current_timezone()  # once, not per row
-    rows = []
-    for dossier in dossiers:
-        hint = [dossier.procedure.name if procedure_names is None else procedure_names[dossier.procedure_id]]
-        if dossier.channel == "paper":
-            hint.append(str(dossier.get_channel_display()))
-        if several_prefectures and dossier.prefecture_id is not None:
-            if department_codes is not None:
-                hint.append(department_codes[dossier.prefecture_id])
-            elif dossier.prefecture is not None:
-                hint.append(dossier.prefecture.department.code)
-        rows.append({
-            "badges": clock_badges(dossier, clock_for(dossier, today)),
-            "url": f"{before}{dossier.pk}{after}",
-            "reference": dossier.reference,
-            "hint": " · ".join(hint),
-            "name": applicant_snapshot(dossier=dossier)["name"],
-            "foreigner_number": dossier.search_foreigner_number,
-            "status_class": STATUS_BADGE_CLASSES.get(dossier.status, ""),
-            "status": labels.get(dossier.status, dossier.status),
-            "submitted": (timezone.localtime(dossier.submitted_at, here).strftime("%d/%m/%Y")
-                          if dossier.submitted_at else ""),
-            "deadline": dossier.legal_deadline.strftime("%d/%m/%Y") if dossier.legal_deadline else "–",
-            "agent": dossier.assigned_to.get_full_name() if dossier.assigned_to else "",
+    paper = _choice_labels(Channel.choices, _CHANNEL_LABELS)[Channel.PAPER]
+    # The badges of a clock state, put into words once per page (issue 17): most rows share theirs.
+    badges_of: dict[tuple, list[tuple[str, str]]] = {}
+    cells = []
+    for row in rows:
+        hint = procedure_names[row.procedure_id]
+        if row.channel == Channel.PAPER:
+            hint = f"{hint} · {paper}"
+        if several_prefectures and row.prefecture_id is not None:
+            hint = f"{hint} · {department_codes[row.prefecture_id]}"
+        clock = clock_for(row, today)
+        key = (clock, row.permit_expires_on) if clock.rights_at_risk else clock
+        badges = badges_of.get(key)
+        if badges is None:
+            badges = badges_of[key] = clock_badges(row, clock)
+        cells.append({
+            "badges": badges,
+            "url": f"{before}{row.id}{after}",
+            "reference": row.reference,
+            "hint": hint,
+            "name": person_name(first=row.identity_first_name or row.applicant_first_name,
+                                last=row.identity_last_name or row.applicant_last_name)
+            or row.applicant_email or row.applicant_login_id,  # str(user) for a nameless account
+            "foreigner_number": row.search_foreigner_number,
+            "status_class": STATUS_BADGE_CLASSES.get(row.status, ""),
+            "status": labels.get(row.status, row.status),
+            "submitted": row.submitted_on.strftime("%d/%m/%Y") if row.submitted_on else "",
+            "deadline": row.legal_deadline.strftime("%d/%m/%Y") if row.legal_deadline else "–",
+            "agent": (person_name(first=row.agent_first_name, last=row.agent_last_name)
+                      if row.assigned_to_id is not None else ""),
         })
-    return rows
+    return cells
+
+
+_CHANNEL_LABELS: dict[str | None, dict[str, str]] = {}
+_FILE_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _file_url_parts() -> tuple[str, str]:
+    """A file page's URL before and after its id, escaped: reversed once per process and URL
+    configuration for a placeholder id (issue 14: once per row, 50 reverse() were 1 ms)."""
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    parts = _FILE_URL_PARTS.get(key)
+    if parts is None:
+        placeholder = 918273645
+        before, after = reverse("backoffice_instruction:dossier", args=[placeholder]).split(str(placeholder))
+        parts = _FILE_URL_PARTS[key] = (escape_text(before), escape_text(after))
+    return parts
 
 
 # --- The applicant's dossier page (issue 14: its rows put into words here, not by tags per item) ----

@@ -275,8 +275,12 @@ def request_in_progress_for_permit(*, dossier: Dossier) -> Dossier | None:
 
 
 def person_name(*, first: str | None, last: str | None) -> str:
-    """A person as the portal names them everywhere: "First LAST" (as ``User.get_full_name``)."""
-    return " ".join(part for part in (first, (last or "").upper()) if part)
+    """A person as the portal names them everywhere: "First LAST" (as ``User.get_full_name``), each
+    part left out when blank (without a generator: written for every row of the queue, issue 17)."""
+    last = (last or "").upper()
+    if first and last:
+        return f"{first} {last}"
+    return first or last
 
 
 def applicant_snapshot(*, dossier: Dossier) -> dict[str, str]:

@@ -69,14 +69,17 @@ def main() -> None:
 
     from accounts.models import User
     from applications import presenters
-    from applications.backoffice.selectors import QueueFilters, queue_page
+    from applications.backoffice.selectors import QueueFilters, queue_page_rows
+    from applications.catalogue_cache import procedure_names
 
     agent = User.objects.get(email=f"agent.69@{pages.DOMAIN}")
     agent.otp_device = TOTPDevice.objects.filter(user=agent, confirmed=True).first()  # as after the code
-    dossiers, _cursor = queue_page(user=agent, filters=QueueFilters(), limit=50)
+    page, _cursor = queue_page_rows(user=agent, filters=QueueFilters(), limit=50)
     from django.utils import timezone
 
-    rows = presenters.queue_rows(dossiers, timezone.localdate(), several_prefectures=False)
+    rows = presenters.queue_rows(page, timezone.localdate(), several_prefectures=False,
+                                 procedure_names=procedure_names({row.procedure_id for row in page}),
+                                 department_codes={})
     context = {"rows": rows, "unassigned": "Non attribué"}
     django_template = engines["django"].from_string(ROWS_DJANGO)
     results = {"Django templates": timed(lambda: django_template.render(context), 300),

@@ -227,3 +227,68 @@ def test_the_filter_form_is_kept_per_choices_and_values_so_a_new_colleague_shows
     assert f'<option value="{colleague.pk}" selected>' in filtered
     assert '<option value="overdue" selected>' in filtered
     assert f'<option value="{colleague.pk}" selected>' not in agent_client.get(QUEUE).content.decode()
+
+
+def test_each_row_names_the_applicant_as_the_snapshot_does_and_the_agent_by_full_name(agent_client, instructor):
+    """Issue 17: the rows read the identity step's names in SQL, not the decoded answers; a part left
+    blank there comes from the account, and a nameless account is named by its e-mail address."""
+    from applications.selectors import applicant_snapshot
+    from tests.factories import UserFactory
+
+    typed = queued(name="Diallo Amina", applicant=UserFactory(first_name="Awa", last_name="Ndiaye"),
+                   assigned_to=instructor)
+    half = queued(name="Blanc Anne", applicant=UserFactory(first_name="Zoé", last_name="Morel"))
+    Dossier.objects.filter(pk=half.pk).update(answers={"identity": {"last_name": "", "first_name": "Anne"}})
+    nameless = queued(name="Noir Marc", applicant=UserFactory(first_name="", last_name="", email="x@example.org"),
+                      channel="paper")
+    Dossier.objects.filter(pk=nameless.pk).update(answers={})
+
+    rows = {row["reference"]: row for row in agent_client.get(QUEUE).context["rows"]}
+    for dossier in (typed, half, nameless):
+        dossier.refresh_from_db()
+        assert rows[dossier.reference]["name"] == applicant_snapshot(dossier=dossier)["name"]
+    assert [rows[d.reference]["name"] for d in (typed, half, nameless)] == ["Amina DIALLO", "Anne MOREL",
+                                                                            "x@example.org"]
+    assert rows[typed.reference]["agent"] == "Jeanne MARTIN" and rows[half.reference]["agent"] == ""
+    assert rows[nameless.reference]["hint"] == f"{nameless.procedure.name} · Papier"
+    assert rows[typed.reference]["submitted"] == timezone.localtime(typed.submitted_at).strftime("%d/%m/%Y")
+
+
+#: The queue's rows as the template wrote them before issue 14 put them into HTML in Python.
+ROWS_TEMPLATE = """{% for row in rows %}<tr>
+<td><ul class="fr-badges-group">{% for css, text in row.badges %}<li><p class="fr-badge {{ css }}">{{ text }}</p></li>\
+{% endfor %}</ul></td>
+<th scope="row"><a href="{{ row.url }}">{{ row.reference }}</a> <span class="fr-hint-text">{{ row.hint }}</span></th>
+<td>{{ row.name }}{% if row.foreigner_number %}<span class="fr-hint-text">{{ row.foreigner_number }}</span>\
+{% endif %}</td>
+<td><p class="fr-badge fr-badge--sm fr-badge--no-icon {{ row.status_class }}">{{ row.status }}</p></td>
+<td>{{ row.submitted }}</td>
+<td>{{ row.deadline }}</td>
+<td>{% if row.agent %}{{ row.agent }}{% else %}<span class="fr-text--sm">{{ unassigned }}</span>{% endif %}</td>
+</tr>{% endfor %}"""
+
+
+def test_the_rows_are_what_the_template_wrote(agent_client, instructor):
+    """Issue 14 put the rows into HTML in Python, issue 17 shares what rows have in common (a clock
+    state's badges, a status): the HTML is still what the template's loop wrote (newlines and
+    indentation aside), in both languages, every value escaped."""
+    from django.template import engines
+    from django.utils import translation
+
+    queued(name="Rouge Lina", permit_in=10, assigned_to=instructor)
+    queued(name="Vert Paul", deadline_in=-10)
+    queued(name="Blanc Anne", status=Status.COMPLEMENTS_REQUESTED, clock_paused_on=timezone.localdate())
+    queued(name="O'Brien <Anne>", channel="paper", foreigner_number="1234567890")
+    queued(name="Gris Tom", status=Status.CARD_READY)
+    queued(name="Noir Marc")
+    queued(name="Brun Léa")  # the same clock state as the one above: their badges shared
+    template = engines["django"].from_string(ROWS_TEMPLATE)
+    for language in ("fr", "en"):
+        agent_client.cookies["anef_language"] = language
+        response = agent_client.get(QUEUE)
+        with translation.override(language):
+            expected = template.render({"rows": response.context["rows"], "unassigned": translation.gettext(
+                "Non attribué")})
+        assert len(response.context["rows"]) == 7
+        assert str(response.context["rows_html"]).replace("\n", "").replace("  ", "") == expected.replace("\n", "")
+    assert "&lt;Anne&gt; O&#x27;BRIEN" in expected and "Papier" not in expected and "Paper" in expected

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from accounts.models import Role
-from applications.backoffice.selectors import QueueFilters, queue_page, queue_status_counts
+from applications.backoffice.selectors import QueueFilters, queue_page, queue_page_rows, queue_status_counts
 from applications.backoffice.selectors import queue as queue_module
 from applications.backoffice.selectors.queue import Cursor
-from applications.models import Status
+from applications.models import Status, search_name
 from tests.backoffice.conftest import queued
 from tests.core.test_prepared import as_rows
 from tests.factories import StaffFactory, prefecture
@@ -37,6 +37,11 @@ def agent_of_two():
     return agent
 
 
+def name(row) -> str:
+    """A page row's applicant as ``queued`` named them (from the identity step), normalised."""
+    return search_name(row.identity_last_name, row.identity_first_name)
+
+
 def through_the_orm(monkeypatch):
     monkeypatch.setattr(queue_module, "_prepared_shape", lambda *args: False)
     monkeypatch.setattr(queue_module, "_counts_prepared", lambda filters: False)
@@ -51,17 +56,17 @@ def through_the_orm(monkeypatch):
 def test_the_default_shape_gives_the_orms_rows_first_and_next_pages(agent_of_two, monkeypatch, filters):
     gironde = prefecture("33").pk
     cases = [(filters, None), (QueueFilters(prefecture=gironde, statuses=filters.statuses), None)]
-    first, _ = queue_page(user=agent_of_two, filters=filters, lean=True)
+    first, _ = queue_page_rows(user=agent_of_two, filters=filters)
     dated = [row for row in first if row.priority_date is not None]
     if dated:
         cases.append((filters, Cursor(dated[0].priority, dated[0].priority_date, dated[0].id)))
     cases.append((filters, Cursor(0, date(2000, 1, 1), 0)))
 
-    prepared = [(as_rows(queue_page(user=agent_of_two, filters=f, after=a, lean=True)[0]),
+    prepared = [(as_rows(queue_page_rows(user=agent_of_two, filters=f, after=a)[0]),
                  queue_status_counts(user=agent_of_two, filters=f)) for f, a in cases]
     assert queue_module._QUEUE_FIRST_PAGE._compiled and queue_module._QUEUE_NEXT_PAGE._compiled
     through_the_orm(monkeypatch)
-    by_orm = [(as_rows(queue_page(user=agent_of_two, filters=f, after=a, lean=True)[0]),
+    by_orm = [(as_rows(queue_page_rows(user=agent_of_two, filters=f, after=a)[0]),
                queue_status_counts(user=agent_of_two, filters=f)) for f, a in cases]
 
     assert prepared == by_orm
@@ -70,21 +75,22 @@ def test_the_default_shape_gives_the_orms_rows_first_and_next_pages(agent_of_two
 
 def test_the_prepared_page_keeps_the_prefecture_and_status_filters(agent_of_two):
     gironde = prefecture("33").pk
-    everything, _ = queue_page(user=agent_of_two, filters=QueueFilters(), lean=True)
-    in_gironde, _ = queue_page(user=agent_of_two, filters=QueueFilters(prefecture=gironde), lean=True)
-    card_ready, _ = queue_page(user=agent_of_two, filters=QueueFilters(statuses=("card_ready",)), lean=True)
-    elsewhere, _ = queue_page(user=agent_of_two, filters=QueueFilters(prefecture=prefecture("75").pk), lean=True)
+    everything, _ = queue_page_rows(user=agent_of_two, filters=QueueFilters())
+    in_gironde, _ = queue_page_rows(user=agent_of_two, filters=QueueFilters(prefecture=gironde))
+    card_ready, _ = queue_page_rows(user=agent_of_two, filters=QueueFilters(statuses=("card_ready",)))
+    elsewhere, _ = queue_page_rows(user=agent_of_two, filters=QueueFilters(prefecture=prefecture("75").pk))
 
-    names = [row.search_name for row in everything]
+    names = [name(row) for row in everything]
     assert names[:2] == ["rouge lina", "vert paul"], "rights at risk, then past the deadline"
     assert sorted(names[2:]) == ["blanc anne", "brun lea", "gris luc", "noir marc"]
     assert {row.prefecture_id for row in in_gironde} == {gironde} and len(in_gironde) == 3
-    assert [row.search_name for row in card_ready] == ["gris luc"]
+    assert [name(row) for row in card_ready] == ["gris luc"]
     assert elsewhere == [], "not one of the agent's prefectures: an empty IN list, nothing read"
     assert queue_status_counts(user=agent_of_two, filters=QueueFilters(prefecture=gironde)) == {
         "submitted": 2, "card_ready": 1}
-    assert [row.assigned_to for row in everything if row.assigned_to] == [agent_of_two]
-    assert sum(row.assigned_to is None for row in everything) == 5
+    assert [(row.assigned_to_id, row.agent_first_name, row.agent_last_name) for row in everything
+            if row.assigned_to_id] == [(agent_of_two.pk, "Jeanne", "Martin")]
+    assert sum(row.assigned_to_id is None and row.agent_last_name is None for row in everything) == 5
 
 
 def test_the_other_shapes_go_through_the_orm(agent_of_two, monkeypatch):
@@ -95,11 +101,11 @@ def test_the_other_shapes_go_through_the_orm(agent_of_two, monkeypatch):
     monkeypatch.setattr(queue_module, "_QUEUE_NEXT_PAGE", refused)
     monkeypatch.setattr(queue_module, "_QUEUE_STATUS_COUNTS", refused)
 
-    assert [row.search_name for row in queue_page(user=agent_of_two, filters=QueueFilters(q="noir"), lean=True)[0]
+    assert [name(row) for row in queue_page_rows(user=agent_of_two, filters=QueueFilters(q="noir"))[0]
             ] == ["noir marc"]
-    assert len(queue_page(user=agent_of_two, filters=QueueFilters(assigned="me"), lean=True)[0]) == 1
-    assert len(queue_page(user=agent_of_two, filters=QueueFilters(), limit=2, lean=True)[0]) == 2
-    assert len(queue_page(user=agent_of_two, filters=QueueFilters(), lean=False)[0]) == 6
+    assert len(queue_page_rows(user=agent_of_two, filters=QueueFilters(assigned="me"))[0]) == 1
+    assert len(queue_page_rows(user=agent_of_two, filters=QueueFilters(), limit=2)[0]) == 2
+    assert len(queue_page(user=agent_of_two, filters=QueueFilters())[0]) == 6
     # an undated cursor of priority 0: after it, every row but the dated one at risk (priority 0)
-    assert len(queue_page(user=agent_of_two, filters=QueueFilters(), after=Cursor(0, None, 0), lean=True)[0]) == 5
+    assert len(queue_page_rows(user=agent_of_two, filters=QueueFilters(), after=Cursor(0, None, 0))[0]) == 5
     assert queue_status_counts(user=agent_of_two, filters=QueueFilters(deadline="overdue")) == {"submitted": 1}

@@ -230,3 +230,81 @@ def test_anonymous_visitors_are_sent_to_the_login(client):
     response = client.get(STATISTICS)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+#: The page's figures as its template wrote them before issue 17 (applications.backoffice.statistics_cells).
+FIGURES_TEMPLATE = """{% load i18n humanize %}\
+{% blocktranslate with name=stats.prefecture.name %}Statistiques – {{ name }}{% endblocktranslate %}|\
+{% blocktranslate with date=stats.today|date:"j F Y" %}Chiffres au {{ date }}.{% endblocktranslate %}|\
+{{ stats.at_risk|intcomma }}|{{ stats.overdue|intcomma }}|{{ stats.in_queue|intcomma }}|\
+  {% for row in stats.processing %}
+    <tr>
+      <th scope="row">{{ row.label }}</th>
+      <td>{{ row.decided|intcomma }}</td>
+      <td>{% if row.p50_days is None %}–{% else %}{{ row.p50_days|floatformat:1 }}{% endif %}</td>
+      <td>{% if row.p90_days is None %}–{% else %}{{ row.p90_days|floatformat:1 }}{% endif %}</td>
+      <td>{{ row.target_days }}</td>
+      <td>{% if row.within_target_share is None %}–{% else %}{{ row.within_target_share|floatformat:0 }} % ({{ row.within_target|intcomma }}){% endif %}</td>
+    </tr>
+  {% endfor %}|{% for row in stats.by_status %}
+    <tr><th scope="row">{{ row.label }}</th><td>{{ row.count|intcomma }}</td></tr>
+  {% endfor %}|{{ stats.total|intcomma }}|{% for row in stats.by_procedure %}
+    <tr><th scope="row">{{ row.name }}</th><td>{{ row.in_queue|intcomma }}</td><td>{{ row.filed_12_months|intcomma }}</td><td>{{ row.decided_12_months|intcomma }}</td></tr>
+  {% endfor %}|{% for label, count in stats.certificates_rows %}
+    <tr><th scope="row">{{ label }}</th><td>{{ count|intcomma }}</td></tr>
+  {% endfor %}"""  # noqa: E501
+
+
+def written(stats) -> str:
+    from applications.backoffice.statistics_cells import statistics_cells, statistics_day, statistics_heading
+
+    cells = statistics_cells(stats)
+    return "|".join([statistics_heading(stats), statistics_day(stats), cells["at_risk"], cells["overdue"],
+                     cells["in_queue"], "  " + cells["processing"], cells["by_status"], cells["total"],
+                     cells["by_procedure"], cells["certificates"]])
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_figures_are_written_as_the_template_wrote_them(dataset, language):
+    """Issue 17: the figures are put into words in Python, the rest of the page once per language;
+    each value as ``intcomma``, ``floatformat`` and the translation tags wrote it, every text escaped,
+    thousands grouped as the language groups them."""
+    from dataclasses import replace
+
+    from django.template import engines
+    from django.utils import translation
+
+    from applications.backoffice.selectors.statistics import ProcedureVolume
+
+    template = engines["django"].from_string(FIGURES_TEMPLATE)
+    with translation.override(language):
+        stats = prefecture_statistics(user=StaffFactory(), prefecture_id=prefecture("69").pk)
+        large = replace(stats, at_risk=1234, overdue=12_345_678, by_procedure=[
+            *stats.by_procedure, ProcedureVolume(0, "Démarche <d'essai> & co", 1000, 25_000, 999_999)])
+        large.prefecture.name = "Préfecture <du> Rhône & d'ailleurs"
+        for figures in (stats, large):
+            assert written(figures) == template.render({"stats": figures})
+        assert ("1\xa0234" if language == "fr" else "1,234") in written(large)  # a non-breaking space
+        assert "&lt;d&#x27;essai&gt; &amp; co" in written(large)
+
+
+def test_the_procedures_are_named_in_the_readers_language(client, dataset):
+    """Issue 17: the procedures' names come from the catalogue in the reader's language (the join
+    read the untranslated column: English readers saw the French names)."""
+    agent = StaffFactory(with_totp=True)
+    sign_in(client, agent)
+    client.cookies["anef_language"] = "en"
+    page = client.get(STATISTICS).content.decode()
+    english = procedure(FIRST).name_en
+    assert english and english != procedure(FIRST).name_fr
+    assert f'<th scope="row">{english}</th>' in page
+
+
+def test_a_certificate_whose_subject_is_not_a_number_is_ignored(dataset):
+    """The certificates are matched to the prefecture's dossiers by primary key, the subject's text
+    read as a number only when it is one: another text matches nothing rather than failing."""
+    dossier = filed()
+    document = certificate(dossier, DocumentKind.EXTENSION_CERTIFICATE, 2)
+    IssuedDocument.objects.filter(pk=document.pk).update(subject_id=f"x{dossier.pk}")
+    stats = prefecture_statistics(user=StaffFactory(), prefecture_id=prefecture("69").pk)
+    assert stats.certificates == {"extension_certificate": 1, "favourable_decision": 1}

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Membership, User
@@ -155,9 +158,9 @@ def queue_filtered(
     return rows
 
 
-#: The columns a queue row shows or sorts by (issue 14: not the procedure's questions nor the
-#: people's whole accounts, which were read, decoded and built 50 times per page). A field read
-#: beyond these would cost a query per row: tests/anef/test_page_queries.py counts them.
+#: The columns a row of the API's queue shows or sorts by (issue 14: not the procedure's questions
+#: nor the people's whole accounts, which were read, decoded and built 50 times per page). A field
+#: read beyond these would cost a query per row.
 QUEUE_ROW_FIELDS = (
     "reference", "applicant_id", "procedure_id", "prefecture_id", "status", "channel", "answers",
     "assigned_to_id", "submitted_at", "legal_deadline", "clock_paused_on", "permit_expires_on",
@@ -170,10 +173,53 @@ QUEUE_ROW_FIELDS = (
 )
 
 
-#: The back-office page's rows: the same without the procedure and the prefecture, which the page
-#: names from the catalogue's cached choices and the person's own prefectures (issue 14: joining,
-#: compiling and building them for 50 rows was a third of the query's cost).
-QUEUE_PAGE_FIELDS = tuple(name for name in QUEUE_ROW_FIELDS if not name.startswith(("procedure__", "prefecture__")))
+class QueueRow(NamedTuple):
+    """One row of the back-office page (``queue_page(lean=True)``): the columns it shows or sorts by,
+    as plain values. Issue 17: the page's 50 rows were read as three model instances each (the
+    dossier, its applicant, its agent) and the answers decoded from JSON for the applicant's name,
+    about a third of the page's Python calls; the identity step's two names are read from the
+    answers in SQL instead (as the CSV export does). The procedure and the prefecture are not joined:
+    the page names them from the catalogue's cached choices and the person's own prefectures."""
+
+    id: int
+    reference: str
+    procedure_id: int
+    prefecture_id: int | None
+    status: str
+    channel: str
+    #: The day of filing in the portal's time zone, computed in SQL (a date, not a timestamp with a
+    #: time zone, which psycopg loads and Django converts in Python: 8 calls per row, issue 17).
+    submitted_on: date | None
+    legal_deadline: date | None
+    clock_paused_on: date | None
+    permit_expires_on: date | None
+    certificate_valid_until: date | None
+    priority: int
+    priority_date: date | None
+    search_foreigner_number: str
+    #: The applicant's account (their names, and what ``User.__str__`` falls back on).
+    applicant_first_name: str
+    applicant_last_name: str
+    applicant_email: str
+    applicant_login_id: str
+    #: The names typed in the dossier's identity step (``applicant_snapshot``: they come first).
+    identity_first_name: str | None
+    identity_last_name: str | None
+    assigned_to_id: int | None
+    agent_first_name: str | None
+    agent_last_name: str | None
+
+
+#: ``QueueRow``'s columns as the ORM names them (the annotations below for the identity step's).
+QUEUE_PAGE_COLUMNS = (
+    "id", "reference", "procedure_id", "prefecture_id", "status", "channel", "submitted_on", "legal_deadline",
+    "clock_paused_on", "permit_expires_on", "certificate_valid_until", "priority", "priority_date",
+    "search_foreigner_number", "applicant__first_name", "applicant__last_name", "applicant__email",
+    "applicant__login_id", "identity_first_name", "identity_last_name", "assigned_to_id",
+    "assigned_to__first_name", "assigned_to__last_name",
+)
+if len(QUEUE_PAGE_COLUMNS) != len(QueueRow._fields):  # a column added to one and not the other
+    raise TypeError("QUEUE_PAGE_COLUMNS and QueueRow must name the same columns")
 
 
 #: The queue's order: priority, then its date (a row not yet refreshed last), then filing order.
@@ -182,8 +228,17 @@ QUEUE_ORDER = ("priority", F("priority_date").asc(nulls_last=True), "id")
 QUEUE_PAGE_SIZE = 50
 
 
-def _lean_rows(rows: QuerySet[Dossier]) -> QuerySet[Dossier]:
-    return rows.select_related("applicant", "assigned_to").only(*QUEUE_PAGE_FIELDS).order_by(*QUEUE_ORDER)
+def _lean_rows(rows: QuerySet[Dossier]) -> QuerySet:
+    return rows.annotate(
+        # The default time zone, not the current one: the prepared SQL is built once per process
+        # (the portal activates no other; the page wrote the day in the current one).
+        submitted_on=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()),
+        identity_first_name=KT("answers__identity__first_name"), identity_last_name=KT("answers__identity__last_name"),
+    ).order_by(*QUEUE_ORDER).values_list(*QUEUE_PAGE_COLUMNS)
+
+
+#: A row of ``_lean_rows`` as a ``QueueRow`` (what ``QueueRow._make`` does, without its checks).
+_queue_row = partial(tuple.__new__, QueueRow)
 
 
 # The back-office page's SQL built once per process (``core.prepared``, issue 14: building it was
@@ -208,45 +263,54 @@ _QUEUE_NEXT_PAGE = PreparedQuery(
 )
 
 
-def _prepared_shape(filters: QueueFilters, after: Cursor | None, limit: int, lean: bool) -> bool:
+def _prepared_shape(filters: QueueFilters, after: Cursor | None, limit: int) -> bool:
     """Whether the page's SQL is one of the prepared ones (see above)."""
-    return (lean and limit == QUEUE_PAGE_SIZE and (after is None or after.priority_date is not None)
+    return (limit == QUEUE_PAGE_SIZE and (after is None or after.priority_date is not None)
             and replace(filters, prefecture=None, statuses=()) == QueueFilters())
 
 
-def queue_page(
-    *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = 50, lean: bool = False
-) -> tuple[list[Dossier], Cursor | None]:
-    """One page of the queue in priority order, and the cursor of the next page (None at the end).
-
-    One query: what the table shows (procedure, applicant, agent) is joined, and the clock badges
-    are computed from the dossier's own fields (applications.clock.clock_for). ``lean``: without
-    the procedure and the prefecture (``QUEUE_PAGE_FIELDS``), for a caller that names them itself.
-    """
-    if _prepared_shape(filters, after, limit, lean):
+def queue_page_rows(
+    *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = QUEUE_PAGE_SIZE
+) -> tuple[list[QueueRow], Cursor | None]:
+    """One page of the back-office queue in priority order (``QueueRow``: what the table shows, the
+    clock badges computed from the row's own fields by applications.clock.clock_for), and the cursor
+    of the next page (None at the end). One query."""
+    if _prepared_shape(filters, after, limit):
         prefectures = queue_prefecture_ids(user=user, filters=filters)
         statuses = list(filters.statuses or QUEUE_STATUSES)
         if after is None:
-            page = _QUEUE_FIRST_PAGE(prefecture_ids=prefectures, statuses=statuses)
+            found = _QUEUE_FIRST_PAGE(prefecture_ids=prefectures, statuses=statuses)
         else:
-            page = _QUEUE_NEXT_PAGE(prefecture_ids=prefectures, statuses=statuses, priority=after.priority,
-                                    day=after.priority_date, pk=after.id)
+            found = _QUEUE_NEXT_PAGE(prefecture_ids=prefectures, statuses=statuses, priority=after.priority,
+                                     day=after.priority_date, pk=after.id)
     else:
-        if lean:
-            rows = _lean_rows(queue_base(user=user, filters=filters))
-        else:
-            rows = queue_base(user=user, filters=filters).select_related(
-                "procedure", "prefecture__department", "applicant", "assigned_to"
-            ).only(*QUEUE_ROW_FIELDS).order_by(*QUEUE_ORDER)
+        rows = _lean_rows(queue_base(user=user, filters=filters))
         if after is not None:
             rows = rows.filter(after_q(after))
-        page = list(rows[: limit + 1])
-    next_cursor = None
-    if len(page) > limit:
-        page = page[:limit]
-        last = page[-1]
-        next_cursor = Cursor(last.priority, last.priority_date, last.id)
-    return page, next_cursor
+        found = list(rows[: limit + 1])
+    return _with_next_cursor(list(map(_queue_row, found)), limit)
+
+
+def queue_page(
+    *, user: User, filters: QueueFilters, after: Cursor | None = None, limit: int = 50
+) -> tuple[list[Dossier], Cursor | None]:
+    """One page of the queue in priority order as dossiers (the API's), and the cursor of the next
+    page (None at the end). One query: what the rows show (procedure, prefecture, applicant, agent)
+    is joined."""
+    rows = queue_base(user=user, filters=filters).select_related(
+        "procedure", "prefecture__department", "applicant", "assigned_to"
+    ).only(*QUEUE_ROW_FIELDS).order_by(*QUEUE_ORDER)
+    if after is not None:
+        rows = rows.filter(after_q(after))
+    return _with_next_cursor(list(rows[: limit + 1]), limit)
+
+
+def _with_next_cursor(page: list, limit: int) -> tuple[list, Cursor | None]:
+    """The page without the row read beyond ``limit``, and the cursor of the next page if there was one."""
+    if len(page) <= limit:
+        return page, None
+    last = page[limit - 1]
+    return page[:limit], Cursor(last.priority, last.priority_date, last.id)
 
 
 def after_q(after: Cursor) -> Q:
