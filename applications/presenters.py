@@ -6,6 +6,7 @@ query lives here; views, forms and the export service call these.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache, partial
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
@@ -334,6 +335,10 @@ def queue_rows(
 
 
 # --- The applicant's dossier page (issue 14: its rows put into words here, not by tags per item) ----
+#
+# Issue 17: its lists are written here as HTML, as the template's loops wrote them (the same
+# characters, spaces and line breaks: tests/applications/test_dossier_page_html.py compares them
+# with the template they replace), every value escaped as ``{{ value }}`` would escape it.
 
 def _url_maker(name: str, *args: Any) -> Any:
     """A URL of ``name`` per dossier (and per item), reversed once per call of the page for
@@ -360,44 +365,132 @@ def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
     return labels
 
 
+def _shown(value: Any) -> str:
+    """A value as ``{{ value }}`` writes it: in local time, localised, escaped; text (most values)
+    by ``html.escape`` alone, as Django's ``escape`` does, without its lazy-argument wrapper."""
+    if type(value) is str:
+        return html_escape(value)
+    if isinstance(value, SafeData):
+        return str(value)
+    return conditional_escape(formats.localize(timezone.template_localtime(value)))  # type: ignore[attr-defined]
+
+
+def _detail(data: Any, key: str) -> Any:
+    """``data.key`` as the template language reads an event's JSON details: the dictionary's
+    entry, else nothing ("" is what it shows for a missing one)."""
+    return data.get(key, "") if isinstance(data, dict) else ""
+
+
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _CATEGORY_LABELS: dict[str | None, dict[str, str]] = {}
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
+_DOSSIER_WORDS: dict[str | None, dict[str, str]] = {}
 
 
-def dossier_attachment_rows(dossier: Dossier, attachments: list[Attachment]) -> list[dict[str, Any]]:
-    """The dossier page's current pieces: name, link, day sent, review in words."""
+def _dossier_words() -> dict[str, str]:
+    """The words of the dossier page's lists in the current language, once per language by each
+    process (literal ``_()`` calls, for makemessages); the ones shown as they are, escaped."""
+    language = translation.get_language()
+    words = _DOSSIER_WORDS.get(language)
+    if words is None:
+        words = _DOSSIER_WORDS[language] = {
+            "check": html_escape(_("Vérification :")),
+            "none_sent": html_escape(_("Aucune pièce envoyée.")),
+            "sent_on": _("envoyée le %(date)s"),
+            "by_you": html_escape(_("Par vous")),
+            "by_prefecture": html_escape(_("Par la préfecture")),
+            "automatic": html_escape(_("Automatiquement")),
+            "on_behalf": _("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
+            "paper": _("déposé au guichet sur papier par %(name)s"),
+        }
+    return words
+
+
+_ATTACHMENT_HTML = (
+    '\n  <li class="fr-py-2w">\n'
+    '    <p class="fr-mb-0"><strong>{type}</strong></p>\n'
+    '    <p class="fr-text--sm fr-mb-0"><a class="anef-filename" href="{url}" target="_blank" rel="noopener">'
+    "{name}</a>\n"
+    "      – {sent}</p>\n"
+    '    <p class="fr-text--sm fr-mb-0">{check} {review}{reason}</p>\n'
+    "  </li>\n  "
+)
+
+
+def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) -> SafeString:
+    """The inside of the dossier page's list of current pieces: each one's type, a link to the
+    file, the day it was sent and its review in words (with the reason of a refusal)."""
+    words = _dossier_words()
+    if not attachments:
+        return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
     url = _url_maker("applications:attachment", dossier.pk, None)
     reviews = _choice_labels(Attachment.Review.choices, _REVIEW_LABELS)
-    return [{
-        "type": attachment.document_type.name, "url": url(attachment.pk), "name": attachment.original_name,
-        "sent": _sentence(_("envoyée le %(date)s"), date=_day(attachment.uploaded_at, "DATE_FORMAT")),
-        "review": reviews.get(attachment.review, attachment.review), "reason": attachment.review_reason,
-    } for attachment in attachments]
+    rows = []
+    for attachment in attachments:
+        reason = attachment.review_reason
+        rows.append(_ATTACHMENT_HTML.format(
+            type=_shown(attachment.document_type.name), url=_shown(url(attachment.pk)),
+            name=_shown(attachment.original_name),
+            sent=_sentence(words["sent_on"], date=_day(attachment.uploaded_at, "DATE_FORMAT")),
+            check=words["check"], review=_shown(reviews.get(attachment.review, attachment.review)),
+            reason=f" : {_shown(reason)}" if reason else "",
+        ))
+    return mark_safe("\n  " + "".join(rows) + "\n")  # noqa: S308 (every value escaped above)
 
 
-def dossier_timeline(dossier: Dossier, events: list[DossierEvent]) -> list[tuple[DossierEvent, dict[str, Any]]]:
-    """The dossier page's history: each event with its day, kind, new status and author in words."""
+_EVENT_HTML = (
+    '\n    <li class="{css}">\n'
+    '      <p class="fr-text--sm fr-mb-0">{at}</p>\n'
+    '      <p class="fr-mb-0"><strong>{kind}</strong>{to_status}</p>\n'
+    '      <p class="fr-text--sm">\n'
+    "        {by}\n"
+    "        {amended}\n"
+    "        {added}\n"
+    "        {paper}\n"
+    "        {message}\n"
+    "        {reason}\n"
+    "      </p>\n"
+    "    </li>\n  "
+)
+
+
+def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeString:
+    """The inside of the dossier page's history: each event's day, kind, new status, author (the
+    mediator who acted under a mandate) and details (an amended answer, the piece added, the
+    prefecture's message and reason)."""
+    words = _dossier_words()
     kinds = _choice_labels(DossierEvent.Kind.choices, _KIND_LABELS)
     statuses = status_labels()
     rows = []
     for event in events:
-        on_behalf = event.data.get("on_behalf") if isinstance(event.data, dict) else None
+        kind, data = event.kind, event.data
+        on_behalf = _detail(data, "on_behalf")
         if on_behalf:
             mandate = on_behalf if isinstance(on_behalf, dict) else {}
-            by: str = _sentence(_("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
-                             mediator=mandate.get("mediator", ""), site=mandate.get("site_city", ""))
+            by: str = _sentence(words["on_behalf"], mediator=mandate.get("mediator", ""),
+                                site=mandate.get("site_city", ""))
         elif event.actor_id == dossier.applicant_id:
-            by = _("Par vous")
+            by = words["by_you"]
         elif event.actor is not None:
-            by = _("Par la préfecture")
+            by = words["by_prefecture"]
         else:
-            by = _("Automatiquement")
-        rows.append((event, {
-            "at": _day(event.at, "DATETIME_FORMAT"), "kind": kinds.get(event.kind, event.kind),
-            "to_status": statuses.get(event.to_status, event.to_status), "by": by,
-        }))
-    return rows
+            by = words["automatic"]
+        message, reason = _detail(data, "message"), _detail(data, "reason")
+        rows.append(_EVENT_HTML.format(
+            css="anef-timeline__amended" if kind == "amended" else "",
+            at=_shown(_day(event.at, "DATETIME_FORMAT")), kind=_shown(kinds.get(kind, kind)),
+            to_status=(f" – {_shown(statuses.get(event.to_status, event.to_status))}"
+                       if kind == "status_changed" or kind == "complements_answered" else ""),
+            by=by,
+            amended=(f" – {_shown(_detail(data, 'field'))} : « {_shown(_detail(data, 'before'))} »"
+                     f" → « {_shown(_detail(data, 'after'))} »" if kind == "amended" else ""),
+            added=f" – {_shown(_detail(data, 'document_type'))}" if kind == "document_added" else "",
+            paper=(f" – {words['paper'] % {'name': _shown(_detail(data, 'agent'))}}"
+                   if kind == "submitted" and _detail(data, "channel") == "paper" else ""),
+            message=f" – {_shown(message)}" if message else "",
+            reason=f" – {_shown(reason)}" if reason else "",
+        ))
+    return mark_safe("\n  " + "".join(rows) + "\n")  # noqa: S308 (every value escaped above)
 
 
 def dossier_upload_rows(
@@ -412,8 +505,7 @@ def dossier_upload_rows(
         name = f"t{document_type.pk}-file"
         rows.append({
             "type": document_type, "action": url(document_type.pk), "input_id": f"id_{name}", "input_name": name,
-            "help_text": _("Formats acceptés : %(formats)s. Taille maximale : %(size)s Mo.") % {
-                "formats": document_type.formats_label, "size": document_type.max_size_mb},
+            "help_text": _upload_help_text(document_type),
             "send": _sentence(_("Envoyer : %(name)s"), name=document_type.name),
         })
         if requested:
@@ -421,27 +513,86 @@ def dossier_upload_rows(
     return rows
 
 
-_AMEND_TEXTS: dict[tuple, list[tuple[str, str, SafeString]]] = {}
+def _upload_help_text(document_type: Any) -> str:
+    return _("Formats acceptés : %(formats)s. Taille maximale : %(size)s Mo.") % {
+        "formats": document_type.formats_label, "size": document_type.max_size_mb}
 
 
-def dossier_amend_links(dossier: Dossier, fields: list[tuple[str, str, Any]]) -> list[tuple[str, SafeString]]:
-    """The dossier page's "Corriger : <answer>" links; their words, the same on every open dossier,
-    once per language and list of answers by each process."""
+def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any]) -> SafeString:
+    """The dossier page's forms to add or replace a piece, one per type, as ``dossier_upload_rows``
+    describes them; each form's HTML kept per language and type by each process
+    (``core.fragments.local_fragment``), with ``core.fragments.CSRF_PLACEHOLDER`` where the
+    page's token goes (``{% with_csrf_token %}`` puts it in)."""
+    from core.fragments import local_fragment
+
+    forms = []
+    for document_type in document_types:
+        before, after = local_fragment(
+            "dossier-upload-form", document_type.pk, document_type.name, document_type.allowed_formats,
+            document_type.max_size_mb, render=partial(_upload_form_parts, document_type))
+        forms.append(f"{before}{dossier.pk}{after}")
+    return mark_safe("\n  " + "".join(forms) + "\n")  # noqa: S308 (escaped by _upload_form_parts)
+
+
+def _upload_form_parts(document_type: Any) -> tuple[str, str]:
+    """One upload form's HTML, cut where the dossier's id goes in its action."""
+    from core.fragments import CSRF_PLACEHOLDER
+
+    action = reverse("applications:upload", args=[918273645, document_type.pk])
+    name = f"t{document_type.pk}-file"
+    html = (
+        f'\n    <form method="post" enctype="multipart/form-data" action="{_shown(action)}" class="fr-mt-2w"'
+        f' id="piece-{document_type.pk}" novalidate>\n'
+        f'      <input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}">\n'
+        '      <div class="fr-upload-group">\n'
+        f'        <label class="fr-label" for="id_{name}">{_shown(document_type.name)}'
+        f'<span class="fr-hint-text">{_shown(_upload_help_text(document_type))}</span></label>\n'
+        f'        <input class="fr-upload" type="file" id="id_{name}" name="{name}" accept=".pdf,.jpg,.jpeg,.png">\n'
+        "      </div>\n"
+        '      <button type="submit" class="fr-btn fr-btn--secondary fr-btn--sm fr-mt-1w">'
+        f'{_sentence(_("Envoyer : %(name)s"), name=document_type.name)}</button>\n'
+        "    </form>\n  "
+    )
+    before, after = html.split("918273645", 1)
+    return before, after
+
+
+_AMEND_HTML: dict[tuple, tuple[str, ...]] = {}
+#: Stands for the dossier's id in the links kept: neither a URL nor an escaped text holds it.
+_ID_MARK = "\0"
+
+
+def dossier_amend_links_html(dossier: Dossier, fields: list[tuple[str, str, Any]]) -> SafeString:
+    """The inside of the dossier page's list of "Corriger : <answer>" links; the same on every
+    open dossier but for its id, written once per language and list of answers by each process."""
     key = (translation.get_language(), tuple((section, field) for section, field, _label in fields))
-    texts = _AMEND_TEXTS.get(key)
-    if texts is None:
-        texts = _AMEND_TEXTS[key] = [(section, field, _sentence(_("Corriger : %(label)s"), label=label))
-                                     for section, field, label in fields]
-    url = _url_maker("applications:amend", dossier.pk, None, None)
-    return [(url(section, field), text) for section, field, text in texts]
+    parts = _AMEND_HTML.get(key)
+    if parts is None:
+        url = _url_maker("applications:amend", None, None, None)
+        links = "".join(f'\n    <li><a href="{_shown(url(_ID_MARK, section, field))}">'
+                        f'{_sentence(_("Corriger : %(label)s"), label=label)}</a></li>\n  '
+                        for section, field, label in fields)
+        parts = _AMEND_HTML[key] = tuple(("\n  " + links + "\n").split(_ID_MARK))
+    return mark_safe(str(dossier.pk).join(parts))  # noqa: S308 (escaped above)
 
 
 # --- The applicant's dashboard ------------------------------------------------------------------
 
 def _day(value, fmt: str = "j F Y") -> str:
     """A day (or a moment, in local time) as the ``date`` filter writes it."""
+    zone = None
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
+        zone = value.tzinfo
+    return _formatted_day(translation.get_language(), fmt, value, zone)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(language: str | None, fmt: str, value: date | datetime, zone: object) -> str:
+    """``formats.date_format``, kept per language, format and value by each process: about a
+    hundred calls each, and the same dates come back on every visit of a page (issue 17). The key
+    holds the language (the months' names and the formats depend on it) and the value's time zone
+    (aware datetimes are equal when their instants are, whatever their local hours)."""
     return formats.date_format(value, fmt)
 
 

@@ -314,18 +314,18 @@ def _dossier_page(
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
         "status_label": presenters.status_labels()[dossier.status],
-        "attachment_rows": presenters.dossier_attachment_rows(dossier, data["attachments"]),
-        "timeline": presenters.dossier_timeline(dossier, data["events"]),
+        "attachments_html": presenters.dossier_attachments_html(dossier, data["attachments"]),
+        "timeline_html": presenters.dossier_timeline_html(dossier, data["events"]),
         "bookings": bookings,
         "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
         "next_action": NEXT_ACTION[dossier.status], "is_open": is_open,
-        "upload_rows": presenters.dossier_upload_rows(dossier, upload_types),
+        "upload_forms_html": presenters.dossier_upload_forms_html(dossier, upload_types) if upload_types else "",
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
-        "amend_links": presenters.dossier_amend_links(dossier, _amendable_fields()) if is_open else [],
+        "amend_links_html": presenters.dossier_amend_links_html(dossier, _amendable_fields()) if is_open else "",
         "today": today,
     }, status=status)
 
