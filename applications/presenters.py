@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -356,12 +357,13 @@ def _url_maker(name: str, *args: Any) -> Any:
 
 
 def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
-    """A field's choices in words in the current language, once per language by each process (the
-    model's ``get_FOO_display`` builds a dict of them on every call)."""
+    """A field's choices (a ``TextChoices`` class) in words in the current language, once per
+    language by each process (the model's ``get_FOO_display`` builds a dict of them on every call,
+    and so does the class's ``choices``)."""
     language = translation.get_language()
     labels = cache.get(language)
     if labels is None:
-        labels = cache[language] = {value: str(label) for value, label in choices}
+        labels = cache[language] = {value: str(label) for value, label in choices.choices}
     return labels
 
 
@@ -384,6 +386,7 @@ def _detail(data: Any, key: str) -> Any:
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _CATEGORY_LABELS: dict[str | None, dict[str, str]] = {}
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
+_DOCUMENT_KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _DOSSIER_WORDS: dict[str | None, dict[str, str]] = {}
 
 
@@ -424,7 +427,7 @@ def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) ->
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
     url = _url_maker("applications:attachment", dossier.pk, None)
-    reviews = _choice_labels(Attachment.Review.choices, _REVIEW_LABELS)
+    reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS)
     rows = []
     for attachment in attachments:
         reason = attachment.review_reason
@@ -459,7 +462,7 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
     mediator who acted under a mandate) and details (an amended answer, the piece added, the
     prefecture's message and reason)."""
     words = _dossier_words()
-    kinds = _choice_labels(DossierEvent.Kind.choices, _KIND_LABELS)
+    kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS)
     statuses = status_labels()
     rows = []
     for event in events:
@@ -557,23 +560,117 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
     return before, after
 
 
-_AMEND_HTML: dict[tuple, tuple[str, ...]] = {}
-#: Stands for the dossier's id in the links kept: neither a URL nor an escaped text holds it.
+def dossier_filed_sentence(dossier: Dossier) -> SafeString:
+    """The dossier page's "Dossier n° <ref>, déposé le <day and hour>."."""
+    filed = _day(dossier.submitted_at, "DATETIME_FORMAT") if dossier.submitted_at else ""
+    return _sentence(_("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."), ref=dossier.reference, date=filed)
+
+
+_CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}
+#: Stands for the dossier's id in the HTML kept: neither a URL nor an escaped text holds it.
 _ID_MARK = "\0"
 
 
-def dossier_amend_links_html(dossier: Dossier, fields: list[tuple[str, str, Any]]) -> SafeString:
-    """The inside of the dossier page's list of "Corriger : <answer>" links; the same on every
-    open dossier but for its id, written once per language and list of answers by each process."""
-    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields))
-    parts = _AMEND_HTML.get(key)
+def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]], *, withdraw: bool) -> SafeString:
+    """The open dossier page's "Corriger ou retirer" part: a "Corriger : <answer>" link per answer
+    that may be amended, then (``withdraw``) the button to withdraw the request. The same on every
+    open dossier but for its id: written once per language, list of answers and button by each
+    process."""
+    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields), withdraw)
+    parts = _CORRECTIONS_HTML.get(key)
     if parts is None:
         url = _url_maker("applications:amend", None, None, None)
         links = "".join(f'\n    <li><a href="{_shown(url(_ID_MARK, section, field))}">'
                         f'{_sentence(_("Corriger : %(label)s"), label=label)}</a></li>\n  '
                         for section, field, label in fields)
-        parts = _AMEND_HTML[key] = tuple(("\n  " + links + "\n").split(_ID_MARK))
+        button = ""
+        if withdraw:
+            button = (f'<a class="fr-btn fr-btn--tertiary fr-mt-2w" href="'
+                      f'{_shown(_url_maker("applications:withdraw", None)(_ID_MARK))}">'
+                      f'{html_escape(_("Retirer ma demande"))}</a>')
+        html = (f"\n<h2>{html_escape(_('Corriger ou retirer'))}</h2>\n"
+                f"<ul>\n  {links}\n</ul>\n{button}")
+        parts = _CORRECTIONS_HTML[key] = tuple(html.split(_ID_MARK))
     return mark_safe(str(dossier.pk).join(parts))  # noqa: S308 (escaped above)
+
+
+# --- Issued documents in a list (the dashboard's certificates, a dossier's documents) ------------
+
+_DOCUMENT_WORDS: dict[str | None, dict[str, str]] = {}
+
+
+def _document_words() -> dict[str, str]:
+    """The words of a document's line in the current language, once per language by each process:
+    those of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
+    language = translation.get_language()
+    words = _DOCUMENT_WORDS.get(language)
+    if words is None:
+        words = _DOCUMENT_WORDS[language] = {
+            "issued": _("délivrée le %(day)s"),
+            "preparing": html_escape(_("PDF en cours de préparation")),
+            "valid_between": _("valable du %(start)s au %(end)s inclus"),
+            "valid_from": _("valable à partir du %(start)s, jusqu'à la remise du titre de séjour"),
+            "in_force": html_escape(_("En vigueur")),
+            "next_takes_over": _("La suivante prend le relais le %(day)s."),
+            "in_force_from": _("En vigueur à partir du %(day)s"),
+        }
+    return words
+
+
+def _long_day(value: date | datetime | None) -> str:
+    """A day as ``|date:"j F Y"`` writes it ("" for none), escaped."""
+    return "" if value is None else html_escape(_day(value))
+
+
+def document_items_html(documents: list[Any]) -> SafeString:
+    """A list's issued documents, as ``{% for document in documents %}`` with the include of
+    templates/documents/_document_item.html on its own indented line wrote them."""
+    today = timezone.localdate()
+    return mark_safe("".join(f"\n    {document_item_html(document, today=today)}\n\n  "  # noqa: S308 (escaped)
+                             for document in documents))
+
+
+def document_item_html(document: Any, *, today: date | None = None) -> SafeString:
+    """One issued document (an ``IssuedDocument``) in a list: its link, its validity and what it is
+    worth today, as /verifier/ judges it; a certificate re-issued ahead of its lapse stays in force
+    until the next one takes over: both show. The line templates/documents/_document_item.html
+    wrote (but for that file's last line break)."""
+    from documents.models import DocumentKind, PublicStatus
+
+    today = today or timezone.localdate()
+    words = _document_words()
+    state = document.public_status(today)
+    kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
+    badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
+    state_badge = f'<p class="fr-badge fr-badge--sm">{html_escape(capfirst(str(state.label)))}</p>'
+    worth = ""
+    if document.proves_rights:
+        start = _long_day(document.valid_from)
+        if document.valid_until:
+            validity = words["valid_between"] % {"start": start, "end": _long_day(document.valid_until)} + "\n    "
+        else:
+            validity = words["valid_from"] % {"start": start}
+        if state == PublicStatus.VALID:
+            pending = ""
+            if document.replacement_pending(today):
+                successor = words["next_takes_over"] % {"day": _long_day(document.superseded_on)}
+                pending = f'<span class="fr-text--sm">{successor}</span>'
+            state_badge = (f'<p class="fr-badge fr-badge--success fr-badge--sm">{words["in_force"]}</p>'
+                           f"\n      {pending}\n    ")
+        elif state == PublicStatus.NOT_YET_VALID:
+            state_badge = (f'<p class="fr-badge fr-badge--info fr-badge--sm">'
+                           f'{words["in_force_from"] % {"day": _long_day(document.valid_from)}}</p>\n    ')
+        worth = f"\n    – {validity}\n    {state_badge}\n  "
+    elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
+        worth = state_badge
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f'\n<li><a href="{_shown(reverse("documents:download", args=[document.pk]))}">{_shown(kind)} n° '
+        f"{_shown(document.number)}</a>\n"
+        f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
+        f"  {badge}\n"
+        f"  {worth}\n"
+        "</li>"
+    )
 
 
 # --- The applicant's dashboard ------------------------------------------------------------------
@@ -639,7 +736,7 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
         '<div class="fr-card__start">{}</div>'
         '<div class="fr-mt-2w" id="titre-{}-suivi">{}</div>'
         '</div></div></div></div>',
-        _choice_labels(PermitCategory.choices, _CATEGORY_LABELS).get(permit.category, permit.category),
+        _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category),
         desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
 
 

@@ -93,7 +93,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "applications/dashboard.html", {
         "applicant": applicant,
         "permit_cards": [presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
-        "certificates": certificates,
+        "certificates": certificates, "certificates_html": presenters.document_items_html(certificates),
         # The channels the reminders go by besides the inbox (notifications.channels_for), and
         # whether the page is the person's own (a mediator acting for them changes their own profile).
         "reminder_channels": [NotificationChannel(c).label for c in channels_for(applicant)
@@ -307,13 +307,16 @@ def _dossier_page(
                 sent_since.append(sent if sent and complement and sent.uploaded_at >= complement.requested_at else None)
             else:
                 upload_types.append(document_type)
-        requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
-                                  sent_since, strict=True))
+        if requested_types:
+            requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
+                                      sent_since, strict=True))
     bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
                               subject_id=str(dossier.pk))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
         "status_label": presenters.status_labels()[dossier.status],
+        "filed_sentence": presenters.dossier_filed_sentence(dossier),
+        "documents_html": presenters.document_items_html(data["documents"]),
         "attachments_html": presenters.dossier_attachments_html(dossier, data["attachments"]),
         "timeline_html": presenters.dossier_timeline_html(dossier, data["events"]),
         "bookings": bookings,
@@ -325,7 +328,9 @@ def _dossier_page(
         "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
-        "amend_links_html": presenters.dossier_amend_links_html(dossier, _amendable_fields()) if is_open else "",
+        # The person alone withdraws: never a mediator under their mandate.
+        "corrections_html": presenters.dossier_corrections_html(
+            dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None)) if is_open else "",
         "today": today,
     }, status=status)
 

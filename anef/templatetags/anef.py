@@ -181,3 +181,11 @@ def with_csrf_token(context: template.Context, html: str) -> str:
         request = context.get("request")
         token = get_token(request) if request is not None else ""
     return mark_safe(html.replace(CSRF_PLACEHOLDER, escape(str(token))))  # noqa: S308 (safe HTML, escaped token)
+
+
+@register.simple_tag
+def document_item(document) -> str:
+    """One issued document's line in a list (``applications.presenters.document_item_html``)."""
+    from applications.presenters import document_item_html
+
+    return document_item_html(document)

@@ -7,7 +7,8 @@ filters), on values that hold characters to escape."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -17,6 +18,7 @@ from accounts.models import User
 from applications import presenters
 from applications.forms import UploadForm
 from applications.models import Attachment, DocumentType, Dossier, DossierEvent
+from documents.models import IssuedDocument
 
 ATTACHMENTS_TEMPLATE = """{% load i18n %}
   {% for attachment in attachments %}
@@ -61,11 +63,14 @@ TIMELINE_TEMPLATE = """{% load i18n %}
   {% endfor %}
 """  # noqa: E501
 
-AMEND_LINKS_TEMPLATE = """{% load i18n %}
+CORRECTIONS_TEMPLATE = """{% load i18n %}
+<h2>{% translate "Corriger ou retirer" %}</h2>
+<ul>
   {% for section, field, label in fields %}
     <li><a href="{% url 'applications:amend' dossier.pk section field %}">{% blocktranslate %}Corriger : {{ label }}{% endblocktranslate %}</a></li>
   {% endfor %}
-"""  # noqa: E501
+</ul>
+{% if not mandate %}<a class="fr-btn fr-btn--tertiary fr-mt-2w" href="{% url 'applications:withdraw' dossier.pk %}">{% translate "Retirer ma demande" %}</a>{% endif %}"""  # noqa: E501
 
 AT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # the next day in Paris
 DOSSIER = Dossier(pk=42, applicant_id=5)
@@ -149,12 +154,68 @@ def test_the_history_is_what_the_template_wrote(language):
     assert "&lt;b&gt;Awa&lt;/b&gt;" in html and "Zoé &lt;O&#x27;Brien&gt;" in html and "<b>" not in html
 
 
-def test_the_links_to_correct_an_answer_are_what_the_template_wrote(language):
+@pytest.mark.parametrize("mandate", [None, "a mediator's"])
+def test_the_links_to_correct_or_withdraw_are_what_the_template_wrote(language, mandate):
     fields = [("identity", "last_name", "Nom <b>& co</b>"), ("situation", "phone", "Téléphone")]
 
-    html = presenters.dossier_amend_links_html(DOSSIER, fields)
+    html = presenters.dossier_corrections_html(DOSSIER, fields, withdraw=not mandate)
 
-    assert html == written(AMEND_LINKS_TEMPLATE, fields=fields)
+    assert html == written(CORRECTIONS_TEMPLATE, fields=fields, mandate=mandate)
     assert "Nom &lt;b&gt;&amp; co&lt;/b&gt;" in html
+    assert ("/dossiers/42/retirer/" in html) is (mandate is None)  # never for a mediator under a mandate
     # Kept per language: another dossier gets its own links.
-    assert "/dossiers/43/corriger/identity/last_name/" in presenters.dossier_amend_links_html(Dossier(pk=43), fields)
+    other = presenters.dossier_corrections_html(Dossier(pk=43), fields, withdraw=True)
+    assert "/dossiers/43/corriger/identity/last_name/" in other and "/dossiers/43/retirer/" in other
+
+
+def test_the_filed_sentence_is_what_the_template_wrote(language):
+    dossier = Dossier(pk=42, reference="2026-69-<1>", submitted_at=AT)
+    template = ('{% load i18n %}{% blocktranslate with ref=dossier.reference date=dossier.submitted_at|date:'
+                '"DATETIME_FORMAT" %}Dossier n° <strong>{{ ref }}</strong>, déposé le {{ date }}.'
+                '{% endblocktranslate %}')
+
+    assert presenters.dossier_filed_sentence(dossier) == written(template, dossier=dossier)
+    assert "2026-69-&lt;1&gt;" in presenters.dossier_filed_sentence(dossier)
+
+
+#: A document's line as templates/documents/_document_item.html wrote it before ``document_item_html``.
+DOCUMENT_ITEM_TEMPLATE = (Path(__file__).parent / "document_item_before.txt").read_text()
+
+
+def documents_of_every_state() -> list[IssuedDocument]:
+    """Documents of each branch of the line: a receipt, certificates in force (one with its
+    successor pending), not yet in force, expired, superseded, revoked, one without an end."""
+    today = timezone.localdate()
+
+    def document(pk, kind="extension_certificate", **fields):
+        return IssuedDocument(pk=pk, kind=kind, number=f"ANEF-<{pk}>", issued_at=AT, **fields)
+
+    return [
+        document(1, kind="filing_receipt", rendered_at=AT, file="documents/r.pdf"),
+        document(2, valid_from=today - timedelta(days=3), valid_until=today + timedelta(days=90)),
+        document(3, valid_from=today - timedelta(days=3), valid_until=today + timedelta(days=90), status="superseded",
+                 superseded_on=today + timedelta(days=2), rendered_at=AT, file="documents/c.pdf"),
+        document(4, valid_from=today + timedelta(days=5), valid_until=today + timedelta(days=95)),
+        document(5, valid_from=today - timedelta(days=95), valid_until=today - timedelta(days=5)),
+        document(6, valid_from=today - timedelta(days=95), valid_until=today + timedelta(days=5), status="superseded",
+                 superseded_on=today - timedelta(days=1)),
+        document(7, kind="favourable_decision", valid_from=today - timedelta(days=1)),
+        document(8, kind="filing_receipt", status="revoked"),
+    ]
+
+
+def test_a_documents_line_is_what_its_template_wrote(language):
+    for document in documents_of_every_state():
+        expected = written(DOCUMENT_ITEM_TEMPLATE, document=document)
+        assert presenters.document_item_html(document) + "\n" == expected, document.pk
+        # The include, now the presenter's tag, writes the same line.
+        assert written('{% include "documents/_document_item.html" %}', document=document) == expected
+    assert "ANEF-&lt;2&gt;" in presenters.document_item_html(documents_of_every_state()[1])
+
+
+def test_a_list_of_documents_is_what_its_loop_wrote(language):
+    documents = documents_of_every_state()
+    loop = ('{% for document in documents %}\n    {% include "documents/_document_item.html" %}\n  {% endfor %}')
+
+    assert presenters.document_items_html(documents) == written(loop, documents=documents)
+    assert presenters.document_items_html([]) == ""
