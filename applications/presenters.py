@@ -702,6 +702,19 @@ def _sentence(message: str, **values: Any) -> SafeString:
     return mark_safe(message % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
 
 
+def greeting(person: User) -> SafeString:
+    """The dashboard's "Bonjour <first name>."."""
+    return _sentence(_("Bonjour %(name)s."), name=person.get_short_name())
+
+
+def reminder_channels_sentence(channels: list[Any]) -> SafeString:
+    """Which channels the renewal reminders go by besides the inbox, in a sentence (their labels
+    joined as ``|join:", "`` joins them)."""
+    joined = mark_safe(", ".join(html_escape(str(channel)) for channel in channels))  # noqa: S308 (escaped)
+    return _sentence(_("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
+                     channels=joined)
+
+
 def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
     """A permit's card on the applicant's dashboard: its number and dates, a badge of the time left,
     and where its renewal stands with the next step (``selectors.permits_for_holder``'s stages).
