@@ -6,7 +6,7 @@ query lives here; views, forms and the export service call these.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache, partial
+from functools import partial
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from applications.clock import Clock, clock_for
 from applications.models import Attachment, Dossier, DossierEvent, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
+from core.l10n import date_text, shown
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -367,16 +368,6 @@ def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
     return labels
 
 
-def _shown(value: Any) -> str:
-    """A value as ``{{ value }}`` writes it: in local time, localised, escaped; text (most values)
-    by ``html.escape`` alone, as Django's ``escape`` does, without its lazy-argument wrapper."""
-    if type(value) is str:
-        return html_escape(value)
-    if isinstance(value, SafeData):
-        return str(value)
-    return conditional_escape(formats.localize(timezone.template_localtime(value)))  # type: ignore[attr-defined]
-
-
 def _detail(data: Any, key: str) -> Any:
     """``data.key`` as the template language reads an event's JSON details: the dictionary's
     entry, else nothing ("" is what it shows for a missing one)."""
@@ -432,11 +423,11 @@ def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) ->
     for attachment in attachments:
         reason = attachment.review_reason
         rows.append(_ATTACHMENT_HTML.format(
-            type=_shown(attachment.document_type.name), url=_shown(url(attachment.pk)),
-            name=_shown(attachment.original_name),
+            type=shown(attachment.document_type.name), url=shown(url(attachment.pk)),
+            name=shown(attachment.original_name),
             sent=_sentence(words["sent_on"], date=_day(attachment.uploaded_at, "DATE_FORMAT")),
-            check=words["check"], review=_shown(reviews.get(attachment.review, attachment.review)),
-            reason=f" : {_shown(reason)}" if reason else "",
+            check=words["check"], review=shown(reviews.get(attachment.review, attachment.review)),
+            reason=f" : {shown(reason)}" if reason else "",
         ))
     return mark_safe("\n  " + "".join(rows) + "\n")  # noqa: S308 (every value escaped above)
 
@@ -481,17 +472,17 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
         message, reason = _detail(data, "message"), _detail(data, "reason")
         rows.append(_EVENT_HTML.format(
             css="anef-timeline__amended" if kind == "amended" else "",
-            at=_shown(_day(event.at, "DATETIME_FORMAT")), kind=_shown(kinds.get(kind, kind)),
-            to_status=(f" – {_shown(statuses.get(event.to_status, event.to_status))}"
+            at=shown(_day(event.at, "DATETIME_FORMAT")), kind=shown(kinds.get(kind, kind)),
+            to_status=(f" – {shown(statuses.get(event.to_status, event.to_status))}"
                        if kind == "status_changed" or kind == "complements_answered" else ""),
             by=by,
-            amended=(f" – {_shown(_detail(data, 'field'))} : « {_shown(_detail(data, 'before'))} »"
-                     f" → « {_shown(_detail(data, 'after'))} »" if kind == "amended" else ""),
-            added=f" – {_shown(_detail(data, 'document_type'))}" if kind == "document_added" else "",
-            paper=(f" – {words['paper'] % {'name': _shown(_detail(data, 'agent'))}}"
+            amended=(f" – {shown(_detail(data, 'field'))} : « {shown(_detail(data, 'before'))} »"
+                     f" → « {shown(_detail(data, 'after'))} »" if kind == "amended" else ""),
+            added=f" – {shown(_detail(data, 'document_type'))}" if kind == "document_added" else "",
+            paper=(f" – {words['paper'] % {'name': shown(_detail(data, 'agent'))}}"
                    if kind == "submitted" and _detail(data, "channel") == "paper" else ""),
-            message=f" – {_shown(message)}" if message else "",
-            reason=f" – {_shown(reason)}" if reason else "",
+            message=f" – {shown(message)}" if message else "",
+            reason=f" – {shown(reason)}" if reason else "",
         ))
     return mark_safe("\n  " + "".join(rows) + "\n")  # noqa: S308 (every value escaped above)
 
@@ -544,12 +535,12 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
     action = reverse("applications:upload", args=[918273645, document_type.pk])
     name = f"t{document_type.pk}-file"
     html = (
-        f'\n    <form method="post" enctype="multipart/form-data" action="{_shown(action)}" class="fr-mt-2w"'
+        f'\n    <form method="post" enctype="multipart/form-data" action="{shown(action)}" class="fr-mt-2w"'
         f' id="piece-{document_type.pk}" novalidate>\n'
         f'      <input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}">\n'
         '      <div class="fr-upload-group">\n'
-        f'        <label class="fr-label" for="id_{name}">{_shown(document_type.name)}'
-        f'<span class="fr-hint-text">{_shown(_upload_help_text(document_type))}</span></label>\n'
+        f'        <label class="fr-label" for="id_{name}">{shown(document_type.name)}'
+        f'<span class="fr-hint-text">{shown(_upload_help_text(document_type))}</span></label>\n'
         f'        <input class="fr-upload" type="file" id="id_{name}" name="{name}" accept=".pdf,.jpg,.jpeg,.png">\n'
         "      </div>\n"
         '      <button type="submit" class="fr-btn fr-btn--secondary fr-btn--sm fr-mt-1w">'
@@ -580,13 +571,13 @@ def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]
     parts = _CORRECTIONS_HTML.get(key)
     if parts is None:
         url = _url_maker("applications:amend", None, None, None)
-        links = "".join(f'\n    <li><a href="{_shown(url(_ID_MARK, section, field))}">'
+        links = "".join(f'\n    <li><a href="{shown(url(_ID_MARK, section, field))}">'
                         f'{_sentence(_("Corriger : %(label)s"), label=label)}</a></li>\n  '
                         for section, field, label in fields)
         button = ""
         if withdraw:
             button = (f'<a class="fr-btn fr-btn--tertiary fr-mt-2w" href="'
-                      f'{_shown(_url_maker("applications:withdraw", None)(_ID_MARK))}">'
+                      f'{shown(_url_maker("applications:withdraw", None)(_ID_MARK))}">'
                       f'{html_escape(_("Retirer ma demande"))}</a>')
         html = (f"\n<h2>{html_escape(_('Corriger ou retirer'))}</h2>\n"
                 f"<ul>\n  {links}\n</ul>\n{button}")
@@ -664,8 +655,8 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
         worth = state_badge
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f'\n<li><a href="{_shown(reverse("documents:download", args=[document.pk]))}">{_shown(kind)} n° '
-        f"{_shown(document.number)}</a>\n"
+        f'\n<li><a href="{shown(reverse("documents:download", args=[document.pk]))}">{shown(kind)} n° '
+        f"{shown(document.number)}</a>\n"
         f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
         f"  {badge}\n"
         f"  {worth}\n"
@@ -677,20 +668,7 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
 
 def _day(value, fmt: str = "j F Y") -> str:
     """A day (or a moment, in local time) as the ``date`` filter writes it."""
-    zone = None
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-        zone = value.tzinfo
-    return _formatted_day(translation.get_language(), fmt, value, zone)
-
-
-@lru_cache(maxsize=4096)
-def _formatted_day(language: str | None, fmt: str, value: date | datetime, zone: object) -> str:
-    """``formats.date_format``, kept per language, format and value by each process: about a
-    hundred calls each, and the same dates come back on every visit of a page (issue 17). The key
-    holds the language (the months' names and the formats depend on it) and the value's time zone
-    (aware datetimes are equal when their instants are, whatever their local hours)."""
-    return formats.date_format(value, fmt)
+    return date_text(value, fmt)
 
 
 def _hour(value: datetime) -> str:
