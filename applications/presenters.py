@@ -11,7 +11,7 @@ from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
@@ -672,7 +672,8 @@ def _day(value, fmt: str = "j F Y") -> str:
 
 
 def _hour(value: datetime) -> str:
-    return formats.time_format(timezone.localtime(value) if timezone.is_aware(value) else value, "H:i")
+    """An hour (in local time) as the ``time`` filter writes it with "H:i"."""
+    return date_text(value, "H:i")
 
 
 def _sentence(message: str, **values: Any) -> SafeString:
@@ -734,7 +735,6 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
 def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
     """Where the permit's renewal stands, and the next step: the card's main paragraph."""
     permit, renewal, stage = item.permit, item.renewal, item.stage
-    see_booking = _("Voir, déplacer ou annuler ce rendez-vous")
     if stage == "replaced" and permit.replaced_by is not None:
         new = permit.replaced_by
         return format_html("<p>{}</p>", _sentence(
@@ -766,7 +766,7 @@ def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
                 '<p><strong>{}</strong> {}<br><a href="{}">{}</a></p>', _("Votre nouveau titre est prêt."),
                 _sentence(_("Rendez-vous de remise le %(date)s à %(time)s, %(site)s."), date=_day(starts, "l j F Y"),
                           time=_hour(starts), site=collection.slot.desk.site.name),
-                reverse("appointments:detail", args=[collection.pk]), see_booking)
+                reverse("appointments:detail", args=[collection.pk]), _("Voir, déplacer ou annuler ce rendez-vous"))
         return format_html(
             '<p><strong>{}</strong></p>'
             '<p><a class="fr-btn fr-btn--sm" href="{}?pour=applications.dossier:{}">{}</a></p>',
