@@ -30,12 +30,17 @@ if TYPE_CHECKING:
 _URLS: dict[tuple[str, str, str], str] = {}
 
 
-def _url(name: str) -> str:
-    key = (name, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
-    url = _URLS.get(key)
-    if url is None:
-        url = _URLS[key] = reverse(name)
-    return url
+def _urls(names: tuple[str, ...]) -> list[str]:
+    """The URLs of these names, the URL configuration and script prefix read once (issue 17: once
+    per entry, they were half the menu's calls)."""
+    urlconf, prefix = str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix()
+    urls = []
+    for name in names:
+        url = _URLS.get((name, urlconf, prefix))
+        if url is None:
+            url = _URLS[(name, urlconf, prefix)] = reverse(name)
+        urls.append(url)
+    return urls
 
 
 def _entries(request: HttpRequest) -> list[tuple[StrOrPromise, str]]:
@@ -85,11 +90,12 @@ def main_menu_html(request: HttpRequest) -> SafeString:
     entries (issue 14: the loop over the entries was a sixth of the applicant dashboard's layout)."""
     entries = _entries(request)
     names = tuple(name for _label, name in entries)
-    current = tuple(request.path == _url(name) for name in names)
+    urls = _urls(names)
+    current = tuple(request.path == url for url in urls)
 
     def render() -> SafeString:
         return format_html_join("\n          ", _ITEM, (
-            (_url(name), mark_safe(' aria-current="page"') if is_current else "", label)  # noqa: S308 (a constant)
-            for (label, name), is_current in zip(entries, current, strict=True)))
+            (url, mark_safe(' aria-current="page"') if is_current else "", label)  # noqa: S308 (a constant)
+            for (label, _name), url, is_current in zip(entries, urls, current, strict=True)))
 
     return local_fragment("main-menu", names, current, render=render)

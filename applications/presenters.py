@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import partial
+from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -23,6 +26,7 @@ from applications.clock import Clock, ClockFacts, clock_for
 from applications.models import Attachment, Channel, Dossier, DossierEvent, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
+from core.l10n import date_text, shown
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -320,7 +324,7 @@ def queue_rows(
     the agent as ``User.get_full_name``. The URLs and the dates hold no character to escape."""
     before, after = _file_url_parts()
     labels = status_labels()
-    paper = _choice_labels(Channel.choices, _CHANNEL_LABELS)[Channel.PAPER]
+    paper = _choice_labels(Channel, _CHANNEL_LABELS)[Channel.PAPER]
     # The badges of a clock state, put into words once per page (issue 17): most rows share theirs.
     badges_of: dict[tuple, list[tuple[str, str]]] = {}
     cells = []
@@ -371,6 +375,10 @@ def _file_url_parts() -> tuple[str, str]:
 
 
 # --- The applicant's dossier page (issue 14: its rows put into words here, not by tags per item) ----
+#
+# Issue 17: its lists are written here as HTML, as the template's loops wrote them (the same
+# characters, spaces and line breaks: tests/applications/test_dossier_page_html.py compares them
+# with the template they replace), every value escaped as ``{{ value }}`` would escape it.
 
 def _url_maker(name: str, *args: Any) -> Any:
     """A URL of ``name`` per dossier (and per item), reversed once per call of the page for
@@ -388,53 +396,133 @@ def _url_maker(name: str, *args: Any) -> Any:
 
 
 def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
-    """A field's choices in words in the current language, once per language by each process (the
-    model's ``get_FOO_display`` builds a dict of them on every call)."""
+    """A field's choices (a ``TextChoices`` class) in words in the current language, once per
+    language by each process (the model's ``get_FOO_display`` builds a dict of them on every call,
+    and so does the class's ``choices``)."""
     language = translation.get_language()
     labels = cache.get(language)
     if labels is None:
-        labels = cache[language] = {value: str(label) for value, label in choices}
+        labels = cache[language] = {value: str(label) for value, label in choices.choices}
     return labels
+
+
+def _detail(data: Any, key: str) -> Any:
+    """``data.key`` as the template language reads an event's JSON details: the dictionary's
+    entry, else nothing ("" is what it shows for a missing one)."""
+    return data.get(key, "") if isinstance(data, dict) else ""
 
 
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _CATEGORY_LABELS: dict[str | None, dict[str, str]] = {}
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
+_DOCUMENT_KIND_LABELS: dict[str | None, dict[str, str]] = {}
+_DOSSIER_WORDS: dict[str | None, dict[str, str]] = {}
 
 
-def dossier_attachment_rows(dossier: Dossier, attachments: list[Attachment]) -> list[dict[str, Any]]:
-    """The dossier page's current pieces: name, link, day sent, review in words."""
+def _dossier_words() -> dict[str, str]:
+    """The words of the dossier page's lists in the current language, once per language by each
+    process (literal ``_()`` calls, for makemessages); the ones shown as they are, escaped."""
+    language = translation.get_language()
+    words = _DOSSIER_WORDS.get(language)
+    if words is None:
+        words = _DOSSIER_WORDS[language] = {
+            "check": html_escape(_("Vérification :")),
+            "none_sent": html_escape(_("Aucune pièce envoyée.")),
+            "sent_on": _("envoyée le %(date)s"),
+            "by_you": html_escape(_("Par vous")),
+            "by_prefecture": html_escape(_("Par la préfecture")),
+            "automatic": html_escape(_("Automatiquement")),
+            "on_behalf": _("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
+            "paper": _("déposé au guichet sur papier par %(name)s"),
+        }
+    return words
+
+
+_ATTACHMENT_HTML = (
+    '\n  <li class="fr-py-2w">\n'
+    '    <p class="fr-mb-0"><strong>{type}</strong></p>\n'
+    '    <p class="fr-text--sm fr-mb-0"><a class="anef-filename" href="{url}" target="_blank" rel="noopener">'
+    "{name}</a>\n"
+    "      – {sent}</p>\n"
+    '    <p class="fr-text--sm fr-mb-0">{check} {review}{reason}</p>\n'
+    "  </li>\n  "
+)
+
+
+def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) -> SafeString:
+    """The inside of the dossier page's list of current pieces: each one's type, a link to the
+    file, the day it was sent and its review in words (with the reason of a refusal)."""
+    words = _dossier_words()
+    if not attachments:
+        return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
     url = _url_maker("applications:attachment", dossier.pk, None)
-    reviews = _choice_labels(Attachment.Review.choices, _REVIEW_LABELS)
-    return [{
-        "type": attachment.document_type.name, "url": url(attachment.pk), "name": attachment.original_name,
-        "sent": _sentence(_("envoyée le %(date)s"), date=_day(attachment.uploaded_at, "DATE_FORMAT")),
-        "review": reviews.get(attachment.review, attachment.review), "reason": attachment.review_reason,
-    } for attachment in attachments]
+    reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS)
+    rows = []
+    for attachment in attachments:
+        reason = attachment.review_reason
+        rows.append(_ATTACHMENT_HTML.format(
+            type=shown(attachment.document_type.name), url=shown(url(attachment.pk)),
+            name=shown(attachment.original_name),
+            sent=_sentence(words["sent_on"], date=_day(attachment.uploaded_at, "DATE_FORMAT")),
+            check=words["check"], review=shown(reviews.get(attachment.review, attachment.review)),
+            reason=f" : {shown(reason)}" if reason else "",
+        ))
+    return mark_safe("\n  " + "".join(rows) + "\n")  # noqa: S308 (every value escaped above)
 
 
-def dossier_timeline(dossier: Dossier, events: list[DossierEvent]) -> list[tuple[DossierEvent, dict[str, Any]]]:
-    """The dossier page's history: each event with its day, kind, new status and author in words."""
-    kinds = _choice_labels(DossierEvent.Kind.choices, _KIND_LABELS)
+_EVENT_HTML = (
+    '\n    <li class="{css}">\n'
+    '      <p class="fr-text--sm fr-mb-0">{at}</p>\n'
+    '      <p class="fr-mb-0"><strong>{kind}</strong>{to_status}</p>\n'
+    '      <p class="fr-text--sm">\n'
+    "        {by}\n"
+    "        {amended}\n"
+    "        {added}\n"
+    "        {paper}\n"
+    "        {message}\n"
+    "        {reason}\n"
+    "      </p>\n"
+    "    </li>\n  "
+)
+
+
+def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeString:
+    """The inside of the dossier page's history: each event's day, kind, new status, author (the
+    mediator who acted under a mandate) and details (an amended answer, the piece added, the
+    prefecture's message and reason)."""
+    words = _dossier_words()
+    kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS)
     statuses = status_labels()
     rows = []
     for event in events:
-        on_behalf = event.data.get("on_behalf") if isinstance(event.data, dict) else None
+        kind, data = event.kind, event.data
+        on_behalf = _detail(data, "on_behalf")
         if on_behalf:
             mandate = on_behalf if isinstance(on_behalf, dict) else {}
-            by: str = _sentence(_("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
-                             mediator=mandate.get("mediator", ""), site=mandate.get("site_city", ""))
+            by: str = _sentence(words["on_behalf"], mediator=mandate.get("mediator", ""),
+                                site=mandate.get("site_city", ""))
         elif event.actor_id == dossier.applicant_id:
-            by = _("Par vous")
+            by = words["by_you"]
         elif event.actor is not None:
-            by = _("Par la préfecture")
+            by = words["by_prefecture"]
         else:
-            by = _("Automatiquement")
-        rows.append((event, {
-            "at": _day(event.at, "DATETIME_FORMAT"), "kind": kinds.get(event.kind, event.kind),
-            "to_status": statuses.get(event.to_status, event.to_status), "by": by,
-        }))
-    return rows
+            by = words["automatic"]
+        message, reason = _detail(data, "message"), _detail(data, "reason")
+        rows.append(_EVENT_HTML.format(
+            css="anef-timeline__amended" if kind == "amended" else "",
+            at=shown(_day(event.at, "DATETIME_FORMAT")), kind=shown(kinds.get(kind, kind)),
+            to_status=(f" – {shown(statuses.get(event.to_status, event.to_status))}"
+                       if kind == "status_changed" or kind == "complements_answered" else ""),
+            by=by,
+            amended=(f" – {shown(_detail(data, 'field'))} : « {shown(_detail(data, 'before'))} »"
+                     f" → « {shown(_detail(data, 'after'))} »" if kind == "amended" else ""),
+            added=f" – {shown(_detail(data, 'document_type'))}" if kind == "document_added" else "",
+            paper=(f" – {words['paper'] % {'name': shown(_detail(data, 'agent'))}}"
+                   if kind == "submitted" and _detail(data, "channel") == "paper" else ""),
+            message=f" – {shown(message)}" if message else "",
+            reason=f" – {shown(reason)}" if reason else "",
+        ))
+    return mark_safe("\n  " + "".join(rows) + "\n")  # noqa: S308 (every value escaped above)
 
 
 def dossier_upload_rows(
@@ -449,8 +537,7 @@ def dossier_upload_rows(
         name = f"t{document_type.pk}-file"
         rows.append({
             "type": document_type, "action": url(document_type.pk), "input_id": f"id_{name}", "input_name": name,
-            "help_text": _("Formats acceptés : %(formats)s. Taille maximale : %(size)s Mo.") % {
-                "formats": document_type.formats_label, "size": document_type.max_size_mb},
+            "help_text": _upload_help_text(document_type),
             "send": _sentence(_("Envoyer : %(name)s"), name=document_type.name),
         })
         if requested:
@@ -458,37 +545,191 @@ def dossier_upload_rows(
     return rows
 
 
-_AMEND_TEXTS: dict[tuple, list[tuple[str, str, SafeString]]] = {}
+def _upload_help_text(document_type: Any) -> str:
+    return _("Formats acceptés : %(formats)s. Taille maximale : %(size)s Mo.") % {
+        "formats": document_type.formats_label, "size": document_type.max_size_mb}
 
 
-def dossier_amend_links(dossier: Dossier, fields: list[tuple[str, str, Any]]) -> list[tuple[str, SafeString]]:
-    """The dossier page's "Corriger : <answer>" links; their words, the same on every open dossier,
-    once per language and list of answers by each process."""
-    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields))
-    texts = _AMEND_TEXTS.get(key)
-    if texts is None:
-        texts = _AMEND_TEXTS[key] = [(section, field, _sentence(_("Corriger : %(label)s"), label=label))
-                                     for section, field, label in fields]
-    url = _url_maker("applications:amend", dossier.pk, None, None)
-    return [(url(section, field), text) for section, field, text in texts]
+def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any]) -> SafeString:
+    """The dossier page's forms to add or replace a piece, one per type, as ``dossier_upload_rows``
+    describes them; each form's HTML kept per language and type by each process
+    (``core.fragments.local_fragment``), with ``core.fragments.CSRF_PLACEHOLDER`` where the
+    page's token goes (``{% with_csrf_token %}`` puts it in)."""
+    from core.fragments import local_fragment
+
+    forms = []
+    for document_type in document_types:
+        before, after = local_fragment(
+            "dossier-upload-form", document_type.pk, document_type.name, document_type.allowed_formats,
+            document_type.max_size_mb, render=partial(_upload_form_parts, document_type))
+        forms.append(f"{before}{dossier.pk}{after}")
+    return mark_safe("\n  " + "".join(forms) + "\n")  # noqa: S308 (escaped by _upload_form_parts)
+
+
+def _upload_form_parts(document_type: Any) -> tuple[str, str]:
+    """One upload form's HTML, cut where the dossier's id goes in its action."""
+    from core.fragments import CSRF_PLACEHOLDER
+
+    action = reverse("applications:upload", args=[918273645, document_type.pk])
+    name = f"t{document_type.pk}-file"
+    html = (
+        f'\n    <form method="post" enctype="multipart/form-data" action="{shown(action)}" class="fr-mt-2w"'
+        f' id="piece-{document_type.pk}" novalidate>\n'
+        f'      <input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}">\n'
+        '      <div class="fr-upload-group">\n'
+        f'        <label class="fr-label" for="id_{name}">{shown(document_type.name)}'
+        f'<span class="fr-hint-text">{shown(_upload_help_text(document_type))}</span></label>\n'
+        f'        <input class="fr-upload" type="file" id="id_{name}" name="{name}" accept=".pdf,.jpg,.jpeg,.png">\n'
+        "      </div>\n"
+        '      <button type="submit" class="fr-btn fr-btn--secondary fr-btn--sm fr-mt-1w">'
+        f'{_sentence(_("Envoyer : %(name)s"), name=document_type.name)}</button>\n'
+        "    </form>\n  "
+    )
+    before, after = html.split("918273645", 1)
+    return before, after
+
+
+def dossier_filed_sentence(dossier: Dossier) -> SafeString:
+    """The dossier page's "Dossier n° <ref>, déposé le <day and hour>."."""
+    filed = _day(dossier.submitted_at, "DATETIME_FORMAT") if dossier.submitted_at else ""
+    return _sentence(_("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."), ref=dossier.reference, date=filed)
+
+
+_CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}
+#: Stands for the dossier's id in the HTML kept: neither a URL nor an escaped text holds it.
+_ID_MARK = "\0"
+
+
+def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]], *, withdraw: bool) -> SafeString:
+    """The open dossier page's "Corriger ou retirer" part: a "Corriger : <answer>" link per answer
+    that may be amended, then (``withdraw``) the button to withdraw the request. The same on every
+    open dossier but for its id: written once per language, list of answers and button by each
+    process."""
+    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields), withdraw)
+    parts = _CORRECTIONS_HTML.get(key)
+    if parts is None:
+        url = _url_maker("applications:amend", None, None, None)
+        links = "".join(f'\n    <li><a href="{shown(url(_ID_MARK, section, field))}">'
+                        f'{_sentence(_("Corriger : %(label)s"), label=label)}</a></li>\n  '
+                        for section, field, label in fields)
+        button = ""
+        if withdraw:
+            button = (f'<a class="fr-btn fr-btn--tertiary fr-mt-2w" href="'
+                      f'{shown(_url_maker("applications:withdraw", None)(_ID_MARK))}">'
+                      f'{html_escape(_("Retirer ma demande"))}</a>')
+        html = (f"\n<h2>{html_escape(_('Corriger ou retirer'))}</h2>\n"
+                f"<ul>\n  {links}\n</ul>\n{button}")
+        parts = _CORRECTIONS_HTML[key] = tuple(html.split(_ID_MARK))
+    return mark_safe(str(dossier.pk).join(parts))  # noqa: S308 (escaped above)
+
+
+# --- Issued documents in a list (the dashboard's certificates, a dossier's documents) ------------
+
+_DOCUMENT_WORDS: dict[str | None, dict[str, str]] = {}
+
+
+def _document_words() -> dict[str, str]:
+    """The words of a document's line in the current language, once per language by each process:
+    those of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
+    language = translation.get_language()
+    words = _DOCUMENT_WORDS.get(language)
+    if words is None:
+        words = _DOCUMENT_WORDS[language] = {
+            "issued": _("délivrée le %(day)s"),
+            "preparing": html_escape(_("PDF en cours de préparation")),
+            "valid_between": _("valable du %(start)s au %(end)s inclus"),
+            "valid_from": _("valable à partir du %(start)s, jusqu'à la remise du titre de séjour"),
+            "in_force": html_escape(_("En vigueur")),
+            "next_takes_over": _("La suivante prend le relais le %(day)s."),
+            "in_force_from": _("En vigueur à partir du %(day)s"),
+        }
+    return words
+
+
+def _long_day(value: date | datetime | None) -> str:
+    """A day as ``|date:"j F Y"`` writes it ("" for none), escaped."""
+    return "" if value is None else html_escape(_day(value))
+
+
+def document_items_html(documents: list[Any]) -> SafeString:
+    """A list's issued documents, as ``{% for document in documents %}`` with the include of
+    templates/documents/_document_item.html on its own indented line wrote them."""
+    today = timezone.localdate()
+    return mark_safe("".join(f"\n    {document_item_html(document, today=today)}\n\n  "  # noqa: S308 (escaped)
+                             for document in documents))
+
+
+def document_item_html(document: Any, *, today: date | None = None) -> SafeString:
+    """One issued document (an ``IssuedDocument``) in a list: its link, its validity and what it is
+    worth today, as /verifier/ judges it; a certificate re-issued ahead of its lapse stays in force
+    until the next one takes over: both show. The line templates/documents/_document_item.html
+    wrote (but for that file's last line break)."""
+    from documents.models import DocumentKind, PublicStatus
+
+    today = today or timezone.localdate()
+    words = _document_words()
+    state = document.public_status(today)
+    kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
+    badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
+    state_badge = f'<p class="fr-badge fr-badge--sm">{html_escape(capfirst(str(state.label)))}</p>'
+    worth = ""
+    if document.proves_rights:
+        start = _long_day(document.valid_from)
+        if document.valid_until:
+            validity = words["valid_between"] % {"start": start, "end": _long_day(document.valid_until)} + "\n    "
+        else:
+            validity = words["valid_from"] % {"start": start}
+        if state == PublicStatus.VALID:
+            pending = ""
+            if document.replacement_pending(today):
+                successor = words["next_takes_over"] % {"day": _long_day(document.superseded_on)}
+                pending = f'<span class="fr-text--sm">{successor}</span>'
+            state_badge = (f'<p class="fr-badge fr-badge--success fr-badge--sm">{words["in_force"]}</p>'
+                           f"\n      {pending}\n    ")
+        elif state == PublicStatus.NOT_YET_VALID:
+            state_badge = (f'<p class="fr-badge fr-badge--info fr-badge--sm">'
+                           f'{words["in_force_from"] % {"day": _long_day(document.valid_from)}}</p>\n    ')
+        worth = f"\n    – {validity}\n    {state_badge}\n  "
+    elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
+        worth = state_badge
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f'\n<li><a href="{shown(reverse("documents:download", args=[document.pk]))}">{shown(kind)} n° '
+        f"{shown(document.number)}</a>\n"
+        f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
+        f"  {badge}\n"
+        f"  {worth}\n"
+        "</li>"
+    )
 
 
 # --- The applicant's dashboard ------------------------------------------------------------------
 
 def _day(value, fmt: str = "j F Y") -> str:
     """A day (or a moment, in local time) as the ``date`` filter writes it."""
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return formats.date_format(value, fmt)
+    return date_text(value, fmt)
 
 
 def _hour(value: datetime) -> str:
-    return formats.time_format(timezone.localtime(value) if timezone.is_aware(value) else value, "H:i")
+    """An hour (in local time) as the ``time`` filter writes it with "H:i"."""
+    return date_text(value, "H:i")
 
 
 def _sentence(message: str, **values: Any) -> SafeString:
     """A translated sentence with its values escaped, as ``{% blocktranslate %}`` writes it."""
     return mark_safe(message % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
+
+
+def greeting(person: User) -> SafeString:
+    """The dashboard's "Bonjour <first name>."."""
+    return _sentence(_("Bonjour %(name)s."), name=person.get_short_name())
+
+
+def reminder_channels_sentence(channels: list[Any]) -> SafeString:
+    """Which channels the renewal reminders go by besides the inbox, in a sentence (their labels
+    joined as ``|join:", "`` joins them)."""
+    joined = mark_safe(", ".join(html_escape(str(channel)) for channel in channels))  # noqa: S308 (escaped)
+    return _sentence(_("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
+                     channels=joined)
 
 
 def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
@@ -525,14 +766,13 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
         '<div class="fr-card__start">{}</div>'
         '<div class="fr-mt-2w" id="titre-{}-suivi">{}</div>'
         '</div></div></div></div>',
-        _choice_labels(PermitCategory.choices, _CATEGORY_LABELS).get(permit.category, permit.category),
+        _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category),
         desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
 
 
 def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
     """Where the permit's renewal stands, and the next step: the card's main paragraph."""
     permit, renewal, stage = item.permit, item.renewal, item.stage
-    see_booking = _("Voir, déplacer ou annuler ce rendez-vous")
     if stage == "replaced" and permit.replaced_by is not None:
         new = permit.replaced_by
         return format_html("<p>{}</p>", _sentence(
@@ -564,7 +804,7 @@ def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
                 '<p><strong>{}</strong> {}<br><a href="{}">{}</a></p>', _("Votre nouveau titre est prêt."),
                 _sentence(_("Rendez-vous de remise le %(date)s à %(time)s, %(site)s."), date=_day(starts, "l j F Y"),
                           time=_hour(starts), site=collection.slot.desk.site.name),
-                reverse("appointments:detail", args=[collection.pk]), see_booking)
+                reverse("appointments:detail", args=[collection.pk]), _("Voir, déplacer ou annuler ce rendez-vous"))
         return format_html(
             '<p><strong>{}</strong></p>'
             '<p><a class="fr-btn fr-btn--sm" href="{}?pour=applications.dossier:{}">{}</a></p>',

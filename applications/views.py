@@ -91,13 +91,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     permits = selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
                                            bookings=appointments)
     return render(request, "applications/dashboard.html", {
-        "applicant": applicant,
+        "applicant": applicant, "greeting": presenters.greeting(applicant),
         "permit_cards": [presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
-        "certificates": certificates,
+        "certificates": certificates, "certificates_html": presenters.document_items_html(certificates),
         # The channels the reminders go by besides the inbox (notifications.channels_for), and
         # whether the page is the person's own (a mediator acting for them changes their own profile).
-        "reminder_channels": [NotificationChannel(c).label for c in channels_for(applicant)
-                              if c != NotificationChannel.INBOX],
+        "reminder_channels_sentence": presenters.reminder_channels_sentence(
+            [NotificationChannel(c).label for c in channels_for(applicant) if c != NotificationChannel.INBOX]),
         "own_space": applicant.pk == request.user.pk,
         "drafts": [(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT],
         "filed": filed,
@@ -307,25 +307,30 @@ def _dossier_page(
                 sent_since.append(sent if sent and complement and sent.uploaded_at >= complement.requested_at else None)
             else:
                 upload_types.append(document_type)
-        requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
-                                  sent_since, strict=True))
+        if requested_types:
+            requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
+                                      sent_since, strict=True))
     bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
                               subject_id=str(dossier.pk))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
         "status_label": presenters.status_labels()[dossier.status],
-        "attachment_rows": presenters.dossier_attachment_rows(dossier, data["attachments"]),
-        "timeline": presenters.dossier_timeline(dossier, data["events"]),
+        "filed_sentence": presenters.dossier_filed_sentence(dossier),
+        "documents_html": presenters.document_items_html(data["documents"]),
+        "attachments_html": presenters.dossier_attachments_html(dossier, data["attachments"]),
+        "timeline_html": presenters.dossier_timeline_html(dossier, data["events"]),
         "bookings": bookings,
         "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
         "next_action": NEXT_ACTION[dossier.status], "is_open": is_open,
-        "upload_rows": presenters.dossier_upload_rows(dossier, upload_types),
+        "upload_forms_html": presenters.dossier_upload_forms_html(dossier, upload_types) if upload_types else "",
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
-        "amend_links": presenters.dossier_amend_links(dossier, _amendable_fields()) if is_open else [],
+        # The person alone withdraws: never a mediator under their mandate.
+        "corrections_html": presenters.dossier_corrections_html(
+            dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None)) if is_open else "",
         "today": today,
     }, status=status)
 

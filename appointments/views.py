@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import applicant_for, assisted_subject_allowed, assisted_subject_check
-from appointments import registry, selectors
+from appointments import presenters, registry, selectors
 from appointments.dates import local_instant, parse_day, parse_instant
 from appointments.forms import ClosureForm, MarkForm, OpeningRuleForm, SlotChoiceForm
 from appointments.ics import calendar_event
@@ -171,9 +171,8 @@ def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
     past = [b for b in bookings if b not in upcoming]
     return render(request, "appointments/list.html", {
-        "upcoming": upcoming, "past": past[:20],
+        "upcoming": upcoming, "upcoming_html": presenters.upcoming_cards_html(upcoming), "past": past[:20],
         "offers": selectors.offers_pending_for_person(user=applicant_for(request)),
-        "pan_assistance": Motive.Code.PAN_ASSISTANCE,
     })
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
-from notifications import selectors, services
+from notifications import presenters, selectors, services
 from notifications.models import Notification
 
 INBOX_PAGE_SIZE = selectors.INBOX_PAGE_SIZE
@@ -23,7 +23,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     paginator: Paginator[Notification] = Paginator(cast("Any", _Inbox(request.user, total)), INBOX_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {
-        "page": page,
+        "page": page, "rows_html": presenters.inbox_rows_html(page.object_list),
         "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "unread_count": unread,
     })
@@ -62,6 +62,6 @@ def letters(request: AuthenticatedHttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.letters_sent_to_user(user=request.user), INBOX_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "notifications/letters.html", {
-        "page": page,
+        "page": page, "rows_html": presenters.inbox_rows_html(page.object_list),
         "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
     })

@@ -1,0 +1,55 @@
+"""``core.l10n``: a date as the ``date`` filter writes it (kept per language, format, value and
+time zone: a regression would show one zone's hours or one language's months in another), and a
+value as ``{{ value }}`` writes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from core.l10n import date_text, shown
+
+AT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+
+
+def filtered(value, fmt: str) -> str:
+    return Template("{% autoescape off %}{{ value|date:fmt }}{% endautoescape %}").render(
+        Context({"value": value, "fmt": fmt}))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("fmt", ["j F Y", "DATE_FORMAT", "DATETIME_FORMAT", "l j F Y", "H:i", "c"])
+def test_a_date_is_what_the_date_filter_writes(language, fmt):
+    with translation.override(language):
+        for zone in ("Europe/Paris", "America/Cayenne"):
+            with timezone.override(zone):
+                assert date_text(AT, fmt) == filtered(AT, fmt)
+        if fmt in ("j F Y", "DATE_FORMAT", "l j F Y"):  # a day has no hours
+            assert date_text(date(2026, 12, 24), fmt) == filtered(date(2026, 12, 24), fmt)
+
+
+def test_the_same_instant_is_written_in_each_zone_and_language_it_is_asked_in():
+    with translation.override("fr"), timezone.override("Europe/Paris"):
+        paris = date_text(AT, "DATETIME_FORMAT")
+    with translation.override("fr"), timezone.override("America/Cayenne"):
+        cayenne = date_text(AT, "DATETIME_FORMAT")
+    with translation.override("en"), timezone.override("Europe/Paris"):
+        english = date_text(AT, "DATETIME_FORMAT")
+    assert "2 mars 2026" in paris and "00:30" in paris
+    assert "1 mars 2026" in cayenne and "20:30" in cayenne
+    assert "March" in english
+
+
+def test_no_date_is_written_as_nothing():
+    assert date_text(None) == "" and filtered(None, "j F Y") == ""
+
+
+@pytest.mark.parametrize("value", ["<b>O'Brien</b> & co", 1234, Decimal("1.5"), None, mark_safe("<i>ok</i>"), AT])
+def test_a_value_is_what_the_template_writes(value):
+    with translation.override("fr"), timezone.override("Europe/Paris"):
+        assert shown(value) == Template("{{ value }}").render(Context({"value": value}))
