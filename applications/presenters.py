@@ -70,11 +70,26 @@ def preview_kind(attachment: Attachment) -> str:
 
 # --- The applicant's answers ----------------------------------------------------------------------
 
+_FIELD_LABELS: dict[tuple[str | None, type], list[tuple[str, str]]] = {}
+
+
+def _fields_in_words(form_class: type) -> list[tuple[str, str]]:
+    """A form's fields as (name, label in the current language), put into words once per
+    language by each process (issue 17: a lazy label per field and page was a tenth of the file
+    page's answers)."""
+    key = (translation.get_language(), form_class)
+    fields = _FIELD_LABELS.get(key)
+    if fields is None:
+        fields = _FIELD_LABELS[key] = [(name, str(field.label))
+                                       for name, field in form_class.base_fields.items()]  # type: ignore[attr-defined]
+    return fields
+
+
 def amendable_labels() -> dict[str, str]:
     """The labels of the answers an applicant may amend, by field name."""
     labels = {}
     for form_class in (applicant_forms.IdentityForm, applicant_forms.SituationForm):
-        labels.update({name: str(field.label) for name, field in form_class.base_fields.items()})
+        labels.update(dict(_fields_in_words(form_class)))
     return labels
 
 
@@ -94,13 +109,13 @@ def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str
         if not values:
             continue
         rows = []
-        for name, field in form_class.base_fields.items():
+        for name, label in _fields_in_words(form_class):
             value = values.get(name, "")
             if name == "family_situation":
                 value = family.get(value, value)
             elif name == "birth_date" and value:
                 value = french_date(value)
-            rows.append((str(field.label), str(value) if value not in (None, "") else "–"))
+            rows.append((label, str(value) if value not in (None, "") else "–"))
         if step == "situation" and procedure.is_renewal:
             rows.append((_("Titre renouvelé"), str(dossier.renewed_permit) if dossier.renewed_permit else "–"))
         sections.append((STEP_LABELS[step], rows))
