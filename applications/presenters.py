@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from applications import forms as applicant_forms
 from applications.clock import Clock, clock_for
-from applications.models import Attachment, Dossier, DossierEvent, PermitCategory, Status
+from applications.models import Attachment, Dossier, DossierEvent, Permit, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 
@@ -93,6 +93,13 @@ def amendable_labels() -> dict[str, str]:
     return labels
 
 
+def _permit_name(permit: Permit) -> str:
+    """A permit as ``str(permit)`` names it, its category's label from the per-language table
+    (``get_category_display`` builds a dict of every choice on each call)."""
+    category = _choice_labels(PermitCategory.choices, _CATEGORY_LABELS).get(permit.category, permit.category)
+    return f"{category} n° {permit.number}"
+
+
 def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
     """The applicant's answers, step by step, as (label, value) pairs in the form's own words."""
     answers = dossier.answers if isinstance(dossier.answers, dict) else {}
@@ -117,7 +124,7 @@ def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str
                 value = french_date(value)
             rows.append((label, str(value) if value not in (None, "") else "–"))
         if step == "situation" and procedure.is_renewal:
-            rows.append((_("Titre renouvelé"), str(dossier.renewed_permit) if dossier.renewed_permit else "–"))
+            rows.append((_("Titre renouvelé"), _permit_name(dossier.renewed_permit) if dossier.renewed_permit else "–"))
         sections.append((STEP_LABELS[step], rows))
     if procedure.questions and "questions" in answers:
         rows = []

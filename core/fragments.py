@@ -109,7 +109,9 @@ class _LocalCopies:
     the key carries the content versions, so a changed content is a new key, read anew. Saves the
     round trip and the unpickling of tens of kilobytes on every request."""
 
-    LIMIT = 256
+    #: Past this many, all are dropped and read anew. The file page's parts add a few per language
+    #: and shape (issue 17: tens in practice, each of a few kilobytes).
+    LIMIT = 1024
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, Any]] = {}

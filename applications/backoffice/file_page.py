@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -22,7 +21,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
-from applications.backoffice.presenters import shown, words_once
+from applications.backoffice.presenters import formatted_date, shown, words_once
 from applications.clock import Clock
 from applications.models import Dossier, Status
 from core.fragments import slotted_template
@@ -32,7 +31,7 @@ _PARTS = "applications/backoffice/"
 
 def _day(value: Any) -> str:
     """A day as ``{{ value|date:"j F Y" }}`` writes it ("" for none)."""
-    return shown(date_filter(value, "j F Y"))
+    return shown(formatted_date(value, "j F Y"))
 
 
 def page_title(dossier: Dossier) -> SafeString:
@@ -56,7 +55,7 @@ def header_html(dossier: Dossier, *, applicant_name: str) -> SafeString:
         "applicant_name": shown(applicant_name),
         "procedure_name": shown(dossier.procedure.name),
         "channel_label": shown(dossier.get_channel_display()) if dossier.channel == "paper" else "",
-        "submitted": shown(date_filter(template_localtime(dossier.submitted_at), "DATETIME_FORMAT")),
+        "submitted": shown(formatted_date(template_localtime(dossier.submitted_at), "DATETIME_FORMAT")),
         "prefecture": shown(dossier.prefecture.name) if dossier.prefecture else "",
         "agent_name": shown(agent.get_full_name()) if agent else "",
     }, ids={"pk": dossier.pk})
@@ -188,7 +187,7 @@ def side_html(dossier: Dossier, *, clock: Clock, badges: list[tuple[str, str]], 
     slots = {
         "csrf_token": conditional_escape(csrf_token),
         "clock_badges": clock_badges_html(badges),
-        "deadline": shown(date_filter(clock.deadline, "j F Y") or "–"),
+        "deadline": shown(formatted_date(clock.deadline, "j F Y") or "–"),
         "paused_on": _day(dossier.clock_paused_on) if clock.paused else "",
         "days_left": shown(clock.days_left) if clock.days_left is not None else "",
         "permit_end": _day(dossier.permit_expires_on) if dossier.permit_expires_on else "",

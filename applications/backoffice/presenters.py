@@ -8,13 +8,16 @@ translations), and tests/backoffice/test_file_page.py compares the HTML with the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from html import escape as html_escape
 from typing import Any
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import filesizeformat, join
 from django.urls import reverse
-from django.utils.formats import localize
+from django.utils.dateformat import re_escaped, re_formatchars
+from django.utils.dates import MONTHS
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
@@ -32,6 +35,53 @@ def shown(value: Any) -> str:
     if type(value) is str:  # not a SafeString, which is written as it is
         return SafeString(html_escape(value))
     return conditional_escape(localize(template_localtime(value)))
+
+
+#: What ``date_format`` writes for each format character the file page's formats use (others go to
+#: Django's own formatter): numbers as ``django.utils.dateformat`` writes them, month names per language.
+_DATE_PARTS: dict[str, Callable[[Any, dict[int, str]], str]] = {
+    "d": lambda value, _months: f"{value.day:02d}",
+    "j": lambda value, _months: str(value.day),
+    "m": lambda value, _months: f"{value.month:02d}",
+    "F": lambda value, months: months[value.month],
+    "Y": lambda value, _months: f"{value.year:04d}",
+    "H": lambda value, _months: f"{value.hour:02d}",
+    "i": lambda value, _months: f"{value.minute:02d}",
+}
+#: Per language and format: the format's pieces (text, or a format character), whether it writes a
+#: time, the month names; None for a format with other characters.
+_DatePlan = tuple[tuple[tuple[bool, str], ...], bool, dict[int, str]]
+_DATE_PLANS: dict[tuple[str | None, str], _DatePlan | None] = {}
+
+
+def formatted_date(value: Any, format_name: str) -> str:
+    """``{{ value|date:format_name }}`` (``value`` in local time already, as ``template_localtime``
+    gives it), not escaped. The format is read and split once per language by each process, and the
+    month names translated then: Django's formatter does both on every call, about 125 calls a date
+    (issue 17). Other formats, and other values than dates, go to the ``date`` filter itself."""
+    key = (get_language(), format_name)
+    if key not in _DATE_PLANS:
+        _DATE_PLANS[key] = _date_plan(format_name)
+    plan = _DATE_PLANS[key]
+    if plan is None or not isinstance(value, date) or (plan[1] and not isinstance(value, datetime)):
+        return date_filter(value, format_name)
+    pieces, _time, months = plan
+    return "".join([_DATE_PARTS[piece](value, months) if is_char else piece for is_char, piece in pieces])
+
+
+def _date_plan(format_name: str) -> _DatePlan | None:
+    """The pieces of a format (``get_format``: a setting's name gives the language's format) as
+    ``DateFormat.format`` splits them."""
+    pieces = []
+    for index, piece in enumerate(re_formatchars.split(str(get_format(format_name)))):
+        if index % 2:
+            if piece not in _DATE_PARTS:
+                return None
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, re_escaped.sub(r"\1", piece)))
+    time = any(is_char and piece in "Hi" for is_char, piece in pieces)
+    return tuple(pieces), time, {number: str(name) for number, name in MONTHS.items()}
 
 
 def _lookup(value: Any, key: str) -> Any:
@@ -130,7 +180,7 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None) -> Sa
         amended = kind == "amended"
         lines = [
             f'\n      <li class="fr-mb-2w{" anef-timeline__amended" if amended else ""}">\n'
-            f'        <p class="fr-text--sm fr-mb-0">{shown(date_filter(template_localtime(event.at), _AT))} –\n'
+            f'        <p class="fr-text--sm fr-mb-0">{shown(formatted_date(template_localtime(event.at), _AT))} –\n'
             f"          {who}</p>\n"
             f'        <p class="fr-mb-0"><strong>{shown(kinds.get(kind, kind))}</strong>\n'
             "          "
@@ -220,7 +270,7 @@ def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
             title += f" – {added}"
         url = shown(file_url.replace(str(_PLACEHOLDER), str(attachment.pk)))
         size = filesizeformat(attachment.size)
-        when = date_filter(template_localtime(attachment.uploaded_at), "DATETIME_FORMAT")
+        when = formatted_date(template_localtime(attachment.uploaded_at), "DATETIME_FORMAT")
         reason = ""
         if attachment.review_reason:
             reason = f"<br>{_with(refusal, reason=attachment.review_reason)}"

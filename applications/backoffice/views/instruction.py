@@ -198,9 +198,9 @@ def _file_page(
     a form that came back with errors ({name: form}), shown in place of the blank one."""
     user = request.user
     bound = bound or {}
-    data = selectors.dossier_file_data(dossier=dossier)
-    today = timezone.localdate()
     actions = staff_actions(dossier=dossier, user=user)
+    data = selectors.dossier_file_data(dossier=dossier, requirements=actions.complements)
+    today = timezone.localdate()
     agents = _dossier_agents(dossier) if actions.assign else []
     blank = {
         "assign": lambda: forms.AssignForm(prefix="assign", agents=agents,
@@ -249,7 +249,7 @@ def _file_page(
         if event.kind == "complements_requested" and event.data.get("due_on"):
             event.due_on = presenters.french_date(event.data["due_on"])
     # Issue 17: the page's parts are rendered once per language and shape (applications/backoffice/file_page.py).
-    csrf_token = get_token(request)
+    csrf_token = get_token(request) if actions.any or review_forms else ""  # no form, no token (as before)
     clock = clock_for(dossier, today)
     main = file_page.main_html(
         dossier, data=data, csrf_token=csrf_token,
