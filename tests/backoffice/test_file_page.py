@@ -235,3 +235,13 @@ def test_the_answers_tables_escape_their_titles_and_rows():
     assert 'aria-label="Étape &lt;1&gt; &amp; co"' in html
     assert '<caption class="fr-h6">Étape &lt;1&gt; &amp; co</caption>' in html
     assert "<tr><td>rows</td></tr>" in html  # rows come escaped from answer_tables
+
+
+def test_the_page_and_its_header_share_one_csrf_token(client, supervisor):
+    """Masking a token costs 33 random choices: the view's token is the one the header's forms show."""
+    import re
+
+    sign_in(client, supervisor)
+    page = page_of(client, file_renewal())
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) > 3 and len(set(tokens)) == 1

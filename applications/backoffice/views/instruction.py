@@ -258,6 +258,8 @@ def _file_page(
         timeline=file_presenters.timeline_html(events, applicant_id=dossier.applicant_id),
         open_request=next((r for r in data["complement_requests"] if r.answered_at is None), None))
     return render(request, "applications/backoffice/dossier.html", {
+        # the same token in the header's forms (``header_tools``): one masking a page, not two
+        **({"csrf_token": csrf_token} if csrf_token else {}),
         "title": file_page.page_title(dossier),
         "breadcrumb": file_page.breadcrumb_html(dossier),
         "header": file_page.header_html(dossier, applicant_name=applicant_snapshot(dossier=dossier)["name"]),
