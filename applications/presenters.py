@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from applications import forms as applicant_forms
 from applications.clock import Clock, ClockFacts, clock_for
-from applications.models import Attachment, Channel, Dossier, DossierEvent, PermitCategory, Status
+from applications.models import Attachment, Channel, Dossier, DossierEvent, Permit, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 from core.l10n import date_text, shown
@@ -76,12 +76,34 @@ def preview_kind(attachment: Attachment) -> str:
 
 # --- The applicant's answers ----------------------------------------------------------------------
 
+_FIELD_LABELS: dict[tuple[str | None, type], list[tuple[str, str]]] = {}
+
+
+def _fields_in_words(form_class: type) -> list[tuple[str, str]]:
+    """A form's fields as (name, label in the current language), put into words once per
+    language by each process (issue 17: a lazy label per field and page was a tenth of the file
+    page's answers)."""
+    key = (translation.get_language(), form_class)
+    fields = _FIELD_LABELS.get(key)
+    if fields is None:
+        fields = _FIELD_LABELS[key] = [(name, str(field.label))
+                                       for name, field in form_class.base_fields.items()]  # type: ignore[attr-defined]
+    return fields
+
+
 def amendable_labels() -> dict[str, str]:
     """The labels of the answers an applicant may amend, by field name."""
     labels = {}
     for form_class in (applicant_forms.IdentityForm, applicant_forms.SituationForm):
-        labels.update({name: str(field.label) for name, field in form_class.base_fields.items()})
+        labels.update(dict(_fields_in_words(form_class)))
     return labels
+
+
+def _permit_name(permit: Permit) -> str:
+    """A permit as ``str(permit)`` names it, its category's label from the per-language table
+    (``get_category_display`` builds a dict of every choice on each call)."""
+    category = _choice_labels(PermitCategory.choices, _CATEGORY_LABELS).get(permit.category, permit.category)
+    return f"{category} n° {permit.number}"
 
 
 def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str, str]]]]:
@@ -100,15 +122,15 @@ def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str
         if not values:
             continue
         rows = []
-        for name, field in form_class.base_fields.items():
+        for name, label in _fields_in_words(form_class):
             value = values.get(name, "")
             if name == "family_situation":
                 value = family.get(value, value)
             elif name == "birth_date" and value:
                 value = french_date(value)
-            rows.append((str(field.label), str(value) if value not in (None, "") else "–"))
+            rows.append((label, str(value) if value not in (None, "") else "–"))
         if step == "situation" and procedure.is_renewal:
-            rows.append((_("Titre renouvelé"), str(dossier.renewed_permit) if dossier.renewed_permit else "–"))
+            rows.append((_("Titre renouvelé"), _permit_name(dossier.renewed_permit) if dossier.renewed_permit else "–"))
         sections.append((STEP_LABELS[step], rows))
     if procedure.questions and "questions" in answers:
         rows = []

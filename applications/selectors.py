@@ -321,15 +321,25 @@ def attachment_get_for_user(*, user: User, dossier_pk: int, pk: int) -> Attachme
 BIOMETRICS_NONE, BIOMETRICS_CONVOKED, BIOMETRICS_DONE = "none", "convoked", "done"
 
 
+def _biometrics_statuses(subject_id: str) -> QuerySet:
+    from appointments.models import Booking, Motive
+
+    return Booking.objects.filter(
+        subject_type=Dossier._meta.label_lower, subject_id=subject_id, motive__code=Motive.Code.BIOMETRICS,
+    ).values_list("status", flat=True)
+
+
+#: Read on the file page of every dossier under review (issue 17: its SQL built once per process).
+_BIOMETRICS_STATUSES = PreparedQuery(_biometrics_statuses, subject_id=str)
+
+
 def dossier_biometrics_state(*, dossier: Dossier) -> str:
     """Where the dossier's fingerprints stand: ``done`` once a desk marked a biometrics appointment
     of this file as received, ``convoked`` while one is booked (or the person is at the desk),
     else ``none`` (never convoked, or absent, or cancelled: a new convocation is needed)."""
-    from appointments.models import Booking, Motive
+    from appointments.models import Booking
 
-    statuses = set(Booking.objects.filter(
-        subject_type=Dossier._meta.label_lower, subject_id=str(dossier.pk), motive__code=Motive.Code.BIOMETRICS,
-    ).values_list("status", flat=True))
+    statuses = set(_BIOMETRICS_STATUSES(subject_id=str(dossier.pk)))
     if Booking.Status.DONE in statuses:
         return BIOMETRICS_DONE
     if statuses & {Booking.Status.BOOKED, Booking.Status.CHECKED_IN}:

@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 FRAGMENT_SECONDS = 600
@@ -108,7 +109,9 @@ class _LocalCopies:
     the key carries the content versions, so a changed content is a new key, read anew. Saves the
     round trip and the unpickling of tens of kilobytes on every request."""
 
-    LIMIT = 256
+    #: Past this many, all are dropped and read anew. The file page's parts add a few per language
+    #: and shape (issue 17: tens in practice, each of a few kilobytes).
+    LIMIT = 1024
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, Any]] = {}
@@ -192,3 +195,42 @@ def _placeholders(request: HttpRequest, html: str) -> str:
     if isinstance(nonce, str):
         html = html.replace(f'nonce="{nonce}"', f'nonce="{NONCE_PLACEHOLDER}"')
     return html
+
+
+#: Marks a slot in a template rendered by ``slotted_template`` (characters no rendered value holds).
+_SLOT = "\x1fslot:{}\x1f"
+_SLOT_SPLIT = re.compile("\x1fslot:([A-Za-z_]+)\x1f")
+#: Stand for the integers a slotted template passes to ``{% url %}`` (an ``<int:…>`` converter
+#: takes no marker text): the first is ``_ID_BASE``, the next one more.
+_ID_BASE = 918_273_645
+
+
+def slotted_template(name: str, *, context: dict[str, Any], slots: dict[str, str],
+                     ids: dict[str, int] | None = None) -> SafeString:
+    """The template ``name`` rendered once per language and ``context`` by this process, with a
+    marker in place of each of ``slots`` and ``ids``, then filled with their values (issue 17).
+
+    For the parts of a page whose text is mostly fixed: their tags, translations and conditions
+    run once per shape (``context``: flags and choices, small values with a stable ``repr``, all of
+    the key), and each request only puts its own values in. ``slots`` are HTML, each value already
+    escaped by the caller as ``{{ value }}`` would have (``django.utils.html.conditional_escape``);
+    the template must use them as they are (no filter, no condition on them). ``ids`` are integers
+    for ``{% url %}``. What else the template reads comes from ``context`` only."""
+    ids = ids or {}
+    parts = local_fragment("slotted", name, sorted(context.items()), sorted(slots), sorted(ids),
+                           render=lambda: _slotted_parts(name, context, slots, ids))
+    values = {**slots, **{key: str(int(value)) for key, value in ids.items()}}
+    # parts: text, slot name, text, slot name, ... text (``re.split`` with one group)
+    return mark_safe("".join([values[part] if index & 1 else part  # noqa: S308 (values escaped by the caller)
+                              for index, part in enumerate(parts)]))
+
+
+def _slotted_parts(name: str, context: dict[str, Any], slots: dict[str, str], ids: dict[str, int]) -> tuple[str, ...]:
+    from django.template.loader import render_to_string
+
+    markers = {key: _ID_BASE + index for index, key in enumerate(sorted(ids))}
+    html: str = render_to_string(name, {**context, **{key: mark_safe(_SLOT.format(key)) for key in slots},  # noqa: S308
+                                   **markers})
+    for key, marker in markers.items():
+        html = html.replace(str(marker), _SLOT.format(key))
+    return tuple(_SLOT_SPLIT.split(html))

@@ -47,8 +47,10 @@ def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachm
         raise Http404 from None
 
 
-def dossier_file_data(*, dossier: Dossier) -> dict[str, Any]:
-    """Everything the file page shows about the dossier, in a fixed number of queries."""
+def dossier_file_data(*, dossier: Dossier, requirements: bool = True) -> dict[str, Any]:
+    """Everything the file page shows about the dossier, in a fixed number of queries. The
+    procedure's required pieces only with ``requirements`` (the complements form lists them: a
+    query less where it is not offered; else an empty list)."""
     attachments = _ATTACHMENTS(dossier_id=dossier.pk)
     requests = _COMPLEMENT_REQUESTS(dossier_id=dossier.pk)
     prefetch_related_objects(requests, Prefetch("document_types"))
@@ -59,7 +61,7 @@ def dossier_file_data(*, dossier: Dossier) -> dict[str, Any]:
         "complement_requests": requests,
         "documents": _DOCUMENTS(subject_id=str(dossier.pk)),
         "bookings": _BOOKINGS(user_id=dossier.applicant_id, subject_id=str(dossier.pk)),
-        "requirements": _REQUIREMENTS(procedure_id=dossier.procedure_id),
+        "requirements": _REQUIREMENTS(procedure_id=dossier.procedure_id) if requirements else [],
         # Issue 9: another request of the same person for the same permit, still in progress.
         "same_permit_requests": _SAME_PERMIT(permit_id=dossier.renewed_permit_id, pk=dossier.pk)
         if dossier.renewed_permit_id else [],

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -33,7 +34,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership
 from applications import presenters, services
 from applications.actions import staff_actions
-from applications.backoffice import forms, selectors
+from applications.backoffice import file_page, forms, selectors
 from applications.backoffice import presenters as file_presenters
 from applications.backoffice.selectors import Cursor, QueueFilters
 from applications.backoffice.views import instructing_staff_required
@@ -238,9 +239,9 @@ def _file_page(
     a form that came back with errors ({name: form}), shown in place of the blank one."""
     user = request.user
     bound = bound or {}
-    data = selectors.dossier_file_data(dossier=dossier)
-    today = timezone.localdate()
     actions = staff_actions(dossier=dossier, user=user)
+    data = selectors.dossier_file_data(dossier=dossier, requirements=actions.complements)
+    today = timezone.localdate()
     agents = _dossier_agents(dossier) if actions.assign else []
     blank = {
         "assign": lambda: forms.AssignForm(prefix="assign", agents=agents,
@@ -279,28 +280,34 @@ def _file_page(
     for a in data["attachments"]:
         form = review_forms.get(a.pk)
         attachments.append((a, form, presenters.preview_kind(a), isinstance(form, Form) and bool(form.errors)))
-    labels = presenters.amendable_labels()
-    for event in data["events"]:
-        if event.kind == "amended":
-            event.field_label = labels.get(event.data.get("field"), event.data.get("field", ""))
-        elif event.kind == "complements_requested" and event.data.get("due_on"):
+    events = data["events"]
+    if any(event.kind == "amended" for event in events):
+        labels = presenters.amendable_labels()
+        for event in events:
+            if event.kind == "amended":
+                event.field_label = labels.get(event.data.get("field"), event.data.get("field", ""))
+    for event in events:
+        if event.kind == "complements_requested" and event.data.get("due_on"):
             event.due_on = presenters.french_date(event.data["due_on"])
-    response = render(request, "applications/backoffice/dossier.html", {
-        "dossier": dossier,
-        "clock": (clock := clock_for(dossier, today)),
-        "clock_badges": presenters.clock_badges(dossier, clock),
-        "today": today,
-        "answer_sections": file_presenters.answer_tables(presenters.answer_sections(dossier)),
-        "applicant_name": applicant_snapshot(dossier=dossier)["name"],
-        **data,
-        "attachments": file_presenters.attachment_panels(dossier.pk, attachments),
-        "timeline": file_presenters.timeline_html(data["events"], applicant_id=dossier.applicant_id),
-        "open_request": next((r for r in data["complement_requests"] if r.answered_at is None), None),
-        "actions": actions,
-        "action_forms": action_forms,
-        "card_next": Status(actions.card_next) if actions.card_next else None,
+    # Issue 17: the page's parts are rendered once per language and shape (applications/backoffice/file_page.py).
+    csrf_token = get_token(request) if actions.any or review_forms else ""  # no form, no token (as before)
+    clock = clock_for(dossier, today)
+    main = file_page.main_html(
+        dossier, data=data, csrf_token=csrf_token,
+        tables=file_presenters.answer_tables(presenters.answer_sections(dossier)),
+        panels=file_presenters.attachment_panels(dossier.pk, attachments) if attachments else [],
+        timeline=file_presenters.timeline_html(events, applicant_id=dossier.applicant_id),
+        open_request=next((r for r in data["complement_requests"] if r.answered_at is None), None))
+    return render(request, "applications/backoffice/dossier.html", {
+        # the same token in the header's forms (``header_tools``): one masking a page, not two
+        **({"csrf_token": csrf_token} if csrf_token else {}),
+        "title": file_page.page_title(dossier),
+        "breadcrumb": file_page.breadcrumb_html(dossier),
+        "header": file_page.header_html(dossier, applicant_name=applicant_snapshot(dossier=dossier)["name"]),
+        "main": main,
+        "side": file_page.side_html(dossier, clock=clock, badges=presenters.clock_badges(dossier, clock),
+                                    actions=actions, action_forms=action_forms, csrf_token=csrf_token),
     }, status=status)
-    return response
 
 
 def _blank_form_html(name: str, shows: object, make: Callable[[], Form]) -> SafeString:
