@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from html import escape  # Django's escape without its lazy-argument wrapper: the same output
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -35,13 +36,13 @@ def day_title(*, site: Site, day: date) -> SafeString:
         "date": escape(_date(day, texts)), "site": escape(site.name)})
 
 
-def _date(day: date, texts: dict, *, weekday: bool = False) -> str:
+def _date(day: date, texts: dict[str, Any], *, weekday: bool = False) -> str:
     """``day|date:"j F Y"`` (``"l j F Y"`` with ``weekday``), the names looked up once per language."""
     text = f"{day.day} {texts['months'][day.month]} {day.year:04d}"
     return f"{texts['weekdays'][day.weekday()]} {text}" if weekday else text
 
 
-def _texts() -> dict[str, object]:
+def _texts() -> dict[str, Any]:
     """What the day view shows whatever the PAN and the day, in the current language."""
     return {
         "title": _("Visites du %(date)s – %(site)s"),
@@ -116,10 +117,11 @@ def day_html(*, site: Site, day: date, visits: Sequence[Visit], picker: DayForm 
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
-def _row(visit: Visit, texts: dict, now: datetime, tz: tzinfo) -> str:
-    if visit.person_id:
+def _row(visit: Visit, texts: dict[str, Any], now: datetime, tz: tzinfo) -> str:
+    person = visit.person if visit.person_id else None
+    if person is not None:
         account = ' <span class="fr-text--xs">(' + texts["account"] % {
-            "login_id": escape(visit.person.login_id)} + ")</span>"
+            "login_id": escape(person.login_id)} + ")</span>"
     else:
         account = texts["without_account"]
     if visit.in_progress:
@@ -129,8 +131,8 @@ def _row(visit: Visit, texts: dict, now: datetime, tz: tzinfo) -> str:
         outcome = texts["outcomes"].get(visit.outcome, escape(visit.outcome))
         if visit.report:
             outcome += f" ({escape(visit.report.reference)})"
-        duration = ngettext("%(counter)s min", "%(counter)s min", visit.duration_minutes) % {
-            "counter": visit.duration_minutes}
+        minutes = visit.duration_minutes or 0  # set on every ended visit (a constraint)
+        duration = ngettext("%(counter)s min", "%(counter)s min", minutes) % {"counter": minutes}
     return (
         f"\n    <tr>\n      <td>{visit.arrived_at.astimezone(tz):%H:%M}</td>\n"
         f'      <td><a href="{texts["visit_url"].replace(_PK_PLACEHOLDER, str(visit.pk))}">'

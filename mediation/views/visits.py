@@ -13,9 +13,9 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpResponse
-from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -302,10 +302,11 @@ def _day_page(request: AuthenticatedHttpRequest, site: Site, day: str | None) ->
         messages.error(request, _("Cette date n'existe pas : voici le journal d'aujourd'hui."))
         return redirect(_day_url(site.pk, today))
     visits = selectors.visits_of_day(site=site, day=shown)
+    keeps_log = site.pk in mediator_site_ids(user=request.user)
     return render(request, "mediation/backoffice/day.html", {
         "title": presenters.day_title(site=site, day=shown),
         "content": presenters.day_html(
-            site=site, day=shown, visits=visits, picker=picker, keeps_log=site.pk in mediator_site_ids(user=request.user),
+            site=site, day=shown, visits=visits, picker=picker, keeps_log=keeps_log,
             previous_url=_day_url(site.pk, date.fromordinal(shown.toordinal() - 1)),
             next_url=_day_url(site.pk, date.fromordinal(shown.toordinal() + 1)) if shown < today else "",
             now=timezone.now()),
