@@ -13,7 +13,6 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -79,12 +78,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @_mediators_only
 def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """"Accueillir un visiteur": find their account, or note their name; then what they need."""
-    sites = selectors.pan_sites_kept_by(user=request.user)
     search = SearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_bound and search.is_valid() else ""
     matches = selectors.applicants_search(query=query) if query else []
     chosen = request.POST.get("person") or request.GET.get("personne") or ""
     person = selectors.applicant_get_for_check_in(user=request.user, pk=int(chosen)) if chosen.isdigit() else None
+    if request.method == "GET" and not query and person is None and not search.errors:
+        return render(request, "mediation/backoffice/check_in.html", {"content": _blank_check_in_html(request)})
+    sites = selectors.pan_sites_kept_by(user=request.user)
     form = CheckInForm(request.POST or None, sites=sites, initial={"person": person.pk if person else None})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,20 +105,19 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Visite commencée à %(time)s.") % {
                 "time": timezone.localtime(visit.arrived_at).strftime("%H:%M")})
             return redirect("mediation_backoffice:visit", pk=visit.pk)
-    if request.method == "GET" and not query and person is None and not search.errors:
-        content = _blank_check_in_html(request, sites)
-    else:
-        content = render_to_string("mediation/backoffice/_check_in.html", {
+    return render(request, "mediation/backoffice/check_in.html", {"content": render_to_string(
+        "mediation/backoffice/_check_in.html", {
             "search": search, "query": query, "matches": matches, "person": person, "form": form,
-            "searched": bool(query)}, request)
-    return render(request, "mediation/backoffice/check_in.html", {"content": content})
+            "searched": bool(query)}, request)})
 
 
-def _blank_check_in_html(request: AuthenticatedHttpRequest, sites: QuerySet[Site]) -> SafeString:
+def _blank_check_in_html(request: AuthenticatedHttpRequest) -> SafeString:
     """The check-in page's content before any search: the same for every mediator of the same PANs
     but for the CSRF token, so rendered once per language and list of PANs by this process and the
-    token put in (issue 17: the forms' fields were two thirds of the page's cost)."""
-    choices = tuple((site.pk, str(site)) for site in sites) if len(sites) > 1 else ()
+    token put in (issue 17: the forms' fields were two thirds of the page's cost). A mediator of one
+    PAN, the usual case, has no PAN to choose: no query for the list."""
+    sites = selectors.pan_sites_kept_by(user=request.user) if len(mediator_site_ids(user=request.user)) > 1 else None
+    choices = tuple((site.pk, str(site)) for site in sites) if sites is not None and len(sites) > 1 else ()
     html = local_fragment("mediation-check-in", choices, render=lambda: render_to_string(
         "mediation/backoffice/_check_in.html", {
             "search": SearchForm(), "query": "", "matches": [], "person": None, "searched": False,
