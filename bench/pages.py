@@ -79,7 +79,7 @@ PAGES = [
     ("catalogue", None, "/demarches/"),
     ("applicant dashboard", "applicant", "/espace/"),
     ("agent queue", "agent", "/backoffice/dossiers/"),
-    ("mediator day", "mediator", "/backoffice/mediation/"),  # redirects to today's log of their PAN
+    ("mediator day", "mediator", "/backoffice/mediation/"),  # today's log of their one PAN, itself (issue 17)
 ]
 #: The issue's goals, page ÷ floor by persona: public pages, applicant pages, the agent's queue
 #: (the mediator's day has none of its own).
@@ -219,7 +219,7 @@ def cookies() -> dict[str, str]:
 
 def in_process(cookie_of: dict[str, str]) -> dict[str, tuple[int, int]]:
     """(queries, HTML bytes) of each page, one request each after a warm-up, by the test client;
-    a page that redirects (the mediator's home, to today's log) is replaced by its target."""
+    a page that redirects is replaced by its target (the mediator's home did before issue 17)."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client

@@ -59,7 +59,7 @@ def main() -> None:
 
     settings.ROOT_URLCONF = pages.bench_urls()
     cookie_of = pages.cookies()
-    pages.in_process(cookie_of)  # resolves the mediator's redirect
+    pages.in_process(cookie_of)  # resolves a main page's redirect, if one redirects
     if args.calls:
         print("| page | who | CPU per page | CPU per floor | floor ÷ page | calls per page | calls per floor |\n"
               "|---|---|---|---|---|---|---|")

@@ -42,7 +42,7 @@ def main() -> None:
     from django.test import Client
 
     cookie_of = pages.cookies()
-    pages.in_process(cookie_of)  # resolves the mediator's redirect
+    pages.in_process(cookie_of)  # resolves a main page's redirect, if one redirects
     for label, who, url in pages.extra_pages(args.url) or pages.PAGES:
         if args.page not in label:
             continue

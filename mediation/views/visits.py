@@ -15,9 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,11 +30,13 @@ from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import mandates_for_mediator
 from accounts.models import User
-from mediation import selectors, services
+from core.fragments import CSRF_PLACEHOLDER, local_fragment
+from mediation import presenters, selectors, services
 from mediation.access import may_see_visits, mediator_site_ids
 from mediation.forms import CheckInForm, DayForm, RecordForm, SearchForm
 from mediation.models import Outcome, Visit
 from substitution.views.reports import record_prefill
+from territory.models import Site
 
 _mediators_only = role_required(
     mediator_site_ids,
@@ -60,10 +65,11 @@ def _day_url(site_id: int, day: date) -> str:
 @require_GET
 @_log_readers
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The PANs whose log the person reads; straight to today's day view when there is one."""
-    sites = list(selectors.pan_sites_visible(user=request.user))
+    """The PANs whose log the person reads; today's day view itself when there is one (issue 17:
+    the mediator's most read page in one request, not a redirect to the day's address)."""
+    sites = selectors.pan_sites_visible(user=request.user)
     if len(sites) == 1:
-        return redirect(_day_url(sites[0].pk, timezone.localdate()))
+        return _day_page(request, sites[0], None)
     return render(request, "mediation/backoffice/home.html", {
         "sites": sites, "today": timezone.localdate(), "keeps_log": bool(mediator_site_ids(user=request.user))})
 
@@ -72,12 +78,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @_mediators_only
 def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """"Accueillir un visiteur": find their account, or note their name; then what they need."""
-    sites = selectors.pan_sites_kept_by(user=request.user)
     search = SearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_bound and search.is_valid() else ""
     matches = selectors.applicants_search(query=query) if query else []
     chosen = request.POST.get("person") or request.GET.get("personne") or ""
     person = selectors.applicant_get_for_check_in(user=request.user, pk=int(chosen)) if chosen.isdigit() else None
+    if request.method == "GET" and not query and person is None and not search.errors:
+        return render(request, "mediation/backoffice/check_in.html", {"content": _blank_check_in_html(request)})
+    sites = selectors.pan_sites_kept_by(user=request.user)
     form = CheckInForm(request.POST or None, sites=sites, initial={"person": person.pk if person else None})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,9 +105,24 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Visite commencée à %(time)s.") % {
                 "time": timezone.localtime(visit.arrived_at).strftime("%H:%M")})
             return redirect("mediation_backoffice:visit", pk=visit.pk)
-    return render(request, "mediation/backoffice/check_in.html", {
-        "search": search, "query": query, "matches": matches, "person": person, "form": form,
-        "searched": bool(query)})
+    return render(request, "mediation/backoffice/check_in.html", {"content": render_to_string(
+        "mediation/backoffice/_check_in.html", {
+            "search": search, "query": query, "matches": matches, "person": person, "form": form,
+            "searched": bool(query)}, request)})
+
+
+def _blank_check_in_html(request: AuthenticatedHttpRequest) -> SafeString:
+    """The check-in page's content before any search: the same for every mediator of the same PANs
+    but for the CSRF token, so rendered once per language and list of PANs by this process and the
+    token put in (issue 17: the forms' fields were two thirds of the page's cost). A mediator of one
+    PAN, the usual case, has no PAN to choose: no query for the list."""
+    sites = selectors.pan_sites_kept_by(user=request.user) if len(mediator_site_ids(user=request.user)) > 1 else None
+    choices = tuple((site.pk, str(site)) for site in sites) if sites is not None and len(sites) > 1 else ()
+    html = local_fragment("mediation-check-in", choices, render=lambda: render_to_string(
+        "mediation/backoffice/_check_in.html", {
+            "search": SearchForm(), "query": "", "matches": [], "person": None, "searched": False,
+            "form": CheckInForm(sites=sites, initial={"person": None}), "csrf_token": CSRF_PLACEHOLDER}))
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (a token of [A-Za-z0-9])
 
 
 def _visit_page(request: AuthenticatedHttpRequest, visit: Visit, form: RecordForm | None = None,
@@ -261,9 +284,14 @@ def visit_account(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @_log_readers
 def day(request: AuthenticatedHttpRequest, site_id: int, day: str | None = None) -> HttpResponse:
     """The visits of one day at one PAN, those in progress first; a date picker."""
-    site = selectors.pan_site_get_for_staff(user=request.user, pk=site_id)
-    picker = DayForm(request.GET or None)
-    if picker.is_bound and picker.is_valid():
+    return _day_page(request, selectors.pan_site_get_for_staff(user=request.user, pk=site_id), day)
+
+
+def _day_page(request: AuthenticatedHttpRequest, site: Site, day: str | None) -> HttpResponse:
+    """The day view of a PAN the person reads (from its getter): the picker's day is a redirect to
+    its address; the page's content is written by ``mediation.presenters`` (issue 17)."""
+    picker = DayForm(request.GET) if request.GET else None  # the blank picker is the presenter's
+    if picker is not None and picker.is_valid():
         return redirect(_day_url(site.pk, picker.cleaned_data["day"]))
     today = timezone.localdate()
     try:
@@ -273,15 +301,13 @@ def day(request: AuthenticatedHttpRequest, site_id: int, day: str | None = None)
     if shown is None:
         messages.error(request, _("Cette date n'existe pas : voici le journal d'aujourd'hui."))
         return redirect(_day_url(site.pk, today))
-    if not picker.is_bound:
-        picker = DayForm(initial={"day": shown})
     visits = selectors.visits_of_day(site=site, day=shown)
-    ended = [v.duration_minutes for v in visits if v.duration_minutes]
+    keeps_log = site.pk in mediator_site_ids(user=request.user)
     return render(request, "mediation/backoffice/day.html", {
-        "site": site, "day": shown, "today": today, "visits": visits, "picker": picker,
-        "in_progress": sum(1 for v in visits if v.in_progress), "minutes_total": sum(ended),
-        "previous_url": _day_url(site.pk, date.fromordinal(shown.toordinal() - 1)),
-        "next_url": _day_url(site.pk, date.fromordinal(shown.toordinal() + 1)) if shown < today else "",
-        "keeps_log": site.pk in mediator_site_ids(user=request.user),
-        "now": timezone.now(),
+        "title": presenters.day_title(site=site, day=shown),
+        "content": presenters.day_html(
+            site=site, day=shown, visits=visits, picker=picker, keeps_log=keeps_log,
+            previous_url=_day_url(site.pk, date.fromordinal(shown.toordinal() - 1)),
+            next_url=_day_url(site.pk, date.fromordinal(shown.toordinal() + 1)) if shown < today else "",
+            now=timezone.now()),
     })

@@ -1,7 +1,8 @@
 """The walk-in log's pages per role: mediators of the PAN act, supervisors and administrators read,
 everyone else is refused (403 for a page reserved to a role, 404 for a visit or a PAN out of reach)."""
 
-from datetime import datetime, time, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -59,6 +60,30 @@ def test_the_search_finds_an_applicant_and_shows_only_their_minimal_identity(sta
     assert "Awa DIALLO" in page.content.decode()
     client.post(reverse("mediation_backoffice:check_in"), {"person": person.pk, "need": "follow_file"})
     assert Visit.objects.get().person == person
+
+
+def test_the_blank_check_in_form_carries_each_visitors_own_csrf_token(mediator, other_mediator, pan):
+    # Regression guard: the blank page's content is rendered once per process (issue 17); the token
+    # put in must be this visitor's, or their check-in is refused.
+    from django.test import Client
+
+    from tests.backoffice.conftest import sign_in
+
+    for who in (other_mediator, mediator):  # the first one fills the process's copy
+        client = sign_in(Client(), who)
+        client.handler.enforce_csrf_checks = True  # from here on, as a browser's requests
+        body = client.get(reverse("mediation_backoffice:check_in")).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+        response = client.post(reverse("mediation_backoffice:check_in"), {
+            "csrfmiddlewaretoken": token, "last_name": f"Visitor of {who.pk}", "need": "other"})
+        assert response.status_code == 302, who
+    assert Visit.objects.filter(last_name=f"Visitor of {mediator.pk}", site=pan).exists()
+
+
+def test_a_mediator_of_two_pans_chooses_where_the_visitor_is(staff_client, mediator, pan, other_pan):
+    mediator.memberships.create(role="mediator", site=other_pan)
+    body = staff_client(mediator).get(reverse("mediation_backoffice:check_in")).content.decode()
+    assert 'name="site"' in body and "PAN de Bordeaux" in body and "PAN de Lyon 3e" in body
 
 
 def test_a_staff_account_cannot_be_checked_in(staff_client, mediator):
@@ -208,6 +233,44 @@ def test_the_day_view_shows_the_visits_in_progress_first_with_durations(staff_cl
         visit(by=mediator, site=pan, minutes=n + 1, last_name=f"More{n}", at=ten + timedelta(minutes=n))
     with django_assert_max_num_queries(12):  # the same with 13 visits: no query per visit
         assert "MORE9" in client.get(day_url(pan, day)).content.decode()
+
+
+def test_a_mediator_of_one_pan_reads_todays_log_on_the_log_home_itself(staff_client, mediator, pan):
+    # Issue 17: the menu's "Visites" is one request, no redirect to the day's address.
+    visit(by=mediator, site=pan, last_name="Ongoing")
+    client = staff_client(mediator)
+    home = client.get(reverse("mediation_backoffice:home"))
+    assert home.status_code == 200
+    body = home.content.decode()
+    assert "ONGOING" in body and "Visites du" in body
+    yesterday = day_url(pan, timezone.localdate() - timedelta(days=1))
+    assert f'href="{yesterday}"' in body and reverse("mediation_backoffice:check_in") in body
+    main = re.compile(r"<main.*</main>", re.S)
+    assert main.search(body).group() == main.search(client.get(day_url(pan)).content.decode()).group()
+
+
+def test_the_date_picker_of_the_log_home_goes_to_that_day(staff_client, mediator, pan):
+    client = staff_client(mediator)
+    response = client.get(reverse("mediation_backoffice:home"), {"day": "2026-03-02"})
+    assert response.status_code == 302 and response.url == reverse("mediation_backoffice:day",
+                                                                   args=[pan.pk, "2026-03-02"])
+    wrong = client.get(reverse("mediation_backoffice:home"), {"day": "2026-02-31"})
+    assert wrong.status_code == 200 and 'aria-invalid="true"' in wrong.content.decode()
+
+
+def test_the_day_view_escapes_what_was_typed(staff_client, mediator, pan):
+    visit(by=mediator, site=pan, last_name="<b>Zoé</b>")
+    body = staff_client(mediator).get(day_url(pan)).content.decode()
+    assert "&lt;B&gt;ZOÉ&lt;/B&gt;" in body and "<B>" not in body
+
+
+def test_the_day_view_is_translated(staff_client, mediator, pan):
+    monday = date(2026, 3, 2)
+    visit(by=mediator, site=pan, minutes=20, at=timezone.make_aware(datetime.combine(monday, time(10))))
+    client = staff_client(mediator)
+    client.cookies["anef_language"] = "en"
+    body = client.get(day_url(pan, monday)).content.decode()
+    assert "<h1>Visits on Monday 2 March 2026</h1>" in body and "1 visit, 20 minutes" in body
 
 
 def test_the_date_picker_goes_to_that_day(staff_client, mediator, pan):

@@ -237,7 +237,7 @@ MATRIX: dict[str, Row] = {
         administrator=FORBIDDEN),
     "letters_backoffice:mark_printed": post_only(backoffice(NOT_FOUND, support=FORBIDDEN, technical=FORBIDDEN,
         administrator=FORBIDDEN)),
-    "mediation_backoffice:home": backoffice(REDIRECT, support=FORBIDDEN, technical=FORBIDDEN, agent=FORBIDDEN,
+    "mediation_backoffice:home": backoffice(OK, support=FORBIDDEN, technical=FORBIDDEN, agent=FORBIDDEN,
         agent_other=FORBIDDEN),
     "mediation_backoffice:check_in": backoffice(FORBIDDEN, mediator_mandate=OK, mediator=OK),
     "mediation_backoffice:visit": backoffice(OK, support=FORBIDDEN, technical=FORBIDDEN, agent=FORBIDDEN,
