@@ -594,6 +594,7 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
 
     action = reverse("applications:upload", args=[918273645, document_type.pk])
     name = f"t{document_type.pk}-file"
+    send = _("Envoyer : %(name)s")  # outside the f-string: makemessages does not read calls inside one
     html = (
         f'\n    <form method="post" enctype="multipart/form-data" action="{shown(action)}" class="fr-mt-2w"'
         f' id="piece-{document_type.pk}" novalidate>\n'
@@ -604,7 +605,7 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
         f'        <input class="fr-upload" type="file" id="id_{name}" name="{name}" accept=".pdf,.jpg,.jpeg,.png">\n'
         "      </div>\n"
         '      <button type="submit" class="fr-btn fr-btn--secondary fr-btn--sm fr-mt-1w">'
-        f'{_sentence(_("Envoyer : %(name)s"), name=document_type.name)}</button>\n'
+        f'{_sentence(send, name=document_type.name)}</button>\n'
         "    </form>\n  "
     )
     before, after = html.split("918273645", 1)
@@ -631,15 +632,17 @@ def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]
     parts = _CORRECTIONS_HTML.get(key)
     if parts is None:
         url = _url_maker("applications:amend", None, None, None)
+        # Translated outside the f-strings: makemessages does not read calls inside them.
+        correct, withdraw_words, title = _("Corriger : %(label)s"), _("Retirer ma demande"), _("Corriger ou retirer")
         links = "".join(f'\n    <li><a href="{shown(url(_ID_MARK, section, field))}">'
-                        f'{_sentence(_("Corriger : %(label)s"), label=label)}</a></li>\n  '
+                        f'{_sentence(correct, label=label)}</a></li>\n  '
                         for section, field, label in fields)
         button = ""
         if withdraw:
             button = (f'<a class="fr-btn fr-btn--tertiary fr-mt-2w" href="'
                       f'{shown(_url_maker("applications:withdraw", None)(_ID_MARK))}">'
-                      f'{html_escape(_("Retirer ma demande"))}</a>')
-        html = (f"\n<h2>{html_escape(_('Corriger ou retirer'))}</h2>\n"
+                      f'{html_escape(withdraw_words)}</a>')
+        html = (f"\n<h2>{html_escape(title)}</h2>\n"
                 f"<ul>\n  {links}\n</ul>\n{button}")
         parts = _CORRECTIONS_HTML[key] = tuple(html.split(_ID_MARK))
     return mark_safe(str(dossier.pk).join(parts))  # noqa: S308 (escaped above)

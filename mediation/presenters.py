@@ -43,7 +43,12 @@ def _date(day: date, texts: dict[str, Any], *, weekday: bool = False) -> str:
 
 
 def _texts() -> dict[str, Any]:
-    """What the day view shows whatever the PAN and the day, in the current language."""
+    """What the day view shows whatever the PAN and the day, in the current language. (Every
+    ``_()`` outside the f-strings: makemessages does not read calls inside one.)"""
+    check_in, figures = _("Accueillir un visiteur"), _("Chiffres des visites")
+    arrival, visitor, need, outcome = _("Arrivée"), _("Visiteur"), _("Besoin"), _("Issue")
+    duration, mediator = _("Durée"), _("Médiateur")
+    without_account, in_progress = _("sans compte"), _("En cours")
     return {
         "title": _("Visites du %(date)s – %(site)s"),
         "heading": _("Visites du %(date)s"),
@@ -53,20 +58,20 @@ def _texts() -> dict[str, Any]:
         "months": {number: str(name) for number, name in MONTHS.items()},
         "weekdays": {number: str(name) for number, name in WEEKDAYS.items()},
         "check_in": (f'<p><a class="fr-btn fr-icon-user-add-line fr-btn--icon-left" '
-                     f'href="{reverse("mediation_backoffice:check_in")}">{_("Accueillir un visiteur")}</a></p>'),
+                     f'href="{reverse("mediation_backoffice:check_in")}">{check_in}</a></p>'),
         "picker": str(DayForm(initial={"day": _DAY_PLACEHOLDER})["day"].as_field_group()),
         "picker_title": _("Voir un autre jour"),
         "show": _("Afficher"),
         "previous": _("Jour précédent"),
         "next": _("Jour suivant"),
-        "head": (f'<th scope="col">{_("Arrivée")}</th><th scope="col">{_("Visiteur")}</th>'
-                 f'<th scope="col">{_("Besoin")}</th>\n    <th scope="col">{_("Issue")}</th>'
-                 f'<th scope="col">{_("Durée")}</th><th scope="col">{_("Médiateur")}</th>'),
+        "head": (f'<th scope="col">{arrival}</th><th scope="col">{visitor}</th>'
+                 f'<th scope="col">{need}</th>\n    <th scope="col">{outcome}</th>'
+                 f'<th scope="col">{duration}</th><th scope="col">{mediator}</th>'),
         "none": _("Aucune visite ce jour-là."),
-        "without_account": f' <span class="fr-text--xs">({_("sans compte")})</span>',
-        "in_progress": f'<span class="fr-badge fr-badge--info fr-badge--sm">{_("En cours")}</span>',
+        "without_account": f' <span class="fr-text--xs">({without_account})</span>',
+        "in_progress": f'<span class="fr-badge fr-badge--info fr-badge--sm">{in_progress}</span>',
         "figures": (f'<p><a class="fr-link fr-icon-line-chart-line fr-link--icon-left" '
-                    f'href="{reverse("mediation_backoffice:figures")}">{_("Chiffres des visites")}</a></p>'),
+                    f'href="{reverse("mediation_backoffice:figures")}">{figures}</a></p>'),
         "visit_url": reverse("mediation_backoffice:visit", args=[_PK_PLACEHOLDER]),
         "needs": {value: escape(str(label)) for value, label in Need.choices},
         "outcomes": {value: escape(str(label)) for value, label in Outcome.choices},

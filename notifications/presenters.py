@@ -35,10 +35,12 @@ def _states() -> tuple[str, str]:
     language = translation.get_language()
     states = _STATES.get(language)
     if states is None:
+        # Translated outside the f-strings: makemessages does not read calls inside them.
+        read, unread = _("Lu"), _("Non lu")
         states = _STATES[language] = (
-            f"\n                {escape(_('Lu'))}\n              ",
+            f"\n                {escape(read)}\n              ",
             '\n                <p class="fr-badge fr-badge--new fr-badge--sm">'
-            f'{escape(_("Non lu"))}</p>\n              ',
+            f'{escape(unread)}</p>\n              ',
         )
     return states
 
