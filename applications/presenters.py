@@ -12,6 +12,7 @@ from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.html import conditional_escape, format_html
@@ -26,7 +27,7 @@ from applications.clock import Clock, ClockFacts, clock_for
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Permit, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
-from core.l10n import date_text, shown
+from core.l10n import date_text, shown, words_once
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -102,7 +103,7 @@ def amendable_labels() -> dict[str, str]:
 def _permit_name(permit: Permit) -> str:
     """A permit as ``str(permit)`` names it, its category's label from the per-language table
     (``get_category_display`` builds a dict of every choice on each call)."""
-    category = _choice_labels(PermitCategory.choices, _CATEGORY_LABELS).get(permit.category, permit.category)
+    category = _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category)
     return f"{category} n° {permit.number}"
 
 
@@ -417,7 +418,7 @@ def _url_maker(name: str, *args: Any) -> Any:
     return lambda *ids: "".join(part + (str(ids[i]) if i < len(ids) else "") for i, part in enumerate(parts))
 
 
-def _choice_labels(choices: Any, cache: dict) -> dict[str, str]:
+def _choice_labels(choices: type[models.Choices], cache: dict) -> dict[str, str]:
     """A field's choices (a ``TextChoices`` class) in words in the current language, once per
     language by each process (the model's ``get_FOO_display`` builds a dict of them on every call,
     and so does the class's ``choices``)."""
@@ -438,26 +439,21 @@ _KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _CATEGORY_LABELS: dict[str | None, dict[str, str]] = {}
 _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
 _DOCUMENT_KIND_LABELS: dict[str | None, dict[str, str]] = {}
-_DOSSIER_WORDS: dict[str | None, dict[str, str]] = {}
 
 
 def _dossier_words() -> dict[str, str]:
     """The words of the dossier page's lists in the current language, once per language by each
     process (literal ``_()`` calls, for makemessages); the ones shown as they are, escaped."""
-    language = translation.get_language()
-    words = _DOSSIER_WORDS.get(language)
-    if words is None:
-        words = _DOSSIER_WORDS[language] = {
-            "check": html_escape(_("Vérification :")),
-            "none_sent": html_escape(_("Aucune pièce envoyée.")),
-            "sent_on": _("envoyée le %(date)s"),
-            "by_you": html_escape(_("Par vous")),
-            "by_prefecture": html_escape(_("Par la préfecture")),
-            "automatic": html_escape(_("Automatiquement")),
-            "on_behalf": _("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
-            "paper": _("déposé au guichet sur papier par %(name)s"),
-        }
-    return words
+    return words_once("dossier-page", lambda: {
+        "check": html_escape(_("Vérification :")),
+        "none_sent": html_escape(_("Aucune pièce envoyée.")),
+        "sent_on": _("envoyée le %(date)s"),
+        "by_you": html_escape(_("Par vous")),
+        "by_prefecture": html_escape(_("Par la préfecture")),
+        "automatic": html_escape(_("Automatiquement")),
+        "on_behalf": _("Pour votre compte : fait par %(mediator)s, médiateur au PAN de %(site)s"),
+        "paper": _("déposé au guichet sur papier par %(name)s"),
+    })
 
 
 _ATTACHMENT_HTML = (
@@ -650,25 +646,18 @@ def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]
 
 # --- Issued documents in a list (the dashboard's certificates, a dossier's documents) ------------
 
-_DOCUMENT_WORDS: dict[str | None, dict[str, str]] = {}
-
-
 def _document_words() -> dict[str, str]:
     """The words of a document's line in the current language, once per language by each process:
     those of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
-    language = translation.get_language()
-    words = _DOCUMENT_WORDS.get(language)
-    if words is None:
-        words = _DOCUMENT_WORDS[language] = {
-            "issued": _("délivrée le %(day)s"),
-            "preparing": html_escape(_("PDF en cours de préparation")),
-            "valid_between": _("valable du %(start)s au %(end)s inclus"),
-            "valid_from": _("valable à partir du %(start)s, jusqu'à la remise du titre de séjour"),
-            "in_force": html_escape(_("En vigueur")),
-            "next_takes_over": _("La suivante prend le relais le %(day)s."),
-            "in_force_from": _("En vigueur à partir du %(day)s"),
-        }
-    return words
+    return words_once("document-line", lambda: {
+        "issued": _("délivrée le %(day)s"),
+        "preparing": html_escape(_("PDF en cours de préparation")),
+        "valid_between": _("valable du %(start)s au %(end)s inclus"),
+        "valid_from": _("valable à partir du %(start)s, jusqu'à la remise du titre de séjour"),
+        "in_force": html_escape(_("En vigueur")),
+        "next_takes_over": _("La suivante prend le relais le %(day)s."),
+        "in_force_from": _("En vigueur à partir du %(day)s"),
+    })
 
 
 def _long_day(value: date | datetime | None) -> str:

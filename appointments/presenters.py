@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from appointments.models import Booking, Motive
-from core.l10n import date_text, shown
+from core.l10n import date_text, shown, words_once
 
 _CARD_HTML = (
     '\n  <div class="fr-col-12 fr-col-md-6">\n'
@@ -28,21 +27,14 @@ _CARD_HTML = (
     "    </div>\n"
     "  </div>\n  "
 )
-_WORDS: dict[str | None, dict[str, Any]] = {}
-
-
 def _words() -> dict[str, Any]:
     """The motives' and statuses' labels and the cards' words, once per language by each process."""
-    language = translation.get_language()
-    words = _WORDS.get(language)
-    if words is None:
-        words = _WORDS[language] = {
-            "motives": {code.value: str(code.label) for code in Motive.Code},
-            "statuses": {status.value: str(status.label) for status in Booking.Status},
-            "when": _("%(date)s à %(time)s, %(site)s"),
-            "convocation": escape(_("Convocation")),
-        }
-    return words
+    return words_once("appointment-cards", lambda: {
+        "motives": {code.value: str(code.label) for code in Motive.Code},
+        "statuses": {status.value: str(status.label) for status in Booking.Status},
+        "when": _("%(date)s à %(time)s, %(site)s"),
+        "convocation": escape(_("Convocation")),
+    })
 
 
 def upcoming_cards_html(bookings: list[Booking]) -> SafeString:

@@ -9,12 +9,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from core.l10n import date_text, shown
+from core.l10n import date_text, shown, words_once
 
 _ROW_HTML = (
     "\n          <tr>\n"
@@ -27,22 +26,19 @@ _ROW_HTML = (
     "            </td>\n"
     "          </tr>\n        "
 )
-_STATES: dict[str | None, tuple[str, str]] = {}
-
-
 def _states() -> tuple[str, str]:
     """What the state column says of a read and of an unread message, once per language."""
-    language = translation.get_language()
-    states = _STATES.get(language)
-    if states is None:
-        # Translated outside the f-strings: makemessages does not read calls inside them.
-        read, unread = _("Lu"), _("Non lu")
-        states = _STATES[language] = (
-            f"\n                {escape(read)}\n              ",
-            '\n                <p class="fr-badge fr-badge--new fr-badge--sm">'
-            f'{escape(unread)}</p>\n              ',
-        )
-    return states
+    return words_once("inbox-states", _state_words)
+
+
+def _state_words() -> tuple[str, str]:
+    # Translated outside the f-strings: makemessages does not read calls inside them.
+    read, unread = _("Lu"), _("Non lu")
+    return (
+        f"\n                {escape(read)}\n              ",
+        '\n                <p class="fr-badge fr-badge--new fr-badge--sm">'
+        f'{escape(unread)}</p>\n              ',
+    )
 
 
 def inbox_rows_html(messages: Iterable[Any]) -> SafeString:

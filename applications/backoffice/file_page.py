@@ -21,10 +21,11 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
-from applications.backoffice.presenters import formatted_date, shown, words_once
+from applications.backoffice.presenters import formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
 from core.fragments import slotted_template
+from core.l10n import words_once
 
 _PARTS = "applications/backoffice/"
 

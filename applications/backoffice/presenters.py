@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Attachment, DossierEvent
 from applications.presenters import status_labels
+from core.l10n import words_once
 
 
 def shown(value: Any) -> str:
@@ -103,18 +104,6 @@ def _with(translated: str, **values: Any) -> str:
     return translated % {name: shown(value) for name, value in values.items()}
 
 
-_WORDS: dict[tuple[str, str | None], dict[str, str]] = {}
-
-
-def words_once(name: str, translate: Callable[[], dict[str, str]]) -> dict[str, str]:
-    """The words a presenter writes (``translate()``: literal ``_("…")`` calls, for makemessages),
-    put into words once per language by each process: the catalogues do not change while it runs
-    (issue 17: a page's dozen translations cost more than its values)."""
-    key = (name, get_language())
-    words = _WORDS.get(key)
-    if words is None:
-        words = _WORDS[key] = translate()
-    return words
 
 
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
