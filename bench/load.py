@@ -12,7 +12,9 @@ at scale, then the ceiling of the bare stack on the same server in the same run.
    time, ``bench/locustfile.py``) for ``--seconds``: p50/p95/p99 per page, throughput, errors.
 3. **Ramp**: more users, step by step (``--ramp``, then 200 more a step up to ``--max-users``),
    until the aggregated p95 passes 1 s; the saturation throughput is the highest req/s of a step
-   whose error rate stayed under 1 %.
+   whose error rate stayed under 1 %. Every step (and the ceiling's) is counted from the moment all
+   its users have started (locust's ``--reset-stats``): the first ~5 s, while users are still
+   spawning, would lower the figures of both sides by about 6 %.
 4. **Ceiling**: the floor page (``bench/pages.py``'s floor view: the portal's average page, saved,
    served as a static template through the same middleware with the same session) asked with no
    think time by 16 users for ``--step-seconds``, three times (before the steady load, after it, after
@@ -80,7 +82,9 @@ def average_floor(port: int, cookie_of: dict) -> str:
 def run_locust(port: int, env: dict, users: int, seconds: int, classes: list[str], prefix: str) -> list[dict]:
     command = [LOCUST, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
                "-r", str(max(users // 5, 1)), "-t", f"{seconds}s", "-H", f"http://127.0.0.1:{port}",
-               "--csv", prefix, "--only-summary", "--loglevel", "WARNING", *classes]
+               "--csv", prefix, "--only-summary", "--loglevel", "WARNING",
+               "--reset-stats",  # counted once every user has started: the step's steady state, not its spawn
+               *classes]
     subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
     with open(f"{prefix}_stats.csv") as stats:
         return list(csv.DictReader(stats))
