@@ -108,6 +108,23 @@ def test_the_demo_has_a_renewal_whose_holder_an_extension_certificate_covers(set
 
 
 @pytest.mark.django_db
+def test_the_demo_files_answer_free_text_questions_with_what_a_person_would_write(settings):
+    """An agent opening a demo file reads an employer's name, not "oui" (the first seed put the
+    first choice of a list, or "oui", into every question, text ones included)."""
+    from applications.models import Dossier
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    texts = {}
+    for dossier in Dossier.objects.exclude(status="draft").select_related("procedure"):
+        answers = dossier.answers.get("questions", {})
+        texts.update({q["code"]: answers[q["code"]] for q in dossier.procedure.questions
+                      if q["kind"] == "text" and q["code"] in answers})
+    assert texts.get("employeur") == "Boulangerie Martin SARL"
+    assert "oui" not in texts.values()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ["home", "help", "accessibility", "legal_notice", "personal_data"])
 def test_public_pages_answer_in_french_and_english(client, name):
     response = client.get(reverse(name))

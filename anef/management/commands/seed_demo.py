@@ -26,6 +26,13 @@ from territory.models import Prefecture, Site
 DEMO_TOTP_KEY = "616e65662d64656d6f2d746f74702d6b65792121"  # b"anef-demo-totp-key!!"
 DEMO_PREFECTURES = ("69", "33", "93")
 DEMO_DOMAIN = "demo.anef.example"
+#: What a demo applicant wrote in the catalogue's free-text questions (an agent reads them on the file).
+DEMO_TEXT_ANSWERS = {
+    "employeur": "Boulangerie Martin SARL",
+    "etablissement": "Université Lumière Lyon 2",
+    "formation": "Master de sociologie",
+    "motif_absence_passeport": "Mon consulat ne délivre plus de passeport depuis un an.",
+}
 
 
 def _demo_pdf(name: str):
@@ -214,7 +221,8 @@ class Command(BaseCommand):
                               "department": user.department.code if user.department else "", "phone": "",
                               "family_situation": "single",
                               "occupation": "salariée", "renewed_permit": permit.pk if permit else None},
-                "questions": {q["code"]: (q.get("choices") or ["oui"])[0] if q["kind"] != "boolean" else "yes"
+                "questions": {q["code"]: DEMO_TEXT_ANSWERS.get(q["code"], "–") if q["kind"] == "text"
+                              else "yes" if q["kind"] == "boolean" else q["choices"][0]
                               for q in procedure.questions},
             }
             for step, data in answers.items():
