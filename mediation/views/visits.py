@@ -58,7 +58,7 @@ def services_errors(form: Form, error: ValidationError) -> None:
 
 
 def _day_url(site_id: int, day: date) -> str:
-    return reverse("mediation_backoffice:day", args=[site_id, day.isoformat()])
+    return presenters.day_url(site_id, day)
 
 
 @require_GET
@@ -307,9 +307,6 @@ def _day_page(request: AuthenticatedHttpRequest, site: Site, day: str | None) ->
     keeps_log = site.pk in mediator_site_ids(user=request.user)
     return render(request, "mediation/backoffice/day.html", {
         "title": presenters.day_title(site=site, day=shown),
-        "content": presenters.day_html(
-            site=site, day=shown, visits=visits, picker=picker, keeps_log=keeps_log,
-            previous_url=_day_url(site.pk, date.fromordinal(shown.toordinal() - 1)),
-            next_url=_day_url(site.pk, date.fromordinal(shown.toordinal() + 1)) if shown < today else "",
-            now=timezone.now()),
+        "content": presenters.day_html(site=site, day=shown, visits=visits, picker=picker, keeps_log=keeps_log,
+                                       today=today, now=timezone.now()),
     })
