@@ -168,19 +168,10 @@ def with_csrf_token(context: template.Context, html: str) -> str:
     """HTML written in Python with ``core.fragments.CSRF_PLACEHOLDER`` in its forms (a presenter's,
     kept per process), with the page's own token put in: the context processor's, which every
     ``{% csrf_token %}`` of the page shows, rather than a second one (masking a token costs 33
-    random choices)."""
-    from django.middleware.csrf import get_token
-    from django.utils.safestring import SafeData, mark_safe
+    random choices): ``core.fragments.with_csrf_token``."""
+    from core.fragments import with_csrf_token as filled
 
-    from core.fragments import CSRF_PLACEHOLDER
-
-    if not isinstance(html, SafeData):
-        raise TypeError("with_csrf_token takes HTML marked safe (a presenter's), not text to escape")
-    token = context.get("csrf_token")
-    if token is None:
-        request = context.get("request")
-        token = get_token(request) if request is not None else ""
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, escape(str(token))))  # noqa: S308 (safe HTML, escaped token)
+    return filled(html, token=context.get("csrf_token"), request=context.get("request"))
 
 
 @register.simple_tag

@@ -16,16 +16,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from applications.presenters import escape_text
+from core.fragments import slotted_template
+from core.l10n import date_text, shown, words_once
 
 if TYPE_CHECKING:
     from applications.backoffice.selectors import PrefectureStatistics
+    from territory.models import Prefecture
 
 _PROCESSING_ROW = (
     '\n    <tr>\n      <th scope="row">{}</th>\n      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>\n'
@@ -48,24 +50,71 @@ def _grouped() -> Callable[[int], str]:
     return lambda number: f"{number:,}".replace(",", escaped)
 
 
+def _words() -> dict[str, str]:
+    return {"heading": _("Statistiques – %(name)s"), "day": _("Chiffres au %(date)s.")}
+
+
 def statistics_heading(stats: PrefectureStatistics) -> SafeString:
     """The page's title and heading, as ``{% blocktranslate with name=… %}`` wrote them."""
-    return mark_safe(_("Statistiques – %(name)s") % {"name": escape_text(stats.prefecture.name)})  # noqa: S308
+    words = words_once("statistics", _words)
+    return mark_safe(words["heading"] % {"name": escape_text(stats.prefecture.name)})  # noqa: S308
 
 
 def statistics_day(stats: PrefectureStatistics) -> SafeString:
-    """The day the figures are of ("Chiffres au 6 décembre 2026.")."""
-    return mark_safe(_("Chiffres au %(date)s.") % {"date": escape_text(date_filter(stats.today, "j F Y"))})  # noqa: S308
+    """The day the figures are of ("Chiffres au 6 décembre 2026."), the date as ``|date:"j F Y"``."""
+    words = words_once("statistics", _words)
+    return mark_safe(words["day"] % {"date": escape_text(date_text(stats.today))})  # noqa: S308
+
+
+#: One choice of the prefectures' list, as the template's loop wrote it.
+_PREFECTURE_OPTION = '\n          <option value="{}"{}>{} ({})</option>\n        '
+
+
+def statistics_html(stats: PrefectureStatistics, *, heading: str, prefectures: list[Prefecture],
+                    chosen: Prefecture, windows: dict[str, int]) -> SafeString:
+    """The page's content: applications/backoffice/_statistics_content.html rendered once per
+    language and shape by this process (``core.fragments.slotted_template``, issue 17: its tags
+    were most of what the page did besides its queries), with this page's figures put in.
+    ``heading``: ``statistics_heading(stats)``; ``windows``: the days of the texts' windows
+    (constants of the settings)."""
+    cells = _cells(stats)
+    several = len(prefectures) > 1
+    options = "".join(_PREFECTURE_OPTION.format(
+        shown(prefecture.pk), " selected" if prefecture.pk == chosen.pk else "", shown(prefecture.name),
+        shown(prefecture.department.code)) for prefecture in prefectures) if several else ""
+    return slotted_template("applications/backoffice/_statistics_content.html", context={
+        "several_prefectures": several, "has_by_status": bool(stats.by_status),
+        "has_by_procedure": bool(stats.by_procedure), **windows,
+    }, slots={
+        **cells, "heading": heading, "figures_day": statistics_day(stats),
+        # the queue's links name the prefecture when the person has several
+        "prefecture_parameter": f"&amp;prefecture={int(chosen.pk)}" if several else "",
+        "prefecture_options": options,
+    })
 
 
 def statistics_cells(stats: PrefectureStatistics) -> dict[str, SafeString]:
     """The counts of the callouts and the rows of the tables, as HTML (every value escaped)."""
-    count = _grouped()
+    return {name: mark_safe(html) for name, html in _cells(stats).items()}  # noqa: S308 (every value escaped)
+
+
+def _localized(number: int) -> str:
+    """``{{ number }}`` (``localize``), escaped, once per language and number by this process (the
+    legal targets: a few numbers of the settings)."""
+    known: dict[int, str] = words_once("statistics-localized", dict)
+    text = known.get(number)
+    if text is None:
+        text = known[number] = escape_text(localize(number))
+    return text
+
+
+def _cells(stats: PrefectureStatistics) -> dict[str, str]:
+    count = words_once("statistics-grouping", _grouped)  # the language's formats do not change either
     processing = "".join(_PROCESSING_ROW.format(
         escape_text(row.label), count(row.decided),
         "–" if row.p50_days is None else floatformat(row.p50_days, 1),
         "–" if row.p90_days is None else floatformat(row.p90_days, 1),
-        escape_text(localize(row.target_days)),
+        _localized(row.target_days),
         "–" if row.within_target_share is None
         else f"{floatformat(row.within_target_share, 0)} % ({count(row.within_target)})",
     ) for row in stats.processing)
@@ -75,8 +124,8 @@ def statistics_cells(stats: PrefectureStatistics) -> dict[str, SafeString]:
     ) for row in stats.by_procedure)
     certificates = "".join(_LABELLED_ROW.format(escape_text(label), count(number))
                            for label, number in stats.certificates_rows)
-    return {name: mark_safe(html) for name, html in {  # noqa: S308 (every value escaped above)
+    return {
         "at_risk": count(stats.at_risk), "overdue": count(stats.overdue), "in_queue": count(stats.in_queue),
         "total": count(stats.total), "processing": processing, "by_status": by_status,
         "by_procedure": by_procedure, "certificates": certificates,
-    }.items()}
+    }

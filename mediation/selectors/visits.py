@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_memberships
 from core.prepared import PreparedQuery
 from mediation.access import mediator_site_ids, visible_site_ids
 from mediation.models import Visit
@@ -41,7 +42,7 @@ def pan_sites_visible(*, user: User | AnonymousUser) -> list[Site]:
     opens this page all day (issue 17), costs the prepared query of ``pan_site_get_for_staff``."""
     visible = visible_site_ids(user=user)
     if visible is not None and len(visible) == 1:
-        return _PAN_SITE(site_id=next(iter(visible)))
+        return _pan_site(user, next(iter(visible)))
     sites = Site.objects.filter(kind=Site.Kind.PAN).select_related("prefecture__department")
     if visible is not None:
         sites = sites.filter(pk__in=visible)
@@ -52,7 +53,7 @@ def pan_site_get_for_staff(*, user: User | AnonymousUser, pk: int) -> Site:
     """A PAN whose log this person reads; 404 otherwise. The same rule as ``pan_sites_visible``,
     its SQL built once per process (``core.prepared``, issue 14: the day page is read all day)."""
     visible = visible_site_ids(user=user)
-    found = _PAN_SITE(site_id=pk) if visible is None or pk in visible else []
+    found = _pan_site(user, pk) if visible is None or pk in visible else []
     if not found:
         raise Http404
     return found[0]
@@ -61,6 +62,18 @@ def pan_site_get_for_staff(*, user: User | AnonymousUser, pk: int) -> Site:
 _PAN_SITE = PreparedQuery(
     lambda site_id: Site.objects.filter(kind=Site.Kind.PAN, pk=site_id).select_related("prefecture__department"),
     site_id=int)
+
+
+def _pan_site(user: User | AnonymousUser, site_id: int) -> list[Site]:
+    """The PAN of this id (none if the site is not one), for a person allowed to read its log: the
+    site of their own membership there when they hold one, read with its prefecture by the
+    back-office gate in this request (issue 17: a mediator's day view costs no query for its PAN),
+    else from the database."""
+    if user.is_authenticated:
+        for membership in user_memberships(user=user):  # type: ignore[arg-type]
+            if membership.site_id == site_id and membership.site is not None:
+                return [membership.site] if membership.site.kind == Site.Kind.PAN else []
+    return _PAN_SITE(site_id=site_id)
 
 
 def pan_sites_kept_by(*, user: User | AnonymousUser) -> QuerySet[Site]:
@@ -74,9 +87,20 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return datetime.combine(day, time.min, tzinfo=tz), datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
 
 
+#: What the day view shows of a visit, its visitor's account, its mediator and its report (issue 17:
+#: the people's other columns were most of the query's conversions); any other field of these
+#: visits is read from the database when asked for.
+_DAY_VIEW_FIELDS = (
+    "arrived_at", "ended_at", "first_name", "last_name", "need", "outcome", "duration_minutes",
+    "person", "mediator", "report", "person__first_name", "person__last_name", "person__login_id",
+    "mediator__first_name", "mediator__last_name", "report__reference",
+)
+
+
 def visits_of_day(*, site: Site, day: date) -> list[Visit]:
-    """The visits that began that day at the PAN: those in progress first, then by arrival. One
-    query, its SQL built once per process (``core.prepared``)."""
+    """The visits that began that day at the PAN: those in progress first, then by arrival, with
+    the fields the day view shows (``_DAY_VIEW_FIELDS``). One query, its SQL built once per process
+    (``core.prepared``)."""
     start, end = day_bounds(day)
     visits = _VISITS_OF_DAY(site_id=site.pk, start=start, end=end)
     return sorted(visits, key=lambda v: (v.ended_at is not None, v.arrived_at, v.pk))
@@ -84,7 +108,7 @@ def visits_of_day(*, site: Site, day: date) -> list[Visit]:
 
 _VISITS_OF_DAY = PreparedQuery(
     lambda site_id, start, end: Visit.objects.filter(site_id=site_id, arrived_at__gte=start, arrived_at__lt=end)
-    .select_related("person", "mediator", "report"),
+    .select_related("person", "mediator", "report").only(*_DAY_VIEW_FIELDS),
     site_id=int, start=datetime, end=datetime,
 )
 

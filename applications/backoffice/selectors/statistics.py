@@ -49,6 +49,7 @@ from applications.catalogue_cache import procedure_names
 from applications.clock import QUEUE_STATUSES, target_days
 from applications.models import Dossier, Status
 from applications.staff import agent_prefecture_ids
+from core.l10n import words_once
 from core.prepared import PreparedQuery
 from documents.models import DocumentKind, IssuedDocument
 from territory.models import Prefecture
@@ -80,6 +81,16 @@ class PercentileCont(Aggregate):
     def __init__(self, expression, *, fraction: float, **extra):
         # The fraction is a constant of this module, written into the SQL as a float literal.
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+class _Count(Count):
+    """``Count`` whose values are kept as the database gives them, an integer on both backends
+    (``COUNT`` is never null), without Django's converter per value (issue 17: five per row of the
+    volumes, the most calls of the page's queries)."""
+
+    @property
+    def convert_value(self):  # type: ignore[override]  # a cached_property in Django
+        return self._convert_value_noop
 
 
 def percentile_cont(values: list[float], fraction: float) -> float | None:
@@ -148,7 +159,9 @@ class PrefectureStatistics:
 
     @property
     def certificates_rows(self) -> list[tuple[StrOrPromise, int]]:
-        return [(DocumentKind(kind).label, self.certificates.get(kind, 0)) for kind in CERTIFICATE_KINDS]
+        labels = words_once("statistics-certificates",
+                            lambda: [(kind, str(DocumentKind(kind).label)) for kind in CERTIFICATE_KINDS])
+        return [(label, self.certificates.get(kind, 0)) for kind, label in labels]
 
 
 # --- Reads ----------------------------------------------------------------------------------------
@@ -167,9 +180,9 @@ def _dossiers(prefecture_ids: list[int]) -> QuerySet[Dossier]:
 #: names, not joined (issue 17: the join was a third of the query's time).
 _VOLUMES = PreparedQuery(
     lambda prefecture_ids, day, start: _dossiers(prefecture_ids).order_by().values_list("status", "procedure_id")
-    .annotate(n=Count("*"), at_risk=Count("id", filter=Q(priority=0)), overdue=Count("id", filter=overdue_q(day)),
-              filed=Count("id", filter=Q(submitted_at__gte=start)),
-              decided=Count("id", filter=Q(decided_at__gte=start))),
+    .annotate(n=_Count("*"), at_risk=_Count("id", filter=Q(priority=0)), overdue=_Count("id", filter=overdue_q(day)),
+              filed=_Count("id", filter=Q(submitted_at__gte=start)),
+              decided=_Count("id", filter=Q(decided_at__gte=start))),
     prefecture_ids=list[int], day=date, start=datetime,
 )
 
@@ -192,12 +205,17 @@ def _volumes(
         counts[2] += decided
         at_risk += row_at_risk
         overdue_total += row_overdue
-    statuses = [StatusVolume(s.value, s.label, by_status[s.value], s.value in QUEUE_STATUSES)
-                for s in Status if by_status.get(s.value)]
+    statuses = [StatusVolume(value, label, by_status[value], in_queue)
+                for value, label, in_queue in words_once("statistics-statuses", _statuses) if by_status.get(value)]
     names = procedure_names(set(by_procedure))
     procedures = sorted((ProcedureVolume(pk, names[pk], *counts) for pk, counts in by_procedure.items()),
                         key=lambda v: v.name)
     return statuses, procedures, at_risk, overdue_total
+
+
+def _statuses() -> list[tuple[str, str, bool]]:
+    """The statuses in their order, with their label in the current language (``words_once``)."""
+    return [(status.value, str(status.label), status.value in QUEUE_STATUSES) for status in Status]
 
 
 def _decided(prefecture_ids: list[int], start: datetime) -> QuerySet[Dossier]:
@@ -221,7 +239,7 @@ def _processing_rows(prefecture_ids: list[int], start: datetime) -> QuerySet:
         | Q(procedure__is_renewal=False, duration__lte=timedelta(days=targets[False])),
         legal_deadline__isnull=True,
     )
-    aggregates: dict[str, Aggregate] = {"n": Count("*"), "within": Count("id", filter=within)}
+    aggregates: dict[str, Aggregate] = {"n": _Count("*"), "within": _Count("id", filter=within)}
     if connection.vendor == "postgresql":
         aggregates["p50"] = PercentileCont(F("duration"), fraction=0.5, output_field=DurationField())
         aggregates["p90"] = PercentileCont(F("duration"), fraction=0.9, output_field=DurationField())
@@ -250,11 +268,11 @@ def _processing_times(prefecture_id: int, since: datetime, using: str) -> list[P
         quantiles = {group: (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
                      for group, values in durations.items()}
     result = []
+    labels = words_once("statistics-groups", lambda: {group: str(label) for group, label in GROUP_LABELS.items()})
     for group in (False, True):
         n, within = rows.get(group, (0, 0))[:2]
         p50, p90 = quantiles.get(group, (None, None))
-        result.append(ProcessingTimes(group, str(GROUP_LABELS[group]), target_days(is_renewal=group), n, within,
-                                      p50, p90))
+        result.append(ProcessingTimes(group, labels[group], target_days(is_renewal=group), n, within, p50, p90))
     return result
 
 
@@ -279,11 +297,15 @@ def _certificates(prefecture_id: int, since: datetime, using: str) -> dict[str, 
     return dict(_CERTIFICATES(prefecture_ids=[prefecture_id], start=since, using=using))
 
 
-def prefecture_statistics(*, user: User, prefecture_id: int, today: date | None = None) -> PrefectureStatistics:
-    """The statistics page's figures for one of the person's prefectures (else PermissionDenied)."""
+def prefecture_statistics(*, user: User, prefecture_id: int, today: date | None = None,
+                          prefectures: list[Prefecture] | None = None) -> PrefectureStatistics:
+    """The statistics page's figures for one of the person's prefectures (else PermissionDenied);
+    ``prefectures``: ``instructing_prefectures(user=user)`` when the caller has it already."""
     if prefecture_id not in agent_prefecture_ids(user=user):
         raise PermissionDenied
-    prefecture = next(p for p in instructing_prefectures(user=user) if p.pk == prefecture_id)
+    if prefectures is None:
+        prefectures = instructing_prefectures(user=user)
+    prefecture = next(p for p in prefectures if p.pk == prefecture_id)
     now = timezone.now()
     today = today or timezone.localdate(now)
     using = router.db_for_read(Dossier)  # the replica inside ``reading_from_replica`` (core.replica)

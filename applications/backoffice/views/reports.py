@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,7 +20,7 @@ from accounts.services import audit_record
 from applications import services
 from applications.backoffice import selectors
 from applications.backoffice.forms import FILTER_PARAMETERS, queue_filters_from_querydict
-from applications.backoffice.statistics_cells import statistics_cells, statistics_day, statistics_heading
+from applications.backoffice.statistics_cells import statistics_heading, statistics_html
 from applications.backoffice.views import instructing_staff_required
 from applications.models import QueueExport
 from core.replica import reading_from_replica
@@ -36,15 +35,15 @@ def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if raw.isdigit():
         chosen = next((p for p in prefectures if p.pk == int(raw)), chosen)
     with reading_from_replica():  # figures only: a moment's lag is harmless (core.replica)
-        stats = selectors.prefecture_statistics(user=request.user, prefecture_id=chosen.pk)
+        stats = selectors.prefecture_statistics(user=request.user, prefecture_id=chosen.pk, prefectures=prefectures)
+    heading = statistics_heading(stats)
     response = render(request, "applications/backoffice/statistics.html", {
-        "stats": stats, "prefectures": prefectures, "chosen": chosen,
-        "heading": statistics_heading(stats), "figures_day": statistics_day(stats), "cells": statistics_cells(stats),
-        # the queue's links name the prefecture when the person has several
-        "prefecture_parameter": mark_safe(f"&amp;prefecture={chosen.pk}") if len(prefectures) > 1 else "",  # noqa: S308
-        "processing_window_days": selectors.PROCESSING_WINDOW.days,
-        "certificates_window_days": selectors.CERTIFICATES_WINDOW.days,
-        "rights_at_risk_days": settings.RIGHTS_AT_RISK_DAYS,
+        "heading": heading,
+        "content": statistics_html(stats, heading=heading, prefectures=prefectures, chosen=chosen, windows={
+            "processing_window_days": selectors.PROCESSING_WINDOW.days,
+            "certificates_window_days": selectors.CERTIFICATES_WINDOW.days,
+            "rights_at_risk_days": settings.RIGHTS_AT_RISK_DAYS,
+        }),
     })
     response["Cache-Control"] = "private, no-store"
     return response
