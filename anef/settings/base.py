@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",  # django-otp's, cheaper (its docstring)
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
