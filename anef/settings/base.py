@@ -173,7 +173,7 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by a prepared query
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
