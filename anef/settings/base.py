@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffSecondFactorMiddleware",
     "accounts.middleware.AssistedSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.csp.CSPMiddleware",  # django-csp's, the policy built once per process
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
