@@ -58,14 +58,16 @@ class OTPMiddleware(_DjangoOTPMiddleware):
       whose SQL is built once per process (``accounts.selectors.totp_device_by_id``). Nothing is
       kept between requests: a deleted or unconfirmed device, or one of another person, leaves the
       session unverified on its next request (django-otp's ``_finalize_device``, unchanged).
-    - ``request.user`` is the person (or ``AnonymousUser``) itself, not a lazy object around
+    - Under WSGI, ``request.user`` is the person (or ``AnonymousUser``) itself, not a lazy object around
       ``AuthenticationMiddleware``'s lazy object: every attribute read on it (the permission checks
       read it tens of times a page) went through both. The user was read on every request anyway,
       by ``SessionLimitsMiddleware`` and ``PrivatePagesMiddleware`` right after this one: the same
-      queries, made here.
+      queries, made here. Under ASGI, as django-otp does (the user is read when awaited).
     """
 
     def _install_lazy_accessors(self, request):
+        if self._is_async:  # the user is read when awaited, never from the event loop: as django-otp does
+            return super()._install_lazy_accessors(request)
         user = getattr(request, "user", None)
         if user is not None:
             request.user = self._verify_user_sync(request, _unwrapped(user))

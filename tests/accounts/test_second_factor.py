@@ -2,6 +2,7 @@
 
 import django_otp
 import pytest
+from asgiref.sync import async_to_sync
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -87,6 +88,18 @@ def test_the_second_factor_holds_from_one_request_to_the_next_with_its_device_un
         response = client.get("/backoffice/")
         assert response.status_code == 200
         assert response.wsgi_request.user.otp_device == TOTPDevice.objects.get(user=agent)
+
+
+def test_the_second_factor_is_read_the_same_under_asgi(client, async_client, settings):
+    agent = StaffFactory(with_totp=True)
+    _verified_session(client, agent)
+    async_client.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    response = async_to_sync(async_client.get)("/backoffice/")
+
+    assert response.status_code == 200
+    TOTPDevice.objects.filter(user=agent).delete()
+    assert async_to_sync(async_client.get)("/backoffice/").status_code == 302
 
 
 def test_enrolment_confirms_the_device_and_shows_backup_codes_once(client):
