@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.prepared import PreparedQuery
 from territory.models import Department, Prefecture, Site
 
 if TYPE_CHECKING:
@@ -94,6 +95,18 @@ class UserManager(BaseUserManager["User"]):
                     raise  # another constraint (the e-mail address, say): not ours to retry
                 user.login_id = login_id_new()
         raise AssertionError("unreachable")
+
+    def get(self, *args, **kwargs):  # type: ignore[override]
+        """The queryset's ``get``; by primary key alone (``ModelBackend.get_user``, on every
+        signed-in request), through a query whose SQL is built once per process (issue 17: the
+        ORM built it anew each time, a seventh of a signed-in request's Python calls). The same
+        row, read anew each time: nothing is kept between calls."""
+        if not args and self._db is None and kwargs.keys() == {"pk"} and type(kwargs["pk"]) is int:
+            found = _USER_BY_ID(user_id=kwargs["pk"])
+            if not found:
+                raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+            return found[0]
+        return super().get(*args, **kwargs)
 
     def get_by_natural_key(self, username: str | None) -> User:
         """The account a person names at login: by e-mail address (with an "@", stored in lower
@@ -228,6 +241,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def competent_prefecture(self) -> Prefecture | None:
         return getattr(self.department, "prefecture", None) if self.department_id else None
+
+
+#: ``UserManager.get(pk=...)``: the signed-in person, read on every request.
+_USER_BY_ID = PreparedQuery(lambda user_id: User.objects.filter(pk=user_id), user_id=int)
 
 
 class Membership(models.Model):

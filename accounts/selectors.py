@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import STAFF_ROLES, AccountOrigin, Membership, Role, User, login_id_normalize
 from core.prepared import PreparedQuery
@@ -26,6 +27,17 @@ def user_memberships(*, user: User) -> list[Membership]:
         cached = _USER_MEMBERSHIPS(user_id=user.pk)
         user._memberships_cache = cached
     return cached
+
+
+#: The authenticator a session's second factor was proved with, read again on every request of a
+#: verified session (``accounts.middleware.OTPMiddleware``): its SQL built once per process.
+_TOTP_DEVICE = PreparedQuery(lambda device_id: TOTPDevice.objects.filter(id=device_id), device_id=int)
+
+
+def totp_device_by_id(*, device_id: int) -> TOTPDevice | None:
+    """The authenticator of this id as it is now in the database (no cache), or None."""
+    found = _TOTP_DEVICE(device_id=device_id)
+    return found[0] if found else None
 
 
 def user_roles(*, user: User) -> set[str]:

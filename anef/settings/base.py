@@ -76,14 +76,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",  # django-otp's, cheaper (its docstring)
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
     "accounts.middleware.AssistedSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.csp.CSPMiddleware",  # django-csp's, the policy built once per process
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -173,7 +173,7 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by a prepared query
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

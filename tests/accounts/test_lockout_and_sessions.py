@@ -75,3 +75,57 @@ def test_staff_session_expires_after_15_idle_minutes(client):
         response = client.get("/backoffice/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# --- The session and the person, read anew on every request (accounts.sessions, UserManager.get) ---
+
+def _signed_in(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(reverse("applications:dashboard")).status_code == 200
+    return user
+
+
+def test_a_session_past_its_expiry_date_in_the_database_is_no_session(client):
+    from django.contrib.sessions.models import Session
+
+    _signed_in(client)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timezone.timedelta(seconds=1))
+
+    response = client.get(reverse("applications:dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_deleted_session_or_account_signs_the_person_out_on_the_next_request(client):
+    from django.contrib.sessions.models import Session
+
+    user = _signed_in(client)
+    user.delete()
+    assert client.get(reverse("applications:dashboard")).status_code == 302
+
+    _signed_in(client)
+    Session.objects.filter(session_key=client.session.session_key).delete()
+    assert client.get(reverse("applications:dashboard")).status_code == 302
+
+
+def test_a_deactivated_account_is_signed_out_on_the_next_request(client):
+    user = _signed_in(client)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    assert client.get(reverse("applications:dashboard")).status_code == 302
+
+
+def test_the_person_is_read_by_primary_key_as_the_orm_reads_them():
+    user = UserFactory()
+    model = type(user)
+
+    found = model.objects.get(pk=user.pk)
+
+    assert (found.pk, found.email, found.password, found._state.db, found._state.adding) == (
+        user.pk, user.email, user.password, "default", False)
+    with pytest.raises(model.DoesNotExist):
+        model.objects.get(pk=user.pk + 1_000_000)
+    assert model.objects.get(email=user.email) == user  # any other lookup: the queryset's own

@@ -1,6 +1,8 @@
 """Staff cannot reach a staff page without a confirmed, verified second factor."""
 
+import django_otp
 import pytest
+from asgiref.sync import async_to_sync
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,6 +52,54 @@ def test_a_wrong_code_is_refused_and_the_right_one_opens_the_back_office(client)
     assert response.status_code == 302
     assert response["Location"] == "/backoffice/"
     assert "Espace agent" in client.get("/backoffice/").content.decode()
+
+
+def _verified_session(client, agent):
+    _login(client, agent)
+    client.post(reverse("accounts:totp_verify"), {"code": totp_code(), "next": "/backoffice/"})
+    assert client.get("/backoffice/").status_code == 200
+
+
+@pytest.mark.parametrize("change", ["unconfirmed", "deleted", "given to someone else"])
+def test_a_verified_session_loses_its_second_factor_on_the_next_request_when_the_device_changes(client, change):
+    # The device is read anew on every request (accounts.middleware.OTPMiddleware): nothing kept
+    # from a request before can outlive the device's change.
+    agent = StaffFactory(with_totp=True)
+    _verified_session(client, agent)
+    devices = TOTPDevice.objects.filter(user=agent)
+    if change == "unconfirmed":
+        devices.update(confirmed=False)
+    elif change == "deleted":
+        devices.delete()
+    else:
+        devices.update(user=StaffFactory())
+
+    response = client.get("/backoffice/")
+
+    assert response.status_code == 302  # no confirmed device left: to enrol one
+    assert response["Location"].startswith(reverse("accounts:totp_enrol"))
+    assert django_otp.DEVICE_ID_SESSION_KEY not in client.session  # forgotten, as django-otp does
+
+
+def test_the_second_factor_holds_from_one_request_to_the_next_with_its_device_unchanged(client):
+    agent = StaffFactory(with_totp=True)
+    _verified_session(client, agent)
+    for _ in range(2):
+        response = client.get("/backoffice/")
+        assert response.status_code == 200
+        assert response.wsgi_request.user.otp_device == TOTPDevice.objects.get(user=agent)
+
+
+def test_the_second_factor_is_read_the_same_under_asgi(client, async_client, settings):
+    agent = StaffFactory(with_totp=True)
+    _verified_session(client, agent)
+    async_client.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    response = async_to_sync(async_client.get)("/backoffice/")
+
+    assert response.status_code == 200
+    TOTPDevice.objects.filter(user=agent).delete()
+    assert async_to_sync(async_client.get)("/backoffice/").status_code == 302
 
 
 def test_enrolment_confirms_the_device_and_shows_backup_codes_once(client):

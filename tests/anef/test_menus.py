@@ -91,3 +91,26 @@ def test_the_menu_is_in_the_readers_language_and_marks_only_the_current_page(cli
     page = client.get(appointments, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'href="{appointments}" aria-current="page">My appointments<' in page
     assert ">Mon espace<" not in page
+
+
+def test_a_change_of_role_shows_in_the_menu_on_the_next_page(client):
+    """The staff entries are kept per process by what their checks read (``anef.menus``): a role
+    given or taken is a new combination, so the next page shows it."""
+    anomalies = reverse("substitution_backoffice:anomalies")
+    agent = StaffFactory(with_totp=True)
+    sign_in(client, agent)
+    assert QUEUE in menu_links(client, "/backoffice/") and anomalies not in menu_links(client, "/backoffice/")
+
+    technical = agent.memberships.create(role=Role.TECHNICAL)
+    assert {QUEUE, anomalies} <= set(menu_links(client, "/backoffice/"))
+
+    technical.delete()
+    agent.memberships.filter(role=Role.AGENT).update(role=Role.SUPPORT, prefecture=None)
+    links = menu_links(client, "/backoffice/")
+    assert anomalies in links and QUEUE not in links
+
+    # Another agent, with a password only, sees no entry of the first one's.
+    other = client.__class__()
+    other.post(reverse("accounts:login"), {"username": StaffFactory(with_totp=True).email, "password": PASSWORD})
+    links = menu_links(other, reverse("help"))
+    assert QUEUE not in links and anomalies not in links

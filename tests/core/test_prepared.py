@@ -59,7 +59,7 @@ def world():
     entry = WaitlistEntry.objects.create(person=dossier.applicant, motive=booking.motive, site=booking.slot.desk.site)
     SlotOffer.objects.create(entry=entry, slot=booking.slot, expires_at=timezone.now() + timedelta(hours=1))
     DossierFactory(status="draft", applicant=dossier.applicant)
-    agent = StaffFactory(last_name="Bernard")
+    agent = StaffFactory(last_name="Bernard", with_totp=True)
     agent.memberships.create(role="supervisor", prefecture=prefecture("33"))
     other = file_renewal(last_name="Martin", applicant=UserFactory(last_name="Martin"))
     Dossier.objects.filter(pk=other.pk).update(assigned_to=agent)
@@ -76,11 +76,16 @@ def world():
     visit(by=mediator, site=pan, last_name="Traoré")  # in progress, no account
     start, end = today - timedelta(hours=2), today + timedelta(hours=1)
     rhone, gironde = prefecture("69").pk, prefecture("33").pk
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["seen"] = True
+    session.create()
     applicant = dossier.applicant
     own = {"dossier_id": dossier.pk, "procedure_id": dossier.procedure_id, "subject_id": str(dossier.pk)}
     first = {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
              "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
-             "pk": 0, **own}
+             "pk": 0, "device_id": 0, "session_key": session.session_key, "now": today, **own}
     return [
         {**first, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start, "end": end},
         {**first, "pk": dossier.pk, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start,
@@ -89,10 +94,12 @@ def world():
          "prefecture_ids": [gironde, rhone, rhone], "statuses": ["submitted", "card_ready"],
          "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk, "dossier_id": other.pk,
          "subject_id": str(other.pk), "procedure_id": other.procedure_id, "permit_id": other.renewed_permit_id or 0,
-         "site_id": pan.pk, "start": end, "end": end + timedelta(days=1)},
+         "site_id": pan.pk, "start": end, "end": end + timedelta(days=1),
+         "device_id": agent.totpdevice_set.get().pk, "session_key": "", "now": today},
         {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0, "dossier_id": 0,
-         "subject_id": "", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end},
+         "subject_id": "", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end,
+         "device_id": 0, "session_key": session.session_key, "now": end + timedelta(days=30)},
     ]
 
 
