@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
@@ -24,6 +25,7 @@ from applications.actions import StaffActions
 from applications.backoffice.presenters import formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
+from applications.presenters import document_item_html
 from core.fragments import slotted_template
 from core.l10n import words_once
 
@@ -152,7 +154,7 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
         "timeline": timeline,
         "same_permit_alert": _part("_file_same_permit.html", dossier, data, "same_permit_requests"),
         "previous_versions": _part("_file_previous.html", dossier, data, "previous_attachments"),
-        "documents_list": _part("_file_documents.html", dossier, data, "documents"),
+        "documents_list": documents_html(data["documents"]),
         "bookings_table": _part("_file_bookings.html", dossier, data, "bookings"),
         "due_day": "", "request_types": "", "request_message": "",
     }
@@ -161,6 +163,16 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
         slots["request_types"] = ", ".join(shown(kind.name) for kind in open_request.document_types.all())
         slots["request_message"] = shown(open_request.message)
     return slotted_template(_PARTS + "_file_main.html", context=context, slots=slots)
+
+
+def documents_html(documents: list) -> str:
+    """The issued documents' list, as _file_documents.html wrote it (each line by
+    ``applications.presenters.document_item_html``, escaped there), when the dossier has any."""
+    if not documents:
+        return ""
+    today = timezone.localdate()
+    return "<ul>\n    " + "".join(f"\n    {document_item_html(document, today=today)}\n\n    "
+                                   for document in documents) + "\n  </ul>\n"
 
 
 def _part(name: str, dossier: Dossier, data: dict, key: str) -> str:

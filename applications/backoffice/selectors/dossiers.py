@@ -68,8 +68,9 @@ def dossier_file_data(*, dossier: Dossier, requirements: bool = True) -> dict[st
     }
 
 
+#: Who uploaded each is not shown (issue 17: a person's instance per attachment less to build).
 _ATTACHMENTS = PreparedQuery(lambda dossier_id: (
-    Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type", "uploaded_by")
+    Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type")
     .order_by("uploaded_at", "id")), dossier_id=int)
 _EVENTS = PreparedQuery(lambda dossier_id: (
     DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor", "on_behalf_of")
