@@ -705,7 +705,10 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     state = document.public_status(today)
     kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
     badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
-    state_badge = f'<p class="fr-badge fr-badge--sm">{html_escape(capfirst(str(state.label)))}</p>'
+    # the states in words once per language (a lazy label and capfirst per line cost about twenty calls)
+    states = words_once("document-states", lambda: {
+        status.value: html_escape(capfirst(str(status.label))) for status in PublicStatus})
+    state_badge = f'<p class="fr-badge fr-badge--sm">{states[state]}</p>'
     worth = ""
     if document.proves_rights:
         start = _long_day(document.valid_from)

@@ -81,6 +81,25 @@ _COMPLEMENT_REQUESTS = PreparedQuery(lambda dossier_id: (
 _REQUIREMENTS = PreparedQuery(lambda procedure_id: (
     ProcedureDocument.objects.filter(procedure_id=procedure_id).select_related("document_type")),
     procedure_id=int)
+def _requirement_names(procedure_id: int):
+    """The procedure's document types with their names in every language, as plain tuples."""
+    from django.conf import settings
+
+    names = [f"document_type__name_{code}" for code in settings.MODELTRANSLATION_LANGUAGES]
+    return (ProcedureDocument.objects.filter(procedure_id=procedure_id).order_by("document_type_id")
+            .values_list("document_type_id", *names))
+
+
+_REQUIREMENT_NAMES = PreparedQuery(_requirement_names, procedure_id=int)
+
+
+def requirement_names(*, procedure_id: int) -> tuple[tuple, ...]:
+    """What the complements form's choices show (each document type's id and its name in every
+    language, the fallback included): the file page keeps the blank form's HTML under them, for a
+    few tuples rather than a model instance per piece (issue 17)."""
+    return tuple(_REQUIREMENT_NAMES(procedure_id=procedure_id))
+
+
 _SAME_PERMIT = PreparedQuery(lambda permit_id, pk: (
     Dossier.objects.filter(renewed_permit_id=permit_id, status__in=sorted(IN_PROGRESS_STATUSES))
     .exclude(pk=pk).select_related("procedure").order_by("submitted_at", "id")), permit_id=int, pk=int)

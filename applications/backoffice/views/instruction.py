@@ -265,7 +265,8 @@ def _file_page(
     user = request.user
     bound = bound or {}
     actions = staff_actions(dossier=dossier, user=user)
-    data = selectors.dossier_file_data(dossier=dossier, requirements=actions.complements)
+    # The complements form's choices are read apart, as its HTML's key (``shows`` below).
+    data = selectors.dossier_file_data(dossier=dossier, requirements=False)
     today = timezone.localdate()
     agents = _dossier_agents(dossier) if actions.assign else []
     blank = {
@@ -281,8 +282,7 @@ def _file_page(
     # the page): its HTML is rendered once per process for these, a form bound with errors each time.
     shows = {
         "assign": lambda: (tuple((m.user_id, presenters.agent_label(m.user)) for m in agents), dossier.assigned_to_id),
-        "complements": lambda: (tuple(sorted((str(r.document_type), r.document_type_id) for r in data["requirements"])),
-                                today),
+        "complements": lambda: (selectors.requirement_names(procedure_id=dossier.procedure_id), today),
         "decide": lambda: tuple(actions.decide),
         "extension": tuple,
     }
