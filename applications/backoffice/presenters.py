@@ -156,6 +156,7 @@ def _with(translated: str, **values: Any) -> str:
 
 
 _KIND_LABELS: dict[str | None, dict[str, str]] = {}
+_NO_DETAILS: dict[str, Any] = {}
 
 
 def event_kind_labels() -> dict[str, str]:
@@ -199,13 +200,16 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None) -> Sa
     for event in events:
         kind = event.kind
         data = event.data
+        # ``_lookup(data, key)``: a JSON detail that is not an object has none of these keys as an
+        # attribute either, so it reads as an empty one (a call less per detail, ten per event).
+        detail = data.get if isinstance(data, dict) else _NO_DETAILS.get
         if event.actor_id == applicant_id:
             who = words["applicant"]
         elif event.actor:
             who = shown(event.actor.get_full_name())
         else:
             who = words["system"]
-        on_behalf = _lookup(data, "on_behalf")
+        on_behalf = detail("on_behalf", "")
         if on_behalf:
             who += f" ({_with(words['mediator'], site=_lookup(on_behalf, 'site_city'))})"
         if event.on_behalf_of:
@@ -227,41 +231,41 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None) -> Sa
                f'{words["amended"]}</span>' if amended else "")
             + f"\n          {change}</p>\n        "
         ]
-        if kind == "submitted" and _lookup(data, "channel") == "paper":
+        if kind == "submitted" and detail("channel", "") == "paper":
             lines.append('<p class="fr-text--sm fr-mb-0">'
-                         f'{_with(words["paper"], name=_lookup(data, "agent"))}</p>')
+                         f'{_with(words["paper"], name=detail("agent", ""))}</p>')
         lines.append("\n        ")
         if amended:
             lines.append(f'\n          <p class="fr-text--sm fr-mb-0">{shown(getattr(event, "field_label", ""))} : '
-                         f'« {shown(_lookup(data, "before") or "–")} » → « {shown(_lookup(data, "after") or "–")} »</p>'
+                         f'« {shown(detail("before", "") or "–")} » → « {shown(detail("after", "") or "–")} »</p>'
                          "\n        ")
         lines.append("\n        ")
         if kind == "document_added" or kind == "attachment_reviewed":
             review = ""
             if kind == "attachment_reviewed":
-                review = " – " + (words["accepted"] if _lookup(data, "accepted") else words["refused"])
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(_lookup(data, "document_type"))}{review}</p>')
+                review = " – " + (words["accepted"] if detail("accepted", "") else words["refused"])
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(detail("document_type", ""))}{review}</p>')
         lines.append("\n        ")
         if kind == "complements_requested":
             due_on = getattr(event, "due_on", "")
             due = f" – {_with(words['due'], day=due_on)}" if due_on else ""
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(join(_lookup(data, "documents"), ", "))}{due}</p>')
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(join(detail("documents", ""), ", "))}{due}</p>')
         lines.append("\n        ")
         if kind == "assigned":
-            to = _lookup(data, "to")
+            to = detail("to", "")
             lines.append('<p class="fr-text--sm fr-mb-0">'
                          f'{_with(words["assigned_to"], name=to) if to else words["unassigned"]}</p>')
         lines.append("\n        ")
         if kind == "receipt_issued" or kind == "certificate_issued":
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(_lookup(data, "number"))}</p>')
+            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(detail("number", ""))}</p>')
         lines.append("\n        ")
-        if message := _lookup(data, "message"):
+        if message := detail("message", ""):
             lines.append(f'<p class="fr-text--sm fr-mb-0">« {shown(message)} »</p>')
         lines.append("\n        ")
-        if reasons := _lookup(data, "reasons"):
+        if reasons := detail("reasons", ""):
             lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reasons"]} {shown(reasons)}</p>')
         lines.append("\n        ")
-        if reason := _lookup(data, "reason"):
+        if reason := detail("reason", ""):
             lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reason"]} {shown(reason)}</p>')
         lines.append("\n      </li>\n    ")
         parts.append("".join(lines))
