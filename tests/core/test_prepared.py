@@ -80,7 +80,7 @@ def world():
     own = {"dossier_id": dossier.pk, "procedure_id": dossier.procedure_id, "subject_id": str(dossier.pk)}
     first = {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
              "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
-             "pk": 0, **own}
+             "pk": 0, "request_ids": [], **own}
     return [
         {**first, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start, "end": end},
         {**first, "pk": dossier.pk, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start,
@@ -89,10 +89,12 @@ def world():
          "prefecture_ids": [gironde, rhone, rhone], "statuses": ["submitted", "card_ready"],
          "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk, "dossier_id": other.pk,
          "subject_id": str(other.pk), "procedure_id": other.procedure_id, "permit_id": other.renewed_permit_id or 0,
-         "site_id": pan.pk, "start": end, "end": end + timedelta(days=1)},
+         "site_id": pan.pk, "start": end, "end": end + timedelta(days=1),
+         "request_ids": list(other.complement_requests.values_list("pk", flat=True))},
         {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0, "dossier_id": 0,
-         "subject_id": "", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end},
+         "subject_id": "", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end,
+         "request_ids": []},
     ]
 
 
