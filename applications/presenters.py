@@ -355,6 +355,8 @@ def queue_rows(
     paper = _choice_labels(Channel, _CHANNEL_LABELS)[Channel.PAPER]
     # The badges of a clock state, put into words once per page (issue 17): most rows share theirs.
     badges_of: dict[tuple, list[tuple[str, str]]] = {}
+    # The clocks by what ``clock_for`` reads of a row (``ClockFacts``): most rows share theirs.
+    clocks: dict[tuple, Clock] = {}
     cells = []
     for row in rows:
         hint = procedure_names[row.procedure_id]
@@ -362,7 +364,11 @@ def queue_rows(
             hint = f"{hint} · {paper}"
         if several_prefectures and row.prefecture_id is not None:
             hint = f"{hint} · {department_codes[row.prefecture_id]}"
-        clock = clock_for(row, today)
+        facts = (row.status, row.legal_deadline, row.clock_paused_on, row.permit_expires_on,
+                 row.certificate_valid_until)
+        clock = clocks.get(facts)
+        if clock is None:
+            clock = clocks[facts] = clock_for(row, today)
         key = (clock, row.permit_expires_on) if clock.rights_at_risk else clock
         badges = badges_of.get(key)
         if badges is None:
