@@ -22,7 +22,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
-from applications.backoffice.presenters import formatted_date, shown
+from applications.backoffice.presenters import date_writer, formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
 from applications.presenters import document_item_html
@@ -197,14 +197,15 @@ def side_html(dossier: Dossier, *, clock: Clock, badges: list[tuple[str, str]], 
     card_next = Status(actions.card_next) if actions.card_next else None
     card = action_forms.get("card")
     delivery = card is not None and card_next == Status.CARD_DELIVERED
+    day = date_writer("j F Y")  # the format's plan looked up once for the column's days
     slots = {
         "csrf_token": conditional_escape(csrf_token),
         "clock_badges": clock_badges_html(badges),
-        "deadline": shown(formatted_date(clock.deadline, "j F Y") or "–"),
-        "paused_on": _day(dossier.clock_paused_on) if clock.paused else "",
+        "deadline": shown(day(clock.deadline) or "–"),
+        "paused_on": shown(day(dossier.clock_paused_on)) if clock.paused else "",
         "days_left": shown(clock.days_left) if clock.days_left is not None else "",
-        "permit_end": _day(dossier.permit_expires_on) if dossier.permit_expires_on else "",
-        "certificate_until": _day(dossier.certificate_valid_until) if dossier.certificate_valid_until else "",
+        "permit_end": shown(day(dossier.permit_expires_on)) if dossier.permit_expires_on else "",
+        "certificate_until": shown(day(dossier.certificate_valid_until)) if dossier.certificate_valid_until else "",
         "card_errors": conditional_escape(card.non_field_errors()) if card is not None else "",
         **{f"{name}_form": conditional_escape(action_forms[name]) if name in action_forms else ""
            for name in ("assign", "complements", "decide", "extension")},

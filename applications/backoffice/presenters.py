@@ -276,9 +276,12 @@ def answer_tables(sections: list[tuple[Any, list[tuple[str, str]]]]) -> list[tup
     """The applicant's answers (``applications.presenters.answer_sections``): each section's title
     with its rows as the file page's ``{% for label, value in rows %}`` wrote them (what people
     typed stays text: every value escaped)."""
-    # SafeString rather than mark_safe: a plain str each (mark_safe's lazy check costs six calls)
+    # SafeString rather than mark_safe: a plain str each (mark_safe's lazy check costs six calls);
+    # text (every answer, most labels) escaped in place, as ``shown`` escapes it
     return [(title, SafeString("".join(  # every value escaped
-        f'<tr><th scope="row" class="fr-text--regular">{shown(label)}</th><td>{shown(value)}</td></tr>'
+        '<tr><th scope="row" class="fr-text--regular">'
+        f'{label.translate(_ESCAPES) if type(label) is str else shown(label)}</th>'
+        f'<td>{value.translate(_ESCAPES) if type(value) is str else shown(value)}</td></tr>'
         for label, value in rows))) for title, rows in sections]
 
 
