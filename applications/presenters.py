@@ -111,13 +111,18 @@ def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str
     """The applicant's answers, step by step, as (label, value) pairs in the form's own words."""
     answers = dossier.answers if isinstance(dossier.answers, dict) else {}
     procedure = dossier.procedure
-    yes_no = dict(applicant_forms.YES_NO)
-    family = dict(applicant_forms.FAMILY)
+    # The choices' and steps' labels in words once per language (issue 17: lazy labels compared
+    # and put into words per answer were a third of this function's calls).
+    yes_no, family, steps = words_once("answer-choices", lambda: (
+        {value: str(label) for value, label in applicant_forms.YES_NO},
+        {value: str(label) for value, label in applicant_forms.FAMILY},
+        {step: str(label) for step, label in STEP_LABELS.items()},
+    ))
     sections: list[tuple[StrOrPromise, list[tuple[str, str]]]] = []
     if procedure.eligibility and "eligibility" in answers:
         rows = [(q["text"], str(yes_no.get(answers["eligibility"].get(q["code"]), "–")))
                 for q in procedure.eligibility]
-        sections.append((STEP_LABELS["eligibility"], rows))
+        sections.append((steps["eligibility"], rows))
     for step, form_class in (("identity", applicant_forms.IdentityForm), ("situation", applicant_forms.SituationForm)):
         values = answers.get(step)
         if not values:
@@ -132,7 +137,7 @@ def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str
             rows.append((label, str(value) if value not in (None, "") else "–"))
         if step == "situation" and procedure.is_renewal:
             rows.append((_("Titre renouvelé"), _permit_name(dossier.renewed_permit) if dossier.renewed_permit else "–"))
-        sections.append((STEP_LABELS[step], rows))
+        sections.append((steps[step], rows))
     if procedure.questions and "questions" in answers:
         rows = []
         for question in procedure.questions:
@@ -142,7 +147,7 @@ def answer_sections(dossier: Dossier) -> list[tuple[StrOrPromise, list[tuple[str
             elif question.get("kind") == "date" and value:
                 value = french_date(value)
             rows.append((question["label"], str(value) if value not in (None, "") else "–"))
-        sections.append((STEP_LABELS["questions"], rows))
+        sections.append((steps["questions"], rows))
     return sections
 
 
@@ -350,6 +355,8 @@ def queue_rows(
     paper = _choice_labels(Channel, _CHANNEL_LABELS)[Channel.PAPER]
     # The badges of a clock state, put into words once per page (issue 17): most rows share theirs.
     badges_of: dict[tuple, list[tuple[str, str]]] = {}
+    # The clocks by what ``clock_for`` reads of a row (``ClockFacts``): most rows share theirs.
+    clocks: dict[tuple, Clock] = {}
     cells = []
     for row in rows:
         hint = procedure_names[row.procedure_id]
@@ -357,7 +364,11 @@ def queue_rows(
             hint = f"{hint} · {paper}"
         if several_prefectures and row.prefecture_id is not None:
             hint = f"{hint} · {department_codes[row.prefecture_id]}"
-        clock = clock_for(row, today)
+        facts = (row.status, row.legal_deadline, row.clock_paused_on, row.permit_expires_on,
+                 row.certificate_valid_until)
+        clock = clocks.get(facts)
+        if clock is None:
+            clock = clocks[facts] = clock_for(row, today)
         key = (clock, row.permit_expires_on) if clock.rights_at_risk else clock
         badges = badges_of.get(key)
         if badges is None:
@@ -394,6 +405,21 @@ def _file_url_parts() -> tuple[str, str]:
         placeholder = 918273645
         before, after = reverse("backoffice_instruction:dossier", args=[placeholder]).split(str(placeholder))
         parts = _FILE_URL_PARTS[key] = (escape_text(before), escape_text(after))
+    return parts
+
+
+_DOWNLOAD_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _download_url_parts() -> tuple[str, str]:
+    """An issued document's download URL before and after its id, escaped, as ``_file_url_parts``
+    (issue 17: a reverse() per document was a third of a document's line)."""
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    parts = _DOWNLOAD_URL_PARTS.get(key)
+    if parts is None:
+        placeholder = 918273645
+        before, after = reverse("documents:download", args=[placeholder]).split(str(placeholder))
+        parts = _DOWNLOAD_URL_PARTS[key] = (escape_text(before), escape_text(after))
     return parts
 
 
@@ -685,7 +711,10 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     state = document.public_status(today)
     kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
     badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
-    state_badge = f'<p class="fr-badge fr-badge--sm">{html_escape(capfirst(str(state.label)))}</p>'
+    # the states in words once per language (a lazy label and capfirst per line cost about twenty calls)
+    states = words_once("document-states", lambda: {
+        status.value: html_escape(capfirst(str(status.label))) for status in PublicStatus})
+    state_badge = f'<p class="fr-badge fr-badge--sm">{states[state]}</p>'
     worth = ""
     if document.proves_rights:
         start = _long_day(document.valid_from)
@@ -706,8 +735,9 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
         worth = f"\n    – {validity}\n    {state_badge}\n  "
     elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
         worth = state_badge
+    url_before, url_after = _download_url_parts()
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f'\n<li><a href="{shown(reverse("documents:download", args=[document.pk]))}">{shown(kind)} n° '
+        f'\n<li><a href="{url_before}{int(document.pk)}{url_after}">{shown(kind)} n° '
         f"{shown(document.number)}</a>\n"
         f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
         f"  {badge}\n"

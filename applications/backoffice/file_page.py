@@ -15,15 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
-from applications.backoffice.presenters import formatted_date, shown
+from applications.backoffice.presenters import date_writer, formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
+from applications.presenters import document_item_html
 from core.fragments import slotted_template
 from core.l10n import words_once
 
@@ -152,7 +154,7 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
         "timeline": timeline,
         "same_permit_alert": _part("_file_same_permit.html", dossier, data, "same_permit_requests"),
         "previous_versions": _part("_file_previous.html", dossier, data, "previous_attachments"),
-        "documents_list": _part("_file_documents.html", dossier, data, "documents"),
+        "documents_list": documents_html(data["documents"]),
         "bookings_table": _part("_file_bookings.html", dossier, data, "bookings"),
         "due_day": "", "request_types": "", "request_message": "",
     }
@@ -161,6 +163,16 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
         slots["request_types"] = ", ".join(shown(kind.name) for kind in open_request.document_types.all())
         slots["request_message"] = shown(open_request.message)
     return slotted_template(_PARTS + "_file_main.html", context=context, slots=slots)
+
+
+def documents_html(documents: list) -> str:
+    """The issued documents' list, as _file_documents.html wrote it (each line by
+    ``applications.presenters.document_item_html``, escaped there), when the dossier has any."""
+    if not documents:
+        return ""
+    today = timezone.localdate()
+    return "<ul>\n    " + "".join(f"\n    {document_item_html(document, today=today)}\n\n    "
+                                   for document in documents) + "\n  </ul>\n"
 
 
 def _part(name: str, dossier: Dossier, data: dict, key: str) -> str:
@@ -185,14 +197,15 @@ def side_html(dossier: Dossier, *, clock: Clock, badges: list[tuple[str, str]], 
     card_next = Status(actions.card_next) if actions.card_next else None
     card = action_forms.get("card")
     delivery = card is not None and card_next == Status.CARD_DELIVERED
+    day = date_writer("j F Y")  # the format's plan looked up once for the column's days
     slots = {
         "csrf_token": conditional_escape(csrf_token),
         "clock_badges": clock_badges_html(badges),
-        "deadline": shown(formatted_date(clock.deadline, "j F Y") or "–"),
-        "paused_on": _day(dossier.clock_paused_on) if clock.paused else "",
+        "deadline": shown(day(clock.deadline) or "–"),
+        "paused_on": shown(day(dossier.clock_paused_on)) if clock.paused else "",
         "days_left": shown(clock.days_left) if clock.days_left is not None else "",
-        "permit_end": _day(dossier.permit_expires_on) if dossier.permit_expires_on else "",
-        "certificate_until": _day(dossier.certificate_valid_until) if dossier.certificate_valid_until else "",
+        "permit_end": shown(day(dossier.permit_expires_on)) if dossier.permit_expires_on else "",
+        "certificate_until": shown(day(dossier.certificate_valid_until)) if dossier.certificate_valid_until else "",
         "card_errors": conditional_escape(card.non_field_errors()) if card is not None else "",
         **{f"{name}_form": conditional_escape(action_forms[name]) if name in action_forms else ""
            for name in ("assign", "complements", "decide", "extension")},

@@ -57,6 +57,45 @@ def test_a_renamed_document_type_shows_at_once_in_the_complements_form(agent_cli
     assert "Preuve d'adresse" in page and "Justificatif de domicile" not in page
 
 
+def test_a_renamed_document_type_shows_at_once_in_english_through_its_french_fallback(agent_client, settings):
+    # The complements form's HTML is kept under its choices' names in every language (issue 17):
+    # an English page without an English name shows the French one, renamed or not.
+    dossier = file_renewal()
+    DocumentType.objects.filter(code="justificatif-domicile").update(name_en="")
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Justificatif de domicile" in unescape(page_of(agent_client, dossier))
+    DocumentType.objects.filter(code="justificatif-domicile").update(name_fr="Preuve d'adresse")
+    page = unescape(page_of(agent_client, dossier))
+    assert "Preuve d'adresse" in page and "Justificatif de domicile" not in page
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_requests_document_types_are_those_prefetch_related_gives(language, django_assert_num_queries):
+    from django.db.models import prefetch_related_objects
+
+    from applications.backoffice.selectors.dossiers import _COMPLEMENT_REQUESTS, _prefetch_document_types
+    from applications.models import ComplementRequest
+
+    dossier = file_renewal()
+    kinds = list(DocumentType.objects.order_by("id")[:3])
+    for index, kind in enumerate(kinds):  # names whose order differs from one language to the other
+        DocumentType.objects.filter(pk=kind.pk).update(name_fr=f"{'cba'[index]} pièce", name_en=f"{'abc'[index]} piece")
+    for count, answered in ((3, True), (0, True), (2, False)):  # one open request at most
+        request = ComplementRequest.objects.create(dossier=dossier, due_on=timezone.localdate(),
+                                                   answered_at=timezone.now() if answered else None)
+        request.document_types.set(kinds[:count])
+    with translation.override(language):
+        expected = list(ComplementRequest.objects.filter(dossier=dossier))
+        prefetch_related_objects(expected, "document_types")
+        requests = _COMPLEMENT_REQUESTS(dossier_id=dossier.pk)
+        with django_assert_num_queries(1):
+            _prefetch_document_types(requests)
+        with django_assert_num_queries(0):
+            got = {r.pk: [(t.pk, t.name) for t in r.document_types.all()] for r in requests}
+        assert got == {r.pk: [(t.pk, t.name) for t in r.document_types.all()] for r in expected}
+        assert any(len(types) == 3 for types in got.values())
+
+
 def test_the_complements_due_date_moves_with_the_day(client, instructor):
     dossier = file_renewal()
     today = timezone.localdate()

@@ -85,7 +85,7 @@ def world():
     own = {"dossier_id": dossier.pk, "procedure_id": dossier.procedure_id, "subject_id": str(dossier.pk)}
     first = {"user_id": applicant.pk, "holder_id": applicant.pk, "subject_type": "applications.dossier",
              "prefecture_ids": [rhone], "statuses": list(QUEUE_STATUSES), "priority": 0, "day": date(2000, 1, 1),
-             "pk": 0, "device_id": 0, "session_key": session.session_key, "now": today, **own}
+             "pk": 0, "device_id": 0, "session_key": session.session_key, "now": today, "request_ids": [], **own}
     return [
         {**first, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start, "end": end},
         {**first, "pk": dossier.pk, "permit_id": dossier.renewed_permit_id, "site_id": pan.pk, "start": start,
@@ -95,11 +95,12 @@ def world():
          "priority": other.priority, "day": date(2000, 1, 1), "pk": other.pk, "dossier_id": other.pk,
          "subject_id": str(other.pk), "procedure_id": other.procedure_id, "permit_id": other.renewed_permit_id or 0,
          "site_id": pan.pk, "start": end, "end": end + timedelta(days=1),
-         "device_id": agent.totpdevice_set.get().pk, "session_key": "", "now": today},
+         "device_id": agent.totpdevice_set.get().pk, "session_key": "", "now": today,
+         "request_ids": list(other.complement_requests.values_list("pk", flat=True))},
         {"user_id": mediator.pk, "holder_id": mediator.pk, "subject_type": "applications.dossier",
          "prefecture_ids": [], "statuses": [], "priority": 0, "day": date(2000, 1, 1), "pk": 0, "dossier_id": 0,
          "subject_id": "", "procedure_id": 0, "permit_id": 0, "site_id": 0, "start": start, "end": end,
-         "device_id": 0, "session_key": session.session_key, "now": end + timedelta(days=30)},
+         "device_id": 0, "session_key": session.session_key, "now": end + timedelta(days=30), "request_ids": []},
     ]
 
 

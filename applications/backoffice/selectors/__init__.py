@@ -8,6 +8,7 @@ from applications.backoffice.selectors.dossiers import (
     dossier_audit_events,
     dossier_file_data,
     dossier_get_for_staff,
+    requirement_names,
 )
 from applications.backoffice.selectors.exports import export_get_for_user, exports_for_user, queue_rows
 from applications.backoffice.selectors.queue import (
@@ -57,5 +58,6 @@ __all__ = [
     "queue_page_rows",
     "queue_rows",
     "queue_status_counts",
+    "requirement_names",
     "workload_for_supervisor",
 ]
