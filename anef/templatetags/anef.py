@@ -137,11 +137,11 @@ def header_tools(context: template.Context) -> str:
     with this request's CSRF token and path put in: issue 14, they were a fifth of a signed-in
     page's template time, the same for everyone but those two values."""
     from django.conf import settings
-    from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
+    from core.csrf import page_token
     from core.fragments import CSRF_PLACEHOLDER, local_fragment
 
     request = context.get("request")
@@ -156,9 +156,8 @@ def header_tools(context: template.Context) -> str:
     # The token first: a path that held the token's placeholder would not be filled in with it.
     path = escape(request.get_full_path())
     # The page's own token (the context processor's, which every {% csrf_token %} of the page
-    # shows) rather than a second one: masking a token costs 33 random choices.
-    token = context.get("csrf_token")
-    token = str(token) if token is not None else get_token(request)
+    # shows) rather than a second one, masked in a few calls (core.csrf).
+    token = page_token(context)
     filled = html.replace(CSRF_PLACEHOLDER, token).replace(NEXT_PLACEHOLDER, path)
     return mark_safe(filled)  # noqa: S308 (our template, and the escaped path)
 
@@ -167,20 +166,15 @@ def header_tools(context: template.Context) -> str:
 def with_csrf_token(context: template.Context, html: str) -> str:
     """HTML written in Python with ``core.fragments.CSRF_PLACEHOLDER`` in its forms (a presenter's,
     kept per process), with the page's own token put in: the context processor's, which every
-    ``{% csrf_token %}`` of the page shows, rather than a second one (masking a token costs 33
-    random choices)."""
-    from django.middleware.csrf import get_token
+    ``{% csrf_token %}`` of the page shows, rather than a second one (``core.csrf.page_token``)."""
     from django.utils.safestring import SafeData, mark_safe
 
+    from core.csrf import page_token
     from core.fragments import CSRF_PLACEHOLDER
 
     if not isinstance(html, SafeData):
         raise TypeError("with_csrf_token takes HTML marked safe (a presenter's), not text to escape")
-    token = context.get("csrf_token")
-    if token is None:
-        request = context.get("request")
-        token = get_token(request) if request is not None else ""
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, escape(str(token))))  # noqa: S308 (safe HTML, escaped token)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, escape(page_token(context))))  # noqa: S308 (safe HTML, escaped token)
 
 
 @register.simple_tag
