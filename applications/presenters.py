@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from applications.clock import Clock, ClockFacts, clock_for
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Permit, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
+from applications.workflow import NEXT_ACTION, PLAIN_STATUS
 from core.l10n import date_text, shown, words_once
 
 if TYPE_CHECKING:
@@ -735,134 +736,195 @@ def _sentence(message: str, **values: Any) -> SafeString:
 
 def greeting(person: User) -> SafeString:
     """The dashboard's "Bonjour <first name>."."""
-    return _sentence(_("Bonjour %(name)s."), name=person.get_short_name())
+    return mark_safe(_dashboard_words()["hello"] % {"name": shown(person.get_short_name())})  # noqa: S308 (escaped)
 
 
 def reminder_channels_sentence(channels: list[Any]) -> SafeString:
     """Which channels the renewal reminders go by besides the inbox, in a sentence (their labels
     joined as ``|join:", "`` joins them)."""
-    joined = mark_safe(", ".join(html_escape(str(channel)) for channel in channels))  # noqa: S308 (escaped)
-    return _sentence(_("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
-                     channels=joined)
+    joined = ", ".join([html_escape(str(channel)) for channel in channels])
+    return mark_safe(_dashboard_words()["channels"] % {"channels": joined})  # noqa: S308 (escaped)
+
+
+def _dashboard_words() -> dict[str, str]:
+    """The words of the dashboard's cards and rows in the current language, once per language by
+    each process (issue 17): those shown as they are escaped, the sentences (``%(…)s``, filled
+    with escaped values) as they are."""
+    return words_once("dashboard", lambda: {
+        "hello": _("Bonjour %(name)s."),
+        "channels": _("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
+        "permit": _("Titre n° %(number)s, valable du %(start)s au %(end)s."),
+        "works": html_escape(_("Il vous autorise à travailler.")),
+        "replaced": html_escape(_("Remplacé")),
+        "expired": html_escape(_("Expiré")),
+        "next_reminder": _("Prochain rappel : le %(date)s (%(label)s)."),
+        "follow_renewal": _("Suivre la demande de renouvellement n° %(ref)s"),
+        "replaced_by": _("Remplacé par votre nouveau titre n° %(number)s, valable à partir du %(start)s."),
+        "renewal_filed": _("Renouvellement demandé le %(date)s : la préfecture l'examine."),
+        "renewal_in_review": html_escape(_("Renouvellement en cours d'examen.")),
+        "covered": _("Pendant l'examen, vous êtes en situation régulière grâce à l'attestation de "
+                     "prolongation d'instruction n° %(number)s, valable jusqu'au %(end)s inclus."),
+        "download_certificate": html_escape(_("Télécharger l'attestation")),
+        "renewal_granted": html_escape(_("Renouvellement accordé : votre nouveau titre est en fabrication.")),
+        "decision_proves": html_escape(
+            _("D'ici sa remise, votre attestation de décision favorable prouve votre droit au séjour.")),
+        "renewal_refused": html_escape(_("Renouvellement refusé.")),
+        "read_decision": html_escape(_("Lisez la décision : elle indique les délais et voies de recours.")),
+        "card_ready": html_escape(_("Votre nouveau titre est prêt.")),
+        "collection": _("Rendez-vous de remise le %(date)s à %(time)s, %(site)s."),
+        "see_booking": html_escape(_("Voir, déplacer ou annuler ce rendez-vous")),
+        "card_ready_book": html_escape(_("Votre nouveau titre est prêt : prenez rendez-vous pour le retirer.")),
+        "book_collection": html_escape(_("Prendre rendez-vous pour retirer mon titre")),
+        "delivered": html_escape(_("Votre nouveau titre vous a été remis.")),
+        "window_later": _("Vous pourrez demander son renouvellement du %(opens)s au %(closes)s."),
+        "window_open": _("C'est le moment de demander son renouvellement : faites-le avant le %(closes)s."),
+        "window_passed": _("Le délai pour demander le renouvellement à temps est passé : vous pouvez encore le "
+                           "demander, mais une taxe de %(fee)s € s'ajoute et vous ne recevrez pas automatiquement "
+                           "d'attestation de prolongation."),
+        "nothing_to_do": html_escape(_("Rien pour l'instant : la préfecture s'en occupe.")),
+        "convocation": _("Vous êtes convoqué(e) : %(motive)s, le %(date)s à %(time)s."),
+        "booking": _("Votre rendez-vous : %(motive)s, le %(date)s à %(time)s."),
+    })
+
+
+def _status_words() -> tuple[dict[str, str], dict[str, str]]:
+    """Each status's plain words and next action (``applications.workflow``), escaped, once per
+    language by each process."""
+    return words_once("dashboard-statuses", lambda: (
+        {status: html_escape(str(text)) for status, text in PLAIN_STATUS.items()},
+        {status: html_escape(str(text)) for status, text in NEXT_ACTION.items()},
+    ))
+
+
+def _days_left_words(days: int) -> str:
+    """"Expire dans <n> jours", put into words once per language and number by each process."""
+    return words_once(f"expires-in:{days}", lambda: ngettext(
+        "Expire dans %(days)s jour", "Expire dans %(days)s jours", days) % {"days": days})
+
+
+_URL_PARTS: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
+
+
+def _url_of(name: str, *ids: int) -> str:
+    """``reverse(name, args=ids)`` for integer ids, escaped as ``{{ url }}`` would be: the URL's
+    parts around its ids reversed once per name, URL configuration and script prefix by each
+    process (a ``reverse`` costs about 45 calls)."""
+    key = (name, len(ids), str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    parts = _URL_PARTS.get(key)
+    if parts is None:
+        markers = [str(918273645 + i) for i in range(len(ids))]
+        url = html_escape(reverse(name, args=markers))
+        split = [url]
+        for marker in markers:
+            before, after = split[-1].split(marker)
+            split[-1:] = [before, after]
+        parts = _URL_PARTS[key] = tuple(split)
+    return "".join([part + (str(int(ids[i])) if i < len(ids) else "") for i, part in enumerate(parts)])
 
 
 def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
     """A permit's card on the applicant's dashboard: its number and dates, a badge of the time left,
     and where its renewal stands with the next step (``selectors.permits_for_holder``'s stages).
     Written here rather than by the template: a dozen conditions and dated sentences per card were
-    a third of the dashboard's template time (issue 14)."""
+    a third of the dashboard's template time (issue 14); its words once per language (issue 17)."""
+    words = _dashboard_words()
     permit, renewal, stage = item.permit, item.renewal, item.stage
-    desc = _sentence(_("Titre n° %(number)s, valable du %(start)s au %(end)s."), number=permit.number,
-                     start=_day(permit.valid_from), end=_day(permit.valid_until))
+    desc = words["permit"] % {"number": shown(permit.number), "start": _long_day(permit.valid_from),
+                              "end": _long_day(permit.valid_until)}
     if permit.allows_work:
-        desc = format_html("{} {}", desc, _("Il vous autorise à travailler."))
+        desc = f"{desc} {words['works']}"
     if stage == "replaced":
-        badge = format_html('<p class="fr-badge">{}</p>', _("Remplacé"))
+        badge = f'<p class="fr-badge">{words["replaced"]}</p>'
     elif item.expired:
-        badge = format_html('<p class="fr-badge fr-badge--error">{}</p>', _("Expiré"))
+        badge = f'<p class="fr-badge fr-badge--error">{words["expired"]}</p>'
     else:
-        left = ngettext("Expire dans %(days)s jour", "Expire dans %(days)s jours", item.days_left)
-        badge = format_html('<p class="fr-badge fr-badge--{}">{}</p>', "warning" if item.days_left <= 60 else "info",
-                            _sentence(left, days=item.days_left))
-    lines = [_permit_follow_up(item, late_fee=late_fee)]
+        badge = (f'<p class="fr-badge fr-badge--{"warning" if item.days_left <= 60 else "info"}">'
+                 f"{_days_left_words(item.days_left)}</p>")
+    lines = _permit_follow_up(item, late_fee=late_fee)
     if item.next_reminder:
         day, milestone = item.next_reminder
-        lines.append(format_html('<p class="fr-text--sm" id="titre-{}-rappel">{}</p>', permit.pk, _sentence(
-            _("Prochain rappel : le %(date)s (%(label)s)."), date=_day(day), label=milestone.label)))
+        reminder = words["next_reminder"] % {"date": _long_day(day), "label": conditional_escape(milestone.label)}
+        lines += f'<p class="fr-text--sm" id="titre-{int(permit.pk)}-rappel">{reminder}</p>'
     if renewal is not None and stage != "replaced":
-        lines.append(format_html('<p class="fr-text--sm"><a href="{}">{}</a></p>',
-                                 reverse("applications:dossier", args=[renewal.pk]), _sentence(
-                                     _("Suivre la demande de renouvellement n° %(ref)s"), ref=renewal.reference)))
-    return format_html(
+        follow = words["follow_renewal"] % {"ref": shown(renewal.reference)}
+        lines += f'<p class="fr-text--sm"><a href="{_url_of("applications:dossier", renewal.pk)}">{follow}</a></p>'
+    category = _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category)
+    return mark_safe(  # noqa: S308 (every value escaped above)
         '<div class="fr-col-12 fr-col-md-6"><div class="fr-card fr-card--no-arrow">'
         '<div class="fr-card__body"><div class="fr-card__content">'
-        '<h3 class="fr-card__title">{}</h3><p class="fr-card__desc">{}</p>'
-        '<div class="fr-card__start">{}</div>'
-        '<div class="fr-mt-2w" id="titre-{}-suivi">{}</div>'
-        '</div></div></div></div>',
-        _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category),
-        desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        f'<h3 class="fr-card__title">{shown(category)}</h3><p class="fr-card__desc">{desc}</p>'
+        f'<div class="fr-card__start">{badge}</div>'
+        f'<div class="fr-mt-2w" id="titre-{int(permit.pk)}-suivi">{lines}</div>'
+        "</div></div></div></div>")
 
 
-def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
-    """Where the permit's renewal stands, and the next step: the card's main paragraph."""
+def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> str:
+    """Where the permit's renewal stands, and the next step: the card's main paragraph (HTML)."""
+    words = _dashboard_words()
     permit, renewal, stage = item.permit, item.renewal, item.stage
     if stage == "replaced" and permit.replaced_by is not None:
         new = permit.replaced_by
-        return format_html("<p>{}</p>", _sentence(
-            _("Remplacé par votre nouveau titre n° %(number)s, valable à partir du %(start)s."),
-            number=new.number, start=_day(new.valid_from)))
+        return "<p>{}</p>".format(words["replaced_by"] % {"number": shown(new.number),
+                                                           "start": _long_day(new.valid_from)})
     if renewal is not None and stage == "filed":
-        return format_html("<p><strong>{}</strong></p>", _sentence(
-            _("Renouvellement demandé le %(date)s : la préfecture l'examine."), date=_day(renewal.submitted_at)))
+        return "<p><strong>{}</strong></p>".format(words["renewal_filed"] % {"date": _long_day(renewal.submitted_at)})
     if stage == "certificate":
         certificate = item.certificate
-        return format_html(
-            '<p><strong>{}</strong> {}<br><a href="{}">{}</a></p>', _("Renouvellement en cours d'examen."),
-            _sentence(_("Pendant l'examen, vous êtes en situation régulière grâce à l'attestation de "
-                        "prolongation d'instruction n° %(number)s, valable jusqu'au %(end)s inclus."),
-                      number=certificate.number, end=_day(certificate.valid_until)),
-            reverse("documents:download", args=[certificate.pk]), _("Télécharger l'attestation"))
+        covered = words["covered"] % {"number": shown(certificate.number), "end": _long_day(certificate.valid_until)}
+        return (f'<p><strong>{words["renewal_in_review"]}</strong> {covered}<br>'
+                f'<a href="{_url_of("documents:download", certificate.pk)}">{words["download_certificate"]}</a></p>')
     if stage == "decided":
-        return format_html("<p><strong>{}</strong> {}</p>",
-                           _("Renouvellement accordé : votre nouveau titre est en fabrication."),
-                           _("D'ici sa remise, votre attestation de décision favorable prouve votre droit au séjour."))
+        return f"<p><strong>{words['renewal_granted']}</strong> {words['decision_proves']}</p>"
     if stage == "refused":
-        return format_html("<p><strong>{}</strong> {}</p>", _("Renouvellement refusé."),
-                           _("Lisez la décision : elle indique les délais et voies de recours."))
+        return f"<p><strong>{words['renewal_refused']}</strong> {words['read_decision']}</p>"
     if renewal is not None and stage == "card_ready":
         collection = item.collection
         if collection is not None:
             starts = collection.slot.starts_at
-            return format_html(
-                '<p><strong>{}</strong> {}<br><a href="{}">{}</a></p>', _("Votre nouveau titre est prêt."),
-                _sentence(_("Rendez-vous de remise le %(date)s à %(time)s, %(site)s."), date=_day(starts, "l j F Y"),
-                          time=_hour(starts), site=collection.slot.desk.site.name),
-                reverse("appointments:detail", args=[collection.pk]), _("Voir, déplacer ou annuler ce rendez-vous"))
-        return format_html(
-            '<p><strong>{}</strong></p>'
-            '<p><a class="fr-btn fr-btn--sm" href="{}?pour=applications.dossier:{}">{}</a></p>',
-            _("Votre nouveau titre est prêt : prenez rendez-vous pour le retirer."),
-            reverse("appointments:book", args=["card_collection"]), renewal.pk,
-            _("Prendre rendez-vous pour retirer mon titre"))
+            when = words["collection"] % {"date": html_escape(_day(starts, "l j F Y")),
+                                          "time": html_escape(_hour(starts)),
+                                          "site": shown(collection.slot.desk.site.name)}
+            return (f'<p><strong>{words["card_ready"]}</strong> {when}<br>'
+                    f'<a href="{_url_of("appointments:detail", collection.pk)}">{words["see_booking"]}</a></p>')
+        book = shown(reverse("appointments:book", args=["card_collection"]))
+        return (f'<p><strong>{words["card_ready_book"]}</strong></p>'
+                f'<p><a class="fr-btn fr-btn--sm" href="{book}?pour=applications.dossier:{int(renewal.pk)}">'
+                f'{words["book_collection"]}</a></p>')
     if stage == "delivered":
-        return format_html("<p>{}</p>", _("Votre nouveau titre vous a été remis."))
+        return f"<p>{words['delivered']}</p>"
     if item.window_state == "not_yet":
-        return format_html("<p>{}</p>", _sentence(
-            _("Vous pourrez demander son renouvellement du %(opens)s au %(closes)s."),
-            opens=_day(item.window.opens), closes=_day(item.window.closes)))
+        return "<p>{}</p>".format(words["window_later"] % {"opens": _long_day(item.window.opens),
+                                                            "closes": _long_day(item.window.closes)})
     if item.window_state == "open":
-        return format_html("<p><strong>{}</strong></p>", _sentence(
-            _("C'est le moment de demander son renouvellement : faites-le avant le %(closes)s."),
-            closes=_day(item.window.closes)))
+        return "<p><strong>{}</strong></p>".format(words["window_open"] % {"closes": _long_day(item.window.closes)})
     if not item.expired:
-        return format_html("<p>{}</p>", _sentence(
-            _("Le délai pour demander le renouvellement à temps est passé : vous pouvez encore le demander, mais "
-              "une taxe de %(fee)s € s'ajoute et vous ne recevrez pas automatiquement d'attestation de "
-              "prolongation."), fee=late_fee))
-    return mark_safe("")  # noqa: S308
+        return "<p>{}</p>".format(words["window_passed"] % {"fee": html_escape(str(late_fee))})
+    return ""
 
 
-def filed_row_html(dossier: Dossier, procedure_name: str, plain: object, action: object, bookings: list) -> SafeString:
+def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: Any, bookings: list) -> SafeString:
     """A filed request's row on the applicant's dashboard: the procedure and reference, where it
     stands, and what the person has to do, with the appointments booked for it (issue 14: written
-    here, as the permit cards are)."""
-    lines = []
+    here, as the permit cards are; issue 17: its words once per language). ``plain`` and
+    ``action``: the status's ``PLAIN_STATUS`` and ``NEXT_ACTION`` (or "")."""
+    words, (plain_words, action_words) = _dashboard_words(), _status_words()
+    status = dossier.status
+    plain_html = plain_words[status] if plain is PLAIN_STATUS.get(status) else conditional_escape(plain)
+    lines = ""
     if action or not bookings:
-        lines.append(format_html('<p class="fr-mb-1w">{}</p>',
-                                 action or _("Rien pour l'instant : la préfecture s'en occupe.")))
+        action_html = (action_words[status] if action is NEXT_ACTION.get(status)
+                       else conditional_escape(action)) if action else words["nothing_to_do"]
+        lines = f'<p class="fr-mb-1w">{action_html}</p>'
     for booking in bookings:
         starts, site = booking.slot.starts_at, booking.slot.desk.site
-        message = (_("Vous êtes convoqué(e) : %(motive)s, le %(date)s à %(time)s.") if booking.kind == "convocation"
-                   else _("Votre rendez-vous : %(motive)s, le %(date)s à %(time)s."))
-        lines.append(format_html(
-            '<p class="fr-mb-1w" id="rdv-{}">{}<br>{}{}<br><a href="{}">{}</a></p>', booking.pk,
-            _sentence(message, motive=booking.motive.get_code_display(), date=_day(starts, "l j F Y"),
-                      time=_hour(starts)),
-            site.name, format_html(", {}", site.full_address) if site.full_address else "",
-            reverse("appointments:detail", args=[booking.pk]), _("Voir, déplacer ou annuler ce rendez-vous")))
-    return format_html(
-        '<tr><td><a href="{}">{}</a><br><span class="fr-text--xs">n° {}</span></td>'
-        "<td><strong>{}</strong><br>{}</td><td>{}</td></tr>",
-        reverse("applications:dossier", args=[dossier.pk]), procedure_name, dossier.reference,
-        status_labels().get(dossier.status, dossier.status), plain, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        message = words["convocation"] if booking.kind == "convocation" else words["booking"]
+        when = message % {"motive": conditional_escape(booking.motive.get_code_display()),
+                          "date": html_escape(_day(starts, "l j F Y")), "time": html_escape(_hour(starts))}
+        address = f", {shown(site.full_address)}" if site.full_address else ""
+        lines += (f'<p class="fr-mb-1w" id="rdv-{int(booking.pk)}">{when}<br>{shown(site.name)}{address}<br>'
+                  f'<a href="{_url_of("appointments:detail", booking.pk)}">{words["see_booking"]}</a></p>')
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f'<tr><td><a href="{_url_of("applications:dossier", dossier.pk)}">{shown(procedure_name)}</a><br>'
+        f'<span class="fr-text--xs">n° {shown(dossier.reference)}</span></td>'
+        f"<td><strong>{shown(status_labels().get(status, status))}</strong><br>{plain_html}</td>"
+        f"<td>{lines}</td></tr>")
