@@ -611,8 +611,54 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
 
 def dossier_filed_sentence(dossier: Dossier) -> SafeString:
     """The dossier page's "Dossier n° <ref>, déposé le <day and hour>."."""
-    filed = _day(dossier.submitted_at, "DATETIME_FORMAT") if dossier.submitted_at else ""
-    return _sentence(_("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."), ref=dossier.reference, date=filed)
+    filed = html_escape(_day(dossier.submitted_at, "DATETIME_FORMAT")) if dossier.submitted_at else ""
+    return mark_safe(_head_words()["filed"] % {"ref": shown(dossier.reference), "date": filed})  # noqa: S308 (escaped)
+
+
+def _head_words() -> dict[str, str]:
+    """The words of the dossier page's title and head, once per language by each process: those
+    of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
+    return words_once("dossier-head", lambda: {
+        "title": _("Dossier %(ref)s"),
+        "filed": _("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."),
+        "to_do": html_escape(_("Ce que vous devez faire :")),
+        "on_time": html_escape(_("Déposé dans les délais")),
+        "late": html_escape(_("Déposé hors délai")),
+    })
+
+
+def dossier_page_title(dossier: Dossier) -> SafeString:
+    """The dossier page's title, "Dossier <ref>" (before the portal's name)."""
+    return mark_safe(_head_words()["title"] % {"ref": shown(dossier.reference)})  # noqa: S308 (escaped)
+
+
+def dossier_head_html(dossier: Dossier, *, status_label: str, plain_status: Any, next_action: Any) -> SafeString:
+    """The dossier page's head: the procedure, the filed sentence and the prefecture, then the
+    callout of where the request stands (its status, in plain words, what to do, whether it was
+    filed in time), as the template wrote them (issue 17). ``plain_status`` and ``next_action``:
+    the status's ``PLAIN_STATUS`` and ``NEXT_ACTION``, or other text to escape."""
+    words, (plain_words, action_words) = _head_words(), _status_words()
+    status = dossier.status
+    plain = plain_words[status] if plain_status is PLAIN_STATUS.get(status) else conditional_escape(plain_status)
+    action = ""
+    if next_action:
+        to_do = action_words[status] if next_action is NEXT_ACTION.get(status) else conditional_escape(next_action)
+        action = f'<p class="fr-mt-2w"><strong>{words["to_do"]}</strong> {to_do}</p>'
+    on_time = dossier.filed_on_time
+    badge = ""
+    if on_time is True:
+        badge = f'<p class="fr-mt-2w"><span class="fr-badge fr-badge--success">{words["on_time"]}</span></p>\n  '
+    elif on_time is False:
+        badge = f'<p class="fr-mt-2w"><span class="fr-badge fr-badge--warning">{words["late"]}</span></p>'
+    prefecture = dossier.prefecture
+    where = f"{shown(prefecture.name)}." if prefecture else ""
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f"<h1>{shown(dossier.procedure.name)}</h1>\n"
+        f"<p>{dossier_filed_sentence(dossier)}\n  {where}</p>\n\n"
+        '<div class="fr-callout fr-mb-4w">\n'
+        f'  <h2 class="fr-callout__title">{shown(status_label)}</h2>\n'
+        f'  <p class="fr-callout__text">{plain}</p>\n'
+        f"  {action}\n  {badge}\n</div>")
 
 
 _CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}

@@ -313,9 +313,10 @@ def _dossier_page(
     bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
                               subject_id=str(dossier.pk))
     return render(request, "applications/dossier.html", {
-        "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
-        "status_label": presenters.status_labels()[dossier.status],
-        "filed_sentence": presenters.dossier_filed_sentence(dossier),
+        "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier),
+        "head_html": presenters.dossier_head_html(
+            dossier, status_label=presenters.status_labels()[dossier.status],
+            plain_status=PLAIN_STATUS[dossier.status], next_action=NEXT_ACTION[dossier.status]),
         "documents_html": presenters.document_items_html(data["documents"]),
         "attachments_html": presenters.dossier_attachments_html(dossier, data["attachments"]),
         "timeline_html": presenters.dossier_timeline_html(dossier, data["events"]),

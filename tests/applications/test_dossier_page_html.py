@@ -178,6 +178,43 @@ def test_the_filed_sentence_is_what_the_template_wrote(language):
     assert "2026-69-&lt;1&gt;" in presenters.dossier_filed_sentence(dossier)
 
 
+HEAD_TEMPLATE = """{% load i18n %}<h1>{{ dossier.procedure.name }}</h1>
+<p>{{ filed_sentence }}
+  {% if dossier.prefecture %}{{ dossier.prefecture.name }}.{% endif %}</p>
+
+<div class="fr-callout fr-mb-4w">
+  <h2 class="fr-callout__title">{{ status_label }}</h2>
+  <p class="fr-callout__text">{{ plain_status }}</p>
+  {% if next_action %}<p class="fr-mt-2w"><strong>{% translate "Ce que vous devez faire :" %}</strong> {{ next_action }}</p>{% endif %}
+  {% if dossier.filed_on_time is True %}<p class="fr-mt-2w"><span class="fr-badge fr-badge--success">{% translate "Déposé dans les délais" %}</span></p>
+  {% elif dossier.filed_on_time is False %}<p class="fr-mt-2w"><span class="fr-badge fr-badge--warning">{% translate "Déposé hors délai" %}</span></p>{% endif %}
+</div>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("on_time", [True, False, None])
+@pytest.mark.parametrize("with_prefecture", [True, False])
+def test_the_head_and_title_are_what_the_template_wrote(language, on_time, with_prefecture):
+    from applications.models import Procedure, Status
+    from applications.workflow import NEXT_ACTION, PLAIN_STATUS
+    from territory.models import Prefecture
+
+    for status in Status:
+        dossier = Dossier(pk=42, reference="2026-69-<1>", submitted_at=AT, status=status, filed_on_time=on_time,
+                          procedure=Procedure(code="p", name=HOSTILE),
+                          prefecture=Prefecture(name="Préfecture <du> & Rhône") if with_prefecture else None)
+        label = presenters.status_labels()[status]
+        context = {"dossier": dossier, "status_label": label, "plain_status": PLAIN_STATUS[status],
+                   "next_action": NEXT_ACTION[status], "filed_sentence": presenters.dossier_filed_sentence(dossier)}
+
+        html = presenters.dossier_head_html(dossier, status_label=label, plain_status=PLAIN_STATUS[status],
+                                            next_action=NEXT_ACTION[status])
+
+        assert html == written(HEAD_TEMPLATE, **context), status
+        title = "{% load i18n %}{% blocktranslate with ref=dossier.reference %}Dossier {{ ref }}{% endblocktranslate %}"
+        assert presenters.dossier_page_title(dossier) == written(title, dossier=dossier)
+    assert "Passeport &lt;b&gt;" in html and ("&amp; Rhône." in html) is with_prefecture
+
+
 #: A document's line as templates/documents/_document_item.html wrote it before ``document_item_html``.
 DOCUMENT_ITEM_TEMPLATE = (Path(__file__).parent / "document_item_before.txt").read_text()
 
