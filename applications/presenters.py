@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from functools import partial
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from applications.models import Attachment, Channel, Dossier, DossierEvent, Perm
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 from applications.workflow import NEXT_ACTION, PLAIN_STATUS
-from core.l10n import date_text, shown, words_once
+from core.l10n import date_formatter, date_text, shown, words_once
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -468,21 +467,43 @@ _ATTACHMENT_HTML = (
 )
 
 
+_TYPE_NAMES: dict[tuple, str] = {}
+
+
+def _type_name(document_type: Any, language: str | None) -> str:
+    """``document_type.name`` in ``language`` (the active one), as django-modeltranslation reads it
+    (``name_<language>``, else the French), remembered by each process for the names stored: the
+    descriptor costs about 28 calls per read (issue 17)."""
+    stored = document_type.__dict__
+    try:
+        key = (language, stored["name"], stored["name_fr"], stored["name_en"])
+    except KeyError:  # a name deferred: read as usual
+        return document_type.name
+    name = _TYPE_NAMES.get(key)
+    if name is None:
+        if len(_TYPE_NAMES) > 4096:
+            _TYPE_NAMES.clear()
+        name = _TYPE_NAMES[key] = document_type.name
+    return name
+
+
 def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) -> SafeString:
     """The inside of the dossier page's list of current pieces: each one's type, a link to the
     file, the day it was sent and its review in words (with the reason of a refusal)."""
     words = _dossier_words()
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
-    url = _url_maker("applications:attachment", dossier.pk, None)
+    before, middle, after = _url_parts("applications:attachment", 2)
+    before = f"{before}{int(dossier.pk)}{middle}"
     reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS)
+    language, day = translation.get_language(), date_formatter("DATE_FORMAT")
     rows = []
     for attachment in attachments:
         reason = attachment.review_reason
         rows.append(_ATTACHMENT_HTML.format(
-            type=shown(attachment.document_type.name), url=shown(url(attachment.pk)),
+            type=shown(_type_name(attachment.document_type, language)), url=f"{before}{int(attachment.pk)}{after}",
             name=shown(attachment.original_name),
-            sent=_sentence(words["sent_on"], date=_day(attachment.uploaded_at, "DATE_FORMAT")),
+            sent=words["sent_on"] % {"date": html_escape(day(attachment.uploaded_at))},
             check=words["check"], review=shown(reviews.get(attachment.review, attachment.review)),
             reason=f" : {shown(reason)}" if reason else "",
         ))
@@ -512,6 +533,7 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
     words = _dossier_words()
     kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS)
     statuses = status_labels()
+    day = date_formatter("DATETIME_FORMAT")
     rows = []
     for event in events:
         kind, data = event.kind, event.data
@@ -529,7 +551,7 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
         message, reason = _detail(data, "message"), _detail(data, "reason")
         rows.append(_EVENT_HTML.format(
             css="anef-timeline__amended" if kind == "amended" else "",
-            at=shown(_day(event.at, "DATETIME_FORMAT")), kind=shown(kinds.get(kind, kind)),
+            at=shown(day(event.at)), kind=shown(kinds.get(kind, kind)),
             to_status=(f" – {shown(statuses.get(event.to_status, event.to_status))}"
                        if kind == "status_changed" or kind == "complements_answered" else ""),
             by=by,
@@ -574,15 +596,22 @@ def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any]) -> Sa
     describes them; each form's HTML kept per language and type by each process
     (``core.fragments.local_fragment``), with ``core.fragments.CSRF_PLACEHOLDER`` where the
     page's token goes (``{% with_csrf_token %}`` puts it in)."""
-    from core.fragments import local_fragment
-
+    language, action = translation.get_language(), _url_parts("applications:upload", 2)
     forms = []
     for document_type in document_types:
-        before, after = local_fragment(
-            "dossier-upload-form", document_type.pk, document_type.name, document_type.allowed_formats,
-            document_type.max_size_mb, render=partial(_upload_form_parts, document_type))
-        forms.append(f"{before}{dossier.pk}{after}")
+        key = (language, action, document_type.pk, _type_name(document_type, language),
+               tuple(document_type.allowed_formats), document_type.max_size_mb)
+        parts = _UPLOAD_FORMS.get(key)
+        if parts is None:
+            if len(_UPLOAD_FORMS) > 1024:
+                _UPLOAD_FORMS.clear()
+            parts = _UPLOAD_FORMS[key] = _upload_form_parts(document_type)
+        forms.append(f"{parts[0]}{dossier.pk}{parts[1]}")
     return mark_safe("\n  " + "".join(forms) + "\n")  # noqa: S308 (escaped by _upload_form_parts)
+
+
+#: Each upload form's HTML around the dossier's id, by everything it shows (language, URL, type).
+_UPLOAD_FORMS: dict[tuple, tuple[str, str]] = {}
 
 
 def _upload_form_parts(document_type: Any) -> tuple[str, str]:
@@ -707,6 +736,14 @@ def _document_words() -> dict[str, str]:
     })
 
 
+def _state_words() -> dict[str, str]:
+    """What a document is worth today (``PublicStatus``), as its badge writes it, once per language."""
+    from documents.models import PublicStatus
+
+    return words_once("document-states", lambda: {
+        state.value: html_escape(capfirst(str(state.label))) for state in PublicStatus})
+
+
 def _long_day(value: date | datetime | None) -> str:
     """A day as ``|date:"j F Y"`` writes it ("" for none), escaped."""
     return "" if value is None else html_escape(_day(value))
@@ -729,10 +766,15 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
 
     today = today or timezone.localdate()
     words = _document_words()
+    day = date_formatter()
+
+    def _long_day(value: date | datetime | None) -> str:
+        return "" if value is None else html_escape(day(value))
+
     state = document.public_status(today)
     kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
     badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
-    state_badge = f'<p class="fr-badge fr-badge--sm">{html_escape(capfirst(str(state.label)))}</p>'
+    state_badge = f'<p class="fr-badge fr-badge--sm">{_state_words()[state]}</p>'
     worth = ""
     if document.proves_rights:
         start = _long_day(document.valid_from)
@@ -754,7 +796,7 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
         worth = state_badge
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f'\n<li><a href="{shown(reverse("documents:download", args=[document.pk]))}">{shown(kind)} n° '
+        f'\n<li><a href="{_url_of("documents:download", document.pk)}">{shown(kind)} n° '
         f"{shown(document.number)}</a>\n"
         f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
         f"  {badge}\n"
@@ -851,20 +893,25 @@ def _days_left_words(days: int) -> str:
 _URL_PARTS: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
 
 
-def _url_of(name: str, *ids: int) -> str:
-    """``reverse(name, args=ids)`` for integer ids, escaped as ``{{ url }}`` would be: the URL's
-    parts around its ids reversed once per name, URL configuration and script prefix by each
-    process (a ``reverse`` costs about 45 calls)."""
-    key = (name, len(ids), str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+def _url_parts(name: str, count: int) -> tuple[str, ...]:
+    """The URL of ``name`` for ``count`` integer ids, escaped as ``{{ url }}`` would be, cut where
+    the ids go: reversed once per name, URL configuration and script prefix by each process (a
+    ``reverse`` costs about 45 calls)."""
+    key = (name, count, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
     parts = _URL_PARTS.get(key)
     if parts is None:
-        markers = [str(918273645 + i) for i in range(len(ids))]
-        url = html_escape(reverse(name, args=markers))
-        split = [url]
+        markers = [str(918273645 + i) for i in range(count)]
+        split = [html_escape(reverse(name, args=markers))]
         for marker in markers:
             before, after = split[-1].split(marker)
             split[-1:] = [before, after]
         parts = _URL_PARTS[key] = tuple(split)
+    return parts
+
+
+def _url_of(name: str, *ids: int) -> str:
+    """``reverse(name, args=ids)`` for integer ids, escaped (``_url_parts``)."""
+    parts = _url_parts(name, len(ids))
     return "".join([part + (str(int(ids[i])) if i < len(ids) else "") for i, part in enumerate(parts)])
 
 

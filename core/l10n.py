@@ -59,3 +59,20 @@ def words_once(name: str, translate: Callable[[], W]) -> W:
     if words is None:
         words = _WORDS[key] = translate()
     return words
+
+
+def date_formatter(fmt: str = "j F Y") -> Callable[[date | datetime | None], str]:
+    """``date_text`` with this format for the many dates of one page: the language and the time
+    zone read once (issue 17: each read costs about a dozen calls, more than a remembered date)."""
+    language = translation.get_language()
+    local_zone = timezone.get_current_timezone()
+
+    def text(value: date | datetime | None) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, datetime) and value.utcoffset() is not None:  # aware: in local time
+            value = value.astimezone(local_zone)  # what timezone.localtime does
+            return _formatted(language, fmt, value, value.tzinfo)
+        return _formatted(language, fmt, value, None)
+
+    return text
