@@ -6,6 +6,7 @@ query lives here; views, forms and the export service call these.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
@@ -870,6 +871,7 @@ def _dashboard_words() -> dict[str, str]:
                            "demander, mais une taxe de %(fee)s € s'ajoute et vous ne recevrez pas automatiquement "
                            "d'attestation de prolongation."),
         "nothing_to_do": html_escape(_("Rien pour l'instant : la préfecture s'en occupe.")),
+        "draft_saved": _("brouillon enregistré le %(date)s"),
         "convocation": _("Vous êtes convoqué(e) : %(motive)s, le %(date)s à %(time)s."),
         "booking": _("Votre rendez-vous : %(motive)s, le %(date)s à %(time)s."),
     })
@@ -882,6 +884,37 @@ def _status_words() -> tuple[dict[str, str], dict[str, str]]:
         {status: html_escape(str(text)) for status, text in PLAIN_STATUS.items()},
         {status: html_escape(str(text)) for status, text in NEXT_ACTION.items()},
     ))
+
+
+def draft_items_html(drafts: list[tuple[Dossier, str]]) -> str:
+    """The dashboard's drafts to finish, (dossier, procedure name) each: a link to the step where
+    it stands and the day it was saved, as the template's loop wrote them."""
+    day = date_formatter()
+    saved = _dashboard_words()["draft_saved"]
+    return "".join([
+        f'\n      <li><a href="{shown(reverse("applications:step", args=[dossier.pk, dossier.current_step]))}">'
+        f"{shown(name)}</a>\n        – {saved % {'date': html_escape(day(dossier.updated_at))}}</li>\n    "
+        for dossier, name in drafts])
+
+
+def dashboard_html(*, greeting: str, drafts: list[tuple[Dossier, str]], filed: Sequence[str],
+                   permit_cards: Sequence[str], reminder_channels_sentence: str, own_space: bool,
+                   certificates_html: str) -> SafeString:
+    """The dashboard's content: templates/applications/_dashboard_content.html rendered once per
+    language and shape by each process (``core.fragments.slotted_template``: which parts show),
+    the person's greeting, drafts, rows, cards and certificates put in (HTML, escaped by the
+    presenters that wrote them). Issue 17: its dozen tags and loops were a fifth of the page."""
+    from core.fragments import slotted_template
+
+    return slotted_template("applications/_dashboard_content.html", context={
+        "drafts": bool(drafts), "filed": bool(filed), "permit_cards": bool(permit_cards),
+        "own_space": own_space, "certificates": bool(certificates_html),
+    }, slots={
+        "greeting": greeting, "drafts_html": draft_items_html(drafts) if drafts else "",
+        "filed_html": "".join(filed), "cards_html": "".join(permit_cards),
+        "reminder_channels_sentence": reminder_channels_sentence if permit_cards else "",
+        "certificates_html": certificates_html,
+    })
 
 
 def _days_left_words(days: int) -> str:

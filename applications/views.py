@@ -90,18 +90,19 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                     if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
     permits = selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
                                            bookings=appointments)
-    return render(request, "applications/dashboard.html", {
-        "applicant": applicant, "greeting": presenters.greeting(applicant),
-        "permit_cards": [presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
-        "certificates": certificates, "certificates_html": presenters.document_items_html(certificates),
-        # The channels the reminders go by besides the inbox (notifications.channels_for), and
-        # whether the page is the person's own (a mediator acting for them changes their own profile).
-        "reminder_channels_sentence": presenters.reminder_channels_sentence(
-            [NotificationChannel(c).label for c in channels_for(applicant) if c != NotificationChannel.INBOX]),
-        "own_space": applicant.pk == request.user.pk,
-        "drafts": [(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT],
-        "filed": filed,
-    })
+    return render(request, "applications/dashboard.html", {"content_html": presenters.dashboard_html(
+        greeting=presenters.greeting(applicant),
+        drafts=[(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT], filed=filed,
+        permit_cards=[presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
+        # The channels the reminders go by besides the inbox (notifications.channels_for), said under
+        # the cards, and whether the page is the person's own (a mediator acting for them changes
+        # their own profile).
+        reminder_channels_sentence=presenters.reminder_channels_sentence(
+            [NotificationChannel(c).label for c in channels_for(applicant) if c != NotificationChannel.INBOX])
+        if permits else "",
+        own_space=applicant.pk == request.user.pk,
+        certificates_html=presenters.document_items_html(certificates) if certificates else "",
+    )})
 
 
 def _step_form(request, dossier, step, data=None):
