@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 from applications.workflow import NEXT_ACTION, PLAIN_STATUS
 from core.l10n import date_formatter, date_text, shown, words_once
+from core.l10n import escaped as html_escape
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -689,6 +689,48 @@ def dossier_head_html(dossier: Dossier, *, status_label: str, plain_status: Any,
         f'  <h2 class="fr-callout__title">{shown(status_label)}</h2>\n'
         f'  <p class="fr-callout__text">{plain}</p>\n'
         f"  {action}\n  {badge}\n</div>")
+
+
+def dossier_bookings_html(bookings: list[Any]) -> str:
+    """The dossier page's appointments about it, each a link with its motive, day and hour, then
+    its site and status, as the template's loop wrote them."""
+    from appointments.models import Booking
+
+    sentence = words_once("dossier-bookings", lambda: _("%(motive)s : %(date)s à %(time)s"))
+    statuses = _choice_labels(Booking.Status, _BOOKING_STATUS_LABELS)
+    day, hour = date_formatter("l j F Y"), date_formatter("H:i")
+    rows = []
+    for booking in bookings:
+        starts = booking.slot.starts_at
+        when = sentence % {"motive": conditional_escape(booking.motive.get_code_display()),
+                           "date": html_escape(day(starts)), "time": html_escape(hour(starts))}
+        rows.append(f'\n  <li><a href="{_url_of("appointments:detail", booking.pk)}">{when}</a>\n'
+                    f"    – {shown(booking.slot.desk.site.name)} "
+                    f"({html_escape(statuses.get(booking.status, booking.status).lower())})</li>\n  ")
+    return "".join(rows)
+
+
+_BOOKING_STATUS_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def dossier_rest_html(dossier: Dossier, *, bookings: list[Any], card_collection_booked: bool, is_open: bool,
+                      documents_html: str, attachments_html: str, upload_forms_html: str, timeline_html: str,
+                      corrections_html: str) -> SafeString:
+    """The dossier page below its head and complements: its appointments, documents, pieces (and
+    the forms to add one, with ``core.fragments.CSRF_PLACEHOLDER`` where the page's token goes),
+    history and corrections: templates/applications/_dossier_rest.html rendered once per language
+    and shape by each process (``core.fragments.slotted_template``), the dossier's HTML put in."""
+    from core.fragments import slotted_template
+
+    return slotted_template("applications/_dossier_rest.html", context={
+        "card_ready": dossier.status == Status.CARD_READY, "card_collection_booked": card_collection_booked,
+        "bookings": bool(bookings), "documents": bool(documents_html), "is_open": is_open,
+        "upload": bool(is_open and upload_forms_html),
+    }, slots={
+        "bookings_html": dossier_bookings_html(bookings) if bookings else "", "documents_html": documents_html,
+        "attachments_html": attachments_html, "upload_forms_html": upload_forms_html if is_open else "",
+        "timeline_html": timeline_html, "corrections_html": corrections_html if is_open else "",
+    }, ids={"pk": dossier.pk})
 
 
 _CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}

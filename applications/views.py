@@ -318,21 +318,21 @@ def _dossier_page(
         "head_html": presenters.dossier_head_html(
             dossier, status_label=presenters.status_labels()[dossier.status],
             plain_status=PLAIN_STATUS[dossier.status], next_action=NEXT_ACTION[dossier.status]),
-        "documents_html": presenters.document_items_html(data["documents"]),
-        "attachments_html": presenters.dossier_attachments_html(dossier, data["attachments"]),
-        "timeline_html": presenters.dossier_timeline_html(dossier, data["events"]),
-        "bookings": bookings,
-        "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
-        "next_action": NEXT_ACTION[dossier.status], "is_open": is_open,
-        "upload_forms_html": presenters.dossier_upload_forms_html(dossier, upload_types) if upload_types else "",
+        "rest_html": presenters.dossier_rest_html(
+            dossier, bookings=bookings, is_open=is_open,
+            card_collection_booked=any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
+            documents_html=presenters.document_items_html(data["documents"]) if data["documents"] else "",
+            attachments_html=presenters.dossier_attachments_html(dossier, data["attachments"]),
+            upload_forms_html=presenters.dossier_upload_forms_html(dossier, upload_types) if upload_types else "",
+            timeline_html=presenters.dossier_timeline_html(dossier, data["events"]),
+            # The person alone withdraws: never a mediator under their mandate.
+            corrections_html=presenters.dossier_corrections_html(
+                dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None)) if is_open else ""),
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
-        # The person alone withdraws: never a mediator under their mandate.
-        "corrections_html": presenters.dossier_corrections_html(
-            dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None)) if is_open else "",
         "today": today,
     }, status=status)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
-from html import escape as html_escape
 from typing import Any, TypeVar
 
 from django.utils import formats, timezone, translation
@@ -35,11 +34,21 @@ def _formatted(language: str | None, fmt: str, value: date | datetime, zone: obj
     return formats.date_format(value, fmt)
 
 
+#: What ``html.escape`` (and so Django's ``escape``) replaces, and by what, in one ``str.translate``
+#: rather than five ``str.replace`` (issue 17).
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def escaped(text: str) -> str:
+    """``html.escape(text)``, in one call."""
+    return text.translate(_HTML_ESCAPES)
+
+
 def shown(value: Any) -> str:
     """A value as ``{{ value }}`` writes it: in local time, localised, escaped; text (most values)
-    by ``html.escape`` alone, as Django's ``escape`` does, without its lazy-argument wrapper."""
+    as ``html.escape`` escapes it, as Django's ``escape`` does, without its lazy-argument wrapper."""
     if type(value) is str:
-        return html_escape(value)
+        return value.translate(_HTML_ESCAPES)
     if isinstance(value, SafeData):
         return str(value)
     return conditional_escape(formats.localize(timezone.template_localtime(value)))  # type: ignore[attr-defined]

@@ -256,3 +256,44 @@ def test_a_list_of_documents_is_what_its_loop_wrote(language):
 
     assert presenters.document_items_html(documents) == written(loop, documents=documents)
     assert presenters.document_items_html([]) == ""
+
+
+#: The dossier page below its head and complements, as templates/applications/dossier.html wrote it
+#: before ``dossier_rest_html``.
+REST_TEMPLATE = (Path(__file__).parent / "dossier_rest_before.txt").read_text()
+
+
+@pytest.mark.parametrize("status", ["submitted", "card_ready", "withdrawn"])
+def test_the_rest_of_the_page_is_what_the_template_wrote(language, status):
+    import itertools
+    from types import SimpleNamespace
+
+    from django.utils.safestring import mark_safe
+
+    from appointments.models import Booking
+    from core.fragments import CSRF_PLACEHOLDER
+
+    site = SimpleNamespace(name="Lyon <Part-Dieu> & co")
+
+    def booking(pk, state):
+        return SimpleNamespace(pk=pk, status=state, get_status_display=lambda: str(Booking.Status(state).label),
+                               motive=SimpleNamespace(get_code_display=lambda: "Remise <du> titre"),
+                               slot=SimpleNamespace(starts_at=AT, desk=SimpleNamespace(site=site)))
+
+    dossier = Dossier(pk=42, applicant_id=5, status=status)
+    bookings = [booking(7, "booked"), booking(8, "cancelled")]
+    upload = mark_safe(f'<form><input name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"></form>')
+    for some_bookings, booked, is_open, documents, forms in itertools.product(
+            [[], bookings], [True, False], [True, False], ["", mark_safe("<li>doc</li>")], ["", upload]):
+        parts = {"documents_html": documents, "attachments_html": mark_safe("<li>piece</li>"),
+                 "upload_forms_html": forms, "timeline_html": mark_safe("<li>event</li>"),
+                 "corrections_html": mark_safe("<h2>Corriger</h2>")}
+        expected = written(REST_TEMPLATE, dossier=dossier, bookings=some_bookings, card_collection_booked=booked,
+                           is_open=is_open, documents=[1] if documents else [], csrf_token="Tok", **parts)
+
+        html = presenters.dossier_rest_html(dossier, bookings=some_bookings, card_collection_booked=booked,
+                                            is_open=is_open, **parts)
+        filled = Template("{% load anef %}{% with_csrf_token html %}").render(Context({"html": html,
+                                                                                     "csrf_token": "Tok"}))
+        assert filled == expected
+    assert "Lyon &lt;Part-Dieu&gt; &amp; co" in filled and "Remise &lt;du&gt; titre" in filled

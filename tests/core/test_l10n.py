@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from core.l10n import date_formatter, date_text, shown
+from core.l10n import date_formatter, date_text, escaped, shown
 
 AT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
@@ -66,3 +66,10 @@ def test_a_pages_date_formatter_writes_what_date_text_writes(language, fmt):
                 days = (AT.date(),) if fmt == "j F Y" else ()  # a day has no hour to write
                 for value in (AT, datetime(2026, 7, 14, 8, 5), None, "", *days):  # noqa: DTZ001 (a naive one too)
                     assert day(value) == date_text(value, fmt), (zone, value)
+
+
+def test_text_is_escaped_as_html_escape_escapes_it():
+    import html
+
+    for text in ("", "plain", "O'Brien <b>\"x\"</b> & &amp; l’été", "&<>\"'" * 3):
+        assert escaped(text) == html.escape(text) == shown(text)
