@@ -282,7 +282,7 @@ def test_the_rest_of_the_page_is_what_the_template_wrote(language, status):
 
     dossier = Dossier(pk=42, applicant_id=5, status=status)
     bookings = [booking(7, "booked"), booking(8, "cancelled")]
-    upload = mark_safe(f'<form><input name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"></form>')
+    upload = mark_safe(f'<form><input name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"></form>')  # noqa: S308 (a constant)
     for some_bookings, booked, is_open, documents, forms in itertools.product(
             [[], bookings], [True, False], [True, False], ["", mark_safe("<li>doc</li>")], ["", upload]):
         parts = {"documents_html": documents, "attachments_html": mark_safe("<li>piece</li>"),
