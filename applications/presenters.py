@@ -545,7 +545,7 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
                                 site=mandate.get("site_city", ""))
         elif event.actor_id == dossier.applicant_id:
             by = words["by_you"]
-        elif event.actor is not None:
+        elif event.actor_id is not None:  # someone of the prefecture (the database keeps no dangling id)
             by = words["by_prefecture"]
         else:
             by = words["automatic"]

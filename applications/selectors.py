@@ -235,8 +235,10 @@ _DOSSIER_ATTACHMENTS = PreparedQuery(
     .order_by("uploaded_at", "id"),
     dossier_id=int,
 )
+#: The history, without its actors: the page says only whether one acted (``actor_id``), never who
+#: (issue 17: a person's row per event cost more than the event's).
 _DOSSIER_EVENTS = PreparedQuery(
-    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor").order_by("at", "id"),
+    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).order_by("at", "id"),
     dossier_id=int,
 )
 #: ``documents.selectors.documents_for_subject`` as the page orders it (newest issue first).
