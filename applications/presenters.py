@@ -27,7 +27,7 @@ from applications.models import Attachment, Channel, Dossier, DossierEvent, Perm
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 from applications.workflow import NEXT_ACTION, PLAIN_STATUS
-from core.l10n import date_formatter, date_text, shown, words_once
+from core.l10n import CURRENT_LANGUAGE, date_formatter, date_text, shown, words_once
 from core.l10n import escaped as html_escape
 
 if TYPE_CHECKING:
@@ -326,11 +326,12 @@ _NEEDS_ESCAPE = re.compile("[&<>\"']").search
 _STATUS_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def status_labels() -> dict[str, str]:
+def status_labels(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The statuses' labels in the current language, put into words once per language by each
     process (the catalogues of translations do not change while it runs), not a lazy string per row
-    nor per page."""
-    language = translation.get_language()
+    nor per page. ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     labels = _STATUS_LABELS.get(language)
     if labels is None:
         labels = _STATUS_LABELS[language] = {status.value: str(status.label) for status in Status}
@@ -419,11 +420,12 @@ def _url_maker(name: str, *args: Any) -> Any:
     return lambda *ids: "".join(part + (str(ids[i]) if i < len(ids) else "") for i, part in enumerate(parts))
 
 
-def _choice_labels(choices: type[models.Choices], cache: dict) -> dict[str, str]:
+def _choice_labels(choices: type[models.Choices], cache: dict, language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """A field's choices (a ``TextChoices`` class) in words in the current language, once per
     language by each process (the model's ``get_FOO_display`` builds a dict of them on every call,
-    and so does the class's ``choices``)."""
-    language = translation.get_language()
+    and so does the class's ``choices``); ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     labels = cache.get(language)
     if labels is None:
         labels = cache[language] = {value: str(label) for value, label in choices.choices}
@@ -442,10 +444,10 @@ _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
 _DOCUMENT_KIND_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def _dossier_words() -> dict[str, str]:
+def _dossier_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The words of the dossier page's lists in the current language, once per language by each
     process (literal ``_()`` calls, for makemessages); the ones shown as they are, escaped."""
-    return words_once("dossier-page", lambda: {
+    return words_once("dossier-page", language=language, translate=lambda: {
         "check": html_escape(_("Vérification :")),
         "none_sent": html_escape(_("Aucune pièce envoyée.")),
         "sent_on": _("envoyée le %(date)s"),
@@ -491,13 +493,14 @@ def _type_name(document_type: Any, language: str | None) -> str:
 def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) -> SafeString:
     """The inside of the dossier page's list of current pieces: each one's type, a link to the
     file, the day it was sent and its review in words (with the reason of a refusal)."""
-    words = _dossier_words()
+    language = translation.get_language()
+    words = _dossier_words(language)
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
     before, middle, after = _url_parts("applications:attachment", 2)
     before = f"{before}{int(dossier.pk)}{middle}"
-    reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS)
-    language, day = translation.get_language(), date_formatter("DATE_FORMAT")
+    reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS, language)
+    day = date_formatter("DATE_FORMAT", language=language)
     rows = []
     for attachment in attachments:
         reason = attachment.review_reason
@@ -531,10 +534,11 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
     """The inside of the dossier page's history: each event's day, kind, new status, author (the
     mediator who acted under a mandate) and details (an amended answer, the piece added, the
     prefecture's message and reason)."""
-    words = _dossier_words()
-    kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS)
-    statuses = status_labels()
-    day = date_formatter("DATETIME_FORMAT")
+    language = translation.get_language()
+    words = _dossier_words(language)
+    kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS, language)
+    statuses = status_labels(language)
+    day = date_formatter("DATETIME_FORMAT", language=language)
     rows = []
     for event in events:
         kind, data = event.kind, event.data
@@ -639,21 +643,26 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
     return before, after
 
 
-def dossier_filed_sentence(dossier: Dossier) -> SafeString:
+def dossier_filed_sentence(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's "Dossier n° <ref>, déposé le <day and hour>."."""
-    filed = html_escape(_day(dossier.submitted_at, "DATETIME_FORMAT")) if dossier.submitted_at else ""
-    return mark_safe(_head_words()["filed"] % {"ref": shown(dossier.reference), "date": filed})  # noqa: S308 (escaped)
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    filed = (html_escape(date_formatter("DATETIME_FORMAT", language=language)(dossier.submitted_at))
+             if dossier.submitted_at else "")
+    return mark_safe(_head_words(language)["filed"] % {  # noqa: S308 (escaped)
+        "ref": shown(dossier.reference), "date": filed})
 
 
-def _head_words() -> dict[str, str]:
+def _head_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The words of the dossier page's title and head, once per language by each process: those
     of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
-    return words_once("dossier-head", lambda: {
+    return words_once("dossier-head", language=language, translate=lambda: {
         "title": _("Dossier %(ref)s"),
         "filed": _("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."),
         "to_do": html_escape(_("Ce que vous devez faire :")),
         "on_time": html_escape(_("Déposé dans les délais")),
         "late": html_escape(_("Déposé hors délai")),
+        "my_space": html_escape(_("Mon espace")),
     })
 
 
@@ -662,12 +671,15 @@ def dossier_page_title(dossier: Dossier) -> SafeString:
     return mark_safe(_head_words()["title"] % {"ref": shown(dossier.reference)})  # noqa: S308 (escaped)
 
 
-def dossier_head_html(dossier: Dossier, *, status_label: str, plain_status: Any, next_action: Any) -> SafeString:
+def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any,
+                      back_link: bool = False) -> SafeString:
     """The dossier page's head: the procedure, the filed sentence and the prefecture, then the
-    callout of where the request stands (its status, in plain words, what to do, whether it was
-    filed in time), as the template wrote them (issue 17). ``plain_status`` and ``next_action``:
-    the status's ``PLAIN_STATUS`` and ``NEXT_ACTION``, or other text to escape."""
-    words, (plain_words, action_words) = _head_words(), _status_words()
+    callout of where the request stands (its status and its label, in plain words, what to do,
+    whether it was filed in time), as the template wrote them (issue 17); first, with
+    ``back_link``, the link back to the dashboard. ``plain_status`` and ``next_action``: the
+    status's ``PLAIN_STATUS`` and ``NEXT_ACTION``, or other text to escape."""
+    language = translation.get_language()
+    words, (plain_words, action_words) = _head_words(language), _status_words(language)
     status = dossier.status
     plain = plain_words[status] if plain_status is PLAIN_STATUS.get(status) else conditional_escape(plain_status)
     action = ""
@@ -682,9 +694,12 @@ def dossier_head_html(dossier: Dossier, *, status_label: str, plain_status: Any,
         badge = f'<p class="fr-mt-2w"><span class="fr-badge fr-badge--warning">{words["late"]}</span></p>'
     prefecture = dossier.prefecture
     where = f"{shown(prefecture.name)}." if prefecture else ""
+    back = (f'<p class="fr-text--sm fr-mb-1w"><a href="{_url_of("applications:dashboard")}">'
+            f'{words["my_space"]}</a></p>\n' if back_link else "")
+    status_label = status_labels(language).get(status, status)
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f"<h1>{shown(dossier.procedure.name)}</h1>\n"
-        f"<p>{dossier_filed_sentence(dossier)}\n  {where}</p>\n\n"
+        f"{back}<h1>{shown(dossier.procedure.name)}</h1>\n"
+        f"<p>{dossier_filed_sentence(dossier, language=language)}\n  {where}</p>\n\n"
         '<div class="fr-callout fr-mb-4w">\n'
         f'  <h2 class="fr-callout__title">{shown(status_label)}</h2>\n'
         f'  <p class="fr-callout__text">{plain}</p>\n'
@@ -765,10 +780,10 @@ def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]
 
 # --- Issued documents in a list (the dashboard's certificates, a dossier's documents) ------------
 
-def _document_words() -> dict[str, str]:
+def _document_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The words of a document's line in the current language, once per language by each process:
     those of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
-    return words_once("document-line", lambda: {
+    return words_once("document-line", language=language, translate=lambda: {
         "issued": _("délivrée le %(day)s"),
         "preparing": html_escape(_("PDF en cours de préparation")),
         "valid_between": _("valable du %(start)s au %(end)s inclus"),
@@ -779,11 +794,11 @@ def _document_words() -> dict[str, str]:
     })
 
 
-def _state_words() -> dict[str, str]:
+def _state_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """What a document is worth today (``PublicStatus``), as its badge writes it, once per language."""
     from documents.models import PublicStatus
 
-    return words_once("document-states", lambda: {
+    return words_once("document-states", language=language, translate=lambda: {
         state.value: html_escape(capfirst(str(state.label))) for state in PublicStatus})
 
 
@@ -808,16 +823,17 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     from documents.models import DocumentKind, PublicStatus
 
     today = today or timezone.localdate()
-    words = _document_words()
-    day = date_formatter()
+    language = translation.get_language()
+    words = _document_words(language)
+    day = date_formatter(language=language)
 
     def _long_day(value: date | datetime | None) -> str:
         return "" if value is None else html_escape(day(value))
 
     state = document.public_status(today)
-    kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
+    kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS, language).get(document.kind, document.kind)
     badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
-    state_badge = f'<p class="fr-badge fr-badge--sm">{_state_words()[state]}</p>'
+    state_badge = f'<p class="fr-badge fr-badge--sm">{_state_words(language)[state]}</p>'
     worth = ""
     if document.proves_rights:
         start = _long_day(document.valid_from)
@@ -877,11 +893,11 @@ def reminder_channels_sentence(channels: list[Any]) -> SafeString:
     return mark_safe(_dashboard_words()["channels"] % {"channels": joined})  # noqa: S308 (escaped)
 
 
-def _dashboard_words() -> dict[str, str]:
+def _dashboard_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The words of the dashboard's cards and rows in the current language, once per language by
     each process (issue 17): those shown as they are escaped, the sentences (``%(…)s``, filled
     with escaped values) as they are."""
-    return words_once("dashboard", lambda: {
+    return words_once("dashboard", language=language, translate=lambda: {
         "hello": _("Bonjour %(name)s."),
         "channels": _("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
         "permit": _("Titre n° %(number)s, valable du %(start)s au %(end)s."),
@@ -919,10 +935,10 @@ def _dashboard_words() -> dict[str, str]:
     })
 
 
-def _status_words() -> tuple[dict[str, str], dict[str, str]]:
+def _status_words(language: Any = CURRENT_LANGUAGE) -> tuple[dict[str, str], dict[str, str]]:
     """Each status's plain words and next action (``applications.workflow``), escaped, once per
     language by each process."""
-    return words_once("dashboard-statuses", lambda: (
+    return words_once("dashboard-statuses", language=language, translate=lambda: (
         {status: html_escape(str(text)) for status, text in PLAIN_STATUS.items()},
         {status: html_escape(str(text)) for status, text in NEXT_ACTION.items()},
     ))

@@ -315,9 +315,8 @@ def _dossier_page(
                               subject_id=str(dossier.pk))
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier),
-        "head_html": presenters.dossier_head_html(
-            dossier, status_label=presenters.status_labels()[dossier.status],
-            plain_status=PLAIN_STATUS[dossier.status], next_action=NEXT_ACTION[dossier.status]),
+        "head_html": presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[dossier.status],
+                                                  next_action=NEXT_ACTION[dossier.status], back_link=True),
         "rest_html": presenters.dossier_rest_html(
             dossier, bookings=bookings, is_open=is_open,
             card_collection_booked=any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),

@@ -58,22 +58,29 @@ W = TypeVar("W")
 _WORDS: dict[tuple[str, str | None], Any] = {}
 
 
-def words_once(name: str, translate: Callable[[], W]) -> W:
+#: Stands for "the active language, read now" in the functions that may be given it (reading it
+#: costs about a dozen calls: a page's presenters read it once and give it to the others).
+CURRENT_LANGUAGE: Any = object()
+
+
+def words_once(name: str, translate: Callable[[], W], *, language: Any = CURRENT_LANGUAGE) -> W:
     """The words a presenter writes (``translate()``: literal ``_("…")`` calls, for makemessages),
     put into words once per language by each process: the catalogues do not change while it runs
     (issue 17: a page's dozen translations cost more than its values). ``name`` tells the
-    presenters' tables apart."""
-    key = (name, translation.get_language())
+    presenters' tables apart; ``language``: the active one, when the caller has read it."""
+    key = (name, translation.get_language() if language is CURRENT_LANGUAGE else language)
     words = _WORDS.get(key)
     if words is None:
         words = _WORDS[key] = translate()
     return words
 
 
-def date_formatter(fmt: str = "j F Y") -> Callable[[date | datetime | None], str]:
+def date_formatter(fmt: str = "j F Y", *, language: Any = CURRENT_LANGUAGE) -> Callable[[date | datetime | None], str]:
     """``date_text`` with this format for the many dates of one page: the language and the time
-    zone read once (issue 17: each read costs about a dozen calls, more than a remembered date)."""
-    language = translation.get_language()
+    zone read once (issue 17: each read costs about a dozen calls, more than a remembered date);
+    ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     local_zone = timezone.get_current_timezone()
 
     def text(value: date | datetime | None) -> str:

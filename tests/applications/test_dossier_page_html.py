@@ -191,6 +191,10 @@ HEAD_TEMPLATE = """{% load i18n %}<h1>{{ dossier.procedure.name }}</h1>
 </div>"""  # noqa: E501
 
 
+BACK_LINK_TEMPLATE = """{% load i18n %}<p class="fr-text--sm fr-mb-1w"><a href="{% url 'applications:dashboard' %}">{% translate "Mon espace" %}</a></p>
+"""  # noqa: E501
+
+
 @pytest.mark.parametrize("on_time", [True, False, None])
 @pytest.mark.parametrize("with_prefecture", [True, False])
 def test_the_head_and_title_are_what_the_template_wrote(language, on_time, with_prefecture):
@@ -206,10 +210,13 @@ def test_the_head_and_title_are_what_the_template_wrote(language, on_time, with_
         context = {"dossier": dossier, "status_label": label, "plain_status": PLAIN_STATUS[status],
                    "next_action": NEXT_ACTION[status], "filed_sentence": presenters.dossier_filed_sentence(dossier)}
 
-        html = presenters.dossier_head_html(dossier, status_label=label, plain_status=PLAIN_STATUS[status],
+        html = presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[status],
                                             next_action=NEXT_ACTION[status])
 
         assert html == written(HEAD_TEMPLATE, **context), status
+        back = presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[status],
+                                            next_action=NEXT_ACTION[status], back_link=True)
+        assert back == written(BACK_LINK_TEMPLATE) + html
         title = "{% load i18n %}{% blocktranslate with ref=dossier.reference %}Dossier {{ ref }}{% endblocktranslate %}"
         assert presenters.dossier_page_title(dossier) == written(title, dossier=dossier)
     assert "Passeport &lt;b&gt;" in html and ("&amp; Rhône." in html) is with_prefecture
