@@ -432,6 +432,9 @@ def _choice_labels(choices: type[models.Choices], cache: dict, language: Any = C
     return labels
 
 
+_NO_DETAIL: dict[str, Any] = {}
+
+
 def _detail(data: Any, key: str) -> Any:
     """``data.key`` as the template language reads an event's JSON details: the dictionary's
     entry, else nothing ("" is what it shows for a missing one)."""
@@ -476,10 +479,10 @@ _TYPE_NAMES: dict[tuple, str] = {}
 def _type_name(document_type: Any, language: str | None) -> str:
     """``document_type.name`` in ``language`` (the active one), as django-modeltranslation reads it
     (``name_<language>``, else the French), remembered by each process for the names stored: the
-    descriptor costs about 28 calls per read (issue 17)."""
+    descriptor costs about 28 calls per read (issue 17). Also a procedure's (``Procedure.name``)."""
     stored = document_type.__dict__
     try:
-        key = (language, stored["name"], stored["name_fr"], stored["name_en"])
+        key = (type(document_type), language, stored["name"], stored["name_fr"], stored["name_en"])
     except KeyError:  # a name deferred: read as usual
         return document_type.name
     name = _TYPE_NAMES.get(key)
@@ -490,10 +493,13 @@ def _type_name(document_type: Any, language: str | None) -> str:
     return name
 
 
-def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) -> SafeString:
+def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment], *,
+                             language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The inside of the dossier page's list of current pieces: each one's type, a link to the
-    file, the day it was sent and its review in words (with the reason of a refusal)."""
-    language = translation.get_language()
+    file, the day it was sent and its review in words (with the reason of a refusal). ``language``:
+    the active one, when the caller has read it (as the other presenters of the page take it)."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     words = _dossier_words(language)
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
@@ -530,11 +536,13 @@ _EVENT_HTML = (
 )
 
 
-def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeString:
+def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent], *,
+                          language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The inside of the dossier page's history: each event's day, kind, new status, author (the
     mediator who acted under a mandate) and details (an amended answer, the piece added, the
     prefecture's message and reason)."""
-    language = translation.get_language()
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     words = _dossier_words(language)
     kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS, language)
     statuses = status_labels(language)
@@ -542,7 +550,9 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
     rows = []
     for event in events:
         kind, data = event.kind, event.data
-        on_behalf = _detail(data, "on_behalf")
+        # ``_detail``'s reading of the JSON details, its test made once per event
+        detail = data.get if isinstance(data, dict) else _NO_DETAIL.get
+        on_behalf = detail("on_behalf", "")
         if on_behalf:
             mandate = on_behalf if isinstance(on_behalf, dict) else {}
             by: str = _sentence(words["on_behalf"], mediator=mandate.get("mediator", ""),
@@ -553,18 +563,18 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeS
             by = words["by_prefecture"]
         else:
             by = words["automatic"]
-        message, reason = _detail(data, "message"), _detail(data, "reason")
+        message, reason = detail("message", ""), detail("reason", "")
         rows.append(_EVENT_HTML.format(
             css="anef-timeline__amended" if kind == "amended" else "",
             at=shown(day(event.at)), kind=shown(kinds.get(kind, kind)),
             to_status=(f" – {shown(statuses.get(event.to_status, event.to_status))}"
                        if kind == "status_changed" or kind == "complements_answered" else ""),
             by=by,
-            amended=(f" – {shown(_detail(data, 'field'))} : « {shown(_detail(data, 'before'))} »"
-                     f" → « {shown(_detail(data, 'after'))} »" if kind == "amended" else ""),
-            added=f" – {shown(_detail(data, 'document_type'))}" if kind == "document_added" else "",
-            paper=(f" – {words['paper'] % {'name': shown(_detail(data, 'agent'))}}"
-                   if kind == "submitted" and _detail(data, "channel") == "paper" else ""),
+            amended=(f" – {shown(detail('field', ''))} : « {shown(detail('before', ''))} »"
+                     f" → « {shown(detail('after', ''))} »" if kind == "amended" else ""),
+            added=f" – {shown(detail('document_type', ''))}" if kind == "document_added" else "",
+            paper=(f" – {words['paper'] % {'name': shown(detail('agent', ''))}}"
+                   if kind == "submitted" and detail("channel", "") == "paper" else ""),
             message=f" – {shown(message)}" if message else "",
             reason=f" – {shown(reason)}" if reason else "",
         ))
@@ -596,12 +606,15 @@ def _upload_help_text(document_type: Any) -> str:
         "formats": document_type.formats_label, "size": document_type.max_size_mb}
 
 
-def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any]) -> SafeString:
+def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any], *,
+                              language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's forms to add or replace a piece, one per type, as ``dossier_upload_rows``
     describes them; each form's HTML kept per language and type by each process
     (``core.fragments.local_fragment``), with ``core.fragments.CSRF_PLACEHOLDER`` where the
     page's token goes (``{% with_csrf_token %}`` puts it in)."""
-    language, action = translation.get_language(), _url_parts("applications:upload", 2)
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    action = _url_parts("applications:upload", 2)
     forms = []
     for document_type in document_types:
         key = (language, action, document_type.pk, _type_name(document_type, language),
@@ -666,19 +679,20 @@ def _head_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     })
 
 
-def dossier_page_title(dossier: Dossier) -> SafeString:
+def dossier_page_title(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's title, "Dossier <ref>" (before the portal's name)."""
-    return mark_safe(_head_words()["title"] % {"ref": shown(dossier.reference)})  # noqa: S308 (escaped)
+    return mark_safe(_head_words(language)["title"] % {"ref": shown(dossier.reference)})  # noqa: S308 (escaped)
 
 
-def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any,
-                      back_link: bool = False) -> SafeString:
+def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any, back_link: bool = False,
+                      language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's head: the procedure, the filed sentence and the prefecture, then the
     callout of where the request stands (its status and its label, in plain words, what to do,
     whether it was filed in time), as the template wrote them (issue 17); first, with
     ``back_link``, the link back to the dashboard. ``plain_status`` and ``next_action``: the
     status's ``PLAIN_STATUS`` and ``NEXT_ACTION``, or other text to escape."""
-    language = translation.get_language()
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     words, (plain_words, action_words) = _head_words(language), _status_words(language)
     status = dossier.status
     plain = plain_words[status] if plain_status is PLAIN_STATUS.get(status) else conditional_escape(plain_status)
@@ -698,7 +712,7 @@ def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any,
             f'{words["my_space"]}</a></p>\n' if back_link else "")
     status_label = status_labels(language).get(status, status)
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f"{back}<h1>{shown(dossier.procedure.name)}</h1>\n"
+        f"{back}<h1>{shown(_type_name(dossier.procedure, language))}</h1>\n"
         f"<p>{dossier_filed_sentence(dossier, language=language)}\n  {where}</p>\n\n"
         '<div class="fr-callout fr-mb-4w">\n'
         f'  <h2 class="fr-callout__title">{shown(status_label)}</h2>\n'
@@ -753,12 +767,15 @@ _CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}
 _ID_MARK = "\0"
 
 
-def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]], *, withdraw: bool) -> SafeString:
+def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]], *, withdraw: bool,
+                             language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The open dossier page's "Corriger ou retirer" part: a "Corriger : <answer>" link per answer
     that may be amended, then (``withdraw``) the button to withdraw the request. The same on every
     open dossier but for its id: written once per language, list of answers and button by each
     process."""
-    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields), withdraw)
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    key = (language, tuple((section, field) for section, field, _label in fields), withdraw)
     parts = _CORRECTIONS_HTML.get(key)
     if parts is None:
         url = _url_maker("applications:amend", None, None, None)
@@ -807,15 +824,16 @@ def _long_day(value: date | datetime | None) -> str:
     return "" if value is None else html_escape(_day(value))
 
 
-def document_items_html(documents: list[Any]) -> SafeString:
+def document_items_html(documents: list[Any], *, today: date | None = None,
+                        language: Any = CURRENT_LANGUAGE) -> SafeString:
     """A list's issued documents, as ``{% for document in documents %}`` with the include of
     templates/documents/_document_item.html on its own indented line wrote them."""
-    today = timezone.localdate()
-    return mark_safe("".join(f"\n    {document_item_html(document, today=today)}\n\n  "  # noqa: S308 (escaped)
+    today = today or timezone.localdate()
+    return mark_safe("".join(f"\n    {document_item_html(document, today=today, language=language)}\n\n  "  # noqa: S308 (escaped)
                              for document in documents))
 
 
-def document_item_html(document: Any, *, today: date | None = None) -> SafeString:
+def document_item_html(document: Any, *, today: date | None = None, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """One issued document (an ``IssuedDocument``) in a list: its link, its validity and what it is
     worth today, as /verifier/ judges it; a certificate re-issued ahead of its lapse stays in force
     until the next one takes over: both show. The line templates/documents/_document_item.html
@@ -823,7 +841,8 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     from documents.models import DocumentKind, PublicStatus
 
     today = today or timezone.localdate()
-    language = translation.get_language()
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     words = _document_words(language)
     day = date_formatter(language=language)
 

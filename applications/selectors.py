@@ -30,7 +30,7 @@ from applications.reminders import next_reminder, renewal_filed
 from applications.rules import RenewalWindow, renewal_window
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
-from appointments.selectors import active_booking_exists
+from appointments.selectors import active_booking_exists, booking_about_type_exists
 from core.prepared import PreparedQuery
 from documents.models import IssuedDocument
 
@@ -206,10 +206,13 @@ def dossier_get_for_user(*, user: User, pk: int) -> Dossier:
     return found[0]
 
 
+#: Each dossier also carries ``any_booking``: whether its applicant has a booking about any of
+#: their dossiers; without one, the dossier's page reads no booking (issue 17).
 _USER_DOSSIER = PreparedQuery(
     lambda pk, user_id: Dossier.objects.select_related(
         "procedure", "prefecture__department", "renewed_permit", "applicant"
-    ).filter(pk=pk, applicant_id=user_id),
+    ).filter(pk=pk, applicant_id=user_id).annotate(
+        any_booking=booking_about_type_exists(person=OuterRef("applicant_id"), subject_type=DOSSIER_SUBJECT_TYPE)),
     pk=int, user_id=int,
 )
 

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -311,22 +312,28 @@ def _dossier_page(
         if requested_types:
             requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
                                       sent_since, strict=True))
-    bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
-                              subject_id=str(dossier.pk))
+    # None read when the applicant has no booking about any dossier (the getter's ``any_booking``).
+    bookings = (bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
+                               subject_id=str(dossier.pk)) if getattr(dossier, "any_booking", True) else [])
+    language = get_language()  # read once for the page's presenters
     return render(request, "applications/dossier.html", {
-        "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier),
+        "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier, language=language),
         "head_html": presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[dossier.status],
-                                                  next_action=NEXT_ACTION[dossier.status], back_link=True),
+                                                  next_action=NEXT_ACTION[dossier.status], back_link=True,
+                                                  language=language),
         "rest_html": presenters.dossier_rest_html(
             dossier, bookings=bookings, is_open=is_open,
             card_collection_booked=any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
-            documents_html=presenters.document_items_html(data["documents"]) if data["documents"] else "",
-            attachments_html=presenters.dossier_attachments_html(dossier, data["attachments"]),
-            upload_forms_html=presenters.dossier_upload_forms_html(dossier, upload_types) if upload_types else "",
-            timeline_html=presenters.dossier_timeline_html(dossier, data["events"]),
+            documents_html=presenters.document_items_html(data["documents"], today=today, language=language)
+            if data["documents"] else "",
+            attachments_html=presenters.dossier_attachments_html(dossier, data["attachments"], language=language),
+            upload_forms_html=presenters.dossier_upload_forms_html(dossier, upload_types, language=language)
+            if upload_types else "",
+            timeline_html=presenters.dossier_timeline_html(dossier, data["events"], language=language),
             # The person alone withdraws: never a mediator under their mandate.
             corrections_html=presenters.dossier_corrections_html(
-                dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None)) if is_open else ""),
+                dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None), language=language)
+            if is_open else ""),
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,

@@ -1,6 +1,8 @@
 from django import template
 from django.forms import BoundField
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
+
+from core.l10n import escaped
 
 register = template.Library()
 
@@ -123,7 +125,7 @@ def page_scripts(context: template.Context) -> str:
         static("js/portal.js"), nonce=NONCE_PLACEHOLDER))
     request = context.get("request")
     nonce = getattr(request, "csp_nonce", None) if request is not None else None
-    return mark_safe(html.replace(NONCE_PLACEHOLDER, escape(str(nonce)) if nonce is not None else ""))  # noqa: S308
+    return mark_safe(html.replace(NONCE_PLACEHOLDER, escaped(str(nonce)) if nonce is not None else ""))  # noqa: S308
 
 
 #: Stands for the page's path in the cached header tools: characters no escaped path holds.
@@ -138,7 +140,6 @@ def header_tools(context: template.Context) -> str:
     page's template time, the same for everyone but those two values."""
     from django.conf import settings
     from django.template.loader import render_to_string
-    from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
     from core.csrf import page_token
@@ -154,7 +155,7 @@ def header_tools(context: template.Context) -> str:
         "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
     }))
     # The token first: a path that held the token's placeholder would not be filled in with it.
-    path = escape(request.get_full_path())
+    path = escaped(request.get_full_path())
     # The page's own token (the context processor's, which every {% csrf_token %} of the page
     # shows) rather than a second one, masked in a few calls (core.csrf).
     token = page_token(context)
@@ -174,7 +175,7 @@ def with_csrf_token(context: template.Context, html: str) -> str:
 
     if not isinstance(html, SafeData):
         raise TypeError("with_csrf_token takes HTML marked safe (a presenter's), not text to escape")
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, escape(page_token(context))))  # noqa: S308 (safe HTML, escaped token)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, escaped(page_token(context))))  # noqa: S308 (safe HTML, escaped token)
 
 
 @register.simple_tag
