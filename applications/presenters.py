@@ -6,16 +6,15 @@ query lives here; views, forms and the export service call these.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
-from functools import partial
-from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -27,7 +26,9 @@ from applications.clock import Clock, ClockFacts, clock_for
 from applications.models import Attachment, Channel, Dossier, DossierEvent, Permit, PermitCategory, Status
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
-from core.l10n import date_text, shown, words_once
+from applications.workflow import NEXT_ACTION, PLAIN_STATUS
+from core.l10n import CURRENT_LANGUAGE, date_formatter, date_text, shown, words_once
+from core.l10n import escaped as html_escape
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -330,11 +331,12 @@ _NEEDS_ESCAPE = re.compile("[&<>\"']").search
 _STATUS_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def status_labels() -> dict[str, str]:
+def status_labels(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The statuses' labels in the current language, put into words once per language by each
     process (the catalogues of translations do not change while it runs), not a lazy string per row
-    nor per page."""
-    language = translation.get_language()
+    nor per page. ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     labels = _STATUS_LABELS.get(language)
     if labels is None:
         labels = _STATUS_LABELS[language] = {status.value: str(status.label) for status in Status}
@@ -408,21 +410,6 @@ def _file_url_parts() -> tuple[str, str]:
     return parts
 
 
-_DOWNLOAD_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _download_url_parts() -> tuple[str, str]:
-    """An issued document's download URL before and after its id, escaped, as ``_file_url_parts``
-    (issue 17: a reverse() per document was a third of a document's line)."""
-    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
-    parts = _DOWNLOAD_URL_PARTS.get(key)
-    if parts is None:
-        placeholder = 918273645
-        before, after = reverse("documents:download", args=[placeholder]).split(str(placeholder))
-        parts = _DOWNLOAD_URL_PARTS[key] = (escape_text(before), escape_text(after))
-    return parts
-
-
 # --- The applicant's dossier page (issue 14: its rows put into words here, not by tags per item) ----
 #
 # Issue 17: its lists are written here as HTML, as the template's loops wrote them (the same
@@ -444,15 +431,19 @@ def _url_maker(name: str, *args: Any) -> Any:
     return lambda *ids: "".join(part + (str(ids[i]) if i < len(ids) else "") for i, part in enumerate(parts))
 
 
-def _choice_labels(choices: type[models.Choices], cache: dict) -> dict[str, str]:
+def _choice_labels(choices: type[models.Choices], cache: dict, language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """A field's choices (a ``TextChoices`` class) in words in the current language, once per
     language by each process (the model's ``get_FOO_display`` builds a dict of them on every call,
-    and so does the class's ``choices``)."""
-    language = translation.get_language()
+    and so does the class's ``choices``); ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     labels = cache.get(language)
     if labels is None:
         labels = cache[language] = {value: str(label) for value, label in choices.choices}
     return labels
+
+
+_NO_DETAIL: dict[str, Any] = {}
 
 
 def _detail(data: Any, key: str) -> Any:
@@ -467,10 +458,10 @@ _REVIEW_LABELS: dict[str | None, dict[str, str]] = {}
 _DOCUMENT_KIND_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def _dossier_words() -> dict[str, str]:
+def _dossier_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The words of the dossier page's lists in the current language, once per language by each
     process (literal ``_()`` calls, for makemessages); the ones shown as they are, escaped."""
-    return words_once("dossier-page", lambda: {
+    return words_once("dossier-page", language=language, translate=lambda: {
         "check": html_escape(_("Vérification :")),
         "none_sent": html_escape(_("Aucune pièce envoyée.")),
         "sent_on": _("envoyée le %(date)s"),
@@ -493,21 +484,47 @@ _ATTACHMENT_HTML = (
 )
 
 
-def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment]) -> SafeString:
+_TYPE_NAMES: dict[tuple, str] = {}
+
+
+def _type_name(document_type: Any, language: str | None) -> str:
+    """``document_type.name`` in ``language`` (the active one), as django-modeltranslation reads it
+    (``name_<language>``, else the French), remembered by each process for the names stored: the
+    descriptor costs about 28 calls per read (issue 17). Also a procedure's (``Procedure.name``)."""
+    stored = document_type.__dict__
+    try:
+        key = (type(document_type), language, stored["name"], stored["name_fr"], stored["name_en"])
+    except KeyError:  # a name deferred: read as usual
+        return document_type.name
+    name = _TYPE_NAMES.get(key)
+    if name is None:
+        if len(_TYPE_NAMES) > 4096:
+            _TYPE_NAMES.clear()
+        name = _TYPE_NAMES[key] = document_type.name
+    return name
+
+
+def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment], *,
+                             language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The inside of the dossier page's list of current pieces: each one's type, a link to the
-    file, the day it was sent and its review in words (with the reason of a refusal)."""
-    words = _dossier_words()
+    file, the day it was sent and its review in words (with the reason of a refusal). ``language``:
+    the active one, when the caller has read it (as the other presenters of the page take it)."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    words = _dossier_words(language)
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
-    url = _url_maker("applications:attachment", dossier.pk, None)
-    reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS)
+    before, middle, after = _url_parts("applications:attachment", 2)
+    before = f"{before}{int(dossier.pk)}{middle}"
+    reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS, language)
+    day = date_formatter("DATE_FORMAT", language=language)
     rows = []
     for attachment in attachments:
         reason = attachment.review_reason
         rows.append(_ATTACHMENT_HTML.format(
-            type=shown(attachment.document_type.name), url=shown(url(attachment.pk)),
+            type=shown(_type_name(attachment.document_type, language)), url=f"{before}{int(attachment.pk)}{after}",
             name=shown(attachment.original_name),
-            sent=_sentence(words["sent_on"], date=_day(attachment.uploaded_at, "DATE_FORMAT")),
+            sent=words["sent_on"] % {"date": html_escape(day(attachment.uploaded_at))},
             check=words["check"], review=shown(reviews.get(attachment.review, attachment.review)),
             reason=f" : {shown(reason)}" if reason else "",
         ))
@@ -530,39 +547,45 @@ _EVENT_HTML = (
 )
 
 
-def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent]) -> SafeString:
+def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent], *,
+                          language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The inside of the dossier page's history: each event's day, kind, new status, author (the
     mediator who acted under a mandate) and details (an amended answer, the piece added, the
     prefecture's message and reason)."""
-    words = _dossier_words()
-    kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS)
-    statuses = status_labels()
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    words = _dossier_words(language)
+    kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS, language)
+    statuses = status_labels(language)
+    day = date_formatter("DATETIME_FORMAT", language=language)
     rows = []
     for event in events:
         kind, data = event.kind, event.data
-        on_behalf = _detail(data, "on_behalf")
+        # ``_detail``'s reading of the JSON details, its test made once per event
+        detail = data.get if isinstance(data, dict) else _NO_DETAIL.get
+        on_behalf = detail("on_behalf", "")
         if on_behalf:
             mandate = on_behalf if isinstance(on_behalf, dict) else {}
             by: str = _sentence(words["on_behalf"], mediator=mandate.get("mediator", ""),
                                 site=mandate.get("site_city", ""))
         elif event.actor_id == dossier.applicant_id:
             by = words["by_you"]
-        elif event.actor is not None:
+        elif event.actor_id is not None:  # someone of the prefecture (the database keeps no dangling id)
             by = words["by_prefecture"]
         else:
             by = words["automatic"]
-        message, reason = _detail(data, "message"), _detail(data, "reason")
+        message, reason = detail("message", ""), detail("reason", "")
         rows.append(_EVENT_HTML.format(
             css="anef-timeline__amended" if kind == "amended" else "",
-            at=shown(_day(event.at, "DATETIME_FORMAT")), kind=shown(kinds.get(kind, kind)),
+            at=shown(day(event.at)), kind=shown(kinds.get(kind, kind)),
             to_status=(f" – {shown(statuses.get(event.to_status, event.to_status))}"
                        if kind == "status_changed" or kind == "complements_answered" else ""),
             by=by,
-            amended=(f" – {shown(_detail(data, 'field'))} : « {shown(_detail(data, 'before'))} »"
-                     f" → « {shown(_detail(data, 'after'))} »" if kind == "amended" else ""),
-            added=f" – {shown(_detail(data, 'document_type'))}" if kind == "document_added" else "",
-            paper=(f" – {words['paper'] % {'name': shown(_detail(data, 'agent'))}}"
-                   if kind == "submitted" and _detail(data, "channel") == "paper" else ""),
+            amended=(f" – {shown(detail('field', ''))} : « {shown(detail('before', ''))} »"
+                     f" → « {shown(detail('after', ''))} »" if kind == "amended" else ""),
+            added=f" – {shown(detail('document_type', ''))}" if kind == "document_added" else "",
+            paper=(f" – {words['paper'] % {'name': shown(detail('agent', ''))}}"
+                   if kind == "submitted" and detail("channel", "") == "paper" else ""),
             message=f" – {shown(message)}" if message else "",
             reason=f" – {shown(reason)}" if reason else "",
         ))
@@ -594,20 +617,30 @@ def _upload_help_text(document_type: Any) -> str:
         "formats": document_type.formats_label, "size": document_type.max_size_mb}
 
 
-def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any]) -> SafeString:
+def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any], *,
+                              language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's forms to add or replace a piece, one per type, as ``dossier_upload_rows``
     describes them; each form's HTML kept per language and type by each process
     (``core.fragments.local_fragment``), with ``core.fragments.CSRF_PLACEHOLDER`` where the
     page's token goes (``{% with_csrf_token %}`` puts it in)."""
-    from core.fragments import local_fragment
-
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    action = _url_parts("applications:upload", 2)
     forms = []
     for document_type in document_types:
-        before, after = local_fragment(
-            "dossier-upload-form", document_type.pk, document_type.name, document_type.allowed_formats,
-            document_type.max_size_mb, render=partial(_upload_form_parts, document_type))
-        forms.append(f"{before}{dossier.pk}{after}")
+        key = (language, action, document_type.pk, _type_name(document_type, language),
+               tuple(document_type.allowed_formats), document_type.max_size_mb)
+        parts = _UPLOAD_FORMS.get(key)
+        if parts is None:
+            if len(_UPLOAD_FORMS) > 1024:
+                _UPLOAD_FORMS.clear()
+            parts = _UPLOAD_FORMS[key] = _upload_form_parts(document_type)
+        forms.append(f"{parts[0]}{dossier.pk}{parts[1]}")
     return mark_safe("\n  " + "".join(forms) + "\n")  # noqa: S308 (escaped by _upload_form_parts)
+
+
+#: Each upload form's HTML around the dossier's id, by everything it shows (language, URL, type).
+_UPLOAD_FORMS: dict[tuple, tuple[str, str]] = {}
 
 
 def _upload_form_parts(document_type: Any) -> tuple[str, str]:
@@ -634,10 +667,110 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
     return before, after
 
 
-def dossier_filed_sentence(dossier: Dossier) -> SafeString:
+def dossier_filed_sentence(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's "Dossier n° <ref>, déposé le <day and hour>."."""
-    filed = _day(dossier.submitted_at, "DATETIME_FORMAT") if dossier.submitted_at else ""
-    return _sentence(_("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."), ref=dossier.reference, date=filed)
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    filed = (html_escape(date_formatter("DATETIME_FORMAT", language=language)(dossier.submitted_at))
+             if dossier.submitted_at else "")
+    return mark_safe(_head_words(language)["filed"] % {  # noqa: S308 (escaped)
+        "ref": shown(dossier.reference), "date": filed})
+
+
+def _head_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
+    """The words of the dossier page's title and head, once per language by each process: those
+    of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
+    return words_once("dossier-head", language=language, translate=lambda: {
+        "title": _("Dossier %(ref)s"),
+        "filed": _("Dossier n° <strong>%(ref)s</strong>, déposé le %(date)s."),
+        "to_do": html_escape(_("Ce que vous devez faire :")),
+        "on_time": html_escape(_("Déposé dans les délais")),
+        "late": html_escape(_("Déposé hors délai")),
+        "my_space": html_escape(_("Mon espace")),
+    })
+
+
+def dossier_page_title(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
+    """The dossier page's title, "Dossier <ref>" (before the portal's name)."""
+    return mark_safe(_head_words(language)["title"] % {"ref": shown(dossier.reference)})  # noqa: S308 (escaped)
+
+
+def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any, back_link: bool = False,
+                      language: Any = CURRENT_LANGUAGE) -> SafeString:
+    """The dossier page's head: the procedure, the filed sentence and the prefecture, then the
+    callout of where the request stands (its status and its label, in plain words, what to do,
+    whether it was filed in time), as the template wrote them (issue 17); first, with
+    ``back_link``, the link back to the dashboard. ``plain_status`` and ``next_action``: the
+    status's ``PLAIN_STATUS`` and ``NEXT_ACTION``, or other text to escape."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    words, (plain_words, action_words) = _head_words(language), _status_words(language)
+    status = dossier.status
+    plain = plain_words[status] if plain_status is PLAIN_STATUS.get(status) else conditional_escape(plain_status)
+    action = ""
+    if next_action:
+        to_do = action_words[status] if next_action is NEXT_ACTION.get(status) else conditional_escape(next_action)
+        action = f'<p class="fr-mt-2w"><strong>{words["to_do"]}</strong> {to_do}</p>'
+    on_time = dossier.filed_on_time
+    badge = ""
+    if on_time is True:
+        badge = f'<p class="fr-mt-2w"><span class="fr-badge fr-badge--success">{words["on_time"]}</span></p>\n  '
+    elif on_time is False:
+        badge = f'<p class="fr-mt-2w"><span class="fr-badge fr-badge--warning">{words["late"]}</span></p>'
+    prefecture = dossier.prefecture
+    where = f"{shown(prefecture.name)}." if prefecture else ""
+    back = (f'<p class="fr-text--sm fr-mb-1w"><a href="{_url_of("applications:dashboard")}">'
+            f'{words["my_space"]}</a></p>\n' if back_link else "")
+    status_label = status_labels(language).get(status, status)
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f"{back}<h1>{shown(_type_name(dossier.procedure, language))}</h1>\n"
+        f"<p>{dossier_filed_sentence(dossier, language=language)}\n  {where}</p>\n\n"
+        '<div class="fr-callout fr-mb-4w">\n'
+        f'  <h2 class="fr-callout__title">{shown(status_label)}</h2>\n'
+        f'  <p class="fr-callout__text">{plain}</p>\n'
+        f"  {action}\n  {badge}\n</div>")
+
+
+def dossier_bookings_html(bookings: list[Any]) -> str:
+    """The dossier page's appointments about it, each a link with its motive, day and hour, then
+    its site and status, as the template's loop wrote them."""
+    from appointments.models import Booking
+
+    sentence = words_once("dossier-bookings", lambda: _("%(motive)s : %(date)s à %(time)s"))
+    statuses = _choice_labels(Booking.Status, _BOOKING_STATUS_LABELS)
+    day, hour = date_formatter("l j F Y"), date_formatter("H:i")
+    rows = []
+    for booking in bookings:
+        starts = booking.slot.starts_at
+        when = sentence % {"motive": conditional_escape(booking.motive.get_code_display()),
+                           "date": html_escape(day(starts)), "time": html_escape(hour(starts))}
+        rows.append(f'\n  <li><a href="{_url_of("appointments:detail", booking.pk)}">{when}</a>\n'
+                    f"    – {shown(booking.slot.desk.site.name)} "
+                    f"({html_escape(statuses.get(booking.status, booking.status).lower())})</li>\n  ")
+    return "".join(rows)
+
+
+_BOOKING_STATUS_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def dossier_rest_html(dossier: Dossier, *, bookings: list[Any], card_collection_booked: bool, is_open: bool,
+                      documents_html: str, attachments_html: str, upload_forms_html: str, timeline_html: str,
+                      corrections_html: str) -> SafeString:
+    """The dossier page below its head and complements: its appointments, documents, pieces (and
+    the forms to add one, with ``core.fragments.CSRF_PLACEHOLDER`` where the page's token goes),
+    history and corrections: templates/applications/_dossier_rest.html rendered once per language
+    and shape by each process (``core.fragments.slotted_template``), the dossier's HTML put in."""
+    from core.fragments import slotted_template
+
+    return slotted_template("applications/_dossier_rest.html", context={
+        "card_ready": dossier.status == Status.CARD_READY, "card_collection_booked": card_collection_booked,
+        "bookings": bool(bookings), "documents": bool(documents_html), "is_open": is_open,
+        "upload": bool(is_open and upload_forms_html),
+    }, slots={
+        "bookings_html": dossier_bookings_html(bookings) if bookings else "", "documents_html": documents_html,
+        "attachments_html": attachments_html, "upload_forms_html": upload_forms_html if is_open else "",
+        "timeline_html": timeline_html, "corrections_html": corrections_html if is_open else "",
+    }, ids={"pk": dossier.pk})
 
 
 _CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}
@@ -645,12 +778,15 @@ _CORRECTIONS_HTML: dict[tuple, tuple[str, ...]] = {}
 _ID_MARK = "\0"
 
 
-def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]], *, withdraw: bool) -> SafeString:
+def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]], *, withdraw: bool,
+                             language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The open dossier page's "Corriger ou retirer" part: a "Corriger : <answer>" link per answer
     that may be amended, then (``withdraw``) the button to withdraw the request. The same on every
     open dossier but for its id: written once per language, list of answers and button by each
     process."""
-    key = (translation.get_language(), tuple((section, field) for section, field, _label in fields), withdraw)
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    key = (language, tuple((section, field) for section, field, _label in fields), withdraw)
     parts = _CORRECTIONS_HTML.get(key)
     if parts is None:
         url = _url_maker("applications:amend", None, None, None)
@@ -672,10 +808,10 @@ def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]
 
 # --- Issued documents in a list (the dashboard's certificates, a dossier's documents) ------------
 
-def _document_words() -> dict[str, str]:
+def _document_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The words of a document's line in the current language, once per language by each process:
     those of ``{% translate %}`` escaped, those of ``{% blocktranslate %}`` as they are."""
-    return words_once("document-line", lambda: {
+    return words_once("document-line", language=language, translate=lambda: {
         "issued": _("délivrée le %(day)s"),
         "preparing": html_escape(_("PDF en cours de préparation")),
         "valid_between": _("valable du %(start)s au %(end)s inclus"),
@@ -686,20 +822,29 @@ def _document_words() -> dict[str, str]:
     })
 
 
+def _state_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
+    """What a document is worth today (``PublicStatus``), as its badge writes it, once per language."""
+    from documents.models import PublicStatus
+
+    return words_once("document-states", language=language, translate=lambda: {
+        state.value: html_escape(capfirst(str(state.label))) for state in PublicStatus})
+
+
 def _long_day(value: date | datetime | None) -> str:
     """A day as ``|date:"j F Y"`` writes it ("" for none), escaped."""
     return "" if value is None else html_escape(_day(value))
 
 
-def document_items_html(documents: list[Any]) -> SafeString:
+def document_items_html(documents: list[Any], *, today: date | None = None,
+                        language: Any = CURRENT_LANGUAGE) -> SafeString:
     """A list's issued documents, as ``{% for document in documents %}`` with the include of
     templates/documents/_document_item.html on its own indented line wrote them."""
-    today = timezone.localdate()
-    return mark_safe("".join(f"\n    {document_item_html(document, today=today)}\n\n  "  # noqa: S308 (escaped)
+    today = today or timezone.localdate()
+    return mark_safe("".join(f"\n    {document_item_html(document, today=today, language=language)}\n\n  "  # noqa: S308 (escaped)
                              for document in documents))
 
 
-def document_item_html(document: Any, *, today: date | None = None) -> SafeString:
+def document_item_html(document: Any, *, today: date | None = None, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """One issued document (an ``IssuedDocument``) in a list: its link, its validity and what it is
     worth today, as /verifier/ judges it; a certificate re-issued ahead of its lapse stays in force
     until the next one takes over: both show. The line templates/documents/_document_item.html
@@ -707,14 +852,18 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
     from documents.models import DocumentKind, PublicStatus
 
     today = today or timezone.localdate()
-    words = _document_words()
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    words = _document_words(language)
+    day = date_formatter(language=language)
+
+    def _long_day(value: date | datetime | None) -> str:
+        return "" if value is None else html_escape(day(value))
+
     state = document.public_status(today)
-    kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS).get(document.kind, document.kind)
+    kind = _choice_labels(DocumentKind, _DOCUMENT_KIND_LABELS, language).get(document.kind, document.kind)
     badge = "" if document.is_rendered else f'<p class="fr-badge fr-badge--info fr-badge--sm">{words["preparing"]}</p>'
-    # the states in words once per language (a lazy label and capfirst per line cost about twenty calls)
-    states = words_once("document-states", lambda: {
-        status.value: html_escape(capfirst(str(status.label))) for status in PublicStatus})
-    state_badge = f'<p class="fr-badge fr-badge--sm">{states[state]}</p>'
+    state_badge = f'<p class="fr-badge fr-badge--sm">{_state_words(language)[state]}</p>'
     worth = ""
     if document.proves_rights:
         start = _long_day(document.valid_from)
@@ -735,9 +884,8 @@ def document_item_html(document: Any, *, today: date | None = None) -> SafeStrin
         worth = f"\n    – {validity}\n    {state_badge}\n  "
     elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
         worth = state_badge
-    url_before, url_after = _download_url_parts()
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f'\n<li><a href="{url_before}{int(document.pk)}{url_after}">{shown(kind)} n° '
+        f'\n<li><a href="{_url_of("documents:download", document.pk)}">{shown(kind)} n° '
         f"{shown(document.number)}</a>\n"
         f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
         f"  {badge}\n"
@@ -765,134 +913,232 @@ def _sentence(message: str, **values: Any) -> SafeString:
 
 def greeting(person: User) -> SafeString:
     """The dashboard's "Bonjour <first name>."."""
-    return _sentence(_("Bonjour %(name)s."), name=person.get_short_name())
+    return mark_safe(_dashboard_words()["hello"] % {"name": shown(person.get_short_name())})  # noqa: S308 (escaped)
 
 
 def reminder_channels_sentence(channels: list[Any]) -> SafeString:
     """Which channels the renewal reminders go by besides the inbox, in a sentence (their labels
     joined as ``|join:", "`` joins them)."""
-    joined = mark_safe(", ".join(html_escape(str(channel)) for channel in channels))  # noqa: S308 (escaped)
-    return _sentence(_("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
-                     channels=joined)
+    joined = ", ".join([html_escape(str(channel)) for channel in channels])
+    return mark_safe(_dashboard_words()["channels"] % {"channels": joined})  # noqa: S308 (escaped)
+
+
+def _dashboard_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
+    """The words of the dashboard's cards and rows in the current language, once per language by
+    each process (issue 17): those shown as they are escaped, the sentences (``%(…)s``, filled
+    with escaped values) as they are."""
+    return words_once("dashboard", language=language, translate=lambda: {
+        "hello": _("Bonjour %(name)s."),
+        "channels": _("Vous recevez les rappels de renouvellement dans votre espace et par : %(channels)s."),
+        "permit": _("Titre n° %(number)s, valable du %(start)s au %(end)s."),
+        "works": html_escape(_("Il vous autorise à travailler.")),
+        "replaced": html_escape(_("Remplacé")),
+        "expired": html_escape(_("Expiré")),
+        "next_reminder": _("Prochain rappel : le %(date)s (%(label)s)."),
+        "follow_renewal": _("Suivre la demande de renouvellement n° %(ref)s"),
+        "replaced_by": _("Remplacé par votre nouveau titre n° %(number)s, valable à partir du %(start)s."),
+        "renewal_filed": _("Renouvellement demandé le %(date)s : la préfecture l'examine."),
+        "renewal_in_review": html_escape(_("Renouvellement en cours d'examen.")),
+        "covered": _("Pendant l'examen, vous êtes en situation régulière grâce à l'attestation de "
+                     "prolongation d'instruction n° %(number)s, valable jusqu'au %(end)s inclus."),
+        "download_certificate": html_escape(_("Télécharger l'attestation")),
+        "renewal_granted": html_escape(_("Renouvellement accordé : votre nouveau titre est en fabrication.")),
+        "decision_proves": html_escape(
+            _("D'ici sa remise, votre attestation de décision favorable prouve votre droit au séjour.")),
+        "renewal_refused": html_escape(_("Renouvellement refusé.")),
+        "read_decision": html_escape(_("Lisez la décision : elle indique les délais et voies de recours.")),
+        "card_ready": html_escape(_("Votre nouveau titre est prêt.")),
+        "collection": _("Rendez-vous de remise le %(date)s à %(time)s, %(site)s."),
+        "see_booking": html_escape(_("Voir, déplacer ou annuler ce rendez-vous")),
+        "card_ready_book": html_escape(_("Votre nouveau titre est prêt : prenez rendez-vous pour le retirer.")),
+        "book_collection": html_escape(_("Prendre rendez-vous pour retirer mon titre")),
+        "delivered": html_escape(_("Votre nouveau titre vous a été remis.")),
+        "window_later": _("Vous pourrez demander son renouvellement du %(opens)s au %(closes)s."),
+        "window_open": _("C'est le moment de demander son renouvellement : faites-le avant le %(closes)s."),
+        "window_passed": _("Le délai pour demander le renouvellement à temps est passé : vous pouvez encore le "
+                           "demander, mais une taxe de %(fee)s € s'ajoute et vous ne recevrez pas automatiquement "
+                           "d'attestation de prolongation."),
+        "nothing_to_do": html_escape(_("Rien pour l'instant : la préfecture s'en occupe.")),
+        "draft_saved": _("brouillon enregistré le %(date)s"),
+        "convocation": _("Vous êtes convoqué(e) : %(motive)s, le %(date)s à %(time)s."),
+        "booking": _("Votre rendez-vous : %(motive)s, le %(date)s à %(time)s."),
+    })
+
+
+def _status_words(language: Any = CURRENT_LANGUAGE) -> tuple[dict[str, str], dict[str, str]]:
+    """Each status's plain words and next action (``applications.workflow``), escaped, once per
+    language by each process."""
+    return words_once("dashboard-statuses", language=language, translate=lambda: (
+        {status: html_escape(str(text)) for status, text in PLAIN_STATUS.items()},
+        {status: html_escape(str(text)) for status, text in NEXT_ACTION.items()},
+    ))
+
+
+def draft_items_html(drafts: list[tuple[Dossier, str]]) -> str:
+    """The dashboard's drafts to finish, (dossier, procedure name) each: a link to the step where
+    it stands and the day it was saved, as the template's loop wrote them."""
+    day = date_formatter()
+    saved = _dashboard_words()["draft_saved"]
+    return "".join([
+        f'\n      <li><a href="{shown(reverse("applications:step", args=[dossier.pk, dossier.current_step]))}">'
+        f"{shown(name)}</a>\n        – {saved % {'date': html_escape(day(dossier.updated_at))}}</li>\n    "
+        for dossier, name in drafts])
+
+
+def dashboard_html(*, greeting: str, drafts: list[tuple[Dossier, str]], filed: Sequence[str],
+                   permit_cards: Sequence[str], reminder_channels_sentence: str, own_space: bool,
+                   certificates_html: str) -> SafeString:
+    """The dashboard's content: templates/applications/_dashboard_content.html rendered once per
+    language and shape by each process (``core.fragments.slotted_template``: which parts show),
+    the person's greeting, drafts, rows, cards and certificates put in (HTML, escaped by the
+    presenters that wrote them). Issue 17: its dozen tags and loops were a fifth of the page."""
+    from core.fragments import slotted_template
+
+    return slotted_template("applications/_dashboard_content.html", context={
+        "drafts": bool(drafts), "filed": bool(filed), "permit_cards": bool(permit_cards),
+        "own_space": own_space, "certificates": bool(certificates_html),
+    }, slots={
+        "greeting": greeting, "drafts_html": draft_items_html(drafts) if drafts else "",
+        "filed_html": "".join(filed), "cards_html": "".join(permit_cards),
+        "reminder_channels_sentence": reminder_channels_sentence if permit_cards else "",
+        "certificates_html": certificates_html,
+    })
+
+
+def _days_left_words(days: int) -> str:
+    """"Expire dans <n> jours", put into words once per language and number by each process."""
+    return words_once(f"expires-in:{days}", lambda: ngettext(
+        "Expire dans %(days)s jour", "Expire dans %(days)s jours", days) % {"days": days})
+
+
+_URL_PARTS: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
+
+
+def _url_parts(name: str, count: int) -> tuple[str, ...]:
+    """The URL of ``name`` for ``count`` integer ids, escaped as ``{{ url }}`` would be, cut where
+    the ids go: reversed once per name, URL configuration and script prefix by each process (a
+    ``reverse`` costs about 45 calls)."""
+    key = (name, count, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    parts = _URL_PARTS.get(key)
+    if parts is None:
+        markers = [str(918273645 + i) for i in range(count)]
+        split = [html_escape(reverse(name, args=markers))]
+        for marker in markers:
+            before, after = split[-1].split(marker)
+            split[-1:] = [before, after]
+        parts = _URL_PARTS[key] = tuple(split)
+    return parts
+
+
+def _url_of(name: str, *ids: int) -> str:
+    """``reverse(name, args=ids)`` for integer ids, escaped (``_url_parts``)."""
+    parts = _url_parts(name, len(ids))
+    return "".join([part + (str(int(ids[i])) if i < len(ids) else "") for i, part in enumerate(parts)])
 
 
 def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
     """A permit's card on the applicant's dashboard: its number and dates, a badge of the time left,
     and where its renewal stands with the next step (``selectors.permits_for_holder``'s stages).
     Written here rather than by the template: a dozen conditions and dated sentences per card were
-    a third of the dashboard's template time (issue 14)."""
+    a third of the dashboard's template time (issue 14); its words once per language (issue 17)."""
+    words = _dashboard_words()
     permit, renewal, stage = item.permit, item.renewal, item.stage
-    desc = _sentence(_("Titre n° %(number)s, valable du %(start)s au %(end)s."), number=permit.number,
-                     start=_day(permit.valid_from), end=_day(permit.valid_until))
+    desc = words["permit"] % {"number": shown(permit.number), "start": _long_day(permit.valid_from),
+                              "end": _long_day(permit.valid_until)}
     if permit.allows_work:
-        desc = format_html("{} {}", desc, _("Il vous autorise à travailler."))
+        desc = f"{desc} {words['works']}"
     if stage == "replaced":
-        badge = format_html('<p class="fr-badge">{}</p>', _("Remplacé"))
+        badge = f'<p class="fr-badge">{words["replaced"]}</p>'
     elif item.expired:
-        badge = format_html('<p class="fr-badge fr-badge--error">{}</p>', _("Expiré"))
+        badge = f'<p class="fr-badge fr-badge--error">{words["expired"]}</p>'
     else:
-        left = ngettext("Expire dans %(days)s jour", "Expire dans %(days)s jours", item.days_left)
-        badge = format_html('<p class="fr-badge fr-badge--{}">{}</p>', "warning" if item.days_left <= 60 else "info",
-                            _sentence(left, days=item.days_left))
-    lines = [_permit_follow_up(item, late_fee=late_fee)]
+        badge = (f'<p class="fr-badge fr-badge--{"warning" if item.days_left <= 60 else "info"}">'
+                 f"{_days_left_words(item.days_left)}</p>")
+    lines = _permit_follow_up(item, late_fee=late_fee)
     if item.next_reminder:
         day, milestone = item.next_reminder
-        lines.append(format_html('<p class="fr-text--sm" id="titre-{}-rappel">{}</p>', permit.pk, _sentence(
-            _("Prochain rappel : le %(date)s (%(label)s)."), date=_day(day), label=milestone.label)))
+        reminder = words["next_reminder"] % {"date": _long_day(day), "label": conditional_escape(milestone.label)}
+        lines += f'<p class="fr-text--sm" id="titre-{int(permit.pk)}-rappel">{reminder}</p>'
     if renewal is not None and stage != "replaced":
-        lines.append(format_html('<p class="fr-text--sm"><a href="{}">{}</a></p>',
-                                 reverse("applications:dossier", args=[renewal.pk]), _sentence(
-                                     _("Suivre la demande de renouvellement n° %(ref)s"), ref=renewal.reference)))
-    return format_html(
+        follow = words["follow_renewal"] % {"ref": shown(renewal.reference)}
+        lines += f'<p class="fr-text--sm"><a href="{_url_of("applications:dossier", renewal.pk)}">{follow}</a></p>'
+    category = _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category)
+    return mark_safe(  # noqa: S308 (every value escaped above)
         '<div class="fr-col-12 fr-col-md-6"><div class="fr-card fr-card--no-arrow">'
         '<div class="fr-card__body"><div class="fr-card__content">'
-        '<h3 class="fr-card__title">{}</h3><p class="fr-card__desc">{}</p>'
-        '<div class="fr-card__start">{}</div>'
-        '<div class="fr-mt-2w" id="titre-{}-suivi">{}</div>'
-        '</div></div></div></div>',
-        _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category),
-        desc, badge, permit.pk, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        f'<h3 class="fr-card__title">{shown(category)}</h3><p class="fr-card__desc">{desc}</p>'
+        f'<div class="fr-card__start">{badge}</div>'
+        f'<div class="fr-mt-2w" id="titre-{int(permit.pk)}-suivi">{lines}</div>'
+        "</div></div></div></div>")
 
 
-def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> SafeString:
-    """Where the permit's renewal stands, and the next step: the card's main paragraph."""
+def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> str:
+    """Where the permit's renewal stands, and the next step: the card's main paragraph (HTML)."""
+    words = _dashboard_words()
     permit, renewal, stage = item.permit, item.renewal, item.stage
     if stage == "replaced" and permit.replaced_by is not None:
         new = permit.replaced_by
-        return format_html("<p>{}</p>", _sentence(
-            _("Remplacé par votre nouveau titre n° %(number)s, valable à partir du %(start)s."),
-            number=new.number, start=_day(new.valid_from)))
+        return "<p>{}</p>".format(words["replaced_by"] % {"number": shown(new.number),
+                                                           "start": _long_day(new.valid_from)})
     if renewal is not None and stage == "filed":
-        return format_html("<p><strong>{}</strong></p>", _sentence(
-            _("Renouvellement demandé le %(date)s : la préfecture l'examine."), date=_day(renewal.submitted_at)))
+        return "<p><strong>{}</strong></p>".format(words["renewal_filed"] % {"date": _long_day(renewal.submitted_at)})
     if stage == "certificate":
         certificate = item.certificate
-        return format_html(
-            '<p><strong>{}</strong> {}<br><a href="{}">{}</a></p>', _("Renouvellement en cours d'examen."),
-            _sentence(_("Pendant l'examen, vous êtes en situation régulière grâce à l'attestation de "
-                        "prolongation d'instruction n° %(number)s, valable jusqu'au %(end)s inclus."),
-                      number=certificate.number, end=_day(certificate.valid_until)),
-            reverse("documents:download", args=[certificate.pk]), _("Télécharger l'attestation"))
+        covered = words["covered"] % {"number": shown(certificate.number), "end": _long_day(certificate.valid_until)}
+        return (f'<p><strong>{words["renewal_in_review"]}</strong> {covered}<br>'
+                f'<a href="{_url_of("documents:download", certificate.pk)}">{words["download_certificate"]}</a></p>')
     if stage == "decided":
-        return format_html("<p><strong>{}</strong> {}</p>",
-                           _("Renouvellement accordé : votre nouveau titre est en fabrication."),
-                           _("D'ici sa remise, votre attestation de décision favorable prouve votre droit au séjour."))
+        return f"<p><strong>{words['renewal_granted']}</strong> {words['decision_proves']}</p>"
     if stage == "refused":
-        return format_html("<p><strong>{}</strong> {}</p>", _("Renouvellement refusé."),
-                           _("Lisez la décision : elle indique les délais et voies de recours."))
+        return f"<p><strong>{words['renewal_refused']}</strong> {words['read_decision']}</p>"
     if renewal is not None and stage == "card_ready":
         collection = item.collection
         if collection is not None:
             starts = collection.slot.starts_at
-            return format_html(
-                '<p><strong>{}</strong> {}<br><a href="{}">{}</a></p>', _("Votre nouveau titre est prêt."),
-                _sentence(_("Rendez-vous de remise le %(date)s à %(time)s, %(site)s."), date=_day(starts, "l j F Y"),
-                          time=_hour(starts), site=collection.slot.desk.site.name),
-                reverse("appointments:detail", args=[collection.pk]), _("Voir, déplacer ou annuler ce rendez-vous"))
-        return format_html(
-            '<p><strong>{}</strong></p>'
-            '<p><a class="fr-btn fr-btn--sm" href="{}?pour=applications.dossier:{}">{}</a></p>',
-            _("Votre nouveau titre est prêt : prenez rendez-vous pour le retirer."),
-            reverse("appointments:book", args=["card_collection"]), renewal.pk,
-            _("Prendre rendez-vous pour retirer mon titre"))
+            when = words["collection"] % {"date": html_escape(_day(starts, "l j F Y")),
+                                          "time": html_escape(_hour(starts)),
+                                          "site": shown(collection.slot.desk.site.name)}
+            return (f'<p><strong>{words["card_ready"]}</strong> {when}<br>'
+                    f'<a href="{_url_of("appointments:detail", collection.pk)}">{words["see_booking"]}</a></p>')
+        book = shown(reverse("appointments:book", args=["card_collection"]))
+        return (f'<p><strong>{words["card_ready_book"]}</strong></p>'
+                f'<p><a class="fr-btn fr-btn--sm" href="{book}?pour=applications.dossier:{int(renewal.pk)}">'
+                f'{words["book_collection"]}</a></p>')
     if stage == "delivered":
-        return format_html("<p>{}</p>", _("Votre nouveau titre vous a été remis."))
+        return f"<p>{words['delivered']}</p>"
     if item.window_state == "not_yet":
-        return format_html("<p>{}</p>", _sentence(
-            _("Vous pourrez demander son renouvellement du %(opens)s au %(closes)s."),
-            opens=_day(item.window.opens), closes=_day(item.window.closes)))
+        return "<p>{}</p>".format(words["window_later"] % {"opens": _long_day(item.window.opens),
+                                                            "closes": _long_day(item.window.closes)})
     if item.window_state == "open":
-        return format_html("<p><strong>{}</strong></p>", _sentence(
-            _("C'est le moment de demander son renouvellement : faites-le avant le %(closes)s."),
-            closes=_day(item.window.closes)))
+        return "<p><strong>{}</strong></p>".format(words["window_open"] % {"closes": _long_day(item.window.closes)})
     if not item.expired:
-        return format_html("<p>{}</p>", _sentence(
-            _("Le délai pour demander le renouvellement à temps est passé : vous pouvez encore le demander, mais "
-              "une taxe de %(fee)s € s'ajoute et vous ne recevrez pas automatiquement d'attestation de "
-              "prolongation."), fee=late_fee))
-    return mark_safe("")  # noqa: S308
+        return "<p>{}</p>".format(words["window_passed"] % {"fee": html_escape(str(late_fee))})
+    return ""
 
 
-def filed_row_html(dossier: Dossier, procedure_name: str, plain: object, action: object, bookings: list) -> SafeString:
+def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: Any, bookings: list) -> SafeString:
     """A filed request's row on the applicant's dashboard: the procedure and reference, where it
     stands, and what the person has to do, with the appointments booked for it (issue 14: written
-    here, as the permit cards are)."""
-    lines = []
+    here, as the permit cards are; issue 17: its words once per language). ``plain`` and
+    ``action``: the status's ``PLAIN_STATUS`` and ``NEXT_ACTION`` (or "")."""
+    words, (plain_words, action_words) = _dashboard_words(), _status_words()
+    status = dossier.status
+    plain_html = plain_words[status] if plain is PLAIN_STATUS.get(status) else conditional_escape(plain)
+    lines = ""
     if action or not bookings:
-        lines.append(format_html('<p class="fr-mb-1w">{}</p>',
-                                 action or _("Rien pour l'instant : la préfecture s'en occupe.")))
+        action_html = (action_words[status] if action is NEXT_ACTION.get(status)
+                       else conditional_escape(action)) if action else words["nothing_to_do"]
+        lines = f'<p class="fr-mb-1w">{action_html}</p>'
     for booking in bookings:
         starts, site = booking.slot.starts_at, booking.slot.desk.site
-        message = (_("Vous êtes convoqué(e) : %(motive)s, le %(date)s à %(time)s.") if booking.kind == "convocation"
-                   else _("Votre rendez-vous : %(motive)s, le %(date)s à %(time)s."))
-        lines.append(format_html(
-            '<p class="fr-mb-1w" id="rdv-{}">{}<br>{}{}<br><a href="{}">{}</a></p>', booking.pk,
-            _sentence(message, motive=booking.motive.get_code_display(), date=_day(starts, "l j F Y"),
-                      time=_hour(starts)),
-            site.name, format_html(", {}", site.full_address) if site.full_address else "",
-            reverse("appointments:detail", args=[booking.pk]), _("Voir, déplacer ou annuler ce rendez-vous")))
-    return format_html(
-        '<tr><td><a href="{}">{}</a><br><span class="fr-text--xs">n° {}</span></td>'
-        "<td><strong>{}</strong><br>{}</td><td>{}</td></tr>",
-        reverse("applications:dossier", args=[dossier.pk]), procedure_name, dossier.reference,
-        status_labels().get(dossier.status, dossier.status), plain, mark_safe("".join(lines)))  # noqa: S308 (built here)
+        message = words["convocation"] if booking.kind == "convocation" else words["booking"]
+        when = message % {"motive": conditional_escape(booking.motive.get_code_display()),
+                          "date": html_escape(_day(starts, "l j F Y")), "time": html_escape(_hour(starts))}
+        address = f", {shown(site.full_address)}" if site.full_address else ""
+        lines += (f'<p class="fr-mb-1w" id="rdv-{int(booking.pk)}">{when}<br>{shown(site.name)}{address}<br>'
+                  f'<a href="{_url_of("appointments:detail", booking.pk)}">{words["see_booking"]}</a></p>')
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        f'<tr><td><a href="{_url_of("applications:dossier", dossier.pk)}">{shown(procedure_name)}</a><br>'
+        f'<span class="fr-text--xs">n° {shown(dossier.reference)}</span></td>'
+        f"<td><strong>{shown(status_labels().get(status, status))}</strong><br>{plain_html}</td>"
+        f"<td>{lines}</td></tr>")

@@ -18,6 +18,7 @@ from applications.catalogue_i18n import catalogue_text
 from applications.models import (
     Attachment,
     ComplementRequest,
+    DocumentType,
     Dossier,
     DossierEvent,
     Permit,
@@ -29,7 +30,7 @@ from applications.reminders import next_reminder, renewal_filed
 from applications.rules import RenewalWindow, renewal_window
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
-from appointments.selectors import active_booking_exists
+from appointments.selectors import active_booking_exists, booking_about_type_exists
 from core.prepared import PreparedQuery
 from documents.models import IssuedDocument
 
@@ -205,10 +206,13 @@ def dossier_get_for_user(*, user: User, pk: int) -> Dossier:
     return found[0]
 
 
+#: Each dossier also carries ``any_booking``: whether its applicant has a booking about any of
+#: their dossiers; without one, the dossier's page reads no booking (issue 17).
 _USER_DOSSIER = PreparedQuery(
     lambda pk, user_id: Dossier.objects.select_related(
         "procedure", "prefecture__department", "renewed_permit", "applicant"
-    ).filter(pk=pk, applicant_id=user_id),
+    ).filter(pk=pk, applicant_id=user_id).annotate(
+        any_booking=booking_about_type_exists(person=OuterRef("applicant_id"), subject_type=DOSSIER_SUBJECT_TYPE)),
     pk=int, user_id=int,
 )
 
@@ -216,10 +220,18 @@ _USER_DOSSIER = PreparedQuery(
 def dossier_page_data(*, dossier: Dossier) -> dict:
     """Everything the dossier page shows, in a fixed number of queries, each built once per process
     (``core.prepared``) but the open complement request's."""
-    attachments = _DOSSIER_ATTACHMENTS(dossier_id=dossier.pk)
     requirements = _PROCEDURE_REQUIREMENTS(procedure_id=dossier.procedure_id)
     for requirement in requirements:  # as ``procedure.requirements`` leaves them: their procedure known
         ProcedureDocument.procedure.field.set_cached_value(requirement, dossier.procedure)
+    # The pieces' types are the requirements' (issue 17: read once, not a second time joined to the
+    # pieces); one query more only for a piece of a type the procedure no longer asks for.
+    types = {requirement.document_type_id: requirement.document_type for requirement in requirements}
+    attachments = _DOSSIER_ATTACHMENTS(dossier_id=dossier.pk)
+    missing = [attachment.document_type_id for attachment in attachments if attachment.document_type_id not in types]
+    if missing:
+        types.update((document_type.pk, document_type) for document_type in DocumentType.objects.filter(pk__in=missing))
+    for attachment in attachments:
+        Attachment.document_type.field.set_cached_value(attachment, types[attachment.document_type_id])
     return {
         "attachments": [a for a in attachments if a.is_current],
         "previous_attachments": [a for a in attachments if not a.is_current],
@@ -230,13 +242,15 @@ def dossier_page_data(*, dossier: Dossier) -> dict:
     }
 
 
+#: A dossier's pieces, without their types (``dossier_page_data`` gives them the requirements' ones).
 _DOSSIER_ATTACHMENTS = PreparedQuery(
-    lambda dossier_id: Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type")
-    .order_by("uploaded_at", "id"),
+    lambda dossier_id: Attachment.objects.filter(dossier_id=dossier_id).order_by("uploaded_at", "id"),
     dossier_id=int,
 )
+#: The history, without its actors: the page says only whether one acted (``actor_id``), never who
+#: (issue 17: a person's row per event cost more than the event's).
 _DOSSIER_EVENTS = PreparedQuery(
-    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor").order_by("at", "id"),
+    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).order_by("at", "id"),
     dossier_id=int,
 )
 #: ``documents.selectors.documents_for_subject`` as the page orders it (newest issue first).

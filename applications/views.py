@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -90,18 +91,19 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                     if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
     permits = selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
                                            bookings=appointments)
-    return render(request, "applications/dashboard.html", {
-        "applicant": applicant, "greeting": presenters.greeting(applicant),
-        "permit_cards": [presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
-        "certificates": certificates, "certificates_html": presenters.document_items_html(certificates),
-        # The channels the reminders go by besides the inbox (notifications.channels_for), and
-        # whether the page is the person's own (a mediator acting for them changes their own profile).
-        "reminder_channels_sentence": presenters.reminder_channels_sentence(
-            [NotificationChannel(c).label for c in channels_for(applicant) if c != NotificationChannel.INBOX]),
-        "own_space": applicant.pk == request.user.pk,
-        "drafts": [(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT],
-        "filed": filed,
-    })
+    return render(request, "applications/dashboard.html", {"content_html": presenters.dashboard_html(
+        greeting=presenters.greeting(applicant),
+        drafts=[(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT], filed=filed,
+        permit_cards=[presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
+        # The channels the reminders go by besides the inbox (notifications.channels_for), said under
+        # the cards, and whether the page is the person's own (a mediator acting for them changes
+        # their own profile).
+        reminder_channels_sentence=presenters.reminder_channels_sentence(
+            [NotificationChannel(c).label for c in channels_for(applicant) if c != NotificationChannel.INBOX])
+        if permits else "",
+        own_space=applicant.pk == request.user.pk,
+        certificates_html=presenters.document_items_html(certificates) if certificates else "",
+    )})
 
 
 def _step_form(request, dossier, step, data=None):
@@ -310,27 +312,33 @@ def _dossier_page(
         if requested_types:
             requested_rows = list(zip(presenters.dossier_upload_rows(dossier, requested_types, requested=True),
                                       sent_since, strict=True))
-    bookings = bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
-                              subject_id=str(dossier.pk))
+    # None read when the applicant has no booking about any dossier (the getter's ``any_booking``).
+    bookings = (bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
+                               subject_id=str(dossier.pk)) if getattr(dossier, "any_booking", True) else [])
+    language = get_language()  # read once for the page's presenters
     return render(request, "applications/dossier.html", {
-        "dossier": dossier, **data, "plain_status": PLAIN_STATUS[dossier.status],
-        "status_label": presenters.status_labels()[dossier.status],
-        "filed_sentence": presenters.dossier_filed_sentence(dossier),
-        "documents_html": presenters.document_items_html(data["documents"]),
-        "attachments_html": presenters.dossier_attachments_html(dossier, data["attachments"]),
-        "timeline_html": presenters.dossier_timeline_html(dossier, data["events"]),
-        "bookings": bookings,
-        "card_collection_booked": any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
-        "next_action": NEXT_ACTION[dossier.status], "is_open": is_open,
-        "upload_forms_html": presenters.dossier_upload_forms_html(dossier, upload_types) if upload_types else "",
+        "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier, language=language),
+        "head_html": presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[dossier.status],
+                                                  next_action=NEXT_ACTION[dossier.status], back_link=True,
+                                                  language=language),
+        "rest_html": presenters.dossier_rest_html(
+            dossier, bookings=bookings, is_open=is_open,
+            card_collection_booked=any(b.active and b.motive.code == Motive.Code.CARD_COLLECTION for b in bookings),
+            documents_html=presenters.document_items_html(data["documents"], today=today, language=language)
+            if data["documents"] else "",
+            attachments_html=presenters.dossier_attachments_html(dossier, data["attachments"], language=language),
+            upload_forms_html=presenters.dossier_upload_forms_html(dossier, upload_types, language=language)
+            if upload_types else "",
+            timeline_html=presenters.dossier_timeline_html(dossier, data["events"], language=language),
+            # The person alone withdraws: never a mediator under their mandate.
+            corrections_html=presenters.dossier_corrections_html(
+                dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None), language=language)
+            if is_open else ""),
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,
         "complements_form": (complements_form or forms.ComplementsAnswerForm())
         if dossier.status == Status.COMPLEMENTS_REQUESTED else None,
-        # The person alone withdraws: never a mediator under their mandate.
-        "corrections_html": presenters.dossier_corrections_html(
-            dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None)) if is_open else "",
         "today": today,
     }, status=status)
 

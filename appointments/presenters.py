@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from appointments.models import Booking, Motive
-from core.l10n import date_text, shown, words_once
+from core.l10n import date_formatter, shown, words_once
 
 _CARD_HTML = (
     '\n  <div class="fr-col-12 fr-col-md-6">\n'
@@ -27,9 +29,9 @@ _CARD_HTML = (
     "    </div>\n"
     "  </div>\n  "
 )
-def _words() -> dict[str, Any]:
+def _words(language: Any) -> dict[str, Any]:
     """The motives' and statuses' labels and the cards' words, once per language by each process."""
-    return words_once("appointment-cards", lambda: {
+    return words_once("appointment-cards", language=language, translate=lambda: {
         "motives": {code.value: str(code.label) for code in Motive.Code},
         "statuses": {status.value: str(status.label) for status in Booking.Status},
         "when": _("%(date)s à %(time)s, %(site)s"),
@@ -40,18 +42,35 @@ def _words() -> dict[str, Any]:
 def upcoming_cards_html(bookings: list[Booking]) -> SafeString:
     """The cards of the person's upcoming appointments: the motive linking to the booking, the day,
     hour and place, and a badge of its status (or that it is a convocation)."""
-    words = _words()
-    # One reverse() per page: the booking's URL for a placeholder id, cut before it.
-    before, after = reverse("appointments:detail", args=[918273645]).split("918273645")
+    if not bookings:
+        return mark_safe("")
+    language = translation.get_language()
+    words = _words(language)
+    before, after = _detail_url_parts()
+    day, hour = date_formatter("l j F Y", language=language), date_formatter("H:i", language=language)
     cards = []
     for booking in bookings:
         starts, code = booking.slot.starts_at, booking.motive.code
         cards.append(_CARD_HTML.format(
-            url=shown(f"{before}{booking.pk}{after}"), motive=shown(words["motives"].get(code, code)),
-            when=words["when"] % {"date": shown(date_text(starts, "l j F Y")), "time": shown(date_text(starts, "H:i")),
+            url=f"{before}{int(booking.pk)}{after}", motive=shown(words["motives"].get(code, code)),
+            when=words["when"] % {"date": shown(day(starts)), "time": shown(hour(starts)),
                                   "site": shown(booking.slot.desk.site.name)},
             badge="fr-badge--info" if booking.status == "checked_in" else "fr-badge--success",
             state=(words["convocation"] if booking.kind == "convocation"
                    else shown(words["statuses"].get(booking.status, booking.status))),
         ))
     return mark_safe("".join(cards))  # noqa: S308 (every value escaped above)
+
+
+_DETAIL_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _detail_url_parts() -> tuple[str, str]:
+    """A booking's URL before and after its id, escaped: reversed once per process, URL
+    configuration and script prefix for a placeholder id (issue 17: not once per page)."""
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    parts = _DETAIL_URL_PARTS.get(key)
+    if parts is None:
+        before, after = reverse("appointments:detail", args=[918273645]).split("918273645")
+        parts = _DETAIL_URL_PARTS[key] = (shown(before), shown(after))
+    return parts

@@ -122,6 +122,13 @@ def active_booking_exists(*, person: OuterRef, subject_type: str) -> Exists:
     return Exists(_active_about(user_id=person, subject_type=subject_type))
 
 
+def booking_about_type_exists(*, person: OuterRef, subject_type: str) -> Exists:
+    """Whether the person (an outer query's column) has any booking, whatever its status, about a
+    file of this type, as an expression: a dossier's page reads its bookings only when there may
+    be one (issue 17: most people have none about their dossiers)."""
+    return Exists(Booking.objects.filter(person_id=person, subject_type=subject_type))
+
+
 def _active_about(*, user_id: int | OuterRef, subject_type: str) -> QuerySet[Booking]:
     """The person's active bookings (booked or checked in) about their files of one type."""
     return Booking.objects.filter(person_id=user_id, subject_type=subject_type,

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
-from html import escape as html_escape
 from typing import Any, TypeVar
 
 from django.utils import formats, timezone, translation
@@ -35,11 +34,21 @@ def _formatted(language: str | None, fmt: str, value: date | datetime, zone: obj
     return formats.date_format(value, fmt)
 
 
+#: What ``html.escape`` (and so Django's ``escape``) replaces, and by what, in one ``str.translate``
+#: rather than five ``str.replace`` (issue 17).
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def escaped(text: str) -> str:
+    """``html.escape(text)``, in one call."""
+    return text.translate(_HTML_ESCAPES)
+
+
 def shown(value: Any) -> str:
     """A value as ``{{ value }}`` writes it: in local time, localised, escaped; text (most values)
-    by ``html.escape`` alone, as Django's ``escape`` does, without its lazy-argument wrapper."""
+    as ``html.escape`` escapes it, as Django's ``escape`` does, without its lazy-argument wrapper."""
     if type(value) is str:
-        return html_escape(value)
+        return value.translate(_HTML_ESCAPES)
     if isinstance(value, SafeData):
         return str(value)
     return conditional_escape(formats.localize(timezone.template_localtime(value)))  # type: ignore[attr-defined]
@@ -49,13 +58,37 @@ W = TypeVar("W")
 _WORDS: dict[tuple[str, str | None], Any] = {}
 
 
-def words_once(name: str, translate: Callable[[], W]) -> W:
+#: Stands for "the active language, read now" in the functions that may be given it (reading it
+#: costs about a dozen calls: a page's presenters read it once and give it to the others).
+CURRENT_LANGUAGE: Any = object()
+
+
+def words_once(name: str, translate: Callable[[], W], *, language: Any = CURRENT_LANGUAGE) -> W:
     """The words a presenter writes (``translate()``: literal ``_("…")`` calls, for makemessages),
     put into words once per language by each process: the catalogues do not change while it runs
     (issue 17: a page's dozen translations cost more than its values). ``name`` tells the
-    presenters' tables apart."""
-    key = (name, translation.get_language())
+    presenters' tables apart; ``language``: the active one, when the caller has read it."""
+    key = (name, translation.get_language() if language is CURRENT_LANGUAGE else language)
     words = _WORDS.get(key)
     if words is None:
         words = _WORDS[key] = translate()
     return words
+
+
+def date_formatter(fmt: str = "j F Y", *, language: Any = CURRENT_LANGUAGE) -> Callable[[date | datetime | None], str]:
+    """``date_text`` with this format for the many dates of one page: the language and the time
+    zone read once (issue 17: each read costs about a dozen calls, more than a remembered date);
+    ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    local_zone = timezone.get_current_timezone()
+
+    def text(value: date | datetime | None) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, datetime) and value.utcoffset() is not None:  # aware: in local time
+            value = value.astimezone(local_zone)  # what timezone.localtime does
+            return _formatted(language, fmt, value, value.tzinfo)
+        return _formatted(language, fmt, value, None)
+
+    return text

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from core.l10n import date_text, shown, words_once
+from core.l10n import date_formatter, shown, words_once
 
 _ROW_HTML = (
     "\n          <tr>\n"
@@ -26,12 +29,8 @@ _ROW_HTML = (
     "            </td>\n"
     "          </tr>\n        "
 )
-def _states() -> tuple[str, str]:
-    """What the state column says of a read and of an unread message, once per language."""
-    return words_once("inbox-states", _state_words)
-
-
 def _state_words() -> tuple[str, str]:
+    """What the state column says of a read and of an unread message (kept once per language)."""
     # Translated outside the f-strings: makemessages does not read calls inside them.
     read, unread = _("Lu"), _("Non lu")
     return (
@@ -44,16 +43,39 @@ def _state_words() -> tuple[str, str]:
 def inbox_rows_html(messages: Iterable[Any]) -> SafeString:
     """The inbox table's rows: each message's subject (in bold while unread) linking to it, the day
     and hour it came, and whether it was read."""
-    read, unread = _states()
-    # One reverse() per page: the message's URL for a placeholder id, cut before it.
-    before, after = reverse("notifications:detail", args=[918273645]).split("918273645")
+    language = translation.get_language()
+    read, unread = words_once("inbox-states", _state_words, language=language)
+    before, after = _detail_url_parts()
+    iso, received = date_formatter("c", language=language), date_formatter("j F Y, H:i", language=language)
     rows = []
     for message in messages:
         subject = shown(message.subject)
         rows.append(_ROW_HTML.format(
-            url=shown(f"{before}{message.pk}{after}"),
+            url=f"{before}{int(message.pk)}{after}",
             subject=subject if message.read_at else f"<strong>{subject}</strong>",
-            iso=shown(date_text(message.created_at, "c")), received=shown(date_text(message.created_at, "j F Y, H:i")),
+            iso=shown(iso(message.created_at)), received=shown(received(message.created_at)),
             state=read if message.read_at else unread,
         ))
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
+
+
+_DETAIL_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _detail_url_parts() -> tuple[str, str]:
+    """A message's URL before and after its id, escaped: reversed once per process, URL
+    configuration and script prefix for a placeholder id (issue 17: not once per page)."""
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    parts = _DETAIL_URL_PARTS.get(key)
+    if parts is None:
+        before, after = reverse("notifications:detail", args=[918273645]).split("918273645")
+        parts = _DETAIL_URL_PARTS[key] = (shown(before), shown(after))
+    return parts
+
+
+def unread_sentence(count: int) -> SafeString:
+    """"Vous avez <n> messages non lus.", as ``{% blocktranslate count %}`` writes it, once per
+    language and number by each process."""
+    return words_once(f"inbox-unread:{count}", lambda: mark_safe(  # noqa: S308 (the number, escaped)
+        ngettext("Vous avez %(count)s message non lu.", "Vous avez %(count)s messages non lus.", count)
+        % {"count": shown(count)}))

@@ -25,7 +25,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", {
         "page": page, "rows_html": presenters.inbox_rows_html(page.object_list),
         "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "unread_count": unread,
+        "unread_count": unread, "unread_sentence": presenters.unread_sentence(unread) if unread else "",
     })
 
 

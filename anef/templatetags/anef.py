@@ -1,6 +1,8 @@
 from django import template
 from django.forms import BoundField
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
+
+from core.l10n import escaped
 
 register = template.Library()
 
@@ -123,7 +125,7 @@ def page_scripts(context: template.Context) -> str:
         static("js/portal.js"), nonce=NONCE_PLACEHOLDER))
     request = context.get("request")
     nonce = getattr(request, "csp_nonce", None) if request is not None else None
-    return mark_safe(html.replace(NONCE_PLACEHOLDER, escape(str(nonce)) if nonce is not None else ""))  # noqa: S308
+    return mark_safe(html.replace(NONCE_PLACEHOLDER, escaped(str(nonce)) if nonce is not None else ""))  # noqa: S308
 
 
 #: Stands for the page's path in the cached header tools: characters no escaped path holds.
@@ -137,11 +139,10 @@ def header_tools(context: template.Context) -> str:
     with this request's CSRF token and path put in: issue 14, they were a fifth of a signed-in
     page's template time, the same for everyone but those two values."""
     from django.conf import settings
-    from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
-    from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
+    from core.csrf import page_token
     from core.fragments import CSRF_PLACEHOLDER, local_fragment
 
     request = context.get("request")
@@ -154,11 +155,10 @@ def header_tools(context: template.Context) -> str:
         "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
     }))
     # The token first: a path that held the token's placeholder would not be filled in with it.
-    path = escape(request.get_full_path())
+    path = escaped(request.get_full_path())
     # The page's own token (the context processor's, which every {% csrf_token %} of the page
-    # shows) rather than a second one: masking a token costs 33 random choices.
-    token = context.get("csrf_token")
-    token = str(token) if token is not None else get_token(request)
+    # shows) rather than a second one, masked in a few calls (core.csrf).
+    token = page_token(context)
     filled = html.replace(CSRF_PLACEHOLDER, token).replace(NEXT_PLACEHOLDER, path)
     return mark_safe(filled)  # noqa: S308 (our template, and the escaped path)
 
@@ -167,11 +167,12 @@ def header_tools(context: template.Context) -> str:
 def with_csrf_token(context: template.Context, html: str) -> str:
     """HTML written in Python with ``core.fragments.CSRF_PLACEHOLDER`` in its forms (a presenter's,
     kept per process), with the page's own token put in: the context processor's, which every
-    ``{% csrf_token %}`` of the page shows, rather than a second one (masking a token costs 33
-    random choices): ``core.fragments.with_csrf_token``."""
+    ``{% csrf_token %}`` of the page shows, rather than a second one (``core.csrf.page_token``), by
+    ``core.fragments.with_csrf_token``."""
+    from core.csrf import page_token
     from core.fragments import with_csrf_token as filled
 
-    return filled(html, token=context.get("csrf_token"), request=context.get("request"))
+    return filled(html, token=page_token(context))
 
 
 @register.simple_tag

@@ -94,12 +94,26 @@ def test_the_agent_file_page(client):
 
 def test_the_applicant_dossier_page(client):
     """Session, user, the dossier (with its procedure, prefecture, renewed permit and applicant),
-    its pieces, timeline, documents, the procedure's pieces and the bookings: each built once per
-    process (``core.prepared``, issue 14)."""
+    its pieces, timeline, documents and the procedure's pieces: each built once per process
+    (``core.prepared``, issue 14). Issue 17: 8 → 7, no booking read when the dossier's query found
+    that the applicant has none about a dossier."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 8
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 7
+
+
+def test_the_applicant_dossier_page_with_an_appointment(client):
+    """With a booking about a dossier, its bookings are read: one query more, and the page shows it."""
+    from tests.applications.test_permit_card import book_collection, ready
+
+    dossier = ready(file_renewal(), StaffFactory())
+    booking = book_collection(dossier, starts_at=timezone.now() + timedelta(days=2))
+    client.force_login(dossier.applicant)
+    url = reverse("applications:dossier", args=[dossier.pk])
+
+    assert len(queries(client, url)) == 8
+    assert reverse("appointments:detail", args=[booking.pk]) in client.get(url).content.decode()
 
 
 def test_the_applicant_dossier_page_with_complements_requested(client):
@@ -111,7 +125,8 @@ def test_the_applicant_dossier_page_with_complements_requested(client):
                         document_types=[], due_on=timezone.localdate() + timedelta(days=15))
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 10
+    # Issue 17: 10 → 9, no booking read (as above).
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 9
 
 
 def test_the_applicant_appointments(client):

@@ -178,6 +178,50 @@ def test_the_filed_sentence_is_what_the_template_wrote(language):
     assert "2026-69-&lt;1&gt;" in presenters.dossier_filed_sentence(dossier)
 
 
+HEAD_TEMPLATE = """{% load i18n %}<h1>{{ dossier.procedure.name }}</h1>
+<p>{{ filed_sentence }}
+  {% if dossier.prefecture %}{{ dossier.prefecture.name }}.{% endif %}</p>
+
+<div class="fr-callout fr-mb-4w">
+  <h2 class="fr-callout__title">{{ status_label }}</h2>
+  <p class="fr-callout__text">{{ plain_status }}</p>
+  {% if next_action %}<p class="fr-mt-2w"><strong>{% translate "Ce que vous devez faire :" %}</strong> {{ next_action }}</p>{% endif %}
+  {% if dossier.filed_on_time is True %}<p class="fr-mt-2w"><span class="fr-badge fr-badge--success">{% translate "Déposé dans les délais" %}</span></p>
+  {% elif dossier.filed_on_time is False %}<p class="fr-mt-2w"><span class="fr-badge fr-badge--warning">{% translate "Déposé hors délai" %}</span></p>{% endif %}
+</div>"""  # noqa: E501
+
+
+BACK_LINK_TEMPLATE = """{% load i18n %}<p class="fr-text--sm fr-mb-1w"><a href="{% url 'applications:dashboard' %}">{% translate "Mon espace" %}</a></p>
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("on_time", [True, False, None])
+@pytest.mark.parametrize("with_prefecture", [True, False])
+def test_the_head_and_title_are_what_the_template_wrote(language, on_time, with_prefecture):
+    from applications.models import Procedure, Status
+    from applications.workflow import NEXT_ACTION, PLAIN_STATUS
+    from territory.models import Prefecture
+
+    for status in Status:
+        dossier = Dossier(pk=42, reference="2026-69-<1>", submitted_at=AT, status=status, filed_on_time=on_time,
+                          procedure=Procedure(code="p", name=HOSTILE),
+                          prefecture=Prefecture(name="Préfecture <du> & Rhône") if with_prefecture else None)
+        label = presenters.status_labels()[status]
+        context = {"dossier": dossier, "status_label": label, "plain_status": PLAIN_STATUS[status],
+                   "next_action": NEXT_ACTION[status], "filed_sentence": presenters.dossier_filed_sentence(dossier)}
+
+        html = presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[status],
+                                            next_action=NEXT_ACTION[status])
+
+        assert html == written(HEAD_TEMPLATE, **context), status
+        back = presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[status],
+                                            next_action=NEXT_ACTION[status], back_link=True)
+        assert back == written(BACK_LINK_TEMPLATE) + html
+        title = "{% load i18n %}{% blocktranslate with ref=dossier.reference %}Dossier {{ ref }}{% endblocktranslate %}"
+        assert presenters.dossier_page_title(dossier) == written(title, dossier=dossier)
+    assert "Passeport &lt;b&gt;" in html and ("&amp; Rhône." in html) is with_prefecture
+
+
 #: A document's line as templates/documents/_document_item.html wrote it before ``document_item_html``.
 DOCUMENT_ITEM_TEMPLATE = (Path(__file__).parent / "document_item_before.txt").read_text()
 
@@ -219,3 +263,44 @@ def test_a_list_of_documents_is_what_its_loop_wrote(language):
 
     assert presenters.document_items_html(documents) == written(loop, documents=documents)
     assert presenters.document_items_html([]) == ""
+
+
+#: The dossier page below its head and complements, as templates/applications/dossier.html wrote it
+#: before ``dossier_rest_html``.
+REST_TEMPLATE = (Path(__file__).parent / "dossier_rest_before.txt").read_text()
+
+
+@pytest.mark.parametrize("status", ["submitted", "card_ready", "withdrawn"])
+def test_the_rest_of_the_page_is_what_the_template_wrote(language, status):
+    import itertools
+    from types import SimpleNamespace
+
+    from django.utils.safestring import mark_safe
+
+    from appointments.models import Booking
+    from core.fragments import CSRF_PLACEHOLDER
+
+    site = SimpleNamespace(name="Lyon <Part-Dieu> & co")
+
+    def booking(pk, state):
+        return SimpleNamespace(pk=pk, status=state, get_status_display=lambda: str(Booking.Status(state).label),
+                               motive=SimpleNamespace(get_code_display=lambda: "Remise <du> titre"),
+                               slot=SimpleNamespace(starts_at=AT, desk=SimpleNamespace(site=site)))
+
+    dossier = Dossier(pk=42, applicant_id=5, status=status)
+    bookings = [booking(7, "booked"), booking(8, "cancelled")]
+    upload = mark_safe(f'<form><input name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"></form>')  # noqa: S308 (a constant)
+    for some_bookings, booked, is_open, documents, forms in itertools.product(
+            [[], bookings], [True, False], [True, False], ["", mark_safe("<li>doc</li>")], ["", upload]):
+        parts = {"documents_html": documents, "attachments_html": mark_safe("<li>piece</li>"),
+                 "upload_forms_html": forms, "timeline_html": mark_safe("<li>event</li>"),
+                 "corrections_html": mark_safe("<h2>Corriger</h2>")}
+        expected = written(REST_TEMPLATE, dossier=dossier, bookings=some_bookings, card_collection_booked=booked,
+                           is_open=is_open, documents=[1] if documents else [], csrf_token="Tok", **parts)
+
+        html = presenters.dossier_rest_html(dossier, bookings=some_bookings, card_collection_booked=booked,
+                                            is_open=is_open, **parts)
+        filled = Template("{% load anef %}{% with_csrf_token html %}").render(Context({"html": html,
+                                                                                     "csrf_token": "Tok"}))
+        assert filled == expected
+    assert "Lyon &lt;Part-Dieu&gt; &amp; co" in filled and "Remise &lt;du&gt; titre" in filled

@@ -73,3 +73,17 @@ def test_the_rows_words_are_in_the_readers_language(client):
     assert "envoyée le " in french and "sent on " in english and "envoyée le " not in english
     assert "Pour votre compte : fait par Awa" in french
     assert "Pour votre compte" not in english and "Awa" in english
+
+
+def test_a_piece_of_a_type_the_procedure_no_longer_asks_for_keeps_its_name(client):
+    """The pieces take their types from the procedure's requirements (issue 17); a piece whose
+    type was dropped from the procedure since it was sent is read with its own."""
+    from applications.models import ProcedureDocument
+
+    dossier = file_renewal()
+    piece = Attachment.objects.filter(dossier=dossier, is_current=True).select_related("document_type").first()
+    ProcedureDocument.objects.filter(procedure=dossier.procedure, document_type=piece.document_type).delete()
+
+    html = page(client, dossier)
+
+    assert f"<strong>{escape(piece.document_type.name)}</strong>" in html

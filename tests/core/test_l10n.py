@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from core.l10n import date_text, shown
+from core.l10n import date_formatter, date_text, escaped, shown
 
 AT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
@@ -53,3 +53,23 @@ def test_no_date_is_written_as_nothing():
 def test_a_value_is_what_the_template_writes(value):
     with translation.override("fr"), timezone.override("Europe/Paris"):
         assert shown(value) == Template("{{ value }}").render(Context({"value": value}))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("fmt", ["j F Y", "DATETIME_FORMAT", "H:i"])
+def test_a_pages_date_formatter_writes_what_date_text_writes(language, fmt):
+    """``date_formatter`` reads the language and the time zone once for a page's dates."""
+    with translation.override(language):
+        for zone in ("Europe/Paris", "America/Cayenne"):
+            with timezone.override(zone):
+                day = date_formatter(fmt)
+                days = (AT.date(),) if fmt == "j F Y" else ()  # a day has no hour to write
+                for value in (AT, datetime(2026, 7, 14, 8, 5), None, "", *days):  # noqa: DTZ001 (a naive one too)
+                    assert day(value) == date_text(value, fmt), (zone, value)
+
+
+def test_text_is_escaped_as_html_escape_escapes_it():
+    import html
+
+    for text in ("", "plain", "O'Brien <b>\"x\"</b> & &amp; l’été", "&<>\"'" * 3):
+        assert escaped(text) == html.escape(text) == shown(text)
