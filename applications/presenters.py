@@ -27,7 +27,7 @@ from applications.models import Attachment, Channel, Dossier, DossierEvent, Perm
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 from applications.workflow import NEXT_ACTION, PLAIN_STATUS
-from core.l10n import CURRENT_LANGUAGE, date_formatter, date_text, shown, words_once
+from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, date_formatter, date_text, shown, words_once
 from core.l10n import escaped as html_escape
 
 if TYPE_CHECKING:
@@ -281,14 +281,11 @@ _QUEUE_ROW_HTML = (
 )
 _QUEUE_BADGE_HTML = '<li><p class="fr-badge {}">{}</p></li>'
 _QUEUE_STATUS_HTML = '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>'
-#: What Django's ``escape`` replaces, and by what, in one ``str.translate`` (issue 17: the same
-#: text as ``conditional_escape`` gives for plain text, in one call).
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
 
 def escape_text(value: object) -> str:
     """``conditional_escape``'s text: marked-safe text as it is, anything else escaped."""
-    return str(value) if isinstance(value, SafeData) else str(value).translate(_HTML_ESCAPES)
+    return str(value) if isinstance(value, SafeData) else str(value).translate(HTML_ESCAPES)
 
 
 def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeString:
@@ -315,7 +312,7 @@ def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeStrin
             row["foreigner_number"], row["agent"]
         if _NEEDS_ESCAPE(f"{reference}{hint}{name}{number}{agent}"):
             reference, hint, name, number, agent = (
-                str(value).translate(_HTML_ESCAPES) for value in (reference, hint, name, number, agent))
+                str(value).translate(HTML_ESCAPES) for value in (reference, hint, name, number, agent))
         html.append(_QUEUE_ROW_HTML.format(
             badges=badges_cell, url=row["url"], reference=reference, hint=hint, name=name,
             foreigner_number=f'<span class="fr-hint-text">{number}</span>' if number else "",

@@ -25,10 +25,11 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.html import escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language
+
+from core.csrf import masked_token
 
 FRAGMENT_SECONDS = 600
 #: How long a process trusts the content versions it read: a page served from the cache costs
@@ -151,7 +152,7 @@ def with_csrf_token(html: str, *, token: object = None, request: HttpRequest | N
     if not isinstance(html, SafeData):
         raise TypeError("with_csrf_token takes HTML marked safe (a presenter's), not text to escape")
     if token is None:
-        token = get_token(request) if request is not None else ""
+        token = masked_token(request) if request is not None else ""
     return mark_safe(html.replace(CSRF_PLACEHOLDER, escape(str(token))))  # noqa: S308 (safe HTML, escaped token)
 
 
@@ -195,7 +196,7 @@ def public_page(*, depends_on: tuple[str, ...] = ()) -> Callable:
                     cache.set(key, html, FRAGMENT_SECONDS)
                 _LOCAL.put(key, html)
             nonce = str(request.csp_nonce)  # type: ignore[attr-defined]  # set by django-csp's middleware
-            return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(NONCE_PLACEHOLDER, nonce))
+            return HttpResponse(html.replace(CSRF_PLACEHOLDER, masked_token(request)).replace(NONCE_PLACEHOLDER, nonce))
 
         return wrapped
 

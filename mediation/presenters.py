@@ -21,6 +21,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from core.fragments import local_fragment
+from core.l10n import HTML_ESCAPES
 from mediation.forms import DayForm
 from mediation.models import Need, Outcome, Visit
 from territory.models import Site
@@ -28,8 +29,6 @@ from territory.models import Site
 #: Stands for the day in the blank picker's HTML, and for a visit's id in its address.
 _DAY_PLACEHOLDER = date(1111, 11, 11)
 _PK_PLACEHOLDER = "987654321"
-#: What ``html.escape`` (and Django's ``escape``) replaces, in one ``str.translate`` call.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 _SITE_PLACEHOLDER = "987654322"
 
 
@@ -63,7 +62,7 @@ def day_title(*, site: Site, day: date) -> SafeString:
     """The page's <title> (before the portal's name)."""
     texts = local_fragment("mediation-day", render=_texts)
     return mark_safe(texts["title"] % {  # noqa: S308 (values escaped)
-        "date": _date(day, texts).translate(_ESCAPES), "site": site.name.translate(_ESCAPES)})
+        "date": _date(day, texts).translate(HTML_ESCAPES), "site": site.name.translate(HTML_ESCAPES)})
 
 
 def _date(day: date, texts: dict[str, Any], *, weekday: bool = False) -> str:
@@ -131,8 +130,9 @@ def day_html(*, site: Site, day: date, visits: Sequence[Visit], picker: DayForm 
     next_link = (f'<a class="fr-link fr-icon-arrow-right-line fr-link--icon-right fr-ml-3w" href="{escape(next_url)}">'
                  f'{texts["next"]}</a>' if next_url else "")
     parts = [
-        "\n<h1>", texts["heading"] % {"date": _date(day, texts, weekday=True).translate(_ESCAPES)}, "</h1>\n"
-        '<p class="fr-text--lead">', site.name.translate(_ESCAPES), " – ", site.prefecture.name.translate(_ESCAPES),
+        "\n<h1>", texts["heading"] % {"date": _date(day, texts, weekday=True).translate(HTML_ESCAPES)}, "</h1>\n"
+        '<p class="fr-text--lead">', site.name.translate(HTML_ESCAPES), " – ",
+        site.prefecture.name.translate(HTML_ESCAPES),
         "</p>\n",
         texts["check_in"] if keeps_log else "",
         '\n\n<form method="get" class="fr-mb-3w" aria-labelledby="day-picker-title" novalidate>\n'
@@ -144,7 +144,7 @@ def day_html(*, site: Site, day: date, visits: Sequence[Visit], picker: DayForm 
         '  <p class="fr-mt-1w"><a class="fr-link fr-icon-arrow-left-line fr-link--icon-left" href="',
         escape(previous_url), '">', texts["previous"], "</a>\n  ", next_link, "</p>\n</form>\n\n"
         '<p id="day-summary">', summary, '.</p>\n<div class="fr-table"><table id="visits">\n  <caption>',
-        texts["caption"] % {"date": _date(day, texts).translate(_ESCAPES)},
+        texts["caption"] % {"date": _date(day, texts).translate(HTML_ESCAPES)},
         "</caption>\n  <thead><tr>\n    ", texts["head"], "\n  </tr></thead>\n  <tbody>\n  ",
     ]
     tz = timezone.get_current_timezone()
@@ -163,30 +163,30 @@ def _row(visit: Visit, texts: dict[str, Any], now: datetime, tz: tzinfo, languag
     person = visit.person if visit.person_id else None
     if person is not None:
         account = ' <span class="fr-text--xs">(' + texts["account"] % {
-            "login_id": person.login_id.translate(_ESCAPES)} + ")</span>"
+            "login_id": person.login_id.translate(HTML_ESCAPES)} + ")</span>"
     else:
         account = texts["without_account"]
     if visit.in_progress:
         outcome = texts["in_progress"]
-        duration = texts["since"] % {"since": _since(language, visit.arrived_at, now).translate(_ESCAPES)}
+        duration = texts["since"] % {"since": _since(language, visit.arrived_at, now).translate(HTML_ESCAPES)}
     else:
         outcome = texts["outcomes"].get(visit.outcome)
         if outcome is None:
-            outcome = visit.outcome.translate(_ESCAPES)
+            outcome = visit.outcome.translate(HTML_ESCAPES)
         if visit.report is not None:
-            outcome += f" ({visit.report.reference.translate(_ESCAPES)})"
+            outcome += f" ({visit.report.reference.translate(HTML_ESCAPES)})"
         minutes = visit.duration_minutes or 0  # set on every ended visit (a constraint)
         duration = _counted(language, "minutes", minutes)
     need = texts["needs"].get(visit.need)
     if need is None:
-        need = visit.need.translate(_ESCAPES)
+        need = visit.need.translate(HTML_ESCAPES)
     mediator = mediators.get(visit.mediator_id)
     if mediator is None:
-        mediator = mediators[visit.mediator_id] = visit.mediator.get_full_name().translate(_ESCAPES)
+        mediator = mediators[visit.mediator_id] = visit.mediator.get_full_name().translate(HTML_ESCAPES)
     return (
         f"\n    <tr>\n      <td>{visit.arrived_at.astimezone(tz):%H:%M}</td>\n"
         f'      <td><a href="{texts["visit_url"].replace(_PK_PLACEHOLDER, str(visit.pk))}">'
-        f"{visit.visitor_name.translate(_ESCAPES)}</a>{account}</td>\n"
+        f"{visit.visitor_name.translate(HTML_ESCAPES)}</a>{account}</td>\n"
         f"      <td>{need}</td>\n"
         f"      <td>{outcome}</td>\n"
         f"      <td>{duration}</td>\n"

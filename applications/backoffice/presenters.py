@@ -28,11 +28,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Attachment, DossierEvent
 from applications.presenters import status_labels
-from core.l10n import words_once
-
-#: What ``html.escape`` (Django's ``escape``) replaces, as one ``str.translate`` table: one call
-#: where ``html.escape`` makes five ``replace`` calls (issue 17: a twentieth of the file page).
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+from core.l10n import HTML_ESCAPES, words_once
 
 
 def shown(value: Any) -> str:
@@ -42,14 +38,14 @@ def shown(value: Any) -> str:
     ``localize`` writes it without thousands separators (``str``, which needs no escaping)."""
     kind = type(value)
     if kind is str:  # not a SafeString, which is written as it is
-        return SafeString(value.translate(_ESCAPES))
+        return SafeString(value.translate(HTML_ESCAPES))
     if kind is SafeString:
         return value
     if kind is int and not settings.USE_THOUSAND_SEPARATOR:
         return SafeString(value)
     if isinstance(value, Promise):  # a lazy translation: as ``conditional_escape`` writes its text
         text = str(value)
-        return text if isinstance(text, SafeData) else SafeString(text.translate(_ESCAPES))
+        return text if isinstance(text, SafeData) else SafeString(text.translate(HTML_ESCAPES))
     return conditional_escape(localize(template_localtime(value)))
 
 
@@ -280,8 +276,8 @@ def answer_tables(sections: list[tuple[Any, list[tuple[str, str]]]]) -> list[tup
     # text (every answer, most labels) escaped in place, as ``shown`` escapes it
     return [(title, SafeString("".join(  # every value escaped
         '<tr><th scope="row" class="fr-text--regular">'
-        f'{label.translate(_ESCAPES) if type(label) is str else shown(label)}</th>'
-        f'<td>{value.translate(_ESCAPES) if type(value) is str else shown(value)}</td></tr>'
+        f'{label.translate(HTML_ESCAPES) if type(label) is str else shown(label)}</th>'
+        f'<td>{value.translate(HTML_ESCAPES) if type(value) is str else shown(value)}</td></tr>'
         for label, value in rows))) for title, rows in sections]
 
 
