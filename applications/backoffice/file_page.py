@@ -12,6 +12,7 @@ so that no value of one dossier can show on another's page.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -19,13 +20,14 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
 from applications.backoffice.presenters import date_writer, formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
-from applications.presenters import document_item_html
+from applications.presenters import _type_name, document_item_html
 from core.fragments import slotted_template
 from core.l10n import CURRENT_LANGUAGE, words_once
 
@@ -37,9 +39,10 @@ def _day(value: Any, language: Any = CURRENT_LANGUAGE) -> str:
     return shown(formatted_date(value, "j F Y", language=language))
 
 
-def page_title(dossier: Dossier) -> SafeString:
+def page_title(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The page's title, as ``{% blocktranslate %}Dossier {{ ref }}{% endblocktranslate %}`` wrote it."""
-    return mark_safe(_("Dossier %(ref)s") % {"ref": shown(dossier.reference)})  # noqa: S308 (value escaped)
+    title = words_once("file-title", lambda: {"title": _("Dossier %(ref)s")}, language=language)["title"]
+    return mark_safe(title % {"ref": shown(dossier.reference)})  # noqa: S308 (value escaped)
 
 
 def breadcrumb_html(dossier: Dossier) -> SafeString:
@@ -56,7 +59,8 @@ def header_html(dossier: Dossier, *, applicant_name: str, language: Any = CURREN
     }, slots={
         "reference": shown(dossier.reference),
         "applicant_name": shown(applicant_name),
-        "procedure_name": shown(dossier.procedure.name),
+        "procedure_name": shown(_type_name(dossier.procedure, get_language() if language is CURRENT_LANGUAGE
+                                           else language)),  # the descriptor's ~28 calls, once a process
         "channel_label": shown(dossier.get_channel_display()) if dossier.channel == "paper" else "",
         "submitted": shown(formatted_date(template_localtime(dossier.submitted_at), "DATETIME_FORMAT",
                                                language=language)),
@@ -138,7 +142,7 @@ def attachments_html(panels: list[tuple], *, csrf_token: str, language: Any = CU
 
 
 def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timeline: SafeString, open_request: Any,
-              csrf_token: str, language: Any = CURRENT_LANGUAGE) -> SafeString:
+              csrf_token: str, language: Any = CURRENT_LANGUAGE, today: date | None = None) -> SafeString:
     """The main column: another request for the same permit, the open complement request, the
     answers, the attachments (and their replaced versions), the timeline, the documents, the
     appointments. Its lists are rendered only when there are some (the rarer ones by their
@@ -155,7 +159,7 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
         "timeline": timeline,
         "same_permit_alert": _part("_file_same_permit.html", dossier, data, "same_permit_requests"),
         "previous_versions": _part("_file_previous.html", dossier, data, "previous_attachments"),
-        "documents_list": documents_html(data["documents"], language=language),
+        "documents_list": documents_html(data["documents"], language=language, today=today),
         "bookings_table": _part("_file_bookings.html", dossier, data, "bookings"),
         "due_day": "", "request_types": "", "request_message": "",
     }
@@ -166,12 +170,12 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
     return slotted_template(_PARTS + "_file_main.html", context=context, slots=slots)
 
 
-def documents_html(documents: list, *, language: Any = CURRENT_LANGUAGE) -> str:
+def documents_html(documents: list, *, language: Any = CURRENT_LANGUAGE, today: date | None = None) -> str:
     """The issued documents' list, as _file_documents.html wrote it (each line by
     ``applications.presenters.document_item_html``, escaped there), when the dossier has any."""
     if not documents:
         return ""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     return "<ul>\n    " + "".join(f"\n    {document_item_html(document, today=today, language=language)}\n\n    "
                                    for document in documents) + "\n  </ul>\n"
 

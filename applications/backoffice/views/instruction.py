@@ -322,7 +322,7 @@ def _file_page(
     clock = clock_for(dossier, today)
     language = get_language()  # read once for the page's presenters (a dozen calls each read)
     main = file_page.main_html(
-        dossier, data=data, csrf_token=csrf_token, language=language,
+        dossier, data=data, csrf_token=csrf_token, language=language, today=today,
         tables=file_presenters.answer_tables(presenters.answer_sections(dossier)),
         panels=file_presenters.attachment_panels(dossier.pk, attachments, language=language) if attachments else [],
         timeline=file_presenters.timeline_html(events, applicant_id=dossier.applicant_id, language=language),
@@ -330,7 +330,7 @@ def _file_page(
     return render(request, "applications/backoffice/dossier.html", {
         # the same token in the header's forms (``header_tools``): one masking a page, not two
         **({"csrf_token": csrf_token} if csrf_token else {}),
-        "title": file_page.page_title(dossier),
+        "title": file_page.page_title(dossier, language=language),
         "breadcrumb": file_page.breadcrumb_html(dossier),
         "header": file_page.header_html(dossier, applicant_name=applicant_snapshot(dossier=dossier)["name"],
                                         language=language),
