@@ -12,6 +12,7 @@ so that no value of one dossier can show on another's page.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -19,27 +20,29 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
 from applications.backoffice.presenters import date_writer, formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
-from applications.presenters import document_item_html
+from applications.presenters import _type_name, document_item_html
 from core.fragments import slotted_template
-from core.l10n import words_once
+from core.l10n import CURRENT_LANGUAGE, words_once
 
 _PARTS = "applications/backoffice/"
 
 
-def _day(value: Any) -> str:
+def _day(value: Any, language: Any = CURRENT_LANGUAGE) -> str:
     """A day as ``{{ value|date:"j F Y" }}`` writes it ("" for none)."""
-    return shown(formatted_date(value, "j F Y"))
+    return shown(formatted_date(value, "j F Y", language=language))
 
 
-def page_title(dossier: Dossier) -> SafeString:
+def page_title(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The page's title, as ``{% blocktranslate %}Dossier {{ ref }}{% endblocktranslate %}`` wrote it."""
-    return mark_safe(_("Dossier %(ref)s") % {"ref": shown(dossier.reference)})  # noqa: S308 (value escaped)
+    title = words_once("file-title", lambda: {"title": _("Dossier %(ref)s")}, language=language)["title"]
+    return mark_safe(title % {"ref": shown(dossier.reference)})  # noqa: S308 (value escaped)
 
 
 def breadcrumb_html(dossier: Dossier) -> SafeString:
@@ -47,7 +50,7 @@ def breadcrumb_html(dossier: Dossier) -> SafeString:
     return slotted_template(_PARTS + "_file_breadcrumb.html", context={}, slots={"current": shown(dossier.reference)})
 
 
-def header_html(dossier: Dossier, *, applicant_name: str) -> SafeString:
+def header_html(dossier: Dossier, *, applicant_name: str, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The page's heading: reference, applicant, procedure, badges, filing, agent in charge, journal."""
     agent = dossier.assigned_to
     return slotted_template(_PARTS + "_file_header.html", context={
@@ -56,9 +59,11 @@ def header_html(dossier: Dossier, *, applicant_name: str) -> SafeString:
     }, slots={
         "reference": shown(dossier.reference),
         "applicant_name": shown(applicant_name),
-        "procedure_name": shown(dossier.procedure.name),
+        "procedure_name": shown(_type_name(dossier.procedure, get_language() if language is CURRENT_LANGUAGE
+                                           else language)),  # the descriptor's ~28 calls, once a process
         "channel_label": shown(dossier.get_channel_display()) if dossier.channel == "paper" else "",
-        "submitted": shown(formatted_date(template_localtime(dossier.submitted_at), "DATETIME_FORMAT")),
+        "submitted": shown(formatted_date(template_localtime(dossier.submitted_at), "DATETIME_FORMAT",
+                                               language=language)),
         "prefecture": shown(dossier.prefecture.name) if dossier.prefecture else "",
         "agent_name": shown(agent.get_full_name()) if agent else "",
     }, ids={"pk": dossier.pk})
@@ -83,10 +88,10 @@ _ANSWER_TABLE = (
 )
 
 
-def answers_html(tables: list[tuple[Any, SafeString]]) -> SafeString:
+def answers_html(tables: list[tuple[Any, SafeString]], *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The applicant's answers, one table per step (``presenters.answer_tables``: rows escaped)."""
     # {% translate %} of a literal: not escaped
-    words = words_once("answers", lambda: {"question": _("Question"), "answer": _("Réponse")})
+    words = words_once("answers", lambda: {"question": _("Question"), "answer": _("Réponse")}, language=language)
     return mark_safe("".join(_ANSWER_TABLE.format(  # noqa: S308 (titles escaped, rows escaped by answer_tables)
         title=shown(title), rows=rows, **words) for title, rows in tables))
 
@@ -121,10 +126,10 @@ def csrf_input(token: str) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">' if token else ""
 
 
-def attachments_html(panels: list[tuple], *, csrf_token: str) -> SafeString:
+def attachments_html(panels: list[tuple], *, csrf_token: str, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The attachments' accordions (``presenters.attachment_panels``: title, text and review address
     escaped), each with its review form (HTML, or a form bound with errors) when reviews are open."""
-    save = words_once("review-form", lambda: {"save": _("Enregistrer la vérification")})["save"]
+    save = words_once("review-form", lambda: {"save": _("Enregistrer la vérification")}, language=language)["save"]
     csrf = csrf_input(csrf_token)
     parts = []
     for attachment, form, expanded, title, body, review_url in panels:
@@ -137,11 +142,11 @@ def attachments_html(panels: list[tuple], *, csrf_token: str) -> SafeString:
 
 
 def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timeline: SafeString, open_request: Any,
-              csrf_token: str) -> SafeString:
+              csrf_token: str, language: Any = CURRENT_LANGUAGE, today: date | None = None) -> SafeString:
     """The main column: another request for the same permit, the open complement request, the
     answers, the attachments (and their replaced versions), the timeline, the documents, the
     appointments. Its lists are rendered only when there are some (the rarer ones by their
-    templates, as before)."""
+    templates, as before). ``language``: the active one, when the caller has read it."""
     context: dict[str, Any] = {
         "same_permit": bool(data["same_permit_requests"]), "open_request": open_request is not None,
         "request_has_message": bool(open_request and open_request.message), "has_answers": bool(tables),
@@ -149,29 +154,29 @@ def main_html(dossier: Dossier, *, data: dict, tables: list, panels: list, timel
         "has_documents": bool(data["documents"]), "has_bookings": bool(data["bookings"]),
     }
     slots = {
-        "answers": answers_html(tables) if tables else "",
-        "attachment_panels": attachments_html(panels, csrf_token=csrf_token) if panels else "",
+        "answers": answers_html(tables, language=language) if tables else "",
+        "attachment_panels": attachments_html(panels, csrf_token=csrf_token, language=language) if panels else "",
         "timeline": timeline,
         "same_permit_alert": _part("_file_same_permit.html", dossier, data, "same_permit_requests"),
         "previous_versions": _part("_file_previous.html", dossier, data, "previous_attachments"),
-        "documents_list": documents_html(data["documents"]),
+        "documents_list": documents_html(data["documents"], language=language, today=today),
         "bookings_table": _part("_file_bookings.html", dossier, data, "bookings"),
         "due_day": "", "request_types": "", "request_message": "",
     }
     if open_request is not None:
-        slots["due_day"] = _day(open_request.due_on)
+        slots["due_day"] = _day(open_request.due_on, language)
         slots["request_types"] = ", ".join(shown(kind.name) for kind in open_request.document_types.all())
         slots["request_message"] = shown(open_request.message)
     return slotted_template(_PARTS + "_file_main.html", context=context, slots=slots)
 
 
-def documents_html(documents: list) -> str:
+def documents_html(documents: list, *, language: Any = CURRENT_LANGUAGE, today: date | None = None) -> str:
     """The issued documents' list, as _file_documents.html wrote it (each line by
     ``applications.presenters.document_item_html``, escaped there), when the dossier has any."""
     if not documents:
         return ""
-    today = timezone.localdate()
-    return "<ul>\n    " + "".join(f"\n    {document_item_html(document, today=today)}\n\n    "
+    today = today or timezone.localdate()
+    return "<ul>\n    " + "".join(f"\n    {document_item_html(document, today=today, language=language)}\n\n    "
                                    for document in documents) + "\n  </ul>\n"
 
 
@@ -191,13 +196,13 @@ def clock_badges_html(badges: list[tuple[str, str]]) -> str:
 
 
 def side_html(dossier: Dossier, *, clock: Clock, badges: list[tuple[str, str]], actions: StaffActions,
-              action_forms: dict, csrf_token: str) -> SafeString:
+              action_forms: dict, csrf_token: str, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The side column: the legal clock, then the actions the person may take now, with their forms
     (blank ones as HTML kept by the view, forms bound with errors as they are)."""
     card_next = Status(actions.card_next) if actions.card_next else None
     card = action_forms.get("card")
     delivery = card is not None and card_next == Status.CARD_DELIVERED
-    day = date_writer("j F Y")  # the format's plan looked up once for the column's days
+    day = date_writer("j F Y", language=language)  # the format's plan looked up once for the column's days
     slots = {
         "csrf_token": conditional_escape(csrf_token),
         "clock_badges": clock_badges_html(badges),

@@ -27,8 +27,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.models import Attachment, DossierEvent
-from applications.presenters import status_labels
-from core.l10n import HTML_ESCAPES, words_once
+from applications.presenters import _type_name, status_labels
+from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, words_once
 
 
 def shown(value: Any) -> str:
@@ -66,12 +66,13 @@ _DatePlan = tuple[tuple[tuple[bool, str], ...], bool, dict[int, str]]
 _DATE_PLANS: dict[tuple[str | None, str], _DatePlan | None] = {}
 
 
-def formatted_date(value: Any, format_name: str) -> str:
+def formatted_date(value: Any, format_name: str, *, language: Any = CURRENT_LANGUAGE) -> str:
     """``{{ value|date:format_name }}`` (``value`` in local time already, as ``template_localtime``
     gives it), not escaped. The format is read and split once per language by each process, and the
     month names translated then: Django's formatter does both on every call, about 125 calls a date
-    (issue 17). Other formats, and other values than dates, go to the ``date`` filter itself."""
-    key = (get_language(), format_name)
+    (issue 17). Other formats, and other values than dates, go to the ``date`` filter itself.
+    ``language``: the active one, when the caller has read it."""
+    key = (get_language() if language is CURRENT_LANGUAGE else language, format_name)
     if key not in _DATE_PLANS:
         _DATE_PLANS[key] = _date_plan(format_name)
     plan = _DATE_PLANS[key]
@@ -81,10 +82,11 @@ def formatted_date(value: Any, format_name: str) -> str:
     return "".join([_DATE_PARTS[piece](value, months) if is_char else piece for is_char, piece in pieces])
 
 
-def date_writer(format_name: str) -> Callable[[Any], str]:
+def date_writer(format_name: str, *, language: Any = CURRENT_LANGUAGE) -> Callable[[Any], str]:
     """``formatted_date`` for one format and the current language, its plan looked up once: for a
-    list's dates (the timeline's, the attachments'), each then costs a few calls."""
-    key = (get_language(), format_name)
+    list's dates (the timeline's, the attachments'), each then costs a few calls. ``language``:
+    the active one, when the caller has read it."""
+    key = (get_language() if language is CURRENT_LANGUAGE else language, format_name)
     if key not in _DATE_PLANS:
         _DATE_PLANS[key] = _date_plan(format_name)
     plan = _DATE_PLANS[key]
@@ -155,9 +157,10 @@ _KIND_LABELS: dict[str | None, dict[str, str]] = {}
 _NO_DETAILS: dict[str, Any] = {}
 
 
-def event_kind_labels() -> dict[str, str]:
+def event_kind_labels(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The events' kinds in words in the current language, once per language by each process."""
-    language = get_language()
+    if language is CURRENT_LANGUAGE:
+        language = get_language()
     labels = _KIND_LABELS.get(language)
     if labels is None:
         labels = _KIND_LABELS[language] = {kind.value: str(kind.label) for kind in DossierEvent.Kind}
@@ -168,14 +171,18 @@ def event_kind_labels() -> dict[str, str]:
 _AT = "j F Y, H:i"
 
 
-def timeline_html(events: list[DossierEvent], *, applicant_id: int | None) -> SafeString:
-    """The file's history, as the ``{% for event in events %}`` of the file page wrote it."""
+def timeline_html(events: list[DossierEvent], *, applicant_id: int | None,
+                  language: Any = CURRENT_LANGUAGE) -> SafeString:
+    """The file's history, as the ``{% for event in events %}`` of the file page wrote it.
+    ``language``: the active one, when the caller has read it (a dozen calls each read)."""
     parts: list[str] = []
     if not events:  # nothing to put into words (a list: a generator would always be true)
         return mark_safe("")
     # The kinds' and statuses' labels once per language, not ``get_kind_display()``'s dictionary of
     # every choice made (and every lazy label hashed) per event and field.
-    kinds, statuses = event_kind_labels(), status_labels()
+    if language is CURRENT_LANGUAGE:
+        language = get_language()
+    kinds, statuses = event_kind_labels(language), status_labels(language)
     # The words of the template's tags, once per language (literal ``_()`` calls, for makemessages).
     words = words_once("timeline", lambda: {
         "applicant": _said(_("le demandeur")),
@@ -191,8 +198,8 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None) -> Sa
         "unassigned": _said(_("attribution retirée")),
         "reasons": _said(_("Motifs :")),
         "reason": _said(_("Motif :")),
-    })
-    at, local = date_writer(_AT), local_time_writer()
+    }, language=language)
+    at, local = date_writer(_AT, language=language), local_time_writer()
     for event in events:
         kind = event.kind
         data = event.data
@@ -313,11 +320,13 @@ def _attachment_url(name: str, dossier_pk: int) -> str:
     return f"{parts[0]}{int(dossier_pk)}{parts[1]}"
 
 
-def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
+def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CURRENT_LANGUAGE) -> list[tuple]:
     """The attachments' accordions: for each (attachment, review form, preview kind, open), the
     same with the panel's title, its text (up to the link that opens the file) and the review
-    form's address, as the file page's template wrote them. Its URLs are reversed once per page."""
-    language = get_language()
+    form's address, as the file page's template wrote them. Its URLs are reversed once per page.
+    ``language``: the active one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = get_language()
     reviews = _REVIEW_LABELS.get(language)
     if reviews is None:
         reviews = _REVIEW_LABELS[language] = {review.value: str(review.label) for review in Attachment.Review}
@@ -329,13 +338,13 @@ def attachment_panels(dossier_pk: int, rows: list[tuple]) -> list[tuple]:
         "preview_of": _("Aperçu de la pièce : %(name)s"),
         "file_sent": _("Fichier « %(name)s » (%(size)s), envoyé le %(date)s."),
         "open_in_tab": _("Ouvrir la pièce « %(name)s » dans un nouvel onglet"),
-    })
+    }, language=language)
     added, refusal, preview_of = words["added"], words["refusal"], words["preview_of"]
     file_sent, open_in_tab = words["file_sent"], words["open_in_tab"]
-    sent_at, local = date_writer("DATETIME_FORMAT"), local_time_writer()
+    sent_at, local = date_writer("DATETIME_FORMAT", language=language), local_time_writer()
     panels = []
     for attachment, form, preview, expanded in rows:
-        name = attachment.document_type.name
+        name = _type_name(attachment.document_type, language)  # the descriptor's ~28 calls, once a process
         title = f"{shown(name)} – {shown(reviews.get(attachment.review, attachment.review))}"
         if attachment.added_after_submission:
             title += f" – {added}"

@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -43,6 +43,7 @@ from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
+from core.csrf import masked_token
 from core.fragments import local_fragment, slotted_template
 from core.http import uploaded_file_response
 
@@ -317,23 +318,26 @@ def _file_page(
         if event.kind == "complements_requested" and event.data.get("due_on"):
             event.due_on = presenters.french_date(event.data["due_on"])
     # Issue 17: the page's parts are rendered once per language and shape (applications/backoffice/file_page.py).
-    csrf_token = get_token(request) if actions.any or review_forms else ""  # no form, no token (as before)
+    csrf_token = masked_token(request) if actions.any or review_forms else ""  # no form, no token (as before)
     clock = clock_for(dossier, today)
+    language = get_language()  # read once for the page's presenters (a dozen calls each read)
     main = file_page.main_html(
-        dossier, data=data, csrf_token=csrf_token,
+        dossier, data=data, csrf_token=csrf_token, language=language, today=today,
         tables=file_presenters.answer_tables(presenters.answer_sections(dossier)),
-        panels=file_presenters.attachment_panels(dossier.pk, attachments) if attachments else [],
-        timeline=file_presenters.timeline_html(events, applicant_id=dossier.applicant_id),
+        panels=file_presenters.attachment_panels(dossier.pk, attachments, language=language) if attachments else [],
+        timeline=file_presenters.timeline_html(events, applicant_id=dossier.applicant_id, language=language),
         open_request=next((r for r in data["complement_requests"] if r.answered_at is None), None))
     return render(request, "applications/backoffice/dossier.html", {
         # the same token in the header's forms (``header_tools``): one masking a page, not two
         **({"csrf_token": csrf_token} if csrf_token else {}),
-        "title": file_page.page_title(dossier),
+        "title": file_page.page_title(dossier, language=language),
         "breadcrumb": file_page.breadcrumb_html(dossier),
-        "header": file_page.header_html(dossier, applicant_name=applicant_snapshot(dossier=dossier)["name"]),
+        "header": file_page.header_html(dossier, applicant_name=applicant_snapshot(dossier=dossier)["name"],
+                                        language=language),
         "main": main,
         "side": file_page.side_html(dossier, clock=clock, badges=presenters.clock_badges(dossier, clock),
-                                    actions=actions, action_forms=action_forms, csrf_token=csrf_token),
+                                    actions=actions, action_forms=action_forms, csrf_token=csrf_token,
+                                    language=language),
     }, status=status)
 
 
