@@ -43,6 +43,7 @@ from applications.clock import QUEUE_STATUSES, clock_for
 from applications.models import Dossier, Status
 from applications.selectors import applicant_snapshot
 from applications.services.certificates import favourable_decision_certificate_facts
+from core.csrf import masked_token
 from core.fragments import local_fragment, slotted_template
 from core.http import uploaded_file_response
 
@@ -94,19 +95,19 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if limit != DEFAULT_PAGE_SIZE:
         kept["limit"] = str(limit)
     tabs = _status_tabs(kept, counts, filters.statuses)
-    cells = presenters.queue_rows(
+    cells, rows_html = presenters.queue_table(
         rows, today, several_prefectures=len(prefectures) > 1,
         # the catalogue's cached names, and the person's prefectures (the queue holds no other)
         procedure_names=procedure_names({row.procedure_id for row in rows}),
-        department_codes={p.pk: p.department.code for p in prefectures})
+        department_codes={p.pk: p.department.code for p in prefectures}, unassigned=_("Non attribué"))
     total = sum(counts.values())
     # The export form's token, the header's too (one masking a page): only where the form shows, as
     # ``{% csrf_token %}`` did.
-    csrf_token = get_token(request) if cells else ""
+    csrf_token = masked_token(request) if cells else ""
     context = {
         "filters_form": _queue_filters_html(form, params, request.GET.get("limit", ""), prefectures, agents),
         "rows": cells,
-        "rows_html": presenters.queue_rows_html(cells, unassigned=_("Non attribué")),
+        "rows_html": rows_html,
         "today": today,
         "after": after,
         "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
