@@ -415,18 +415,19 @@ def queue_table(
     rows: list[QueueRow], today: date, *, several_prefectures: bool,
     procedure_names: dict[int, str], department_codes: dict[int, str], unassigned: str,
 ) -> tuple[list[dict[str, Any]], SafeString]:
-    """``queue_rows`` and ``queue_rows_html`` of these rows in one pass (issue 17: the same cells
-    and the same HTML, in about half the Python calls): each row's HTML written as its cells are
-    read, the badges and status cells put into words and escaped once per language by each process."""
+    """``queue_rows`` and ``queue_rows_html`` of these rows at once (issue 17: the same cells and
+    the same HTML in a third of the Python calls): the badges and status cells put into words and
+    escaped once per language by each process, and looked up once per clock state and status on a
+    page; what people typed or named escaped for all the rows at once."""
     language = translation.get_language()
     before, after = _file_url_parts()
     status_cells = _status_cells(language)
     paper = _choice_labels(Channel, _CHANNEL_LABELS, language)[Channel.PAPER]
-    unassigned_html = f'<span class="fr-text--sm">{escape_text(unassigned)}</span>'
     if len(_BADGE_CELLS) > _BADGE_CELLS_MAX:
         _BADGE_CELLS.clear()
-    clocks: dict[tuple, Clock] = {}
-    agents: dict[int, str] = {}
+    # The badges and status cells by what the clock and the status read of a row (the same for
+    # every row of a clock state and status on this page: ``today`` is the page's).
+    shown_of: dict[tuple, tuple] = {}
     cells: list[dict[str, Any]] = []
     for row in rows:
         hint = procedure_names[row.procedure_id]
@@ -436,56 +437,63 @@ def queue_table(
             hint = f"{hint} · {department_codes[row.prefecture_id]}"
         facts = (row.status, row.legal_deadline, row.clock_paused_on, row.permit_expires_on,
                  row.certificate_valid_until)
-        clock = clocks.get(facts)
-        if clock is None:
-            clock = clocks[facts] = clock_for(row, today)
-        key = (language, clock.rights_at_risk and row.permit_expires_on, clock.overdue, clock.paused,
-               clock.days_left)
-        badge_cell = _BADGE_CELLS.get(key)
-        if badge_cell is None:
-            badges = clock_badges(row, clock)
-            badge_cell = _BADGE_CELLS[key] = (badges, "".join(
-                _QUEUE_BADGE_HTML.format(escape_text(css), escape_text(text)) for css, text in badges))
-        status = row.status
-        status_cell = status_cells.get(status)
-        if status_cell is None:  # not a status of the model: shown as it is, as ``queue_rows``
-            status_cell = ("", status, _QUEUE_STATUS_HTML.format("", escape_text(status)))
-        name = person_name(first=row.identity_first_name or row.applicant_first_name,
-                           last=row.identity_last_name or row.applicant_last_name) \
-            or row.applicant_email or row.applicant_login_id  # str(user) for a nameless account
+        shown = shown_of.get(facts)
+        if shown is None:
+            shown = shown_of[facts] = _queue_shown(row, today, language, status_cells)
+        # ``person_name``, written out (a call less per row): "First LAST", else the account's
+        # e-mail or login (``str(user)`` for a nameless account).
+        first = row.identity_first_name or row.applicant_first_name
+        last = (row.identity_last_name or row.applicant_last_name or "").upper()
+        name = (f"{first} {last}" if first and last else first or last) or row.applicant_email \
+            or row.applicant_login_id
         agent = ""
         if row.assigned_to_id is not None:
-            known = agents.get(row.assigned_to_id)
-            agent = known if known is not None else agents.setdefault(
-                row.assigned_to_id, person_name(first=row.agent_first_name, last=row.agent_last_name))
+            agent_first, agent_last = row.agent_first_name, (row.agent_last_name or "").upper()
+            agent = f"{agent_first} {agent_last}" if agent_first and agent_last else agent_first or agent_last
         submitted_on, deadline_on = row.submitted_on, row.legal_deadline
-        submitted = f"{submitted_on.day:02d}/{submitted_on.month:02d}/{submitted_on.year}" if submitted_on else ""
-        deadline = f"{deadline_on.day:02d}/{deadline_on.month:02d}/{deadline_on.year}" if deadline_on else "–"
-        reference, number = row.reference, row.search_foreigner_number
-        cell: dict[str, Any] = {
-            "badges": badge_cell[0], "url": f"{before}{row.id}{after}", "reference": reference, "hint": hint,
-            "name": name, "foreigner_number": number, "status_class": status_cell[0], "status": status_cell[1],
-            "submitted": submitted, "deadline": deadline, "agent": agent,
-        }
-        # What a person typed or named: escaped only when it holds a character to escape (most
-        # rows hold none: one look at the five values at once), as ``queue_rows_html``.
-        if _NEEDS_ESCAPE(f"{reference}{hint}{name}{number}{agent}"):
-            reference, hint, name, number, agent = (
-                str(value).translate(HTML_ESCAPES) for value in (reference, hint, name, number, agent))
-        number_html = f'<span class="fr-hint-text">{number}</span>' if number else ""
-        cell["html"] = (
-            "<tr>\n"
-            f'  <td><ul class="fr-badges-group">{badge_cell[1]}</ul></td>\n'
-            f'  <th scope="row"><a href="{cell["url"]}">{reference}</a> <span class="fr-hint-text">{hint}</span></th>\n'
-            f"  <td>{name}{number_html}</td>\n"
-            f"  <td>{status_cell[2]}</td>\n"
-            f"  <td>{submitted}</td>\n"
-            f"  <td>{deadline}</td>\n"
-            f"  <td>{agent or unassigned_html}</td>\n"
-            "</tr>\n"
-        )
-        cells.append(cell)
-    return cells, mark_safe("".join([cell["html"] for cell in cells]))  # noqa: S308 (every value escaped above)
+        cells.append({
+            "badges": shown[0], "url": f"{before}{row.id}{after}", "reference": row.reference, "hint": hint,
+            "name": name, "foreigner_number": row.search_foreigner_number, "status_class": shown[2],
+            "status": shown[3],
+            "submitted": f"{submitted_on.day:02d}/{submitted_on.month:02d}/{submitted_on.year}" if submitted_on else "",
+            "deadline": f"{deadline_on.day:02d}/{deadline_on.month:02d}/{deadline_on.year}" if deadline_on else "–",
+            "agent": agent, "badges_html": shown[1], "status_html": shown[4],
+        })
+    unassigned_html = f'<span class="fr-text--sm">{escape_text(unassigned)}</span>'
+    # What people typed or named (reference, hint, name, foreigner number, agent), escaped for the
+    # whole page at once: the five values of every row joined by NUL (which PostgreSQL's text never
+    # holds), escaped, and split again.
+    typed = "\x00".join([
+        f"{c['reference']}\x00{c['hint']}\x00{c['name']}\x00{c['foreigner_number'] or ''}\x00{c['agent']}"
+        for c in cells]).translate(HTML_ESCAPES).split("\x00")
+    hint_open = '<span class="fr-hint-text">'
+    return cells, mark_safe("".join([  # noqa: S308 (every value escaped above)
+        "<tr>\n"
+        f'  <td><ul class="fr-badges-group">{c["badges_html"]}</ul></td>\n'
+        f'  <th scope="row"><a href="{c["url"]}">{typed[i]}</a> <span class="fr-hint-text">{typed[i + 1]}</span></th>\n'
+        f"  <td>{typed[i + 2]}{hint_open + typed[i + 3] + '</span>' if typed[i + 3] else ''}</td>\n"
+        f"  <td>{c['status_html']}</td>\n"
+        f"  <td>{c['submitted']}</td>\n"
+        f"  <td>{c['deadline']}</td>\n"
+        f"  <td>{typed[i + 4] or unassigned_html}</td>\n"
+        "</tr>\n"
+        for i, c in zip(range(0, 5 * len(cells), 5), cells, strict=True)]))
+
+
+def _queue_shown(row: QueueRow, today: date, language: str | None,
+                 status_cells: dict[str, tuple[str, str, str]]) -> tuple:
+    """A row's badges, their cell's HTML, its status's badge class, label and cell's HTML."""
+    clock = clock_for(row, today)
+    key = (language, clock.rights_at_risk and row.permit_expires_on, clock.overdue, clock.paused, clock.days_left)
+    badge_cell = _BADGE_CELLS.get(key)
+    if badge_cell is None:
+        badges = clock_badges(row, clock)
+        badge_cell = _BADGE_CELLS[key] = (badges, "".join(
+            _QUEUE_BADGE_HTML.format(escape_text(css), escape_text(text)) for css, text in badges))
+    status_cell = status_cells.get(row.status)
+    if status_cell is None:  # not a status of the model: shown as it is, as ``queue_rows``
+        status_cell = ("", row.status, _QUEUE_STATUS_HTML.format("", escape_text(row.status)))
+    return (*badge_cell, *status_cell)
 
 
 _CHANNEL_LABELS: dict[str | None, dict[str, str]] = {}
