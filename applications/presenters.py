@@ -414,12 +414,15 @@ def _status_cells(language: str | None) -> dict[str, tuple[str, str, str]]:
 def queue_table(
     rows: list[QueueRow], today: date, *, several_prefectures: bool,
     procedure_names: dict[int, str], department_codes: dict[int, str], unassigned: str,
+    language: Any = CURRENT_LANGUAGE,
 ) -> tuple[list[dict[str, Any]], SafeString]:
     """``queue_rows`` and ``queue_rows_html`` of these rows at once (issue 17: the same cells and
     the same HTML in a third of the Python calls): the badges and status cells put into words and
     escaped once per language by each process, and looked up once per clock state and status on a
-    page; what people typed or named escaped for all the rows at once."""
-    language = translation.get_language()
+    page; what people typed or named escaped for all the rows at once. ``language``: the active
+    one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
     before, after = _file_url_parts()
     status_cells = _status_cells(language)
     paper = _choice_labels(Channel, _CHANNEL_LABELS, language)[Channel.PAPER]
