@@ -407,6 +407,37 @@ def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membershi
     return agents
 
 
+#: The queue's "agent in charge" choices: ``_PREFECTURE_AGENTS``'s rows as plain values (issue 17:
+#: read on every queue page, where the agents are only named).
+_PREFECTURE_AGENT_NAMES = PreparedQuery(
+    lambda prefecture_ids: (
+        Membership.objects.filter(prefecture_id__in=prefecture_ids, role__in=INSTRUCTING_ROLES,
+                                  user__is_active=True)
+        .order_by("prefecture__department__code", "user__last_name", "user__first_name", "user_id", "role")
+        .values_list("user_id", "prefecture_id", "user__first_name", "user__last_name", "user__email",
+                     "user__login_id", "prefecture__department__code")
+    ),
+    prefecture_ids=list[int],
+)
+
+
+def prefecture_agent_choices(*, prefecture_ids: set[int] | list[int], several: bool) -> list[tuple[str, str]]:
+    """The queue's choices of agent (their id, and their name as ``User.__str__`` gives it, with the
+    département's code when ``several`` prefectures are shown): ``prefecture_agents`` without
+    building the memberships, in the same order."""
+    seen: set[tuple[int, int | None]] = set()
+    choices = []
+    for user_id, prefecture_id, first, last, email, login_id, code in _PREFECTURE_AGENT_NAMES(
+            prefecture_ids=sorted(prefecture_ids)):
+        if (user_id, prefecture_id) in seen:
+            continue
+        seen.add((user_id, prefecture_id))
+        last = last.upper()
+        name = (f"{first} {last}" if first and last else first or last) or email or login_id
+        choices.append((str(user_id), f"{name} – {code}" if several else name))
+    return choices
+
+
 # --- Supervision -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

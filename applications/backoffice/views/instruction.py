@@ -78,7 +78,8 @@ def _dossier_agents(dossier: Dossier) -> list[Membership]:
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     prefectures = selectors.instructing_prefectures(user=user)
-    agents = selectors.prefecture_agents(prefecture_ids={p.pk for p in prefectures})
+    agents = selectors.prefecture_agent_choices(prefecture_ids={p.pk for p in prefectures},
+                                                several=len(prefectures) > 1)
     language = translation.get_language()
     if request.GET:
         params = request.GET.copy()
@@ -88,7 +89,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         params = _NO_PARAMETERS
     # Without parameters (most requests), no filter: what the unbound form would give, without
     # building it (its fields are deep-copied per instance); its HTML is kept (_queue_filters_html).
-    form = forms.QueueFilterForm(params, prefectures=prefectures, agents=agents) if params else None
+    form = forms.QueueFilterForm(params, prefectures=prefectures, agent_choices=agents) if params else None
     filters = form.filters() if form is not None else QueueFilters()
     limit = _page_size(request.GET.get("limit"))
     after = Cursor.decode(request.GET.get("after", ""))
@@ -208,11 +209,11 @@ def _queue_filters_html(
     values entered, by this process (issue 14: rendering its widgets was about a third of the page),
     and built only then when no value was entered."""
     def render() -> SafeString:
-        bound = form or forms.QueueFilterForm(params or None, prefectures=prefectures, agents=agents)
+        bound = form or forms.QueueFilterForm(params or None, prefectures=prefectures, agent_choices=agents)
         return mark_safe(render_to_string(  # noqa: S308 (rendered here)
             "applications/backoffice/_queue_filters.html", {"form": bound, "filtered": bool(params), "limit": limit}))
 
-    choices = forms.queue_filter_choices(prefectures=prefectures, agents=agents)
+    choices = forms.queue_filter_choices(prefectures=prefectures, agent_choices=agents)
     return local_fragment("queue-filters", sorted(params.lists()), limit, choices, render=render)
 
 
