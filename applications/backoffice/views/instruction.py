@@ -89,8 +89,17 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         params = _NO_PARAMETERS
     # Without parameters (most requests), no filter: what the unbound form would give, without
     # building it (its fields are deep-copied per instance); its HTML is kept (_queue_filters_html).
-    form = forms.QueueFilterForm(params, prefectures=prefectures, agent_choices=agents) if params else None
-    filters = form.filters() if form is not None else QueueFilters()
+    # A status tab alone (``?status=…``): the status filter as the form would clean it (the statuses
+    # as given when all are the queue's, else none), without building the form either.
+    form = None
+    if not params:
+        filters = QueueFilters()
+    elif params.keys() == {"status"}:
+        statuses = tuple(params.getlist("status"))
+        filters = QueueFilters(statuses=statuses if all(s in QUEUE_STATUS_VALUES for s in statuses) else ())
+    else:
+        form = forms.QueueFilterForm(params, prefectures=prefectures, agent_choices=agents)
+        filters = form.filters()
     limit = _page_size(request.GET.get("limit"))
     after = Cursor.decode(request.GET.get("after", ""))
     rows, next_cursor = selectors.queue_page_rows(user=user, filters=filters, after=after, limit=limit)
