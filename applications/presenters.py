@@ -391,6 +391,114 @@ def queue_rows(
     return cells
 
 
+#: The badges of a clock state and their cell's HTML, by language and what they show (the permit's
+#: end when rights are at risk, overdue, paused, days left): put into words once by each process,
+#: not once per page (issue 17). Bounded: cleared when it grows past ``_BADGE_CELLS_MAX`` states.
+_BADGE_CELLS: dict[tuple, tuple[list[tuple[str, str]], str]] = {}
+_BADGE_CELLS_MAX = 4096
+#: Each status's badge class, label and cell's HTML, by language.
+_STATUS_CELLS: dict[str | None, dict[str, tuple[str, str, str]]] = {}
+
+
+def _status_cells(language: str | None) -> dict[str, tuple[str, str, str]]:
+    cells = _STATUS_CELLS.get(language)
+    if cells is None:
+        labels = status_labels(language)
+        cells = _STATUS_CELLS[language] = {}
+        for status in Status:
+            css, label = STATUS_BADGE_CLASSES.get(status, ""), labels[status.value]
+            cells[status.value] = (css, label, _QUEUE_STATUS_HTML.format(escape_text(css), escape_text(label)))
+    return cells
+
+
+def queue_table(
+    rows: list[QueueRow], today: date, *, several_prefectures: bool,
+    procedure_names: dict[int, str], department_codes: dict[int, str], unassigned: str,
+    language: Any = CURRENT_LANGUAGE,
+) -> tuple[list[dict[str, Any]], SafeString]:
+    """``queue_rows`` and ``queue_rows_html`` of these rows at once (issue 17: the same cells and
+    the same HTML in a third of the Python calls): the badges and status cells put into words and
+    escaped once per language by each process, and looked up once per clock state and status on a
+    page; what people typed or named escaped for all the rows at once. ``language``: the active
+    one, when the caller has read it."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    before, after = _file_url_parts()
+    status_cells = _status_cells(language)
+    paper = _choice_labels(Channel, _CHANNEL_LABELS, language)[Channel.PAPER]
+    if len(_BADGE_CELLS) > _BADGE_CELLS_MAX:
+        _BADGE_CELLS.clear()
+    # The badges and status cells by what the clock and the status read of a row (the same for
+    # every row of a clock state and status on this page: ``today`` is the page's).
+    shown_of: dict[tuple, tuple] = {}
+    cells: list[dict[str, Any]] = []
+    for row in rows:
+        hint = procedure_names[row.procedure_id]
+        if row.channel == Channel.PAPER:
+            hint = f"{hint} · {paper}"
+        if several_prefectures and row.prefecture_id is not None:
+            hint = f"{hint} · {department_codes[row.prefecture_id]}"
+        facts = (row.status, row.legal_deadline, row.clock_paused_on, row.permit_expires_on,
+                 row.certificate_valid_until)
+        shown = shown_of.get(facts)
+        if shown is None:
+            shown = shown_of[facts] = _queue_shown(row, today, language, status_cells)
+        # ``person_name``, written out (a call less per row): "First LAST", else the account's
+        # e-mail or login (``str(user)`` for a nameless account).
+        first = row.identity_first_name or row.applicant_first_name
+        last = (row.identity_last_name or row.applicant_last_name or "").upper()
+        name = (f"{first} {last}" if first and last else first or last) or row.applicant_email \
+            or row.applicant_login_id
+        agent = ""
+        if row.assigned_to_id is not None:
+            agent_first, agent_last = row.agent_first_name, (row.agent_last_name or "").upper()
+            agent = f"{agent_first} {agent_last}" if agent_first and agent_last else agent_first or agent_last
+        submitted_on, deadline_on = row.submitted_on, row.legal_deadline
+        cells.append({
+            "badges": shown[0], "url": f"{before}{row.id}{after}", "reference": row.reference, "hint": hint,
+            "name": name, "foreigner_number": row.search_foreigner_number, "status_class": shown[2],
+            "status": shown[3],
+            "submitted": f"{submitted_on.day:02d}/{submitted_on.month:02d}/{submitted_on.year}" if submitted_on else "",
+            "deadline": f"{deadline_on.day:02d}/{deadline_on.month:02d}/{deadline_on.year}" if deadline_on else "–",
+            "agent": agent, "badges_html": shown[1], "status_html": shown[4],
+        })
+    unassigned_html = f'<span class="fr-text--sm">{escape_text(unassigned)}</span>'
+    # What people typed or named (reference, hint, name, foreigner number, agent), escaped for the
+    # whole page at once: the five values of every row joined by NUL (which PostgreSQL's text never
+    # holds), escaped, and split again.
+    typed = "\x00".join([
+        f"{c['reference']}\x00{c['hint']}\x00{c['name']}\x00{c['foreigner_number'] or ''}\x00{c['agent']}"
+        for c in cells]).translate(HTML_ESCAPES).split("\x00")
+    hint_open = '<span class="fr-hint-text">'
+    return cells, mark_safe("".join([  # noqa: S308 (every value escaped above)
+        "<tr>\n"
+        f'  <td><ul class="fr-badges-group">{c["badges_html"]}</ul></td>\n'
+        f'  <th scope="row"><a href="{c["url"]}">{typed[i]}</a> <span class="fr-hint-text">{typed[i + 1]}</span></th>\n'
+        f"  <td>{typed[i + 2]}{hint_open + typed[i + 3] + '</span>' if typed[i + 3] else ''}</td>\n"
+        f"  <td>{c['status_html']}</td>\n"
+        f"  <td>{c['submitted']}</td>\n"
+        f"  <td>{c['deadline']}</td>\n"
+        f"  <td>{typed[i + 4] or unassigned_html}</td>\n"
+        "</tr>\n"
+        for i, c in zip(range(0, 5 * len(cells), 5), cells, strict=True)]))
+
+
+def _queue_shown(row: QueueRow, today: date, language: str | None,
+                 status_cells: dict[str, tuple[str, str, str]]) -> tuple:
+    """A row's badges, their cell's HTML, its status's badge class, label and cell's HTML."""
+    clock = clock_for(row, today)
+    key = (language, clock.rights_at_risk and row.permit_expires_on, clock.overdue, clock.paused, clock.days_left)
+    badge_cell = _BADGE_CELLS.get(key)
+    if badge_cell is None:
+        badges = clock_badges(row, clock)
+        badge_cell = _BADGE_CELLS[key] = (badges, "".join(
+            _QUEUE_BADGE_HTML.format(escape_text(css), escape_text(text)) for css, text in badges))
+    status_cell = status_cells.get(row.status)
+    if status_cell is None:  # not a status of the model: shown as it is, as ``queue_rows``
+        status_cell = ("", row.status, _QUEUE_STATUS_HTML.format("", escape_text(row.status)))
+    return (*badge_cell, *status_cell)
+
+
 _CHANNEL_LABELS: dict[str | None, dict[str, str]] = {}
 _FILE_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
 

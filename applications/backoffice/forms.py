@@ -66,18 +66,20 @@ class DossierMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 # --- The queue ------------------------------------------------------------------------------------
 
-def queue_filter_choices(*, prefectures, agents) -> dict[str, list[tuple[Any, str]]]:
+def queue_filter_choices(*, prefectures, agents=(), agent_choices=None) -> dict[str, list[tuple[Any, str]]]:
     """The choices of the queue's filters that come from the data, as plain text: the procedures,
     the person's prefectures (none when they have one: no prefecture filter then) and the agents.
     The form's other choices are fixed, their labels following the language only: with the values
     entered and the language, these are all the rendered form depends on (the queue page keeps its
-    HTML under them)."""
+    HTML under them). ``agent_choices``: the agents' choices already (``prefecture_agent_choices``),
+    in place of ``agents``."""
     several = len(prefectures) > 1
     return {
         "procedure": procedure_choices(),
         "prefecture": [(p.pk, f"{p.name} ({p.department.code})") for p in prefectures] if several else [],
-        "assigned": [(str(m.user_id), agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
-                     for m in agents],
+        "assigned": agent_choices if agent_choices is not None else [
+            (str(m.user_id), agent_label(m.user) + (f" – {m.prefecture.department.code}" if several else ""))
+            for m in agents],
     }
 
 
@@ -100,9 +102,9 @@ class QueueFilterForm(forms.Form):
     assigned = forms.ChoiceField(label=_("Agent en charge"), required=False)
     deadline = forms.ChoiceField(label=_("Échéance"), required=False, choices=DEADLINE_CHOICES)
 
-    def __init__(self, *args, prefectures, agents, **kwargs):
+    def __init__(self, *args, prefectures, agents=(), agent_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = queue_filter_choices(prefectures=prefectures, agents=agents)
+        choices = queue_filter_choices(prefectures=prefectures, agents=agents, agent_choices=agent_choices)
         self.fields["procedure"].choices = [("", _("Toutes les démarches")), *choices["procedure"]]
         if choices["prefecture"]:
             self.fields["prefecture"].choices = [("", _("Toutes mes préfectures")), *choices["prefecture"]]

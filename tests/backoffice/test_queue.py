@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Role
-from applications.clock import priorities_refresh
+from applications.clock import QUEUE_STATUSES, priorities_refresh
 from applications.models import Dossier, Status
 from tests.backoffice.conftest import file_renewal, listed, queued, sign_in
 from tests.factories import StaffFactory, prefecture, procedure
@@ -99,6 +99,21 @@ def test_status_counts_ignore_the_status_filter_and_respect_the_others(agent_cli
     current = [tab for tab in response.context["status_tabs"] if tab["current"]]
     assert [tab["label"] for tab in current] == ["Déposé"]
     assert "Déposé (2)" in unescape(response.content.decode())
+
+
+def test_a_status_tab_alone_filters_as_the_form_would(agent_client):
+    """``?status=…`` alone is read without building the form (issue 17): the same filter, and an
+    unknown status drops the status filter as the form's cleaning does."""
+    queued(name="Blanc Anne")
+    queued(name="Noir Marc", status=Status.UNDER_REVIEW)
+    assert listed(agent_client.get(QUEUE, {"status": "under_review"})) == listed(
+        agent_client.get(QUEUE, {"status": "under_review", "q": ""}))
+    assert len(listed(agent_client.get(QUEUE, {"status": "under_review"}))) == 1
+    assert len(listed(agent_client.get(QUEUE, {"status": ["under_review", "submitted"]}))) == 2
+    for unknown in (["nope"], ["under_review", "nope"], [""]):
+        response = agent_client.get(QUEUE, {"status": unknown})
+        assert len(listed(response)) == 2
+        assert response.content.decode().count('<input type="checkbox" name="status"') == len(QUEUE_STATUSES)
 
 
 def test_search_by_reference_name_prefix_and_foreigner_number(agent_client):

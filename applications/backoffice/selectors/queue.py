@@ -228,11 +228,20 @@ QUEUE_ORDER = ("priority", F("priority_date").asc(nulls_last=True), "id")
 QUEUE_PAGE_SIZE = 50
 
 
+class _DayOf(TruncDate):
+    """``TruncDate`` without its converter: the database gives the day (SQL ``::date``) as a date
+    already, which ``TruncDate.convert_value`` would check again on every row of every page (three
+    Python calls a row, issue 17). The backend's and the field's converters stay (SQLite's)."""
+
+    def get_db_converters(self, connection):
+        return self.output_field.get_db_converters(connection)
+
+
 def _lean_rows(rows: QuerySet[Dossier]) -> QuerySet:
     return rows.annotate(
         # The default time zone, not the current one: the prepared SQL is built once per process
         # (the portal activates no other; the page wrote the day in the current one).
-        submitted_on=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()),
+        submitted_on=_DayOf("submitted_at", tzinfo=timezone.get_default_timezone()),
         identity_first_name=KT("answers__identity__first_name"), identity_last_name=KT("answers__identity__last_name"),
     ).order_by(*QUEUE_ORDER).values_list(*QUEUE_PAGE_COLUMNS)
 
@@ -396,6 +405,37 @@ def prefecture_agents(*, prefecture_ids: set[int] | list[int]) -> list[Membershi
             seen.add(key)
             agents.append(membership)
     return agents
+
+
+#: The queue's "agent in charge" choices: ``_PREFECTURE_AGENTS``'s rows as plain values (issue 17:
+#: read on every queue page, where the agents are only named).
+_PREFECTURE_AGENT_NAMES = PreparedQuery(
+    lambda prefecture_ids: (
+        Membership.objects.filter(prefecture_id__in=prefecture_ids, role__in=INSTRUCTING_ROLES,
+                                  user__is_active=True)
+        .order_by("prefecture__department__code", "user__last_name", "user__first_name", "user_id", "role")
+        .values_list("user_id", "prefecture_id", "user__first_name", "user__last_name", "user__email",
+                     "user__login_id", "prefecture__department__code")
+    ),
+    prefecture_ids=list[int],
+)
+
+
+def prefecture_agent_choices(*, prefecture_ids: set[int] | list[int], several: bool) -> list[tuple[str, str]]:
+    """The queue's choices of agent (their id, and their name as ``User.__str__`` gives it, with the
+    département's code when ``several`` prefectures are shown): ``prefecture_agents`` without
+    building the memberships, in the same order."""
+    seen: set[tuple[int, int | None]] = set()
+    choices = []
+    for user_id, prefecture_id, first, last, email, login_id, code in _PREFECTURE_AGENT_NAMES(
+            prefecture_ids=sorted(prefecture_ids)):
+        if (user_id, prefecture_id) in seen:
+            continue
+        seen.add((user_id, prefecture_id))
+        last = last.upper()
+        name = (f"{first} {last}" if first and last else first or last) or email or login_id
+        choices.append((str(user_id), f"{name} – {code}" if several else name))
+    return choices
 
 
 # --- Supervision -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -46,6 +46,7 @@ from applications.services.certificates import favourable_decision_certificate_f
 from core.csrf import masked_token
 from core.fragments import local_fragment, slotted_template
 from core.http import uploaded_file_response
+from core.l10n import words_once
 
 if TYPE_CHECKING:
     pass
@@ -77,46 +78,64 @@ def _dossier_agents(dossier: Dossier) -> list[Membership]:
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     prefectures = selectors.instructing_prefectures(user=user)
-    agents = selectors.prefecture_agents(prefecture_ids={p.pk for p in prefectures})
-    params = request.GET.copy()
-    for key in ("after", "limit"):
-        params.pop(key, None)
+    agents = selectors.prefecture_agent_choices(prefecture_ids={p.pk for p in prefectures},
+                                                several=len(prefectures) > 1)
+    language = translation.get_language()
+    if request.GET:
+        params = request.GET.copy()
+        for key in ("after", "limit"):
+            params.pop(key, None)
+    else:  # the default view (most requests): nothing to copy
+        params = _NO_PARAMETERS
     # Without parameters (most requests), no filter: what the unbound form would give, without
     # building it (its fields are deep-copied per instance); its HTML is kept (_queue_filters_html).
-    form = forms.QueueFilterForm(params, prefectures=prefectures, agents=agents) if params else None
-    filters = form.filters() if form is not None else QueueFilters()
+    # A status tab alone (``?status=…``): the status filter as the form would clean it (the statuses
+    # as given when all are the queue's, else none), without building the form either.
+    form = None
+    if not params:
+        filters = QueueFilters()
+    elif params.keys() == {"status"}:
+        statuses = tuple(params.getlist("status"))
+        filters = QueueFilters(statuses=statuses if all(s in QUEUE_STATUS_VALUES for s in statuses) else ())
+    else:
+        form = forms.QueueFilterForm(params, prefectures=prefectures, agent_choices=agents)
+        filters = form.filters()
     limit = _page_size(request.GET.get("limit"))
     after = Cursor.decode(request.GET.get("after", ""))
     rows, next_cursor = selectors.queue_page_rows(user=user, filters=filters, after=after, limit=limit)
     counts = selectors.queue_status_counts(user=user, filters=filters)
     today = timezone.localdate()
 
-    kept = params.copy()
+    kept = params
     if limit != DEFAULT_PAGE_SIZE:
+        kept = params.copy()
         kept["limit"] = str(limit)
-    tabs = _status_tabs(kept, counts, filters.statuses)
-    cells = presenters.queue_rows(
+    tabs, tabs_html = _status_tabs(kept, counts, filters.statuses, language)
+    cells, rows_html = presenters.queue_table(
         rows, today, several_prefectures=len(prefectures) > 1,
         # the catalogue's cached names, and the person's prefectures (the queue holds no other)
         procedure_names=procedure_names({row.procedure_id for row in rows}),
-        department_codes={p.pk: p.department.code for p in prefectures})
+        department_codes={p.pk: p.department.code for p in prefectures},
+        unassigned=words_once("queue-unassigned", lambda: _("Non attribué"), language=language), language=language)
     total = sum(counts.values())
     # The export form's token, the header's too (one masking a page): only where the form shows, as
     # ``{% csrf_token %}`` did.
-    csrf_token = get_token(request) if cells else ""
+    csrf_token = masked_token(request) if cells else ""
     context = {
         "filters_form": _queue_filters_html(form, params, request.GET.get("limit", ""), prefectures, agents),
         "rows": cells,
-        "rows_html": presenters.queue_rows_html(cells, unassigned=_("Non attribué")),
+        "rows_html": rows_html,
         "today": today,
         "after": after,
-        "next_url": f"?{_with(kept, after=next_cursor.encode())}" if next_cursor else "",
-        "first_url": f"?{kept.urlencode()}",
+        # (a cursor is digits, dots and dashes, which URL encoding leaves as they are)
+        "next_url": (f"?{_with(kept, after=next_cursor.encode())}" if kept else f"?after={next_cursor.encode()}")
+        if next_cursor else "",
+        "first_url": f"?{kept.urlencode()}" if kept else "?",
         "exports_url": _exports_url(),
-        "export_query": params.urlencode(),
+        "export_query": params.urlencode() if params else "",
         "status_tabs": tabs,
-        "status_tabs_html": _status_tabs_html(tabs),
-        "caption": _queue_caption(total, filtered=bool(params), after=after is not None),
+        "status_tabs_html": tabs_html,
+        "caption": _queue_caption_once(total, filtered=bool(params), after=after is not None, language=language),
         "total": total,
         "filtered": bool(params),
         "several_prefectures": len(prefectures) > 1,
@@ -124,6 +143,10 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     context["content"] = _queue_content_html(context, csrf_token=csrf_token)
     return render(request, "applications/backoffice/queue.html", context)
+
+
+#: The default view's parameters: none (never changed: the view copies it before adding any).
+_NO_PARAMETERS = QueryDict()
 
 
 def _queue_content_html(context: dict, *, csrf_token: str) -> SafeString:
@@ -143,6 +166,23 @@ def _queue_content_html(context: dict, *, csrf_token: str) -> SafeString:
         "next_href": escape(context["next_url"]),
         "csrf_input": file_page.csrf_input(csrf_token),
     })
+
+
+#: The captions by language and what they say (filtered, count, continued): put into words once by
+#: each process (issue 17), and dropped when past ``_CAPTIONS_MAX``.
+_CAPTIONS: dict[tuple, SafeString] = {}
+_CAPTIONS_MAX = 2048
+
+
+def _queue_caption_once(total: int, *, filtered: bool, after: bool, language: str | None) -> SafeString:
+    """``_queue_caption``, kept by this process for the language and what the caption says."""
+    key = (language, total, filtered, after)
+    caption = _CAPTIONS.get(key)
+    if caption is None:
+        if len(_CAPTIONS) >= _CAPTIONS_MAX:
+            _CAPTIONS.clear()
+        caption = _CAPTIONS[key] = _queue_caption(total, filtered=filtered, after=after)
+    return caption
 
 
 def _queue_caption(total: int, *, filtered: bool, after: bool) -> SafeString:
@@ -178,11 +218,11 @@ def _queue_filters_html(
     values entered, by this process (issue 14: rendering its widgets was about a third of the page),
     and built only then when no value was entered."""
     def render() -> SafeString:
-        bound = form or forms.QueueFilterForm(params or None, prefectures=prefectures, agents=agents)
+        bound = form or forms.QueueFilterForm(params or None, prefectures=prefectures, agent_choices=agents)
         return mark_safe(render_to_string(  # noqa: S308 (rendered here)
             "applications/backoffice/_queue_filters.html", {"form": bound, "filtered": bool(params), "limit": limit}))
 
-    choices = forms.queue_filter_choices(prefectures=prefectures, agents=agents)
+    choices = forms.queue_filter_choices(prefectures=prefectures, agent_choices=agents)
     return local_fragment("queue-filters", sorted(params.lists()), limit, choices, render=render)
 
 
@@ -203,49 +243,52 @@ def _with(query: QueryDict, **changes) -> str:
     return query.urlencode()
 
 
-#: One status tab of the queue (what ``{% for tab in status_tabs %}`` wrote, byte for byte).
-_STATUS_TAB_HTML = ('\n      <li><a class="fr-tag fr-tag--sm{current_class}" href="{url}"{current_attr}>'
-                    '{label} ({count})</a></li>\n    ')
-
-
-def _status_tabs_html(tabs: list[dict]) -> SafeString:
-    """The status tabs as HTML, every value escaped and the counts localised as the template
-    language did: seven tabs of two conditions and four variables each were a tenth of the page's
-    template time (issue 14)."""
-    html = []
-    for tab in tabs:
-        current = tab["current"]
-        html.append(_STATUS_TAB_HTML.format(
-            current_class=" fr-tag--icon-left fr-icon-check-line" if current else "",
-            url=presenters.escape_text(tab["url"]), current_attr=' aria-current="true"' if current else "",
-            label=presenters.escape_text(tab["label"]), count=_count(tab["count"]),
-        ))
-    return mark_safe("".join(html))  # noqa: S308 (every value escaped)
-
-
 def _count(number: int) -> str:
     """A count as ``{{ count }}`` writes it: ``localize`` gives a plain ``str()`` of an integer unless
     thousands are separated (three format lookups to find that out)."""
     return conditional_escape(localize(number)) if settings.USE_THOUSAND_SEPARATOR else str(number)
 
 
-def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, ...]) -> list[dict]:
+def _tab_words() -> tuple[str, str, list[tuple[str, str, str]]]:
+    """The "all" tab's label, plain and escaped, and each queue status with its label, plain and escaped."""
+    labels = presenters.status_labels()
+    every = _("Tous")
+    return every, presenters.escape_text(every), [
+        (status, labels[status], presenters.escape_text(labels[status])) for status in QUEUE_STATUS_VALUES]
+
+
+def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, ...],
+                 language: str | None) -> tuple[list[dict], SafeString]:
+    """The status tabs (label, count, URL, current) and their HTML (byte for byte what the
+    template's ``{% for tab in status_tabs %}`` wrote): the labels put into words and escaped once
+    per language by each process, the URLs' shared part escaped once (issue 17)."""
     without_status = kept
     if "status" in kept:
         without_status = kept.copy()
         without_status.pop("status")
-    others = without_status.urlencode()
+    others = without_status.urlencode() if without_status else ""
     # Each tab's URL is the others' parameters and its status last, as ``_with(without_status,
     # status=…)`` writes it: a status value is a plain identifier, which URL encoding leaves as it is.
     status_url = f"?{others}&status=" if others else "?status="
-    tabs = [{"label": _("Tous"), "count": sum(counts.values()), "url": f"?{others}", "current": not selected}]
-    labels = presenters.status_labels()  # in words once per language, not a lazy string per tab
-    for status in QUEUE_STATUS_VALUES:
-        tabs.append({
-            "label": labels[status], "count": counts.get(status, 0), "url": status_url + status,
-            "current": selected == (status,),
-        })
-    return tabs
+    status_url_html = presenters.escape_text(status_url) if others else status_url
+    every, every_html, words = words_once("queue-tabs", _tab_words, language=language)
+    thousands = settings.USE_THOUSAND_SEPARATOR
+    marked, current_attr = " fr-tag--icon-left fr-icon-check-line", ' aria-current="true"'
+    total = sum(counts.values())
+    every_url_html = presenters.escape_text(f"?{others}") if others else "?"
+    tabs = [{"label": every, "count": total, "url": f"?{others}", "current": not selected}]
+    html = [
+        f'\n      <li><a class="fr-tag fr-tag--sm{"" if selected else marked}" '
+        f'href="{every_url_html}"{"" if selected else current_attr}>'
+        f'{every_html} ({_count(total) if thousands else total})</a></li>\n    ']
+    for status, label, label_html in words:
+        n = counts.get(status, 0)
+        current = selected == (status,)
+        tabs.append({"label": label, "count": n, "url": status_url + status, "current": current})
+        html.append(
+            f'\n      <li><a class="fr-tag fr-tag--sm{marked if current else ""}" href="{status_url_html}{status}"'
+            f'{current_attr if current else ""}>{label_html} ({_count(n) if thousands else n})</a></li>\n    ')
+    return tabs, mark_safe("".join(html))  # noqa: S308 (every value escaped)
 
 
 # --- The file -------------------------------------------------------------------------------------
