@@ -5,7 +5,6 @@ query lives here; views, forms and the export service call these.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -265,20 +264,7 @@ def clock_badges(dossier: ClockFacts, clock: Clock) -> list[tuple[str, str]]:
     return badges
 
 
-#: One row of the queue's table, which ``queue_rows_html`` fills in for each dossier and
-#: applications/backoffice/queue.html puts in its body. Python rather than the template language:
-#: 50 rows through ``{% for %}`` and a dozen variables each were a fifth of the page's CPU (issue 14).
-_QUEUE_ROW_HTML = (
-    "<tr>\n"
-    '  <td><ul class="fr-badges-group">{badges}</ul></td>\n'
-    '  <th scope="row"><a href="{url}">{reference}</a> <span class="fr-hint-text">{hint}</span></th>\n'
-    "  <td>{name}{foreigner_number}</td>\n"
-    "  <td>{status}</td>\n"
-    "  <td>{submitted}</td>\n"
-    "  <td>{deadline}</td>\n"
-    "  <td>{agent}</td>\n"
-    "</tr>\n"
-)
+#: A clock badge and a status badge of the queue's rows (``queue_table``).
 _QUEUE_BADGE_HTML = '<li><p class="fr-badge {}">{}</p></li>'
 _QUEUE_STATUS_HTML = '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>'
 
@@ -286,43 +272,6 @@ _QUEUE_STATUS_HTML = '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</
 def escape_text(value: object) -> str:
     """``conditional_escape``'s text: marked-safe text as it is, anything else escaped."""
     return str(value) if isinstance(value, SafeData) else str(value).translate(HTML_ESCAPES)
-
-
-def queue_rows_html(rows: list[dict[str, Any]], *, unassigned: str) -> SafeString:
-    """The queue table's rows (``queue_rows``) as HTML; every value is escaped, as the template
-    language would (the badges' own markup is marked safe by ``clock_badges``). What the rows share
-    (the badges of a clock state, a status, the "not assigned" cell) is escaped once per page."""
-    unassigned_html = f'<span class="fr-text--sm">{escape_text(unassigned)}</span>'
-    badges_html: dict[int, str] = {}  # by the id() of a ``queue_rows`` badge list (one per clock state)
-    status_html: dict[tuple[str, str], str] = {}
-    html = []
-    for row in rows:
-        badges = row["badges"]
-        badges_cell = badges_html.get(id(badges))
-        if badges_cell is None:
-            badges_cell = badges_html[id(badges)] = "".join(
-                _QUEUE_BADGE_HTML.format(escape_text(css), escape_text(text)) for css, text in badges)
-        status_key = (row["status_class"], row["status"])
-        status_cell = status_html.get(status_key)
-        if status_cell is None:
-            status_cell = status_html[status_key] = _QUEUE_STATUS_HTML.format(*map(escape_text, status_key))
-        # What a person typed or named: escaped only when it holds a character to escape (most
-        # rows hold none: one look at the four values at once).
-        reference, hint, name, number, agent = row["reference"], row["hint"], row["name"], \
-            row["foreigner_number"], row["agent"]
-        if _NEEDS_ESCAPE(f"{reference}{hint}{name}{number}{agent}"):
-            reference, hint, name, number, agent = (
-                str(value).translate(HTML_ESCAPES) for value in (reference, hint, name, number, agent))
-        html.append(_QUEUE_ROW_HTML.format(
-            badges=badges_cell, url=row["url"], reference=reference, hint=hint, name=name,
-            foreigner_number=f'<span class="fr-hint-text">{number}</span>' if number else "",
-            status=status_cell, submitted=row["submitted"], deadline=row["deadline"],
-            agent=agent or unassigned_html,
-        ))
-    return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
-
-
-_NEEDS_ESCAPE = re.compile("[&<>\"']").search
 
 
 _STATUS_LABELS: dict[str | None, dict[str, str]] = {}
@@ -338,57 +287,6 @@ def status_labels(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     if labels is None:
         labels = _STATUS_LABELS[language] = {status.value: str(status.label) for status in Status}
     return labels
-
-
-def queue_rows(
-    rows: list[QueueRow], today: date, *, several_prefectures: bool,
-    procedure_names: dict[int, str], department_codes: dict[int, str],
-) -> list[dict[str, Any]]:
-    """What each cell of the queue's table shows (dicts: the template's fastest lookup), from the
-    rows of ``queue_page_rows``; ``procedure_names`` and ``department_codes`` (by procedure and
-    prefecture id) name what the rows did not join. The applicant is named as
-    ``applicant_snapshot`` names them (each part from the identity step, else from the account),
-    the agent as ``User.get_full_name``. The URLs and the dates hold no character to escape."""
-    before, after = _file_url_parts()
-    labels = status_labels()
-    paper = _choice_labels(Channel, _CHANNEL_LABELS)[Channel.PAPER]
-    # The badges of a clock state, put into words once per page (issue 17): most rows share theirs.
-    badges_of: dict[tuple, list[tuple[str, str]]] = {}
-    # The clocks by what ``clock_for`` reads of a row (``ClockFacts``): most rows share theirs.
-    clocks: dict[tuple, Clock] = {}
-    cells = []
-    for row in rows:
-        hint = procedure_names[row.procedure_id]
-        if row.channel == Channel.PAPER:
-            hint = f"{hint} · {paper}"
-        if several_prefectures and row.prefecture_id is not None:
-            hint = f"{hint} · {department_codes[row.prefecture_id]}"
-        facts = (row.status, row.legal_deadline, row.clock_paused_on, row.permit_expires_on,
-                 row.certificate_valid_until)
-        clock = clocks.get(facts)
-        if clock is None:
-            clock = clocks[facts] = clock_for(row, today)
-        key = (clock, row.permit_expires_on) if clock.rights_at_risk else clock
-        badges = badges_of.get(key)
-        if badges is None:
-            badges = badges_of[key] = clock_badges(row, clock)
-        cells.append({
-            "badges": badges,
-            "url": f"{before}{row.id}{after}",
-            "reference": row.reference,
-            "hint": hint,
-            "name": person_name(first=row.identity_first_name or row.applicant_first_name,
-                                last=row.identity_last_name or row.applicant_last_name)
-            or row.applicant_email or row.applicant_login_id,  # str(user) for a nameless account
-            "foreigner_number": row.search_foreigner_number,
-            "status_class": STATUS_BADGE_CLASSES.get(row.status, ""),
-            "status": labels.get(row.status, row.status),
-            "submitted": row.submitted_on.strftime("%d/%m/%Y") if row.submitted_on else "",
-            "deadline": row.legal_deadline.strftime("%d/%m/%Y") if row.legal_deadline else "–",
-            "agent": (person_name(first=row.agent_first_name, last=row.agent_last_name)
-                      if row.assigned_to_id is not None else ""),
-        })
-    return cells
 
 
 #: The badges of a clock state and their cell's HTML, by language and what they show (the permit's
@@ -416,11 +314,14 @@ def queue_table(
     procedure_names: dict[int, str], department_codes: dict[int, str], unassigned: str,
     language: Any = CURRENT_LANGUAGE,
 ) -> tuple[list[dict[str, Any]], SafeString]:
-    """``queue_rows`` and ``queue_rows_html`` of these rows at once (issue 17: the same cells and
-    the same HTML in a third of the Python calls): the badges and status cells put into words and
-    escaped once per language by each process, and looked up once per clock state and status on a
-    page; what people typed or named escaped for all the rows at once. ``language``: the active
-    one, when the caller has read it."""
+    """What each cell of the queue's table shows (dicts, from the rows of ``queue_page_rows``;
+    ``procedure_names`` and ``department_codes``, by procedure and prefecture id, name what the rows
+    did not join), and the table's rows as HTML, every value escaped as the template language would.
+    Python rather than the template language: 50 rows through ``{% for %}`` and a dozen variables
+    each were a fifth of the page's CPU (issue 14). The badges and status cells are put into words
+    and escaped once per language by each process, and looked up once per clock state and status on
+    a page; what people typed or named is escaped for all the rows at once (issue 17).
+    ``language``: the active one, when the caller has read it."""
     if language is CURRENT_LANGUAGE:
         language = translation.get_language()
     before, after = _file_url_parts()
@@ -494,7 +395,7 @@ def _queue_shown(row: QueueRow, today: date, language: str | None,
         badge_cell = _BADGE_CELLS[key] = (badges, "".join(
             _QUEUE_BADGE_HTML.format(escape_text(css), escape_text(text)) for css, text in badges))
     status_cell = status_cells.get(row.status)
-    if status_cell is None:  # not a status of the model: shown as it is, as ``queue_rows``
+    if status_cell is None:  # not a status of the model: shown as it is
         status_cell = ("", row.status, _QUEUE_STATUS_HTML.format("", escape_text(row.status)))
     return (*badge_cell, *status_cell)
 

@@ -77,15 +77,17 @@ def main() -> None:
     page, _cursor = queue_page_rows(user=agent, filters=QueueFilters(), limit=50)
     from django.utils import timezone
 
-    rows = presenters.queue_rows(page, timezone.localdate(), several_prefectures=False,
-                                 procedure_names=procedure_names({row.procedure_id for row in page}),
-                                 department_codes={})
+    def page_table():
+        return presenters.queue_table(page, timezone.localdate(), several_prefectures=False,
+                                      procedure_names=procedure_names({row.procedure_id for row in page}),
+                                      department_codes={}, unassigned="Non attribué")
+
+    rows, page_html = page_table()
     context = {"rows": rows, "unassigned": "Non attribué"}
     django_template = engines["django"].from_string(ROWS_DJANGO)
     results = {"Django templates": timed(lambda: django_template.render(context), 300),
                "Python (format_html)": timed(lambda: python_rows(rows, "Non attribué"), 300),
-               "Python (presenters.queue_rows_html, the page's)": timed(
-                   lambda: presenters.queue_rows_html(rows, unassigned="Non attribué"), 300)}
+               "Python (presenters.queue_table, the page's: the cells and the HTML)": timed(page_table, 300)}
     try:
         from django.template.backends.jinja2 import Jinja2
 
@@ -99,7 +101,7 @@ def main() -> None:
     for name, ms in results.items():
         print(f"  {name}: {ms:.2f} ms")
     python_same = str(python_rows(rows, "Non attribué")) == django_template.render(context).replace("\n", "")
-    page_same = (str(presenters.queue_rows_html(rows, unassigned="Non attribué")).replace("\n", "").replace("  ", "")
+    page_same = (str(page_html).replace("\n", "").replace("  ", "")
                  == django_template.render(context).replace("\n", ""))
     print(f"Jinja2 output identical to Django's: {same}; Python's (newlines aside): {python_same}; "
           f"the page's (newlines and indents aside): {page_same}")
