@@ -27,9 +27,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
-from django.utils.translation import get_language
 
 from core.csrf import masked_token
+from core.l10n import active_language as get_language
 
 FRAGMENT_SECONDS = 600
 #: How long a process trusts the content versions it read: a page served from the cache costs
