@@ -97,6 +97,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Django's {% extends %}, the layout's blocks found once per process (issue 17).
+            "builtins": ["core.extends"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
