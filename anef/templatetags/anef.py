@@ -99,6 +99,40 @@ def per_language(parser, token):
     return _PerLanguageNode(bits[1][1:-1], nodelist)
 
 
+#: The portal's name as ``{{ PORTAL_NAME }}`` writes it, by language: (the setting's value it was
+#: written from, its HTML), written again when the setting is another object (a test renames it).
+_PORTAL_NAMES: dict[str | None, tuple[object, str]] = {}
+
+
+class _PortalNameNode(template.Node):
+    child_nodelists = ()
+
+    def render(self, context: template.Context) -> str:
+        from django.conf import settings
+
+        from core.l10n import active_language
+
+        name = settings.PORTAL_NAME
+        language = active_language()
+        kept = _PORTAL_NAMES.get(language)
+        if kept is None or kept[0] is not name:
+            from django.utils.html import conditional_escape
+
+            # what rendering a variable does with it (render_value_in_context), escaping on
+            kept = _PORTAL_NAMES[language] = (name, conditional_escape(name if isinstance(name, str) else str(name)))
+        return kept[1]
+
+
+@register.tag
+def portal_name(parser, token):
+    """``{% portal_name %}``: ``{{ PORTAL_NAME }}`` (``settings.PORTAL_NAME``, escaped), its
+    translation kept per language by each process (issue 17: a lazy translation costs some
+    seventy calls to put into words; the layout's ``<title>`` writes it on every page)."""
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("portal_name takes no argument")
+    return _PortalNameNode()
+
+
 @register.simple_tag(takes_context=True)
 def main_menu(context: template.Context) -> str:
     """The main menu's items (``anef.menus``: which entries, and their HTML kept per language)."""
