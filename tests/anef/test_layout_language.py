@@ -25,7 +25,7 @@ def test_the_i18n_context_processor_gives_django_s_values(language):
 
 
 def render(source: str, **values) -> str:
-    return Template("{% load anef %}" + source).render(Context(values))
+    return Template("{% load anef i18n %}" + source).render(Context(values))
 
 
 def test_portal_name_writes_what_the_variable_writes_in_each_language_and_follows_the_setting(settings):
@@ -50,3 +50,23 @@ def test_a_page_s_title_names_the_portal(client, settings):
     settings.PORTAL_NAME = "Portail renommé"
     response = client.get(reverse("home") + "?origine=test")
     assert "– Portail renommé</title>" in response.content.decode()
+
+
+def test_current_language_is_get_current_language():
+    source = "{% load i18n %}{% get_current_language as a %}{% current_language as b %}{{ a }}={{ b }}"
+    for language in ("fr", "en", None):
+        with translation.override(language):
+            django_s, ours = render(source).split("=")
+            assert django_s == ours == (language or "None")
+
+
+def test_a_per_language_part_is_kept_under_local_fragment_s_own_key():
+    """``{% per_language %}`` makes its digest once; the copy is the one ``local_fragment`` keeps."""
+    from core.fragments import local_fragment
+
+    with translation.override("en"):
+        assert render('{% per_language "test-kept" %}{% translate "Menu" %}{% end_per_language %}') == "Menu"
+        assert local_fragment("per-language", "test-kept", render=lambda: "not kept") == "Menu"
+    with translation.override("fr"):
+        assert render('{% per_language "test-kept" %}{% translate "Menu" %}{% end_per_language %}') == "Menu"
+        assert local_fragment("per-language", "other", render=lambda: "new") == "new"
