@@ -168,6 +168,18 @@ def main_menu(context: template.Context) -> str:
     return main_menu_html(request) if request is not None else ""
 
 
+#: The digests of ``page_scripts``' and ``header_tools``' keys in ``local_fragment`` (issue 17).
+_DIGESTS: dict[object, str] = {}
+
+
+def _made_digests() -> None:
+    """``local_fragment("page-scripts")``'s and ``local_fragment("header-tools", signed_in)``'s keys."""
+    from core.fragments import local_digest
+
+    _DIGESTS.update({True: local_digest("header-tools", True), False: local_digest("header-tools", False),
+                     "page-scripts": local_digest("page-scripts")})
+
+
 @register.simple_tag(takes_context=True)
 def page_scripts(context: template.Context) -> str:
     """The layout's scripts (DSFR, the portal's), their addresses looked up once per process
@@ -175,9 +187,11 @@ def page_scripts(context: template.Context) -> str:
     from django.templatetags.static import static
     from django.utils.safestring import mark_safe
 
-    from core.fragments import NONCE_PLACEHOLDER, local_fragment
+    from core.fragments import NONCE_PLACEHOLDER, local_fragment_of
 
-    html = local_fragment("page-scripts", render=lambda: format_html(
+    if not _DIGESTS:
+        _made_digests()
+    html = local_fragment_of(_DIGESTS["page-scripts"], render=lambda: format_html(
         '<script type="module" src="{}" nonce="{nonce}"></script>\n'
         '  <script nomodule src="{}" nonce="{nonce}"></script>\n'
         '  <script src="{}" nonce="{nonce}" defer></script>',
@@ -203,14 +217,16 @@ def header_tools(context: template.Context) -> str:
     from django.utils.safestring import mark_safe
 
     from core.csrf import page_token
-    from core.fragments import CSRF_PLACEHOLDER, local_fragment
+    from core.fragments import CSRF_PLACEHOLDER, local_fragment_of
 
     request = context.get("request")
     if request is None:  # a page rendered without its request: as the include did, nobody's tools
         return render_to_string("includes/tools_links.html", {"signed_in": False, "LANGUAGES": settings.LANGUAGES})
     user = getattr(request, "user", None)  # what the ``user`` the include read held
     signed_in = bool(user is not None and user.is_authenticated)
-    html = local_fragment("header-tools", signed_in, render=lambda: render_to_string("includes/tools_links.html", {
+    if not _DIGESTS:
+        _made_digests()
+    html = local_fragment_of(_DIGESTS[signed_in], render=lambda: render_to_string("includes/tools_links.html", {
         "signed_in": signed_in, "LANGUAGES": settings.LANGUAGES,
         "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
     }))
