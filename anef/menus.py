@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import translation
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +21,7 @@ from accounts.middleware import SESSION_STAFF_KEY
 from accounts.permissions import second_factor_verified, staff_verified
 from accounts.selectors import user_memberships
 from core.fragments import local_fragment
+from core.l10n import active_language
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -138,7 +138,7 @@ def _fixed_menu_html(request: HttpRequest, signed_in: bool) -> SafeString:
     """The menu of an anonymous visitor or of a person (no staff session): the same entries for
     all, their HTML kept by each process per language and current entry (issue 17: a third of the
     cost of building the entries and the key of ``local_fragment``)."""
-    key = (signed_in, translation.get_language(), str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    key = (signed_in, active_language(), str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
     menu = _FIXED_MENUS.get(key)
     if menu is None:
         entries = _entries(request)

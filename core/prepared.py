@@ -39,7 +39,7 @@ import datetime
 import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
@@ -56,7 +56,8 @@ from django.db.models.query import (
 )
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
-from django.utils import translation
+
+from core.l10n import active_language
 
 #: Marker values per parameter type, numbered in the builder's arguments (a list's values one after
 #: the other), in two sets: the SQL is built with each and must differ only where the markers are,
@@ -96,6 +97,10 @@ class _Compiled:
     builder: _Builder | None = None  # the model's instances
     related: tuple[_Related, ...] = ()  # select_related: Django's own populators, each with its builder
     empty: bool = False  # the ORM found the query empty whatever the values (an empty ``IN``)
+    nodes: tuple[_Related, ...] = ()  # ``related`` and their children, depth first
+    #: The instance makers of the last call, with the receivers of ``pre_init`` and ``post_init``
+    #: they were chosen for (``_Builder.for_this_call``): chosen again when those change.
+    makers: list = field(default_factory=lambda: [None])
 
 
 #: Django's own builder of the ``select_related`` populators (``ModelIterable`` calls it so). Typed
@@ -118,14 +123,18 @@ class PreparedQuery:
         self.build = build
         self.kinds = kinds
         self._lists = tuple(name for name, kind in kinds.items() if kind in _LIST_KINDS)
+        self._kinds = tuple(kinds.items())
+        self._names = kinds.keys()
         self._compiled: dict[tuple, _Compiled] = {}
         self._lock = threading.Lock()
 
     def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list:
-        if values.keys() != self.kinds.keys():
+        if values.keys() != self._names:
             raise TypeError(f"expected the values of {sorted(self.kinds)}, got {sorted(values)}")
-        for name, kind in self.kinds.items():
-            values[name] = _coerced(kind, values[name])
+        for name, kind in self._kinds:
+            value = values[name]
+            if type(value) is not kind and value is not None:  # a plain value needs nothing
+                values[name] = _coerced(kind, value)
         lengths: tuple[int, ...] = ()
         if self._lists:
             for name in self._lists:  # what the ``In`` lookup does with its values
@@ -133,7 +142,7 @@ class PreparedQuery:
             lengths = tuple(len(values[name]) for name in self._lists)
             if max(lengths) > MAX_LIST_LENGTH:
                 return list(self.build(**values).using(using))
-        key = (using, translation.get_language(), lengths)
+        key = (using, active_language(), lengths)
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
@@ -155,8 +164,7 @@ class PreparedQuery:
             return [row[0] for row in rows]
         if compiled.shape == "tuples":
             return [tuple(row) for row in rows]
-        build = cast("_Builder", compiled.builder).for_this_call()  # the "model" shape always has one
-        makers = {node: node.builder.for_this_call() for node in _nodes(compiled.related)}
+        build, makers = _makers(compiled)
         instances = []
         for row in rows:
             instance = build(using, row[:compiled.model_end])
@@ -259,7 +267,7 @@ class PreparedQuery:
             builder = _Builder(model, field_names)
         return _Compiled(sql=sql, params=tuple(params), slots=slots, converters=converters, shape=shape,
                          model=model, field_names=field_names, model_end=model_end, annotations=annotations,
-                         builder=builder, related=related)
+                         builder=builder, related=related, nodes=tuple(_nodes(related)))
 
     # --- Running ---------------------------------------------------------------------------------
 
@@ -345,6 +353,21 @@ class _Related:
         populator.local_setter(from_obj, obj)
         if obj is not None:
             populator.remote_setter(obj, from_obj)
+
+
+def _makers(compiled: _Compiled) -> tuple[Callable[[str, Any], Model], dict]:
+    """The makers of a "model" query's instances and of its related ones (``_Builder.for_this_call``
+    of each), chosen again only when a receiver of ``pre_init`` or ``post_init`` was connected or
+    disconnected since the last call (comparing the signals' lists costs no call; asking each model
+    with ``has_listeners`` costs a dozen calls per model per query)."""
+    kept = compiled.makers[0]
+    if kept is not None and kept[0] == pre_init.receivers and kept[1] == post_init.receivers:
+        return kept[2], kept[3]
+    receivers = (list(pre_init.receivers), list(post_init.receivers))
+    build = cast("_Builder", compiled.builder).for_this_call()  # the "model" shape always has one
+    makers = {node: node.builder.for_this_call() for node in compiled.nodes}
+    compiled.makers[0] = (*receivers, build, makers)
+    return build, makers
 
 
 def _nodes(related: tuple[_Related, ...]) -> list[_Related]:

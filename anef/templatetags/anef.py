@@ -74,14 +74,17 @@ def status_label(status: str) -> str:
 
 class _PerLanguageNode(template.Node):
     def __init__(self, name: str, nodelist: template.NodeList) -> None:
+        from core.fragments import local_digest
+
         self.name, self.nodelist = name, nodelist
+        self.digest = local_digest("per-language", name)  # local_fragment("per-language", name)'s key
 
     def render(self, context: template.Context) -> str:
         from django.utils.safestring import mark_safe
 
-        from core.fragments import local_fragment
+        from core.fragments import local_fragment_of
 
-        return local_fragment("per-language", self.name, render=lambda: mark_safe(  # noqa: S308 (rendered here)
+        return local_fragment_of(self.digest, render=lambda: mark_safe(  # noqa: S308 (rendered here)
             self.nodelist.render(context)))
 
 
@@ -99,6 +102,63 @@ def per_language(parser, token):
     return _PerLanguageNode(bits[1][1:-1], nodelist)
 
 
+#: The portal's name as ``{{ PORTAL_NAME }}`` writes it, by language: (the setting's value it was
+#: written from, its HTML), written again when the setting is another object (a test renames it).
+_PORTAL_NAMES: dict[str | None, tuple[object, str]] = {}
+
+
+class _PortalNameNode(template.Node):
+    child_nodelists = ()
+
+    def render(self, context: template.Context) -> str:
+        from django.conf import settings
+
+        from core.l10n import active_language
+
+        name = settings.PORTAL_NAME
+        language = active_language()
+        kept = _PORTAL_NAMES.get(language)
+        if kept is None or kept[0] is not name:
+            from django.utils.html import conditional_escape
+
+            # what rendering a variable does with it (render_value_in_context), escaping on
+            kept = _PORTAL_NAMES[language] = (name, conditional_escape(name if isinstance(name, str) else str(name)))
+        return kept[1]
+
+
+class _CurrentLanguageNode(template.Node):
+    child_nodelists = ()
+
+    def __init__(self, variable: str) -> None:
+        self.variable = variable
+
+    def render(self, context: template.Context) -> str:
+        from core.l10n import active_language
+
+        context[self.variable] = active_language()
+        return ""
+
+
+@register.tag
+def current_language(parser, token):
+    """``{% current_language as LANGUAGE_CODE %}``: Django's ``{% get_current_language as … %}``
+    (the active language, read when the tag renders), in five calls rather than a dozen."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("current_language takes 'as variable'")
+    return _CurrentLanguageNode(bits[2])
+
+
+@register.tag
+def portal_name(parser, token):
+    """``{% portal_name %}``: ``{{ PORTAL_NAME }}`` (``settings.PORTAL_NAME``, escaped), its
+    translation kept per language by each process (issue 17: a lazy translation costs some
+    seventy calls to put into words; the layout's ``<title>`` writes it on every page)."""
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("portal_name takes no argument")
+    return _PortalNameNode()
+
+
 @register.simple_tag(takes_context=True)
 def main_menu(context: template.Context) -> str:
     """The main menu's items (``anef.menus``: which entries, and their HTML kept per language)."""
@@ -108,6 +168,18 @@ def main_menu(context: template.Context) -> str:
     return main_menu_html(request) if request is not None else ""
 
 
+#: The digests of ``page_scripts``' and ``header_tools``' keys in ``local_fragment`` (issue 17).
+_DIGESTS: dict[object, str] = {}
+
+
+def _made_digests() -> None:
+    """``local_fragment("page-scripts")``'s and ``local_fragment("header-tools", signed_in)``'s keys."""
+    from core.fragments import local_digest
+
+    _DIGESTS.update({True: local_digest("header-tools", True), False: local_digest("header-tools", False),
+                     "page-scripts": local_digest("page-scripts")})
+
+
 @register.simple_tag(takes_context=True)
 def page_scripts(context: template.Context) -> str:
     """The layout's scripts (DSFR, the portal's), their addresses looked up once per process
@@ -115,9 +187,11 @@ def page_scripts(context: template.Context) -> str:
     from django.templatetags.static import static
     from django.utils.safestring import mark_safe
 
-    from core.fragments import NONCE_PLACEHOLDER, local_fragment
+    from core.fragments import NONCE_PLACEHOLDER, local_fragment_of
 
-    html = local_fragment("page-scripts", render=lambda: format_html(
+    if not _DIGESTS:
+        _made_digests()
+    html = local_fragment_of(_DIGESTS["page-scripts"], render=lambda: format_html(
         '<script type="module" src="{}" nonce="{nonce}"></script>\n'
         '  <script nomodule src="{}" nonce="{nonce}"></script>\n'
         '  <script src="{}" nonce="{nonce}" defer></script>',
@@ -143,14 +217,16 @@ def header_tools(context: template.Context) -> str:
     from django.utils.safestring import mark_safe
 
     from core.csrf import page_token
-    from core.fragments import CSRF_PLACEHOLDER, local_fragment
+    from core.fragments import CSRF_PLACEHOLDER, local_fragment_of
 
     request = context.get("request")
     if request is None:  # a page rendered without its request: as the include did, nobody's tools
         return render_to_string("includes/tools_links.html", {"signed_in": False, "LANGUAGES": settings.LANGUAGES})
     user = getattr(request, "user", None)  # what the ``user`` the include read held
     signed_in = bool(user is not None and user.is_authenticated)
-    html = local_fragment("header-tools", signed_in, render=lambda: render_to_string("includes/tools_links.html", {
+    if not _DIGESTS:
+        _made_digests()
+    html = local_fragment_of(_DIGESTS[signed_in], render=lambda: render_to_string("includes/tools_links.html", {
         "signed_in": signed_in, "LANGUAGES": settings.LANGUAGES,
         "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
     }))

@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from core.l10n import date_formatter, date_text, escaped, shown
+from core.l10n import active_language, date_formatter, date_text, escaped, shown
 
 AT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
@@ -73,3 +73,52 @@ def test_text_is_escaped_as_html_escape_escapes_it():
 
     for text in ("", "plain", "O'Brien <b>\"x\"</b> & &amp; l’été", "&<>\"'" * 3):
         assert escaped(text) == html.escape(text) == shown(text)
+
+
+def test_the_active_language_is_read_as_django_reads_it():
+    """``active_language`` reads asgiref's storage directly: it must give what
+    ``translation.get_language()`` gives, however the language was set."""
+    import asyncio
+    import threading
+
+    from core import l10n
+
+    assert l10n._LANGUAGE_VARIABLE is not None, "asgiref keeps it elsewhere now: active_language is slow again"
+    assert active_language() == translation.get_language()
+    with translation.override("en"):
+        assert active_language() == "en" == translation.get_language()
+        with translation.override("fr"):
+            assert active_language() == "fr"
+        with translation.override(None):  # deactivate_all: no language
+            assert active_language() is None is translation.get_language()
+        assert active_language() == "en"
+    previous = translation.get_language()
+    try:
+        translation.activate("en")
+        assert active_language() == "en"
+        translation.deactivate()
+        assert active_language() == translation.get_language()
+
+        seen = {}
+        translation.activate("en")
+        thread = threading.Thread(target=lambda: seen.update(thread=(active_language(), translation.get_language())))
+        thread.start()
+        thread.join()
+        assert seen["thread"][0] == seen["thread"][1], "another thread has its own language"
+
+        async def in_a_task():
+            with translation.override("fr"):
+                return active_language(), translation.get_language()
+
+        assert asyncio.run(in_a_task()) == ("fr", "fr")
+        assert active_language() == "en"
+    finally:
+        translation.activate(previous)
+
+
+def test_without_asgiref_s_layout_the_active_language_is_django_s(monkeypatch):
+    from core import l10n
+
+    monkeypatch.setattr(l10n, "_LANGUAGE_VARIABLE", None)
+    with translation.override("en"):
+        assert active_language() == "en"

@@ -245,6 +245,38 @@ def test_instances_are_built_as_from_db_builds_them_and_signals_still_reach_thei
     finally:
         post_init.disconnect(receiver, sender=Dossier)
     assert seen == ["Dossier", "Dossier"], "once for the prepared query, once for the queryset"
+    assert as_rows(query(pk=dossier.pk)) == as_rows(query.build(pk=dossier.pk))
+    assert seen == ["Dossier", "Dossier"], "the receiver gone, the instances are made directly again"
+
+
+def test_the_instance_makers_are_chosen_again_only_when_a_receiver_comes_or_goes(monkeypatch):
+    """``_Builder.for_this_call`` (a dozen calls per model) is asked once per query and set of
+    ``pre_init``/``post_init`` receivers, not at each call."""
+    from django.db.models.signals import pre_init
+
+    dossier = DossierFactory(status="submitted", assigned_to=StaffFactory())
+    query = PreparedQuery(lambda pk: Dossier.objects.filter(pk=pk).select_related("procedure", "applicant"), pk=int)
+    asked = []
+    choose = prepared._Builder.for_this_call
+    monkeypatch.setattr(prepared._Builder, "for_this_call", lambda self: asked.append(self.model) or choose(self))
+    for _ in range(3):
+        assert as_rows(query(pk=dossier.pk)) == as_rows(query.build(pk=dossier.pk))
+    assert len(asked) == 3, "the dossier, its procedure and its applicant, once"
+
+    def receiver(sender, **kwargs):
+        pass
+
+    pre_init.connect(receiver, sender=Dossier)
+    try:
+        query(pk=dossier.pk)
+        assert len(asked) == 6
+        [found] = query(pk=dossier.pk)
+        assert len(asked) == 6
+    finally:
+        pre_init.disconnect(receiver, sender=Dossier)
+    query(pk=dossier.pk)
+    assert len(asked) == 9
+    assert found.procedure.pk == dossier.procedure_id
 
 
 def test_a_list_parameter_gives_what_the_in_lookup_gives_with_its_sql_built_once_per_length():
