@@ -10,13 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from appointments.models import Booking, Motive
-from core.l10n import date_formatter, shown, words_once
+from core.l10n import active_language, date_formatter, shown, words_once
 
 _CARD_HTML = (
     '\n  <div class="fr-col-12 fr-col-md-6">\n'
@@ -44,7 +43,7 @@ def upcoming_cards_html(bookings: list[Booking]) -> SafeString:
     hour and place, and a badge of its status (or that it is a convocation)."""
     if not bookings:
         return mark_safe("")
-    language = translation.get_language()
+    language = active_language()
     words = _words(language)
     before, after = _detail_url_parts()
     day, hour = date_formatter("l j F Y", language=language), date_formatter("H:i", language=language)

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.fragments import local_fragment
-from core.l10n import HTML_ESCAPES
+from core.l10n import HTML_ESCAPES, active_language
 from mediation.forms import DayForm
 from mediation.models import Need, Outcome, Visit
 from territory.models import Site
@@ -113,7 +113,7 @@ def day_html(*, site: Site, day: date, visits: Sequence[Visit], picker: DayForm 
     """The page's content: the heading, the picker, the summary and the table of the visits, with
     links to the day before and, up to ``today``, the day after."""
     texts = local_fragment("mediation-day", render=_texts)
-    language = get_language()
+    language = active_language()
     previous_url = _day_url(texts, site.pk, date.fromordinal(day.toordinal() - 1))
     next_url = _day_url(texts, site.pk, date.fromordinal(day.toordinal() + 1)) if day < today else ""
     if picker is not None:  # bound, with its errors

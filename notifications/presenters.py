@@ -10,13 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.l10n import date_formatter, shown, words_once
+from core.l10n import active_language, date_formatter, shown, words_once
 
 _ROW_HTML = (
     "\n          <tr>\n"
@@ -43,7 +42,7 @@ def _state_words() -> tuple[str, str]:
 def inbox_rows_html(messages: Iterable[Any]) -> SafeString:
     """The inbox table's rows: each message's subject (in bold while unread) linking to it, the day
     and hour it came, and whether it was read."""
-    language = translation.get_language()
+    language = active_language()
     read, unread = words_once("inbox-states", _state_words, language=language)
     before, after = _detail_url_parts()
     iso, received = date_formatter("c", language=language), date_formatter("j F Y, H:i", language=language)

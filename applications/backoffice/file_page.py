@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.actions import StaffActions
@@ -29,7 +28,7 @@ from applications.clock import Clock
 from applications.models import Dossier, Status
 from applications.presenters import _type_name, document_item_html
 from core.fragments import slotted_template
-from core.l10n import CURRENT_LANGUAGE, words_once
+from core.l10n import CURRENT_LANGUAGE, active_language, words_once
 
 _PARTS = "applications/backoffice/"
 
@@ -59,7 +58,7 @@ def header_html(dossier: Dossier, *, applicant_name: str, language: Any = CURREN
     }, slots={
         "reference": shown(dossier.reference),
         "applicant_name": shown(applicant_name),
-        "procedure_name": shown(_type_name(dossier.procedure, get_language() if language is CURRENT_LANGUAGE
+        "procedure_name": shown(_type_name(dossier.procedure, active_language() if language is CURRENT_LANGUAGE
                                            else language)),  # the descriptor's ~28 calls, once a process
         "channel_label": shown(dossier.get_channel_display()) if dossier.channel == "paper" else "",
         "submitted": shown(formatted_date(template_localtime(dossier.submitted_at), "DATETIME_FORMAT",

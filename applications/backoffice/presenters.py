@@ -23,12 +23,11 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.timezone import get_current_timezone, template_localtime  # type: ignore[attr-defined]  # missing from django-stubs
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.models import Attachment, DossierEvent
 from applications.presenters import _type_name, status_labels
-from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, words_once
+from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, active_language, words_once
 
 
 def shown(value: Any) -> str:
@@ -72,7 +71,7 @@ def formatted_date(value: Any, format_name: str, *, language: Any = CURRENT_LANG
     month names translated then: Django's formatter does both on every call, about 125 calls a date
     (issue 17). Other formats, and other values than dates, go to the ``date`` filter itself.
     ``language``: the active one, when the caller has read it."""
-    key = (get_language() if language is CURRENT_LANGUAGE else language, format_name)
+    key = (active_language() if language is CURRENT_LANGUAGE else language, format_name)
     if key not in _DATE_PLANS:
         _DATE_PLANS[key] = _date_plan(format_name)
     plan = _DATE_PLANS[key]
@@ -86,7 +85,7 @@ def date_writer(format_name: str, *, language: Any = CURRENT_LANGUAGE) -> Callab
     """``formatted_date`` for one format and the current language, its plan looked up once: for a
     list's dates (the timeline's, the attachments'), each then costs a few calls. ``language``:
     the active one, when the caller has read it."""
-    key = (get_language() if language is CURRENT_LANGUAGE else language, format_name)
+    key = (active_language() if language is CURRENT_LANGUAGE else language, format_name)
     if key not in _DATE_PLANS:
         _DATE_PLANS[key] = _date_plan(format_name)
     plan = _DATE_PLANS[key]
@@ -160,7 +159,7 @@ _NO_DETAILS: dict[str, Any] = {}
 def event_kind_labels(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     """The events' kinds in words in the current language, once per language by each process."""
     if language is CURRENT_LANGUAGE:
-        language = get_language()
+        language = active_language()
     labels = _KIND_LABELS.get(language)
     if labels is None:
         labels = _KIND_LABELS[language] = {kind.value: str(kind.label) for kind in DossierEvent.Kind}
@@ -181,7 +180,7 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None,
     # The kinds' and statuses' labels once per language, not ``get_kind_display()``'s dictionary of
     # every choice made (and every lazy label hashed) per event and field.
     if language is CURRENT_LANGUAGE:
-        language = get_language()
+        language = active_language()
     kinds, statuses = event_kind_labels(language), status_labels(language)
     # The words of the template's tags, once per language (literal ``_()`` calls, for makemessages).
     words = words_once("timeline", lambda: {
@@ -326,7 +325,7 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
     form's address, as the file page's template wrote them. Its URLs are reversed once per page.
     ``language``: the active one, when the caller has read it."""
     if language is CURRENT_LANGUAGE:
-        language = get_language()
+        language = active_language()
     reviews = _REVIEW_LABELS.get(language)
     if reviews is None:
         reviews = _REVIEW_LABELS[language] = {review.value: str(review.label) for review in Attachment.Review}

@@ -21,12 +21,12 @@ from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -45,7 +45,7 @@ from applications.services.certificates import favourable_decision_certificate_f
 from core.csrf import masked_token
 from core.fragments import local_fragment, slotted_template
 from core.http import uploaded_file_response
-from core.l10n import words_once
+from core.l10n import active_language, words_once
 
 if TYPE_CHECKING:
     pass
@@ -79,7 +79,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     prefectures = selectors.instructing_prefectures(user=user)
     agents = selectors.prefecture_agent_choices(prefecture_ids={p.pk for p in prefectures},
                                                 several=len(prefectures) > 1)
-    language = translation.get_language()
+    language = active_language()
     if request.GET:
         params = request.GET.copy()
         for key in ("after", "limit"):
@@ -362,7 +362,7 @@ def _file_page(
     # Issue 17: the page's parts are rendered once per language and shape (applications/backoffice/file_page.py).
     csrf_token = masked_token(request) if actions.any or review_forms else ""  # no form, no token (as before)
     clock = clock_for(dossier, today)
-    language = get_language()  # read once for the page's presenters (a dozen calls each read)
+    language = active_language()  # read once for the page's presenters (a dozen calls each read)
     main = file_page.main_html(
         dossier, data=data, csrf_token=csrf_token, language=language, today=today,
         tables=file_presenters.answer_tables(presenters.answer_sections(dossier)),
