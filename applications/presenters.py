@@ -5,7 +5,7 @@ query lives here; views, forms and the export service call these.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -841,6 +841,12 @@ def _long_day(value: date | datetime | None) -> str:
     return "" if value is None else html_escape(_day(value))
 
 
+def _long_days(language: str) -> Callable[[date | datetime | None], str]:
+    """``_long_day`` for the many days of one card, in ``language``: one ``date_formatter``."""
+    day = date_formatter("j F Y", language=language)
+    return lambda value: "" if value is None else html_escape(day(value))
+
+
 def document_items_html(documents: list[Any], *, today: date | None = None,
                         language: Any = CURRENT_LANGUAGE) -> SafeString:
     """A list's issued documents, as ``{% for document in documents %}`` with the include of
@@ -917,16 +923,16 @@ def _sentence(message: str, **values: Any) -> SafeString:
     return mark_safe(message % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
 
 
-def greeting(person: User) -> SafeString:
+def greeting(person: User, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dashboard's "Bonjour <first name>."."""
-    return mark_safe(_dashboard_words()["hello"] % {"name": shown(person.get_short_name())})  # noqa: S308 (escaped)
+    return mark_safe(_dashboard_words(language)["hello"] % {"name": shown(person.get_short_name())})  # noqa: S308 (escaped)
 
 
-def reminder_channels_sentence(channels: list[Any]) -> SafeString:
+def reminder_channels_sentence(channels: list[Any], *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """Which channels the renewal reminders go by besides the inbox, in a sentence (their labels
     joined as ``|join:", "`` joins them)."""
     joined = ", ".join([html_escape(str(channel)) for channel in channels])
-    return mark_safe(_dashboard_words()["channels"] % {"channels": joined})  # noqa: S308 (escaped)
+    return mark_safe(_dashboard_words(language)["channels"] % {"channels": joined})  # noqa: S308 (escaped)
 
 
 def _dashboard_words(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
@@ -980,11 +986,11 @@ def _status_words(language: Any = CURRENT_LANGUAGE) -> tuple[dict[str, str], dic
     ))
 
 
-def draft_items_html(drafts: list[tuple[Dossier, str]]) -> str:
+def draft_items_html(drafts: list[tuple[Dossier, str]], *, language: Any = CURRENT_LANGUAGE) -> str:
     """The dashboard's drafts to finish, (dossier, procedure name) each: a link to the step where
     it stands and the day it was saved, as the template's loop wrote them."""
-    day = date_formatter()
-    saved = _dashboard_words()["draft_saved"]
+    day = date_formatter(language=language)
+    saved = _dashboard_words(language)["draft_saved"]
     return "".join([
         f'\n      <li><a href="{shown(reverse("applications:step", args=[dossier.pk, dossier.current_step]))}">'
         f"{shown(name)}</a>\n        – {saved % {'date': html_escape(day(dossier.updated_at))}}</li>\n    "
@@ -993,7 +999,7 @@ def draft_items_html(drafts: list[tuple[Dossier, str]]) -> str:
 
 def dashboard_html(*, greeting: str, drafts: list[tuple[Dossier, str]], filed: Sequence[str],
                    permit_cards: Sequence[str], reminder_channels_sentence: str, own_space: bool,
-                   certificates_html: str) -> SafeString:
+                   certificates_html: str, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dashboard's content: templates/applications/_dashboard_content.html rendered once per
     language and shape by each process (``core.fragments.slotted_template``: which parts show),
     the person's greeting, drafts, rows, cards and certificates put in (HTML, escaped by the
@@ -1004,7 +1010,7 @@ def dashboard_html(*, greeting: str, drafts: list[tuple[Dossier, str]], filed: S
         "drafts": bool(drafts), "filed": bool(filed), "permit_cards": bool(permit_cards),
         "own_space": own_space, "certificates": bool(certificates_html),
     }, slots={
-        "greeting": greeting, "drafts_html": draft_items_html(drafts) if drafts else "",
+        "greeting": greeting, "drafts_html": draft_items_html(drafts, language=language) if drafts else "",
         "filed_html": "".join(filed), "cards_html": "".join(permit_cards),
         "reminder_channels_sentence": reminder_channels_sentence if permit_cards else "",
         "certificates_html": certificates_html,
@@ -1042,15 +1048,20 @@ def _url_of(name: str, *ids: int) -> str:
     return "".join([part + (str(int(ids[i])) if i < len(ids) else "") for i, part in enumerate(parts)])
 
 
-def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
+def permit_card_html(item: PermitStatus, *, late_fee: object, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """A permit's card on the applicant's dashboard: its number and dates, a badge of the time left,
     and where its renewal stands with the next step (``selectors.permits_for_holder``'s stages).
     Written here rather than by the template: a dozen conditions and dated sentences per card were
-    a third of the dashboard's template time (issue 14); its words once per language (issue 17)."""
-    words = _dashboard_words()
+    a third of the dashboard's template time (issue 14); its words once per language (issue 17).
+    ``language``: the active one, when the caller has read it (its days then written by one
+    ``date_formatter``)."""
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    words = _dashboard_words(language)
+    long_day = _long_days(language)
     permit, renewal, stage = item.permit, item.renewal, item.stage
-    desc = words["permit"] % {"number": shown(permit.number), "start": _long_day(permit.valid_from),
-                              "end": _long_day(permit.valid_until)}
+    desc = words["permit"] % {"number": shown(permit.number), "start": long_day(permit.valid_from),
+                              "end": long_day(permit.valid_until)}
     if permit.allows_work:
         desc = f"{desc} {words['works']}"
     if stage == "replaced":
@@ -1060,15 +1071,15 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
     else:
         badge = (f'<p class="fr-badge fr-badge--{"warning" if item.days_left <= 60 else "info"}">'
                  f"{_days_left_words(item.days_left)}</p>")
-    lines = _permit_follow_up(item, late_fee=late_fee)
+    lines = _permit_follow_up(item, late_fee=late_fee, language=language, long_day=long_day)
     if item.next_reminder:
         day, milestone = item.next_reminder
-        reminder = words["next_reminder"] % {"date": _long_day(day), "label": conditional_escape(milestone.label)}
+        reminder = words["next_reminder"] % {"date": long_day(day), "label": conditional_escape(milestone.label)}
         lines += f'<p class="fr-text--sm" id="titre-{int(permit.pk)}-rappel">{reminder}</p>'
     if renewal is not None and stage != "replaced":
         follow = words["follow_renewal"] % {"ref": shown(renewal.reference)}
         lines += f'<p class="fr-text--sm"><a href="{_url_of("applications:dossier", renewal.pk)}">{follow}</a></p>'
-    category = _choice_labels(PermitCategory, _CATEGORY_LABELS).get(permit.category, permit.category)
+    category = _choice_labels(PermitCategory, _CATEGORY_LABELS, language).get(permit.category, permit.category)
     return mark_safe(  # noqa: S308 (every value escaped above)
         '<div class="fr-col-12 fr-col-md-6"><div class="fr-card fr-card--no-arrow">'
         '<div class="fr-card__body"><div class="fr-card__content">'
@@ -1078,19 +1089,20 @@ def permit_card_html(item: PermitStatus, *, late_fee: object) -> SafeString:
         "</div></div></div></div>")
 
 
-def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> str:
+def _permit_follow_up(item: PermitStatus, *, late_fee: object, language: str,
+                      long_day: Callable[[Any], str]) -> str:
     """Where the permit's renewal stands, and the next step: the card's main paragraph (HTML)."""
-    words = _dashboard_words()
+    words = _dashboard_words(language)
     permit, renewal, stage = item.permit, item.renewal, item.stage
     if stage == "replaced" and permit.replaced_by is not None:
         new = permit.replaced_by
         return "<p>{}</p>".format(words["replaced_by"] % {"number": shown(new.number),
-                                                           "start": _long_day(new.valid_from)})
+                                                           "start": long_day(new.valid_from)})
     if renewal is not None and stage == "filed":
-        return "<p><strong>{}</strong></p>".format(words["renewal_filed"] % {"date": _long_day(renewal.submitted_at)})
+        return "<p><strong>{}</strong></p>".format(words["renewal_filed"] % {"date": long_day(renewal.submitted_at)})
     if stage == "certificate":
         certificate = item.certificate
-        covered = words["covered"] % {"number": shown(certificate.number), "end": _long_day(certificate.valid_until)}
+        covered = words["covered"] % {"number": shown(certificate.number), "end": long_day(certificate.valid_until)}
         return (f'<p><strong>{words["renewal_in_review"]}</strong> {covered}<br>'
                 f'<a href="{_url_of("documents:download", certificate.pk)}">{words["download_certificate"]}</a></p>')
     if stage == "decided":
@@ -1113,21 +1125,24 @@ def _permit_follow_up(item: PermitStatus, *, late_fee: object) -> str:
     if stage == "delivered":
         return f"<p>{words['delivered']}</p>"
     if item.window_state == "not_yet":
-        return "<p>{}</p>".format(words["window_later"] % {"opens": _long_day(item.window.opens),
-                                                            "closes": _long_day(item.window.closes)})
+        return "<p>{}</p>".format(words["window_later"] % {"opens": long_day(item.window.opens),
+                                                            "closes": long_day(item.window.closes)})
     if item.window_state == "open":
-        return "<p><strong>{}</strong></p>".format(words["window_open"] % {"closes": _long_day(item.window.closes)})
+        return "<p><strong>{}</strong></p>".format(words["window_open"] % {"closes": long_day(item.window.closes)})
     if not item.expired:
         return "<p>{}</p>".format(words["window_passed"] % {"fee": html_escape(str(late_fee))})
     return ""
 
 
-def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: Any, bookings: list) -> SafeString:
+def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: Any, bookings: list, *,
+                   language: Any = CURRENT_LANGUAGE) -> SafeString:
     """A filed request's row on the applicant's dashboard: the procedure and reference, where it
     stands, and what the person has to do, with the appointments booked for it (issue 14: written
     here, as the permit cards are; issue 17: its words once per language). ``plain`` and
     ``action``: the status's ``PLAIN_STATUS`` and ``NEXT_ACTION`` (or "")."""
-    words, (plain_words, action_words) = _dashboard_words(), _status_words()
+    if language is CURRENT_LANGUAGE:
+        language = translation.get_language()
+    words, (plain_words, action_words) = _dashboard_words(language), _status_words(language)
     status = dossier.status
     plain_html = plain_words[status] if plain is PLAIN_STATUS.get(status) else conditional_escape(plain)
     lines = ""
@@ -1146,5 +1161,5 @@ def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: An
     return mark_safe(  # noqa: S308 (every value escaped above)
         f'<tr><td><a href="{_url_of("applications:dossier", dossier.pk)}">{shown(procedure_name)}</a><br>'
         f'<span class="fr-text--xs">n° {shown(dossier.reference)}</span></td>'
-        f"<td><strong>{shown(status_labels().get(status, status))}</strong><br>{plain_html}</td>"
+        f"<td><strong>{shown(status_labels(language).get(status, status))}</strong><br>{plain_html}</td>"
         f"<td>{lines}</td></tr>")

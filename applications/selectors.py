@@ -3,11 +3,12 @@ access-checked getters here."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
 from appointments.selectors import active_booking_exists, booking_about_type_exists
 from core.prepared import PreparedQuery
-from documents.models import IssuedDocument
+from documents.models import CONTINUITY_KINDS, DocumentStatus, IssuedDocument
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,16 @@ DASHBOARD_FIELDS = ("applicant_id", "procedure_id", "reference", "status", "curr
 
 
 #: Each dossier also carries ``active_booking``: whether the applicant has an active booking about
-#: any of their files (the same for every row), which spares the page a query on most visits.
+#: any of their files (the same for every row), which spares the page a query on most visits; and
+#: ``continuity_document``: whether they hold a continuity document (an extension certificate, a
+#: favourable decision) valid or superseded, the rows ``documents_in_force_for_holder`` reads and
+#: sorts by day, which most people have none of (issue 17: one query fewer then).
 _DASHBOARD_DOSSIERS = PreparedQuery(
     lambda user_id: Dossier.objects.filter(applicant_id=user_id).only(*DASHBOARD_FIELDS).annotate(
         active_booking=active_booking_exists(person=OuterRef("applicant_id"), subject_type=DOSSIER_SUBJECT_TYPE),
+        continuity_document=Exists(IssuedDocument.objects.filter(
+            holder_id=OuterRef("applicant_id"), kind__in=sorted(CONTINUITY_KINDS),
+            status__in=(DocumentStatus.VALID, DocumentStatus.SUPERSEDED))),
     ).order_by("-updated_at", "-id"),
     user_id=int,
 )
@@ -217,16 +224,56 @@ _USER_DOSSIER = PreparedQuery(
 )
 
 
-def dossier_page_data(*, dossier: Dossier) -> dict:
+def dossier_page_get_for_user(*, user: User, pk: int) -> Dossier:
+    """``dossier_get_for_user`` for the dossier's own page (``applications.views.dossier``): the
+    same access check (the applicant's own, else 404), but only the columns the page shows and of
+    the related rows only the procedure's names and the prefecture's: the applicant, the permit
+    renewed, the department and the JSON of the answers and of the procedure's questions are not
+    built for it (issue 17: a translated instance costs about 40 calls). A field read beyond
+    ``DOSSIER_PAGE_FIELDS`` costs a query (tests/anef/test_page_queries.py)."""
+    found = _USER_DOSSIER_PAGE(pk=pk, user_id=user.pk)
+    if not found:
+        raise Http404
+    return found[0]
+
+
+#: What the dossier page reads of its dossier: its head (procedure, reference, filing, prefecture,
+#: status), the draft's step (a draft's page is its current step) and the applicant, to tell their
+#: own actions in the history. The procedure's three names: ``presenters._type_name`` reads them.
+DOSSIER_PAGE_FIELDS = ("applicant", "procedure", "prefecture", "reference", "status", "current_step",
+                       "submitted_at", "filed_on_time", "procedure__name", "procedure__name_fr",
+                       "procedure__name_en", "prefecture__name")
+
+_USER_DOSSIER_PAGE = PreparedQuery(
+    lambda pk, user_id: Dossier.objects.select_related("procedure", "prefecture").only(*DOSSIER_PAGE_FIELDS)
+    .filter(pk=pk, applicant_id=user_id).annotate(
+        any_booking=booking_about_type_exists(person=OuterRef("applicant_id"), subject_type=DOSSIER_SUBJECT_TYPE)),
+    pk=int, user_id=int,
+)
+
+
+def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
     """Everything the dossier page shows, in a fixed number of queries, each built once per process
-    (``core.prepared``) but the open complement request's."""
-    requirements = _PROCEDURE_REQUIREMENTS(procedure_id=dossier.procedure_id)
-    for requirement in requirements:  # as ``procedure.requirements`` leaves them: their procedure known
-        ProcedureDocument.procedure.field.set_cached_value(requirement, dossier.procedure)
-    # The pieces' types are the requirements' (issue 17: read once, not a second time joined to the
-    # pieces); one query more only for a piece of a type the procedure no longer asks for.
-    types = {requirement.document_type_id: requirement.document_type for requirement in requirements}
-    attachments = _DOSSIER_ATTACHMENTS(dossier_id=dossier.pk)
+    (``core.prepared``) but the open complement request's.
+
+    ``html``: for the HTML page (issue 17), which reads of the pieces neither their file nor their
+    checksum (the API gives them): without the file's descriptor, their instances are made plainly
+    (``core.prepared._Builder``); and the types the procedure asks for are its ``document_types``
+    (``PageDocumentType``), kept per language and catalogue version (``procedure_document_types``),
+    instead of its ``requirements`` read each time."""
+    if html:
+        document_types = procedure_document_types(procedure_id=dossier.procedure_id)
+        types: dict[int, Any] = {document_type.pk: document_type for document_type in document_types}
+        listed: dict[str, Any] = {"document_types": document_types}
+    else:
+        requirements = _PROCEDURE_REQUIREMENTS(procedure_id=dossier.procedure_id)
+        for requirement in requirements:  # as ``procedure.requirements`` leaves them: their procedure known
+            ProcedureDocument.procedure.field.set_cached_value(requirement, dossier.procedure)
+        # The pieces' types are the requirements' (issue 17: read once, not a second time joined to
+        # the pieces); one query more only for a piece of a type the procedure no longer asks for.
+        types = {requirement.document_type_id: requirement.document_type for requirement in requirements}
+        listed = {"requirements": requirements}
+    attachments = (_DOSSIER_PAGE_ATTACHMENTS if html else _DOSSIER_ATTACHMENTS)(dossier_id=dossier.pk)
     missing = [attachment.document_type_id for attachment in attachments if attachment.document_type_id not in types]
     if missing:
         types.update((document_type.pk, document_type) for document_type in DocumentType.objects.filter(pk__in=missing))
@@ -237,14 +284,59 @@ def dossier_page_data(*, dossier: Dossier) -> dict:
         "previous_attachments": [a for a in attachments if not a.is_current],
         "events": _DOSSIER_EVENTS(dossier_id=dossier.pk),
         "documents": _DOSSIER_DOCUMENTS(subject_type=Dossier._meta.label_lower, subject_id=str(dossier.pk)),
-        "requirements": requirements,
+        **listed,
         "complement_request": complement_request_open(dossier=dossier),
     }
+
+
+@dataclass(frozen=True)
+class PageDocumentType:
+    """What the applicant's dossier page reads of a document type (its name and help in the
+    language of the page, its upload rules), as plain values: ``procedure_document_types``."""
+
+    pk: int
+    name: str
+    help_text: str
+    allowed_formats: tuple[str, ...]
+    max_size_mb: int
+
+    @property
+    def formats_label(self) -> str:  # as ``DocumentType.formats_label``
+        return ", ".join(DocumentType.Format(f).label for f in self.allowed_formats)
+
+
+def procedure_document_types(*, procedure_id: int) -> list[PageDocumentType]:
+    """The document types a procedure asks for, in the order of ``procedure.requirements``, in the
+    current language: read once per language and catalogue version (``catalogue_cache``: every
+    admin change of a procedure, a document type or a procedure's list calls ``catalogue_changed``),
+    not on every visit of a dossier page (issue 17: a query and two instances per type)."""
+    from applications.catalogue_cache import CATALOGUE
+    from core.fragments import cached_fragment
+
+    # Kept as tuples of plain values, the fields' names in the key: a process of another release
+    # (a rolling deployment shares the cache) never reads back an object of a class it does not have.
+    rows = cached_fragment(
+        f"procedure-document-types:{_PAGE_DOCUMENT_TYPE_FIELDS}:{int(procedure_id)}", depends_on=(CATALOGUE,),
+        render=lambda: [
+            (t.pk, t.name, t.help_text, tuple(t.allowed_formats), t.max_size_mb)
+            for t in (requirement.document_type for requirement in _PROCEDURE_REQUIREMENTS(procedure_id=procedure_id))])
+    return [PageDocumentType(*row) for row in rows]
+
+
+_PAGE_DOCUMENT_TYPE_FIELDS = ",".join(field.name for field in dataclasses.fields(PageDocumentType))
 
 
 #: A dossier's pieces, without their types (``dossier_page_data`` gives them the requirements' ones).
 _DOSSIER_ATTACHMENTS = PreparedQuery(
     lambda dossier_id: Attachment.objects.filter(dossier_id=dossier_id).order_by("uploaded_at", "id"),
+    dossier_id=int,
+)
+#: The same, as the HTML page reads them (``dossier_page_data(html=True)``): a field read beyond
+#: these costs a query per piece (tests/anef/test_page_queries.py).
+_DOSSIER_PAGE_ATTACHMENTS = PreparedQuery(
+    lambda dossier_id: Attachment.objects.filter(dossier_id=dossier_id).only(
+        "dossier", "document_type", "original_name", "is_current", "review", "review_reason", "uploaded_at",
+    ).order_by("uploaded_at", "id"),
     dossier_id=int,
 )
 #: The history, without its actors: the page says only whether one acted (``actor_id``), never who

@@ -29,6 +29,7 @@ from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_about
 from core.fragments import public_page
 from core.http import uploaded_file_response
+from core.l10n import words_once
 from documents.selectors import documents_in_force_for_holder
 from notifications.models import Channel as NotificationChannel
 from notifications.services import channels_for
@@ -72,13 +73,15 @@ def start(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applicant's space: their requests with the current step and next action, and permits."""
     applicant = applicant_for(request)
-    dossiers = [d for d in selectors.dashboard_dossiers(user=applicant) if assisted_dossier_allowed(request, d.pk)]
+    everyone = selectors.dashboard_dossiers(user=applicant)
+    dossiers = [d for d in everyone if assisted_dossier_allowed(request, d.pk)]
     # Bookings show on filed dossiers only (their line, their permit's renewal): none filed, none read.
     # Whether there is any is carried by the dossiers' own query (``active_booking``).
     appointments = (active_bookings_by_subject(user=applicant, subject_type=DOSSIER_SUBJECT_TYPE,
                                                any_active=any(d.active_booking for d in dossiers))  # type: ignore[attr-defined]
                     if any(d.status != Status.DRAFT for d in dossiers) else {})
     names = procedure_names({d.procedure_id for d in dossiers})
+    language = get_language()  # read once for the page's presenters
     filed = []
     for d in dossiers:
         if d.status == Status.DRAFT:
@@ -86,24 +89,38 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         booked = appointments.get(str(d.pk), [])
         # A card ready whose collection is booked: the next step is that appointment, not booking one.
         action = "" if d.status == Status.CARD_READY and booked else NEXT_ACTION[d.status]
-        filed.append(presenters.filed_row_html(d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked))
-    certificates = [c for c in documents_in_force_for_holder(holder=applicant)
-                    if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)]
-    permits = selectors.permits_for_holder(user=applicant, dossiers=dossiers, certificates=certificates,
+        filed.append(presenters.filed_row_html(d, names[d.procedure_id], PLAIN_STATUS[d.status], action, booked,
+                                               language=language))
+    # Read only when the dossiers' query says the person holds such a document (or they have no
+    # dossier, which tells nothing): most hold none (issue 17).
+    today = timezone.localdate()  # read once for the certificates and the permits
+    certificates = [c for c in documents_in_force_for_holder(holder=applicant, today=today)
+                    if assisted_dossier_allowed(request, int(c.subject_id) if c.subject_id.isdigit() else None)
+                    ] if not everyone or everyone[0].continuity_document else []  # type: ignore[attr-defined]
+    permits = selectors.permits_for_holder(user=applicant, today=today, dossiers=dossiers, certificates=certificates,
                                            bookings=appointments)
     return render(request, "applications/dashboard.html", {"content_html": presenters.dashboard_html(
-        greeting=presenters.greeting(applicant),
+        greeting=presenters.greeting(applicant, language=language),
         drafts=[(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT], filed=filed,
-        permit_cards=[presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR) for item in permits],
+        permit_cards=[presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR, language=language)
+                      for item in permits],
         # The channels the reminders go by besides the inbox (notifications.channels_for), said under
         # the cards, and whether the page is the person's own (a mediator acting for them changes
         # their own profile).
         reminder_channels_sentence=presenters.reminder_channels_sentence(
-            [NotificationChannel(c).label for c in channels_for(applicant) if c != NotificationChannel.INBOX])
+            [_channel_labels(language)[c] for c in channels_for(applicant) if c != NotificationChannel.INBOX],
+            language=language)
         if permits else "",
         own_space=applicant.pk == request.user.pk,
-        certificates_html=presenters.document_items_html(certificates) if certificates else "",
+        certificates_html=presenters.document_items_html(certificates, language=language) if certificates else "",
+        language=language,
     )})
+
+
+def _channel_labels(language: str) -> dict[str, str]:
+    """The notification channels' labels in ``language``, once per language by each process."""
+    return words_once("notification-channels", language=language,
+                      translate=lambda: {channel.value: str(channel.label) for channel in NotificationChannel})
 
 
 def _step_form(request, dossier, step, data=None):
@@ -280,7 +297,9 @@ def attachment_remove(request: AuthenticatedHttpRequest, pk: int, attachment_pk:
 
 @login_required
 def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = _dossier_get(request, pk)
+    # The page's own getter: the same check as ``_dossier_get``, fewer columns (issue 17).
+    dossier = selectors.dossier_page_get_for_user(user=applicant_for(request), pk=pk)
+    assisted_dossier_check(request, dossier.pk)
     if dossier.status == Status.DRAFT:
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
     return _dossier_page(request, dossier)
@@ -290,7 +309,7 @@ def _dossier_page(
     request: AuthenticatedHttpRequest, dossier, *, complements_form=None, status: int = 200
 ) -> HttpResponse:
     """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
-    data = selectors.dossier_page_data(dossier=dossier)
+    data = selectors.dossier_page_data(dossier=dossier, html=True)
     is_open = dossier.status in OPEN_STATUSES
     today = timezone.localdate()
     complement = data["complement_request"]
@@ -300,8 +319,7 @@ def _dossier_page(
         requested = {t.pk for t in complement.document_types.all()} if complement else set()
         current = {a.document_type_id: a for a in data["attachments"]}
         requested_types, sent_since = [], []
-        for requirement in data["requirements"]:
-            document_type = requirement.document_type
+        for document_type in data["document_types"]:
             if document_type.pk in requested:
                 # Sent since the request: the piece the prefecture asked for is there.
                 sent = current.get(document_type.pk)

@@ -34,9 +34,10 @@ def test_the_applicant_dashboard(client):
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    # the session, the person, the dossiers (which tell whether any booking is active), the
-    # documents in force, the permits
-    assert len(queries(client, reverse("applications:dashboard"))) == 5
+    # the session, the person, the dossiers (which tell whether any booking is active and whether
+    # the person holds a continuity document), the permits. Issue 17, second round: 5 → 4, the
+    # documents in force read only when the dossiers' query says there is one.
+    assert len(queries(client, reverse("applications:dashboard"))) == 4
 
 
 def test_the_applicant_dashboard_with_an_appointment(client):
@@ -96,11 +97,12 @@ def test_the_applicant_dossier_page(client):
     """Session, user, the dossier (with its procedure, prefecture, renewed permit and applicant),
     its pieces, timeline, documents and the procedure's pieces: each built once per process
     (``core.prepared``, issue 14). Issue 17: 8 → 7, no booking read when the dossier's query found
-    that the applicant has none about a dossier."""
+    that the applicant has none about a dossier. Issue 17, second round: 7 → 6, the procedure's
+    pieces are kept per language and catalogue version (``selectors.procedure_document_types``)."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 7
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 6
 
 
 def test_the_applicant_dossier_page_with_an_appointment(client):
@@ -112,7 +114,7 @@ def test_the_applicant_dossier_page_with_an_appointment(client):
     client.force_login(dossier.applicant)
     url = reverse("applications:dossier", args=[dossier.pk])
 
-    assert len(queries(client, url)) == 8
+    assert len(queries(client, url)) == 7  # 8 → 7: the procedure's pieces kept (as above)
     assert reverse("appointments:detail", args=[booking.pk]) in client.get(url).content.decode()
 
 
@@ -125,8 +127,8 @@ def test_the_applicant_dossier_page_with_complements_requested(client):
                         document_types=[], due_on=timezone.localdate() + timedelta(days=15))
     client.force_login(dossier.applicant)
 
-    # Issue 17: 10 → 9, no booking read (as above).
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 9
+    # Issue 17: 10 → 9, no booking read (as above); then 9 → 8, the procedure's pieces kept.
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 8
 
 
 def test_the_applicant_appointments(client):
