@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
@@ -26,7 +26,7 @@ from applications.models import Attachment, Channel, Dossier, DossierEvent, Perm
 from applications.selectors import PermitStatus, person_name
 from applications.steps import STEP_LABELS
 from applications.workflow import NEXT_ACTION, PLAIN_STATUS
-from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, date_formatter, date_text, shown, words_once
+from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, active_language, date_formatter, date_text, shown, words_once
 from core.l10n import escaped as html_escape
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _fields_in_words(form_class: type) -> list[tuple[str, str]]:
     """A form's fields as (name, label in the current language), put into words once per
     language by each process (issue 17: a lazy label per field and page was a tenth of the file
     page's answers)."""
-    key = (translation.get_language(), form_class)
+    key = (active_language(), form_class)
     fields = _FIELD_LABELS.get(key)
     if fields is None:
         fields = _FIELD_LABELS[key] = [(name, str(field.label))
@@ -282,7 +282,7 @@ def status_labels(language: Any = CURRENT_LANGUAGE) -> dict[str, str]:
     process (the catalogues of translations do not change while it runs), not a lazy string per row
     nor per page. ``language``: the active one, when the caller has read it."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     labels = _STATUS_LABELS.get(language)
     if labels is None:
         labels = _STATUS_LABELS[language] = {status.value: str(status.label) for status in Status}
@@ -323,7 +323,7 @@ def queue_table(
     a page; what people typed or named is escaped for all the rows at once (issue 17).
     ``language``: the active one, when the caller has read it."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     before, after = _file_url_parts()
     status_cells = _status_cells(language)
     paper = _choice_labels(Channel, _CHANNEL_LABELS, language)[Channel.PAPER]
@@ -442,7 +442,7 @@ def _choice_labels(choices: type[models.Choices], cache: dict, language: Any = C
     language by each process (the model's ``get_FOO_display`` builds a dict of them on every call,
     and so does the class's ``choices``); ``language``: the active one, when the caller has read it."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     labels = cache.get(language)
     if labels is None:
         labels = cache[language] = {value: str(label) for value, label in choices.choices}
@@ -516,7 +516,7 @@ def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment], *,
     file, the day it was sent and its review in words (with the reason of a refusal). ``language``:
     the active one, when the caller has read it (as the other presenters of the page take it)."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     words = _dossier_words(language)
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
@@ -559,7 +559,7 @@ def dossier_timeline_html(dossier: Dossier, events: list[DossierEvent], *,
     mediator who acted under a mandate) and details (an amended answer, the piece added, the
     prefecture's message and reason)."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     words = _dossier_words(language)
     kinds = _choice_labels(DossierEvent.Kind, _KIND_LABELS, language)
     statuses = status_labels(language)
@@ -630,7 +630,7 @@ def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any], *,
     (``core.fragments.local_fragment``), with ``core.fragments.CSRF_PLACEHOLDER`` where the
     page's token goes (``{% with_csrf_token %}`` puts it in)."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     action = _url_parts("applications:upload", 2)
     forms = []
     for document_type in document_types:
@@ -676,7 +676,7 @@ def _upload_form_parts(document_type: Any) -> tuple[str, str]:
 def dossier_filed_sentence(dossier: Dossier, *, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """The dossier page's "Dossier n° <ref>, déposé le <day and hour>."."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     filed = (html_escape(date_formatter("DATETIME_FORMAT", language=language)(dossier.submitted_at))
              if dossier.submitted_at else "")
     return mark_safe(_head_words(language)["filed"] % {  # noqa: S308 (escaped)
@@ -709,7 +709,7 @@ def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any, 
     ``back_link``, the link back to the dashboard. ``plain_status`` and ``next_action``: the
     status's ``PLAIN_STATUS`` and ``NEXT_ACTION``, or other text to escape."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     words, (plain_words, action_words) = _head_words(language), _status_words(language)
     status = dossier.status
     plain = plain_words[status] if plain_status is PLAIN_STATUS.get(status) else conditional_escape(plain_status)
@@ -791,7 +791,7 @@ def dossier_corrections_html(dossier: Dossier, fields: list[tuple[str, str, Any]
     open dossier but for its id: written once per language, list of answers and button by each
     process."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     key = (language, tuple((section, field) for section, field, _label in fields), withdraw)
     parts = _CORRECTIONS_HTML.get(key)
     if parts is None:
@@ -865,7 +865,7 @@ def document_item_html(document: Any, *, today: date | None = None, language: An
 
     today = today or timezone.localdate()
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     words = _document_words(language)
     day = date_formatter(language=language)
 
@@ -1056,7 +1056,7 @@ def permit_card_html(item: PermitStatus, *, late_fee: object, language: Any = CU
     ``language``: the active one, when the caller has read it (its days then written by one
     ``date_formatter``)."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     words = _dashboard_words(language)
     long_day = _long_days(language)
     permit, renewal, stage = item.permit, item.renewal, item.stage
@@ -1141,7 +1141,7 @@ def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: An
     here, as the permit cards are; issue 17: its words once per language). ``plain`` and
     ``action``: the status's ``PLAIN_STATUS`` and ``NEXT_ACTION`` (or "")."""
     if language is CURRENT_LANGUAGE:
-        language = translation.get_language()
+        language = active_language()
     words, (plain_words, action_words) = _dashboard_words(language), _status_words(language)
     status = dossier.status
     plain_html = plain_words[status] if plain is PLAIN_STATUS.get(status) else conditional_escape(plain)

@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,7 +28,7 @@ from appointments.models import Motive
 from appointments.selectors import active_bookings_by_subject, bookings_about
 from core.fragments import public_page
 from core.http import uploaded_file_response
-from core.l10n import words_once
+from core.l10n import active_language, words_once
 from documents.selectors import documents_in_force_for_holder
 from notifications.models import Channel as NotificationChannel
 from notifications.services import channels_for
@@ -81,7 +80,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                                                any_active=any(d.active_booking for d in dossiers))  # type: ignore[attr-defined]
                     if any(d.status != Status.DRAFT for d in dossiers) else {})
     names = procedure_names({d.procedure_id for d in dossiers})
-    language = get_language()  # read once for the page's presenters
+    language = active_language()  # read once for the page's presenters
     filed = []
     for d in dossiers:
         if d.status == Status.DRAFT:
@@ -117,7 +116,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     )})
 
 
-def _channel_labels(language: str) -> dict[str, str]:
+def _channel_labels(language: str | None) -> dict[str, str]:
     """The notification channels' labels in ``language``, once per language by each process."""
     return words_once("notification-channels", language=language,
                       translate=lambda: {channel.value: str(channel.label) for channel in NotificationChannel})
@@ -333,7 +332,7 @@ def _dossier_page(
     # None read when the applicant has no booking about any dossier (the getter's ``any_booking``).
     bookings = (bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
                                subject_id=str(dossier.pk)) if getattr(dossier, "any_booking", True) else [])
-    language = get_language()  # read once for the page's presenters
+    language = active_language()  # read once for the page's presenters
     return render(request, "applications/dossier.html", {
         "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier, language=language),
         "head_html": presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[dossier.status],
