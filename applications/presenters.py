@@ -493,7 +493,7 @@ _ATTACHMENT_HTML = (
 _TYPE_NAMES: dict[tuple, str] = {}
 
 
-def _type_name(document_type: Any, language: str | None) -> str:
+def type_name(document_type: Any, language: str | None) -> str:
     """``document_type.name`` in ``language`` (the active one), as django-modeltranslation reads it
     (``name_<language>``, else the French), remembered by each process for the names stored: the
     descriptor costs about 28 calls per read (issue 17). Also a procedure's (``Procedure.name``)."""
@@ -528,7 +528,7 @@ def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment], *,
     for attachment in attachments:
         reason = attachment.review_reason
         rows.append(_ATTACHMENT_HTML.format(
-            type=shown(_type_name(attachment.document_type, language)), url=f"{before}{int(attachment.pk)}{after}",
+            type=shown(type_name(attachment.document_type, language)), url=f"{before}{int(attachment.pk)}{after}",
             name=shown(attachment.original_name),
             sent=words["sent_on"] % {"date": html_escape(day(attachment.uploaded_at))},
             check=words["check"], review=shown(reviews.get(attachment.review, attachment.review)),
@@ -634,7 +634,7 @@ def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any], *,
     action = _url_parts("applications:upload", 2)
     forms = []
     for document_type in document_types:
-        key = (language, action, document_type.pk, _type_name(document_type, language),
+        key = (language, action, document_type.pk, type_name(document_type, language),
                tuple(document_type.allowed_formats), document_type.max_size_mb)
         parts = _UPLOAD_FORMS.get(key)
         if parts is None:
@@ -729,7 +729,7 @@ def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any, 
             f'{words["my_space"]}</a></p>\n' if back_link else "")
     status_label = status_labels(language).get(status, status)
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f"{back}<h1>{shown(_type_name(dossier.procedure, language))}</h1>\n"
+        f"{back}<h1>{shown(type_name(dossier.procedure, language))}</h1>\n"
         f"<p>{dossier_filed_sentence(dossier, language=language)}\n  {where}</p>\n\n"
         '<div class="fr-callout fr-mb-4w">\n'
         f'  <h2 class="fr-callout__title">{shown(status_label)}</h2>\n'

@@ -239,7 +239,7 @@ def dossier_page_get_for_user(*, user: User, pk: int) -> Dossier:
 
 #: What the dossier page reads of its dossier: its head (procedure, reference, filing, prefecture,
 #: status), the draft's step (a draft's page is its current step) and the applicant, to tell their
-#: own actions in the history. The procedure's three names: ``presenters._type_name`` reads them.
+#: own actions in the history. The procedure's three names: ``presenters.type_name`` reads them.
 DOSSIER_PAGE_FIELDS = ("applicant", "procedure", "prefecture", "reference", "status", "current_step",
                        "submitted_at", "filed_on_time", "procedure__name", "procedure__name_fr",
                        "procedure__name_en", "prefecture__name")

@@ -26,7 +26,7 @@ from applications.actions import StaffActions
 from applications.backoffice.presenters import date_writer, formatted_date, shown
 from applications.clock import Clock
 from applications.models import Dossier, Status
-from applications.presenters import _type_name, document_item_html
+from applications.presenters import document_item_html, type_name
 from core.fragments import slotted_template
 from core.l10n import CURRENT_LANGUAGE, active_language, words_once
 
@@ -58,7 +58,7 @@ def header_html(dossier: Dossier, *, applicant_name: str, language: Any = CURREN
     }, slots={
         "reference": shown(dossier.reference),
         "applicant_name": shown(applicant_name),
-        "procedure_name": shown(_type_name(dossier.procedure, active_language() if language is CURRENT_LANGUAGE
+        "procedure_name": shown(type_name(dossier.procedure, active_language() if language is CURRENT_LANGUAGE
                                            else language)),  # the descriptor's ~28 calls, once a process
         "channel_label": shown(dossier.get_channel_display()) if dossier.channel == "paper" else "",
         "submitted": shown(formatted_date(template_localtime(dossier.submitted_at), "DATETIME_FORMAT",

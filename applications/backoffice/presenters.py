@@ -26,7 +26,7 @@ from django.utils.timezone import get_current_timezone, template_localtime  # ty
 from django.utils.translation import gettext as _
 
 from applications.models import Attachment, DossierEvent
-from applications.presenters import _type_name, status_labels
+from applications.presenters import status_labels, type_name
 from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, active_language, words_once
 
 
@@ -343,7 +343,7 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
     sent_at, local = date_writer("DATETIME_FORMAT", language=language), local_time_writer()
     panels = []
     for attachment, form, preview, expanded in rows:
-        name = _type_name(attachment.document_type, language)  # the descriptor's ~28 calls, once a process
+        name = type_name(attachment.document_type, language)  # the descriptor's ~28 calls, once a process
         title = f"{shown(name)} – {shown(reviews.get(attachment.review, attachment.review))}"
         if attachment.added_after_submission:
             title += f" – {added}"
