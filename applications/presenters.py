@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import models
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -28,6 +27,7 @@ from applications.steps import STEP_LABELS
 from applications.workflow import NEXT_ACTION, PLAIN_STATUS
 from core.l10n import CURRENT_LANGUAGE, HTML_ESCAPES, active_language, date_formatter, date_text, shown, words_once
 from core.l10n import escaped as html_escape
+from core.urls import url_of, url_parts
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -324,7 +324,7 @@ def queue_table(
     ``language``: the active one, when the caller has read it."""
     if language is CURRENT_LANGUAGE:
         language = active_language()
-    before, after = _file_url_parts()
+    before, after = url_parts("backoffice_instruction:dossier", 1)
     status_cells = _status_cells(language)
     paper = _choice_labels(Channel, _CHANNEL_LABELS, language)[Channel.PAPER]
     if len(_BADGE_CELLS) > _BADGE_CELLS_MAX:
@@ -401,21 +401,6 @@ def _queue_shown(row: QueueRow, today: date, language: str | None,
 
 
 _CHANNEL_LABELS: dict[str | None, dict[str, str]] = {}
-_FILE_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _file_url_parts() -> tuple[str, str]:
-    """A file page's URL before and after its id, escaped: reversed once per process and URL
-    configuration for a placeholder id (issue 14: once per row, 50 reverse() were 1 ms)."""
-    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
-    parts = _FILE_URL_PARTS.get(key)
-    if parts is None:
-        placeholder = 918273645
-        before, after = reverse("backoffice_instruction:dossier", args=[placeholder]).split(str(placeholder))
-        parts = _FILE_URL_PARTS[key] = (escape_text(before), escape_text(after))
-    return parts
-
-
 # --- The applicant's dossier page (issue 14: its rows put into words here, not by tags per item) ----
 #
 # Issue 17: its lists are written here as HTML, as the template's loops wrote them (the same
@@ -520,7 +505,7 @@ def dossier_attachments_html(dossier: Dossier, attachments: list[Attachment], *,
     words = _dossier_words(language)
     if not attachments:
         return mark_safe(f"\n  \n  <li>{words['none_sent']}</li>\n  \n")  # noqa: S308 (our own words, escaped)
-    before, middle, after = _url_parts("applications:attachment", 2)
+    before, middle, after = url_parts("applications:attachment", 2)
     before = f"{before}{int(dossier.pk)}{middle}"
     reviews = _choice_labels(Attachment.Review, _REVIEW_LABELS, language)
     day = date_formatter("DATE_FORMAT", language=language)
@@ -631,7 +616,7 @@ def dossier_upload_forms_html(dossier: Dossier, document_types: list[Any], *,
     page's token goes (``{% with_csrf_token %}`` puts it in)."""
     if language is CURRENT_LANGUAGE:
         language = active_language()
-    action = _url_parts("applications:upload", 2)
+    action = url_parts("applications:upload", 2)
     forms = []
     for document_type in document_types:
         key = (language, action, document_type.pk, type_name(document_type, language),
@@ -725,7 +710,7 @@ def dossier_head_html(dossier: Dossier, *, plain_status: Any, next_action: Any, 
         badge = f'<p class="fr-mt-2w"><span class="fr-badge fr-badge--warning">{words["late"]}</span></p>'
     prefecture = dossier.prefecture
     where = f"{shown(prefecture.name)}." if prefecture else ""
-    back = (f'<p class="fr-text--sm fr-mb-1w"><a href="{_url_of("applications:dashboard")}">'
+    back = (f'<p class="fr-text--sm fr-mb-1w"><a href="{url_of("applications:dashboard")}">'
             f'{words["my_space"]}</a></p>\n' if back_link else "")
     status_label = status_labels(language).get(status, status)
     return mark_safe(  # noqa: S308 (every value escaped above)
@@ -750,7 +735,7 @@ def dossier_bookings_html(bookings: list[Any]) -> str:
         starts = booking.slot.starts_at
         when = sentence % {"motive": conditional_escape(booking.motive.get_code_display()),
                            "date": html_escape(day(starts)), "time": html_escape(hour(starts))}
-        rows.append(f'\n  <li><a href="{_url_of("appointments:detail", booking.pk)}">{when}</a>\n'
+        rows.append(f'\n  <li><a href="{url_of("appointments:detail", booking.pk)}">{when}</a>\n'
                     f"    – {shown(booking.slot.desk.site.name)} "
                     f"({html_escape(statuses.get(booking.status, booking.status).lower())})</li>\n  ")
     return "".join(rows)
@@ -897,7 +882,7 @@ def document_item_html(document: Any, *, today: date | None = None, language: An
     elif state != PublicStatus.VALID and state != PublicStatus.NOT_YET_VALID:
         worth = state_badge
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f'\n<li><a href="{_url_of("documents:download", document.pk)}">{shown(kind)} n° '
+        f'\n<li><a href="{url_of("documents:download", document.pk)}">{shown(kind)} n° '
         f"{shown(document.number)}</a>\n"
         f"  – {words['issued'] % {'day': _long_day(document.issued_at)}}\n"
         f"  {badge}\n"
@@ -1023,31 +1008,6 @@ def _days_left_words(days: int) -> str:
         "Expire dans %(days)s jour", "Expire dans %(days)s jours", days) % {"days": days})
 
 
-_URL_PARTS: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
-
-
-def _url_parts(name: str, count: int) -> tuple[str, ...]:
-    """The URL of ``name`` for ``count`` integer ids, escaped as ``{{ url }}`` would be, cut where
-    the ids go: reversed once per name, URL configuration and script prefix by each process (a
-    ``reverse`` costs about 45 calls)."""
-    key = (name, count, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
-    parts = _URL_PARTS.get(key)
-    if parts is None:
-        markers = [str(918273645 + i) for i in range(count)]
-        split = [html_escape(reverse(name, args=markers))]
-        for marker in markers:
-            before, after = split[-1].split(marker)
-            split[-1:] = [before, after]
-        parts = _URL_PARTS[key] = tuple(split)
-    return parts
-
-
-def _url_of(name: str, *ids: int) -> str:
-    """``reverse(name, args=ids)`` for integer ids, escaped (``_url_parts``)."""
-    parts = _url_parts(name, len(ids))
-    return "".join([part + (str(int(ids[i])) if i < len(ids) else "") for i, part in enumerate(parts)])
-
-
 def permit_card_html(item: PermitStatus, *, late_fee: object, language: Any = CURRENT_LANGUAGE) -> SafeString:
     """A permit's card on the applicant's dashboard: its number and dates, a badge of the time left,
     and where its renewal stands with the next step (``selectors.permits_for_holder``'s stages).
@@ -1078,7 +1038,7 @@ def permit_card_html(item: PermitStatus, *, late_fee: object, language: Any = CU
         lines += f'<p class="fr-text--sm" id="titre-{int(permit.pk)}-rappel">{reminder}</p>'
     if renewal is not None and stage != "replaced":
         follow = words["follow_renewal"] % {"ref": shown(renewal.reference)}
-        lines += f'<p class="fr-text--sm"><a href="{_url_of("applications:dossier", renewal.pk)}">{follow}</a></p>'
+        lines += f'<p class="fr-text--sm"><a href="{url_of("applications:dossier", renewal.pk)}">{follow}</a></p>'
     category = _choice_labels(PermitCategory, _CATEGORY_LABELS, language).get(permit.category, permit.category)
     return mark_safe(  # noqa: S308 (every value escaped above)
         '<div class="fr-col-12 fr-col-md-6"><div class="fr-card fr-card--no-arrow">'
@@ -1104,7 +1064,7 @@ def _permit_follow_up(item: PermitStatus, *, late_fee: object, language: str,
         certificate = item.certificate
         covered = words["covered"] % {"number": shown(certificate.number), "end": long_day(certificate.valid_until)}
         return (f'<p><strong>{words["renewal_in_review"]}</strong> {covered}<br>'
-                f'<a href="{_url_of("documents:download", certificate.pk)}">{words["download_certificate"]}</a></p>')
+                f'<a href="{url_of("documents:download", certificate.pk)}">{words["download_certificate"]}</a></p>')
     if stage == "decided":
         return f"<p><strong>{words['renewal_granted']}</strong> {words['decision_proves']}</p>"
     if stage == "refused":
@@ -1117,7 +1077,7 @@ def _permit_follow_up(item: PermitStatus, *, late_fee: object, language: str,
                                           "time": html_escape(_hour(starts)),
                                           "site": shown(collection.slot.desk.site.name)}
             return (f'<p><strong>{words["card_ready"]}</strong> {when}<br>'
-                    f'<a href="{_url_of("appointments:detail", collection.pk)}">{words["see_booking"]}</a></p>')
+                    f'<a href="{url_of("appointments:detail", collection.pk)}">{words["see_booking"]}</a></p>')
         book = shown(reverse("appointments:book", args=["card_collection"]))
         return (f'<p><strong>{words["card_ready_book"]}</strong></p>'
                 f'<p><a class="fr-btn fr-btn--sm" href="{book}?pour=applications.dossier:{int(renewal.pk)}">'
@@ -1157,9 +1117,9 @@ def filed_row_html(dossier: Dossier, procedure_name: str, plain: Any, action: An
                           "date": html_escape(_day(starts, "l j F Y")), "time": html_escape(_hour(starts))}
         address = f", {shown(site.full_address)}" if site.full_address else ""
         lines += (f'<p class="fr-mb-1w" id="rdv-{int(booking.pk)}">{when}<br>{shown(site.name)}{address}<br>'
-                  f'<a href="{_url_of("appointments:detail", booking.pk)}">{words["see_booking"]}</a></p>')
+                  f'<a href="{url_of("appointments:detail", booking.pk)}">{words["see_booking"]}</a></p>')
     return mark_safe(  # noqa: S308 (every value escaped above)
-        f'<tr><td><a href="{_url_of("applications:dossier", dossier.pk)}">{shown(procedure_name)}</a><br>'
+        f'<tr><td><a href="{url_of("applications:dossier", dossier.pk)}">{shown(procedure_name)}</a><br>'
         f'<span class="fr-text--xs">n° {shown(dossier.reference)}</span></td>'
         f"<td><strong>{shown(status_labels(language).get(status, status))}</strong><br>{plain_html}</td>"
         f"<td>{lines}</td></tr>")

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from appointments.models import Booking, Motive
 from core.l10n import active_language, date_formatter, shown, words_once
+from core.urls import url_parts
 
 _CARD_HTML = (
     '\n  <div class="fr-col-12 fr-col-md-6">\n'
@@ -45,7 +44,7 @@ def upcoming_cards_html(bookings: list[Booking]) -> SafeString:
         return mark_safe("")
     language = active_language()
     words = _words(language)
-    before, after = _detail_url_parts()
+    before, after = url_parts("appointments:detail", 1)
     day, hour = date_formatter("l j F Y", language=language), date_formatter("H:i", language=language)
     cards = []
     for booking in bookings:
@@ -61,15 +60,3 @@ def upcoming_cards_html(bookings: list[Booking]) -> SafeString:
     return mark_safe("".join(cards))  # noqa: S308 (every value escaped above)
 
 
-_DETAIL_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _detail_url_parts() -> tuple[str, str]:
-    """A booking's URL before and after its id, escaped: reversed once per process, URL
-    configuration and script prefix for a placeholder id (issue 17: not once per page)."""
-    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
-    parts = _DETAIL_URL_PARTS.get(key)
-    if parts is None:
-        before, after = reverse("appointments:detail", args=[918273645]).split("918273645")
-        parts = _DETAIL_URL_PARTS[key] = (shown(before), shown(after))
-    return parts

@@ -97,13 +97,7 @@ def local_fragment(*key_parts: object, render: Callable[[], T]) -> T:
     """What ``render()`` gives for these key parts and the current language, kept by this process
     only: for output that depends on nothing but what the key holds (a filter form from its choices
     and the values entered), so that no change elsewhere can make it stale."""
-    digest = hashlib.blake2b(repr(key_parts).encode(), digest_size=16).hexdigest()
-    key = f"local:{get_language()}:{digest}"
-    value = _LOCAL.get(key)
-    if value is None:
-        value = render()
-        _LOCAL.put(key, value)
-    return value
+    return local_fragment_of(local_digest(*key_parts), render)
 
 
 def local_digest(*key_parts: object) -> str:

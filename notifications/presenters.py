@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.l10n import active_language, date_formatter, shown, words_once
+from core.urls import url_parts
 
 _ROW_HTML = (
     "\n          <tr>\n"
@@ -44,7 +43,7 @@ def inbox_rows_html(messages: Iterable[Any]) -> SafeString:
     and hour it came, and whether it was read."""
     language = active_language()
     read, unread = words_once("inbox-states", _state_words, language=language)
-    before, after = _detail_url_parts()
+    before, after = url_parts("notifications:detail", 1)
     iso, received = date_formatter("c", language=language), date_formatter("j F Y, H:i", language=language)
     rows = []
     for message in messages:
@@ -57,19 +56,6 @@ def inbox_rows_html(messages: Iterable[Any]) -> SafeString:
         ))
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
 
-
-_DETAIL_URL_PARTS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _detail_url_parts() -> tuple[str, str]:
-    """A message's URL before and after its id, escaped: reversed once per process, URL
-    configuration and script prefix for a placeholder id (issue 17: not once per page)."""
-    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
-    parts = _DETAIL_URL_PARTS.get(key)
-    if parts is None:
-        before, after = reverse("notifications:detail", args=[918273645]).split("918273645")
-        parts = _DETAIL_URL_PARTS[key] = (shown(before), shown(after))
-    return parts
 
 
 def unread_sentence(count: int) -> SafeString:
