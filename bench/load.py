@@ -18,7 +18,9 @@ at scale, then the ceiling of the bare stack on the same server in the same run.
 4. **Ceiling**: the floor page (``bench/pages.py``'s floor view: the portal's average page, saved,
    served as a static template through the same middleware with the same session) asked with no
    think time by 16 users for ``--step-seconds``, three times (before the steady load, after it, after
-   the ramp): the median. Goal: saturation ≥ 50 % of the ceiling.
+   the ramp): the median. Goal: saturation ≥ 50 % of the ceiling. Both sides check each answer the
+   same way (``bench/locustfile.py``'s ``page``: status 200, else an error), so the load generator,
+   which shares the two cores, does the same work per request on both.
 
 Prints the tables (and ``uptime``: the 2 cores are shared) and, with ``--write``, puts them in
 docs/benchmarks.md ("Load test (issue 17)").
