@@ -17,12 +17,13 @@ from django.utils.cache import patch_cache_control
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware as _DjangoOTPMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.decorators import STAFF_ONLY_MESSAGE
-from accounts.permissions import staff_verified
-from accounts.selectors import totp_device_by_id, user_is_staff_member
+from accounts.permissions import second_factor_verified
+from accounts.selectors import totp_device_by_id_for, user_is_staff_member
 from accounts.services import totp_device_confirmed
 
 SESSION_STARTED_KEY = "_anef_started_at"
@@ -55,9 +56,10 @@ class OTPMiddleware(_DjangoOTPMiddleware):
     a staff page paid about 1,400 Python calls more than an applicant's before its view ran).
 
     - The device is read from the database on every request, as django-otp does, but by a query
-      whose SQL is built once per process (``accounts.selectors.totp_device_by_id``). Nothing is
-      kept between requests: a deleted or unconfirmed device, or one of another person, leaves the
-      session unverified on its next request (django-otp's ``_finalize_device``, unchanged).
+      whose SQL is built once per process, in one statement with the person's memberships
+      (``accounts.selectors.totp_device_by_id_for``). Nothing is kept between requests: a deleted
+      or unconfirmed device, or one of another person, leaves the session unverified on its next
+      request (django-otp's ``_finalize_device``, unchanged), and a role given or taken shows on it.
     - Under WSGI, ``request.user`` is the person (or ``AnonymousUser``) itself, not a lazy object around
       ``AuthenticationMiddleware``'s lazy object: every attribute read on it (the permission checks
       read it tens of times a page) went through both. The user was read on every request anyway,
@@ -75,10 +77,22 @@ class OTPMiddleware(_DjangoOTPMiddleware):
         if auser is not None:  # as django-otp does
             request.auser = functools.partial(self._verify_user_async_via_auser, request, auser)
 
-    def _device_from_persistent_id(self, persistent_id: str):
+    def _verify_user_sync(self, request, user):
+        """django-otp's, the person given to the device's read (``_device_for``)."""
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = self._device_for(persistent_id, user) if persistent_id else None
+            user.otp_device = self._finalize_device(request, user, device)  # django-otp's checks, unchanged
+        return user
+
+    def _device_for(self, persistent_id: str, user):
+        """The device of the session as it is now in the database; for an authenticator, read in one
+        statement with the person's memberships, which the back-office gate and the page then use
+        (``accounts.selectors.totp_device_by_id_for``): read anew on each request, as before."""
         label, _, device_id = self._normalize_persistent_id(persistent_id).rpartition("/")
         if label == TOTPDevice.model_label() and device_id.isascii() and device_id.isdigit() and len(device_id) < 10:
-            return totp_device_by_id(device_id=int(device_id))
+            return totp_device_by_id_for(device_id=int(device_id), user=user)
         return super()._device_from_persistent_id(persistent_id)  # any other: as django-otp reads it
 
 
@@ -177,7 +191,7 @@ class StaffSecondFactorMiddleware:
             return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
         if not user_is_staff_member(user=user):
             raise PermissionDenied(STAFF_ONLY_MESSAGE)
-        if staff_verified(user=user):
+        if second_factor_verified(user=user):  # a staff member, just checked: ``staff_verified``
             return None
         query = urlencode({"next": request.get_full_path()})
         if totp_device_confirmed(user=user) is None:

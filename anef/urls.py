@@ -29,13 +29,15 @@ urlpatterns = [
     path("livez", views.livez, name="livez"),
     path("readyz", views.readyz, name="readyz"),
     path("compte/", include("accounts.urls")),
+    # Ahead of the other back-office modules, under its own prefix: resolved without trying theirs
+    # (mediation/backoffice_urls.py); none of theirs starts with "mediation/".
+    path("backoffice/mediation/", include("mediation.backoffice_urls")),
     path("backoffice/", include("accounts.backoffice_urls")),
     path("backoffice/", include("applications.backoffice.urls_reports")),
     path("backoffice/", include("applications.backoffice.urls")),
     path("backoffice/", include("appointments.backoffice_urls")),
     path("backoffice/", include("substitution.backoffice_urls")),
     path("backoffice/", include("documents.letters.urls")),
-    path("backoffice/", include("mediation.backoffice_urls")),
     path("messages/", include("notifications.urls")),
     path("rendez-vous/", include("appointments.urls")),
     path("signaler/", include("substitution.urls")),

@@ -36,6 +36,7 @@ where the empty list only removes one branch of an ``OR``, its SQL is the ORM's 
 from __future__ import annotations
 
 import datetime
+import functools
 import inspect
 import threading
 from collections.abc import Callable
@@ -401,3 +402,119 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+class PreparedPair:
+    """Two prepared queries read in one statement, where each is read on the same requests: ``one``,
+    which gives at most one row (filtered on a primary key), and ``many``, any number of rows
+    (issue 17: a staff request read its authenticator and then its memberships, a round trip and a
+    statement each). The SQL is each query's own, as the ORM builds it, side by side::
+
+        SELECT "one".*, "many".* FROM (SELECT 1) AS "anchor"
+          LEFT JOIN (<one's SQL>) AS "one" ON TRUE LEFT JOIN (<many's SQL>) AS "many" ON TRUE
+
+    ``many``'s rows come in its own order: a join on no condition is a nested loop, which reads its
+    inner side (the subquery, sorted by its ``ORDER BY``, which keeps PostgreSQL from flattening
+    it) in that order for the one row of its outer side. Each part of a row is made into what its
+    query gives, by the same converters and builders as ``PreparedQuery.__call__`` (compared in
+    tests/core/test_prepared.py). Both must give model instances, without list parameters; where
+    the ORM finds one of them empty whatever the values, each is run on its own.
+
+    A call gives ``one``'s instances (none or one) and a function that makes ``many``'s, called
+    when they are first needed: a request that reads them only in some cases does not make them
+    in the others.
+    """
+
+    def __init__(self, one: PreparedQuery, many: PreparedQuery) -> None:
+        if one._lists or many._lists:
+            raise TypeError("list parameters are not preparable side by side")
+        self.one, self.many = one, many
+        self._ready: dict[tuple, _Pair | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, *, one: dict[str, Any], many: dict[str, Any],
+                 using: str = DEFAULT_DB_ALIAS) -> tuple[list, Callable[[], list]]:
+        if one.keys() != self.one._names or many.keys() != self.many._names:
+            raise TypeError(f"expected the values of {sorted(self.one.kinds)} and {sorted(self.many.kinds)}")
+        key = (using, active_language())
+        pair = self._ready.get(key)
+        if pair is None:
+            with self._lock:
+                pair = self._ready.get(key) or self._prepare(using, key)
+                self._ready[key] = pair
+        if not pair.sql:  # one of them found empty by the ORM: each on its own
+            return self.one(using=using, **one), functools.partial(self.many, using=using, **many)
+        params = list(pair.params)
+        connection = connections[using]
+        values = (one, many)
+        for position, which, name, kind, adapter in pair.slots:
+            value = values[which][name]
+            if type(value) is not kind and value is not None:
+                value = _coerced(kind, value)
+            params[position] = value if adapter is None else getattr(connection.ops, adapter)(value)
+        with connection.cursor() as cursor:
+            cursor.execute(pair.sql, params)
+            rows = cursor.fetchall()
+        width, one_pk, many_pk = pair.width, pair.one_pk, pair.width + pair.many_pk
+        if rows and rows[0][one_pk] != rows[-1][one_pk]:  # its rows come one after the other (a nested loop)
+            raise RuntimeError("the first query of a pair gave more than one row")
+        ones = [rows[0][:width]] if rows and rows[0][one_pk] is not None else []
+        manys = [row[width:] for row in rows if row[many_pk] is not None]
+        return (_instances(pair.first, ones, connection, using),
+                functools.partial(_instances, pair.second, manys, connection, using))
+
+    def sql(self, *, using: str = DEFAULT_DB_ALIAS) -> str:
+        """The SQL as run (for docs and tests); empty where each query runs on its own."""
+        return self._prepare(using, (using, active_language())).sql
+
+    def _prepare(self, using: str, key: tuple) -> _Pair:
+        parts = []
+        for query in (self.one, self.many):
+            with query._lock:
+                compiled = query._compiled.get((*key, ())) or query._compile(using, ())
+                query._compiled[(*key, ())] = compiled
+            parts.append(compiled)
+        first, second = parts
+        if first.empty or second.empty or first.shape != "model" or second.shape != "model":
+            return _Pair(sql="", params=(), slots=(), width=0, one_pk=0, many_pk=0, first=first, second=second)
+        width = len(self.one._built(using, (), 0)[1].select)
+        slots = tuple((offset + position, which, name, query.kinds[name], adapter)
+                      for which, (query, part, offset) in enumerate(((self.one, first, 0),
+                                                                     (self.many, second, len(first.params))))
+                      for position, name, _index, adapter in part.slots)
+        return _Pair(
+            # Only the ORM's SQL of the two queries (their values stay parameters).
+            sql=(f'SELECT "one".*, "many".* FROM (SELECT 1) AS "anchor" LEFT JOIN ({first.sql}) AS "one" ON TRUE '  # noqa: S608
+                 f'LEFT JOIN ({second.sql}) AS "many" ON TRUE'),
+            params=(*first.params, *second.params), slots=slots, width=width,
+            one_pk=first.field_names.index(cast("type[Model]", first.model)._meta.pk.attname),
+            many_pk=second.field_names.index(cast("type[Model]", second.model)._meta.pk.attname),
+            first=first, second=second)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    sql: str  # empty: each query on its own
+    params: tuple
+    slots: tuple[tuple[int, int, str, Any, str | None], ...]  # (position, 0: one's or 1: many's, name, kind, adapter)
+    width: int  # the number of ``one``'s columns, first in the row
+    one_pk: int
+    many_pk: int  # in many's columns
+    first: _Compiled
+    second: _Compiled
+
+
+def _instances(compiled: _Compiled, rows: list, connection, using: str) -> list:
+    """A "model" query's instances from its rows, as ``PreparedQuery.__call__`` makes them."""
+    if compiled.converters:
+        rows = [PreparedQuery._convert(row, compiled.converters, connection) for row in rows]
+    build, makers = _makers(compiled)
+    instances = []
+    for row in rows:
+        instance = build(using, row[:compiled.model_end])
+        for node in compiled.related:
+            node.populate(row, instance, using, makers)
+        for name, position in compiled.annotations:
+            setattr(instance, name, row[position])
+        instances.append(instance)
+    return instances

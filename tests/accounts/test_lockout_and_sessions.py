@@ -129,3 +129,65 @@ def test_the_person_is_read_by_primary_key_as_the_orm_reads_them():
     with pytest.raises(model.DoesNotExist):
         model.objects.get(pk=user.pk + 1_000_000)
     assert model.objects.get(email=user.email) == user  # any other lookup: the queryset's own
+
+
+# --- The session's signature checked once per process and text (accounts.sessions.SessionStore.decode) ---
+
+@pytest.mark.parametrize("data", [{"_auth_user_id": "12", "seen": 1.5}, {"long": "x" * 2000, "list": [1, 2]}])
+def test_a_session_text_decodes_as_djangos_once_checked_or_not(data):
+    from django.contrib.sessions.backends.base import SessionBase
+
+    from accounts import sessions
+
+    store = sessions.SessionStore()
+    text = store.encode(data)  # the second is compressed
+    sessions._VERIFIED.pop(text, None)
+    expected = SessionBase.decode(store, text)
+    assert expected == data
+    assert store.decode(text) == expected  # checked
+    assert text in sessions._VERIFIED
+    first, second = store.decode(text), store.decode(text)  # remembered: new objects each time
+    assert first == second == expected and first is not second
+    first.setdefault("list", []).append(3)
+    assert store.decode(text) == expected
+
+
+def test_a_session_text_whose_signature_does_not_check_out_is_no_session_and_is_not_remembered(caplog):
+    from accounts import sessions
+
+    store = sessions.SessionStore()
+    text = store.encode({"_auth_user_id": "1"})
+    forged = sessions.SessionStore().encode({"_auth_user_id": "2"}).rsplit(":", 1)[0] + ":" + text.rsplit(":", 1)[1]
+    for bad in (forged, text[:-1], "not a session"):
+        assert store.decode(bad) == {}
+        assert bad not in sessions._VERIFIED
+    assert "Session data corrupted" in caplog.text
+
+
+def test_the_remembered_texts_are_bounded(monkeypatch):
+    from accounts import sessions
+
+    monkeypatch.setattr(sessions, "VERIFIED_MAX", 3)
+    monkeypatch.setattr(sessions, "_VERIFIED", {})
+    store = sessions.SessionStore()
+    for n in range(7):
+        assert store.decode(store.encode({"n": n})) == {"n": n}
+        assert len(sessions._VERIFIED) <= 3
+
+
+def test_a_session_changed_in_the_database_shows_on_the_next_request(client):
+    from django.contrib.sessions.models import Session
+
+    from accounts import sessions
+
+    user = _signed_in(client)
+    key = client.session.session_key
+    row = Session.objects.get(session_key=key)
+    data = sessions.SessionStore().decode(row.session_data)
+    data["_auth_user_id"] = str(UserFactory().pk)  # another person, same hash: no longer valid
+    Session.objects.filter(session_key=key).update(session_data=sessions.SessionStore().encode(data))
+
+    response = client.get(reverse("applications:dashboard"))
+
+    assert response.status_code == 302
+    assert response.wsgi_request.user.pk != user.pk

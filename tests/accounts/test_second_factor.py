@@ -188,3 +188,37 @@ def test_the_staff_home_says_what_to_do_when_backup_codes_run_out(client):
     page = client.get(reverse("backoffice:home")).content.decode()
     assert "Il vous reste 2 codes de secours." in page
     assert "Il vous en reste peu : générez-en de nouveaux" in page
+
+
+def test_a_role_taken_or_given_shows_on_the_next_request(client):
+    # The memberships are read with the device, in one statement, on every request
+    # (accounts.selectors.totp_device_by_id_for): nothing kept from a request before.
+    agent = StaffFactory(with_totp=True)
+    _verified_session(client, agent)
+    agent.memberships.all().delete()
+
+    assert client.get("/backoffice/").status_code == 403  # no staff role left
+
+    agent.memberships.create(role=Role.SUPPORT)
+    response = client.get("/backoffice/")
+    assert response.status_code == 200
+    assert [m.role for m in response.wsgi_request.user.memberships.all()] == [Role.SUPPORT]
+
+
+def test_the_device_and_the_memberships_of_a_staff_request_are_one_statement(client, django_assert_num_queries):
+    from accounts.selectors import user_memberships
+
+    agent = StaffFactory(with_totp=True, role__code="33")
+    agent.memberships.create(role=Role.SUPERVISOR, prefecture=agent.memberships.get().prefecture)
+    _verified_session(client, agent)
+    with django_assert_num_queries(3) as captured:  # the session, the person, the device and roles
+        response = client.get("/livez")
+    request_user = response.wsgi_request.user
+    assert request_user.otp_device == TOTPDevice.objects.get(user=agent)
+    assert "accounts_membership" in captured.captured_queries[-1]["sql"]
+    with django_assert_num_queries(0):
+        memberships = user_memberships(user=request_user)
+    expected = list(agent.memberships.select_related("prefecture__department", "site__prefecture")
+                    .order_by("role", "id"))
+    assert [(m.pk, m.role, m.prefecture.department.code) for m in memberships] == [
+        (m.pk, m.role, m.prefecture.department.code) for m in expected]

@@ -60,7 +60,7 @@ def test_the_agent_queue(client):
 
     # the procedure filter's options are cached with the catalogue (issue 14): not among them
     sql = queries(client, reverse("backoffice_instruction:queue"))
-    assert len(sql) == 8
+    assert len(sql) == 7  # 8 → 7: the authenticator and the memberships in one statement (issue 17)
     assert not any('FROM "applications_procedure" ORDER BY' in query for query in sql)
 
 
@@ -70,8 +70,9 @@ def test_the_mediator_day(client):
     sign_in(client, mediator)
 
     url = reverse("mediation_backoffice:day", args=[pan.pk, timezone.localdate().isoformat()])
-    # 5 since issue 17's seventh pass: a mediator's own PAN comes with their memberships, not a query
-    assert len(queries(client, url)) == 5
+    # 5 since issue 17's seventh pass: a mediator's own PAN comes with their memberships, not a query;
+    # 4 since its eighth: the memberships come with the authenticator, in one statement
+    assert len(queries(client, url)) == 4
 
 
 def test_the_agent_file_page(client):
@@ -87,10 +88,10 @@ def test_the_agent_file_page(client):
 
     sign_in(client, agent)
     sql = queries(client, url)
-    assert len(sql) == 14, "\n".join(sql)
+    assert len(sql) == 13, "\n".join(sql)  # 14 → 13: the authenticator and the memberships in one statement
     assert not any('FROM "applications_documenttype"' in query for query in sql)
     sign_in(client, supervisor)
-    assert len(queries(client, url)) == 15
+    assert len(queries(client, url)) == 14
 
 
 def test_the_applicant_dossier_page(client):

@@ -387,3 +387,54 @@ def test_a_date_or_an_instant_the_backend_sends_as_text_is_still_a_parameter(mon
     assert sorted(by_day(day=date(2026, 1, 1))) == sorted([old.pk, new.pk])
     assert since(at=timezone.now() - timedelta(days=1)) == [new.pk]
     assert sorted(since(at=timezone.now() - timedelta(days=5))) == sorted([old.pk, new.pk])
+
+
+def _device_and_memberships():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = prepared.PreparedQuery(lambda device_id: TOTPDevice.objects.filter(id=device_id), device_id=int)
+    memberships = prepared.PreparedQuery(lambda user_id: Membership.objects.filter(user_id=user_id).select_related(
+        "prefecture__department", "site__prefecture").order_by("role", "id"), user_id=int)
+    return device, memberships
+
+
+def test_a_pair_gives_what_each_query_gives_in_one_statement():
+    from tests.mediation.conftest import make_pan
+
+    agent = StaffFactory(with_totp=True, role__code="33", last_name="Bernard")
+    agent.memberships.create(role="supervisor", prefecture=prefecture("69"))
+    agent.memberships.create(role="mediator", site=make_pan("69"))
+    device_query, memberships_query = _device_and_memberships()
+    pair = prepared.PreparedPair(device_query, memberships_query)
+    device_id = agent.totpdevice_set.get().pk
+    other = StaffFactory(with_totp=True)
+    cases = [(device_id, agent.pk), (0, agent.pk), (device_id, UserFactory().pk), (0, 0),
+             (other.totpdevice_set.get().pk, agent.pk)]  # another person's device: the caller checks whose
+    pair(one={"device_id": device_id}, many={"user_id": agent.pk})
+    for device, user in cases:
+        with CaptureQueriesContext(connection) as captured:
+            ones, many = pair(one={"device_id": device}, many={"user_id": user})
+            manys = many()
+        assert len(captured) == 1
+        assert as_rows(ones) == as_rows(device_query.build(device_id=device))
+        assert as_rows(manys) == as_rows(memberships_query.build(user_id=user))
+        with translation.override("en"):
+            ones, many = pair(one={"device_id": device}, many={"user_id": user})
+            assert as_rows(many()) == as_rows(memberships_query.build(user_id=user))
+    assert [m.role for m in pair(one={"device_id": 0}, many={"user_id": agent.pk})[1]()] == [
+        "agent", "mediator", "supervisor"]  # in the query's own order
+    assert 'LEFT JOIN (SELECT "otp_totp_totpdevice"' in pair.sql()
+
+
+def test_a_pair_refuses_a_first_query_of_more_than_one_row_and_list_parameters():
+    agent = StaffFactory()
+    StaffFactory()
+    _device, memberships_query = _device_and_memberships()
+    every_membership = prepared.PreparedQuery(lambda user_id: Membership.objects.exclude(user_id=user_id), user_id=int)
+    with pytest.raises(RuntimeError, match="more than one row"):
+        prepared.PreparedPair(every_membership, memberships_query)(one={"user_id": 0}, many={"user_id": agent.pk})
+    listed = prepared.PreparedQuery(lambda ids: Membership.objects.filter(id__in=ids), ids=list[int])
+    with pytest.raises(TypeError, match="list parameters"):
+        prepared.PreparedPair(listed, memberships_query)
+    with pytest.raises(TypeError, match="expected the values"):
+        prepared.PreparedPair(_device, memberships_query)(one={"id": 1}, many={"user_id": 1})
