@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import STAFF_ROLES, AccountOrigin, Membership, Role, User, login_id_normalize
 from core.prepared import PreparedPair, PreparedQuery
+from territory.models import Site
 
 #: The person's memberships with their prefecture (and its département) and site (and its
 #: prefecture): read on every staff page by the back-office gate, its SQL built once per process
-#: (``core.prepared``, issue 14).
+#: (``core.prepared``, issue 14). Each says too whether its prefecture has a site
+#: (``prefecture_has_sites``, False without a prefecture), read with it on every request: what the
+#: staff menu's "Guichets" entry asks (``appointments.selectors.staff_runs_desks``), which was a
+#: query of its own on every back-office page.
 _USER_MEMBERSHIPS = PreparedQuery(
     lambda user_id: Membership.objects.filter(user_id=user_id).select_related(
         "prefecture__department", "site__prefecture"
+    ).annotate(
+        prefecture_has_sites=Exists(Site.objects.filter(prefecture_id=OuterRef("prefecture_id"))),
     ).order_by("role", "id"),
     user_id=int,
 )

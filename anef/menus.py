@@ -59,8 +59,9 @@ def _staff_key(user: User) -> tuple:
     ``may_see_anomalies`` and ``may_see_visits`` read: whether the second factor was proved in
     this session, the Django flags, and the memberships' role and scope (read once a request, by
     the back-office gate). None of them reads anything else (the database, the time): a check that
-    did could not be kept here. The desks' entry reads the sites of the person's prefectures, and
-    is asked on each page."""
+    did could not be kept here. The desks' entry depends on the sites of the person's prefectures,
+    which change without their memberships changing: it is asked on each page, from what the gate's
+    read of the memberships says of them (``staff_runs_desks``, no query of its own)."""
     return (second_factor_verified(user=user), user.is_staff, user.is_superuser,
             tuple((m.role, m.prefecture_id, m.site_id) for m in user_memberships(user=user)))
 
@@ -85,7 +86,7 @@ def _staff_checks(user: User) -> tuple[bool, bool, bool, bool]:
 
 def _entries(request: HttpRequest) -> list[tuple[StrOrPromise, str]]:
     """The main menu's entries for this request, in order: (label, URL name)."""
-    from appointments.selectors import staff_site_ids
+    from appointments.selectors import staff_runs_desks
 
     user = request.user
     session = getattr(request, "session", None)
@@ -99,7 +100,7 @@ def _entries(request: HttpRequest) -> list[tuple[StrOrPromise, str]]:
             instructs, reports, anomalies, visits = _staff_checks(user)
             if instructs:
                 entries.append((_("Dossiers à instruire"), "backoffice_instruction:queue"))
-            if staff_site_ids(user=user):
+            if staff_runs_desks(user=user):
                 entries.append((_("Guichets"), "appointments_backoffice:desks"))
             if reports:
                 entries.append((_("Signalements"), "substitution_backoffice:queue"))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Role, User
+from accounts.selectors import user_memberships
 from appointments.dates import local_midnight
 from appointments.models import (
     Booking,
@@ -211,9 +212,29 @@ def staff_site_ids(*, user: User) -> set[int]:
     return ids
 
 
-#: The sites of these prefectures, read by the staff menu on every back-office page: its SQL built
-#: once per process (``core.prepared``). A set: no ordering (the sites' default one joins the
-#: prefecture and the département).
+def staff_runs_desks(*, user: User) -> bool:
+    """Whether ``staff_site_ids`` has any site for the person (the staff menu's "Guichets" entry),
+    without a query: from the memberships the back-office gate read on this request, each with
+    whether its prefecture has a site (``accounts.selectors.user_memberships``). False without a
+    verified second factor."""
+    if not permissions.second_factor_verified(user=user):
+        return False
+    return any(
+        # (an annotation of the memberships' query, unknown to the model's type)
+        membership.prefecture_has_sites  # type: ignore[attr-defined]
+        if membership.role in _DESK_PREFECTURE_ROLES else bool(membership.site_id)
+        for membership in user_memberships(user=user)
+        if membership.role in _DESK_PREFECTURE_ROLES or membership.role == Role.MEDIATOR
+    )
+
+
+#: The roles that run the desks of every site of their prefectures (``staff_site_ids``).
+_DESK_PREFECTURE_ROLES = frozenset((Role.AGENT, Role.SUPERVISOR))
+
+
+#: The sites of these prefectures, read by the desks' pages: its SQL built once per process
+#: (``core.prepared``). A set: no ordering (the sites' default one joins the prefecture and the
+#: département).
 _PREFECTURE_SITE_IDS = PreparedQuery(
     lambda prefecture_ids: Site.objects.filter(prefecture_id__in=prefecture_ids).order_by().values_list(
         "id", flat=True),

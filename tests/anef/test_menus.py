@@ -114,3 +114,63 @@ def test_a_change_of_role_shows_in_the_menu_on_the_next_page(client):
     other.post(reverse("accounts:login"), {"username": StaffFactory(with_totp=True).email, "password": PASSWORD})
     links = menu_links(other, reverse("help"))
     assert QUEUE not in links and anomalies not in links
+
+
+def test_the_desks_entry_follows_the_sites_of_the_prefecture_on_the_next_page(client):
+    """The "Guichets" entry is shown when the person's prefecture has a site, read with the
+    memberships on every request (``appointments.selectors.staff_runs_desks``): a site taken away
+    or given back shows on the next page, with no change of role and nothing kept in between."""
+    from territory.models import Site
+    from tests.factories import prefecture
+
+    lyon, bordeaux = prefecture("69"), prefecture("33")
+    staff_client(client, Role.AGENT)
+    assert DESKS in menu_links(client, QUEUE)
+
+    moved = list(Site.objects.filter(prefecture=lyon).values_list("pk", flat=True))
+    Site.objects.filter(pk__in=moved).update(prefecture=bordeaux)
+    assert DESKS not in menu_links(client, QUEUE)
+    assert client.get(DESKS).status_code == 403  # as the page itself decides
+
+    Site.objects.filter(pk=moved[0]).update(prefecture=lyon)
+    assert DESKS in menu_links(client, QUEUE)
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.MEDIATOR, Role.SUPPORT, Role.TECHNICAL])
+@pytest.mark.parametrize("with_sites", [True, False])
+def test_the_menus_answer_is_staff_site_ids(role, with_sites):
+    """``staff_runs_desks`` (no query) says what ``bool(staff_site_ids(...))`` (a query) says, for
+    every role, with and without a site in the prefecture, and never before the second factor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.selectors import user_memberships
+    from appointments.selectors import staff_runs_desks, staff_site_ids
+    from territory.models import Site
+    from tests.factories import prefecture
+
+    people = [StaffFactory(role=role, verified=verified) for verified in (True, False)]
+    if not with_sites:  # (a mediator keeps their own site, wherever it is)
+        Site.objects.filter(prefecture=prefecture("69")).update(prefecture=prefecture("33"))
+    answers = []
+    for person in people:
+        user_memberships(user=person)  # as the gate reads them
+        with CaptureQueriesContext(connection) as queries:
+            answers.append(staff_runs_desks(user=person))
+        assert not queries.captured_queries
+        assert answers[-1] is bool(staff_site_ids(user=person))
+    verified, unverified = answers
+    assert verified is (role == Role.MEDIATOR or (with_sites and role in (Role.AGENT, Role.SUPERVISOR)))
+    assert unverified is False
+
+
+def test_the_staff_menu_reads_no_site(client):
+    """Regression (the eighth pass): the menu's "Guichets" entry read the sites of the person's
+    prefectures on every back-office page, a query of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff_client(client, Role.AGENT)
+    with CaptureQueriesContext(connection) as queries:
+        assert DESKS in menu_links(client, "/backoffice/")
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "territory_site"')]

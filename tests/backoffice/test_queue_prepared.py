@@ -109,3 +109,22 @@ def test_the_other_shapes_go_through_the_orm(agent_of_two, monkeypatch):
     # an undated cursor of priority 0: after it, every row but the dated one at risk (priority 0)
     assert len(queue_page_rows(user=agent_of_two, filters=QueueFilters(), after=Cursor(0, None, 0))[0]) == 5
     assert queue_status_counts(user=agent_of_two, filters=QueueFilters(deadline="overdue")) == {"submitted": 1}
+
+
+def test_the_counts_are_read_from_the_index_on_prefecture_and_status(agent_of_two):
+    """The counts by status are a ``COUNT(*)`` (not of a column) over the index on (prefecture,
+    status): on PostgreSQL an index-only scan of those two columns, also under the prepared
+    statement's generic plan, where ``COUNT(id)`` or the wider queue index read the table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from applications.models import Dossier
+
+    assert any(index.name == "dossier_status_count_idx" and index.fields == ["prefecture", "status"]
+               for index in Dossier._meta.indexes)
+    for counted in (QueueFilters(), QueueFilters(q="blanc")):  # prepared, and through the ORM
+        with CaptureQueriesContext(connection) as queries:
+            counts = queue_status_counts(user=agent_of_two, filters=counted)
+        assert counts
+        (sql,) = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+        assert 'COUNT(*) AS "n"' in sql

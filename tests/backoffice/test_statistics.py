@@ -308,3 +308,33 @@ def test_a_certificate_whose_subject_is_not_a_number_is_ignored(dataset):
     IssuedDocument.objects.filter(pk=document.pk).update(subject_id=f"x{dossier.pk}")
     stats = prefecture_statistics(user=StaffFactory(), prefecture_id=prefecture("69").pk)
     assert stats.certificates == {"extension_certificate": 1, "favourable_decision": 1}
+
+
+def test_the_decided_statuses_are_written_into_the_processing_sql(dataset):
+    """The processing times' statuses are constants in their SQL, not parameters: the prepared
+    statement's generic plan then reads the index on (prefecture, status) for them alone (with
+    parameters it read every dossier of the prefecture). The figures stay those of the dataset
+    (``test_figures_of_a_known_dataset``)."""
+    from applications.backoffice.selectors.statistics import DECIDED_STATUSES
+
+    statements: list[str] = []
+
+    def sent(execute, sql, params, many, context):  # the SQL as sent, its parameters apart
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(sent):
+        prefecture_statistics(user=StaffFactory(), prefecture_id=prefecture("69").pk)
+    processing = next(sql for sql in statements if '"submitted_at" IS NOT NULL' in sql)
+    listed = ", ".join(f"'{status.value}'" for status in DECIDED_STATUSES)
+    assert f'"applications_dossier"."status" IN ({listed})' in processing
+
+
+@pytest.mark.parametrize("values", [(), ("decided'); DROP TABLE x; --",), ("Decided",)])
+def test_only_plain_constants_are_written_into_sql(values):
+    from django.db.models import F
+
+    from applications.backoffice.selectors.statistics import InConstants
+
+    with pytest.raises(ValueError, match="constants"):
+        InConstants(F("status"), values)

@@ -18,6 +18,7 @@ does (both paths gave the same figures on the benchmark's data); the tests pass 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +35,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -218,11 +220,34 @@ def _statuses() -> list[tuple[str, str, bool]]:
     return [(status.value, str(status.label), status.value in QUEUE_STATUSES) for status in Status]
 
 
+class InConstants(Lookup):
+    """``lhs IN ('a', 'b')`` with the values written into the SQL: constants of this module (the
+    statuses' values, lower-case words, checked), not the request's. Server-side prepared, a
+    statement's generic plan knows them as it knows literals: it reads the index on (prefecture,
+    status) for them alone, where with ``IN ($7, …)`` it read every dossier of the prefecture and
+    filtered them (the processing times: 0.66 ms of PostgreSQL's time on the benchmark's 2,000
+    dossiers, 0.11 ms with the constants)."""
+
+    lookup_name = "in_constants"
+    prepare_rhs = False
+
+    def __init__(self, lhs, rhs: tuple[str, ...]):
+        if not rhs or not all(re.fullmatch(r"[a-z_]+", value) for value in rhs):
+            raise ValueError(f"not constants this lookup may write into SQL: {rhs!r}")
+        super().__init__(lhs, tuple(rhs))
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        values = ", ".join("'" + value + "'" for value in self.rhs)
+        return f"{lhs} IN ({values})", params
+
+
 def _decided(prefecture_ids: list[int], start: datetime) -> QuerySet[Dossier]:
     """The prefecture's dossiers decided since ``start``, with the processing time as ``duration``."""
     return (
         _dossiers(prefecture_ids)
-        .filter(status__in=DECIDED_STATUSES, decided_at__gte=start, submitted_at__isnull=False)
+        .filter(InConstants(F("status"), tuple(status.value for status in DECIDED_STATUSES)),
+                decided_at__gte=start, submitted_at__isnull=False)
         .alias(duration=ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField()))
     )
 
