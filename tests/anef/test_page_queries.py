@@ -95,7 +95,7 @@ def test_the_agent_file_page(client):
     assert len(sql) == 12, "\n".join(sql)
     assert not any('FROM "applications_documenttype"' in query for query in sql)
     sign_in(client, supervisor)
-    assert len(queries(client, url)) == 14
+    assert len(queries(client, url)) == 13
 
 
 def test_the_applicant_dossier_page(client):
