@@ -55,6 +55,7 @@ from appointments.services.settings import (
     rule_create,
     rule_delete,
 )
+from core.layout import slotted_page
 from documents.models import DocumentKind
 from documents.selectors import documents_for_subject
 
@@ -170,9 +171,14 @@ def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
     past = [b for b in bookings if b not in upcoming]
+    offers = selectors.offers_pending_for_person(user=applicant_for(request))
+    upcoming_html = presenters.upcoming_cards_html(upcoming)
+    if not offers and not past:
+        # The template then reads only these: the layout kept with the page (core.layout).
+        return slotted_page(request, "appointments/list.html", context={"upcoming": bool(upcoming)},
+                            slots={"upcoming_html": upcoming_html})
     return render(request, "appointments/list.html", {
-        "upcoming": upcoming, "upcoming_html": presenters.upcoming_cards_html(upcoming), "past": past[:20],
-        "offers": selectors.offers_pending_for_person(user=applicant_for(request)),
+        "upcoming": upcoming, "upcoming_html": upcoming_html, "past": past[:20], "offers": offers,
     })
 
 

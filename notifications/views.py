@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
+from core.layout import slotted_page
 from notifications import presenters, selectors, services
 from notifications.models import Notification
 
@@ -22,10 +23,18 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The paginator asks only count() and a slice of its list (django-stubs want a whole sequence).
     paginator: Paginator[Notification] = Paginator(cast("Any", _Inbox(request.user, total)), INBOX_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    rows_html = presenters.inbox_rows_html(page.object_list)
+    unread_sentence = presenters.unread_sentence(unread) if unread else ""
+    if paginator.num_pages == 1:
+        # One page, no pagination: the template reads only these, the layout kept with the page
+        # (core.layout).
+        return slotted_page(request, "notifications/inbox.html",
+                            context={"has_messages": bool(total), "unread_count": bool(unread), "paged": False},
+                            slots={"rows_html": rows_html, "unread_sentence": unread_sentence})
     return render(request, "notifications/inbox.html", {
-        "page": page, "rows_html": presenters.inbox_rows_html(page.object_list),
+        "page": page, "rows_html": rows_html, "has_messages": bool(total), "paged": True,
         "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "unread_count": unread, "unread_sentence": presenters.unread_sentence(unread) if unread else "",
+        "unread_count": unread, "unread_sentence": unread_sentence,
     })
 
 
