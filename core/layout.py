@@ -44,8 +44,8 @@ _TOKEN, _PATH, _NONCE = "csrf_token", "next_path", "csp_nonce"
 
 class _Shape:
     """The request as the layout reads it while the page's shape is rendered: the markers for the
-    page's path and the CSP nonce, the request itself for everything else (the person, the
-    session, the path that tells the menu's current entry)."""
+    page's path and the CSP nonce, no mandate, the request itself for everything else (the person,
+    the session, the path that tells the menu's current entry)."""
 
     def __init__(self, request: HttpRequest) -> None:
         self.__dict__["_request"] = request
@@ -62,6 +62,9 @@ class _Shape:
     @property
     def csp_nonce(self) -> str:
         return _MARK.format(_NONCE)
+
+    #: Never an assisted session's banner in the kept parts (the person's name): ``as_usual``.
+    mandate = None
 
 
 def as_usual(request: HttpRequest) -> bool:
