@@ -141,9 +141,11 @@ def test_the_applicant_appointments(client):
 
 
 def test_the_applicant_messages(client):
-    """Session, user, the number of messages with the unread ones (one query) and the first page:
-    both built once per process (``core.prepared``, issue 14)."""
+    """Session, user, and the first page with the number of messages and of the unread ones (one
+    query, window counts: issue 17), built once per process (``core.prepared``, issue 14); another
+    page reads the numbers apart."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("notifications:inbox"))) == 4
+    assert len(queries(client, reverse("notifications:inbox"))) == 3
+    assert len(queries(client, reverse("notifications:inbox") + "?page=2")) == 4
