@@ -166,12 +166,15 @@ def _booking_get(request: AuthenticatedHttpRequest, pk: int) -> Booking:
 @login_required
 @require_GET
 def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    bookings = [b for b in selectors.bookings_of_person(user=applicant_for(request))
-                if assisted_subject_allowed(request, b.subject_type, b.subject_id)]
+    everyone = selectors.bookings_of_person(user=applicant_for(request))
+    bookings = [b for b in everyone if assisted_subject_allowed(request, b.subject_type, b.subject_id)]
     now = timezone.now()
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
     past = [b for b in bookings if b not in upcoming]
-    offers = selectors.offers_pending_for_person(user=applicant_for(request))
+    # Read only when the bookings' query says one is pending (or there is no booking, which tells
+    # nothing): most people have none.
+    offers = (selectors.offers_pending_for_person(user=applicant_for(request))
+              if not everyone or everyone[0].offer_pending else [])  # type: ignore[attr-defined]
     upcoming_html = presenters.upcoming_cards_html(upcoming)
     if not offers and not past:
         # The template then reads only these: the layout kept with the page (core.layout).
