@@ -102,9 +102,9 @@ _MENU: list = []
 
 def _menu_html(request: HttpRequest) -> str:
     if not _MENU:
-        from django.template import engines
+        from django.template import Template
 
-        _MENU.append(engines["django"].from_string("{% load anef %}{% main_menu %}").template.nodelist[-1])
+        _MENU.append(Template("{% load anef %}{% main_menu %}").nodelist[-1])
     return _MENU[0].render(Context({"request": request}))
 
 
