@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +30,7 @@ from appointments.selectors import active_bookings_by_subject, bookings_about
 from core.fragments import public_page
 from core.http import uploaded_file_response
 from core.l10n import active_language, words_once
+from core.layout import slotted_page
 from documents.selectors import documents_in_force_for_holder
 from notifications.models import Channel as NotificationChannel
 from notifications.services import channels_for
@@ -98,7 +100,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                     ] if not everyone or everyone[0].continuity_document else []  # type: ignore[attr-defined]
     permits = selectors.permits_for_holder(user=applicant, today=today, dossiers=dossiers, certificates=certificates,
                                            bookings=appointments)
-    return render(request, "applications/dashboard.html", {"content_html": presenters.dashboard_html(
+    content_html = presenters.dashboard_html(
         greeting=presenters.greeting(applicant, language=language),
         drafts=[(d, names[d.procedure_id]) for d in dossiers if d.status == Status.DRAFT], filed=filed,
         permit_cards=[presenters.permit_card_html(item, late_fee=settings.LATE_RENEWAL_FEE_EUR, language=language)
@@ -113,7 +115,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         own_space=applicant.pk == request.user.pk,
         certificates_html=presenters.document_items_html(certificates, language=language) if certificates else "",
         language=language,
-    )})
+    )
+    # The layout kept with the page (core.layout).
+    return slotted_page(request, "applications/dashboard.html", context={}, slots={"content_html": content_html})
 
 
 def _channel_labels(language: str | None) -> dict[str, str]:
@@ -333,8 +337,8 @@ def _dossier_page(
     bookings = (bookings_about(user=applicant_for(request), subject_type=DOSSIER_SUBJECT_TYPE,
                                subject_id=str(dossier.pk)) if getattr(dossier, "any_booking", True) else [])
     language = active_language()  # read once for the page's presenters
-    return render(request, "applications/dossier.html", {
-        "dossier": dossier, **data, "page_title": presenters.dossier_page_title(dossier, language=language),
+    page = {
+        "page_title": presenters.dossier_page_title(dossier, language=language),
         "head_html": presenters.dossier_head_html(dossier, plain_status=PLAIN_STATUS[dossier.status],
                                                   next_action=NEXT_ACTION[dossier.status], back_link=True,
                                                   language=language),
@@ -351,6 +355,15 @@ def _dossier_page(
             corrections_html=presenters.dossier_corrections_html(
                 dossier, _amendable_fields(), withdraw=not getattr(request, "mandate", None), language=language)
             if is_open else ""),
+    }
+    if dossier.status != Status.COMPLEMENTS_REQUESTED:
+        # The template reads only these (its complements' form is for that status alone): the
+        # layout kept with the page (core.layout).
+        return slotted_page(request, "applications/dossier.html", context={},
+                            slots={**page, "page_title": conditional_escape(page["page_title"])},
+                            forms=("rest_html",), status=status)
+    return render(request, "applications/dossier.html", {
+        "dossier": dossier, **data, **page,
         "requested_rows": requested_rows,
         "complement_days_left": (complement.due_on - today).days if complement else None,
         "complement_days_overdue": (today - complement.due_on).days if complement else None,

@@ -159,11 +159,17 @@ def _of_person(*, user_id: int) -> QuerySet[Booking]:
 
 def bookings_of_person(*, user: User) -> list[Booking]:
     """``bookings_for_person``'s rows, the SQL built once per process (``core.prepared``): the
-    applicant's appointments page reads them on every visit (issue 14)."""
+    applicant's appointments page reads them on every visit (issue 14). Each also carries
+    ``offer_pending``: whether the person has a pending offer of a freed slot (the same for every
+    row, expired or not), which spares the page the offers' query on most visits (issue 17)."""
     return _PERSON_BOOKINGS(user_id=user.pk)
 
 
-_PERSON_BOOKINGS = PreparedQuery(lambda user_id: _of_person(user_id=user_id), user_id=int)
+_PERSON_BOOKINGS = PreparedQuery(
+    lambda user_id: _of_person(user_id=user_id).annotate(offer_pending=Exists(
+        SlotOffer.objects.filter(entry__person_id=user_id, status=SlotOffer.Status.PENDING))),
+    user_id=int,
+)
 
 
 def offers_for_person(*, user: User) -> QuerySet[SlotOffer]:

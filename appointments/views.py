@@ -55,6 +55,7 @@ from appointments.services.settings import (
     rule_create,
     rule_delete,
 )
+from core.layout import slotted_page
 from documents.models import DocumentKind
 from documents.selectors import documents_for_subject
 
@@ -165,14 +166,22 @@ def _booking_get(request: AuthenticatedHttpRequest, pk: int) -> Booking:
 @login_required
 @require_GET
 def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    bookings = [b for b in selectors.bookings_of_person(user=applicant_for(request))
-                if assisted_subject_allowed(request, b.subject_type, b.subject_id)]
+    everyone = selectors.bookings_of_person(user=applicant_for(request))
+    bookings = [b for b in everyone if assisted_subject_allowed(request, b.subject_type, b.subject_id)]
     now = timezone.now()
     upcoming = [b for b in reversed(bookings) if b.active and b.slot.ends_at > now]
     past = [b for b in bookings if b not in upcoming]
+    # Read only when the bookings' query says one is pending (or there is no booking, which tells
+    # nothing): most people have none.
+    offers = (selectors.offers_pending_for_person(user=applicant_for(request))
+              if not everyone or everyone[0].offer_pending else [])  # type: ignore[attr-defined]
+    upcoming_html = presenters.upcoming_cards_html(upcoming)
+    if not offers and not past:
+        # The template then reads only these: the layout kept with the page (core.layout).
+        return slotted_page(request, "appointments/list.html", context={"upcoming": bool(upcoming)},
+                            slots={"upcoming_html": upcoming_html})
     return render(request, "appointments/list.html", {
-        "upcoming": upcoming, "upcoming_html": presenters.upcoming_cards_html(upcoming), "past": past[:20],
-        "offers": selectors.offers_pending_for_person(user=applicant_for(request)),
+        "upcoming": upcoming, "upcoming_html": upcoming_html, "past": past[:20], "offers": offers,
     })
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
+from core.layout import slotted_page
 from notifications import presenters, selectors, services
 from notifications.models import Notification
 
@@ -18,30 +19,44 @@ INBOX_PAGE_SIZE = selectors.INBOX_PAGE_SIZE
 @login_required
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    total, unread = selectors.inbox_counts(user=request.user)
+    first: list[Notification] | None = None
+    if request.GET.get("page") in (None, "1"):  # most visits: the first page and the counts in one query
+        first, total, unread = selectors.inbox_first_page_counted(user=request.user)
+    else:
+        total, unread = selectors.inbox_counts(user=request.user)
     # The paginator asks only count() and a slice of its list (django-stubs want a whole sequence).
-    paginator: Paginator[Notification] = Paginator(cast("Any", _Inbox(request.user, total)), INBOX_PAGE_SIZE)
+    paginator: Paginator[Notification] = Paginator(cast("Any", _Inbox(request.user, total, first)), INBOX_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    rows_html = presenters.inbox_rows_html(page.object_list)
+    unread_sentence = presenters.unread_sentence(unread) if unread else ""
+    if paginator.num_pages == 1:
+        # One page, no pagination: the template reads only these, the layout kept with the page
+        # (core.layout).
+        return slotted_page(request, "notifications/inbox.html",
+                            context={"has_messages": bool(total), "unread_count": bool(unread), "paged": False},
+                            slots={"rows_html": rows_html, "unread_sentence": unread_sentence})
     return render(request, "notifications/inbox.html", {
-        "page": page, "rows_html": presenters.inbox_rows_html(page.object_list),
+        "page": page, "rows_html": rows_html, "has_messages": bool(total), "paged": True,
         "pages_list": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "unread_count": unread, "unread_sentence": presenters.unread_sentence(unread) if unread else "",
+        "unread_count": unread, "unread_sentence": unread_sentence,
     })
 
 
 class _Inbox:
     """The inbox's messages for the paginator: their number already read with the unread ones
-    (``inbox_counts``), the first page by prepared SQL, the others by the ORM (issue 14)."""
+    (``inbox_counts``, or with the first page: ``first``), the first page by prepared SQL, the others
+    by the ORM (issue 14)."""
 
-    def __init__(self, user, total: int) -> None:
-        self.user, self.total = user, total
+    def __init__(self, user, total: int, first: list[Notification] | None = None) -> None:
+        self.user, self.total, self.first = user, total, first
 
     def count(self) -> int:
         return self.total
 
     def __getitem__(self, rows: slice) -> list:
         if rows.start == 0:
-            return selectors.inbox_first_page(user=self.user)[:rows.stop]
+            first = self.first if self.first is not None else selectors.inbox_first_page(user=self.user)
+            return first[:rows.stop]
         return list(selectors.inbox_for_user(user=self.user)[rows])
 
 

@@ -137,18 +137,21 @@ def test_the_applicant_dossier_page_with_complements_requested(client):
 
 
 def test_the_applicant_appointments(client):
-    """Session, user, the person's bookings (with slot, desk, site and motive) and pending offers:
-    the two reads built once per process (``core.prepared``, issue 14)."""
+    """Session, user, the person's bookings (with slot, desk, site and motive), and the pending
+    offers only when the bookings' query says there is one or there is no booking (issue 17): the
+    reads built once per process (``core.prepared``, issue 14)."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("appointments:list"))) == 4
+    assert len(queries(client, reverse("appointments:list"))) == 4  # no booking: the offers read
 
 
 def test_the_applicant_messages(client):
-    """Session, user, the number of messages with the unread ones (one query) and the first page:
-    both built once per process (``core.prepared``, issue 14)."""
+    """Session, user, and the first page with the number of messages and of the unread ones (one
+    query, window counts: issue 17), built once per process (``core.prepared``, issue 14); another
+    page reads the numbers apart."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("notifications:inbox"))) == 4
+    assert len(queries(client, reverse("notifications:inbox"))) == 3
+    assert len(queries(client, reverse("notifications:inbox") + "?page=2")) == 4

@@ -1,9 +1,12 @@
 """The inbox ("Mes messages"): one's own messages only, read state, constant query count."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from notifications.models import Channel, Notification
@@ -56,8 +59,8 @@ def test_the_inbox_lists_only_the_person_own_messages(client):
     assert "Pour quelqu'un d'autre" not in html and "Pour quelqu&#x27;un d&#x27;autre" not in html
     assert html.count("Non lu") == 2  # the state in words, not only in colour
     assert "Vous avez 2 messages non lus." in html
-    # E-mail rows are in the outbox, not in the inbox.
-    assert [m.pk for m in response.context["page"]] == list(
+    # E-mail rows are in the outbox, not in the inbox; the newest first.
+    assert [int(pk) for pk in re.findall(r'href="/messages/(\d+)/"', html)] == list(
         Notification.objects.filter(recipient=person, channel=Channel.INBOX)
         .order_by("-created_at", "-id").values_list("pk", flat=True)
     )
@@ -119,6 +122,20 @@ def test_the_inbox_shows_twenty_messages_a_page(client):
     assert len(first.context["page"]) == 20 and len(second.context["page"]) == 5
     assert 'class="fr-pagination"' in first.content.decode()
     assert client.get(INBOX, {"page": "nonsense"}).status_code == 200
+
+
+def test_the_first_page_counts_every_message_and_every_unread_one(client):
+    person = UserFactory()
+    messages = _messages(person, 23)
+    Notification.objects.filter(pk__in=[m.pk for m in messages[:2]]).update(read_at=timezone.now())
+    client.force_login(person)
+
+    for url in (INBOX, f"{INBOX}?page=1", f"{INBOX}?page=2"):
+        assert "Vous avez 21 messages non lus." in client.get(url).content.decode(), url
+    Notification.objects.filter(recipient=person).update(read_at=timezone.now())
+    assert "Vous avez lu tous vos messages." in client.get(INBOX).content.decode()
+    Notification.objects.filter(recipient=person).delete()
+    assert "Vous n'avez aucun message" in client.get(INBOX).content.decode().replace("&#x27;", "'")
 
 
 def test_the_inbox_query_count_does_not_grow_with_the_messages(client, django_assert_num_queries):

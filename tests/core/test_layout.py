@@ -1,0 +1,98 @@
+"""``core.layout.slotted_page``: the applicant's pages kept with their layout per language, shape
+and menu give, for each request, what the template engine gives (issue 17, "Eighth pass"): the
+person's own values, their own CSRF token and CSP nonce, the page's path in the language forms, the
+menu's current entry; a message waiting or an assisted session's banner render the page as usual."""
+
+import re
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from core import layout
+from notifications.models import Notification
+from tests.applications.test_on_behalf import act_for, grant, mediator, person, site  # noqa: F401 (fixtures)
+from tests.backoffice.conftest import sign_in
+from tests.factories import DossierFactory, UserFactory
+from tests.notifications.test_inbox import _messages
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ("/espace/", "/rendez-vous/", "/messages/", "/messages/?page=1&x=<b>")
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+NONCE = re.compile(r'nonce="([^"]+)"')
+
+
+def _blanked(html: str) -> str:
+    return NONCE.sub('nonce="X"', TOKEN.sub('name="csrfmiddlewaretoken" value="X"', html))
+
+
+def _as_usual_and_kept(client, url: str) -> tuple[str, str]:
+    with mock.patch.object(layout, "as_usual", return_value=True):
+        usual = client.get(url)
+    kept = client.get(url)
+    assert usual.status_code == kept.status_code == 200
+    return _blanked(usual.content.decode()), _blanked(kept.content.decode())
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_kept_pages_are_the_engine_s(client, language):
+    someone = UserFactory(first_name="O'Brien <b>", last_name="Zoé & co")
+    dossier = DossierFactory(applicant=someone, filed=True)
+    _messages(someone, 2)
+    Notification.objects.filter(recipient=someone).update(subject="Votre <dossier> & vous")
+    client.force_login(someone)
+    client.cookies["django_language"] = language
+    for url in (*PAGES, reverse("applications:dossier", args=[dossier.pk])):
+        usual, kept = _as_usual_and_kept(client, url)
+        assert kept == usual, url
+        assert _as_usual_and_kept(client, url)[1] == usual  # the second time, from the kept parts
+
+
+def test_each_person_sees_their_own_values_token_and_nonce(client):
+    first, second = UserFactory(first_name="Amina"), UserFactory(first_name="Bintou")
+    client.force_login(first)
+    client.get("/espace/")
+    client.force_login(second)
+    response = client.get("/espace/")
+    html = response.content.decode()
+    assert "Bintou" in html and "Amina" not in html
+    tokens = set(TOKEN.findall(html))
+    assert len(tokens) == 1 and "page-slot" not in html  # one token for every form of the page
+    nonces = set(NONCE.findall(html))
+    assert len(nonces) == 1 and f"'nonce-{nonces.pop()}'" in response["Content-Security-Policy"]
+    # the token is one the CSRF middleware takes: signing out with it works
+    assert client.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": tokens.pop()}).status_code == 302
+
+
+def test_the_path_and_the_menu_are_the_request_s(client):
+    client.force_login(UserFactory())
+    html = client.get("/messages/?page=1&x=<b>").content.decode()
+    assert 'value="/messages/?page=1&amp;x=%3Cb%3E"' in html
+    assert re.search(r'href="/messages/" aria-current="page">', html)
+    html = client.get("/espace/").content.decode()
+    assert re.search(r'href="/espace/" aria-current="page">', html) and 'value="/espace/"' in html
+    assert 'href="/messages/" aria-current' not in html
+
+
+def test_a_message_waiting_is_shown_by_the_engine(client):
+    someone = UserFactory()
+    dossier = DossierFactory(applicant=someone, filed=True)
+    client.force_login(someone)
+    page = reverse("applications:dossier", args=[dossier.pk])
+    client.get(page)  # the kept parts are there
+    # sent again from a second tab: the page says where the request stands
+    response = client.post(reverse("applications:step", args=[dossier.pk, "identity"]), follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    assert "est déjà envoyée" in response.content.decode()
+    assert "est déjà envoyée" not in client.get(page).content.decode()  # shown once
+
+
+def test_an_assisted_session_shows_its_banner(client, person, mediator, site):  # noqa: F811
+    client.force_login(person)
+    assert 'id="assisted-session"' not in client.get("/espace/").content.decode()  # kept without it
+    client.logout()
+    mandate = grant(person, mediator, site)
+    act_for(sign_in(client, mediator), mandate)
+    for url in ("/espace/", "/rendez-vous/", "/messages/"):
+        assert 'id="assisted-session"' in client.get(url).content.decode(), url
