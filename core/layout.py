@@ -108,9 +108,31 @@ def _menu_html(request: HttpRequest) -> str:
     return _MENU[0].render(Context({"request": request}))
 
 
+class KeptPageReadsPerson(Exception):  # noqa: N818 (named for what happened)
+    """A kept page's template read the person: their values would be shown to the next one."""
+
+
+class _NoPerson:
+    """The template's ``user`` while a page's shape is rendered: any use of it fails loudly (the
+    kept parts are shared by everyone with the same key, so a person's value must be a slot). An
+    exception of its own, not AttributeError, which the template engine would silently swallow."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise KeptPageReadsPerson(f"user.{name}: a kept page (core.layout) reads the person; pass it as a slot")
+
+    def __bool__(self) -> bool:
+        raise KeptPageReadsPerson("user: a kept page (core.layout) reads the person; pass it as a slot")
+
+    def __str__(self) -> str:
+        raise KeptPageReadsPerson("user: a kept page (core.layout) reads the person; pass it as a slot")
+
+
 def _parts(request: HttpRequest, template_name: str, context: dict[str, Any], slots: dict[str, str]) -> tuple[str, ...]:
     import re
 
     markers = {name: mark_safe(_MARK.format(name)) for name in (*slots, _TOKEN)}  # noqa: S308 (a marker)
-    html = render_to_string(template_name, {**context, **markers}, request=_Shape(request))  # type: ignore[arg-type]
+    # ``user`` over the context processor's: the page may not read the person (the layout's own
+    # tags read the request's, for the signed-in state and the menu, both in the key).
+    html = render_to_string(template_name, {**context, **markers, "user": _NoPerson()},
+                            request=_Shape(request))  # type: ignore[arg-type]
     return tuple(re.split("\x1fpage-slot:([A-Za-z_]+)\x1f", html))

@@ -96,3 +96,18 @@ def test_an_assisted_session_shows_its_banner(client, person, mediator, site):  
     act_for(sign_in(client, mediator), mandate)
     for url in ("/espace/", "/rendez-vous/", "/messages/"):
         assert 'id="assisted-session"' in client.get(url).content.decode(), url
+
+
+def test_a_kept_page_that_reads_the_person_fails_loudly(client, tmp_path, settings):
+    """The kept parts are everyone's with the same key: a template showing ``{{ user.first_name }}``
+    would show the first person's name to the next ones. Rendering its shape fails instead."""
+    template = '{% extends "base.html" %}{% block content %}{{ user.first_name }}{% endblock %}'
+    (tmp_path / "kept.html").write_text(template)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    someone = UserFactory(first_name="Amina")
+    client.force_login(someone)
+    request = client.get("/espace/").wsgi_request
+    request.user = someone
+    request._messages = mock.MagicMock(__len__=lambda self: 0)  # no message waiting
+    with pytest.raises(layout.KeptPageReadsPerson):
+        layout.slotted_page(request, "kept.html", context={}, slots={})
