@@ -7,6 +7,7 @@ from applications.backoffice.selectors.dossiers import (
     document_staff_may_access,
     dossier_audit_events,
     dossier_file_data,
+    dossier_file_get_for_staff,
     dossier_get_for_staff,
     requirement_names,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "document_staff_may_access",
     "dossier_audit_events",
     "dossier_file_data",
+    "dossier_file_get_for_staff",
     "dossier_get_for_staff",
     "export_get_for_user",
     "exports_for_user",

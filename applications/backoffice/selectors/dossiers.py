@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import AuditEvent, User
@@ -21,6 +21,7 @@ from applications.models import (
 )
 from applications.staff import agent_prefecture_ids
 from applications.workflow import IN_PROGRESS_STATUSES
+from appointments.models import Booking, Motive
 from core.prepared import PreparedQuery
 from documents.models import IssuedDocument
 
@@ -45,6 +46,38 @@ def dossier_get_for_staff(*, user: User, pk: int) -> Dossier:
     return found[0]
 
 
+def _with_same_permit(pk: int, prefecture_ids: list[int]) -> QuerySet[Dossier]:
+    """``_for_staff``'s dossier and, in the same query, the other requests in progress for the
+    permit it renews (``_SAME_PERMIT``'s): the permit is read from the dossier found under the same
+    conditions (a subquery), so that nothing is found about a dossier the person may not see."""
+    renewed = _for_staff(pk, prefecture_ids).values("renewed_permit_id")
+    return Dossier.objects.select_related(
+        "procedure", "prefecture__department", "applicant", "renewed_permit", "assigned_to"
+    ).filter(
+        (Q(pk=pk, prefecture_id__in=prefecture_ids) & ~Q(status=Status.DRAFT))
+        | (Q(renewed_permit_id=Subquery(renewed), status__in=sorted(IN_PROGRESS_STATUSES)) & ~Q(pk=pk))
+    ).order_by("submitted_at", "id")
+
+
+_WITH_SAME_PERMIT = PreparedQuery(_with_same_permit, pk=int, prefecture_ids=list[int])
+
+
+def dossier_file_get_for_staff(*, user: User, pk: int) -> tuple[Dossier, list[Dossier]]:
+    """``dossier_get_for_staff`` for the file page (the same rule: one of the person's prefectures,
+    not a draft, else 404), with the other requests in progress for the permit the dossier renews
+    (``dossier_file_data``'s ``same_permit_requests``) read in the same query (issue 17: a query
+    less on the file page of a renewal)."""
+    dossier, others = None, []
+    for found in _WITH_SAME_PERMIT(pk=pk, prefecture_ids=sorted(agent_prefecture_ids(user=user))):
+        if found.pk == pk:
+            dossier = found
+        else:
+            others.append(found)
+    if dossier is None:
+        raise Http404
+    return dossier, others if dossier.renewed_permit_id else []
+
+
 def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachment:
     """An attachment of a dossier the person may instruct, else 404 (same rule as the dossier)."""
     try:
@@ -55,24 +88,32 @@ def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachm
         raise Http404 from None
 
 
-def dossier_file_data(*, dossier: Dossier, requirements: bool = True) -> dict[str, Any]:
+def dossier_file_data(*, dossier: Dossier, requirements: bool = True,
+                      same_permit: list[Dossier] | None = None) -> dict[str, Any]:
     """Everything the file page shows about the dossier, in a fixed number of queries. The
     procedure's required pieces only with ``requirements`` (the complements form lists them: a
-    query less where it is not offered; else an empty list)."""
+    query less where it is not offered; else an empty list). ``same_permit``: the other requests
+    for the same permit when the caller has read them (``dossier_file_get_for_staff``)."""
     attachments = _ATTACHMENTS(dossier_id=dossier.pk)
     requests = _COMPLEMENT_REQUESTS(dossier_id=dossier.pk)
     _prefetch_document_types(requests)
+    # Every booking about the file, whoever it is for: the applicant's are shown (as
+    # ``bookings_for_subject`` reads them), the biometrics ones' statuses give where the
+    # fingerprints stand (``dossier_biometrics_state``'s query): one query for both (issue 17).
+    bookings = _SUBJECT_BOOKINGS(subject_id=str(dossier.pk))
     return {
         "attachments": [a for a in attachments if a.is_current],
         "previous_attachments": [a for a in attachments if not a.is_current],
         "events": _EVENTS(dossier_id=dossier.pk),
         "complement_requests": requests,
         "documents": _DOCUMENTS(subject_id=str(dossier.pk)),
-        "bookings": _BOOKINGS(user_id=dossier.applicant_id, subject_id=str(dossier.pk)),
+        "bookings": [booking for booking in bookings if booking.person_id == dossier.applicant_id],
+        "biometrics_statuses": {booking.status for booking in bookings
+                                if booking.motive.code == Motive.Code.BIOMETRICS},
         "requirements": _REQUIREMENTS(procedure_id=dossier.procedure_id) if requirements else [],
         # Issue 9: another request of the same person for the same permit, still in progress.
-        "same_permit_requests": _SAME_PERMIT(permit_id=dossier.renewed_permit_id, pk=dossier.pk)
-        if dossier.renewed_permit_id else [],
+        "same_permit_requests": same_permit if same_permit is not None
+        else _SAME_PERMIT(permit_id=dossier.renewed_permit_id, pk=dossier.pk) if dossier.renewed_permit_id else [],
     }
 
 
@@ -150,15 +191,15 @@ def _documents(subject_id: str) -> QuerySet[IssuedDocument]:
     return documents_for_subject(subject=Dossier(pk=subject_id))
 
 
-def _bookings(user_id: int, subject_id: str):
-    """The appointments app's own selector, for the applicant and a dossier known by their ids."""
-    from appointments.selectors import bookings_for_subject
-
-    return bookings_for_subject(user=User(pk=user_id), subject_type=Dossier._meta.label_lower, subject_id=subject_id)
+def _subject_bookings(subject_id: str) -> QuerySet[Booking]:
+    """``appointments.selectors.bookings_for_subject``'s query (the same joins and order) without
+    its person: every booking about a dossier known by its id."""
+    return Booking.objects.filter(subject_type=Dossier._meta.label_lower, subject_id=subject_id).select_related(
+        "slot__desk__site", "motive").order_by("slot__starts_at", "id")
 
 
 _DOCUMENTS = PreparedQuery(_documents, subject_id=str)
-_BOOKINGS = PreparedQuery(_bookings, user_id=int, subject_id=str)
+_SUBJECT_BOOKINGS = PreparedQuery(_subject_bookings, subject_id=str)
 
 
 def dossier_audit_events(*, dossier: Dossier) -> QuerySet[AuditEvent]:

@@ -296,20 +296,23 @@ def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, .
 @instructing_staff_required
 @_allow_previews
 def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
-    return _file_page(request, dossier)
+    dossier, same_permit = selectors.dossier_file_get_for_staff(user=request.user, pk=pk)
+    return _file_page(request, dossier, same_permit=same_permit)
 
 
 def _file_page(
-    request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200,
+    same_permit: list[Dossier] | None = None,
 ) -> HttpResponse:
     """The file page, with the forms of the actions possible in the current state. ``bound`` holds
-    a form that came back with errors ({name: form}), shown in place of the blank one."""
+    a form that came back with errors ({name: form}), shown in place of the blank one.
+    ``same_permit``: the other requests for the same permit, when the getter read them."""
     user = request.user
     bound = bound or {}
-    actions = staff_actions(dossier=dossier, user=user)
     # The complements form's choices are read apart, as its HTML's key (``shows`` below).
-    data = selectors.dossier_file_data(dossier=dossier, requirements=False)
+    data = selectors.dossier_file_data(dossier=dossier, requirements=False, same_permit=same_permit)
+    # the statuses of the biometrics bookings come with the file's bookings (a query less)
+    actions = staff_actions(dossier=dossier, user=user, biometrics_statuses=data["biometrics_statuses"])
     today = timezone.localdate()
     agents = _dossier_agents(dossier) if actions.assign else []
     blank = {
