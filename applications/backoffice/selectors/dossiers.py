@@ -4,9 +4,11 @@ shows, its audit trail, and the documents app's hook for staff downloads."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from accounts.models import AuditEvent, User
@@ -49,9 +51,16 @@ def dossier_get_for_staff(*, user: User, pk: int) -> Dossier:
 def _with_same_permit(pk: int, prefecture_ids: list[int]) -> QuerySet[Dossier]:
     """``_for_staff``'s dossier and, in the same query, the other requests in progress for the
     permit it renews (``_SAME_PERMIT``'s): the permit is read from the dossier found under the same
-    conditions (a subquery), so that nothing is found about a dossier the person may not see."""
+    conditions (a subquery), so that nothing is found about a dossier the person may not see. With
+    whether the file has an unanswered complement request, and any booking about it: the file page
+    reads those lists only then (most files have neither)."""
     renewed = _for_staff(pk, prefecture_ids).values("renewed_permit_id")
-    return Dossier.objects.select_related(
+    return Dossier.objects.annotate(
+        file_has_open_request=Exists(
+            ComplementRequest.objects.filter(dossier_id=OuterRef("pk"), answered_at__isnull=True)),
+        file_has_bookings=Exists(Booking.objects.filter(
+            subject_type=Dossier._meta.label_lower, subject_id=Cast(OuterRef("pk"), output_field=CharField()))),
+    ).select_related(
         "procedure", "prefecture__department", "applicant", "renewed_permit", "assigned_to"
     ).filter(
         (Q(pk=pk, prefecture_id__in=prefecture_ids) & ~Q(status=Status.DRAFT))
@@ -66,7 +75,8 @@ def dossier_file_get_for_staff(*, user: User, pk: int) -> tuple[Dossier, list[Do
     """``dossier_get_for_staff`` for the file page (the same rule: one of the person's prefectures,
     not a draft, else 404), with the other requests in progress for the permit the dossier renews
     (``dossier_file_data``'s ``same_permit_requests``) read in the same query (issue 17: a query
-    less on the file page of a renewal)."""
+    less on the file page of a renewal). The dossier's ``file_has_open_request`` and
+    ``file_has_bookings`` say whether it has an unanswered complement request, and any booking."""
     dossier, others = None, []
     for found in _WITH_SAME_PERMIT(pk=pk, prefecture_ids=sorted(agent_prefecture_ids(user=user))):
         if found.pk == pk:
@@ -88,19 +98,21 @@ def attachment_get_for_staff(*, user: User, dossier_pk: int, pk: int) -> Attachm
         raise Http404 from None
 
 
-def dossier_file_data(*, dossier: Dossier, requirements: bool = True,
-                      same_permit: list[Dossier] | None = None) -> dict[str, Any]:
+def dossier_file_data(*, dossier: Dossier, requirements: bool = True, same_permit: list[Dossier] | None = None,
+                      skip: Collection[str] = ()) -> dict[str, Any]:
     """Everything the file page shows about the dossier, in a fixed number of queries. The
     procedure's required pieces only with ``requirements`` (the complements form lists them: a
     query less where it is not offered; else an empty list). ``same_permit``: the other requests
-    for the same permit when the caller has read them (``dossier_file_get_for_staff``)."""
+    for the same permit when the caller has read them (``dossier_file_get_for_staff``). ``skip``:
+    the lists the caller knows it needs not read, given empty ("complement_requests", "bookings":
+    then no biometrics status either)."""
     attachments = _ATTACHMENTS(dossier_id=dossier.pk)
-    requests = _COMPLEMENT_REQUESTS(dossier_id=dossier.pk)
+    requests = _COMPLEMENT_REQUESTS(dossier_id=dossier.pk) if "complement_requests" not in skip else []
     _prefetch_document_types(requests)
     # Every booking about the file, whoever it is for: the applicant's are shown (as
     # ``bookings_for_subject`` reads them), the biometrics ones' statuses give where the
     # fingerprints stand (``dossier_biometrics_state``'s query): one query for both (issue 17).
-    bookings = _SUBJECT_BOOKINGS(subject_id=str(dossier.pk))
+    bookings = _SUBJECT_BOOKINGS(subject_id=str(dossier.pk)) if "bookings" not in skip else []
     return {
         "attachments": [a for a in attachments if a.is_current],
         "previous_attachments": [a for a in attachments if not a.is_current],

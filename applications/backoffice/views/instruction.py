@@ -310,7 +310,12 @@ def _file_page(
     user = request.user
     bound = bound or {}
     # The complements form's choices are read apart, as its HTML's key (``shows`` below).
-    data = selectors.dossier_file_data(dossier=dossier, requirements=False, same_permit=same_permit)
+    # What the getter found the file without (``dossier_file_get_for_staff``; a dossier read by
+    # another getter is read in full): the page shows only the open complement request.
+    skip = [name for name, attribute in (("complement_requests", "file_has_open_request"),
+                                         ("bookings", "file_has_bookings"))
+            if not getattr(dossier, attribute, True)]
+    data = selectors.dossier_file_data(dossier=dossier, requirements=False, same_permit=same_permit, skip=skip)
     # the statuses of the biometrics bookings come with the file's bookings (a query less)
     actions = staff_actions(dossier=dossier, user=user, biometrics_statuses=data["biometrics_statuses"])
     today = timezone.localdate()
