@@ -346,3 +346,23 @@ def test_the_open_complement_request_and_the_bookings_show_once_the_file_has_som
                         due_on=timezone.localdate() + timedelta(days=30))
     html = unescape(page_of(client, dossier))
     assert "Merci <b>" in html
+
+
+def test_the_complements_forms_pieces_read_with_the_dossier_are_those_of_its_procedure(agent_client, instructor):
+    """The getter reads the procedure's pieces with the dossier (arrays, one per column): the same
+    rows as ``requirement_names``, and a piece added to the procedure shows on the next page."""
+    from applications.backoffice.selectors import dossier_file_get_for_staff, dossier_requirement_names
+    from applications.backoffice.selectors import requirement_names as names_of
+    from applications.models import ProcedureDocument
+
+    dossier = file_renewal()
+    user = instructor
+    found, _ = dossier_file_get_for_staff(user=user, pk=dossier.pk)
+    assert dossier_requirement_names(dossier=found) == names_of(procedure_id=dossier.procedure_id)
+    assert len(names_of(procedure_id=dossier.procedure_id)) > 2
+    extra = DocumentType.objects.exclude(procedures=dossier.procedure).first()
+    ProcedureDocument.objects.create(procedure=dossier.procedure, document_type=extra)
+    found, _ = dossier_file_get_for_staff(user=user, pk=dossier.pk)
+    assert dossier_requirement_names(dossier=found) == names_of(procedure_id=dossier.procedure_id)
+    assert extra.pk in [row[0] for row in dossier_requirement_names(dossier=found)]
+    assert unescape(str(extra.name)) in unescape(page_of(agent_client, dossier))

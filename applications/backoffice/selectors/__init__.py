@@ -9,6 +9,7 @@ from applications.backoffice.selectors.dossiers import (
     dossier_file_data,
     dossier_file_get_for_staff,
     dossier_get_for_staff,
+    dossier_requirement_names,
     requirement_names,
 )
 from applications.backoffice.selectors.exports import export_get_for_user, exports_for_user, queue_rows
@@ -50,6 +51,7 @@ __all__ = [
     "dossier_file_data",
     "dossier_file_get_for_staff",
     "dossier_get_for_staff",
+    "dossier_requirement_names",
     "export_get_for_user",
     "exports_for_user",
     "instructing_prefectures",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -26,6 +28,11 @@ from applications.workflow import IN_PROGRESS_STATUSES
 from appointments.models import Booking, Motive
 from core.prepared import PreparedQuery
 from documents.models import IssuedDocument
+
+#: The languages of the translated names (modeltranslation's columns ``name_<code>``).
+_LANGUAGES = tuple(settings.MODELTRANSLATION_LANGUAGES)
+#: ``requirement_names``' columns.
+_REQUIREMENT_COLUMNS = ("document_type_id", *(f"document_type__name_{code}" for code in _LANGUAGES))
 
 # Issue 14: the file page's reads have a fixed shape; their SQL is built once per process
 # (``core.prepared``: building it was most of their CPU). tests/core/test_prepared.py compares
@@ -53,9 +60,14 @@ def _with_same_permit(pk: int, prefecture_ids: list[int]) -> QuerySet[Dossier]:
     permit it renews (``_SAME_PERMIT``'s): the permit is read from the dossier found under the same
     conditions (a subquery), so that nothing is found about a dossier the person may not see. With
     whether the file has an unanswered complement request, and any booking about it: the file page
-    reads those lists only then (most files have neither)."""
+    reads those lists only then (most files have neither). And ``requirement_names``' columns, as
+    arrays (a query less where the complements form is offered)."""
     renewed = _for_staff(pk, prefecture_ids).values("renewed_permit_id")
     return Dossier.objects.annotate(
+        # one array per column (ids, then names per language): read as lists, with no converter;
+        # each in the order of the document types' ids, unique per procedure (so the arrays align)
+        **{f"file_requirement_{column}": ArraySubquery(_requirement_names(OuterRef("procedure_id")).values(column))
+           for column in _REQUIREMENT_COLUMNS},
         file_has_open_request=Exists(
             ComplementRequest.objects.filter(dossier_id=OuterRef("pk"), answered_at__isnull=True)),
         file_has_bookings=Exists(Booking.objects.filter(
@@ -76,7 +88,8 @@ def dossier_file_get_for_staff(*, user: User, pk: int) -> tuple[Dossier, list[Do
     not a draft, else 404), with the other requests in progress for the permit the dossier renews
     (``dossier_file_data``'s ``same_permit_requests``) read in the same query (issue 17: a query
     less on the file page of a renewal). The dossier's ``file_has_open_request`` and
-    ``file_has_bookings`` say whether it has an unanswered complement request, and any booking."""
+    ``file_has_bookings`` say whether it has an unanswered complement request, and any booking;
+    its ``file_requirement_*`` hold its procedure's pieces (``dossier_requirement_names``)."""
     dossier, others = None, []
     for found in _WITH_SAME_PERMIT(pk=pk, prefecture_ids=sorted(agent_prefecture_ids(user=user))):
         if found.pk == pk:
@@ -172,13 +185,10 @@ def _prefetch_document_types(requests: list[ComplementRequest]) -> None:
 _REQUIREMENTS = PreparedQuery(lambda procedure_id: (
     ProcedureDocument.objects.filter(procedure_id=procedure_id).select_related("document_type")),
     procedure_id=int)
-def _requirement_names(procedure_id: int):
+def _requirement_names(procedure_id: Any) -> QuerySet[ProcedureDocument]:
     """The procedure's document types with their names in every language, as plain tuples."""
-    from django.conf import settings
-
-    names = [f"document_type__name_{code}" for code in settings.MODELTRANSLATION_LANGUAGES]
     return (ProcedureDocument.objects.filter(procedure_id=procedure_id).order_by("document_type_id")
-            .values_list("document_type_id", *names))
+            .values_list(*_REQUIREMENT_COLUMNS))
 
 
 _REQUIREMENT_NAMES = PreparedQuery(_requirement_names, procedure_id=int)
@@ -189,6 +199,15 @@ def requirement_names(*, procedure_id: int) -> tuple[tuple, ...]:
     language, the fallback included): the file page keeps the blank form's HTML under them, for a
     few tuples rather than a model instance per piece (issue 17)."""
     return tuple(_REQUIREMENT_NAMES(procedure_id=procedure_id))
+
+
+def dossier_requirement_names(*, dossier: Dossier) -> tuple[tuple, ...]:
+    """``requirement_names`` of the dossier's procedure: from what ``dossier_file_get_for_staff``
+    read with the dossier (the same rows, in the same order), else read now."""
+    columns = [getattr(dossier, f"file_requirement_{column}", None) for column in _REQUIREMENT_COLUMNS]
+    if columns[0] is None:
+        return requirement_names(procedure_id=dossier.procedure_id)
+    return tuple(zip(*columns, strict=True))
 
 
 _SAME_PERMIT = PreparedQuery(lambda permit_id, pk: (

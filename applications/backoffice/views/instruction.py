@@ -365,7 +365,7 @@ def _file_page(
     # the page): its HTML is rendered once per process for these, a form bound with errors each time.
     shows = {
         "assign": lambda: (tuple((m.user_id, presenters.agent_label(m.user)) for m in agents), dossier.assigned_to_id),
-        "complements": lambda: (selectors.requirement_names(procedure_id=dossier.procedure_id), today),
+        "complements": lambda: (selectors.dossier_requirement_names(dossier=dossier), today),
         "decide": lambda: tuple(actions.decide),
         "extension": tuple,
     }
