@@ -133,7 +133,7 @@ def attachments_html(panels: list[tuple], *, csrf_token: str, language: Any = CU
     parts = []
     for attachment, form, expanded, title, body, review_url in panels:
         parts.append(_ATTACHMENT_PANEL.format(
-            expanded="true" if expanded else "false", pk=shown(attachment.pk), title=title, body=body,
+            expanded="true" if expanded else "false", pk=shown(attachment.id), title=title, body=body,
             form=_REVIEW_FORM.format(url=review_url, csrf=csrf, form=conditional_escape(form), save=save)
             if form else "",
         ))

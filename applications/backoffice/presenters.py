@@ -347,7 +347,7 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
         title = f"{shown(name)} – {shown(reviews.get(attachment.review, attachment.review))}"
         if attachment.added_after_submission:
             title += f" – {added}"
-        url = shown(file_url.replace(str(_PLACEHOLDER), str(attachment.pk)))
+        url = shown(file_url.replace(str(_PLACEHOLDER), str(attachment.id)))
         size = _file_size(language, attachment.size)
         when = sent_at(local(attachment.uploaded_at))
         reason = ""
@@ -379,5 +379,5 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
         # SafeString: plain text built here (mark_safe's check for a lazy one costs six calls)
         panels.append((attachment, form, expanded, SafeString(title),  # values escaped above
                        SafeString(body),  # values escaped above
-                       shown(review_url.replace(str(_PLACEHOLDER), str(attachment.pk)))))
+                       shown(review_url.replace(str(_PLACEHOLDER), str(attachment.id)))))
     return panels

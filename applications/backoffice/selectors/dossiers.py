@@ -142,11 +142,15 @@ def dossier_file_data(*, dossier: Dossier, requirements: bool = True, same_permi
     }
 
 
+#: What the page does not show of an attachment's document type (its name only): the formats'
+#: JSON is not turned into Python for each attachment (issue 17).
+_UNSHOWN_TYPE_FIELDS = ("allowed_formats", "max_size_mb", "help_text", *(f"help_text_{code}" for code in _LANGUAGES))
 #: Who uploaded each is not shown (issue 17: a person's instance per attachment less to build), nor
 #: the stored file (its own view serves it): without the file field's descriptor, the attachments
 #: are built as plain instances (``core.prepared._Builder``), not through ``Model.__init__``.
 _ATTACHMENTS = PreparedQuery(lambda dossier_id: (
-    Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type").defer("file")
+    Attachment.objects.filter(dossier_id=dossier_id).select_related("document_type")
+    .defer("file", *(f"document_type__{field}" for field in _UNSHOWN_TYPE_FIELDS))
     .order_by("uploaded_at", "id")), dossier_id=int)
 #: The people of the events are named (name, e-mail, login), not described: their dates are left
 #: out (issue 17: the driver turns each date into Python in about eight calls, four per person).

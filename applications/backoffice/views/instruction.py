@@ -377,9 +377,9 @@ def _file_page(
     review_forms: dict[int, Form | SafeString] = {}
     if actions.review and data["attachments"]:
         blank_review = _blank_review_parts()
-        for attachment in data["attachments"]:
-            review_forms[attachment.pk] = bound.get(f"review-{attachment.pk}") or mark_safe(  # noqa: S308
-                str(int(attachment.pk)).join(blank_review))
+        for attachment in data["attachments"]:  # ``id``: the primary key without ``pk``'s two calls
+            review_forms[attachment.id] = bound.get(f"review-{attachment.id}") or SafeString(
+                str(int(attachment.id)).join(blank_review))  # HTML rendered by the form, an integer
     # A form of an action this state no longer offers: say why at the top of the page.
     shown = {*action_forms, *(f"review-{pk}" for pk in review_forms)}
     for name, form in bound.items():
@@ -388,7 +388,7 @@ def _file_page(
                 messages.error(request, error)
     attachments = []  # each with its review form (HTML when blank) and whether its panel opens on errors
     for a in data["attachments"]:
-        form = review_forms.get(a.pk)
+        form = review_forms.get(a.id)
         attachments.append((a, form, presenters.preview_kind(a), isinstance(form, Form) and bool(form.errors)))
     events = data["events"]
     if any(event.kind == "amended" for event in events):
