@@ -223,7 +223,32 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None,
                 change += f"{shown(statuses.get(event.from_status, event.from_status))} → "
             change += shown(statuses.get(event.to_status, event.to_status))
         amended = kind == "amended"
-        lines = [
+        # Each event in one piece (issue 17: a list's append per line of the template was a sixth
+        # of the timeline's calls); the lines an event has not are empty, their line breaks kept.
+        paper = edit = document = requested = assigned = number = ""
+        if kind == "submitted" and detail("channel", "") == "paper":
+            paper = f'<p class="fr-text--sm fr-mb-0">{_with(words["paper"], name=detail("agent", ""))}</p>'
+        if amended:
+            edit = (f'\n          <p class="fr-text--sm fr-mb-0">{shown(getattr(event, "field_label", ""))} : '
+                    f'« {shown(detail("before", "") or "–")} » → « {shown(detail("after", "") or "–")} »</p>'
+                    "\n        ")
+        if kind == "document_added" or kind == "attachment_reviewed":
+            review = ""
+            if kind == "attachment_reviewed":
+                review = " – " + (words["accepted"] if detail("accepted", "") else words["refused"])
+            document = f'<p class="fr-text--sm fr-mb-0">{shown(detail("document_type", ""))}{review}</p>'
+        elif kind == "complements_requested":
+            due_on = getattr(event, "due_on", "")
+            due = f" – {_with(words['due'], day=due_on)}" if due_on else ""
+            requested = f'<p class="fr-text--sm fr-mb-0">{shown(join(detail("documents", ""), ", "))}{due}</p>'
+        elif kind == "assigned":
+            to = detail("to", "")
+            assigned = ('<p class="fr-text--sm fr-mb-0">'
+                        f'{_with(words["assigned_to"], name=to) if to else words["unassigned"]}</p>')
+        elif kind == "receipt_issued" or kind == "certificate_issued":
+            number = f'<p class="fr-text--sm fr-mb-0">{shown(detail("number", ""))}</p>'
+        message, reasons, reason = detail("message", ""), detail("reasons", ""), detail("reason", "")
+        parts.append(
             f'\n      <li class="fr-mb-2w{" anef-timeline__amended" if amended else ""}">\n'
             f'        <p class="fr-text--sm fr-mb-0">{shown(at(local(event.at)))} –\n'
             f"          {who}</p>\n"
@@ -232,45 +257,14 @@ def timeline_html(events: list[DossierEvent], *, applicant_id: int | None,
             + ('<span class="fr-badge fr-badge--sm fr-badge--warning fr-ml-1w">'
                f'{words["amended"]}</span>' if amended else "")
             + f"\n          {change}</p>\n        "
-        ]
-        if kind == "submitted" and detail("channel", "") == "paper":
-            lines.append('<p class="fr-text--sm fr-mb-0">'
-                         f'{_with(words["paper"], name=detail("agent", ""))}</p>')
-        lines.append("\n        ")
-        if amended:
-            lines.append(f'\n          <p class="fr-text--sm fr-mb-0">{shown(getattr(event, "field_label", ""))} : '
-                         f'« {shown(detail("before", "") or "–")} » → « {shown(detail("after", "") or "–")} »</p>'
-                         "\n        ")
-        lines.append("\n        ")
-        if kind == "document_added" or kind == "attachment_reviewed":
-            review = ""
-            if kind == "attachment_reviewed":
-                review = " – " + (words["accepted"] if detail("accepted", "") else words["refused"])
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(detail("document_type", ""))}{review}</p>')
-        lines.append("\n        ")
-        if kind == "complements_requested":
-            due_on = getattr(event, "due_on", "")
-            due = f" – {_with(words['due'], day=due_on)}" if due_on else ""
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(join(detail("documents", ""), ", "))}{due}</p>')
-        lines.append("\n        ")
-        if kind == "assigned":
-            to = detail("to", "")
-            lines.append('<p class="fr-text--sm fr-mb-0">'
-                         f'{_with(words["assigned_to"], name=to) if to else words["unassigned"]}</p>')
-        lines.append("\n        ")
-        if kind == "receipt_issued" or kind == "certificate_issued":
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{shown(detail("number", ""))}</p>')
-        lines.append("\n        ")
-        if message := detail("message", ""):
-            lines.append(f'<p class="fr-text--sm fr-mb-0">« {shown(message)} »</p>')
-        lines.append("\n        ")
-        if reasons := detail("reasons", ""):
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reasons"]} {shown(reasons)}</p>')
-        lines.append("\n        ")
-        if reason := detail("reason", ""):
-            lines.append(f'<p class="fr-text--sm fr-mb-0">{words["reason"]} {shown(reason)}</p>')
-        lines.append("\n      </li>\n    ")
-        parts.append("".join(lines))
+            f"{paper}\n        {edit}\n        {document}\n        {requested}\n        {assigned}\n        "
+            f"{number}\n        "
+            + (f'<p class="fr-text--sm fr-mb-0">« {shown(message)} »</p>' if message else "")
+            + "\n        "
+            + (f'<p class="fr-text--sm fr-mb-0">{words["reasons"]} {shown(reasons)}</p>' if reasons else "")
+            + "\n        "
+            + (f'<p class="fr-text--sm fr-mb-0">{words["reason"]} {shown(reason)}</p>' if reason else "")
+            + "\n      </li>\n    ")
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
