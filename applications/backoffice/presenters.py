@@ -338,10 +338,13 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
     panels = []
     for attachment, form, preview, expanded in rows:
         name = type_name(attachment.document_type, language)  # the descriptor's ~28 calls, once a process
-        title = f"{shown(name)} – {shown(reviews.get(attachment.review, attachment.review))}"
+        # each value escaped once, the translations filled in as ``_with`` fills them
+        named = {"name": shown(name)}
+        ident = str(attachment.id)
+        title = f"{named['name']} – {shown(reviews.get(attachment.review, attachment.review))}"
         if attachment.added_after_submission:
             title += f" – {added}"
-        url = shown(file_url.replace(str(_PLACEHOLDER), str(attachment.id)))
+        url = shown(file_url.replace(str(_PLACEHOLDER), ident))
         size = _file_size(language, attachment.size)
         when = sent_at(local(attachment.uploaded_at))
         reason = ""
@@ -349,17 +352,16 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
             reason = f"<br>{_with(refusal, reason=attachment.review_reason)}"
         shown_preview = ""
         if preview == "image":
-            shown_preview = (f'\n          <img src="{url}" alt="{_with(preview_of, name=name)}" '
+            shown_preview = (f'\n          <img src="{url}" alt="{preview_of % named}" '
                              'width="640" class="fr-responsive-img fr-mb-2w" loading="lazy">\n        ')
         elif preview == "pdf":
-            label = _with(preview_of, name=name)
+            label = preview_of % named
             shown_preview = (
                 f'\n          \n          <iframe data-src="{url}" title="{label}" width="100%" height="560" '
                 'class="fr-mb-1w anef-js-only"></iframe>\n'
                 f'          <noscript><iframe src="{url}" title="{label}" width="100%" height="560" loading="lazy" '
                 'class="fr-mb-1w"></iframe></noscript>\n        ')
-        sent = _with(file_sent, name=attachment.original_name,
-                     size=size, date=when)
+        sent = file_sent % {"name": shown(attachment.original_name), "size": shown(size), "date": shown(when)}
         body = (
             '<p class="fr-text--sm">\n'
             f"          {sent}\n"
@@ -368,10 +370,10 @@ def attachment_panels(dossier_pk: int, rows: list[tuple], *, language: Any = CUR
             "        \n"
             f"        {shown_preview}\n"
             f'        <p><a class="fr-link fr-link--sm" href="{url}" target="_blank" rel="noopener">'
-            f"{_with(open_in_tab, name=name)}</a></p>"
+            f"{open_in_tab % named}</a></p>"
         )
         # SafeString: plain text built here (mark_safe's check for a lazy one costs six calls)
         panels.append((attachment, form, expanded, SafeString(title),  # values escaped above
                        SafeString(body),  # values escaped above
-                       shown(review_url.replace(str(_PLACEHOLDER), str(attachment.id)))))
+                       shown(review_url.replace(str(_PLACEHOLDER), ident))))
     return panels
