@@ -100,7 +100,7 @@ def test_the_agent_file_page(client):
     assert not any(query.startswith(('SELECT "applications_complementrequest"', 'SELECT "appointments_booking"',
                                      'SELECT "applications_proceduredocument"')) for query in sql)
     sign_in(client, supervisor)
-    assert len(queries(client, url)) == 9
+    assert len(queries(client, url)) == 8  # and the prefecture's agents, for the assignment form
 
 
 def test_the_applicant_dossier_page(client):
