@@ -8,11 +8,12 @@ appointments, the person's roles), and ``workflow.py`` is imported by the models
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from applications.clock import QUEUE_STATUSES
 from applications.models import Dossier
-from applications.selectors import BIOMETRICS_DONE, BIOMETRICS_NONE, dossier_biometrics_state
+from applications.selectors import BIOMETRICS_DONE, BIOMETRICS_NONE, biometrics_state, dossier_biometrics_state
 from applications.staff import is_supervisor_of, staff_can_instruct
 from applications.workflow import CARD_STEPS, OPEN_STATUSES, TRANSITIONS
 from applications.workflow import Status as S
@@ -52,11 +53,13 @@ class StaffActions:
                     self.decide, self.card_next, self.extension))
 
 
-def staff_actions(*, dossier: Dossier, user) -> StaffActions:
+def staff_actions(*, dossier: Dossier, user, biometrics_statuses: Collection[str] | None = None) -> StaffActions:
     """Which actions this member of staff may take on this dossier now: the transitions of the table
     above that an agent performs from the current status, narrowed by the person's role (a
     supervisor assigns) and by what the file still lacks (fingerprints before a favourable
-    decision). Nothing for someone who does not instruct the dossier's prefecture."""
+    decision). Nothing for someone who does not instruct the dossier's prefecture.
+    ``biometrics_statuses``: the statuses of the file's biometrics bookings when the caller has
+    read them (the file page, with its bookings), else read here when needed."""
     if not staff_can_instruct(user=user, dossier=dossier):
         return StaffActions()
     status = dossier.status
@@ -68,7 +71,8 @@ def staff_actions(*, dossier: Dossier, user) -> StaffActions:
 
     biometrics = ""
     if status == S.UNDER_REVIEW and dossier.procedure.needs_biometrics:
-        biometrics = dossier_biometrics_state(dossier=dossier)
+        biometrics = (dossier_biometrics_state(dossier=dossier) if biometrics_statuses is None
+                      else biometrics_state(biometrics_statuses))
     outcomes = [to for to in (S.DECIDED_FAVOURABLE, S.DECIDED_UNFAVOURABLE, S.CLOSED_WITHOUT_ACTION) if agent_may(to)]
     waits = S.DECIDED_FAVOURABLE in outcomes and favourable_decision_blocked(dossier=dossier, biometrics=biometrics)
     if waits:

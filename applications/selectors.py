@@ -4,6 +4,7 @@ access-checked getters here."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -443,9 +444,14 @@ def dossier_biometrics_state(*, dossier: Dossier) -> str:
     """Where the dossier's fingerprints stand: ``done`` once a desk marked a biometrics appointment
     of this file as received, ``convoked`` while one is booked (or the person is at the desk),
     else ``none`` (never convoked, or absent, or cancelled: a new convocation is needed)."""
+    return biometrics_state(_BIOMETRICS_STATUSES(subject_id=str(dossier.pk)))
+
+
+def biometrics_state(statuses: Collection[str]) -> str:
+    """``dossier_biometrics_state`` from the statuses of the file's biometrics bookings."""
     from appointments.models import Booking
 
-    statuses = set(_BIOMETRICS_STATUSES(subject_id=str(dossier.pk)))
+    statuses = set(statuses)
     if Booking.Status.DONE in statuses:
         return BIOMETRICS_DONE
     if statuses & {Booking.Status.BOOKED, Booking.Status.CHECKED_IN}:

@@ -284,3 +284,85 @@ def test_the_page_and_its_header_share_one_csrf_token(client, supervisor):
     page = page_of(client, file_renewal())
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert len(tokens) > 3 and len(set(tokens)) == 1
+
+
+def test_the_file_pages_policy_is_django_csps_with_frames_of_the_portal(agent_client):
+    """Issue 17: the file page's Content-Security-Policy is built once per process; it is what
+    ``@csp_update({"frame-src": [SELF]})`` and django-csp's middleware wrote, nonce included."""
+    import re
+
+    from csp.utils import build_policy
+
+    from applications.backoffice.views.instruction import PREVIEW_POLICY_UPDATE
+
+    def directives(policy):
+        return sorted(re.split(r";\s*", policy))
+
+    dossier = file_renewal()
+    for _ in range(2):  # built, then from this process's copy
+        response = agent_client.get(reverse("backoffice_instruction:dossier", args=[dossier.pk]))
+        nonce = re.search(r'nonce="([^"]+)"', response.content.decode()).group(1)
+        assert directives(response["Content-Security-Policy"]) == directives(
+            build_policy(update=PREVIEW_POLICY_UPDATE, nonce=nonce))
+        assert "frame-src 'self'" in response["Content-Security-Policy"]
+        assert response.get("Content-Security-Policy-Report-Only") == (build_policy(report_only=True) or None)
+
+
+def test_the_file_of_another_prefecture_stays_out_of_reach_though_it_renews_the_same_permit(agent_client):
+    """The getter reads the other requests for the same permit in the dossier's query: a dossier of
+    another prefecture is still a 404, and the requests it shares a permit with are not found
+    through it."""
+    from tests.factories import DossierFactory, PermitFactory, prefecture, procedure
+
+    permit = PermitFactory()
+    mine = DossierFactory(applicant=permit.holder, status="submitted", renewed_permit=permit,
+                          prefecture=prefecture("69"))
+    elsewhere = DossierFactory(applicant=permit.holder, status="under_review", renewed_permit=permit,
+                               prefecture=prefecture("33"), procedure=procedure("duplicata-perte-vol"))
+    response = agent_client.get(reverse("backoffice_instruction:dossier", args=[elsewhere.pk]))
+    assert response.status_code == 404
+    html = page_of(agent_client, mine)
+    # as before: the other request is named whatever its prefecture
+    assert f'{reverse("backoffice_instruction:dossier", args=[elsewhere.pk])}">{elsewhere.reference}</a>' in html
+    Dossier.objects.filter(pk=elsewhere.pk).update(status=Status.WITHDRAWN)
+    assert "une autre demande en cours pour le même titre" not in page_of(agent_client, mine)
+
+
+def test_the_open_complement_request_and_the_bookings_show_once_the_file_has_some(client, instructor, supervisor):
+    """The page reads the complement requests and the bookings only when the dossier's query found
+    an open request or a booking about the file: each shows as soon as there is one."""
+    from applications.services import complements_request
+    from tests.factories import biometrics_taken
+
+    dossier = file_renewal()
+    sign_in(client, instructor)
+    html = page_of(client, dossier)
+    assert "Rendez-vous liés au dossier" not in html and "Merci" not in html
+    biometrics_taken(dossier, status="booked")
+    html = unescape(page_of(client, dossier))
+    assert "Rendez-vous liés au dossier" in html and "Guichet biométrie" in html
+    kind = DocumentType.objects.get(code="justificatif-domicile")
+    complements_request(dossier=dossier, by=instructor, document_types=[kind], message="Merci <b>",
+                        due_on=timezone.localdate() + timedelta(days=30))
+    html = unescape(page_of(client, dossier))
+    assert "Merci <b>" in html
+
+
+def test_the_complements_forms_pieces_read_with_the_dossier_are_those_of_its_procedure(agent_client, instructor):
+    """The getter reads the procedure's pieces with the dossier (arrays, one per column): the same
+    rows as ``requirement_names``, and a piece added to the procedure shows on the next page."""
+    from applications.backoffice.selectors import dossier_file_get_for_staff, dossier_requirement_names
+    from applications.backoffice.selectors import requirement_names as names_of
+    from applications.models import ProcedureDocument
+
+    dossier = file_renewal()
+    user = instructor
+    found, _ = dossier_file_get_for_staff(user=user, pk=dossier.pk)
+    assert dossier_requirement_names(dossier=found) == names_of(procedure_id=dossier.procedure_id)
+    assert len(names_of(procedure_id=dossier.procedure_id)) > 2
+    extra = DocumentType.objects.exclude(procedures=dossier.procedure).first()
+    ProcedureDocument.objects.create(procedure=dossier.procedure, document_type=extra)
+    found, _ = dossier_file_get_for_staff(user=user, pk=dossier.pk)
+    assert dossier_requirement_names(dossier=found) == names_of(procedure_id=dossier.procedure_id)
+    assert extra.pk in [row[0] for row in dossier_requirement_names(dossier=found)]
+    assert unescape(str(extra.name)) in unescape(page_of(agent_client, dossier))

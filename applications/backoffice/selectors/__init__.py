@@ -7,7 +7,9 @@ from applications.backoffice.selectors.dossiers import (
     document_staff_may_access,
     dossier_audit_events,
     dossier_file_data,
+    dossier_file_get_for_staff,
     dossier_get_for_staff,
+    dossier_requirement_names,
     requirement_names,
 )
 from applications.backoffice.selectors.exports import export_get_for_user, exports_for_user, queue_rows
@@ -47,7 +49,9 @@ __all__ = [
     "document_staff_may_access",
     "dossier_audit_events",
     "dossier_file_data",
+    "dossier_file_get_for_staff",
     "dossier_get_for_staff",
+    "dossier_requirement_names",
     "export_get_for_user",
     "exports_for_user",
     "instructing_prefectures",

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING
 
-from csp.constants import SELF
-from csp.decorators import csp_update
+from csp.constants import HEADER, SELF
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -57,10 +57,42 @@ JOURNAL_PAGE_SIZE = 25
 QUEUE_STATUS_VALUES = tuple(status.value for status in QUEUE_STATUSES)
 
 
+#: What the file page adds to the site's Content-Security-Policy: frames of the portal itself.
+PREVIEW_POLICY_UPDATE = {"frame-src": [SELF]}
+#: Stands for the request's nonce in the policy kept (characters no nonce, base64, holds).
+_PREVIEW_NONCE = "__anef-preview-nonce__"
+#: (the id of the settings' policy, nonce used) -> (the policy with ``_PREVIEW_NONCE``, those settings)
+_PREVIEW_POLICIES: dict[tuple[int, bool], tuple[str, object]] = {}
+
+
 def _allow_previews(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """The file page shows the attachments in frames served by the portal itself. (django-csp's
-    own annotation admits only views without URL arguments, hence this typed wrapper.)"""
-    return csp_update({"frame-src": [SELF]})(view)
+    """The file page shows the attachments in frames served by the portal itself: its policy is
+    django-csp's with ``PREVIEW_POLICY_UPDATE`` (what ``@csp_update`` gives), built once per process
+    rather than by django-csp's middleware on each response (issue 17: about 300 calls a page;
+    core.csp does the same for pages without a policy of their own, and then writes the report-only
+    policy). tests/backoffice/test_file_page.py compares the headers with django-csp's."""
+
+    @wraps(view)
+    def with_previews(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        config = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        if HEADER in response or (response.status_code in (500, 404) and settings.DEBUG):
+            setattr(response, "_csp_update", PREVIEW_POLICY_UPDATE)  # noqa: B010 (as ``@csp_update`` does it)
+            return response
+        nonce = getattr(request, "_csp_nonce", None)  # the page is rendered: its nonce was read or not
+        key = (id(config), nonce is not None)
+        kept = _PREVIEW_POLICIES.get(key)
+        if kept is None:
+            if len(_PREVIEW_POLICIES) >= 8:  # settings overridden many times (tests)
+                _PREVIEW_POLICIES.clear()
+            kept = _PREVIEW_POLICIES[key] = (build_policy(update=PREVIEW_POLICY_UPDATE, nonce=_PREVIEW_NONCE
+                                                          if nonce is not None else None), config)
+        prefixes = (config or {}).get("EXCLUDE_URL_PREFIXES", None) or ()
+        if kept[0] and not request.path_info.startswith(tuple(prefixes)):
+            response[HEADER] = kept[0].replace(_PREVIEW_NONCE, nonce) if nonce is not None else kept[0]
+        return response
+
+    return with_previews
 
 
 def _dossier_agents(dossier: Dossier) -> list[Membership]:
@@ -296,20 +328,28 @@ def _status_tabs(kept: QueryDict, counts: dict[str, int], selected: tuple[str, .
 @instructing_staff_required
 @_allow_previews
 def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    dossier = selectors.dossier_get_for_staff(user=request.user, pk=pk)
-    return _file_page(request, dossier)
+    dossier, same_permit = selectors.dossier_file_get_for_staff(user=request.user, pk=pk)
+    return _file_page(request, dossier, same_permit=same_permit)
 
 
 def _file_page(
-    request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, dossier: Dossier, *, bound: dict | None = None, status: int = 200,
+    same_permit: list[Dossier] | None = None,
 ) -> HttpResponse:
     """The file page, with the forms of the actions possible in the current state. ``bound`` holds
-    a form that came back with errors ({name: form}), shown in place of the blank one."""
+    a form that came back with errors ({name: form}), shown in place of the blank one.
+    ``same_permit``: the other requests for the same permit, when the getter read them."""
     user = request.user
     bound = bound or {}
-    actions = staff_actions(dossier=dossier, user=user)
     # The complements form's choices are read apart, as its HTML's key (``shows`` below).
-    data = selectors.dossier_file_data(dossier=dossier, requirements=False)
+    # What the getter found the file without (``dossier_file_get_for_staff``; a dossier read by
+    # another getter is read in full): the page shows only the open complement request.
+    skip = [name for name, attribute in (("complement_requests", "file_has_open_request"),
+                                         ("bookings", "file_has_bookings"))
+            if not getattr(dossier, attribute, True)]
+    data = selectors.dossier_file_data(dossier=dossier, requirements=False, same_permit=same_permit, skip=skip)
+    # the statuses of the biometrics bookings come with the file's bookings (a query less)
+    actions = staff_actions(dossier=dossier, user=user, biometrics_statuses=data["biometrics_statuses"])
     today = timezone.localdate()
     agents = _dossier_agents(dossier) if actions.assign else []
     blank = {
@@ -325,7 +365,7 @@ def _file_page(
     # the page): its HTML is rendered once per process for these, a form bound with errors each time.
     shows = {
         "assign": lambda: (tuple((m.user_id, presenters.agent_label(m.user)) for m in agents), dossier.assigned_to_id),
-        "complements": lambda: (selectors.requirement_names(procedure_id=dossier.procedure_id), today),
+        "complements": lambda: (selectors.dossier_requirement_names(dossier=dossier), today),
         "decide": lambda: tuple(actions.decide),
         "extension": tuple,
     }
@@ -337,9 +377,9 @@ def _file_page(
     review_forms: dict[int, Form | SafeString] = {}
     if actions.review and data["attachments"]:
         blank_review = _blank_review_parts()
-        for attachment in data["attachments"]:
-            review_forms[attachment.pk] = bound.get(f"review-{attachment.pk}") or mark_safe(  # noqa: S308
-                str(int(attachment.pk)).join(blank_review))
+        for attachment in data["attachments"]:  # ``id``: the primary key without ``pk``'s two calls
+            review_forms[attachment.id] = bound.get(f"review-{attachment.id}") or SafeString(
+                str(int(attachment.id)).join(blank_review))  # HTML rendered by the form, an integer
     # A form of an action this state no longer offers: say why at the top of the page.
     shown = {*action_forms, *(f"review-{pk}" for pk in review_forms)}
     for name, form in bound.items():
@@ -348,7 +388,7 @@ def _file_page(
                 messages.error(request, error)
     attachments = []  # each with its review form (HTML when blank) and whether its panel opens on errors
     for a in data["attachments"]:
-        form = review_forms.get(a.pk)
+        form = review_forms.get(a.id)
         attachments.append((a, form, presenters.preview_kind(a), isinstance(form, Form) and bool(form.errors)))
     events = data["events"]
     if any(event.kind == "amended" for event in events):
