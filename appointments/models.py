@@ -181,6 +181,10 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["person", "status"], name="booking_person_idx"),
             models.Index(fields=["status", "reminder_sent_at"], name="booking_reminder_idx"),
+            # The bookings about a file, whatever their status (the agent's file page, the
+            # applicant's dossier page, the biometrics state): the unique index above holds only
+            # the active ones, so without this every file page would read the whole table.
+            models.Index(fields=["subject_type", "subject_id"], name="booking_subject_idx"),
         ]
 
     def __str__(self) -> str:
