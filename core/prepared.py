@@ -418,7 +418,8 @@ class PreparedPair:
     it) in that order for the one row of its outer side. Each part of a row is made into what its
     query gives, by the same converters and builders as ``PreparedQuery.__call__`` (compared in
     tests/core/test_prepared.py). Both must give model instances, without list parameters; where
-    the ORM finds one of them empty whatever the values, each is run on its own.
+    the ORM finds one of them empty whatever the values, and on databases other than PostgreSQL,
+    each is run on its own.
 
     A call gives ``one``'s instances (none or one) and a function that makes ``many``'s, called
     when they are first needed: a request that reads them only in some cases does not make them
@@ -475,7 +476,10 @@ class PreparedPair:
                 query._compiled[(*key, ())] = compiled
             parts.append(compiled)
         first, second = parts
-        if first.empty or second.empty or first.shape != "model" or second.shape != "model":
+        # The order of ``many``'s rows rests on PostgreSQL's nested loop over its sorted subquery;
+        # SQLite flattens the subquery and loses it (``make run``): there, each on its own.
+        if (first.empty or second.empty or first.shape != "model" or second.shape != "model"
+                or connections[using].vendor != "postgresql"):
             return _Pair(sql="", params=(), slots=(), width=0, one_pk=0, many_pk=0, first=first, second=second)
         width = len(self.one._built(using, (), 0)[1].select)
         slots = tuple((offset + position, which, name, query.kinds[name], adapter)

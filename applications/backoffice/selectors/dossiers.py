@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -63,11 +64,14 @@ def _with_same_permit(pk: int, prefecture_ids: list[int]) -> QuerySet[Dossier]:
     reads those lists only then (most files have neither). And ``requirement_names``' columns, as
     arrays (a query less where the complements form is offered)."""
     renewed = _for_staff(pk, prefecture_ids).values("renewed_permit_id")
+    # one array per column (ids, then names per language): read as lists, with no converter; each
+    # in the order of the document types' ids, unique per procedure (so the arrays align). ARRAY()
+    # is PostgreSQL's: elsewhere (SQLite, ``make run``) the pieces are read apart when the form needs
+    # them (``dossier_requirement_names``).
+    arrays = {f"file_requirement_{column}": ArraySubquery(_requirement_names(OuterRef("procedure_id")).values(column))
+              for column in _REQUIREMENT_COLUMNS} if connection.vendor == "postgresql" else {}
     return Dossier.objects.annotate(
-        # one array per column (ids, then names per language): read as lists, with no converter;
-        # each in the order of the document types' ids, unique per procedure (so the arrays align)
-        **{f"file_requirement_{column}": ArraySubquery(_requirement_names(OuterRef("procedure_id")).values(column))
-           for column in _REQUIREMENT_COLUMNS},
+        **arrays,
         file_has_open_request=Exists(
             ComplementRequest.objects.filter(dossier_id=OuterRef("pk"), answered_at__isnull=True)),
         file_has_bookings=Exists(Booking.objects.filter(
