@@ -4,7 +4,7 @@ access-checked getters here."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,7 +33,7 @@ from applications.rules import RenewalWindow, renewal_window
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
 from appointments.selectors import active_booking_exists, booking_about_type_exists
-from core.prepared import PreparedQuery
+from core.prepared import PreparedPair, PreparedQuery
 from documents.models import CONTINUITY_KINDS, DocumentStatus, IssuedDocument
 
 
@@ -225,17 +225,23 @@ _USER_DOSSIER = PreparedQuery(
 )
 
 
-def dossier_page_get_for_user(*, user: User, pk: int) -> Dossier:
+def dossier_page_get_for_user(*, user: User, pk: int) -> tuple[Dossier, Callable[[], list[Attachment]]]:
     """``dossier_get_for_user`` for the dossier's own page (``applications.views.dossier``): the
     same access check (the applicant's own, else 404), but only the columns the page shows and of
     the related rows only the procedure's names and the prefecture's: the applicant, the permit
     renewed, the department and the JSON of the answers and of the procedure's questions are not
     built for it (issue 17: a translated instance costs about 40 calls). A field read beyond
-    ``DOSSIER_PAGE_FIELDS`` costs a query (tests/anef/test_page_queries.py)."""
-    found = _USER_DOSSIER_PAGE(pk=pk, user_id=user.pk)
+    ``DOSSIER_PAGE_FIELDS`` costs a query (tests/anef/test_page_queries.py).
+
+    With the dossier, its pieces as the page reads them (``dossier_page_data``'s ``attachments``),
+    in the same statement (``core.prepared.PreparedPair``: a round trip less), given by the function
+    returned beside it, which makes them when called; the rows of a dossier that is not the
+    person's are never made (404)."""
+    found, attachments = _USER_DOSSIER_PAGE_AND_ATTACHMENTS(one={"pk": pk, "user_id": user.pk},
+                                                             many={"dossier_id": pk})
     if not found:
         raise Http404
-    return found[0]
+    return found[0], attachments
 
 
 #: What the dossier page reads of its dossier: its head (procedure, reference, filing, prefecture,
@@ -253,7 +259,8 @@ _USER_DOSSIER_PAGE = PreparedQuery(
 )
 
 
-def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
+def dossier_page_data(*, dossier: Dossier, html: bool = False,
+                      attachments: Callable[[], list[Attachment]] | None = None) -> dict:
     """Everything the dossier page shows, in a fixed number of queries, each built once per process
     (``core.prepared``) but the open complement request's.
 
@@ -261,7 +268,8 @@ def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
     checksum (the API gives them): without the file's descriptor, their instances are made plainly
     (``core.prepared._Builder``); and the types the procedure asks for are its ``document_types``
     (``PageDocumentType``), kept per language and catalogue version (``procedure_document_types``),
-    instead of its ``requirements`` read each time."""
+    instead of its ``requirements`` read each time. ``attachments``: the pieces' maker when the
+    caller read them with the dossier (``dossier_page_get_for_user``)."""
     if html:
         document_types = procedure_document_types(procedure_id=dossier.procedure_id)
         types: dict[int, Any] = {document_type.pk: document_type for document_type in document_types}
@@ -274,7 +282,8 @@ def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
         # the pieces); one query more only for a piece of a type the procedure no longer asks for.
         types = {requirement.document_type_id: requirement.document_type for requirement in requirements}
         listed = {"requirements": requirements}
-    attachments = (_DOSSIER_PAGE_ATTACHMENTS if html else _DOSSIER_ATTACHMENTS)(dossier_id=dossier.pk)
+    attachments = (attachments() if attachments is not None
+                   else (_DOSSIER_PAGE_ATTACHMENTS if html else _DOSSIER_ATTACHMENTS)(dossier_id=dossier.pk))
     missing = [attachment.document_type_id for attachment in attachments if attachment.document_type_id not in types]
     if missing:
         types.update((document_type.pk, document_type) for document_type in DocumentType.objects.filter(pk__in=missing))
@@ -346,6 +355,7 @@ _DOSSIER_EVENTS = PreparedQuery(
     lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).order_by("at", "id"),
     dossier_id=int,
 )
+_USER_DOSSIER_PAGE_AND_ATTACHMENTS = PreparedPair(_USER_DOSSIER_PAGE, _DOSSIER_PAGE_ATTACHMENTS)
 #: ``documents.selectors.documents_for_subject`` as the page orders it (newest issue first).
 _DOSSIER_DOCUMENTS = PreparedQuery(
     lambda subject_type, subject_id: IssuedDocument.objects.filter(subject_type=subject_type, subject_id=subject_id)

@@ -108,11 +108,14 @@ def test_the_applicant_dossier_page(client):
     its pieces, timeline, documents and the procedure's pieces: each built once per process
     (``core.prepared``, issue 14). Issue 17: 8 → 7, no booking read when the dossier's query found
     that the applicant has none about a dossier. Issue 17, second round: 7 → 6, the procedure's
-    pieces are kept per language and catalogue version (``selectors.procedure_document_types``)."""
+    pieces are kept per language and catalogue version (``selectors.procedure_document_types``).
+    Issue 17, third round: 6 → 5, its pieces read in the dossier's statement (``PreparedPair``)."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 6
+    sql = queries(client, reverse("applications:dossier", args=[dossier.pk]))
+    assert len(sql) == 5, "\n".join(sql)
+    assert not any(query.startswith('SELECT "applications_attachment"') for query in sql)
 
 
 def test_the_applicant_dossier_page_with_an_appointment(client):
@@ -124,7 +127,7 @@ def test_the_applicant_dossier_page_with_an_appointment(client):
     client.force_login(dossier.applicant)
     url = reverse("applications:dossier", args=[dossier.pk])
 
-    assert len(queries(client, url)) == 7  # 8 → 7: the procedure's pieces kept (as above)
+    assert len(queries(client, url)) == 6  # 8 → 7: the procedure's pieces kept; 7 → 6: the pieces with the dossier
     assert reverse("appointments:detail", args=[booking.pk]) in client.get(url).content.decode()
 
 
@@ -137,8 +140,9 @@ def test_the_applicant_dossier_page_with_complements_requested(client):
                         document_types=[], due_on=timezone.localdate() + timedelta(days=15))
     client.force_login(dossier.applicant)
 
-    # Issue 17: 10 → 9, no booking read (as above); then 9 → 8, the procedure's pieces kept.
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 8
+    # Issue 17: 10 → 9, no booking read (as above); then 9 → 8, the procedure's pieces kept; then
+    # 8 → 7, the pieces with the dossier.
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 7
 
 
 def test_the_applicant_appointments(client):
