@@ -4,12 +4,15 @@ access-checked getters here."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+import json
+import operator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Exists, Expression, OuterRef, QuerySet, TextField
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +36,7 @@ from applications.rules import RenewalWindow, renewal_window
 from applications.steps import STEP_LABELS, steps_for
 from applications.workflow import IN_PROGRESS_STATUSES
 from appointments.selectors import active_booking_exists, booking_about_type_exists
-from core.prepared import PreparedQuery
+from core.prepared import PreparedPair, PreparedQuery
 from documents.models import CONTINUITY_KINDS, DocumentStatus, IssuedDocument
 
 
@@ -225,17 +228,25 @@ _USER_DOSSIER = PreparedQuery(
 )
 
 
-def dossier_page_get_for_user(*, user: User, pk: int) -> Dossier:
+def dossier_page_get_for_user(*, user: User, pk: int) -> tuple[Dossier, Callable[[], list[Attachment]]]:
     """``dossier_get_for_user`` for the dossier's own page (``applications.views.dossier``): the
     same access check (the applicant's own, else 404), but only the columns the page shows and of
     the related rows only the procedure's names and the prefecture's: the applicant, the permit
     renewed, the department and the JSON of the answers and of the procedure's questions are not
     built for it (issue 17: a translated instance costs about 40 calls). A field read beyond
-    ``DOSSIER_PAGE_FIELDS`` costs a query (tests/anef/test_page_queries.py)."""
-    found = _USER_DOSSIER_PAGE(pk=pk, user_id=user.pk)
+    ``DOSSIER_PAGE_FIELDS`` costs a query (tests/anef/test_page_queries.py).
+
+    With the dossier, its pieces as the page reads them (``dossier_page_data``'s ``attachments``),
+    in the same statement (``core.prepared.PreparedPair``: a round trip less), given by the function
+    returned beside it, which makes them when called; the rows of a dossier that is not the
+    person's are never made (404)."""
+    found, attachments = _USER_DOSSIER_PAGE_AND_ATTACHMENTS(one={"pk": pk, "user_id": user.pk},
+                                                             many={"dossier_id": pk})
     if not found:
         raise Http404
-    return found[0]
+    # In ``_DOSSIER_PAGE_ATTACHMENTS``' order whatever the backend: SQLite may drop the ORDER BY of
+    # a subquery it joins (PostgreSQL keeps it: ``PreparedPair``).
+    return found[0], lambda: sorted(attachments(), key=_ATTACHMENT_ORDER)
 
 
 #: What the dossier page reads of its dossier: its head (procedure, reference, filing, prefecture,
@@ -245,15 +256,67 @@ DOSSIER_PAGE_FIELDS = ("applicant", "procedure", "prefecture", "reference", "sta
                        "submitted_at", "filed_on_time", "procedure__name", "procedure__name_fr",
                        "procedure__name_en", "prefecture__name")
 
+#: What the page shows of a document issued about the dossier (``presenters.document_item_html``).
+_PAGE_DOCUMENT_FIELDS = ("id", "kind", "number", "issued_at", "rendered_at", "file", "status", "superseded_on",
+                         "valid_from", "valid_until")
+
+
+class _PageDocuments(Expression):
+    """The documents issued about the outer query's dossier, newest issue first (as
+    ``_DOSSIER_DOCUMENTS`` orders them, the id after), as one JSON text: an array of each one's
+    ``_PAGE_DOCUMENT_FIELDS`` (``_page_documents`` makes them instances). Issue 17: read with the
+    dossier, a statement less on its page (every filed dossier has its filing receipt)."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        quote = connection.ops.quote_name
+        columns = ", ".join(f'"d".{quote(IssuedDocument._meta.get_field(name).column)}'
+                            for name in _PAGE_DOCUMENT_FIELDS)
+        outer = f"{quote(Dossier._meta.db_table)}.{quote(Dossier._meta.pk.column)}"
+        rows = (f'FROM {quote(IssuedDocument._meta.db_table)} AS "d" WHERE "d"."subject_type" = %s '
+                f'AND "d"."subject_id" = CAST({outer} AS text)')
+        order = 'ORDER BY "d"."issued_at" DESC, "d"."id" DESC'
+        if connection.vendor == "postgresql":
+            sql = f"(SELECT COALESCE(json_agg(json_build_array({columns}) {order}), '[]')::text {rows})"  # noqa: S608
+        else:  # SQLite: the array in the order of the rows it is given
+            sql = f'(SELECT json_group_array(json_array({columns})) FROM (SELECT {columns} {rows} {order}) AS "d")'  # noqa: S608 (names only)
+        return sql, (DOSSIER_SUBJECT_TYPE,)
+
+
+#: ``Model.from_db`` takes the loaded values in the model's order of its fields.
+_MODEL_ORDER = [field.attname for field in IssuedDocument._meta.concrete_fields
+                if field.attname in _PAGE_DOCUMENT_FIELDS]
+
+
+def _page_documents(text: str, *, using: str) -> list[IssuedDocument]:
+    """``_PageDocuments``' JSON as the instances ``_DOSSIER_DOCUMENTS`` gives (their other fields
+    deferred): its dates and instants as the driver gives them (an instant in UTC)."""
+    documents = []
+    for values in json.loads(text):
+        row = dict(zip(_PAGE_DOCUMENT_FIELDS, values, strict=True))
+        for name in ("issued_at", "rendered_at"):
+            if row[name] is not None:
+                moment = datetime.fromisoformat(row[name])
+                row[name] = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        for name in ("superseded_on", "valid_from", "valid_until"):
+            if row[name] is not None:
+                row[name] = date.fromisoformat(row[name])
+        documents.append(IssuedDocument.from_db(using, _PAGE_DOCUMENT_FIELDS, [row[name] for name in _MODEL_ORDER]))
+    return documents
+
+
 _USER_DOSSIER_PAGE = PreparedQuery(
     lambda pk, user_id: Dossier.objects.select_related("procedure", "prefecture").only(*DOSSIER_PAGE_FIELDS)
     .filter(pk=pk, applicant_id=user_id).annotate(
-        any_booking=booking_about_type_exists(person=OuterRef("applicant_id"), subject_type=DOSSIER_SUBJECT_TYPE)),
+        any_booking=booking_about_type_exists(person=OuterRef("applicant_id"), subject_type=DOSSIER_SUBJECT_TYPE),
+        page_documents=_PageDocuments()),
     pk=int, user_id=int,
 )
 
 
-def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
+def dossier_page_data(*, dossier: Dossier, html: bool = False,
+                      attachments: Callable[[], list[Attachment]] | None = None) -> dict:
     """Everything the dossier page shows, in a fixed number of queries, each built once per process
     (``core.prepared``) but the open complement request's.
 
@@ -261,7 +324,8 @@ def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
     checksum (the API gives them): without the file's descriptor, their instances are made plainly
     (``core.prepared._Builder``); and the types the procedure asks for are its ``document_types``
     (``PageDocumentType``), kept per language and catalogue version (``procedure_document_types``),
-    instead of its ``requirements`` read each time."""
+    instead of its ``requirements`` read each time. ``attachments``: the pieces' maker when the
+    caller read them with the dossier (``dossier_page_get_for_user``)."""
     if html:
         document_types = procedure_document_types(procedure_id=dossier.procedure_id)
         types: dict[int, Any] = {document_type.pk: document_type for document_type in document_types}
@@ -274,17 +338,21 @@ def dossier_page_data(*, dossier: Dossier, html: bool = False) -> dict:
         # the pieces); one query more only for a piece of a type the procedure no longer asks for.
         types = {requirement.document_type_id: requirement.document_type for requirement in requirements}
         listed = {"requirements": requirements}
-    attachments = (_DOSSIER_PAGE_ATTACHMENTS if html else _DOSSIER_ATTACHMENTS)(dossier_id=dossier.pk)
-    missing = [attachment.document_type_id for attachment in attachments if attachment.document_type_id not in types]
+    pieces = (attachments() if attachments is not None
+              else (_DOSSIER_PAGE_ATTACHMENTS if html else _DOSSIER_ATTACHMENTS)(dossier_id=dossier.pk))
+    missing = [attachment.document_type_id for attachment in pieces if attachment.document_type_id not in types]
     if missing:
         types.update((document_type.pk, document_type) for document_type in DocumentType.objects.filter(pk__in=missing))
-    for attachment in attachments:
+    for attachment in pieces:
         Attachment.document_type.field.set_cached_value(attachment, types[attachment.document_type_id])
     return {
-        "attachments": [a for a in attachments if a.is_current],
-        "previous_attachments": [a for a in attachments if not a.is_current],
+        "attachments": [a for a in pieces if a.is_current],
+        "previous_attachments": [a for a in pieces if not a.is_current],
         "events": _DOSSIER_EVENTS(dossier_id=dossier.pk),
-        "documents": _DOSSIER_DOCUMENTS(subject_type=Dossier._meta.label_lower, subject_id=str(dossier.pk)),
+        # read with the dossier where its getter did (``dossier_page_get_for_user``)
+        "documents": _page_documents(dossier.page_documents, using=dossier._state.db or DEFAULT_DB_ALIAS)
+        if hasattr(dossier, "page_documents")
+        else _DOSSIER_DOCUMENTS(subject_type=Dossier._meta.label_lower, subject_id=str(dossier.pk)),
         **listed,
         "complement_request": complement_request_open(dossier=dossier),
     }
@@ -346,6 +414,8 @@ _DOSSIER_EVENTS = PreparedQuery(
     lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).order_by("at", "id"),
     dossier_id=int,
 )
+_ATTACHMENT_ORDER = operator.attrgetter("uploaded_at", "id")  # the query's ``order_by``
+_USER_DOSSIER_PAGE_AND_ATTACHMENTS = PreparedPair(_USER_DOSSIER_PAGE, _DOSSIER_PAGE_ATTACHMENTS)
 #: ``documents.selectors.documents_for_subject`` as the page orders it (newest issue first).
 _DOSSIER_DOCUMENTS = PreparedQuery(
     lambda subject_type, subject_id: IssuedDocument.objects.filter(subject_type=subject_type, subject_id=subject_id)

@@ -301,18 +301,19 @@ def attachment_remove(request: AuthenticatedHttpRequest, pk: int, attachment_pk:
 @login_required
 def dossier(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The page's own getter: the same check as ``_dossier_get``, fewer columns (issue 17).
-    dossier = selectors.dossier_page_get_for_user(user=applicant_for(request), pk=pk)
+    dossier, attachments = selectors.dossier_page_get_for_user(user=applicant_for(request), pk=pk)
     assisted_dossier_check(request, dossier.pk)
     if dossier.status == Status.DRAFT:
         return redirect("applications:step", pk=dossier.pk, step=dossier.current_step)
-    return _dossier_page(request, dossier)
+    return _dossier_page(request, dossier, attachments=attachments)
 
 
 def _dossier_page(
-    request: AuthenticatedHttpRequest, dossier, *, complements_form=None, status: int = 200
+    request: AuthenticatedHttpRequest, dossier, *, complements_form=None, status: int = 200, attachments=None
 ) -> HttpResponse:
-    """The dossier page; a form sent from it that needs correcting comes back bound, with its errors."""
-    data = selectors.dossier_page_data(dossier=dossier, html=True)
+    """The dossier page; a form sent from it that needs correcting comes back bound, with its errors.
+    ``attachments``: the pieces' maker, when the getter read them with the dossier."""
+    data = selectors.dossier_page_data(dossier=dossier, html=True, attachments=attachments)
     is_open = dossier.status in OPEN_STATUSES
     today = timezone.localdate()
     complement = data["complement_request"]

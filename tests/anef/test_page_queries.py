@@ -113,11 +113,16 @@ def test_the_applicant_dossier_page(client):
     its pieces, timeline, documents and the procedure's pieces: each built once per process
     (``core.prepared``, issue 14). Issue 17: 8 → 7, no booking read when the dossier's query found
     that the applicant has none about a dossier. Issue 17, second round: 7 → 6, the procedure's
-    pieces are kept per language and catalogue version (``selectors.procedure_document_types``)."""
+    pieces are kept per language and catalogue version (``selectors.procedure_document_types``).
+    Issue 17, third round: 6 → 4, its pieces and its documents read in the dossier's statement
+    (``PreparedPair``, and the documents as JSON: ``selectors._PageDocuments``)."""
     dossier = file_renewal()
     client.force_login(dossier.applicant)
 
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 6
+    sql = queries(client, reverse("applications:dossier", args=[dossier.pk]))
+    assert len(sql) == 4, "\n".join(sql)
+    assert not any(query.startswith(('SELECT "applications_attachment"', 'SELECT "documents_issueddocument"'))
+                   for query in sql)
 
 
 def test_the_applicant_dossier_page_with_an_appointment(client):
@@ -129,7 +134,8 @@ def test_the_applicant_dossier_page_with_an_appointment(client):
     client.force_login(dossier.applicant)
     url = reverse("applications:dossier", args=[dossier.pk])
 
-    assert len(queries(client, url)) == 7  # 8 → 7: the procedure's pieces kept (as above)
+    # 8 → 7: the procedure's pieces kept; 7 → 5: the pieces and documents with the dossier
+    assert len(queries(client, url)) == 5
     assert reverse("appointments:detail", args=[booking.pk]) in client.get(url).content.decode()
 
 
@@ -142,8 +148,9 @@ def test_the_applicant_dossier_page_with_complements_requested(client):
                         document_types=[], due_on=timezone.localdate() + timedelta(days=15))
     client.force_login(dossier.applicant)
 
-    # Issue 17: 10 → 9, no booking read (as above); then 9 → 8, the procedure's pieces kept.
-    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 8
+    # Issue 17: 10 → 9, no booking read (as above); then 9 → 8, the procedure's pieces kept; then
+    # 8 → 6, the pieces and documents with the dossier.
+    assert len(queries(client, reverse("applications:dossier", args=[dossier.pk]))) == 6
 
 
 def test_the_applicant_appointments(client):
