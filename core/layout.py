@@ -74,18 +74,21 @@ def as_usual(request: HttpRequest) -> bool:
 
 
 def slotted_page(request: HttpRequest, template_name: str, *, context: dict[str, Any], slots: dict[str, str],
-                 forms: tuple[str, ...] = (), status: int = 200) -> HttpResponse:
+                 forms: tuple[str, ...] = (), status: int = 200, csrf_token: str = "") -> HttpResponse:
     """``render(request, template_name, {**context, **slots})``, the page's parts kept per language,
     ``context`` and main menu by each process (module docstring). ``slots`` are HTML, escaped as
     ``{{ value }}`` would have; the CSRF placeholder of the slots named in ``forms`` is replaced by
-    the page's token, as ``{% with_csrf_token %}`` does. Rendered as usual when ``as_usual(request)``."""
+    the page's token, as ``{% with_csrf_token %}`` does. ``csrf_token``: the token the view already
+    put in its slots' forms, which the layout's forms then show too (one masking a page), else one
+    is masked here. Rendered as usual when ``as_usual(request)``."""
     if as_usual(request):
-        return render(request, template_name, {**context, **slots}, status=status)
+        return render(request, template_name, {**context, **slots, **({"csrf_token": csrf_token} if csrf_token else {})},
+                      status=status)
     menu = _menu_html(request)
     # The portal's name by its identity (a test renames it): its words are the language's, in the key.
     parts = local_fragment("slotted-page", template_name, sorted(context.items()), sorted(slots), menu,
                            id(settings.PORTAL_NAME), render=lambda: _parts(request, template_name, context, slots))
-    token = masked_token(request)
+    token = csrf_token or masked_token(request)
     values = {**slots, _TOKEN: token, _PATH: escaped(request.get_full_path()),
               _NONCE: escaped(str(request.csp_nonce))}  # type: ignore[attr-defined]  # django-csp's
     for name in forms:
