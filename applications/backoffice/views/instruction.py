@@ -46,7 +46,7 @@ from core.csrf import masked_token
 from core.fragments import local_fragment, slotted_template
 from core.http import uploaded_file_response
 from core.l10n import active_language, words_once
-from core.layout import slotted_page
+from core.layout import as_usual, slotted_page
 
 if TYPE_CHECKING:
     pass
@@ -173,9 +173,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "several_prefectures": len(prefectures) > 1,
         **({"csrf_token": csrf_token} if csrf_token else {}),
     }
+    context["content"] = _queue_content_html(context, csrf_token=csrf_token)
+    if as_usual(request):  # a message waiting: the engine's page, with the view's values as before
+        return render(request, "applications/backoffice/queue.html", context)
     # The page's layout kept with it (core.layout): its template reads the content alone.
     return slotted_page(request, "applications/backoffice/queue.html", context={},
-                        slots={"content": _queue_content_html(context, csrf_token=csrf_token)}, csrf_token=csrf_token)
+                        slots={"content": context["content"]}, csrf_token=csrf_token)
 
 
 #: The default view's parameters: none (never changed: the view copies it before adding any).
