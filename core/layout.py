@@ -82,8 +82,8 @@ def slotted_page(request: HttpRequest, template_name: str, *, context: dict[str,
     put in its slots' forms, which the layout's forms then show too (one masking a page), else one
     is masked here. Rendered as usual when ``as_usual(request)``."""
     if as_usual(request):
-        return render(request, template_name, {**context, **slots, **({"csrf_token": csrf_token} if csrf_token else {})},
-                      status=status)
+        given = {"csrf_token": csrf_token} if csrf_token else {}
+        return render(request, template_name, {**context, **slots, **given}, status=status)
     menu = _menu_html(request)
     # The portal's name by its identity (a test renames it): its words are the language's, in the key.
     parts = local_fragment("slotted-page", template_name, sorted(context.items()), sorted(slots), menu,

@@ -138,16 +138,16 @@ def test_the_kept_staff_pages_are_the_engine_s(client, settings, language):
         assert _as_usual_and_kept(client, url)[1] == usual  # the second time, from the kept parts
     client.logout()
     pan = make_pan("69")
-    mediator = StaffFactory(mediator=True, role__site=pan, with_totp=True)
-    sign_in(client, mediator)
+    keeper = StaffFactory(mediator=True, role__site=pan, with_totp=True)
+    sign_in(client, keeper)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     for _visits in range(2):  # without, then with visits
         for url in ("/backoffice/mediation/", "/backoffice/mediation/accueillir/"):
             usual, kept = _as_usual_and_kept(client, url)
             assert kept == usual, url
             assert _as_usual_and_kept(client, url)[1] == usual
-        visit(by=mediator, site=pan, last_name="Koné <b>")
-        visit(by=mediator, site=pan, minutes=20)
+        visit(by=keeper, site=pan, last_name="Koné <b>")
+        visit(by=keeper, site=pan, minutes=20)
 
 
 def test_each_member_of_staff_sees_their_own_page(client):
@@ -169,8 +169,8 @@ def test_each_member_of_staff_sees_their_own_page(client):
 
 def test_a_message_waiting_shows_on_a_staff_page(client):
     pan = make_pan("69")
-    mediator = StaffFactory(mediator=True, role__site=pan, with_totp=True)
-    sign_in(client, mediator)
+    keeper = StaffFactory(mediator=True, role__site=pan, with_totp=True)
+    sign_in(client, keeper)
     client.get("/backoffice/mediation/")  # the kept parts are there
     response = client.get(f"/backoffice/mediation/pan/{pan.pk}/jour/2026-02-30/", follow=True)
     assert "existe pas" in response.content.decode()

@@ -173,12 +173,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "several_prefectures": len(prefectures) > 1,
         **({"csrf_token": csrf_token} if csrf_token else {}),
     }
-    context["content"] = _queue_content_html(context, csrf_token=csrf_token)
+    context["content"] = content = _queue_content_html(context, csrf_token=csrf_token)
     if as_usual(request):  # a message waiting: the engine's page, with the view's values as before
         return render(request, "applications/backoffice/queue.html", context)
     # The page's layout kept with it (core.layout): its template reads the content alone.
     return slotted_page(request, "applications/backoffice/queue.html", context={},
-                        slots={"content": context["content"]}, csrf_token=csrf_token)
+                        slots={"content": content}, csrf_token=csrf_token)
 
 
 #: The default view's parameters: none (never changed: the view copies it before adding any).
