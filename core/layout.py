@@ -28,7 +28,6 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import Context
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -74,18 +73,21 @@ def as_usual(request: HttpRequest) -> bool:
 
 
 def slotted_page(request: HttpRequest, template_name: str, *, context: dict[str, Any], slots: dict[str, str],
-                 forms: tuple[str, ...] = (), status: int = 200) -> HttpResponse:
+                 forms: tuple[str, ...] = (), status: int = 200, csrf_token: str = "") -> HttpResponse:
     """``render(request, template_name, {**context, **slots})``, the page's parts kept per language,
     ``context`` and main menu by each process (module docstring). ``slots`` are HTML, escaped as
     ``{{ value }}`` would have; the CSRF placeholder of the slots named in ``forms`` is replaced by
-    the page's token, as ``{% with_csrf_token %}`` does. Rendered as usual when ``as_usual(request)``."""
+    the page's token, as ``{% with_csrf_token %}`` does. ``csrf_token``: the token the view already
+    put in its slots' forms, which the layout's forms then show too (one masking a page), else one
+    is masked here. Rendered as usual when ``as_usual(request)``."""
     if as_usual(request):
-        return render(request, template_name, {**context, **slots}, status=status)
+        given = {"csrf_token": csrf_token} if csrf_token else {}
+        return render(request, template_name, {**context, **slots, **given}, status=status)
     menu = _menu_html(request)
     # The portal's name by its identity (a test renames it): its words are the language's, in the key.
     parts = local_fragment("slotted-page", template_name, sorted(context.items()), sorted(slots), menu,
                            id(settings.PORTAL_NAME), render=lambda: _parts(request, template_name, context, slots))
-    token = masked_token(request)
+    token = csrf_token or masked_token(request)
     values = {**slots, _TOKEN: token, _PATH: escaped(request.get_full_path()),
               _NONCE: escaped(str(request.csp_nonce))}  # type: ignore[attr-defined]  # django-csp's
     for name in forms:
@@ -95,8 +97,11 @@ def slotted_page(request: HttpRequest, template_name: str, *, context: dict[str,
                         status=status)
 
 
-#: The node of ``{% main_menu %}`` (the project's menu, anef/templatetags/anef.py: the apps do not
-#: import the project), compiled once per process: the menu this request sees, part of the key.
+#: The function of ``{% main_menu %}`` (the project's menu, anef/templatetags/anef.py: the apps do
+#: not import the project), found once per process through its compiled node: the menu this request
+#: sees, part of the key. Called with the request alone, without the template's Context and the
+#: node's render around it (issue 17: a sixth of the menu's calls); it gives marked-safe HTML,
+#: which the node's escaping left as it was.
 _MENU: list = []
 
 
@@ -104,8 +109,8 @@ def _menu_html(request: HttpRequest) -> str:
     if not _MENU:
         from django.template import Template
 
-        _MENU.append(Template("{% load anef %}{% main_menu %}").nodelist[-1])
-    return _MENU[0].render(Context({"request": request}))
+        _MENU.append(Template("{% load anef %}{% main_menu %}").nodelist[-1].func)  # type: ignore[attr-defined]
+    return _MENU[0]({"request": request})
 
 
 class KeptPageReadsPerson(Exception):  # noqa: N818 (named for what happened)

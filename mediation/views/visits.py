@@ -30,6 +30,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.mandates import mandates_for_mediator
 from accounts.models import User
 from core.fragments import CSRF_PLACEHOLDER, local_fragment
+from core.layout import slotted_page
 from mediation import presenters, selectors, services
 from mediation.access import may_see_visits, mediator_site_ids
 from mediation.forms import CheckInForm, DayForm, RecordForm, SearchForm
@@ -78,14 +79,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """"Accueillir un visiteur": find their account, or note their name; then what they need."""
     if request.method == "GET" and not request.GET:  # nothing searched nor chosen yet
-        return render(request, "mediation/backoffice/check_in.html", {"blank_form": _blank_check_in_html(request)})
+        return _blank_check_in_page(request)
     search = SearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_bound and search.is_valid() else ""
     matches = selectors.applicants_search(query=query) if query else []
     chosen = request.POST.get("person") or request.GET.get("personne") or ""
     person = selectors.applicant_get_for_check_in(user=request.user, pk=int(chosen)) if chosen.isdigit() else None
     if request.method == "GET" and not query and person is None and not search.errors:
-        return render(request, "mediation/backoffice/check_in.html", {"blank_form": _blank_check_in_html(request)})
+        return _blank_check_in_page(request)
     sites = selectors.pan_sites_kept_by(user=request.user)
     form = CheckInForm(request.POST or None, sites=sites, initial={"person": person.pk if person else None})
     if request.method == "POST" and form.is_valid():
@@ -110,6 +111,13 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
         "mediation/backoffice/_check_in.html", {
             "search": search, "query": query, "matches": matches, "person": person, "form": form,
             "searched": bool(query)}, request)})
+
+
+def _blank_check_in_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The check-in page before any search, its layout kept with it (core.layout): the template
+    reads the blank form alone, the page's token put in its placeholder."""
+    return slotted_page(request, "mediation/backoffice/check_in.html", context={},
+                        slots={"blank_form": _blank_check_in_html(request)}, forms=("blank_form",))
 
 
 def _blank_check_in_html(request: AuthenticatedHttpRequest) -> SafeString:
@@ -305,7 +313,8 @@ def _day_page(request: AuthenticatedHttpRequest, site: Site, day: str | None) ->
         return redirect(_day_url(site.pk, today))
     visits = selectors.visits_of_day(site=site, day=shown)
     keeps_log = site.pk in mediator_site_ids(user=request.user)
-    return render(request, "mediation/backoffice/day.html", {
+    # The page's layout kept with it (core.layout): its template reads these two alone.
+    return slotted_page(request, "mediation/backoffice/day.html", context={}, slots={
         "title": presenters.day_title(site=site, day=shown),
         "content": presenters.day_html(site=site, day=shown, visits=visits, picker=picker, keeps_log=keeps_log,
                                        today=today, now=timezone.now()),

@@ -118,3 +118,14 @@ def _normalised(name: str) -> str:
     from applications.models import search_name
 
     return search_name(name)
+
+
+@pytest.fixture(autouse=True)
+def queue_with_its_values(monkeypatch):
+    """The queue's tests read the view's values (``response.context``: rows, tabs, URLs), which the
+    engine's page carries and the kept one (core.layout) does not: the queue is rendered by the
+    engine here, as with a message waiting. That its kept page is the engine's, byte for byte, is
+    tests/core/test_layout.py's."""
+    from applications.backoffice.views import instruction
+
+    monkeypatch.setattr(instruction, "as_usual", lambda request: True)

@@ -12,8 +12,10 @@ from django.urls import reverse
 from core import layout
 from notifications.models import Notification
 from tests.applications.test_on_behalf import act_for, grant, mediator, person, site  # noqa: F401 (fixtures)
-from tests.backoffice.conftest import sign_in
-from tests.factories import DossierFactory, UserFactory
+from tests.backoffice.conftest import file_renewal, queued, sign_in
+from tests.factories import DossierFactory, StaffFactory, UserFactory
+from tests.mediation.conftest import make_pan
+from tests.mediation.helpers import visit
 from tests.notifications.test_inbox import _messages
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,11 @@ def _blanked(html: str) -> str:
 
 
 def _as_usual_and_kept(client, url: str) -> tuple[str, str]:
-    with mock.patch.object(layout, "as_usual", return_value=True):
+    from applications.backoffice.views import instruction
+
+    # (the queue asks first, to render with the view's values)
+    with mock.patch.object(layout, "as_usual", return_value=True), \
+            mock.patch.object(instruction, "as_usual", return_value=True):
         usual = client.get(url)
     kept = client.get(url)
     assert usual.status_code == kept.status_code == 200
@@ -111,3 +117,61 @@ def test_a_kept_page_that_reads_the_person_fails_loudly(client, tmp_path, settin
     request._messages = mock.MagicMock(__len__=lambda self: 0)  # no message waiting
     with pytest.raises(layout.KeptPageReadsPerson):
         layout.slotted_page(request, "kept.html", context={}, slots={})
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_kept_staff_pages_are_the_engine_s(client, settings, language):
+    """The back-office pages of the load test (issue 17): the agent's queue (default, by status,
+    searched, a page further), the file in several states, the statistics; the mediator's day with
+    and without visits, and the check-in page."""
+    agent = StaffFactory(with_totp=True, first_name="Jeanne", last_name="O'Brien <b>")
+    files = [file_renewal(last_name="Zoé & <co>"), queued(status="under_review", name="Martin Alice"),
+             queued(status="complements_requested", name="Diallo Awa"), queued(name="Koné <Issa>")]
+    sign_in(client, agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    urls = ["/backoffice/dossiers/", "/backoffice/dossiers/?status=submitted", "/backoffice/dossiers/?q=Martin",
+            "/backoffice/dossiers/?limit=2", "/backoffice/dossiers/?status=under_review&x=<b>",
+            "/backoffice/statistiques/", *(f"/backoffice/dossiers/{dossier.pk}/" for dossier in files)]
+    for url in urls:
+        usual, kept = _as_usual_and_kept(client, url)
+        assert kept == usual, url
+        assert _as_usual_and_kept(client, url)[1] == usual  # the second time, from the kept parts
+    client.logout()
+    pan = make_pan("69")
+    keeper = StaffFactory(mediator=True, role__site=pan, with_totp=True)
+    sign_in(client, keeper)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for _visits in range(2):  # without, then with visits
+        for url in ("/backoffice/mediation/", "/backoffice/mediation/accueillir/"):
+            usual, kept = _as_usual_and_kept(client, url)
+            assert kept == usual, url
+            assert _as_usual_and_kept(client, url)[1] == usual
+        visit(by=keeper, site=pan, last_name="Koné <b>")
+        visit(by=keeper, site=pan, minutes=20)
+
+
+def test_each_member_of_staff_sees_their_own_page(client):
+    """Two agents of two prefectures: each their own queue and menu, one token a page, their nonce."""
+    lyon, bordeaux = StaffFactory(with_totp=True), StaffFactory(with_totp=True, supervisor=True, role__code="33")
+    queued(name="Martin Lyon"), queued(department="33", name="Durand Bordeaux")
+    sign_in(client, lyon)
+    html = client.get("/backoffice/dossiers/").content.decode()
+    assert "Lyon" in html and "Bordeaux" not in html
+    sign_in(client, bordeaux)
+    response = client.get("/backoffice/dossiers/")
+    html = response.content.decode()
+    assert "Bordeaux" in html and "Martin" not in html and "page-slot" not in html
+    assert len(set(TOKEN.findall(html))) == 1  # the export form's and the header's: one token
+    nonces = set(NONCE.findall(html))
+    assert len(nonces) == 1 and f"'nonce-{nonces.pop()}'" in response["Content-Security-Policy"]
+    assert re.search(r'href="/backoffice/dossiers/" aria-current="page">', html)
+
+
+def test_a_message_waiting_shows_on_a_staff_page(client):
+    pan = make_pan("69")
+    keeper = StaffFactory(mediator=True, role__site=pan, with_totp=True)
+    sign_in(client, keeper)
+    client.get("/backoffice/mediation/")  # the kept parts are there
+    response = client.get(f"/backoffice/mediation/pan/{pan.pk}/jour/2026-02-30/", follow=True)
+    assert "existe pas" in response.content.decode()
+    assert "existe pas" not in client.get("/backoffice/mediation/").content.decode()  # shown once

@@ -46,6 +46,7 @@ from core.csrf import masked_token
 from core.fragments import local_fragment, slotted_template
 from core.http import uploaded_file_response
 from core.l10n import active_language, words_once
+from core.layout import as_usual, slotted_page
 
 if TYPE_CHECKING:
     pass
@@ -172,8 +173,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "several_prefectures": len(prefectures) > 1,
         **({"csrf_token": csrf_token} if csrf_token else {}),
     }
-    context["content"] = _queue_content_html(context, csrf_token=csrf_token)
-    return render(request, "applications/backoffice/queue.html", context)
+    context["content"] = content = _queue_content_html(context, csrf_token=csrf_token)
+    if as_usual(request):  # a message waiting: the engine's page, with the view's values as before
+        return render(request, "applications/backoffice/queue.html", context)
+    # The page's layout kept with it (core.layout): its template reads the content alone.
+    return slotted_page(request, "applications/backoffice/queue.html", context={},
+                        slots={"content": content}, csrf_token=csrf_token)
 
 
 #: The default view's parameters: none (never changed: the view copies it before adding any).
@@ -409,9 +414,9 @@ def _file_page(
         panels=file_presenters.attachment_panels(dossier.pk, attachments, language=language) if attachments else [],
         timeline=file_presenters.timeline_html(events, applicant_id=dossier.applicant_id, language=language),
         open_request=next((r for r in data["complement_requests"] if r.answered_at is None), None))
-    return render(request, "applications/backoffice/dossier.html", {
-        # the same token in the header's forms (``header_tools``): one masking a page, not two
-        **({"csrf_token": csrf_token} if csrf_token else {}),
+    # The page's layout kept with it (core.layout), the same token in the header's forms (one
+    # masking a page, not two); a message waiting (a form of an action gone) renders it as usual.
+    return slotted_page(request, "applications/backoffice/dossier.html", context={}, csrf_token=csrf_token, slots={
         "title": file_page.page_title(dossier, language=language),
         "breadcrumb": file_page.breadcrumb_html(dossier),
         "header": file_page.header_html(dossier, applicant_name=applicant_snapshot(dossier=dossier)["name"],

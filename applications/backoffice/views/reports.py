@@ -23,6 +23,7 @@ from applications.backoffice.forms import FILTER_PARAMETERS, queue_filters_from_
 from applications.backoffice.statistics_cells import statistics_heading, statistics_html
 from applications.backoffice.views import instructing_staff_required
 from applications.models import QueueExport
+from core.layout import slotted_page
 from core.replica import reading_from_replica
 
 
@@ -37,7 +38,8 @@ def statistics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     with reading_from_replica():  # figures only: a moment's lag is harmless (core.replica)
         stats = selectors.prefecture_statistics(user=request.user, prefecture_id=chosen.pk, prefectures=prefectures)
     heading = statistics_heading(stats)
-    response = render(request, "applications/backoffice/statistics.html", {
+    # The page's layout kept with it (core.layout): its template reads these two alone.
+    response = slotted_page(request, "applications/backoffice/statistics.html", context={}, slots={
         "heading": heading,
         "content": statistics_html(stats, heading=heading, prefectures=prefectures, chosen=chosen, windows={
             "processing_window_days": selectors.PROCESSING_WINDOW.days,
