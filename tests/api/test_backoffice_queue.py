@@ -14,7 +14,7 @@ from accounts.models import Membership, Role
 from applications.clock import priorities_refresh
 from applications.models import Dossier, Status
 from tests.api.conftest import client_for, token_for
-from tests.backoffice.conftest import listed, queued, sign_in
+from tests.backoffice.conftest import listed, queue_with_its_values, queued, sign_in  # noqa: F401 (a fixture)
 from tests.factories import StaffFactory, prefecture, procedure
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +29,9 @@ def references(response) -> list[str]:
 
 
 @pytest.fixture
-def html_client(client, agent):
-    """The same agent on the back-office pages (password, then the code)."""
+def html_client(client, agent, queue_with_its_values):  # noqa: F811 (the fixture imported above)
+    """The same agent on the back-office pages (password, then the code), the queue rendered by the
+    engine so that its rows are the view's values (``listed``)."""
     return sign_in(client, agent)
 
 
