@@ -4,8 +4,9 @@ django-csp builds the policy from the settings on every response, twice (the pol
 report-only one): about 340 Python calls a request, on every page (issue 17). For a response that
 brings no policy of its own (no ``@csp_update``, ``@csp_replace``, ``@csp_exempt``...), the policy
 depends only on the settings and on whether the page used a nonce: ``CSPMiddleware`` builds it once
-per process for each, with django-csp's own ``build_policy``, and puts the request's nonce in. Any
-other response goes through django-csp unchanged.
+per process for each, with django-csp's own ``build_policy``, and puts the request's nonce in. So
+does a response with an ``@csp_update`` alone (the agent's file page: frames of the portal), per
+update. Any other response goes through django-csp unchanged.
 """
 
 from __future__ import annotations
@@ -37,18 +38,24 @@ class CSPMiddleware(_DjangoCSPMiddleware):
         self._policies: dict[tuple, tuple[str, str, object, object]] = {}
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        if any(name in response.__dict__ for name in _OWN_POLICY):
+        own = [name for name in _OWN_POLICY if name in response.__dict__]
+        # ``@csp_update`` alone (the file page's frames) is kept too, per update; anything else
+        # goes through django-csp.
+        update = response.__dict__["_csp_update"] if own == ["_csp_update"] else None
+        if own and update is None:
             return super().process_response(request, response)
         if response.status_code in (http.client.INTERNAL_SERVER_ERROR, http.client.NOT_FOUND) and settings.DEBUG:
             return response
         nonce = getattr(request, "_csp_nonce", None)
         config = getattr(settings, "CONTENT_SECURITY_POLICY", None)
         config_ro = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-        key = (id(config), id(config_ro), nonce is not None)  # settings overridden (tests): other dicts
+        # settings overridden (tests): other dicts; an update: its text (a few fixed ones)
+        key = (id(config), id(config_ro), nonce is not None, repr(sorted(update.items())) if update else "")
         policies = self._policies.get(key)
         if policies is None:
             marker = _NONCE if nonce is not None else None
-            policies = (build_policy(nonce=marker), build_policy(nonce=marker, report_only=True), config, config_ro)
+            policies = (build_policy(update=update, nonce=marker), build_policy(nonce=marker, report_only=True),
+                        config, config_ro)
             if len(self._policies) >= 8:  # settings overridden many times (tests)
                 self._policies.clear()
             self._policies[key] = policies

@@ -287,13 +287,12 @@ def test_the_page_and_its_header_share_one_csrf_token(client, supervisor):
 
 
 def test_the_file_pages_policy_is_django_csps_with_frames_of_the_portal(agent_client):
-    """Issue 17: the file page's Content-Security-Policy is built once per process; it is what
-    ``@csp_update({"frame-src": [SELF]})`` and django-csp's middleware wrote, nonce included."""
+    """Issue 17: the file page's Content-Security-Policy (``@csp_update``) is built once per process
+    by core.csp; it is what django-csp's middleware wrote, nonce included."""
     import re
 
+    from csp.constants import SELF
     from csp.utils import build_policy
-
-    from applications.backoffice.views.instruction import PREVIEW_POLICY_UPDATE
 
     def directives(policy):
         return sorted(re.split(r";\s*", policy))
@@ -303,7 +302,7 @@ def test_the_file_pages_policy_is_django_csps_with_frames_of_the_portal(agent_cl
         response = agent_client.get(reverse("backoffice_instruction:dossier", args=[dossier.pk]))
         nonce = re.search(r'nonce="([^"]+)"', response.content.decode()).group(1)
         assert directives(response["Content-Security-Policy"]) == directives(
-            build_policy(update=PREVIEW_POLICY_UPDATE, nonce=nonce))
+            build_policy(update={"frame-src": [SELF]}, nonce=nonce))
         assert "frame-src 'self'" in response["Content-Security-Policy"]
         assert response.get("Content-Security-Policy-Report-Only") == (build_policy(report_only=True) or None)
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING
 
-from csp.constants import HEADER, SELF
-from csp.utils import build_policy
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -58,42 +58,11 @@ JOURNAL_PAGE_SIZE = 25
 QUEUE_STATUS_VALUES = tuple(status.value for status in QUEUE_STATUSES)
 
 
-#: What the file page adds to the site's Content-Security-Policy: frames of the portal itself.
-PREVIEW_POLICY_UPDATE = {"frame-src": [SELF]}
-#: Stands for the request's nonce in the policy kept (characters no nonce, base64, holds).
-_PREVIEW_NONCE = "__anef-preview-nonce__"
-#: (the id of the settings' policy, nonce used) -> (the policy with ``_PREVIEW_NONCE``, those settings)
-_PREVIEW_POLICIES: dict[tuple[int, bool], tuple[str, object]] = {}
-
-
 def _allow_previews(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """The file page shows the attachments in frames served by the portal itself: its policy is
-    django-csp's with ``PREVIEW_POLICY_UPDATE`` (what ``@csp_update`` gives), built once per process
-    rather than by django-csp's middleware on each response (issue 17: about 300 calls a page;
-    core.csp does the same for pages without a policy of their own, and then writes the report-only
-    policy). tests/backoffice/test_file_page.py compares the headers with django-csp's."""
-
-    @wraps(view)
-    def with_previews(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        config = getattr(settings, "CONTENT_SECURITY_POLICY", None)
-        if HEADER in response or (response.status_code in (500, 404) and settings.DEBUG):
-            setattr(response, "_csp_update", PREVIEW_POLICY_UPDATE)  # noqa: B010 (as ``@csp_update`` does it)
-            return response
-        nonce = getattr(request, "_csp_nonce", None)  # the page is rendered: its nonce was read or not
-        key = (id(config), nonce is not None)
-        kept = _PREVIEW_POLICIES.get(key)
-        if kept is None:
-            if len(_PREVIEW_POLICIES) >= 8:  # settings overridden many times (tests)
-                _PREVIEW_POLICIES.clear()
-            kept = _PREVIEW_POLICIES[key] = (build_policy(update=PREVIEW_POLICY_UPDATE, nonce=_PREVIEW_NONCE
-                                                          if nonce is not None else None), config)
-        prefixes = (config or {}).get("EXCLUDE_URL_PREFIXES", None) or ()
-        if kept[0] and not request.path_info.startswith(tuple(prefixes)):
-            response[HEADER] = kept[0].replace(_PREVIEW_NONCE, nonce) if nonce is not None else kept[0]
-        return response
-
-    return with_previews
+    """The file page shows the attachments in frames served by the portal itself (its policy kept
+    per process by ``core.csp``, as the pages' without an update). (django-csp's own annotation
+    admits only views without URL arguments, hence this typed wrapper.)"""
+    return csp_update({"frame-src": [SELF]})(view)
 
 
 def _dossier_agents(dossier: Dossier) -> list[Membership]:
